@@ -1,0 +1,75 @@
+"""ember: a deep-learning framework on NumPy with PyTorch's API.
+
+Example:
+    >>> import ember as torch
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+"""
+from ._dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64,  # noqa: F401
+                     get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype,
+                     short, uint8)
+from ._tensor import Size, Tensor, device  # noqa: F401
+from . import _tensor_methods  # noqa: F401  (binds methods and operators onto Tensor)
+from ._creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,  # noqa: F401
+                        full_like, linspace, logspace, multinomial, normal, ones, ones_like, rand,
+                        rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
+                        zeros_like)
+from ._random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,  # noqa: F401
+                      seed, set_rng_state)
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
+                                 set_grad_enabled)
+from .ops import *  # noqa: F401,F403
+from .ops.index import one_hot  # noqa: F401
+from . import autograd, ops  # noqa: F401
+
+__version__ = "0.1.0"
+
+FloatTensor = DoubleTensor = LongTensor = Tensor
+
+
+def is_tensor(obj):
+    """True if ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    from . import _tensor_str as s
+    if precision is not None:
+        s._PRECISION = precision
+    if threshold is not None:
+        s._THRESHOLD = threshold
+    if edgeitems is not None:
+        s._EDGEITEMS = edgeitems
+    if linewidth is not None:
+        s._LINEWIDTH = linewidth
+
+
+class _Cuda:
+    """ember has no GPU support; ``ember.cuda.is_available()`` is False so device-agnostic code picks the CPU."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        pass
+
+    manual_seed_all = manual_seed
+
+
+cuda = _Cuda()

@@ -1,0 +1,253 @@
+"""Tensor factories: tensor, zeros, ones, arange, rand, randn, ... and their *_like forms."""
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._random import _rng
+from ._tensor import Tensor, _wrap
+
+
+def _to_array(data, default_float=None, dtype=None):
+    """Python data, NumPy arrays or Tensors to an ndarray with PyTorch's dtype inference."""
+    npd = _dtype.to_numpy_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        arr = np.array(_untensor(data))
+    else:
+        arr = np.array(data)
+        if arr.dtype == object:
+            raise TypeError(f"could not make a tensor from {type(data).__name__}: nested sequences must "
+                            f"be rectangular and hold numbers (got {data!r:.80})")
+    if npd is not None:
+        return np.array(arr, dtype=npd, copy=True)
+    kind = arr.dtype.kind
+    if kind == "f" and not isinstance(data, (np.ndarray, Tensor)):
+        return arr.astype((default_float or _dtype.get_default_dtype()).np)
+    if kind in "iu" and not isinstance(data, (np.ndarray, Tensor)):
+        return arr.astype(np.int64)
+    if kind in "US":
+        raise TypeError(f"can't make a tensor from strings ({data!r:.60}); convert them to numbers first")
+    if arr.dtype not in _dtype._BY_NP:
+        if kind == "f":
+            return arr.astype(np.float32)
+        if kind in "iu":
+            return arr.astype(np.int64)
+        if kind == "c":
+            raise TypeError("complex tensors are not supported by ember")
+    return np.array(arr, copy=True)
+
+
+def _flat(x):
+    if isinstance(x, (list, tuple)):
+        for y in x:
+            yield from _flat(y)
+    else:
+        yield x
+
+
+def _untensor(x):
+    if isinstance(x, (list, tuple)):
+        return [_untensor(y) for y in x]
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (numbers.Integral, Tensor)) or int(s) < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _out(arr, requires_grad):
+    t = _wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.get_default_dtype().np
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor copying ``data`` (Python numbers, nested lists, NumPy arrays).
+
+    Python floats become float32, ints int64, bools bool, as in PyTorch.
+
+    Example:
+        >>> ember.tensor([[1, 2], [3, 4]], dtype=ember.float32)
+    """
+    if device is not None:
+        from ._tensor import device as _dev
+        _dev(device)
+    return _out(_to_array(data, dtype=dtype), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or Tensor when the dtype matches."""
+    if isinstance(data, Tensor) and (dtype is None or _dtype.to_numpy_dtype(dtype) == data.data.dtype):
+        return data
+    if isinstance(data, np.ndarray) and data.dtype in _dtype._BY_NP and (
+            dtype is None or _dtype.to_numpy_dtype(dtype) == data.dtype):
+        return _wrap(data)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with the NumPy ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtype.from_numpy_dtype(array.dtype)
+    return _wrap(array)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of zeros with the given shape (float32 unless ``dtype``)."""
+    return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """A tensor of ones with the given shape."""
+    return _out(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialised tensor (ember fills it with zeros)."""
+    return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of ``fill_value``; the dtype follows the value (bool, int64 or float32) unless given."""
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = _dtype.bool_
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = _dtype.int64
+    if isinstance(size, numbers.Integral):
+        size = (size,)
+    return _out(np.full(_size(tuple(size)), fill_value, _float_dtype(dtype)), requires_grad)
+
+
+def _like(t, dtype):
+    return _dtype.to_numpy_dtype(dtype) if dtype is not None else t.data.dtype
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _out(np.zeros(input.data.shape, _like(input, dtype)), requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _out(np.ones(input.data.shape, _like(input, dtype)), requires_grad)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _out(np.full(input.data.shape, fill_value, _like(input, dtype)), requires_grad)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.data.shape, dtype=dtype or input.dtype, generator=generator)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are integers."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = _dtype.int64 if all(isinstance(v, numbers.Integral) for v in vals) else _dtype.get_default_dtype()
+    npd = _dtype.to_numpy_dtype(dtype)
+    start, end, step = vals
+    n = max(int(np.ceil((end - start) / step)), 0)
+    arr = (start + step * np.arange(n, dtype=np.float64)).astype(npd) if npd.kind == "f" else \
+        np.arange(start, end, step).astype(npd)
+    return _out(arr, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _out(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    return _out(np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (n × m)."""
+    return _out(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    npd = _float_dtype(dtype)
+    arr = _rng(generator).random(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
+    return _out(arr.astype(npd, copy=False), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples."""
+    npd = _float_dtype(dtype)
+    arr = _rng(generator).standard_normal(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
+    return _out(arr.astype(npd, copy=False), requires_grad)
+
+
+def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers uniformly drawn from [low, high); ``randint(high, size)`` also works."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'size'")
+    npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
+    return _out(_rng(generator).integers(low, high, _size(tuple(size))).astype(npd), requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (int64)."""
+    npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
+    return _out(_rng(generator).permutation(int(n)).astype(npd), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
+    """Normal samples: ``normal(mean_tensor, std_tensor)`` elementwise or ``normal(m, s, size)``."""
+    m = mean.data if isinstance(mean, Tensor) else mean
+    s = std.data if isinstance(std, Tensor) else std
+    if size is None:
+        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+    npd = _float_dtype(dtype) if dtype is not None else (
+        m.dtype if isinstance(m, np.ndarray) else s.dtype if isinstance(s, np.ndarray) else _float_dtype(None))
+    arr = _rng(generator).normal(m, s, _size(tuple(size))).astype(npd)
+    return _out(arr, requires_grad)
+
+
+def bernoulli(input, p=None, generator=None):
+    probs = input.data if p is None else np.full(input.data.shape, p)
+    return _wrap((_rng(generator).random(probs.shape) < probs).astype(input.data.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    rng = _rng(generator)
+    probs = np.atleast_2d(input.data.astype(np.float64))
+    out = np.stack([rng.choice(p.size, num_samples, replace=replacement, p=p / p.sum()) for p in probs])
+    return _wrap(out.reshape(input.data.shape[:-1] + (num_samples,)).astype(np.int64))

@@ -1,0 +1,201 @@
+"""Reverse-mode engine: walks the graph of Nodes from the roots, accumulating gradients.
+
+Iterative (no recursion), dependency-counted so each node runs once with the sum of all
+gradients reaching it. Broadcasting is undone here, once, for every op.
+"""
+import numpy as np
+
+from . import function as _function
+from .function import AccumulateGrad
+from .grad_mode import _State
+
+
+def _unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape`` (the inverse of NumPy broadcasting)."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if lead or grad.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _root_grad(i, t, g):
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"element {i} of tensors does not require grad and does not have a grad_fn. "
+            "Fix: create the leaf with requires_grad=True (or call .requires_grad_()), and do not "
+            "compute the loss under no_grad() or from .detach()ed tensors.")
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but the output has shape "
+                f"{tuple(t.data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
+                f"gradient= with a tensor of that shape.")
+        return np.ones_like(t.data)
+    g = g.data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t.data.dtype)
+    if g.shape != t.data.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+                           f"and output[{i}] has a shape of {tuple(t.data.shape)}.")
+    return g
+
+
+def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumulate=True):
+    """Backpropagate from ``tensors``; return captured gradients for ``inputs`` (if given).
+
+    With ``accumulate=False`` (autograd.grad) leaf ``.grad`` is left untouched.
+    """
+    buffers = {}
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        g = _root_grad(i, t, g)
+        node, idx = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (t._accumulator(), 0)
+        buf = buffers.get(node)
+        if buf is None:
+            buffers[node] = buf = [None] * node.n_outputs
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+        roots.append(node)
+
+    # Count, for every reachable node, how many edges lead into it.
+    deps = {}
+    stack = list(dict.fromkeys(roots))
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_edges:
+            if edge is not None:
+                nxt = edge[0]
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+    captures = None
+    only = None
+    if inputs is not None:
+        keys = [(t.grad_fn, t._out_idx) if t.grad_fn is not None else (t._accumulator(), 0)
+                for t in inputs]
+        if accumulate:
+            only = {k[0] for k in keys}
+        else:
+            captures = {}
+            for pos, k in enumerate(keys):
+                captures.setdefault(k, []).append(pos)
+    results = [None] * (len(inputs) if inputs is not None else 0)
+
+    ready = [n for n in dict.fromkeys(roots) if n not in deps]
+    prev_mode = _State.enabled
+    _State.enabled = False
+    executed = []
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            if node._pre_hooks or node._retain:
+                grads = _run_tensor_hooks(node, grads)
+            if captures is not None:
+                for idx, g in enumerate(grads):
+                    for pos in captures.get((node, idx), ()):
+                        results[pos] = g
+            if type(node) is AccumulateGrad:
+                if accumulate and (only is None or node in only):
+                    _accumulate(node, grads[0])
+                continue
+            if node.n_outputs > 1:
+                grads = _materialize(node, grads)
+            in_grads = node._backward(grads)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            executed.append(node)
+            for edge, g, meta in zip(node.next_edges, in_grads, node.input_meta):
+                if edge is None or g is None:
+                    continue
+                shape, dtype = meta
+                if g.shape != shape:
+                    g = _unbroadcast(g, shape)
+                if g.dtype != dtype:
+                    g = g.astype(dtype)
+                nxt, idx = edge
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buffers[nxt] = buf = [None] * nxt.n_outputs
+                    buf[idx] = g
+                elif buf[idx] is None:
+                    buf[idx] = g
+                else:
+                    buf[idx] = buf[idx] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    ready.append(nxt)
+            for edge, g in zip(node.next_edges, in_grads):
+                if edge is not None and g is None:
+                    _count_down_empty(edge[0], deps, buffers, ready)
+    finally:
+        _State.enabled = prev_mode
+        if not retain_graph:
+            for node in executed:
+                node._free()
+    return results
+
+
+def _count_down_empty(node, deps, buffers, ready):
+    """An edge that carried no gradient still counts; a node left with none passes that on."""
+    stack = [node]
+    while stack:
+        nxt = stack.pop()
+        left = deps[nxt] - 1
+        deps[nxt] = left
+        if left == 0:
+            if nxt in buffers:
+                ready.append(nxt)
+            else:
+                stack.extend(e[0] for e in nxt.next_edges if e is not None)
+
+
+def _materialize(node, grads):
+    if not node.materialize_grads:
+        return grads
+    return [g if g is not None else np.zeros(shape, dtype) for g, (shape, dtype)
+            in zip(grads, node.output_meta)]
+
+
+def _run_tensor_hooks(node, grads):
+    wrap = _function._wrap
+    grads = list(grads)
+    if node._pre_hooks:
+        for idx, hooks in node._pre_hooks.items():
+            for hook in list(hooks):
+                if grads[idx] is None:
+                    continue
+                new = hook(wrap(grads[idx]))
+                if new is not None:
+                    grads[idx] = new.data
+    if node._retain:
+        for idx, ref in node._retain.items():
+            t = ref()
+            if t is not None and grads[idx] is not None:
+                if t._grad is None:
+                    t._grad = wrap(np.array(grads[idx]))
+                else:
+                    t._grad.data = t._grad.data + grads[idx]
+    return grads
+
+
+def _accumulate(node, g):
+    var = node.variable
+    for hook in list(node.hooks):
+        new = hook(_function._wrap(g))
+        if new is not None:
+            g = new.data
+    if g.shape != var.data.shape:
+        g = _unbroadcast(g, var.data.shape)
+    current = var._grad
+    if current is None:
+        var._grad = _function._wrap(np.array(g, dtype=var.data.dtype, order="C"))
+    elif current.data.flags.writeable and current.data.shape == g.shape:
+        np.add(current.data, g, out=current.data, casting="unsafe")
+    else:
+        current.data = current.data + g

@@ -1,0 +1,66 @@
+"""Check analytic gradients against central finite differences (use float64 inputs)."""
+import numpy as np
+
+from . import function as _function
+from .engine import run_backward
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return out if isinstance(out, (tuple, list)) else (out,)
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
+    """True if every input's analytic Jacobian matches the numerical one.
+
+    Example:
+        >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+        >>> ember.autograd.gradcheck(ember.tanh, (x,))
+        True
+    """
+    if isinstance(inputs, _function.Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, _function.Tensor) and x.requires_grad]
+    for i in diff:
+        if inputs[i].data.dtype != np.float64:
+            import warnings
+            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check will likely "
+                          f"fail from round-off. Use .double().", UserWarning, stacklevel=2)
+    outs = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
+    for oi, out in enumerate(outs):
+        n_out = out.data.size
+        analytic = {i: np.zeros((inputs[i].data.size, n_out)) for i in diff}
+        for j in range(n_out):
+            g = np.zeros(out.data.shape, out.data.dtype)
+            g.reshape(-1)[j] = 1
+            outs_j = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
+            res = run_backward((outs_j[oi],), (g,), inputs=[inputs[i] for i in diff], accumulate=False)
+            for k, i in enumerate(diff):
+                if res[k] is not None:
+                    analytic[i][:, j] = np.broadcast_to(res[k], inputs[i].data.shape).reshape(-1)
+        for i in diff:
+            x = inputs[i].data
+            numeric = np.zeros((x.size, n_out))
+            flat = x.reshape(-1)
+            for k in range(x.size):
+                orig = flat[k]
+                flat[k] = orig + eps
+                plus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
+                flat[k] = orig - eps
+                minus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
+                flat[k] = orig
+                numeric[k] = (plus - minus) / (2 * eps)
+            if not np.allclose(analytic[i], numeric, atol=atol, rtol=rtol):
+                if raise_exception:
+                    worst = np.unravel_index(np.argmax(np.abs(analytic[i] - numeric)), numeric.shape)
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {oi} with respect to input {i}: numerical "
+                        f"{numeric[worst]:.6g} vs analytical {analytic[i][worst]:.6g} at {worst}\n"
+                        f"numerical:\n{numeric}\nanalytical:\n{analytic[i]}")
+                return False
+    return True

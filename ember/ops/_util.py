@@ -1,0 +1,84 @@
+"""Small helpers shared by the op families: argument normalisation and dtype promotion."""
+import numbers
+
+import numpy as np
+
+from .._dtype import result_type
+from .._tensor import Tensor, _norm_dim, _wrap
+
+__all__ = []
+
+
+def as_tensor_arg(x, like=None):
+    """Lists / arrays given where a tensor is expected become tensors (scalars stay scalars)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, numbers.Number)):
+        return x.item() if isinstance(x, np.generic) else x
+    from .._creation import tensor
+    if isinstance(x, np.ndarray):
+        return _wrap(x)
+    return tensor(x)
+
+
+def promote(a, b):
+    """Apply PyTorch's type promotion to two operands (Tensors or Python scalars).
+
+    Returns the operands with any needed casts applied; scalars stay Python scalars unless the
+    tensor has to change category (int tensor with a float scalar becomes float32).
+    """
+    from .elementwise import to_dtype
+    a = as_tensor_arg(a)
+    b = as_tensor_arg(b)
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a.data.dtype, b.data.dtype
+        if da == db:
+            return a, b
+        dt = result_type(a.data, b.data)
+        if da != dt:
+            a = to_dtype(a, dt)
+        if db != dt:
+            b = to_dtype(b, dt)
+        return a, b
+    t = a if ta else b
+    s = b if ta else a
+    dt = result_type(t.data, s)
+    if dt != t.data.dtype:
+        t = to_dtype(t, dt)
+    if dt.kind == "f" and isinstance(s, bool):
+        s = float(s)
+    return (t, s) if ta else (s, t)
+
+
+def norm_dim(dim, ndim):
+    return _norm_dim(dim, ndim)
+
+
+def norm_dims(dim, ndim):
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes (None = all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_norm_dim(int(dim), ndim),)
+    dims = tuple(sorted(_norm_dim(int(d), ndim) for d in dim))
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
+    if not dims:
+        return tuple(range(ndim))
+    return dims
+
+
+def expand_reduced(grad, shape, axes, keepdim):
+    """Broadcast a reduction's gradient back to the input shape."""
+    if not keepdim and axes:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+def size_args(size):
+    """Accept f(2, 3) and f((2, 3)) and f(ember.Size([2, 3]))."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)

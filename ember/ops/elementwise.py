@@ -1,0 +1,647 @@
+"""Elementwise ops: arithmetic, unary math, clamp/maximum/minimum/where, rounding, comparisons.
+
+Binary ops broadcast; the engine sums gradients back to each input's shape.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import as_tensor_arg, promote
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
+    "pow", "float_power", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
+    "abs", "absolute", "sign", "sgn", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+    "tanh", "sigmoid", "relu", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
+    "fmax", "fmin", "where", "reciprocal", "square", "floor", "ceil", "round", "trunc", "frac",
+    "floor_divide", "remainder", "fmod", "lerp", "addcmul", "addcdiv", "atan2", "hypot", "erf",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal",
+    "not_equal", "equal", "isnan", "isinf", "isfinite", "logical_and", "logical_or",
+    "logical_not", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "allclose", "isclose", "nan_to_num", "to_dtype", "signbit", "xlogy",
+]
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, np.ndarray):
+                ga = np.where(b == 0, 0, grad * b * a ** (b - 1)).astype(out.dtype, copy=False)
+            elif b == 0:
+                ga = np.zeros_like(out)
+            elif b == 2:
+                ga = grad * (2 * a)
+            else:
+                ga = grad * (b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                la = np.log(a)
+            if isinstance(a, np.ndarray):
+                gb = grad * np.where((a == 0) & (np.asarray(b) >= 0), 0, out * la)
+            else:
+                gb = grad * out * la
+        return ga, gb
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote(input, other)
+    return Sub.apply(a, b)
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product with broadcasting."""
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    if a.data.dtype == np.bool_ and isinstance(b, Tensor) and b.data.dtype == np.bool_:
+        return _wrap(a.data & b.data)
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """Elementwise true division (integers divide to float32); ``rounding_mode`` 'trunc' or 'floor'."""
+    a, b = promote(input, other)
+    if rounding_mode is not None:
+        q = div(_float(a), _float(b))
+        res = trunc(q) if rounding_mode == "trunc" else floor(q)
+        ad = a.data if isinstance(a, Tensor) else np.asarray(a)
+        if ad.dtype.kind in "iub":
+            return to_dtype(res.detach(), np.result_type(ad, b.data if isinstance(b, Tensor) else b))
+        return res
+    a, b = _float(a), _float(b)
+    return Div.apply(a, b)
+
+
+def _float(x):
+    if isinstance(x, Tensor):
+        return x if x.data.dtype.kind == "f" else to_dtype(x, np.float32)
+    return float(x) if isinstance(x, (bool, int)) else x
+
+
+def neg(input):
+    """Elementwise negation."""
+    if input.data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """``input ** exponent`` (either may be a scalar)."""
+    a, b = promote(input, exponent)
+    if isinstance(a, Tensor) and a.data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
+
+
+def float_power(input, exponent):
+    return pow(to_dtype(input, np.float64) if isinstance(input, Tensor) else input,
+               to_dtype(exponent, np.float64) if isinstance(exponent, Tensor) else exponent)
+
+
+# -- unary math ------------------------------------------------------------------------------
+def _unary(name, fwd, bwd, save="input", doc=""):
+    """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output."""
+    def forward(ctx, a):
+        out = fwd(a)
+        ctx.save_for_backward(a if save == "input" else out)
+        return out
+
+    def backward(ctx, grad):
+        return bwd(grad, ctx.saved_tensors[0])
+
+    op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+    def fn(input):
+        if input.data.dtype.kind != "f":
+            input = to_dtype(input, np.float32)
+        return op.apply(input)
+    fn.__name__ = name.lower()
+    fn.__doc__ = doc or f"Elementwise {name.lower()}."
+    return op, fn
+
+
+_LN2 = np.log(2.0)
+_LN10 = np.log(10.0)
+
+Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.")
+Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN2), "output")
+Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.")
+Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)))
+Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)))
+Log1p, log1p = _unary("Log1p", np.log1p, lambda g, a: g / (a + 1))
+Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
+Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output")
+Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output")
+Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a))
+Cos, cos = _unary("Cos", np.cos, lambda g, a: -g * np.sin(a))
+Tan, tan = _unary("Tan", np.tan, lambda g, out: g * (1 + out * out), "output")
+Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a))
+Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a))
+Atan, atan = _unary("Atan", np.arctan, lambda g, a: g / (1 + a * a))
+Sinh, sinh = _unary("Sinh", np.sinh, lambda g, a: g * np.cosh(a))
+Cosh, cosh = _unary("Cosh", np.cosh, lambda g, a: g * np.sinh(a))
+Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output")
+
+
+def _erf(a):
+    from math import erf as _e
+    return np.vectorize(_e, otypes=[a.dtype])(a) if a.size else a.copy()
+
+
+Erf, erf = _unary("Erf", _erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
+
+
+def _sigmoid(a):
+    # Stable for large |a|: exp of a non-positive number only.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+Sigmoid, sigmoid = _unary("Sigmoid", _sigmoid, lambda g, out: g * out * (1 - out), "output",
+                          "Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|.")
+
+
+class Relu(Op):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+def relu(input, inplace=False):
+    """max(x, 0) elementwise."""
+    if inplace:
+        return input._inplace_from(Relu.apply(input))
+    return Relu.apply(input)
+
+
+class Abs(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * np.sign(a)
+
+
+def abs(input):
+    """Elementwise absolute value."""
+    return Abs.apply(input)
+
+
+def square(input):
+    """``input * input``."""
+    return mul(input, input) if input.data.dtype.kind == "f" else _wrap(input.data * input.data)
+
+
+class _ZeroGrad(Op):
+    """Piecewise-constant functions: the gradient is zero wherever it exists."""
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+def _piecewise(name, f):
+    op = type(name, (_ZeroGrad,), {"forward": staticmethod(lambda ctx, a, *args: f(a, *args))})
+
+    def fn(input, *args):
+        if input.data.dtype.kind != "f":
+            return _wrap(f(input.data, *args))
+        return op.apply(input, *args)
+    fn.__name__ = name.lower()
+    fn.__doc__ = f"Elementwise {name.lower()} (zero gradient)."
+    return op, fn
+
+
+Sign, sign = _piecewise("Sign", np.sign)
+Floor, floor = _piecewise("Floor", np.floor)
+Ceil, ceil = _piecewise("Ceil", np.ceil)
+Trunc, trunc = _piecewise("Trunc", np.trunc)
+_Round, _round = _piecewise("Round", lambda a, d=0: np.round(a, d))
+sgn = sign
+absolute = abs
+negative = neg
+subtract = sub
+multiply = mul
+divide = div
+true_divide = div
+
+
+def round(input, *, decimals=0):
+    """Round half to even, as PyTorch; ``decimals`` digits after the point."""
+    return _round(input, decimals) if decimals else _round(input)
+
+
+def frac(input):
+    return sub(input, trunc(input))
+
+
+def signbit(input):
+    return _wrap(np.signbit(input.data))
+
+
+# -- clamp, maximum, minimum, where ---------------------------------------------------------
+class Clamp(Op):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        mask = np.ones(a.shape, bool)
+        if ctx.lo is not None:
+            mask &= a >= ctx.lo
+        if ctx.hi is not None:
+            mask &= a <= ctx.hi
+        return grad * mask
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be None or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else _wrap(np.asarray(min, input.data.dtype)))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else _wrap(np.asarray(max, input.data.dtype)))
+        return out
+    if input.data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
+        input = to_dtype(input, np.float32)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+class Maximum(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Ties share the gradient equally, as PyTorch does.
+        w = (a > b) + 0.5 * (a == b)
+        w = w.astype(grad.dtype, copy=False)
+        return (grad * w if ctx.needs_input_grad[0] else None,
+                grad * (1 - w) if ctx.needs_input_grad[1] else None)
+
+
+class Minimum(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        w = ((a < b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
+        return (grad * w if ctx.needs_input_grad[0] else None,
+                grad * (1 - w) if ctx.needs_input_grad[1] else None)
+
+
+def maximum(input, other):
+    """Elementwise maximum of two tensors (NaN propagates)."""
+    a, b = promote(input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    """Elementwise minimum of two tensors (NaN propagates)."""
+    a, b = promote(input, other)
+    return Minimum.apply(a, b)
+
+
+def fmax(input, other):
+    a, b = promote(input, other)
+    return where(isnan(b) | (a >= b), a, b)
+
+
+def fmin(input, other):
+    a, b = promote(input, other)
+    return where(isnan(b) | (a <= b), a, b)
+
+
+class Where(Op):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.cond
+        z = np.zeros((), grad.dtype)
+        return (None,
+                np.where(c, grad, z) if ctx.needs_input_grad[1] else None,
+                np.where(c, z, grad) if ctx.needs_input_grad[2] else None)
+
+
+def where(condition, input=None, other=None):
+    """Pick ``input`` where ``condition`` is true, else ``other``; ``where(cond)`` gives indices."""
+    if input is None and other is None:
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(condition.data))
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        from .._creation import tensor
+        a = tensor(a)
+    return Where.apply(cond, a, b)
+
+
+# -- division-like -------------------------------------------------------------------------
+def floor_divide(input, other):
+    """Floor of ``input / other`` (not differentiable, as in PyTorch)."""
+    a, b = promote(input, other)
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    if (np.asarray(bd).dtype.kind in "iu" and np.any(np.asarray(bd) == 0)):
+        raise RuntimeError("ZeroDivisionError: integer floor division by zero")
+    return _wrap(np.asarray(np.floor_divide(ad, bd)))
+
+
+class Remainder(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.remainder(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * np.floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+
+
+class Fmod(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.fmod(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * np.trunc(a / b) if ctx.needs_input_grad[1] else None)
+
+
+def remainder(input, other):
+    """Python-style modulus (sign of the divisor)."""
+    a, b = promote(input, other)
+    return Remainder.apply(a, b)
+
+
+def fmod(input, other):
+    """C-style remainder (sign of the dividend)."""
+    a, b = promote(input, other)
+    return Fmod.apply(a, b)
+
+
+def lerp(input, end, weight):
+    return add(input, mul(sub(end, input), weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(div(tensor1, tensor2), value))
+
+
+def atan2(input, other):
+    """Elementwise arctan(input / other) in the right quadrant."""
+    a, b = promote(input, other)
+    return _Atan2.apply(a, b)
+
+
+class _Atan2(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        r2 = a * a + b * b
+        return grad * b / r2, -grad * a / r2
+
+
+def hypot(input, other):
+    return sqrt(add(mul(input, input), mul(other, other)))
+
+
+def xlogy(input, other):
+    a, b = promote(input, other)
+    return where(a == 0, zeros_like_t(a), mul(a, log(b)))
+
+
+def zeros_like_t(t):
+    return _wrap(np.zeros_like(t.data))
+
+
+# -- dtype conversion ----------------------------------------------------------------------
+class ToDtype(Op):
+    backward_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine casts back to the input's dtype
+
+
+def to_dtype(input, dtype):
+    """Convert to a NumPy dtype, keeping the graph for float targets."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return _wrap(input.data.astype(dtype))
+    return ToDtype.apply(input, dtype)
+
+
+# -- comparisons and logic (no gradient) ---------------------------------------------------
+def _cmp(name, f):
+    def fn(input, other):
+        a = input.data if isinstance(input, Tensor) else input
+        o = as_tensor_arg(other)
+        b = o.data if isinstance(o, Tensor) else o
+        return _wrap(np.asarray(f(a, b)))
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` comparison; a bool tensor."
+    return fn
+
+
+eq = _cmp("eq", np.equal)
+ne = not_equal = _cmp("ne", np.not_equal)
+lt = less = _cmp("lt", np.less)
+le = less_equal = _cmp("le", np.less_equal)
+gt = greater = _cmp("gt", np.greater)
+ge = greater_equal = _cmp("ge", np.greater_equal)
+logical_and = _cmp("logical_and", np.logical_and)
+logical_or = _cmp("logical_or", np.logical_or)
+logical_xor = _cmp("logical_xor", np.logical_xor)
+
+
+def _bitwise(name, f):
+    def fn(input, other):
+        o = as_tensor_arg(other)
+        b = o.data if isinstance(o, Tensor) else o
+        return _wrap(np.asarray(f(input.data, b)))
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+
+
+def bitwise_not(input):
+    if input.data.dtype.kind == "f":
+        raise TypeError("bitwise_not (~) is only defined for integer and bool tensors; "
+                        "for a float mask compare first, e.g. ~(x > 0)")
+    return _wrap(np.invert(input.data))
+
+
+def logical_not(input):
+    return _wrap(np.logical_not(input.data))
+
+
+def isnan(input):
+    return _wrap(np.isnan(input.data))
+
+
+def isinf(input):
+    return _wrap(np.isinf(input.data))
+
+
+def isfinite(input):
+    return _wrap(np.isfinite(input.data))
+
+
+def equal(input, other):
+    """True if both tensors have the same shape and elements."""
+    return input.data.shape == other.data.shape and bool(np.array_equal(input.data, other.data))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(np.isclose(input.data, as_tensor_arg(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(input.data, as_tensor_arg(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return _wrap(np.nan_to_num(input.data, nan=nan, posinf=posinf, neginf=neginf))

@@ -1,0 +1,328 @@
+"""Indexing: ``t[...]`` and ``t[...] = v``, gather/scatter, index_select, masked_fill, one_hot."""
+import numbers
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import norm_dim
+
+__all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
+           "take_along_dim", "take", "index_add", "one_hot", "index_put"]
+
+
+def _index_key(key, shape=None):
+    """Tensor indices to NumPy ones; report whether the key is basic (a view, no duplicates)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    basic = True
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k.data
+            if k.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors "
+                                 f"(got {k.dtype}); convert with .long()")
+        if isinstance(k, (list, np.ndarray)):
+            basic = False
+            k = np.asarray(k)
+            if k.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        elif isinstance(k, bool) or isinstance(k, np.bool_):
+            basic = False
+        elif not (k is None or k is Ellipsis or isinstance(k, (slice, numbers.Integral))):
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors "
+                             f"are valid indices (got {type(k).__name__})")
+        out.append(k)
+    return tuple(out), basic
+
+
+def _check_bounds(key, shape):
+    dim = 0
+    for k in key:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            rest = sum(1 for x in key[key.index(Ellipsis) + 1:] if x is not None)
+            dim = len(shape) - rest
+            continue
+        if isinstance(k, numbers.Integral) and not isinstance(k, bool):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            if not -shape[dim] <= k < shape[dim]:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {shape[dim]}")
+        elif isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.size and dim < len(shape):
+            if k.max() >= shape[dim] or k.min() < -shape[dim]:
+                bad = k.max() if k.max() >= shape[dim] else k.min()
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
+        dim += k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+
+
+class Index(Op):
+    @staticmethod
+    def forward(ctx, a, key, basic):
+        ctx.shape, ctx.key, ctx.basic = a.shape, key, basic
+        out = a[key]
+        return out if basic else np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = np.zeros(ctx.shape, grad.dtype)
+        if ctx.basic:
+            g[ctx.key] = grad
+        else:
+            np.add.at(g, ctx.key, grad)  # repeated indices accumulate
+        return g
+
+
+class _BasicIndex(Index):
+    backward_name = "SliceBackward0"
+    is_view = True
+
+
+class _AdvancedIndex(Index):
+    backward_name = "IndexBackward0"
+
+
+def getitem(input, key):
+    """``input[key]``: ints, slices, None, Ellipsis, integer/bool tensors."""
+    key, basic = _index_key(key)
+    _check_bounds(key, input.data.shape)
+    if basic:
+        return _BasicIndex.apply(input, key, True)
+    return _AdvancedIndex.apply(input, key, False)
+
+
+class IndexPut(Op):
+    backward_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, a, value, key, accumulate):
+        out = a.copy()
+        ctx.key = key
+        v = value if isinstance(value, np.ndarray) else np.asarray(value, a.dtype)
+        ctx.vshape = v.shape
+        if accumulate:
+            np.add.at(out, key, v)
+        else:
+            out[key] = v
+        ctx.accumulate = accumulate
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = grad.copy()
+            if not ctx.accumulate:
+                ga[ctx.key] = 0
+        if ctx.needs_input_grad[1]:
+            gv = np.asarray(grad[ctx.key])
+        return ga, gv
+
+
+def setitem(input, key, value):
+    """``input[key] = value`` in place; differentiable with respect to both."""
+    key, basic = _index_key(key)
+    _check_bounds(key, input.data.shape)
+    if isinstance(value, (list, tuple)):
+        from .._creation import tensor
+        value = tensor(value, dtype=input.dtype)
+    from ..autograd.grad_mode import _State
+    vreq = isinstance(value, Tensor) and value.requires_grad
+    if _State.enabled and (input.requires_grad or vreq):
+        if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
+            value = value.to(input.dtype)
+        input._inplace_from(IndexPut.apply(input, value, key, False))
+        return
+    input._check_inplace()
+    input.data[key] = value.data if isinstance(value, Tensor) else value
+    input._vc[0] += 1
+
+
+def index_put(input, indices, values, accumulate=False):
+    key, _ = _index_key(tuple(indices))
+    return IndexPut.apply(input, values, key, accumulate)
+
+
+def _along(index, dim, shape):
+    """Full index tuple for take/put along ``dim`` with an index shaped like the output."""
+    grids = list(np.ogrid[tuple(slice(0, s) for s in index.shape)]) if index.ndim else []
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _check_index(name, input, dim, index):
+    if index.data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}; convert with .long()")
+    if index.data.ndim != input.data.ndim and input.data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
+                           f"({name}: index has {index.data.ndim}, input has {input.data.ndim})")
+    n = input.data.shape[dim] if input.data.ndim else 1
+    if index.data.size and (index.data.max() >= n or index.data.min() < -n):
+        raise RuntimeError(f"{name}(): index {int(index.data.max())} is out of bounds for dimension {dim} "
+                           f"with size {n}")
+
+
+class Gather(Op):
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        key = _along(index, dim, a.shape)
+        ctx.shape, ctx.key = a.shape, key
+        return a[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = np.zeros(ctx.shape, grad.dtype)
+        np.add.at(g, ctx.key, grad)
+        return g
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[index[i][j]][j]`` for dim=0 (and so on)."""
+    d = norm_dim(dim, input.data.ndim)
+    _check_index("gather", input, d, index)
+    return Gather.apply(input, d, index.data)
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = norm_dim(dim, input.data.ndim)
+    shape = list(np.broadcast_shapes(input.data.shape[:d] + (1,) + input.data.shape[d + 1:],
+                                     indices.data.shape[:d] + (1,) + indices.data.shape[d + 1:]))
+    ishape = list(shape)
+    ishape[d] = indices.data.shape[d]
+    shape[d] = input.data.shape[d]
+    from .shape import expand
+    return gather(expand(input, *shape), d, _wrap(np.broadcast_to(indices.data, ishape)))
+
+
+def take(input, index):
+    return getitem(input.reshape(-1), index)
+
+
+class Scatter(Op):
+    @staticmethod
+    def forward(ctx, a, src, dim, index, reduce_add):
+        key = _along(index, dim, a.shape)
+        out = a.copy()
+        s = src[tuple(slice(0, n) for n in index.shape)] if isinstance(src, np.ndarray) and src.ndim else src
+        if reduce_add:
+            np.add.at(out, key, s)
+        else:
+            out[key] = s
+        ctx.key, ctx.reduce_add, ctx.index_shape = key, reduce_add, index.shape
+        ctx.src_shape = src.shape if isinstance(src, np.ndarray) else None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        ga = gs = None
+        if ctx.needs_input_grad[0]:
+            ga = grad.copy()
+            if not ctx.reduce_add:
+                ga[ctx.key] = 0
+        if ctx.needs_input_grad[1]:
+            gs = np.zeros(ctx.src_shape, grad.dtype)
+            gs[tuple(slice(0, n) for n in ctx.index_shape)] = grad[ctx.key]
+        return ga, gs
+
+
+class ScatterAdd(Scatter):
+    pass
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """Write ``src`` (or ``value``) into a copy of ``input`` at ``index`` along ``dim``."""
+    d = norm_dim(dim, input.data.ndim)
+    _check_index("scatter", input, d, index)
+    if src is None:
+        src = value
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter reduce={reduce!r} is not supported (use None or 'add')")
+    return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index.data, reduce == "add")
+
+
+def scatter_add(input, dim, index, src):
+    """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeats accumulate)."""
+    d = norm_dim(dim, input.data.ndim)
+    _check_index("scatter_add", input, d, index)
+    return ScatterAdd.apply(input, src, d, index.data, True)
+
+
+class IndexSelect(Op):
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
+        return np.take(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = np.zeros(ctx.shape, grad.dtype)
+        key = (slice(None),) * ctx.dim + (ctx.index,)
+        np.add.at(g, key, grad)
+        return g
+
+
+def index_select(input, dim, index):
+    """Entries of ``input`` along ``dim`` at the 1-D ``index``."""
+    d = norm_dim(dim, input.data.ndim)
+    idx = index.data
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"index_select(): Expected dtype int32/int64 for index, got {index.dtype}")
+    n = input.data.shape[d] if input.data.ndim else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise IndexError(f"index_select(): index {int(idx.max())} out of range for dimension {d} with size {n}")
+    return IndexSelect.apply(input, d, idx.reshape(-1))
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = norm_dim(dim, input.data.ndim)
+    from .elementwise import mul
+    src = mul(source, alpha) if alpha != 1 else source
+    key = (slice(None),) * d + (index.data,)
+    return IndexPut.apply(input, src, key, True)
+
+
+class MaskedFill(Op):
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = np.where(ctx.mask, np.zeros((), grad.dtype), grad)
+        return g, None, (np.where(ctx.mask, grad, 0).sum() if ctx.needs_input_grad[2] else None)
+
+
+def masked_fill(input, mask, value):
+    """A copy with ``value`` wherever the bool ``mask`` (broadcastable) is True."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
+    if isinstance(value, Tensor):
+        if value.data.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.data.ndim} dimension(s).")
+        if not value.requires_grad:
+            value = value.item()
+    return MaskedFill.apply(input, m, value)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) to one-hot rows (int64), as ``torch.nn.functional.one_hot``."""
+    if tensor.data.dtype != np.int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor (got {tensor.dtype})")
+    idx = tensor.data
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes - 1}] (num_classes={num_classes}), "
+                           f"got min {int(idx.min())} max {int(idx.max())}")
+    out = np.zeros(idx.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
+    return _wrap(out)

@@ -1,0 +1,329 @@
+"""Matrix products: matmul/@, mm, bmm, dot, outer, einsum, and the fused linear layer op."""
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+from ._util import promote
+
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "einsum", "linear", "addmm", "mv",
+           "inner", "tensordot", "kron", "cross"]
+
+
+def _swap(x):
+    return np.swapaxes(x, -1, -2)
+
+
+class Matmul(Op):
+    backward_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = gb = None
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        if ctx.needs_input_grad[0]:
+            ga = np.matmul(g, _swap(b2))
+            if a.ndim == 1:
+                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if ga.ndim > 2 else ga.reshape(-1)
+                if ga.ndim > 1:
+                    ga = ga.sum(axis=tuple(range(ga.ndim - 1)))
+        if ctx.needs_input_grad[1]:
+            gb = np.matmul(_swap(a2), g)
+            if b.ndim == 1:
+                gb = gb[..., 0]
+                if gb.ndim > 1:
+                    gb = gb.sum(axis=tuple(range(gb.ndim - 1)))
+        return ga, gb
+
+
+class Bmm(Matmul):
+    backward_name = "BmmBackward0"
+
+
+class Dot(Matmul):
+    backward_name = "DotBackward0"
+
+
+class Mv(Matmul):
+    backward_name = "MvBackward0"
+
+
+class Unsafe(Matmul):
+    backward_name = "UnsafeViewBackward0"
+
+
+def _check_mm(name, a, b):
+    sa, sb = a.data.shape, b.data.shape
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise RuntimeError(f"{name}: both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.data.ndim}D and {b.data.ndim}D")
+    ka = sa[-1]
+    kb = sb[0] if b.data.ndim == 1 else sb[-2]
+    if ka != kb:
+        if a.data.ndim <= 2 and b.data.ndim <= 2:
+            ra = (sa[0] if a.data.ndim == 2 else 1)
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({ra}x{ka} and "
+                               f"{kb}x{sb[-1] if b.data.ndim == 2 else 1}); the inner sizes must match")
+        raise RuntimeError(f"{name}: inner dimensions differ: input {tuple(sa)} and other {tuple(sb)} "
+                           f"({ka} != {kb})")
+
+
+def matmul(input, other):
+    """Matrix product with NumPy/PyTorch broadcasting of batch dims (``@``)."""
+    a, b = promote(input, other)
+    _check_mm("matmul", a, b)
+    if a.data.ndim == 1 and b.data.ndim == 1:
+        return Dot.apply(a, b)
+    if a.data.ndim == 2 and b.data.ndim == 1:
+        return Mv.apply(a, b)
+    if a.data.ndim > 2 or b.data.ndim > 2:
+        return (Bmm if a.data.ndim == b.data.ndim == 3 else Unsafe).apply(a, b)
+    return Matmul.apply(a, b)
+
+
+def mm(input, mat2):
+    """Product of two 2-D matrices."""
+    if input.data.ndim != 2 or mat2.data.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {input.data.ndim}-D and {mat2.data.ndim}-D "
+                           "(use matmul for other ranks)")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched product of 3-D tensors (b×n×m @ b×m×p)."""
+    if input.data.ndim != 3 or mat2.data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (got {input.data.ndim}-D and {mat2.data.ndim}-D)")
+    if input.data.shape[0] != mat2.data.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ ({input.data.shape[0]} and {mat2.data.shape[0]})")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    if input.data.ndim != 1 or other.data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.data.ndim}D and {other.data.ndim}D tensors")
+    if input.data.shape != other.data.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.data.size}] and src "
+                           f"[{other.data.size}] to have the same number of elements")
+    return matmul(input, other)
+
+
+vdot = inner = dot
+
+
+def mv(input, vec):
+    return matmul(input, vec)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors."""
+    from .shape import unsqueeze
+    return matmul(unsqueeze(input, 1), unsqueeze(vec2, 0))
+
+
+ger = outer
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    from .elementwise import add, mul
+    prod = matmul(mat1, mat2)
+    if alpha != 1:
+        prod = mul(prod, alpha)
+    base = input if beta == 1 else mul(input, beta)
+    return add(base, prod)
+
+
+def tensordot(a, b, dims=2):
+    if isinstance(dims, int):
+        la = "".join(chr(97 + i) for i in range(a.data.ndim))
+        lb = la[a.data.ndim - dims:] + "".join(chr(110 + i) for i in range(b.data.ndim - dims))
+        out = la[:a.data.ndim - dims] + lb[dims:]
+        return einsum(f"{la},{lb}->{out}", a, b)
+    da, db = dims
+    la = [chr(97 + i) for i in range(a.data.ndim)]
+    lb = [chr(110 + i) for i in range(b.data.ndim)]
+    for i, j in zip(da, db):
+        lb[j] = la[i]
+    out = [c for i, c in enumerate(la) if i not in da] + [c for j, c in enumerate(lb) if j not in db]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
+
+
+def kron(input, other):
+    from .shape import reshape
+    a, b = input, other
+    sa, sb = a.data.shape, b.data.shape
+    la = "".join(chr(97 + i) for i in range(len(sa)))
+    lb = "".join(chr(110 + i) for i in range(len(sb)))
+    out = einsum(f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb))}", a, b)
+    return reshape(out, *(x * y for x, y in zip(sa, sb)))
+
+
+def cross(input, other, dim=None):
+    from .index import getitem
+    from .shape import stack
+    d = -1 if dim is None else dim
+
+    def comp(t, i):
+        key = (Ellipsis, i) + (slice(None),) * (-d - 1) if d < 0 else (slice(None),) * d + (i,)
+        return getitem(t, key)
+    a0, a1, a2 = (comp(input, i) for i in range(3))
+    b0, b1, b2 = (comp(other, i) for i in range(3))
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim=d)
+
+
+# -- einsum ---------------------------------------------------------------------------------
+def _parse_einsum(eq, shapes):
+    eq = eq.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(f"einsum(): the equation has {len(terms)} operands but {len(shapes)} tensors were given")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ell = None
+    new_terms = []
+    for t, shp in zip(terms, shapes):
+        if "..." in t:
+            n = len(shp) - (len(t) - 3)
+            if ell is None or len(ell) < n:
+                ell = "".join(free[:max(n, len(ell) if ell else 0)])
+            t = t.replace("...", ell[len(ell) - n:] if n else "")
+        new_terms.append(t)
+    if out is None:
+        counts = {}
+        for t in new_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = (ell or "") + "".join(sorted(c for c, k in counts.items() if k == 1 and (not ell or c not in ell)))
+    elif "..." in out:
+        out = out.replace("...", ell or "")
+    return new_terms, out
+
+
+class Einsum(Op):
+    @staticmethod
+    def forward(ctx, terms, out, *arrays):
+        ctx.terms, ctx.out = terms, out
+        ctx.save_for_backward(*arrays)
+        return np.asarray(np.einsum(f"{','.join(terms)}->{out}", *arrays, optimize=len(arrays) > 2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        arrays = ctx.saved_tensors
+        terms, out = ctx.terms, ctx.out
+        grads = [None, None]
+        for i, (t, arr) in enumerate(zip(terms, arrays)):
+            if not ctx.needs_input_grad[i + 2]:
+                grads.append(None)
+                continue
+            others = [(terms[j], arrays[j]) for j in range(len(arrays)) if j != i]
+            avail = set(out) | set("".join(x for x, _ in others))
+            # Letters of this operand that appear nowhere else were summed out: broadcast back.
+            uniq = "".join(dict.fromkeys(c for c in t if c in avail))
+            spec = ",".join([out] + [x for x, _ in others]) + "->" + uniq
+            g = np.einsum(spec, grad, *[a for _, a in others], optimize=len(others) > 1)
+            sizes = {c: n for c, n in zip(t, arr.shape)}
+            full_letters = "".join(dict.fromkeys(t))
+            expand_shape = [sizes[c] if c in uniq else 1 for c in full_letters]
+            g = np.broadcast_to(g.reshape([sizes[c] if c in uniq else 1 for c in full_letters])
+                                if uniq != full_letters else
+                                np.einsum(f"{uniq}->{full_letters}", g), [sizes[c] for c in full_letters])
+            del expand_shape
+            if len(full_letters) != len(t):  # repeated letter (diagonal): scatter onto the diagonal
+                res = np.zeros(arr.shape, grad.dtype)
+                idx = np.indices(arr.shape)
+                mask = np.ones(arr.shape, bool)
+                for c in set(t):
+                    pos = [k for k, x in enumerate(t) if x == c]
+                    for p in pos[1:]:
+                        mask &= idx[pos[0]] == idx[p]
+                src = g[tuple(idx[t.index(c)] for c in full_letters)]
+                res[mask] = src[mask]
+                g = res
+            else:
+                g = np.einsum(f"{full_letters}->{t}", g) if full_letters != t else g
+            grads.append(np.ascontiguousarray(g))
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; ellipsis supported."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ops = list(operands)
+    dt = ops[0].data.dtype
+    for o in ops[1:]:
+        if o.data.dtype != dt:
+            ops = [promote(x, ops[0])[0] if x.data.dtype != dt else x for x in ops]
+            break
+    terms, out = _parse_einsum(equation, [o.data.shape for o in ops])
+    for t, o in zip(terms, ops):
+        if len(t) != o.data.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(t)}) does not match "
+                               f"the number of dimensions ({o.data.ndim}) for operand {ops.index(o)}")
+    return Einsum.apply(tuple(terms), out, *ops)
+
+
+# -- linear (fused x @ W.T + b) --------------------------------------------------------------
+class Linear(Op):
+    backward_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = grad @ w
+        if ctx.needs_input_grad[1]:
+            if grad.ndim == 2:
+                gw = grad.T @ x
+            else:
+                gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+        return gx, gw, gb
+
+
+class LinearNoBias(Linear):
+    backward_name = "MmBackward0"
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` as one op (one GEMM forward, two backward)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linear(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.data.shape[-1:] != weight.data.shape[-1:]:
+        n_in = weight.data.shape[-1]
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied: input has {input.data.shape[-1] if input.data.ndim else 0} "
+            f"features (input shape {tuple(input.data.shape)}) but the weight expects {n_in} "
+            f"(weight shape {tuple(weight.data.shape)})")
+    if input.data.dtype != weight.data.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}; "
+                           f"convert the input with .to({weight.dtype}) (e.g. .float())")
+    if input.data.ndim == 1:
+        from .shape import squeeze, unsqueeze
+        return squeeze(linear(unsqueeze(input, 0), weight, bias), 0)
+    return (Linear if bias is not None else LinearNoBias).apply(input, weight, bias)

@@ -1,0 +1,487 @@
+"""Reductions: sum, mean, prod, max/min (with indices), amax/amin, var/std, logsumexp, norm,
+cumsum/cumprod, argmax/argmin, all/any. ``dim`` may be an int or a tuple; ``keepdim`` as PyTorch.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._util import expand_reduced, norm_dim, norm_dims
+
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+           "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
+           "count_nonzero", "median", "nansum", "aminmax"]
+
+values_indices = namedtuple("return_types", ["values", "indices"])
+
+
+def _axes(dim, ndim):
+    return norm_dims(dim, ndim) if ndim else ()
+
+
+class Sum(Op):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return np.asarray(a.sum(axis=axes, keepdims=keepdim, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
+    d = input.data.dtype
+    npd = np.dtype(dtype.np if hasattr(dtype, "np") else dtype) if dtype is not None else (
+        np.int64 if d.kind in "biu" else None)
+    if dim is None and not keepdim and input.data.ndim and npd is None:
+        return Sum.apply(input, None, False, None)
+    return Sum.apply(input, _axes(dim, input.data.ndim), keepdim, npd)
+
+
+def nansum(input, dim=None, keepdim=False):
+    from .elementwise import isnan, where
+    return sum(where(isnan(input), _wrap(np.zeros((), input.data.dtype)), input), dim, keepdim)
+
+
+class Mean(Op):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = 1
+        for ax in (axes if axes is not None else range(a.ndim)):
+            n *= a.shape[ax]
+        ctx.n = n
+        return np.asarray(a.mean(axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_reduced(grad / grad.dtype.type(ctx.n) if ctx.n else grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over all elements or over ``dim`` (floating-point tensors only)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                           f"point or complex dtype. Got: {input.dtype}. Fix: call .float() first.")
+    if dim is None and not keepdim:
+        return Mean.apply(input, None, False)
+    return Mean.apply(input, _axes(dim, input.data.ndim), keepdim)
+
+
+class Prod(Op):
+    @staticmethod
+    def forward(ctx, a, axis, keepdim):
+        out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        axes = (ctx.axis,) if ctx.axis is not None else tuple(range(a.ndim))
+        g = expand_reduced(grad, a.shape, axes if not ctx.keepdim else (), False) if not ctx.keepdim \
+            else np.broadcast_to(grad, a.shape)
+        o = expand_reduced(out, a.shape, axes if not ctx.keepdim else (), False) if not ctx.keepdim \
+            else np.broadcast_to(out, a.shape)
+        if not (a == 0).any():
+            return g * o / a
+        # With zeros, the product of the others: exclusive cumulative products from both sides.
+        ax = ctx.axis
+        flat = a.reshape(-1) if ax is None else a
+        axis = 0 if ax is None else ax
+        ones = np.ones_like(np.take(flat, [0], axis=axis))
+        left = np.cumprod(np.concatenate([ones, flat], axis=axis), axis=axis)
+        left = np.take(left, range(flat.shape[axis]), axis=axis)
+        rev = np.flip(flat, axis=axis)
+        right = np.cumprod(np.concatenate([ones, rev], axis=axis), axis=axis)
+        right = np.flip(np.take(right, range(flat.shape[axis]), axis=axis), axis=axis)
+        others = (left * right).reshape(a.shape)
+        return g * others
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product of all elements or along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.data.dtype.kind in "biu":
+        return _wrap(np.asarray(input.data.prod(axis=dim, keepdims=keepdim, dtype=np.int64)))
+    return Prod.apply(input, None if dim is None else norm_dim(dim, input.data.ndim), keepdim)
+
+
+class _Extreme(Op):
+    """amax/amin and full max/min: the gradient is shared equally between tied extremes."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, fn):
+        if a.size == 0:
+            raise RuntimeError(f"{'max' if fn is np.max else 'min'}(): Expected reduction dim to be specified "
+                               "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        out = np.asarray(fn(a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
+        mask = a == expand_reduced(out, a.shape, axes, ctx.keepdim)
+        count = mask.sum(axis=axes, keepdims=True)
+        g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
+        return g * mask / count.astype(grad.dtype)
+
+
+class Amax(_Extreme):
+    pass
+
+
+class Amin(_Extreme):
+    pass
+
+
+class Max(_Extreme):
+    pass
+
+
+class Min(_Extreme):
+    pass
+
+
+class _ExtremeDim(Op):
+    """max/min along one dim: values and int64 indices; the gradient goes to the index."""
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, argfn):
+        if a.shape and a.shape[dim] == 0:
+            raise IndexError(f"max(): Expected reduction dim {dim} to have non-zero size.")
+        idx = np.expand_dims(argfn(a, axis=dim), dim) if a.ndim else np.zeros((), np.int64)
+        vals = np.take_along_axis(a, idx, dim) if a.ndim else a.copy()
+        ctx.idx, ctx.shape, ctx.dim = idx, a.shape, dim
+        if not keepdim and a.ndim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        ctx.mark_non_differentiable()
+        return vals, idx.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad, grad_idx):
+        if not ctx.shape:
+            return grad
+        g = np.zeros(ctx.shape, grad.dtype)
+        grad = grad.reshape(ctx.idx.shape)
+        np.put_along_axis(g, ctx.idx, grad, ctx.dim)
+        return g
+
+
+class MaxDim(_ExtremeDim):
+    backward_name = "MaxBackward0"
+
+
+class MinDim(_ExtremeDim):
+    backward_name = "MinBackward0"
+
+
+def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
+    if isinstance(dim, Tensor) and other is None:
+        other, dim = dim, None
+    if other is not None:
+        return pair(input, other)
+    if dim is None:
+        return full_op.apply(input, None, False, npfn)
+    vals, idx = dim_op.apply(input, norm_dim(dim, input.data.ndim), keepdim, argfn)
+    return values_indices(vals, idx)
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
+    from .elementwise import maximum
+    return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
+    from .elementwise import minimum
+    return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
+
+
+def amax(input, dim=(), keepdim=False):
+    """Maximum over ``dim`` (all dims by default); ties share the gradient."""
+    return Amax.apply(input, _axes(dim if dim != () else None, input.data.ndim), keepdim, np.max)
+
+
+def amin(input, dim=(), keepdim=False):
+    """Minimum over ``dim`` (all dims by default); ties share the gradient."""
+    return Amin.apply(input, _axes(dim if dim != () else None, input.data.ndim), keepdim, np.min)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    mm = namedtuple("aminmax", ["min", "max"])
+    d = () if dim is None else dim
+    return mm(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def _arg(input, dim, keepdim, fn):
+    a = input.data
+    if dim is None:
+        out = np.asarray(fn(a.reshape(-1)))
+        if keepdim:
+            out = out.reshape((1,) * a.ndim)
+        return _wrap(out.astype(np.int64))
+    d = norm_dim(dim, a.ndim)
+    out = fn(a, axis=d) if a.ndim else np.asarray(0)
+    if keepdim and a.ndim:
+        out = np.expand_dims(out, d)
+    return _wrap(np.asarray(out, dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (flattened, or along ``dim``)."""
+    return _arg(input, dim, keepdim, np.argmax)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (flattened, or along ``dim``)."""
+    return _arg(input, dim, keepdim, np.argmin)
+
+
+class Var(Op):
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim, take_sqrt):
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        m = a.mean(axis=axes, keepdims=True)
+        centered = a - m
+        denom = np.maximum(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
+        out = np.sqrt(var) if take_sqrt else var
+        ctx.save_for_backward(centered, out)
+        ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, denom, take_sqrt
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, out = ctx.saved_tensors
+        g = expand_reduced(grad, centered.shape, ctx.axes, ctx.keepdim)
+        scale = g * (2 / grad.dtype.type(ctx.denom)) if ctx.denom else g * np.nan
+        if ctx.take_sqrt:
+            o = expand_reduced(out, centered.shape, ctx.axes, ctx.keepdim)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return scale * centered / (2 * o)
+        return scale * centered
+
+
+class Std(Var):
+    pass
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_args(dim, unbiased):
+    # var(x, True) in the old API means unbiased=True
+    if isinstance(dim, bool):
+        return None, dim
+    return dim, unbiased
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``; ``unbiased=False`` gives 0)."""
+    dim, unbiased = _var_args(dim, unbiased)
+    return Var.apply(input, _axes(dim, input.data.ndim), _correction(unbiased, correction), keepdim, False)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation with Bessel's correction by default."""
+    dim, unbiased = _var_args(dim, unbiased)
+    return Std.apply(input, _axes(dim, input.data.ndim), _correction(unbiased, correction), keepdim, True)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+class Logsumexp(Op):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(a, out)
+        ctx.axes = axes
+        return out if keepdim else np.asarray(out.squeeze(axis=axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        g = grad.reshape(out.shape)
+        return g * np.exp(a - out)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(x))) along ``dim``, computed stably."""
+    if input.data.dtype.kind != "f":
+        input = input.float()
+    return Logsumexp.apply(input, _axes(dim, input.data.ndim), keepdim)
+
+
+class Norm(Op):
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdim):
+        absa = np.abs(a)
+        if p == np.inf:
+            out = absa.max(axis=axes, keepdims=True)
+        elif p == -np.inf:
+            out = absa.min(axis=axes, keepdims=True)
+        elif p == 0:
+            out = (absa != 0).sum(axis=axes, keepdims=True).astype(a.dtype)
+        elif p == 2:
+            out = np.sqrt((a * a).sum(axis=axes, keepdims=True))
+        elif p == 1:
+            out = absa.sum(axis=axes, keepdims=True)
+        else:
+            out = (absa ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        out = out.astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        ctx.p, ctx.axes = p, axes
+        return out if keepdim else np.asarray(out.squeeze(axis=axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        p = ctx.p
+        g = grad.reshape(out.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                r = np.where(out == 0, 0, a / out)
+            elif p == 1:
+                r = np.sign(a)
+            elif p == 0:
+                r = np.zeros_like(a)
+            elif np.isinf(p):
+                mask = np.abs(a) == out
+                r = np.sign(a) * mask / mask.sum(axis=ctx.axes, keepdims=True)
+            else:
+                r = np.where(out == 0, 0, a * np.abs(a) ** (p - 2) / out ** (p - 1))
+        return (g * r).astype(a.dtype, copy=False)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over all elements or ``dim`` (``'fro'`` = 2, ``inf``, ``-inf``, 0, 1, any p)."""
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm is not supported by ember")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be floating point, but got {input.dtype}")
+    return Norm.apply(input, float(p), _axes(dim, input.data.ndim), keepdim)
+
+
+class Cumsum(Op):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim) if a.ndim else a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad
+        d = ctx.dim
+        return np.flip(np.cumsum(np.flip(grad, d), axis=d), d)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.data.dtype.kind in "biu":
+        return _wrap(np.cumsum(input.data, axis=norm_dim(dim, input.data.ndim), dtype=np.int64))
+    return Cumsum.apply(input, norm_dim(dim, input.data.ndim))
+
+
+class Cumprod(Op):
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
+        ctx.save_for_backward(a, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad
+        d = ctx.dim
+        if not (a == 0).any():
+            return np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d) / a
+        # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
+        a_m = np.moveaxis(a, d, -1)
+        g_m = np.moveaxis(grad, d, -1)
+        n = a_m.shape[-1]
+        res = np.zeros_like(a_m)
+        for i in range(n):
+            b = a_m.copy()
+            b[..., i] = 1
+            cp = np.cumprod(b, axis=-1)
+            res[..., i] = (g_m[..., i:] * cp[..., i:]).sum(-1)
+        return np.moveaxis(res, -1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running product along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.data.dtype.kind in "biu":
+        return _wrap(np.cumprod(input.data, axis=norm_dim(dim, input.data.ndim), dtype=np.int64))
+    return Cumprod.apply(input, norm_dim(dim, input.data.ndim))
+
+
+def all(input, dim=None, keepdim=False):
+    """True if every element (along ``dim``) is non-zero."""
+    return _wrap(np.asarray(np.all(input.data, axis=None if dim is None else _axes(dim, input.data.ndim),
+                                   keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    """True if some element (along ``dim``) is non-zero."""
+    return _wrap(np.asarray(np.any(input.data, axis=None if dim is None else _axes(dim, input.data.ndim),
+                                   keepdims=keepdim)))
+
+
+def count_nonzero(input, dim=None):
+    return _wrap(np.asarray(np.count_nonzero(input.data, axis=None if dim is None else _axes(dim, input.data.ndim)),
+                            dtype=np.int64))
+
+
+def median(input, dim=None, keepdim=False):
+    """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
+    from .index import gather
+    if dim is None:
+        flat = input.reshape(-1)
+        k = (flat.data.size - 1) // 2
+        idx = np.argsort(flat.data, kind="stable")[k]
+        return flat[int(idx)]
+    d = norm_dim(dim, input.data.ndim)
+    k = (input.data.shape[d] - 1) // 2
+    order = np.argsort(input.data, axis=d, kind="stable")
+    idx = np.take(order, [k], axis=d)
+    vals = gather(input, d, _wrap(idx))
+    if not keepdim:
+        vals = vals.squeeze(d)
+        idx = idx.squeeze(d)
+    return values_indices(vals, _wrap(idx.astype(np.int64)))
