@@ -73,3 +73,5 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+from . import nn, optim, utils  # noqa: E402,F401

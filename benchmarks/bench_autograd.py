@@ -1,0 +1,51 @@
+"""Per-op overhead: a chain of 10 small elementwise ops plus a sum on 16x128 float32, forward+backward."""
+import numpy as np
+
+from run import Workload
+
+SHAPE = (16, 128)
+
+
+def _chain(x, w):
+    y = x * w
+    y = y + 1.0
+    y = y.tanh()
+    y = y * 2.0
+    y = y - x
+    y = y.exp()
+    y = y / 3.0
+    y = y.sigmoid()
+    y = y * y
+    y = y.relu()
+    return y.sum()
+
+
+def _make(lib):
+    def setup():
+        rng = np.random.default_rng(0)
+        xs = rng.standard_normal(SHAPE).astype(np.float32)
+        ws = rng.standard_normal(SHAPE).astype(np.float32)
+        x = lib.tensor(xs, requires_grad=True)
+        w = lib.tensor(ws, requires_grad=True)
+
+        def step():
+            x.grad = None
+            w.grad = None
+            _chain(x, w).backward()
+        return step
+    return setup
+
+
+def _ember():
+    import ember
+    return _make(ember)()
+
+
+def _torch():
+    import torch
+    return _make(torch)()
+
+
+WORKLOADS = [
+    Workload("elementwise chain x10 + sum, fwd+bwd (16x128)", _ember, _torch, required=1.0, goal=0.5),
+]

@@ -1,0 +1,2 @@
+"""ember.utils: data loading and helpers."""
+from . import data  # noqa: F401
