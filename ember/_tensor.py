@@ -401,6 +401,20 @@ class Tensor:
     def _bump(self):
         self._vc[0] += 1
 
+    def _inplace_apply(self, fn, *args, **kwargs):
+        """``self <- fn(self, *args)`` in place.
+
+        When the graph is recorded, ``fn`` runs on a snapshot of self's values so that arrays it
+        saves for backward are not overwritten by the write into self's buffer.
+        """
+        if _State.enabled and (self.requires_grad or any(
+                isinstance(a, Tensor) and a.requires_grad for a in args + tuple(kwargs.values()))):
+            self._check_inplace()
+            src = _wrap(self.data.copy(), self.requires_grad)
+            src.grad_fn, src._out_idx = self.grad_fn, self._out_idx
+            return self._inplace_from(fn(src, *args, **kwargs))
+        return self._inplace_from(fn(self, *args, **kwargs))
+
     def _inplace_from(self, result):
         """Make ``self`` hold ``result`` (computed out of place from self), keeping its buffer."""
         self._check_inplace()
@@ -430,15 +444,18 @@ class Tensor:
 
     def zero_(self):
         """Fill with zeros in place."""
-        return self.fill_(0)
+        return self._fill(0, "zero")
 
     def fill_(self, value):
         """Fill with ``value`` in place."""
+        return self._fill(value, "fill")
+
+    def _fill(self, value, kind):
         if isinstance(value, Tensor):
             value = value.item()
-        if _State.enabled and self.grad_fn is not None:
-            from .ops.elementwise import mul
-            return self._inplace_from(mul(self, 0) + value)
+        if _State.enabled and self.requires_grad:
+            from .ops.elementwise import Fill, Zero
+            return self._inplace_apply((Zero if kind == "zero" else Fill).apply, value)
         self._check_inplace()
         self.data[...] = value
         self._vc[0] += 1

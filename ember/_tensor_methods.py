@@ -70,14 +70,31 @@ def _binary(fn, reverse=False):
     return method
 
 
-Tensor.__add__ = _binary(E.add)
-Tensor.__radd__ = _binary(E.add, True)
-Tensor.__sub__ = _binary(E.sub)
-Tensor.__rsub__ = _binary(E.sub, True)
-Tensor.__mul__ = _binary(E.mul)
-Tensor.__rmul__ = _binary(E.mul, True)
-Tensor.__truediv__ = _binary(E.div)
-Tensor.__rtruediv__ = _binary(E.div, True)
+def _fast_binary(op, fn, reverse=False):
+    """Operator with a fast path for the common case: same-dtype float tensors, or a float
+    tensor with a Python number (no promotion needed)."""
+    slow = _binary(fn, reverse)
+
+    def method(self, other):
+        if self.data.dtype.kind == "f":
+            if isinstance(other, Tensor):
+                if other.data.dtype is self.data.dtype:
+                    return op.apply(other, self) if reverse else op.apply(self, other)
+            elif type(other) is float or type(other) is int:
+                return op.apply(other, self) if reverse else op.apply(self, other)
+        return slow(self, other)
+    method.__name__ = fn.__name__
+    return method
+
+
+Tensor.__add__ = _fast_binary(E.Add, E.add)
+Tensor.__radd__ = _fast_binary(E.Add, E.add, True)
+Tensor.__sub__ = _fast_binary(E.Sub, E.sub)
+Tensor.__rsub__ = _fast_binary(E.Sub, E.sub, True)
+Tensor.__mul__ = _fast_binary(E.Mul, E.mul)
+Tensor.__rmul__ = _fast_binary(E.Mul, E.mul, True)
+Tensor.__truediv__ = _fast_binary(E.Div, E.div)
+Tensor.__rtruediv__ = _fast_binary(E.Div, E.div, True)
 Tensor.__floordiv__ = _binary(E.floor_divide)
 Tensor.__rfloordiv__ = _binary(E.floor_divide, True)
 Tensor.__mod__ = _binary(E.remainder)
@@ -108,7 +125,7 @@ Tensor.__hash__ = lambda self: id(self)
 # -- in-place forms: compute out of place, then write into self's buffer ---------------------
 def _inplace(fn):
     def method(self, *args, **kwargs):
-        return self._inplace_from(fn(self, *args, **kwargs))
+        return self._inplace_apply(fn, *args, **kwargs)
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place form of ``{fn.__name__}``."
     return method

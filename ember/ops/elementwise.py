@@ -540,9 +540,48 @@ def hypot(input, other):
     return sqrt(add(mul(input, input), mul(other, other)))
 
 
+class Xlogy(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((a == 0) & ~np.isnan(b), np.zeros((), a.dtype), a * np.log(b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * np.log(b) if ctx.needs_input_grad[0] else None,
+                    grad * a / b if ctx.needs_input_grad[1] else None)
+
+
 def xlogy(input, other):
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
     a, b = promote(input, other)
-    return where(a == 0, zeros_like_t(a), mul(a, log(b)))
+    if not isinstance(a, Tensor):
+        a = _wrap(np.asarray(a, b.data.dtype))
+    if not isinstance(b, Tensor):
+        b = _wrap(np.asarray(b, a.data.dtype))
+    if a.data.dtype.kind != "f":
+        a, b = to_dtype(a, np.float32), to_dtype(b, np.float32)
+    return Xlogy.apply(a, b)
+
+
+class Fill(Op):
+    """``x.fill_(v)`` when recorded: the output does not depend on x (zero gradient)."""
+    backward_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Zero(Fill):
+    backward_name = "ZeroBackward0"
 
 
 def zeros_like_t(t):
