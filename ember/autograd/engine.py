@@ -105,34 +105,38 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                 continue
             if node.n_outputs > 1:
                 grads = _materialize(node, grads)
-            in_grads = node._backward(grads)
+            if node._is_op:
+                in_grads = node.fn.backward(node, *grads)
+            else:
+                in_grads = node._backward(grads)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             executed.append(node)
-            for edge, g, meta in zip(node.next_edges, in_grads, node.input_meta):
-                if edge is None or g is None:
-                    continue
-                shape, dtype = meta
-                if g.shape != shape:
-                    g = _unbroadcast(g, shape)
-                if g.dtype != dtype:
-                    g = g.astype(dtype)
-                nxt, idx = edge
-                buf = buffers.get(nxt)
-                if buf is None:
-                    buffers[nxt] = buf = [None] * nxt.n_outputs
-                    buf[idx] = g
-                elif buf[idx] is None:
-                    buf[idx] = g
-                else:
-                    buf[idx] = buf[idx] + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    ready.append(nxt)
-            for edge, g in zip(node.next_edges, in_grads):
-                if edge is not None and g is None:
-                    _count_down_empty(edge[0], deps, buffers, ready)
+            i = 0
+            meta = node.input_meta
+            for edge in node.next_edges:
+                if edge is not None:
+                    g = in_grads[i] if i < len(in_grads) else None
+                    nxt = edge[0]
+                    if g is None:
+                        _count_down_empty(nxt, deps, buffers, ready)
+                    else:
+                        shape, dtype = meta[i]
+                        if g.shape != shape:
+                            g = _unbroadcast(g, shape)
+                        if g.dtype != dtype:
+                            g = g.astype(dtype)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt.n_outputs
+                        idx = edge[1]
+                        prev = buf[idx]
+                        buf[idx] = g if prev is None else prev + g
+                        left = deps[nxt] - 1
+                        deps[nxt] = left
+                        if left == 0:
+                            ready.append(nxt)
+                i += 1
     finally:
         _State.enabled = prev_mode
         if not retain_graph:

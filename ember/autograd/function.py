@@ -46,6 +46,7 @@ class Node:
     _pre_hooks = None       # {output index: [hook, ...]} from Tensor.register_hook
     _retain = None          # {output index: weakref to a tensor that called retain_grad()}
     _non_diff = ()
+    _is_op = False
     materialize_grads = True
 
     # -- API used inside forward ------------------------------------------------------------
@@ -69,8 +70,10 @@ class Node:
                 "values after they were freed). Saved intermediate values are freed after the first "
                 "backward; pass retain_graph=True to the first backward() (or autograd.grad) if you "
                 "need to backward through the graph again.")
-        for tensor_vc, version, what in self._versions:
+        for tensor_vc, version, pos in self._versions:
             if tensor_vc[0] != version:
+                arr = self._saved[pos]
+                what = f"a tensor of shape {tuple(arr.shape)} and dtype {arr.dtype}" if hasattr(arr, "shape") else "a tensor"
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: {what}, saved by {self.name()}, is at version {tensor_vc[0]}; "
@@ -127,14 +130,17 @@ class _RemovableHandle:
 
 
 class _OpNode(Node):
+    _is_op = True
+
     def _backward(self, grads):
         return self.fn.backward(self, *grads)
 
 
 class _FunctionNode(Node):
+    _is_op = False
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._versions = tuple((t._vc, t._vc[0], _describe(t)) for t in tensors if isinstance(t, Tensor))
+        self._versions = [(t._vc, t._vc[0], i) for i, t in enumerate(tensors) if isinstance(t, Tensor)]
 
     def _backward(self, grads):
         prev = _State.enabled
@@ -147,10 +153,6 @@ class _FunctionNode(Node):
             result = (result,)
         return tuple(r.data if isinstance(r, Tensor) else (None if r is None else np.asarray(r))
                      for r in result)
-
-
-def _describe(t):
-    return f"a tensor of shape {tuple(t.data.shape)} and dtype {t.data.dtype}"
 
 
 class Function:
@@ -198,11 +200,29 @@ class Function:
             _State.enabled = prev
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        arrays = tuple(o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
+        arrays = [o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs]
+        if not record:
+            result = tuple(_wrap(a) for a in arrays)
+            return result[0] if single else result
+        ctx.next_edges, ctx.input_meta = _edges(args)
         non_diff = {id(o) for o in ctx._non_diff}
-        result = _finish(ctx, args, arrays, record,
-                         [id(o) in non_diff for o in outs])
+        result = _link_outputs(ctx, arrays, [id(o) in non_diff for o in outs])
+        if single:
+            ctx.n_outputs = 1
         return result[0] if single else result
+
+
+def _edges(args):
+    edges, meta = [], []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            gf = a.grad_fn
+            edges.append((gf, a._out_idx) if gf is not None else (a._accumulator(), 0))
+            meta.append((a.data.shape, a.data.dtype))
+        else:
+            edges.append(None)
+            meta.append(None)
+    return edges, meta
 
 
 class Op(Function):
@@ -217,75 +237,83 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args):
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        ctx = cls._node()
-        if _State.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    break
+        raw = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                if a.requires_grad:
+                    record = True
             else:
-                return _wrap_plain(cls, args, cls.forward(ctx, *raw))
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+                raw.append(a)
+        ctx = cls._node()
+        if not (record and _State.enabled):
             out = cls.forward(ctx, *raw)
             if type(out) is tuple:
-                res = _finish(ctx, args, out, True, [False] * len(out), raw)
-                return res
-            return _finish(ctx, args, (out,), True, (False,), raw)[0]
-        return _wrap_plain(cls, args, cls.forward(ctx, *raw))
-
-
-def _wrap_plain(cls, args, out):
-    if type(out) is tuple:
-        return tuple(_wrap(o) for o in out)
-    t = _wrap(out)
-    if cls.is_view:
-        t._vc = args[0]._vc
-    return t
-
-
-def _finish(ctx, args, arrays, record, non_diff, raw=None):
-    """Wrap forward's arrays as Tensors and, when recording, link them into the graph."""
-    outs = []
-    for arr in arrays:
-        if type(arr) is not np.ndarray:
-            arr = np.asarray(arr)
-        outs.append(_wrap(arr))
-    if getattr(ctx.fn, "is_view", False) and isinstance(args[0], Tensor):
-        outs[0]._vc = args[0]._vc
-    if not record:
-        return tuple(outs)
-    edges = []
-    meta = []
-    for a, need in zip(args, ctx.needs_input_grad):
-        if need:
-            gf = a.grad_fn
-            edges.append((a._accumulator(), 0) if gf is None else (gf, a._out_idx))
-            meta.append((a.data.shape, a.data.dtype))
+                return tuple(_wrap(np.asarray(o)) for o in out)
+            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+            if cls.is_view:
+                t._vc = args[0]._vc
+            return t
+        needs = []
+        edges = []
+        meta = []
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                needs.append(True)
+                gf = a.grad_fn
+                edges.append((gf, a._out_idx) if gf is not None else (a._acc or a._accumulator(), 0))
+                d = a.data
+                meta.append((d.shape, d.dtype))
+            else:
+                needs.append(False)
+                edges.append(None)
+                meta.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx.next_edges = edges
+        ctx.input_meta = meta
+        out = cls.forward(ctx, *raw)
+        if type(out) is tuple:
+            outs = _link_outputs(ctx, [np.asarray(o) for o in out], [False] * len(out))
+            if cls.is_view:
+                outs[0]._vc = args[0]._vc
         else:
-            edges.append(None)
-            meta.append(None)
-    ctx.next_edges = tuple(edges)
-    ctx.input_meta = tuple(meta)
-    n = len(outs)
-    if n > 1:
-        ctx.n_outputs = n
-        ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+            if t.data.dtype.kind == "f":
+                t.requires_grad = True
+                t.grad_fn = ctx
+            if cls.is_view:
+                t._vc = args[0]._vc
+            outs = (t,)
+        if ctx._saved:
+            _record_versions(ctx, args, raw, outs)
+        return outs if type(out) is tuple else outs[0]
+
+
+def _record_versions(ctx, args, raw, outs):
+    """Remember the version of every saved array that is an input or output buffer."""
+    versions = []
+    for i, s in enumerate(ctx._saved):
+        for o in outs:
+            if s is o.data:
+                versions.append((o._vc, o._vc[0], i))
+                break
+        else:
+            for a, r in zip(args, raw):
+                if s is r and r is not a:
+                    versions.append((a._vc, a._vc[0], i))
+                    break
+    ctx._versions = versions
+
+
+def _link_outputs(ctx, arrays, non_diff):
+    """Wrap several outputs as Tensors produced by node ``ctx``."""
+    outs = tuple(_wrap(a) for a in arrays)
+    ctx.n_outputs = len(outs)
+    ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
     for i, o in enumerate(outs):
         if o.data.dtype.kind == "f" and not non_diff[i]:
             o.requires_grad = True
             o.grad_fn = ctx
             o._out_idx = i
-    if raw is not None and ctx._saved:
-        versions = []
-        for s in ctx._saved:
-            for a, r in zip(args, raw):
-                if s is r and isinstance(a, Tensor):
-                    versions.append((a._vc, a._vc[0], _describe(a)))
-                    break
-            else:
-                for o in outs:
-                    if s is o.data:
-                        versions.append((o._vc, 0, "its output"))
-                        break
-        ctx._versions = tuple(versions)
-    return tuple(outs)
+    return outs

@@ -27,6 +27,20 @@ def promote(a, b):
     Returns the operands with any needed casts applied; scalars stay Python scalars unless the
     tensor has to change category (int tensor with a float scalar becomes float32).
     """
+    # Fast paths: same-dtype tensors, float tensor with a Python number.
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.data.dtype is b.data.dtype:
+                return a, b
+        elif type(b) is float or type(b) is int:
+            if a.data.dtype.kind == "f":
+                return a, b
+    elif isinstance(b, Tensor) and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
+        return a, b
+    return _promote_slow(a, b)
+
+
+def _promote_slow(a, b):
     from .elementwise import to_dtype
     a = as_tensor_arg(a)
     b = as_tensor_arg(b)
@@ -72,6 +86,10 @@ def norm_dims(dim, ndim):
 
 def expand_reduced(grad, shape, axes, keepdim):
     """Broadcast a reduction's gradient back to the input shape."""
+    if grad.ndim == 0:  # full reduction: a filled array is cheaper than np.broadcast_to
+        out = np.empty(shape, grad.dtype)
+        out.fill(grad)
+        return out
     if not keepdim and axes:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)
