@@ -75,3 +75,4 @@ class _Cuda:
 cuda = _Cuda()
 
 from . import nn, optim, utils  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
