@@ -1,2 +1,667 @@
-"""(being written)"""
-__all__ = []
+"""Module: the base class of every layer and model, with PyTorch's registration semantics.
+
+Parameters, buffers and submodules are registered by attribute assignment and kept in three
+ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there, so
+names, order and ``state_dict`` keys are exactly PyTorch's.
+"""
+import itertools
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from ... import _dtype
+from ..._tensor import Tensor, _wrap, device as _device
+from ...autograd.function import _RemovableHandle
+from ...autograd.grad_mode import no_grad
+from ..parameter import Buffer, Parameter
+
+__all__ = ["Module"]
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+class _HookHandle:
+    """Returned by ``register_*_hook``; ``.remove()`` unregisters the hook."""
+    _next_id = itertools.count()
+
+    def __init__(self, *dicts):
+        self.id = next(_HookHandle._next_id)
+        self._dicts = dicts
+
+    def remove(self):
+        for d in self._dicts:
+            d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _addindent(s, n):
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    pad = " " * n
+    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
+
+
+def _tensor_type_name(value):
+    if isinstance(value, Tensor):
+        return value.type()
+    return type(value).__name__
+
+
+class Module:
+    """Base class for all neural-network modules; subclass it and define ``forward``.
+
+    Assigning a ``Parameter``, a ``Module`` or (via ``register_buffer``) a Tensor as an
+    attribute registers it, in order; calling the module runs the hooks and ``forward``.
+
+    Example:
+        >>> class Net(ember.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc1 = ember.nn.Linear(20, 128)
+        ...         self.fc2 = ember.nn.Linear(128, 4)
+        ...     def forward(self, x):
+        ...         return self.fc2(ember.relu(self.fc1(x)))
+        >>> [n for n, _ in Net().named_parameters()]
+        ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+    """
+    training: bool
+    _version = 1
+    call_super_init = False
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            extra = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments ({extra}); "
+                            "Module.__init__ takes no arguments besides self")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+        d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_hooks_always_called"] = set()
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = OrderedDict()
+        d["_state_dict_hooks"] = OrderedDict()
+        d["_load_state_dict_pre_hooks"] = OrderedDict()
+
+    def forward(self, *input):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    # -- calling --------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in self._forward_pre_hooks_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook registered with with_kwargs=True must return "
+                                           f"None or a tuple of (new_args, new_kwargs), but got {res!r}")
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        output = self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_hooks.items()):
+            if hid in self._forward_hooks_with_kwargs:
+                res = hook(self, args, kwargs, output)
+            else:
+                res = hook(self, args, output)
+            if res is not None:
+                output = res
+        return output
+
+    def _get_name(self):
+        return type(self).__name__
+
+    # -- registration ---------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            _remove_from(self, name, d, self._buffers, self._modules, self._non_persistent_buffers_set)
+            self.register_parameter(name, value)
+            return
+        if params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_tensor_type_name(value)}' as parameter '{name}' "
+                                "(ember.nn.Parameter or None expected); wrap it: nn.Parameter(tensor)")
+            self.register_parameter(name, value)
+            return
+        modules = d.get("_modules")
+        if isinstance(value, Module):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            _remove_from(self, name, d, self._parameters, self._buffers, self._non_persistent_buffers_set)
+            modules[name] = value
+            return
+        if modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_tensor_type_name(value)}' as child module '{name}' "
+                                "(ember.nn.Module or None expected)")
+            modules[name] = value
+            return
+        buffers = d.get("_buffers")
+        if isinstance(value, Buffer) or (buffers is not None and name in buffers):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_tensor_type_name(value)}' as buffer '{name}' "
+                                "(ember.Tensor or None expected)")
+            if isinstance(value, Buffer):
+                persistent = value.persistent
+                plain = _wrap(value.data, value.requires_grad)
+                plain._vc = value._vc
+                if buffers is None:
+                    raise AttributeError("cannot assign buffer before Module.__init__() call")
+                _remove_from(self, name, d, self._parameters, self._modules)
+                self.register_buffer(name, plain, persistent)
+                return
+            buffers[name] = value
+            return
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        if "_parameters" in d:
+            p = d["_parameters"]
+            if name in p:
+                return p[name]
+            b = d["_buffers"]
+            if name in b:
+                return b[name]
+            m = d["_modules"]
+            if name in m:
+                return m[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        keys = list(object.__dir__(self)) + list(self._parameters) + list(self._modules) + list(self._buffers)
+        return sorted(k for k in set(keys) if not k[0].isdigit())
+
+    def _check_name(self, name, kind):
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+
+    def register_parameter(self, name, param):
+        """Add ``param`` (a Parameter or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name(name, "parameter")
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
+        if param is None:
+            self._parameters[name] = None
+            return
+        if not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{_tensor_type_name(param)}' object to parameter '{name}' "
+                            "(ember.nn.Parameter or None required)")
+        if param.grad_fn is not None:
+            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must "
+                             "be created explicitly; to express '{name}' as a function of another Tensor, "
+                             "compute the value in the forward() method.")
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a tensor that is state but not a parameter (e.g. BatchNorm's ``running_mean``).
+
+        ``persistent=False`` keeps it out of ``state_dict``.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name(name, "buffer")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_tensor_type_name(tensor)}' object to buffer '{name}' "
+                            "(ember.Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name, module):
+        """Add a child module under ``name`` (usable as an attribute)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``''`` is self)."""
+        if target == "":
+            return self
+        mod = self
+        for item in target.split("."):
+            if not hasattr(mod, item):
+                raise AttributeError(f"{mod._get_name()} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return mod
+
+    def get_parameter(self, target):
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    def get_buffer(self, target):
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
+        return mod._buffers[name]
+
+    # -- iteration ------------------------------------------------------------------------------
+    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
+        memo = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for mod_prefix, mod in modules:
+            for k, v in get_members(mod):
+                if v is None or (remove_duplicate and id(v) in memo):
+                    continue
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield (mod_prefix + ("." if mod_prefix else "") + k), v
+
+    def parameters(self, recurse=True):
+        """Iterator over the parameters (each shared one once), in registration order."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Iterator over ``(dotted_name, Parameter)``, e.g. ``('fc1.weight', ...)``."""
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def named_children(self):
+        memo = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in memo:
+                memo.add(id(m))
+                yield name, m
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Iterator over ``(dotted_name, module)`` for self (name ``''``) and all descendants."""
+        if memo is None:
+            memo = set()
+        stack = [(prefix, self)]
+        while stack:
+            pre, mod = stack.pop()
+            if remove_duplicate:
+                if id(mod) in memo:
+                    continue
+                memo.add(id(mod))
+            yield pre, mod
+            children = [(pre + ("." if pre else "") + n, m) for n, m in mod._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    # -- modes and gradients --------------------------------------------------------------------
+    def train(self, mode=True):
+        """Set training mode (affects Dropout, BatchNorm) on self and all descendants; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self):
+        """Same as ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all parameters (to None by default, else to zeros in place)."""
+        for p in self.parameters():
+            g = p._grad
+            if g is None:
+                continue
+            if set_to_none:
+                p._grad = None
+            else:
+                g.grad_fn = None
+                g.requires_grad = False
+                if g.data.flags.writeable:
+                    g.data.fill(0)
+                else:
+                    g.data = np.zeros_like(g.data)
+
+    def apply(self, fn):
+        """Call ``fn(m)`` on every submodule (children first) and self; returns self.
+
+        Example:
+            >>> model.apply(lambda m: ember.nn.init.zeros_(m.bias) if isinstance(m, ember.nn.Linear) else None)
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # -- dtype / device -------------------------------------------------------------------------
+    def _apply(self, fn, recurse=True):
+        """Replace each parameter's / buffer's array by ``fn(array)`` in place (identity preserved)."""
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        for p in self._parameters.values():
+            if p is None:
+                continue
+            new = fn(p.data)
+            if new is not p.data:
+                p.data = new
+                p._vc[0] += 1
+            if p._grad is not None:
+                g = fn(p._grad.data)
+                if g is not p._grad.data:
+                    p._grad.data = g
+        for name, b in self._buffers.items():
+            if b is None:
+                continue
+            new = fn(b.data)
+            if new is not b.data:
+                b.data = new
+                b._vc[0] += 1
+        return self
+
+    def to(self, *args, **kwargs):
+        """Convert floating-point parameters and buffers: ``to(ember.float64)``, ``to('cpu')``,
+        ``to(device, dtype)``, ``to(tensor)``. ember runs on the CPU only."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, _device)):
+                dev = a
+            elif isinstance(a, bool):
+                continue
+            else:
+                raise TypeError(f"to() received an invalid argument {a!r}: expected a device, a dtype or a Tensor")
+        if dev is not None:
+            _device(dev)
+        if dtype is None:
+            return self
+        npdt = _dtype.to_numpy_dtype(dtype)
+        if npdt.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        return self._apply(lambda a: a.astype(npdt) if a.dtype.kind == "f" and a.dtype != npdt else a)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def type(self, dst_type):
+        return self.to(dst_type)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        _device("cuda")
+
+    def share_memory(self):
+        return self
+
+    # -- state dict ----------------------------------------------------------------------------
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """An OrderedDict of every parameter and persistent buffer by dotted name (detached,
+        sharing memory with the module)."""
+        if args:  # legacy positional form: state_dict(destination, prefix, keep_vars)
+            destination = args[0]
+            if len(args) > 1:
+                prefix = args[1]
+            if len(args) > 2:
+                keep_vars = args[2]
+        if destination is None:
+            destination = OrderedDict()
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for hook in self._state_dict_hooks.values():
+            res = hook(self, destination, prefix, {})
+            if res is not None:
+                destination = res
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs, assign=False):
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+        local = [(n, p) for n, p in self._parameters.items() if p is not None]
+        local += [(n, b) for n, b in self._buffers.items()
+                  if b is not None and n not in self._non_persistent_buffers_set]
+        for name, target in local:
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            arr = value.data if isinstance(value, Tensor) else (value if isinstance(value, np.ndarray) else None)
+            if arr is None:
+                error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
+                                  f"Tensor-like object from checkpoint but received {type(value).__name__}")
+                continue
+            if arr.shape != target.data.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"ember.Size({list(arr.shape)}) from checkpoint, the shape in current model "
+                                  f"is ember.Size({list(target.data.shape)}).")
+                continue
+            if assign:
+                if isinstance(target, Parameter):
+                    self._parameters[name] = Parameter(_wrap(arr), target.requires_grad)
+                else:
+                    self._buffers[name] = _wrap(arr)
+                continue
+            if arr is target.data:
+                continue
+            if target.data.flags.writeable:
+                np.copyto(target.data, arr, casting="unsafe")
+            else:
+                target.data = arr.astype(target.data.dtype, copy=True)
+            target._vc[0] += 1
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix):
+                    rest = key[len(prefix):]
+                    head = rest.split(".", 1)[0]
+                    if "." in rest and head in self._modules:
+                        continue
+                    if rest not in self._parameters and rest not in self._buffers:
+                        unexpected_keys.append(key)
+                    elif rest in self._non_persistent_buffers_set or \
+                            (rest in self._parameters and self._parameters[rest] is None) or \
+                            (rest in self._buffers and self._buffers[rest] is None):
+                        unexpected_keys.append(key)
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy parameters and buffers from ``state_dict`` into this module, in place.
+
+        With ``strict=True`` (default) missing and unexpected keys raise RuntimeError; shape
+        mismatches always raise. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        missing, unexpected, errors = [], [], []
+        state_dict = OrderedDict(state_dict)
+
+        def load(module, prefix):
+            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors, assign)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+
+        with no_grad():
+            load(self, "")
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
+                self._get_name(), "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` runs before ``forward``; a non-None return replaces the args.
+        Returns a handle with ``.remove()``."""
+        handle = _HookHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` runs after ``forward``; a non-None return replaces the
+        output. Returns a handle with ``.remove()``."""
+        handle = _HookHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_state_dict_hook(self, hook):
+        handle = _HookHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        handle = _HookHandle(self._load_state_dict_pre_hooks)
+        if with_module:
+            mod = self
+            self._load_state_dict_pre_hooks[handle.id] = lambda *a: hook(mod, *a)
+        else:
+            self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        raise NotImplementedError("ember does not support module backward hooks yet; register a hook on "
+                                  "the output tensor instead (output.register_hook(fn))")
+
+    register_backward_hook = register_full_backward_hook
+
+    # -- printing ------------------------------------------------------------------------------
+    def extra_repr(self):
+        """The text inside ``Name(...)`` in the repr; override to show a layer's settings."""
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): {_addindent(repr(m), 2)}" for name, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        s = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                s += extra_lines[0]
+            else:
+                s += "\n  " + "\n  ".join(lines) + "\n"
+        return s + ")"
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+def _remove_from(self, name, d, *containers):
+    d.pop(name, None)
+    for c in containers:
+        if isinstance(c, set):
+            c.discard(name)
+        else:
+            c.pop(name, None)
