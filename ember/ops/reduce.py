@@ -1,6 +1,7 @@
 """Reductions: sum, mean, prod, max/min (with indices), amax/amin, var/std, logsumexp, norm,
 cumsum/cumprod, argmax/argmin, all/any. ``dim`` may be an int or a tuple; ``keepdim`` as PyTorch.
 """
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -118,7 +119,7 @@ class _Extreme(Op):
     """amax/amin and full max/min: the gradient is shared equally between tied extremes."""
     @staticmethod
     def forward(ctx, a, axes, keepdim, fn):
-        if a.size == 0:
+        if a.size == 0 and (axes is None or not a.ndim or builtins.any(a.shape[ax] == 0 for ax in axes)):
             raise RuntimeError(f"{'max' if fn is np.max else 'min'}(): Expected reduction dim to be specified "
                                "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
         out = np.asarray(fn(a, axis=axes, keepdims=keepdim))
@@ -271,7 +272,8 @@ class Var(Op):
         if ctx.take_sqrt:
             o = expand_reduced(out, centered.shape, ctx.axes, ctx.keepdim)
             with np.errstate(divide="ignore", invalid="ignore"):
-                return scale * centered / (2 * o)
+                # d std = d var / (2 std); where std is 0 the gradient is taken as 0 (as torch)
+                return np.where(o == 0, np.zeros((), scale.dtype), scale * centered / (2 * o))
         return scale * centered
 
 
