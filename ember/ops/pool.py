@@ -1,2 +1,554 @@
-"""(being written)"""
-__all__ = []
+"""Pooling as fused ops: max/avg pooling (1-D, 2-D) and their adaptive forms.
+
+Every window reduction is a loop over the ``kh * kw`` kernel taps, each one strided slice of
+the (padded) input covering all windows at once, so the work is a few large NumPy calls.
+Pools run in the memory layout the input already has: a channels-last (NHWC-strided) input,
+as conv2d produces, is pooled as NHWC and returned in the same layout, with no transpose copy.
+Max pooling records which tap won (first maximum, NaN wins, as PyTorch) for the backward and
+for ``return_indices``.
+"""
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Op
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "lp_pool2d", "lp_pool1d"]
+
+
+class _PoolGeom:
+    __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "H", "W", "Ho", "Wo", "Hp", "Wp")
+
+    def __init__(self, H, W, k, s, p, d, ceil_mode):
+        self.H, self.W = H, W
+        self.kh, self.kw = k
+        self.sh, self.sw = s
+        self.ph, self.pw = p
+        self.dh, self.dw = d
+        self.Ho = _out_size(H, k[0], s[0], p[0], d[0], ceil_mode)
+        self.Wo = _out_size(W, k[1], s[1], p[1], d[1], ceil_mode)
+        # The padded buffer must hold every window, including ceil_mode's partial last one.
+        self.Hp = max(H + 2 * p[0], (self.Ho - 1) * s[0] + d[0] * (k[0] - 1) + 1)
+        self.Wp = max(W + 2 * p[1], (self.Wo - 1) * s[1] + d[1] * (k[1] - 1) + 1)
+
+    def taps(self):
+        for i in range(self.kh):
+            for j in range(self.kw):
+                h0, w0 = i * self.dh, j * self.dw
+                yield (slice(h0, h0 + self.sh * (self.Ho - 1) + 1, self.sh),
+                       slice(w0, w0 + self.sw * (self.Wo - 1) + 1, self.sw))
+
+    @property
+    def overlapping(self):
+        return self.sh < self.dh * (self.kh - 1) + 1 or self.sw < self.dw * (self.kw - 1) + 1
+
+
+def _out_size(n, k, s, p, d, ceil_mode):
+    eff = d * (k - 1) + 1
+    num = n + 2 * p - eff + ((s - 1) if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1   # the last window must start inside the input or the left padding
+    return out
+
+
+def _layout(x):
+    """(array to pool, spatial axis offset): NHWC view for channels-last inputs, else x itself."""
+    if not x.flags.c_contiguous:
+        xh = x.transpose(0, 2, 3, 1)
+        if xh.flags.c_contiguous:
+            return xh, 1
+    return x, 2
+
+
+def _from_layout(a, sp):
+    return a.transpose(0, 3, 1, 2) if sp == 1 else a
+
+
+def _key(sp, hs, ws):
+    return (slice(None),) * sp + (hs, ws)
+
+
+def _padded(v, sp, geo, fill):
+    """``v`` with spatial padding ``fill`` (ceil_mode windows may need extra bottom/right rows)."""
+    if geo.Hp == geo.H and geo.Wp == geo.W:
+        return v
+    shape = list(v.shape)
+    shape[sp], shape[sp + 1] = geo.Hp, geo.Wp
+    vp = np.full(shape, fill, v.dtype)
+    vp[_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))] = v
+    return vp
+
+
+def _crop(vp, sp, geo):
+    if geo.Hp == geo.H and geo.Wp == geo.W:
+        return vp
+    return vp[_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))]
+
+
+def _spatial_shape(v, sp, H, W):
+    shape = list(v.shape)
+    shape[sp], shape[sp + 1] = H, W
+    return shape
+
+
+# -- max pooling ------------------------------------------------------------------------------
+def _max_taps(v, sp, geo):
+    """Window maxima and the winning tap number (first maximum; a NaN wins, as in PyTorch)."""
+    vp = _padded(v, sp, geo, -np.inf)
+    out = arg = None
+    with_nan = v.dtype.kind == "f" and np.isnan(v.max())
+    for t, (hs, ws) in enumerate(geo.taps()):
+        s = vp[_key(sp, hs, ws)]
+        if out is None:
+            out = s.copy()
+            arg = np.zeros(out.shape, np.uint8 if geo.kh * geo.kw < 256 else np.int32)
+            continue
+        m = np.greater(s, out)
+        if with_nan:
+            m |= np.isnan(s)
+        np.copyto(out, s, where=m)
+        np.copyto(arg, t, where=m, casting="unsafe")
+    return out, arg
+
+
+def _flat_indices(arg, sp, geo):
+    """PyTorch's indices: the flat position h * W + w of each maximum in its input plane."""
+    i, j = np.divmod(arg.astype(np.int64), geo.kw)
+    rows = np.arange(geo.Ho, dtype=np.int64) * geo.sh - geo.ph
+    cols = np.arange(geo.Wo, dtype=np.int64) * geo.sw - geo.pw
+    if sp == 1:
+        rows, cols = rows[:, None, None], cols[:, None]
+    else:
+        rows = rows[:, None]
+    return (rows + i * geo.dh) * geo.W + cols + j * geo.dw
+
+
+def _to_layout(grad, sp, vshape, geo):
+    """The incoming gradient (public NCHW-shaped, any strides) in the layout the op pooled in."""
+    if sp == 1:
+        N, H, W, C = vshape
+        return grad.reshape(N, C, geo.Ho, geo.Wo).transpose(0, 2, 3, 1)
+    return grad.reshape(vshape[:2] + (geo.Ho, geo.Wo))
+
+
+def _scatter_taps(g, sp, geo, weight_of_tap):
+    """Adjoint of a tap loop: add ``weight_of_tap(t) * g`` back at each tap's input positions."""
+    gp = np.zeros(_spatial_shape(g, sp, geo.Hp, geo.Wp), g.dtype)
+    assign = not geo.overlapping
+    for t, (hs, ws) in enumerate(geo.taps()):
+        contrib = weight_of_tap(t)
+        k = _key(sp, hs, ws)
+        if assign:
+            gp[k] = contrib
+        else:
+            gp[k] += contrib
+    return _from_layout(_crop(gp, sp, geo), sp)
+
+
+class MaxPool2d(Op):
+    backward_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, geo, with_indices, shapes):
+        xs = x.shape
+        if shapes is not None:
+            x = x.reshape(shapes[0])
+        v, sp = _layout(x)
+        out, arg = _max_taps(v, sp, geo)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(arg)
+            ctx.geo, ctx.sp, ctx.xs, ctx.vshape = geo, sp, xs, v.shape
+        y = _from_layout(out, sp)
+        if shapes is not None:
+            y = y.reshape(shapes[1])
+        if with_indices:
+            idx = _from_layout(_flat_indices(arg, sp, geo), sp)
+            return y, (idx if shapes is None else idx.reshape(shapes[1]))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        arg, = ctx.saved_tensors
+        geo, sp = ctx.geo, ctx.sp
+        g = _to_layout(grad, sp, ctx.vshape, geo)
+        if geo.kh * geo.kw == 1:
+            gx = _scatter_taps(g, sp, geo, lambda t: g)
+        else:
+            gx = _scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
+        return gx.reshape(ctx.xs), None
+
+
+# -- average pooling --------------------------------------------------------------------------
+def _avg_divisor(geo, count_include_pad, divisor_override, dtype):
+    """Per-window divisor (Ho, Wo) by PyTorch's rule: padding counts (if asked), overhang never."""
+    if divisor_override:
+        return np.asarray(divisor_override, dtype)
+
+    def per_axis(n_out, s, p, k, n):
+        start = np.arange(n_out) * s - p
+        end = np.minimum(start + k, n + p)
+        size_pad = end - start
+        size = np.minimum(end, n) - np.maximum(start, 0)
+        return size_pad, size
+    hp, hv = per_axis(geo.Ho, geo.sh, geo.ph, geo.kh, geo.H)
+    wp, wv = per_axis(geo.Wo, geo.sw, geo.pw, geo.kw, geo.W)
+    d = np.outer(hp, wp) if count_include_pad else np.outer(hv, wv)
+    return d.astype(dtype)
+
+
+class AvgPool2d(Op):
+    backward_name = "AvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, geo, count_include_pad, divisor_override, shapes):
+        xs = x.shape
+        if shapes is not None:
+            x = x.reshape(shapes[0])
+        v, sp = _layout(x)
+        vp = _padded(v, sp, geo, 0)
+        out = None
+        for hs, ws in geo.taps():
+            s = vp[_key(sp, hs, ws)]
+            if out is None:
+                out = s.copy()
+            else:
+                out += s
+        div = _avg_divisor(geo, count_include_pad, divisor_override, x.dtype)
+        if div.ndim == 2 and sp == 1:
+            div = div[:, :, None]
+        out /= div
+        if ctx.needs_input_grad:
+            ctx.geo, ctx.sp, ctx.xs, ctx.vshape, ctx.div = geo, sp, xs, v.shape, div
+        y = _from_layout(out, sp)
+        return y if shapes is None else y.reshape(shapes[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        geo, sp = ctx.geo, ctx.sp
+        g = _to_layout(grad, sp, ctx.vshape, geo) / ctx.div
+        return _scatter_taps(g, sp, geo, lambda t: g).reshape(ctx.xs)
+
+
+# -- adaptive pooling -------------------------------------------------------------------------
+def _bins(n_in, n_out):
+    """PyTorch's adaptive bins: [floor(i*n/o), ceil((i+1)*n/o)) for output i."""
+    return [((i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)) for i in range(n_out)]
+
+
+def _reduce_bins(a, axis, bins, fn):
+    """Apply ``fn(slab, axis)`` over each bin of ``axis``, stacking the results along it."""
+    n = a.ndim
+    parts = []
+    for lo, hi in bins:
+        parts.append(fn(a[(slice(None),) * axis + (slice(lo, hi),)], axis))
+    return np.stack(parts, axis=axis)
+
+
+class AdaptiveAvgPool2d(Op):
+    backward_name = "AdaptiveAvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_hw, shapes):
+        xs = x.shape
+        if shapes is not None:
+            x = x.reshape(shapes[0])
+        H, W = x.shape[-2:]
+        bh, bw = _bins(H, out_hw[0]), _bins(W, out_hw[1])
+        # A rectangle's mean is the mean over rows of the mean over columns: pool W, then H.
+        y = _reduce_bins(x, 3, bw, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
+        y = _reduce_bins(y, 2, bh, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
+        if ctx.needs_input_grad:
+            ctx.bins, ctx.xs, ctx.x4 = (bh, bw), xs, x.shape
+        return y if shapes is None else y.reshape(shapes[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        bh, bw = ctx.bins
+        N, C, H, W = ctx.x4
+        g = grad.reshape(N, C, len(bh), len(bw))
+        gh = np.zeros((N, C, H, len(bw)), grad.dtype)
+        for o, (lo, hi) in enumerate(bh):
+            gh[:, :, lo:hi, :] += g[:, :, o:o + 1, :] / (hi - lo)
+        gx = np.zeros((N, C, H, W), grad.dtype)
+        for o, (lo, hi) in enumerate(bw):
+            gx[:, :, :, lo:hi] += gh[:, :, :, o:o + 1] / (hi - lo)
+        return gx.reshape(ctx.xs)
+
+
+class AdaptiveMaxPool2d(Op):
+    backward_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_hw, with_indices, shapes):
+        xs = x.shape
+        if shapes is not None:
+            x = x.reshape(shapes[0])
+        N, C, H, W = x.shape
+        bh, bw = _bins(H, out_hw[0]), _bins(W, out_hw[1])
+        # Separable: max over each column bin (remembering the column), then over each row bin.
+        # Scanning rows outer / columns inner keeps PyTorch's first-maximum (NaN wins) choice.
+        vals = np.empty((N, C, H, len(bw)), x.dtype)
+        wi = np.empty((N, C, H, len(bw)), np.int64)
+        for o, (lo, hi) in enumerate(bw):
+            a = np.argmax(x[:, :, :, lo:hi], axis=3)
+            wi[:, :, :, o] = a + lo
+            vals[:, :, :, o] = np.take_along_axis(x[:, :, :, lo:hi], a[..., None], 3)[..., 0]
+        y = np.empty((N, C, len(bh), len(bw)), x.dtype)
+        idx = np.empty((N, C, len(bh), len(bw)), np.int64)
+        for o, (lo, hi) in enumerate(bh):
+            a = np.argmax(vals[:, :, lo:hi, :], axis=2)
+            y[:, :, o, :] = np.take_along_axis(vals[:, :, lo:hi, :], a[:, :, None, :], 2)[:, :, 0, :]
+            rows = a + lo
+            cols = np.take_along_axis(wi[:, :, lo:hi, :], a[:, :, None, :], 2)[:, :, 0, :]
+            idx[:, :, o, :] = rows * W + cols
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(idx)
+            ctx.xs, ctx.x4 = xs, x.shape
+        if shapes is not None:
+            y, idx = y.reshape(shapes[1]), idx.reshape(shapes[1])
+        return (y, idx) if with_indices else y
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        idx, = ctx.saved_tensors
+        N, C, H, W = ctx.x4
+        g = grad.reshape(idx.shape)
+        # Bins may overlap, so the same input can win several windows: sum with bincount.
+        planes = np.arange(N * C, dtype=np.int64).reshape(N, C, 1, 1) * (H * W)
+        flat = (idx + planes).ravel()
+        gx = np.bincount(flat, weights=g.ravel(), minlength=N * C * H * W).astype(grad.dtype, copy=False)
+        return gx.reshape(ctx.xs)
+
+
+# -- argument handling ------------------------------------------------------------------------
+def _tuple(v, n, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            v = tuple(v) * n
+        if len(v) != n:
+            raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints, got {list(v)}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _pool_input(fname, input, nd):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x = input.data
+    if x.ndim not in (nd + 1, nd + 2) or x.size == 0 and any(s == 0 for s in x.shape[1:]):
+        raise RuntimeError(f"{fname}: expected a non-empty {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+                           f"input, but got input of size: {list(x.shape)}")
+    return x
+
+
+def _shapes4(x, nd, out_spatial):
+    """(4-D view shape, output shape) for 1-D / unbatched inputs, or None for plain NCHW."""
+    if nd == 2 and x.ndim == 4:
+        return None
+    lead = x.shape[:-nd]
+    N, C = (1,) + lead if len(lead) == 1 else lead
+    spatial = x.shape[-nd:]
+    x4 = (N, C) + ((1,) + spatial if nd == 1 else spatial)
+    return x4, lead + tuple(out_spatial[-nd:])
+
+
+def _pool_geom(fname, x, nd, kernel_size, stride, padding, dilation, ceil_mode, is_max):
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _tuple(stride, nd, "stride")
+    p = _tuple(padding, nd, "padding")
+    d = _tuple(dilation, nd, "dilation")
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"{fname}: kernel_size must be greater than zero, but got {list(k)}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"{fname}: stride must be greater than zero, but got {list(s)}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"{fname}: dilation must be greater than zero, but got {list(d)}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    if nd == 1:
+        k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
+    spatial = x.shape[-nd:]
+    H, W = ((1,) + spatial) if nd == 1 else spatial
+    geo = _PoolGeom(H, W, k, s, p, d, ceil_mode)
+    if geo.Ho <= 0 or geo.Wo <= 0:
+        c = x.shape[-nd - 1]
+        ins = "x".join(str(v) for v in (c,) + spatial)
+        outs = "x".join(str(v) for v in (c,) + (geo.Ho, geo.Wo)[-nd:])
+        raise RuntimeError(f"Given input size: ({ins}). Calculated output size: ({outs}). Output size is "
+                           f"too small")
+    return geo
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling; with ``return_indices`` also the flat index (h*W + w) of each maximum.
+
+    Example:
+        >>> ember.nn.functional.max_pool2d(ember.randn(1, 3, 8, 8), 2).shape
+        ember.Size([1, 3, 4, 4])
+    """
+    x = _pool_input("max_pool2d", input, 2)
+    geo = _pool_geom("max_pool2d", x, 2, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return MaxPool2d.apply(input, geo, bool(return_indices), _shapes4(x, 2, (geo.Ho, geo.Wo)))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> ember.nn.functional.max_pool1d(ember.randn(1, 3, 8), 2).shape
+        ember.Size([1, 3, 4])
+    """
+    x = _pool_input("max_pool1d", input, 1)
+    geo = _pool_geom("max_pool1d", x, 1, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return MaxPool2d.apply(input, geo, bool(return_indices), _shapes4(x, 1, (geo.Ho, geo.Wo)))
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """2-D average pooling.
+
+    Example:
+        >>> ember.nn.functional.avg_pool2d(ember.ones(1, 1, 4, 4), 2)
+        tensor([[[[1., 1.],
+                  [1., 1.]]]])
+    """
+    x = _pool_input("avg_pool2d", input, 2)
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError("divisor must be not zero")
+    geo = _pool_geom("avg_pool2d", x, 2, kernel_size, stride, padding, 1, ceil_mode, False)
+    return AvgPool2d.apply(input, geo, bool(count_include_pad), divisor_override,
+                           _shapes4(x, 2, (geo.Ho, geo.Wo)))
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> ember.nn.functional.avg_pool1d(ember.ones(1, 1, 4), 2)
+        tensor([[[1., 1.]]])
+    """
+    x = _pool_input("avg_pool1d", input, 1)
+    geo = _pool_geom("avg_pool1d", x, 1, kernel_size, stride, padding, 1, ceil_mode, False)
+    return AvgPool2d.apply(input, geo, bool(count_include_pad), None, _shapes4(x, 1, (geo.Ho, geo.Wo)))
+
+
+def _adaptive_size(fname, x, output_size, nd):
+    if not isinstance(output_size, (tuple, list)):
+        output_size = (output_size,) * nd
+    if len(output_size) != nd:
+        raise RuntimeError(f"{fname}: output_size must be {nd} ints, got {list(output_size)}")
+    spatial = x.shape[-nd:]
+    out = tuple(int(s) if o is None else int(o) for o, s in zip(output_size, spatial))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{fname}: output_size must be positive, got {list(out)}")
+    return ((1,) + out) if nd == 1 else out
+
+
+def _adaptive_input(fname, input, nd):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x = input.data
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")
+    if any(s == 0 for s in x.shape[-nd:]):
+        raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch dimensions, "
+                           f"but input has sizes {list(x.shape)}")
+    return x
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (bins as in PyTorch; sizes need not divide).
+
+    Example:
+        >>> ember.nn.functional.adaptive_avg_pool2d(ember.randn(2, 3, 7, 9), (2, 4)).shape
+        ember.Size([2, 3, 2, 4])
+    """
+    x = _adaptive_input("adaptive_avg_pool2d", input, 2)
+    out = _adaptive_size("adaptive_avg_pool2d", x, output_size, 2)
+    return AdaptiveAvgPool2d.apply(input, out, _shapes4(x, 2, out))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """1-D adaptive average pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> ember.nn.functional.adaptive_avg_pool1d(ember.randn(2, 3, 7), 3).shape
+        ember.Size([2, 3, 3])
+    """
+    x = _adaptive_input("adaptive_avg_pool1d", input, 1)
+    out = _adaptive_size("adaptive_avg_pool1d", x, output_size, 1)
+    return AdaptiveAvgPool2d.apply(input, out, _shapes4(x, 1, out))
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size; ``return_indices`` gives flat h*W + w positions.
+
+    Example:
+        >>> ember.nn.functional.adaptive_max_pool2d(ember.randn(2, 3, 7, 9), 3).shape
+        ember.Size([2, 3, 3, 3])
+    """
+    x = _adaptive_input("adaptive_max_pool2d", input, 2)
+    out = _adaptive_size("adaptive_max_pool2d", x, output_size, 2)
+    return AdaptiveMaxPool2d.apply(input, out, bool(return_indices), _shapes4(x, 2, out))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """1-D adaptive max pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> ember.nn.functional.adaptive_max_pool1d(ember.randn(2, 3, 7), 3).shape
+        ember.Size([2, 3, 3])
+    """
+    x = _adaptive_input("adaptive_max_pool1d", input, 1)
+    out = _adaptive_size("adaptive_max_pool1d", x, output_size, 1)
+    return AdaptiveMaxPool2d.apply(input, out, bool(return_indices), _shapes4(x, 1, out))
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling: (sum over the window of x**p) ** (1/p).
+
+    Example:
+        >>> ember.nn.functional.lp_pool2d(ember.ones(1, 1, 4, 4), 2, 2).shape
+        ember.Size([1, 1, 2, 2])
+    """
+    k = _tuple(kernel_size, 2, "kernel_size")
+    out = avg_pool2d(input ** norm_type, k, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(k[0] * k[1]) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """1-D power-average pooling.
+
+    Example:
+        >>> ember.nn.functional.lp_pool1d(ember.ones(1, 1, 4), 2, 2).shape
+        ember.Size([1, 1, 2])
+    """
+    k = int(kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size)
+    out = avg_pool1d(input ** norm_type, k, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(k) ** (1.0 / norm_type)
