@@ -78,3 +78,447 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
     from .elementwise import neg
     return softmax(neg(input), dim, dtype=dtype)
+
+
+# -- pointwise activations (torch.nn.functional names) ---------------------------------------
+# Each op saves what its closed-form derivative needs; masks follow PyTorch at the kinks
+# (e.g. relu6/hardtanh have zero gradient exactly at the clip points).
+__all__ += ["relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
+            "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_",
+            "hardsigmoid", "hardswish", "logsigmoid", "threshold", "threshold_", "hardshrink",
+            "softshrink", "tanhshrink", "glu", "relu_", "selu_"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _floatify(input, name):
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
+    return input
+
+
+def _inplace_or(input, result, inplace):
+    return input._inplace_from(result) if inplace else result
+
+
+def _erf_approx(a):
+    """erf for float32 arrays (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, computed in float64);
+    exact ``math.erf`` for float64."""
+    if a.dtype == np.float64:
+        from math import erf
+        return np.vectorize(erf, otypes=[np.float64])(a) if a.size else a.copy()
+    x = a.astype(np.float64)
+    s = np.sign(x)
+    x = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return (s * (1.0 - poly * np.exp(-x * x))).astype(a.dtype)
+
+
+class Hardtanh(Op):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * ((x > ctx.lo) & (x < ctx.hi)), None, None
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """Clamp to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return _inplace_or(input, Hardtanh.apply(_floatify(input, "hardtanh"), min_val, max_val), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def relu_(input):
+    from .elementwise import relu
+    return relu(input, inplace=True)
+
+
+class LeakyRelu(Op):
+    @staticmethod
+    def forward(ctx, x, slope):
+        pos = x > 0
+        ctx.save_for_backward(pos)
+        ctx.slope = slope
+        return np.where(pos, x, x * slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pos, = ctx.saved_tensors
+        return np.where(pos, grad, grad * ctx.slope).astype(grad.dtype, copy=False), None
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    return _inplace_or(input, LeakyRelu.apply(_floatify(input, "leaky_relu"), negative_slope), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, (lower+upper)/2 in eval."""
+    _floatify(input, "rrelu")
+    if training:
+        from .._random import _rng
+        slope = _rng(None).uniform(lower, upper, input.data.shape).astype(input.data.dtype)
+    else:
+        slope = (lower + upper) / 2
+    return _inplace_or(input, LeakyRelu.apply(input, slope), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+class Prelu(Op):
+    @staticmethod
+    def forward(ctx, x, w):
+        # w has one entry, or one per channel (dim 1 of x; dim 0 when x is 1-D)
+        ctx.save_for_backward(x, w)
+        wb = w.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else w
+        return np.where(x > 0, x, x * wb).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        wb = w.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else w
+        pos = x > 0
+        gx = np.where(pos, grad, grad * wb).astype(grad.dtype, copy=False) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gneg = np.where(pos, 0, grad * x)
+            if w.size == 1:
+                gw = np.asarray(gneg.sum(), dtype=w.dtype).reshape(w.shape)
+            else:
+                axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
+                gw = gneg.sum(axis=axes).astype(w.dtype, copy=False)
+        return gx, gw
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x, with one weight or one per channel (dim 1)."""
+    n = weight.data.size
+    if weight.data.ndim > 1:
+        raise RuntimeError(f"prelu: weight must be a 0-D or 1-D tensor, got shape {tuple(weight.shape)}")
+    if n != 1:
+        ch = input.data.shape[1] if input.data.ndim >= 2 else (input.data.shape[0] if input.data.ndim else 1)
+        if ch != n:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
+                               f"= {n} and channel size = {ch} (input shape {tuple(input.shape)}).")
+    return Prelu.apply(_floatify(input, "prelu"), weight)
+
+
+class Elu(Op):
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        pos = x > 0
+        neg = np.expm1(np.minimum(x, 0) * input_scale)
+        ctx.save_for_backward(pos, neg)
+        ctx.c = (alpha, scale, input_scale)
+        return np.where(pos, x * scale, neg * (alpha * scale)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pos, neg = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.c
+        return np.where(pos, grad * scale, grad * ((neg + 1) * (alpha * scale * input_scale))).astype(
+            grad.dtype, copy=False), None, None, None
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _inplace_or(input, Elu.apply(_floatify(input, "elu"), alpha, 1.0, 1.0), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants (alpha≈1.6733, scale≈1.0507)."""
+    return _inplace_or(input, Elu.apply(_floatify(input, "selu"), _SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu with alpha=0")
+    return _inplace_or(input, Elu.apply(_floatify(input, "celu"), alpha, 1.0, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+_SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
+_INV_SQRT_2 = float(1.0 / np.sqrt(2.0))
+_INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
+
+
+class Gelu(Op):
+    @staticmethod
+    def forward(ctx, x):
+        cdf = 0.5 * (1.0 + _erf_approx(x * x.dtype.type(_INV_SQRT_2)))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, cdf = ctx.saved_tensors
+        pdf = np.exp(-0.5 * x * x) * x.dtype.type(_INV_SQRT_2PI)
+        return grad * (cdf + x * pdf)
+
+
+class GeluTanh(Op):
+    backward_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        t = np.tanh(inner)
+        ctx.save_for_backward(x, t)
+        return 0.5 * x * (1 + t)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (Gaussian CDF); ``approximate='tanh'`` uses the tanh formula."""
+    _floatify(input, "gelu")
+    if approximate == "none":
+        return Gelu.apply(input)
+    if approximate == "tanh":
+        return GeluTanh.apply(input)
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def _sigmoid_np(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Silu(Op):
+    @staticmethod
+    def forward(ctx, x):
+        s = _sigmoid_np(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved_tensors
+        return grad * (s * (1 + x * (1 - s)))
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x) (a.k.a. swish)."""
+    return _inplace_or(input, Silu.apply(_floatify(input, "silu")), inplace)
+
+
+def _softplus_np(x, beta=1.0, threshold=20.0):
+    bx = x * beta if beta != 1 else x
+    # log(1 + exp(bx)) computed without overflow; linear above the threshold, as PyTorch.
+    sp = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx))))
+    if beta != 1:
+        sp = sp / beta
+    return np.where(bx > threshold, x, sp).astype(x.dtype, copy=False)
+
+
+class Mish(Op):
+    @staticmethod
+    def forward(ctx, x):
+        t = np.tanh(_softplus_np(x))
+        ctx.save_for_backward(x, t)
+        return x * t
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        return grad * (t + x * _sigmoid_np(x) * (1 - t * t))
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _inplace_or(input, Mish.apply(_floatify(input, "mish")), inplace)
+
+
+class Softplus(Op):
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.c = (beta, threshold)
+        return _softplus_np(x, beta, threshold)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        beta, threshold = ctx.c
+        bx = x * beta
+        return np.where(bx > threshold, grad, grad * _sigmoid_np(bx)).astype(grad.dtype, copy=False), None, None
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
+    return Softplus.apply(_floatify(input, "softplus"), beta, threshold)
+
+
+class Softsign(Op):
+    @staticmethod
+    def forward(ctx, x):
+        d = 1 + np.abs(x)
+        ctx.save_for_backward(d)
+        return x / d
+
+    @staticmethod
+    def backward(ctx, grad):
+        d, = ctx.saved_tensors
+        return grad / (d * d)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return Softsign.apply(_floatify(input, "softsign"))
+
+
+class Hardsigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * ((x > -3) & (x < 3)) / 6
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    return _inplace_or(input, Hardsigmoid.apply(_floatify(input, "hardsigmoid")), inplace)
+
+
+class Hardswish(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        mid = np.where(x < -3, 0, x / 3 + 0.5)
+        return np.where(x <= 3, grad * mid, grad).astype(grad.dtype, copy=False)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6."""
+    return _inplace_or(input, Hardswish.apply(_floatify(input, "hardswish")), inplace)
+
+
+class LogSigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * _sigmoid_np(-x)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), stable for large |x|."""
+    return LogSigmoid.apply(_floatify(input, "logsigmoid"))
+
+
+class _MaskedIdentity(Op):
+    """y = where(mask, f(x), value); dy/dx = mask (f is x or a shift of x)."""
+    @staticmethod
+    def forward(ctx, x, mask, shift, value):
+        ctx.save_for_backward(mask)
+        return np.where(mask, x - shift if shift else x, value).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask, = ctx.saved_tensors
+        return grad * mask, None, None, None
+
+
+class Threshold(_MaskedIdentity):
+    pass
+
+
+class Hardshrink(_MaskedIdentity):
+    pass
+
+
+class Softshrink(_MaskedIdentity):
+    pass
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x if x > threshold else value."""
+    return _inplace_or(input, Threshold.apply(input, input.data > threshold, 0, value), inplace)
+
+
+def threshold_(input, threshold, value):
+    return globals()["threshold"](input, threshold, value, True)
+
+
+def hardshrink(input, lambd=0.5):
+    """x if |x| > lambd else 0."""
+    x = _floatify(input, "hardshrink").data
+    return Hardshrink.apply(input, (x > lambd) | (x < -lambd), 0, 0)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    x = _floatify(input, "softshrink").data
+    shift = np.where(x > 0, x.dtype.type(lambd), x.dtype.type(-lambd))
+    return Softshrink.apply(input, (x > lambd) | (x < -lambd), shift, 0)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    from .elementwise import sub, tanh
+    return sub(input, tanh(input))
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) where a, b are the halves of ``input`` along ``dim``."""
+    from .elementwise import mul, sigmoid
+    from .shape import chunk
+    n = input.shape[dim] if input.dim() else 0
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {n}")
+    a, b = chunk(input, 2, dim)
+    return mul(a, sigmoid(b))
