@@ -1,2 +1,198 @@
-"""(being written)"""
-__all__ = []
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d."""
+from ...ops import pool as _pool
+from .module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
+
+
+class _MaxPoolNd(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None and stride != () and stride != [] else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over (kh, kw) windows of (N, C, H, W) input; ``return_indices`` also gives argmax positions.
+
+    Example:
+        >>> ember.nn.MaxPool2d(2)(ember.randn(64, 32, 32, 32)).shape
+        ember.Size([64, 32, 16, 16])
+    """
+
+    def forward(self, input):
+        return _pool.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                self.ceil_mode, self.return_indices)
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of (N, C, L) input.
+
+    Example:
+        >>> ember.nn.MaxPool1d(3, stride=2)(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 16, 24])
+    """
+
+    def forward(self, input):
+        return _pool.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                self.ceil_mode, self.return_indices)
+
+
+class AvgPool2d(Module):
+    """Mean over (kh, kw) windows of (N, C, H, W) input.
+
+    Example:
+        >>> ember.nn.AvgPool2d(3, stride=2)(ember.randn(20, 16, 50, 32)).shape
+        ember.Size([20, 16, 24, 15])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None and stride != () and stride != [] else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input):
+        return _pool.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                self.count_include_pad, self.divisor_override)
+
+
+def _single(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+class AvgPool1d(Module):
+    """Mean over windows of (N, C, L) input.
+
+    Example:
+        >>> ember.nn.AvgPool1d(3, stride=2)(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 16, 24])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None and stride != () and stride != [] else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input):
+        return _pool.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                self.count_include_pad)
+
+
+class _AdaptiveNd(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptiveNd):
+    """Average pooling to a fixed (H_out, W_out); ``None`` keeps that input size.
+
+    Example:
+        >>> ember.nn.AdaptiveAvgPool2d((5, 7))(ember.randn(1, 64, 8, 9)).shape
+        ember.Size([1, 64, 5, 7])
+    """
+
+    def forward(self, input):
+        return _pool.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptiveNd):
+    """Average pooling of (N, C, L) to a fixed length.
+
+    Example:
+        >>> ember.nn.AdaptiveAvgPool1d(5)(ember.randn(1, 64, 8)).shape
+        ember.Size([1, 64, 5])
+    """
+
+    def forward(self, input):
+        return _pool.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptiveNd):
+    """Max pooling to a fixed (H_out, W_out); ``return_indices`` also gives argmax positions.
+
+    Example:
+        >>> ember.nn.AdaptiveMaxPool2d((5, 7))(ember.randn(1, 64, 8, 9)).shape
+        ember.Size([1, 64, 5, 7])
+    """
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return _pool.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveNd):
+    """Max pooling of (N, C, L) to a fixed length.
+
+    Example:
+        >>> ember.nn.AdaptiveMaxPool1d(5)(ember.randn(1, 64, 8)).shape
+        ember.Size([1, 64, 5])
+    """
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return _pool.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class LPPool2d(Module):
+    """Power-average pooling: (sum of x**p over the window) ** (1/p).
+
+    Example:
+        >>> ember.nn.LPPool2d(2, 3, stride=2)(ember.randn(20, 16, 50, 32)).shape
+        ember.Size([20, 16, 24, 15])
+    """
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+    def forward(self, input):
+        return _pool.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool1d(LPPool2d):
+    """1-D power-average pooling.
+
+    Example:
+        >>> ember.nn.LPPool1d(2, 3, stride=2)(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 16, 24])
+    """
+
+    def forward(self, input):
+        return _pool.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
