@@ -1,1 +1,20 @@
-"""ember.optim (being written)."""
+"""ember.optim: optimizers (SGD, Adam, ...) and learning-rate schedulers (``ember.optim.lr_scheduler``).
+
+Example:
+    >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
+    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
+"""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adagrad import Adagrad
+from .rmsprop import RMSprop
+from .adam import Adam
+from .adamw import AdamW
+from .adadelta import Adadelta
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from . import lr_scheduler
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
+           "lr_scheduler"]

@@ -1,0 +1,65 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+import numpy as np
+
+from .optimizer import Optimizer, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_, _step_state, _zeros_state
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler), PyTorch's update rule and state (``step``, ``square_avg``, ``acc_delta``):
+
+    ``v = rho v + (1 - rho) g²``, ``delta = sqrt(u + eps) / sqrt(v + eps) * g``,
+    ``u = rho u + (1 - rho) delta²``, ``p -= lr * delta``.
+
+    Example:
+        >>> opt = ember.optim.Adadelta(model.parameters(), lr=1.0, rho=0.9)
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check_lr_eps_wd(lr, eps, weight_decay)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            rho = float(group["rho"])
+            eps = float(group["eps"])
+            wd = float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                d = p.data
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_state()
+                    state["square_avg"] = _zeros_state(p)
+                    state["acc_delta"] = _zeros_state(p)
+                state["step"].data += 1
+                t1, t2, t3 = self._scratch(p, 3)
+                g = _effective_grad(d, grad.data, wd, maximize, t3)
+                sq = state["square_avg"].data
+                acc = state["acc_delta"].data
+                _ema_sq_(sq, g, rho, t1)
+                np.add(sq, eps, out=t1)
+                np.sqrt(t1, out=t1)          # std
+                np.add(acc, eps, out=t2)
+                np.sqrt(t2, out=t2)
+                t2 /= t1
+                t2 *= g                      # delta
+                _ema_sq_(acc, t2, rho, t1)
+                t2 *= -lr
+                d += t2
+                p._vc[0] += 1
+        return loss

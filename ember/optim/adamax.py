@@ -1,0 +1,63 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+import numpy as np
+
+from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _lerp_,
+                        _step_state, _zeros_state)
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """Adamax (Kingma & Ba), PyTorch's update rule and state (``step``, ``exp_avg``, ``exp_inf``):
+
+    ``m = b1 m + (1 - b1) g``, ``u = max(b2 u, |g| + eps)``, ``p -= lr / (1 - b1^t) * m / u``.
+
+    Example:
+        >>> opt = ember.optim.Adamax(model.parameters(), lr=2e-3)
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        _check_lr_eps_wd(lr, eps, weight_decay)
+        _check_betas(betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            wd = float(group["weight_decay"])
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                d = p.data
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_state()
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_inf"] = _zeros_state(p)
+                steps = state["step"].data
+                steps += 1
+                step = float(steps)
+                t, t2 = self._scratch(p, 2)
+                g = _effective_grad(d, grad.data, wd, maximize, t2)
+                m = state["exp_avg"].data
+                u = state["exp_inf"].data
+                _lerp_(m, g, 1.0 - beta1, t)
+                u *= beta2
+                np.abs(g, out=t)
+                t += eps
+                np.maximum(u, t, out=u)
+                clr = lr / (1.0 - beta1 ** step)
+                np.divide(m, u, out=t)
+                t *= -clr
+                d += t
+                p._vc[0] += 1
+        return loss

@@ -1,0 +1,87 @@
+"""NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_,
+                        _lerp_, _step_state, _zeros_state)
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    """NAdam (Dozat), PyTorch's update rule and state (``step``, ``mu_product``, ``exp_avg``, ``exp_avg_sq``).
+
+    ``mu_t = b1 (1 - 0.5 * 0.96^(t * momentum_decay))``; ``mu_product`` (a float32 scalar, as in
+    PyTorch) is the running product of the ``mu_t``. The update mixes the current gradient and the
+    first moment, both divided by ``sqrt(v / (1 - b2^t)) + eps``.
+
+    Example:
+        >>> opt = ember.optim.NAdam(model.parameters(), lr=2e-3)
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        _check_lr_eps_wd(lr, eps, weight_decay)
+        _check_betas(betas)
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            wd = float(group["weight_decay"])
+            momentum_decay = float(group["momentum_decay"])
+            decoupled = group["decoupled_weight_decay"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                d = p.data
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_state()
+                    state["mu_product"] = _wrap(np.ones((), dtype=np.float32))
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_avg_sq"] = _zeros_state(p)
+                steps = state["step"].data
+                steps += 1
+                step = float(steps)
+                t, t2 = self._scratch(p, 2)
+                if wd != 0 and decoupled:
+                    d *= 1.0 - lr * wd
+                    g = _effective_grad(d, grad.data, 0.0, maximize, t2)
+                else:
+                    g = _effective_grad(d, grad.data, wd, maximize, t2)
+                bias_correction2 = 1.0 - beta2 ** step
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * momentum_decay))
+                mu_prod = state["mu_product"].data
+                mu_prod *= mu                 # float32 arithmetic, like PyTorch's 0-d float32 tensor
+                mu_product = float(mu_prod)
+                mu_product_next = mu_product * mu_next
+                m = state["exp_avg"].data
+                v = state["exp_avg_sq"].data
+                _lerp_(m, g, 1.0 - beta1, t)
+                _ema_sq_(v, g, beta2, t)
+                np.divide(v, bias_correction2, out=t)
+                np.sqrt(t, out=t)
+                t += eps                      # denom
+                # g may live in t2: use it before t2 is overwritten
+                np.divide(g, t, out=t2)
+                t2 *= -lr * (1.0 - mu) / (1.0 - mu_product)
+                d += t2
+                np.divide(m, t, out=t2)
+                t2 *= (-lr * mu_next) / (1.0 - mu_product_next)
+                d += t2
+                p._vc[0] += 1
+        return loss

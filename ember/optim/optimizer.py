@@ -1,0 +1,389 @@
+"""Optimizer: the base class of every optimizer (param groups, lazy per-parameter state, state_dict).
+
+Subclasses implement ``step()`` and update ``p.data`` in place with NumPy ``out=`` arithmetic.
+The state layout is PyTorch's: ``optimizer.state[p]`` is a dict under PyTorch's key names,
+``state_dict()`` references parameters by their index over all groups.
+"""
+import copy
+import functools
+import warnings
+from collections import OrderedDict, defaultdict
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import enable_grad
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter without a default: each param group must give it."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_global_pre_hooks = OrderedDict()
+_global_post_hooks = OrderedDict()
+
+
+class _Handle:
+    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook."""
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = _Handle._next_id
+        _Handle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` before every optimizer's ``step``."""
+    h = _Handle(_global_pre_hooks)
+    _global_pre_hooks[h.id] = hook
+    return h
+
+
+def register_optimizer_step_post_hook(hook):
+    """Run ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
+    h = _Handle(_global_post_hooks)
+    _global_post_hooks[h.id] = hook
+    return h
+
+
+def _hooked(step):
+    """Wrap a subclass's ``step``: mark that it ran (for the LR-scheduler order warning) and run hooks."""
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        self._opt_called = True
+        if not (self._step_pre_hooks or self._step_post_hooks or _global_pre_hooks or _global_post_hooks):
+            return step(self, *args, **kwargs)
+        for hook in (*_global_pre_hooks.values(), *self._step_pre_hooks.values()):
+            res = hook(self, args, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {res}.")
+                args, kwargs = res
+        out = step(self, *args, **kwargs)
+        for hook in (*self._step_post_hooks.values(), *_global_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper._ember_hooked = True
+    return wrapper
+
+
+def _typename(obj):
+    if isinstance(obj, Tensor):
+        return "ember.Tensor"
+    return type(obj).__module__ + "." + type(obj).__qualname__
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    ``params`` is an iterable of tensors, or of dicts (param groups) each with a ``"params"``
+    entry and any options that override ``defaults`` for that group.
+
+    Example:
+        >>> opt = ember.optim.SGD([{"params": model.body.parameters()},
+        ...                        {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
+        >>> opt.zero_grad(); loss.backward(); opt.step()
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_ember_hooked", False):
+            cls.step = _hooked(step)
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._step_pre_hooks = OrderedDict()
+        self._step_post_hooks = OrderedDict()
+        self._state_dict_pre_hooks = OrderedDict()
+        self._state_dict_post_hooks = OrderedDict()
+        self._load_state_dict_pre_hooks = OrderedDict()
+        self._load_state_dict_post_hooks = OrderedDict()
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {_typename(params)} (wrap a single tensor in a list: [tensor])")
+        self.state = defaultdict(dict)
+        self._tmp = {}
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list (did you pass model.parameters() of a "
+                             "model without parameters, or a generator that was already consumed?)")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    # -- param groups ---------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (missing options take ``defaults``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
+                            "of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+        for p in param_group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
+            if not (p.grad_fn is None or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor (it was computed from other tensors; "
+                                 "optimize the leaf it came from, or use .detach().requires_grad_())")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in param_group["params"]]
+        if len(ids) != len(set(ids)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # -- gradients ------------------------------------------------------------------------------
+    def _scratch(self, p, n):
+        """``n`` work arrays shaped like ``p`` (kept between steps, never in ``state``)."""
+        bufs = self._tmp.get(p)
+        if bufs is None or len(bufs) < n or bufs[0].shape != p.data.shape or bufs[0].dtype != p.data.dtype:
+            bufs = [np.empty_like(p.data) for _ in range(n)]
+            self._tmp[p] = bufs
+        return bufs
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all parameters: to None (default) or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        g = p.grad
+                        g.grad_fn = None
+                        g.requires_grad = False
+                        g.data.fill(0)
+
+    def step(self, closure=None):
+        """Perform one optimization step (implemented by each optimizer)."""
+        raise NotImplementedError
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def _register(self, hooks, hook, prepend=False):
+        h = _Handle(hooks)
+        hooks[h.id] = hook
+        if prepend:
+            hooks.move_to_end(h.id, last=False)
+        return h
+
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before ``step``; may return new ``(args, kwargs)``."""
+        return self._register(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after ``step``."""
+        return self._register(self._step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        return self._register(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register(self._load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return self._register(self._load_state_dict_post_hooks, hook, prepend)
+
+    # -- state_dict -----------------------------------------------------------------------------
+    def state_dict(self):
+        """The optimizer's state as ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
+
+        Parameters are numbered in order over all groups. Like PyTorch, the state tensors are
+        references, not copies: ``copy.deepcopy`` the result to keep a snapshot while training on.
+        """
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self)
+        index = {}
+        start = 0
+
+        def pack(group):
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        groups = [pack(g) for g in self.param_groups]
+        state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        sd = {"state": state, "param_groups": groups}
+        for hook in self._state_dict_post_hooks.values():
+            res = hook(self, sd)
+            if res is not None:
+                sd = res
+        return sd
+
+    def load_state_dict(self, state_dict):
+        """Load a ``state_dict()`` (for example from a checkpoint) into this optimizer.
+
+        The groups must have the same sizes as this optimizer's. State tensors are copied and cast to
+        their parameter's dtype (``step`` keeps its own dtype).
+        """
+        state_dict = dict(state_dict)
+        for hook in self._load_state_dict_pre_hooks.values():
+            res = hook(self, state_dict)
+            if res is not None:
+                state_dict = res
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError(f"loaded state dict has a different number of parameter groups "
+                             f"(saved {len(saved_groups)}, this optimizer has {len(groups)})")
+        for g, s in zip(groups, saved_groups):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                                 f"optimizer's group (saved {len(s['params'])} params, this optimizer has "
+                                 f"{len(g['params'])})")
+        id_map = {}
+        for g, s in zip(groups, saved_groups):
+            for old, p in zip(s["params"], g["params"]):
+                id_map[old] = p
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                p = id_map[k]
+                state[p] = {key: _load_value(p, key, val) for key, val in v.items()}
+            else:
+                state[k] = copy.deepcopy(v)
+        new_groups = []
+        for g, s in zip(groups, saved_groups):
+            s["params"] = g["params"]
+            new_groups.append(s)
+        self.state = state
+        self.param_groups = new_groups
+        self._on_load()
+        for hook in self._load_state_dict_post_hooks.values():
+            hook(self)
+
+    def _on_load(self):
+        """Drop caches tied to the old state."""
+        self._tmp = {}
+
+    def __getstate__(self):
+        return self.__dict__
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self):
+        out = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            out += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    out += f"    {key}: {group[key]}\n"
+        return out + ")"
+
+
+def _load_value(param, key, value):
+    """A state entry copied for ``param``: float tensors take the parameter's dtype, except ``step``."""
+    if isinstance(value, Tensor):
+        arr = value.data
+        if key != "step" and arr.dtype.kind == "f" and param.data.dtype.kind == "f":
+            arr = arr.astype(param.data.dtype, copy=True)
+        else:
+            arr = arr.copy()
+        return _wrap(np.ascontiguousarray(arr))
+    if isinstance(value, np.ndarray):
+        return _load_value(param, key, _wrap(value))
+    if key == "step" and isinstance(value, (int, float)):
+        return _wrap(np.array(value, dtype=np.float32))
+    if isinstance(value, dict):
+        return {k: _load_value(param, k, v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def _closure_loss(closure):
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
+
+
+def _effective_grad(p, g, weight_decay, maximize, out):
+    """The gradient the update uses: ``-g`` if maximizing, plus ``weight_decay * p`` (written to ``out``)."""
+    if weight_decay:
+        np.multiply(p, weight_decay, out=out)
+        if maximize:
+            out -= g
+        else:
+            out += g
+        return out
+    if maximize:
+        return np.negative(g, out=out)
+    return g
+
+
+def _lerp_(a, b, w, tmp):
+    """``a += w * (b - a)`` in place (PyTorch's lerp; the other form for w >= 0.5 keeps it exact at w = 1)."""
+    np.subtract(b, a, out=tmp)
+    if w < 0.5:
+        tmp *= w
+        a += tmp
+    else:
+        tmp *= 1.0 - w
+        np.subtract(b, tmp, out=a)
+
+
+def _ema_sq_(v, g, beta, tmp):
+    """``v = beta * v + (1 - beta) * g * g`` in place."""
+    v *= beta
+    np.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta
+    v += tmp
+
+
+def _zeros_state(p):
+    return _wrap(np.zeros_like(p.data))
+
+
+def _step_state():
+    """PyTorch keeps ``step`` as a 0-d float32 tensor."""
+    return _wrap(np.zeros((), dtype=np.float32))
+
+
+def _check_lr_eps_wd(lr, eps, weight_decay):
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _check_betas(betas):
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")

@@ -1,0 +1,82 @@
+"""RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
+import math
+
+import numpy as np
+
+from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_,
+                        _lerp_, _step_state, _zeros_state)
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    """RAdam (Liu et al.), PyTorch's update rule and state (``step``, ``exp_avg``, ``exp_avg_sq``).
+
+    While the variance of the adaptive rate is intractable (``rho_t <= 5``) the step is plain
+    momentum SGD ``p -= lr * m / (1 - b1^t)``; afterwards it is Adam's step times the rectification
+    term ``r_t``.
+
+    Example:
+        >>> opt = ember.optim.RAdam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        _check_lr_eps_wd(lr, eps, weight_decay)
+        _check_betas(betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            wd = float(group["weight_decay"])
+            decoupled = group["decoupled_weight_decay"]
+            maximize = group["maximize"]
+            rho_inf = 2.0 / (1.0 - beta2) - 1.0
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                d = p.data
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_state()
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_avg_sq"] = _zeros_state(p)
+                steps = state["step"].data
+                steps += 1
+                step = float(steps)
+                t, t2 = self._scratch(p, 2)
+                if wd != 0 and decoupled:
+                    d *= 1.0 - lr * wd
+                    g = _effective_grad(d, grad.data, 0.0, maximize, t2)
+                else:
+                    g = _effective_grad(d, grad.data, wd, maximize, t2)
+                m = state["exp_avg"].data
+                v = state["exp_avg_sq"].data
+                _lerp_(m, g, 1.0 - beta1, t)
+                _ema_sq_(v, g, beta2, t)
+                bias_correction1 = 1.0 - beta1 ** step
+                bias_correction2 = 1.0 - beta2 ** step
+                rho_t = rho_inf - 2.0 * step * (beta2 ** step) / bias_correction2
+                np.divide(m, bias_correction1, out=t2)    # bias-corrected first moment
+                t2 *= lr
+                if rho_t > 5.0:
+                    rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+                                     / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+                    np.sqrt(v, out=t)
+                    t += eps
+                    np.divide(bias_correction2 ** 0.5, t, out=t)   # adaptive learning rate
+                    t2 *= t
+                    t2 *= rect
+                d -= t2
+                p._vc[0] += 1
+        return loss

@@ -1,0 +1,76 @@
+"""SGD: stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import Optimizer, _check_lr_eps_wd, _closure_loss, _effective_grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (optionally with momentum), PyTorch's update rule:
+
+    ``g = grad + weight_decay * p``; with momentum ``buf = momentum * buf + (1 - dampening) * g``
+    (``buf = g`` on the first step) and ``g = g + momentum * buf`` (Nesterov) or ``g = buf``;
+    then ``p -= lr * g`` (``+=`` when ``maximize``).
+
+    Example:
+        >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        _check_lr_eps_wd(lr, None, weight_decay)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening "
+                             f"(got momentum={momentum}, dampening={dampening})")
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            momentum = float(group["momentum"])
+            dampening = float(group["dampening"])
+            wd = float(group["weight_decay"])
+            nesterov = group["nesterov"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                d = p.data
+                t1, t2 = self._scratch(p, 2)
+                g = _effective_grad(d, grad.data, wd, maximize, t1)
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        state["momentum_buffer"] = buf = _wrap(np.array(g, copy=True))
+                        b = buf.data
+                    else:
+                        b = buf.data
+                        b *= momentum
+                        if dampening != 0:
+                            np.multiply(g, 1.0 - dampening, out=t2)
+                            b += t2
+                        else:
+                            b += g
+                    if nesterov:
+                        np.multiply(b, momentum, out=t2)
+                        t2 += g
+                        g = t2
+                    else:
+                        g = b
+                out = t2 if g is not t2 else t1
+                np.multiply(g, -lr, out=out)
+                d += out
+                p._vc[0] += 1
+        return loss
