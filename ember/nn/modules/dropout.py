@@ -1,2 +1,57 @@
-"""(being written)"""
-__all__ = []
+"""Dropout layers: active in training mode, identity in eval mode."""
+from ...ops import nn as F
+from .module import Module
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+
+
+class _DropoutNd(Module):
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """In training, zero each element with probability ``p`` and scale the others by 1/(1-p);
+    in eval mode (``model.eval()``) return the input unchanged.
+
+    Example:
+        >>> drop = ember.nn.Dropout(p=0.2)
+        >>> drop.eval()(ember.ones(3))
+        tensor([1., 1., 1.])
+    """
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) input with probability ``p`` in training."""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels (feature maps) of (N, C, H, W) input with probability ``p`` in training.
+
+    Example:
+        >>> ember.nn.Dropout2d(0.3)(ember.ones(2, 4, 3, 3)).shape
+        ember.Size([2, 4, 3, 3])
+    """
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) input with probability ``p`` in training."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
