@@ -77,7 +77,7 @@ class Tensor:
         >>> x.grad
         tensor([2., 4.])
     """
-    __slots__ = ("data", "requires_grad", "grad_fn", "_grad", "_vc", "_out_idx", "_acc", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad_fn", "_grad", "_vc", "_out_idx", "_acc", "_view_of", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None, requires_grad=False):
@@ -393,10 +393,31 @@ class Tensor:
 
     # -- in-place ------------------------------------------------------------------------------
     def _check_inplace(self):
-        if self.grad_fn is None and self.requires_grad and _State.enabled:
+        if not _State.enabled:
+            return
+        if self.grad_fn is None and self.requires_grad:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation. Fix: wrap "
                 "the update in `with ember.no_grad():` (as optimizers do), or operate on a clone().")
+        base = self
+        while getattr(base, "_view_of", None) is not None:
+            base = base._view_of[0]
+        if base is not self and base.grad_fn is None and base.requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation. "
+                "Fix: wrap the update in `with ember.no_grad():`, or write into a clone() of the leaf.")
+
+    def _rebase_views(self):
+        """After an in-place write into a view, give each base a CopySlices grad_fn."""
+        from .ops.shape import CopySlices
+        view = self
+        while getattr(view, "_view_of", None) is not None:
+            base, cls, extra = view._view_of
+            if base.data.dtype.kind != "f":
+                return
+            node = CopySlices.apply(base, view, cls, extra).grad_fn
+            base.grad_fn, base._out_idx, base.requires_grad = node, 0, True
+            view = base
 
     def _bump(self):
         self._vc[0] += 1
@@ -440,6 +461,8 @@ class Tensor:
             self.grad_fn = gf
             self._out_idx = result._out_idx
             self.requires_grad = True
+            if getattr(self, "_view_of", None) is not None:
+                self._rebase_views()
         return self
 
     def zero_(self):

@@ -284,6 +284,7 @@ class Op(Function):
                 t.grad_fn = ctx
             if cls.is_view:
                 t._vc = args[0]._vc
+                t._view_of = (args[0], cls, raw[1:])  # lets an in-place write rebase the base
             outs = (t,)
         if ctx._saved:
             _record_versions(ctx, args, raw, outs)

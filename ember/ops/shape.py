@@ -322,13 +322,45 @@ def roll(input, shifts, dims=None):
 class Cat(Op):
     @staticmethod
     def forward(ctx, axis, *arrays):
-        ctx.axis = axis
-        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=axis)
+        # 1-D empty tensors are skipped (legacy PyTorch behaviour) and get an empty gradient.
+        skip = [a.ndim == 1 and a.size == 0 for a in arrays]
+        if all(skip):
+            skip = [False] * len(arrays)
+        kept = [a for a, s in zip(arrays, skip) if not s]
+        ctx.axis, ctx.skip = axis, skip
+        ctx.bounds = np.cumsum([a.shape[axis] for a in kept])[:-1]
+        return np.concatenate(kept, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return (None,) + tuple(np.split(grad, ctx.bounds, axis=ctx.axis))
+        parts = iter(np.split(grad, ctx.bounds, axis=ctx.axis))
+        return (None,) + tuple(np.zeros(0, grad.dtype) if s else next(parts) for s in ctx.skip)
+
+
+class CopySlices(Op):
+    """The new grad_fn of a base tensor after an in-place write into one of its views.
+
+    Inputs: the base (old history) and the view (holding the written values, new history).
+    The gradient of the view's region goes to the view; the rest goes to the base.
+    """
+    backward_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, view, view_op, view_args):
+        ctx.view_op, ctx.view_args = view_op, view_args
+        return base  # the base's buffer already holds the written values
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = np.array(grad)  # a writable C-contiguous copy, so the view op gives a view of it
+        region = ctx.view_op.forward(_Scratch(), g, *ctx.view_args)
+        gv = np.array(region) if ctx.needs_input_grad[1] else None
+        region[...] = 0
+        return (g if ctx.needs_input_grad[0] else None), gv
+
+
+class _Scratch:
+    """A throwaway ctx for re-running a view op's forward."""
 
 
 def cat(tensors, dim=0):
@@ -336,14 +368,16 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
-    tensors = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
-    nd = tensors[0].data.ndim
+    shaped = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
+    nd = shaped[0].data.ndim
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = norm_dim(dim, nd)
-    ref = tensors[0].data.shape
+    ref = shaped[0].data.shape
     for i, x in enumerate(tensors):
         s = x.data.shape
+        if len(s) == 1 and s[0] == 0:
+            continue
         if len(s) != nd or any(a != b for j, (a, b) in enumerate(zip(s, ref)) if j != d):
             raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                f"{list(ref)} but got size {list(s)} for tensor number {i} in the list.")
