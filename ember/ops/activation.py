@@ -15,6 +15,10 @@ def _implicit_dim(ndim):
 class Softmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.dim = dim
+            return x.copy()
         e = x - x.max(axis=dim, keepdims=True)
         np.exp(e, out=e)
         e /= e.sum(axis=dim, keepdims=True)
@@ -33,6 +37,10 @@ class Softmax(Op):
 class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.dim = dim
+            return x.copy()
         shifted = x - x.max(axis=dim, keepdims=True)
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(shifted)
@@ -410,7 +418,7 @@ class Hardsigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -432,8 +440,9 @@ class Hardswish(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        mid = np.where(x < -3, 0, x / 3 + 0.5)
-        return np.where(x <= 3, grad * mid, grad).astype(grad.dtype, copy=False)
+        # PyTorch's convention at the kinks: slope 0 at x = -3 and 1 at x = 3
+        mid = np.where(x <= -3, 0, x / 3 + 0.5)
+        return np.where(x < 3, grad * mid, grad).astype(grad.dtype, copy=False)
 
 
 def hardswish(input, inplace=False):
@@ -463,7 +472,7 @@ class _MaskedIdentity(Op):
     @staticmethod
     def forward(ctx, x, mask, shift, value):
         ctx.save_for_backward(mask)
-        return np.where(mask, x - shift if shift else x, value).astype(x.dtype, copy=False)
+        return np.where(mask, x - shift if isinstance(shift, np.ndarray) or shift else x, value).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
