@@ -25,6 +25,9 @@ class Matmul(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         ga = gb = None
+        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is 0-d
+            return (grad * b if ctx.needs_input_grad[0] else None,
+                    grad * a if ctx.needs_input_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
@@ -81,6 +84,9 @@ def _check_mm(name, a, b):
 
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch broadcasting of batch dims (``@``)."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.data.dtype != other.data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}; "
+                           f"convert one of them first, e.g. other.to({input.dtype})")
     a, b = promote(input, other)
     _check_mm("matmul", a, b)
     if a.data.ndim == 1 and b.data.ndim == 1:
