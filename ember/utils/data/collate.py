@@ -63,14 +63,14 @@ def default_collate(batch):
         except TypeError:
             return out
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         for i, e in enumerate(batch):
             if len(e) != size:
                 raise RuntimeError(f"each element in list of batch should be of equal size "
                                    f"(element 0 has {size} fields, element {i} has {len(e)})")
-        fields = [default_collate(list(s)) for s in zip(*batch)]
+        fields = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return fields
         try:

@@ -17,6 +17,7 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader"]
 
+_POLL = 0.25  # how often the main process checks that its workers are alive while waiting (seconds)
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
@@ -271,7 +272,7 @@ class _MultiProcessIter(_BaseIter):
     def _get_data(self):
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            wait = _worker._POLL if deadline is None else max(0.0, min(_worker._POLL, deadline - time.monotonic()))
+            wait = _POLL if deadline is None else max(0.0, min(_POLL, deadline - time.monotonic()))
             try:
                 return self._result_queue.get(timeout=wait)
             except queue.Empty:
