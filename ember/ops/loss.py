@@ -408,7 +408,10 @@ def _row_reduce(ctx, loss, denom, reduction, out_shape):
     if reduction == "none":
         return loss.reshape(out_shape)
     s = loss.sum()
-    return np.asarray(s if reduction == "sum" else s / denom)
+    if reduction == "sum":
+        return np.asarray(s)
+    with np.errstate(divide="ignore", invalid="ignore"):     # every target ignored: nan, as PyTorch
+        return np.asarray(s / denom)
 
 
 def _row_grad(ctx, grad):
