@@ -1337,6 +1337,8 @@ class CosineSimilarity(Op):
 
     @staticmethod
     def forward(ctx, a, b, dim, eps):
+        if a.shape != b.shape:                 # norms are taken over the broadcast operands
+            a, b = np.broadcast_arrays(a, b)
         na = np.sqrt((a * a).sum(axis=dim, keepdims=True))
         nb = np.sqrt((b * b).sum(axis=dim, keepdims=True))
         ca, cb = np.maximum(na, eps), np.maximum(nb, eps)
