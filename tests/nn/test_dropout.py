@@ -1,0 +1,93 @@
+"""Dropout: statistics in training, identity in eval, gradients through the same mask."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+import ember.nn.functional as F
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_statistics_in_training(p):
+    m = ember.nn.Dropout(p)
+    x = ember.ones(200, 500)
+    y = m(x).data
+    kept = y != 0
+    assert abs(kept.mean() - (1 - p)) < 0.01
+    np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-6)  # kept units scaled by 1/(1-p)
+    assert abs(y.mean() - 1) < 0.02  # expectation preserved
+    assert y.dtype == np.float32
+
+
+def test_dropout_identity_in_eval_and_p0():
+    x = ember.randn(4, 5)
+    m = ember.nn.Dropout(0.5).eval()
+    assert m(x) is x
+    assert ember.nn.Dropout(0.0)(x) is x
+    assert F.dropout(x, 0.5, training=False) is x
+
+
+def test_dropout_p1_zeroes_everything():
+    y = ember.nn.Dropout(1.0)(ember.ones(3, 3))
+    assert np.all(y.data == 0)
+
+
+def test_dropout_gradient_uses_the_same_mask():
+    x = ember.randn(50, 40, requires_grad=True)
+    y = F.dropout(x, 0.3)
+    g = np.random.default_rng(0).standard_normal((50, 40)).astype(np.float32)
+    y.backward(ember.tensor(g))
+    mask = y.data / x.data
+    np.testing.assert_allclose(x.grad.data, g * mask, rtol=1e-5, atol=1e-6)
+
+
+def test_dropout_reproducible_with_manual_seed_and_uses_global_rng():
+    ember.manual_seed(5)
+    a = F.dropout(ember.ones(100), 0.5).data
+    ember.manual_seed(5)
+    b = F.dropout(ember.ones(100), 0.5).data
+    c = F.dropout(ember.ones(100), 0.5).data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)
+
+
+def test_dropout_bad_p():
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        ember.nn.Dropout(1.5)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        F.dropout(ember.ones(2), -0.1)
+
+
+def test_dropout_inplace():
+    x = ember.ones(10, 10)
+    y = F.dropout(x, 0.5, inplace=True)
+    assert y is x and set(np.unique(x.data)) <= {0.0, 2.0}
+
+
+def test_dropout2d_drops_whole_channels():
+    ember.manual_seed(0)
+    y = ember.nn.Dropout2d(0.5)(ember.ones(16, 32, 3, 3)).data
+    per_channel = y.reshape(16, 32, 9)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+    assert 0.35 < (per_channel[..., 0] == 0).mean() < 0.65
+    assert ember.nn.Dropout2d(0.5).eval()(ember.ones(2, 2, 2, 2)).data.min() == 1
+    # dropout1d on unbatched (C, L) input
+    y3 = F.dropout1d(ember.ones(8, 5), 0.5).data
+    assert np.all((y3 == 0).all(-1) | (y3 == 2).all(-1))
+
+
+def test_dropout_repr_matches_torch():
+    for p, inplace in [(0.5, False), (0.2, True)]:
+        assert repr(ember.nn.Dropout(p, inplace)) == repr(torch.nn.Dropout(p, inplace))
+        assert repr(ember.nn.Dropout2d(p, inplace)) == repr(torch.nn.Dropout2d(p, inplace))
+
+
+def test_dropout_eval_matches_torch_in_a_model():
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(4, 4), lib.nn.Dropout(0.5), lib.nn.Linear(4, 2))
+    e, t = build(ember), build(torch)
+    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    e.eval()
+    t.eval()
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(e(ember.tensor(x)).data, t(torch.tensor(x)).detach().numpy(), atol=1e-6)
