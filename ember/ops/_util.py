@@ -63,6 +63,10 @@ def _promote_slow(a, b):
         t = to_dtype(t, dt)
     if dt.kind == "f" and isinstance(s, bool):
         s = float(s)
+    elif dt.kind in "iu" and type(s) is int:
+        info = np.iinfo(dt)
+        if not info.min <= s <= info.max:  # wrap around, as torch does (NumPy 2 would raise)
+            s = np.array(s & 0xFFFFFFFFFFFFFFFF, np.uint64).astype(dt)
     return (t, s) if ta else (s, t)
 
 
