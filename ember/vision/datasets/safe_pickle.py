@@ -29,7 +29,15 @@ def _dtype(*args):
     return d
 
 
+def _frombuffer(buf, dtype, shape, order):
+    # protocol-5 pickles of arrays: a copy of the bytes viewed as ``dtype``
+    arr = np.frombuffer(bytes(buf), dtype=_dtype(dtype)).reshape(shape, order=order)
+    return arr.copy(order="K")
+
+
 _ALLOWED = {
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy.core.multiarray", "scalar"): _scalar,
