@@ -642,11 +642,12 @@ def _check_range(name, t, c, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
         vals = t[bad]
+        lo, hi = int(vals.min()), int(vals.max())
         raise IndexError(
-            f"Target {int(vals[0])} is out of bounds. {name}: target has class indices from "
-            f"{int(vals.min())} to {int(vals.max())} outside the valid range 0..{c - 1} for "
-            f"{c} classes (ignore_index={ignore_index}); check the number of output classes of the "
-            f"model or shift the labels to start at 0")
+            f"Target {int(vals[0])} is out of bounds. {name}: target has class {hi if hi >= c else lo} "
+            f"but input has {c} classes (valid range 0..{c - 1}, ignore_index={ignore_index}); "
+            f"out-of-range targets span min {lo}, max {hi}. Check the model's number of outputs, or "
+            f"shift the labels to start at 0")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
