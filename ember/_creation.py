@@ -25,9 +25,10 @@ def _to_array(data, default_float=None, dtype=None):
     if npd is not None:
         return np.array(arr, dtype=npd, copy=True)
     kind = arr.dtype.kind
-    if kind == "f" and not isinstance(data, (np.ndarray, Tensor)):
+    typed = isinstance(data, (np.ndarray, np.generic, Tensor))  # keeps its dtype, as in torch
+    if kind == "f" and not typed:
         return arr.astype((default_float or _dtype.get_default_dtype()).np)
-    if kind in "iu" and not isinstance(data, (np.ndarray, Tensor)):
+    if kind in "iu" and not typed:
         return arr.astype(np.int64)
     if kind in "US":
         raise TypeError(f"can't make a tensor from strings ({data!r:.60}); convert them to numbers first")
@@ -64,6 +65,12 @@ def _size(size):
     return tuple(int(s) for s in size)
 
 
+def _check_device(device):
+    if device is not None:
+        from ._tensor import device as _dev
+        _dev(device)
+
+
 def _out(arr, requires_grad):
     t = _wrap(arr)
     if requires_grad:
@@ -91,6 +98,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or Tensor when the dtype matches."""
+    _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or _dtype.to_numpy_dtype(dtype) == data.data.dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in _dtype._BY_NP and (
@@ -109,21 +117,25 @@ def from_numpy(array):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor of zeros with the given shape (float32 unless ``dtype``)."""
+    _check_device(device)
     return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor of ones with the given shape."""
+    _check_device(device)
     return _out(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialised tensor (ember fills it with zeros)."""
+    _check_device(device)
     return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of ``fill_value``; the dtype follows the value (bool, int64 or float32) unless given."""
+    _check_device(device)
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = _dtype.bool_
@@ -139,30 +151,37 @@ def _like(t, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_device(device)
     return _out(np.zeros(input.data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_device(device)
     return _out(np.ones(input.data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_device(device)
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_device(device)
     return _out(np.full(input.data.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None):
+    _check_device(device)
     return rand(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None):
+    _check_device(device)
     return randn(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None):
+    _check_device(device)
     if high is None:
         low, high = 0, low
     return randint(low, high, input.data.shape, dtype=dtype or input.dtype, generator=generator)
@@ -170,6 +189,7 @@ def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are integers."""
+    _check_device(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -187,20 +207,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _check_device(device)
     return _out(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    _check_device(device)
     return _out(np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n × m)."""
+    _check_device(device)
     return _out(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
+    _check_device(device)
     npd = _float_dtype(dtype)
     arr = _rng(generator).random(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
     return _out(arr.astype(npd, copy=False), requires_grad)
@@ -208,6 +232,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
+    _check_device(device)
     npd = _float_dtype(dtype)
     arr = _rng(generator).standard_normal(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
     return _out(arr.astype(npd, copy=False), requires_grad)
@@ -215,6 +240,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniformly drawn from [low, high); ``randint(high, size)`` also works."""
+    _check_device(device)
     if size is None:
         low, high, size = 0, low, high
     if high is None:
@@ -225,6 +251,7 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64)."""
+    _check_device(device)
     npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     return _out(_rng(generator).permutation(int(n)).astype(npd), requires_grad)
 
