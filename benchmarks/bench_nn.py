@@ -1,0 +1,60 @@
+"""nn layers: the phone-price MLP training step and the fused normalisation / activation ops,
+forward + backward, ember vs PyTorch."""
+import numpy as np
+
+from run import Workload
+
+
+def _mlp(lib, batch=64):
+    def setup():
+        nn = lib.nn
+        lib.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 4))
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((batch, 20)).astype(np.float32))
+        y = lib.tensor(rng.integers(0, 4, batch).astype(np.int64))
+        loss_fn = nn.CrossEntropyLoss()
+        params = list(model.parameters())
+
+        def step():
+            model.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            with lib.no_grad():
+                for p in params:
+                    p -= 0.01 * p.grad
+        return step
+    return setup
+
+
+def _layer(lib, make, shape, train=True):
+    def setup():
+        lib.manual_seed(0)
+        m = make(lib.nn)
+        m.train(train)
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
+
+        def step():
+            x.grad = None
+            m.zero_grad()
+            m(x).sum().backward()
+        return step
+    return setup
+
+
+def _pair(name, make, shape, required=None, goal=None, train=True):
+    import ember
+    import torch
+    return Workload(name, lambda: _layer(ember, make, shape, train)(), lambda: _layer(torch, make, shape, train)(),
+                    required=required, goal=goal)
+
+
+WORKLOADS = [
+    Workload("phone-price MLP 20-128-256-4 SGD step (batch 64)", lambda: _mlp(__import__("ember"))(),
+             lambda: _mlp(__import__("torch"))()),
+    _pair("BatchNorm2d(32) train fwd+bwd (64x32x16x16)", lambda nn: nn.BatchNorm2d(32), (64, 32, 16, 16)),
+    _pair("LayerNorm(256) fwd+bwd (64x32x256)", lambda nn: nn.LayerNorm(256), (64, 32, 256)),
+    _pair("GroupNorm(8, 32) fwd+bwd (32x32x16x16)", lambda nn: nn.GroupNorm(8, 32), (32, 32, 16, 16)),
+    _pair("GELU fwd+bwd (256x1024)", lambda nn: nn.GELU(), (256, 1024)),
+    _pair("Dropout(0.5) train fwd+bwd (256x1024)", lambda nn: nn.Dropout(0.5), (256, 1024)),
+]
