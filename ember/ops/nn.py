@@ -112,46 +112,42 @@ class BatchNormTrain(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, rm, rv, momentum, eps):
-        axes = (0,) + tuple(range(2, x.ndim))
-        m = x.size // x.shape[1]
+        n, c = x.shape[0], x.shape[1]
+        m = x.size // c
         bs = _bshape(x.ndim)
-        mean = x.mean(axis=axes)
+        mean = x.sum(axis=(0,) + tuple(range(2, x.ndim))) / x.dtype.type(m)
         xc = x - mean.reshape(bs)
-        var = np.einsum("ncx,ncx->c", xc.reshape(x.shape[0], x.shape[1], -1),
-                        xc.reshape(x.shape[0], x.shape[1], -1)) / m
-        var = var.astype(x.dtype, copy=False)
+        xc3 = xc.reshape(n, c, -1)
+        var = (np.einsum("ncx,ncx->c", xc3, xc3) / m).astype(x.dtype, copy=False)
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc
-        xhat *= invstd.reshape(bs)
         if rm is not None:
             rm *= 1 - momentum
             rm += momentum * mean
         if rv is not None:
             rv *= 1 - momentum
             rv += (momentum * m / max(m - 1, 1)) * var
-        ctx.save_for_backward(xhat, invstd, w)
-        ctx.axes = axes
-        if w is None:
-            return xhat if b is None else xhat + b.reshape(bs)
-        out = xhat * w.reshape(bs)
+        # y = xc * (invstd * w) + b: xhat = xc * invstd is never materialised
+        scale = invstd if w is None else invstd * w
+        ctx.save_for_backward(xc, invstd, scale)
+        out = xc * scale.reshape(bs)
         if b is not None:
             out += b.reshape(bs)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w = ctx.saved_tensors
-        axes = ctx.axes
+        xc, invstd, scale = ctx.saved_tensors
+        n, c = grad.shape[0], grad.shape[1]
         bs = _bshape(grad.ndim)
-        m = grad.size // grad.shape[1]
-        gb = grad.sum(axis=axes)
-        gw = np.einsum("ncx,ncx->c", grad.reshape(grad.shape[0], grad.shape[1], -1),
-                       xhat.reshape(grad.shape[0], grad.shape[1], -1)).astype(grad.dtype, copy=False)
+        m = grad.size // c
+        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        # gw = sum(g * xhat) = invstd * sum(g * xc)
+        gw = np.einsum("ncx,ncx->c", grad.reshape(n, c, -1), xc.reshape(n, c, -1)).astype(grad.dtype, copy=False)
+        gw *= invstd
         gx = None
         if ctx.needs_input_grad[0]:
             # dx = w * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))
-            scale = invstd if w is None else invstd * w
-            gx = xhat * (gw / m).reshape(bs)
+            gx = xc * (gw * invstd / m).reshape(bs)
             np.subtract(grad, gx, out=gx)
             gx -= (gb / m).reshape(bs)
             gx *= scale.reshape(bs)
