@@ -1,7 +1,9 @@
 """DataLoader with worker processes (kept few and small: process start-up is the cost)."""
+import gc
 import os
 import random
 import time
+import traceback
 
 import numpy as np
 import pytest
@@ -101,12 +103,34 @@ def test_worker_info_seeds_and_init_fn():
     assert [o["ember"] for o in again] == [o["ember"] for o in out]  # and repeat under the same seed
 
 
-def test_worker_exception_is_reraised_with_its_traceback():
-    with pytest.raises(KeyError) as err:
+def _fail_in_worker():
+    from ember.utils.data.dataloader import _MultiProcessIter
+    try:
         list(DataLoader(Boom(), batch_size=2, num_workers=2))
-    text = str(err.value)
+    except KeyError as e:
+        workers = [f.f_locals["self"]._workers for f, _ in traceback.walk_tb(e.__traceback__)
+                   if isinstance(f.f_locals.get("self"), _MultiProcessIter)][0]
+        return str(e), type(e), workers
+    raise AssertionError("the worker's KeyError was not re-raised")
+
+
+def test_worker_exception_is_reraised_with_its_traceback():
+    text, kind, workers = _fail_in_worker()
+    assert kind is KeyError
     assert "Caught KeyError in DataLoader worker process" in text
     assert "Original Traceback" in text and "__getitem__" in text and "no label for item 5" in text
+    # the failed iterator lived on in a garbage cycle (exception -> traceback -> frame); collecting it
+    # must stop its workers
+    gc.collect()
+    assert not any(w.is_alive() for w in workers) and all(w.exitcode == 0 for w in workers)
+
+
+def test_abandoned_iterator_stops_its_workers():
+    it = iter(DataLoader(Rows(), batch_size=2, num_workers=2))
+    next(it)
+    workers = list(it._workers)
+    del it
+    assert not any(w.is_alive() for w in workers) and all(w.exitcode == 0 for w in workers)
 
 
 def test_dead_worker_and_timeout_are_reported():

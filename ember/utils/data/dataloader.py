@@ -7,6 +7,7 @@ import os
 import queue
 import sys
 import time
+import weakref
 
 from ..._random import default_generator
 from . import worker as _worker
@@ -213,6 +214,8 @@ class _MultiProcessIter(_BaseIter):
         self._epoch = 0
         self._result_queue = ctx.Queue()
         self._index_queues, self._workers = [], []
+        self._finalizer = weakref.finalize(self, _shutdown_workers, self._workers, self._index_queues,
+                                           self._result_queue)
         factory = functools.partial(make_fetcher, self._is_iterable, self._auto_collation, self._collate_fn,
                                     self._drop_last)
         try:
@@ -330,22 +333,22 @@ class _MultiProcessIter(_BaseIter):
         if self._shut:
             return
         self._shut = True
-        for q in self._index_queues:
-            try:
-                q.put(None)
-            except Exception:
-                pass
-        for w in self._workers:
-            w.join(timeout=5)
-            if w.is_alive():
-                w.terminate()
-                w.join(timeout=1)
-        for q in self._index_queues + [self._result_queue]:
-            q.cancel_join_thread()
-            q.close()
+        self._finalizer()
 
-    def __del__(self):
+
+def _shutdown_workers(workers, index_queues, result_queue):
+    """Stop workers and close queues. Runs from a weakref finalizer that holds the queues, so they
+    are still open even when the iterator dies inside a garbage cycle (e.g. held by a traceback)."""
+    for q in index_queues:
         try:
-            self._shutdown()
+            q.put(None)
         except Exception:
             pass
+    for w in workers:
+        w.join(timeout=5)
+        if w.is_alive():
+            w.terminate()
+            w.join(timeout=1)
+    for q in index_queues + [result_queue]:
+        q.cancel_join_thread()
+        q.close()

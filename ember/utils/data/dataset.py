@@ -3,8 +3,6 @@ import bisect
 import math
 import warnings
 
-import numpy as np
-
 from ..._random import default_generator, _rng
 from ..._tensor import Tensor
 

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from ..._random import Generator, default_generator, _rng
+from ..._random import default_generator, _rng
 from ..._tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
