@@ -11,6 +11,7 @@ gradient, and col2im adds ``kh * kw`` shifted slices back into a padded buffer.
 A transposed convolution is the input-gradient of a convolution, so both share the kernels.
 """
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .._tensor import Tensor
 from ..autograd.function import Op
@@ -61,16 +62,20 @@ def _padded_nhwc(x, geo):
 
 
 def _im2col(x, geo):
-    """Columns ``(g, N*Ho*Wo, kh*kw*Cg)`` of ``x`` (N, C, H, W), built from shifted-slice copies."""
+    """Columns ``(g, N*Ho*Wo, kh*kw*Cg)`` of ``x`` (N, C, H, W).
+
+    One copy from a strided view of the padded NHWC input: for every output pixel and kernel
+    tap the Cg channels are contiguous (and with unit stride/dilation along W the ``kw * Cg``
+    values of one kernel row are too, so NumPy copies runs of ``kw * Cg`` floats).
+    """
     xp = _padded_nhwc(x, geo)
     N, Hp, Wp, C = xp.shape
     g, Cg = geo.g, C // geo.g
-    cols = np.empty((g, N, geo.Ho, geo.Wo, geo.kh, geo.kw, Cg), x.dtype)
-    xv = xp.reshape(N, Hp, Wp, g, Cg).transpose(3, 0, 1, 2, 4)
-    for i in range(geo.kh):
-        for j in range(geo.kw):
-            hs, ws = geo.slices(i, j)
-            cols[:, :, :, :, i, j, :] = xv[:, :, hs, ws, :]
+    sN, sH, sW, sC = xp.strides
+    view = as_strided(xp, (g, N, geo.Ho, geo.Wo, geo.kh, geo.kw, Cg),
+                      (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC), writeable=False)
+    cols = np.empty(view.shape, x.dtype)
+    np.copyto(cols, view)
     return cols.reshape(g, N * geo.Ho * geo.Wo, geo.kh * geo.kw * Cg)
 
 
@@ -150,8 +155,82 @@ def _conv_forward(x, wm, b, geo):
 
 
 # -- ops --------------------------------------------------------------------------------------
+# Batch chunk size for the conv kernels: the im2col buffer of one chunk stays in cache.
+CHUNK_BYTES = 4 << 20
+# Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
+DX_BY_CONV = True
+
+
+def _cols_view(xp, geo):
+    """Read-only strided view (g, N, Ho, Wo, kh, kw, Cg) of the padded NHWC input: im2col, uncopied."""
+    N, Hp, Wp, C = xp.shape
+    Cg = C // geo.g
+    sN, sH, sW, sC = xp.strides
+    return as_strided(xp, (geo.g, N, geo.Ho, geo.Wo, geo.kh, geo.kw, Cg),
+                      (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC), writeable=False)
+
+
+def _chunks(geo, n_per_image):
+    """(start, stop) image ranges whose im2col buffers hold about CHUNK_BYTES."""
+    n = max(1, min(geo.N, CHUNK_BYTES // max(1, n_per_image)))
+    return [(s, min(geo.N, s + n)) for s in range(0, geo.N, n)], n
+
+
+def _gemm_nt(a, b, out):
+    """out = a @ b^T per group (a: (g, m, k), b: (g, n, k))."""
+    if a.shape[0] == 1:
+        np.matmul(a[0], b[0].T, out=out[0])
+    else:
+        np.matmul(a, b.transpose(0, 2, 1), out=out)
+
+
+class _ColsBuffer:
+    """A reusable im2col buffer for chunks of images (the last chunk may be shorter)."""
+
+    def __init__(self, view, n, dtype):
+        self.view, self.n = view, n
+        self.buf = np.empty(view.shape[:1] + (n,) + view.shape[2:], dtype)
+
+    def fill(self, s, e):
+        view = self.view
+        b = self.buf if e - s == self.n else np.empty(view.shape[:1] + (e - s,) + view.shape[2:], self.buf.dtype)
+        np.copyto(b, view[:, s:e])
+        g = b.shape[0]
+        return b.reshape(g, -1, b.shape[-3] * b.shape[-2] * b.shape[-1])
+
+
+def _conv_rows(xp, wm, geo, dtype):
+    """Convolution of padded NHWC ``xp`` as GEMM rows (g, N*Ho*Wo, Cout/g), chunk by chunk."""
+    g = geo.g
+    per = geo.Ho * geo.Wo
+    view = _cols_view(xp, geo)
+    K = wm.shape[2]
+    chunks, n = _chunks(geo, per * K * g * xp.itemsize)
+    out = np.empty((g, geo.N * per, wm.shape[1]), dtype)
+    if len(chunks) == 1:
+        cols = np.empty(view.shape, dtype)
+        np.copyto(cols, view)
+        _gemm_nt(cols.reshape(g, -1, K), wm, out)
+        return out
+    buf = _ColsBuffer(view, n, dtype)
+    for s, e in chunks:
+        _gemm_nt(buf.fill(s, e), wm, out[:, s * per:e * per])
+    return out
+
+
+def _flip_weight(w, g):
+    """Weight of the conv that computes a stride-1 conv's input gradient: (C, Cout/g, kh, kw)."""
+    Cout, Cg, kh, kw = w.shape
+    wf = w[:, :, ::-1, ::-1].reshape(g, Cout // g, Cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    return wf.reshape(g * Cg, Cout // g, kh, kw)
+
+
 class Convolution(Op):
-    """conv2d (and conv1d through a size-1 height): x (N, C, H, W), w (Cout, C/g, kh, kw)."""
+    """conv2d (and conv1d through a size-1 height): x (N, C, H, W), w (Cout, C/g, kh, kw).
+
+    Saves the padded NHWC input (not the im2col columns); backward rebuilds the columns chunk
+    by chunk, so the big buffers stay in cache.
+    """
 
     @staticmethod
     def forward(ctx, x, w, b, geo, shape4):
@@ -160,30 +239,80 @@ class Convolution(Op):
             x = x.reshape(shape4[0])
             w = w.reshape(shape4[1])
         wm = _wmat(w, geo.g)
-        cols, y = _conv_forward(x, wm, b, geo)
+        xp = _padded_nhwc(x, geo)
+        out = _conv_rows(xp, wm, geo, x.dtype)
+        if b is not None:
+            out += b.reshape(geo.g, 1, -1)
+        y = _unrows(out, geo.N, geo.Ho, geo.Wo)
         need = ctx.needs_input_grad
         if need:
-            ctx.save_for_backward(cols if need[1] else None, wm if need[0] else None)
-            ctx.geo, ctx.shapes = geo, (xs, ws, w.shape)
+            ctx.save_for_backward(xp if need[1] else None, w if need[0] else None)
+            ctx.geo, ctx.shapes, ctx.wm = geo, (xs, ws, w.shape), (wm if need[0] else None)
         if shape4 is not None:
             y = y.reshape(shape4[2])
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        cols, wm = ctx.saved_tensors
+        xp, w = ctx.saved_tensors
         geo = ctx.geo
         xs, ws, ws4 = ctx.shapes
         g = geo.g
+        need = ctx.needs_input_grad
         gr = _rows(grad.reshape(geo.N, geo.Cout, geo.Ho, geo.Wo), g)
         gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = _col2im(_mmn(gr, wm), geo, grad.dtype).reshape(xs)
-        if ctx.needs_input_grad[1]:
-            gw = _wmat_back(_mtm(gr, cols), ws4).reshape(ws)
-        if ctx.needs_input_grad[2]:
+        if need[2]:
             gb = gr.sum(axis=1).reshape(-1)
+        if need[1]:
+            gw = _wmat_back(_weight_grad(xp, gr, geo), ws4).reshape(ws)
+        if need[0]:
+            by_conv = DX_BY_CONV and geo.sh == geo.sw == 1 and \
+                max(geo.pt, geo.pb) <= geo.dh * (geo.kh - 1) and max(geo.pl, geo.pr) <= geo.dw * (geo.kw - 1)
+            if by_conv:
+                gx = _input_grad_by_conv(gr, w, geo, grad.dtype)
+            else:
+                gx = _col2im(_mmn(gr, ctx.wm), geo, grad.dtype)
+            gx = gx.reshape(xs)
         return gx, gw, gb
+
+
+def _weight_grad(xp, gr, geo):
+    """sum over pixels of G^T @ columns, (g, Cout/g, K), rebuilding the columns chunk by chunk."""
+    g = geo.g
+    per = geo.Ho * geo.Wo
+    view = _cols_view(xp, geo)
+    K = geo.kh * geo.kw * (geo.C // g)
+    chunks, n = _chunks(geo, per * K * g * xp.itemsize)
+    if len(chunks) == 1:
+        cols = np.empty(view.shape, xp.dtype)
+        np.copyto(cols, view)
+        return _mtm(gr, cols.reshape(g, -1, K))
+    buf = _ColsBuffer(view, n, xp.dtype)
+    acc = np.zeros((g, gr.shape[2], K), xp.dtype)
+    tmp = np.empty_like(acc)
+    for s, e in chunks:
+        cols = buf.fill(s, e)
+        part = gr[:, s * per:e * per]
+        if g == 1:
+            np.matmul(part[0].T, cols[0], out=tmp[0])
+        else:
+            np.matmul(part.transpose(0, 2, 1), cols, out=tmp)
+        acc += tmp
+    return acc
+
+
+def _input_grad_by_conv(gr, w, geo, dtype):
+    """A stride-1 conv's input gradient: the padded output gradient convolved with flipped weights."""
+    N, Ho, Wo = geo.N, geo.Ho, geo.Wo
+    g = geo.g
+    gy = _unrows(gr, N, Ho, Wo)          # (N, Cout, Ho, Wo) view of NHWC memory
+    qh, qw = geo.dh * (geo.kh - 1), geo.dw * (geo.kw - 1)
+    geo2 = _Geom(N, geo.Cout, Ho, Wo, geo.C, geo.kh, geo.kw, (1, 1), (geo.dh, geo.dw),
+                 (qh - geo.pt, qh - geo.pb, qw - geo.pl, qw - geo.pr), g)
+    wf = _wmat(_flip_weight(w, g), g)
+    gp = _padded_nhwc(gy, geo2)
+    rows = _conv_rows(gp, wf, geo2, dtype)
+    return _unrows(rows, N, geo.H, geo.W)
 
 
 class ConvTranspose(Op):
