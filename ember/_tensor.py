@@ -557,9 +557,10 @@ def _norm_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _creation_array(data, default_float):
+def _creation_array(data, dtype):
+    # torch.Tensor(data) always makes the default float dtype (unlike torch.tensor)
     from ._creation import _to_array
-    return _to_array(data, default_float)
+    return _to_array(data, dtype=dtype)
 
 
 _function.Tensor = Tensor

@@ -1,90 +1,140 @@
-"""Tensor printing in PyTorch's format: ``tensor([1., 2.], requires_grad=True)``."""
+"""Tensor printing in PyTorch's format: ``tensor([1., 2.], requires_grad=True)``.
+
+One width for all elements (from the finite non-zero values), three float styles chosen from
+the whole tensor: integers (``1.``), fixed (``1.2500``) or scientific (``1.2500e+03``).
+Tensors with more than ``threshold`` elements show ``edgeitems`` entries at each end.
+"""
+import math
+
 import numpy as np
 
 _PRECISION = 4
 _THRESHOLD = 1000
 _EDGEITEMS = 3
 _LINEWIDTH = 80
+_SCI_MODE = None
 
 
-def _float_formatter(values):
-    finite = values[np.isfinite(values)]
-    nonzero = np.abs(finite[finite != 0]).astype(np.float64)
-    int_mode = bool(np.all(finite == np.ceil(finite))) if finite.size else True
-    sci = False
-    if nonzero.size:
-        hi, lo = nonzero.max(), nonzero.min()
-        if int_mode:
-            sci = hi > 1e8
+class _Formatter:
+    """Chooses the number style and the common width from the values that will be shown."""
+
+    def __init__(self, values):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode = True
+        self.sci_mode = False
+        self.width = 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            for v in flat.tolist():
+                self.width = max(self.width, len(str(v)))
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if finite.size == 0:
+            return
+        mags = np.abs(finite)
+        hi, lo = float(mags.max()), float(mags.min())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        vals = finite.tolist()
+        if self.int_mode:
+            if hi / lo > 1000.0 or hi > 1.0e8:
+                self.sci_mode = True
+            else:
+                # integers print with a trailing '.', hence the +1
+                self.width = max(len(f"{v:.0f}") + 1 for v in vals)
+        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
+            self.sci_mode = True
         else:
-            sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
-    if int_mode and not sci:
-        def fmt(v):
-            return _special(v) or f"{v:.0f}."
-    elif sci:
-        def fmt(v):
-            return _special(v) or f"{v:.{_PRECISION}e}"
-    else:
-        def fmt(v):
-            return _special(v) or f"{v:.{_PRECISION}f}"
-    width = max((len(fmt(v)) for v in values.reshape(-1)), default=1)
-    return lambda v: fmt(v).rjust(width)
+            self.width = max(len(f"{v:.{_PRECISION}f}") for v in vals)
+        if self.sci_mode:
+            self.width = max(len(f"{v:.{_PRECISION}e}") for v in vals)
+        if _SCI_MODE is not None:
+            self.sci_mode = _SCI_MODE
+
+    def format(self, v):
+        if not self.floating:
+            s = str(v)
+        elif self.sci_mode:
+            s = f"{v:.{_PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}" + ("" if math.isinf(v) or math.isnan(v) else ".")
+        else:
+            s = f"{v:.{_PRECISION}f}"
+        return s.rjust(self.width)
 
 
-def _special(v):
-    if np.isnan(v):
-        return "nan"
-    if np.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return None
-
-
-def _body(arr, indent):
-    summarize = arr.size > _THRESHOLD
-    sample = arr
-    if summarize:
-        sample = _edges(arr)
-    if arr.dtype.kind == "f":
-        fmt = _float_formatter(sample.astype(np.float64))
-        formatter = {"float_kind": fmt}
-    elif arr.dtype.kind == "b":
-        formatter = {"bool": lambda v: "True" if v else "False"}
-    else:
-        w = max((len(str(v)) for v in sample.reshape(-1)), default=1)
-        formatter = {"int": lambda v: str(v).rjust(w)}
-    return np.array2string(arr, separator=", ", prefix=" " * indent, formatter=formatter,
-                           threshold=_THRESHOLD, edgeitems=_EDGEITEMS, max_line_width=_LINEWIDTH)
-
-
-def _edges(arr):
+def _summarized(arr):
+    """The entries that will be printed: ``edgeitems`` from each end of every long dim."""
     for axis in range(arr.ndim):
-        if arr.shape[axis] > 2 * _EDGEITEMS:
-            arr = np.concatenate([np.take(arr, range(_EDGEITEMS), axis),
-                                  np.take(arr, range(arr.shape[axis] - _EDGEITEMS, arr.shape[axis]), axis)], axis)
+        n = arr.shape[axis]
+        if n > 2 * _EDGEITEMS:
+            keep = list(range(_EDGEITEMS)) + list(range(n - _EDGEITEMS, n))
+            arr = np.take(arr, keep, axis=axis)
     return arr
 
 
-_DEFAULT_DTYPES = ("float32", "int64", "bool")
+def _vector(arr, indent, summarize, fmt):
+    per_line = max(1, int(math.floor((_LINEWIDTH - indent) / (fmt.width + 2))))
+    vals = arr.tolist()
+    if summarize and len(vals) > 2 * _EDGEITEMS:
+        items = [fmt.format(v) for v in vals[:_EDGEITEMS]] + [" ..."] + \
+                [fmt.format(v) for v in vals[-_EDGEITEMS:]]
+    else:
+        items = [fmt.format(v) for v in vals]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(arr, indent, summarize, fmt):
+    if arr.ndim == 1:
+        return _vector(arr, indent, summarize, fmt)
+    n = arr.shape[0]
+    if summarize and n > 2 * _EDGEITEMS:
+        parts = [_nested(arr[i], indent + 1, summarize, fmt) for i in range(_EDGEITEMS)] + ["..."] + \
+                [_nested(arr[i], indent + 1, summarize, fmt) for i in range(n - _EDGEITEMS, n)]
+    else:
+        parts = [_nested(arr[i], indent + 1, summarize, fmt) for i in range(n)]
+    sep = "," + "\n" * (arr.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(parts) + "]"
+
+
+def _body(arr, indent):
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    summarize = arr.size > _THRESHOLD
+    fmt = _Formatter(_summarized(arr) if summarize else arr)
+    if arr.ndim == 0:
+        return fmt.format(arr.item())
+    return _nested(arr, indent, summarize, fmt)
 
 
 def tensor_repr(t, prefix="tensor("):
-    arr = t.data
-    suffixes = []
-    if arr.size == 0 and arr.ndim:
-        body = "[]"
-        if arr.shape != (0,):
-            suffixes.append(f"size={tuple(arr.shape)}")
-    elif arr.ndim == 0:
-        body = _body(arr.reshape(1), len(prefix))[1:-1].strip()
-    else:
-        body = _body(arr, len(prefix))
     from ._dtype import get_default_dtype
-    default_float = get_default_dtype().name
+    arr = t.data
+    indent = len(prefix)
+    suffixes = []
     name = arr.dtype.name
-    if not (name in ("int64", "bool") or name == default_float):
-        suffixes.append(f"dtype=ember.{name}")
+    default = name == get_default_dtype().name
+    if arr.size == 0:
+        if arr.ndim != 1:
+            suffixes.append(f"size={tuple(arr.shape)}")
+        if not default:
+            suffixes.append(f"dtype=ember.{name}")
+        body = "[]"
+    else:
+        if not (default or name in ("int64", "bool")):
+            suffixes.append(f"dtype=ember.{name}")
+        body = _body(arr, indent)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + body + "".join(", " + s for s in suffixes) + ")"
+    out = prefix + body
+    last = len(out) - out.rfind("\n") + 1
+    for s in suffixes:
+        if last + len(s) + 2 > _LINEWIDTH:
+            out += ",\n" + " " * indent + s
+            last = indent + len(s)
+        else:
+            out += ", " + s
+            last += len(s) + 2
+    return out + ")"

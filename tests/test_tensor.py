@@ -1,0 +1,215 @@
+"""Tensor attributes, conversions, Python protocols and __repr__ vs PyTorch."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+R = np.random.default_rng(7)
+
+REPR_CASES = [
+    np.array([1.0, 2.0], np.float32), np.array([1.5, 2.25, -3.0], np.float32), np.float32(3.0), np.float32(3.5),
+    np.float32(-0.0001234), np.zeros((0,), np.float32), np.zeros((2, 0), np.float32), np.zeros((2, 3), np.float32),
+    R.standard_normal((3, 4)).astype(np.float32), R.standard_normal((2, 3, 2)).astype(np.float32),
+    np.array([1e-5, 1.0, 1000.0], np.float32), np.array([1e10, 1.0], np.float32), np.array([123456.0, 1.5], np.float32),
+    np.array([0.001, 0.1], np.float32), np.array([1e-8, 2e-8], np.float32), np.array([100.0, 2000.0], np.float32),
+    np.array([np.nan, 1.0, np.inf, -np.inf], np.float32), np.array([np.nan, np.inf], np.float32),
+    np.array([1, -2, 300]), np.int64(7), np.array([True, False]), np.bool_(True), np.array([[1, 2], [3, 4]], np.int32),
+    np.array([1.5, 2.0]), np.float64(2.0), np.array([1.0, 2.5], np.float16), np.array([1, 2], np.uint8),
+    np.array([1, 2], np.int8), np.array([1, 2], np.int16), np.arange(30, dtype=np.float32) / 7,
+    np.arange(2000, dtype=np.float32), np.arange(2000).reshape(40, 50), R.standard_normal((40, 40)).astype(np.float32),
+    np.arange(12, dtype=np.float32).reshape(2, 2, 3), np.array([0.0, -0.0, 5.0], np.float32),
+    np.array([[1e-3, 5.5], [12.25, 0.5]], np.float32), np.zeros((0, 2, 3), np.int64), np.float32(1e20),
+    np.array([1.123456789, 22.5, 333.0], np.float64), np.array([-1.0, 0.5], np.float32),
+]
+
+
+@pytest.mark.parametrize("arr", REPR_CASES, ids=[str(i) for i in range(len(REPR_CASES))])
+def test_repr_matches_torch(arr):
+    e, t = ember.tensor(arr), torch.tensor(arr)
+    assert repr(e) == repr(t).replace("torch.", "ember."), f"\nember: {e!r}\ntorch: {t!r}"
+    assert str(e) == str(t).replace("torch.", "ember.")
+
+
+def test_repr_autograd_suffixes():
+    x = np.array([1.0, 2.0], np.float32)
+    e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    pairs = [(e, t), (e * 2, t * 2), (e + 1, t + 1), (e.sum(), t.sum()), (e.double(), t.double()),
+             (e.exp().mean(), t.exp().mean())]
+    for a, b in pairs:
+        assert repr(a) == repr(b).replace("torch.", "ember."), f"\nember: {a!r}\ntorch: {b!r}"
+
+
+def test_repr_default_dtype_float64_hides_float64_suffix():
+    ember.set_default_dtype(ember.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        for arr in [np.array([1.5], np.float64), np.array([1.5], np.float32)]:
+            assert repr(ember.tensor(arr)) == repr(torch.tensor(arr)).replace("torch.", "ember.")
+    finally:
+        ember.set_default_dtype(ember.float32)
+        torch.set_default_dtype(torch.float32)
+
+
+def test_size_repr_and_ops():
+    s = ember.zeros(2, 3).shape
+    assert repr(s) == "ember.Size([2, 3])" and s == (2, 3) and s[1] == 3 and s.numel() == 6
+    assert isinstance(s, tuple)
+
+
+def test_attributes():
+    x = ember.zeros(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4
+    assert x.dim() == 3 and x.ndim == 3 and x.ndimension() == 3 and x.numel() == 24 and x.nelement() == 24
+    assert x.dtype == ember.float32 and x.device == ember.device("cpu") and str(x.device) == "cpu"
+    assert repr(x.device) == "device(type='cpu')" and not x.is_cuda
+    assert x.is_floating_point() and not ember.zeros(2, dtype=ember.int64).is_floating_point()
+    assert x.is_contiguous() and not x.transpose(0, 1).is_contiguous()
+    assert x.transpose(0, 1).contiguous().is_contiguous()
+    assert x.stride() == torch.zeros(2, 3, 4).stride()
+    assert x.element_size() == 4 and len(x) == 2
+    assert ember.numel(x) == 24 and ember.is_tensor(x) and not ember.is_tensor(np.zeros(2))
+    with pytest.raises(IndexError):
+        x.size(3)
+
+
+def test_numpy_item_tolist():
+    x = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = x.numpy()
+    assert isinstance(a, np.ndarray) and a.dtype == np.float32
+    a[0, 0] = 9.0          # shares memory, as torch
+    assert x[0, 0].item() == 9.0
+    assert x.tolist() == [[9.0, 2.0], [3.0, 4.0]]
+    assert ember.tensor(2.5).item() == 2.5 and isinstance(ember.tensor(3).item(), int)
+    assert isinstance(ember.tensor(True).item(), bool)
+    assert ember.tensor([[5]]).item() == 5
+    assert ember.tensor(1.5).tolist() == 1.5
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        ember.zeros(2).item()
+    w = ember.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        w.numpy()
+    assert w.detach().numpy().shape == (2,)
+    assert np.asarray(ember.ones(2)).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("method,dtype", [("float", "float32"), ("double", "float64"), ("half", "float16"),
+                                          ("long", "int64"), ("int", "int32"), ("short", "int16"), ("bool", "bool"),
+                                          ("byte", "uint8")])
+def test_conversion_methods(method, dtype):
+    arr = np.array([-1.7, 0.0, 2.5, 300.2], np.float32)
+    e, t = getattr(ember.tensor(arr), method)(), getattr(torch.tensor(arr), method)()
+    assert e.dtype == getattr(ember, dtype)
+    np.testing.assert_array_equal(e.data, t.numpy())
+
+
+def test_to():
+    x = ember.tensor([1.5, -2.5])
+    assert x.to(ember.float32) is x
+    assert x.to(ember.float64).dtype == ember.float64
+    assert x.to("cpu") is x and x.to(ember.device("cpu")) is x
+    assert x.to("cpu", ember.int64).tolist() == [1, -2]
+    assert x.to(device="cpu", dtype=ember.float16).dtype == ember.float16
+    assert x.to(ember.zeros(1, dtype=ember.int32)).dtype == ember.int32
+    assert x.to(ember.float32, copy=True) is not x
+    assert x.cpu() is x and x.type(ember.float64).dtype == ember.float64 and x.type() == "ember.FloatTensor"
+    assert x.type_as(ember.zeros(1, dtype=ember.int64)).dtype == ember.int64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.to("cuda")
+
+
+def test_to_is_differentiable():
+    x = ember.tensor([1.5, -2.5], requires_grad=True)
+    y = x.double() * 2
+    assert y.dtype == ember.float64 and y.grad_fn is not None
+    y.sum().backward()
+    assert x.grad.dtype == ember.float32 and x.grad.tolist() == [2.0, 2.0]
+    assert x.long().grad_fn is None and not x.long().requires_grad
+
+
+def test_clone_contiguous_detach():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    c = x.clone()
+    assert c.grad_fn.name() == "CloneBackward0" and c.data is not x.data
+    d = x.detach()
+    assert not d.requires_grad and d.is_leaf and np.shares_memory(d.data, x.data)
+    d.add_(1)  # shares data and version counter with x
+    assert x.tolist() == [2.0, 3.0] and x._version == d._version
+
+
+def test_python_number_protocols():
+    assert float(ember.tensor([2.5])) == 2.5 and int(ember.tensor(3.9)) == 3
+    assert bool(ember.tensor([1])) and not bool(ember.tensor(0.0))
+    assert [10, 20, 30][ember.tensor(1)] == 20
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(ember.zeros(2))
+    with pytest.raises((TypeError, RuntimeError)):
+        [1, 2][ember.tensor(1.0)]
+    assert f"{ember.tensor(2.5):.2f}" == "2.50"
+    assert round(float(ember.tensor(1 / 3)), 3) == 0.333
+
+
+def test_len_and_iteration():
+    x = ember.arange(6).reshape(3, 2)
+    assert len(x) == 3
+    rows = list(x)
+    assert len(rows) == 3 and rows[1].tolist() == [2, 3]
+    assert [v.item() for v in ember.tensor([4, 5])] == [4, 5]
+    with pytest.raises(TypeError):
+        len(ember.tensor(1.0))
+    with pytest.raises(TypeError):
+        iter(ember.tensor(1.0))
+
+
+def test_iteration_is_differentiable():
+    x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    sum(r.sum() * i for i, r in enumerate(x)).backward()
+    assert x.grad.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+def test_tensor_constructor_class():
+    assert ember.Tensor([1, 2]).dtype == ember.float32     # torch.Tensor(data) is float
+    assert ember.Tensor(2, 3).shape == (2, 3)
+    assert torch.Tensor([1, 2]).dtype == torch.float32
+
+
+def test_new_factories():
+    x = ember.zeros(2, dtype=ember.float64)
+    assert x.new_zeros(3).dtype == ember.float64 and x.new_ones((2, 2)).shape == (2, 2)
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_tensor([1, 2]).dtype == ember.float64
+    assert x.new_empty(4).shape == (4,)
+
+
+def test_hash_and_eq_semantics():
+    a, b = ember.ones(2), ember.ones(2)
+    assert len({a, b}) == 2           # hashed by identity, as torch
+    assert (a == b).tolist() == [True, True]
+    d = {a: 1}
+    assert d[a] == 1
+
+
+def test_pickle_roundtrip():
+    import pickle
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = pickle.loads(pickle.dumps(x))
+    assert y.tolist() == [1.0, 2.0] and y.requires_grad
+
+
+def test_set_printoptions():
+    try:
+        ember.set_printoptions(precision=2)
+        torch.set_printoptions(precision=2)
+        arr = np.array([1.23456, 2.5], np.float32)
+        assert repr(ember.tensor(arr)) == repr(torch.tensor(arr)).replace("torch.", "ember.")
+    finally:
+        ember.set_printoptions(precision=4)
+        torch.set_printoptions(precision=4)
+
+
+def test_no_numpy_warnings_for_ordinary_use():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repr(ember.tensor([np.nan, 1.0]))
+        repr(ember.zeros(0))
