@@ -11,8 +11,9 @@ from .._random import _rng
 from .._tensor import Size, Tensor
 from ..autograd.function import Op
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "batch_norm", "layer_norm", "group_norm",
-           "rms_norm", "embedding", "pad", "bilinear", "normalize"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+           "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "embedding", "pad", "bilinear",
+           "normalize"]
 
 
 # -- dropout -----------------------------------------------------------------------------------
@@ -98,6 +99,56 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, D, H, W) / (C, D, H, W) input with probability ``p``."""
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+class AlphaDropout(Op):
+    backward_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, x, a, b):
+        ctx.save_for_backward(a)
+        return x * a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a, None, None
+
+
+_SELU_SAT = -1.7580993408473766  # -scale * alpha of SELU: the value SELU saturates to
+
+
+def _alpha_dropout(input, p, training, inplace, mshape):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    dt = input.data.dtype
+    if p == 1.0:
+        from .elementwise import mul
+        out = mul(input, 0.0)
+        return input._inplace_from(out) if inplace else out
+    keep = (_rng(None).random(mshape, dtype=np.float32) >= p).astype(dt)
+    # dropped units are set to SELU's saturation value, then an affine map restores mean 0 / var 1
+    a = (1.0 - p) * (1.0 + p * _SELU_SAT ** 2)
+    a = a ** -0.5
+    b = -a * _SELU_SAT * p
+    scale = (keep * dt.type(a))
+    shift = (1 - keep) * dt.type(a * _SELU_SAT) + dt.type(b)
+    out = AlphaDropout.apply(input, scale, shift)
+    return input._inplace_from(out) if inplace else out
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps the input's mean and variance (dropped units take SELU's
+    negative saturation value, then an affine correction)."""
+    return _alpha_dropout(input, p, training, inplace, input.data.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout with one draw per (sample, channel)."""
+    shape = input.data.shape
+    mshape = shape[:2] + (1,) * (len(shape) - 2) if len(shape) >= 2 else shape
+    return _alpha_dropout(input, p, training, inplace, mshape)
 
 
 # -- batch norm --------------------------------------------------------------------------------
@@ -230,6 +281,42 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("batch_norm: running_mean and running_var are required when training=False "
                            "(or pass training=True to use the batch statistics)")
     return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-05):
+    """Normalise each (sample, channel) of (N, C, *) input over its spatial positions.
+
+    With ``use_input_stats=False`` the running statistics are used instead; when they are given
+    and ``use_input_stats`` is true they are updated with the batch average of the per-instance
+    statistics (unbiased variance).
+    """
+    shape = input.data.shape
+    if len(shape) < 3:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, *) with at least one spatial dim, got "
+                         f"{tuple(shape)}")
+    c = shape[1]
+    for t, what in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
+                    (bias, "bias")):
+        _channel_vec(t, c, what, "instance_norm")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+    spatial = input.data.size // (shape[0] * c) if shape[0] * c else 0
+    if spatial <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {Size(shape)!r}")
+    if running_mean is not None or running_var is not None:
+        x3 = input.data.reshape(shape[0], c, -1)
+        if running_mean is not None:
+            running_mean.data *= 1 - momentum
+            running_mean.data += momentum * x3.mean(axis=2).mean(axis=0)
+            running_mean._vc[0] += 1
+        if running_var is not None:
+            running_var.data *= 1 - momentum
+            running_var.data += momentum * x3.var(axis=2, ddof=1).mean(axis=0)
+            running_var._vc[0] += 1
+    return GroupNorm.apply(input, weight, bias, c, eps)
 
 
 # -- layer norm / group norm / rms norm ----------------------------------------------------------

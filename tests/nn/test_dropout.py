@@ -91,3 +91,31 @@ def test_dropout_eval_matches_torch_in_a_model():
     t.eval()
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     np.testing.assert_allclose(e(ember.tensor(x)).data, t(torch.tensor(x)).detach().numpy(), atol=1e-6)
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    x = ember.randn(500, 400)
+    y = ember.nn.AlphaDropout(0.2)(x).data
+    assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01
+    values, counts = np.unique(y, return_counts=True)
+    assert 0.18 < counts.max() / y.size < 0.22  # every dropped unit takes the same value
+    assert ember.nn.AlphaDropout(0.2).eval()(x) is x
+    assert repr(ember.nn.AlphaDropout(0.2)) == repr(torch.nn.AlphaDropout(0.2))
+
+
+def test_alpha_dropout_gradient_is_scaled_mask():
+    x = ember.randn(50, 40, requires_grad=True)
+    y = F.alpha_dropout(x, 0.3, training=True)
+    y.sum().backward()
+    g = x.grad.data
+    vals = np.unique(np.round(g, 6))
+    assert len(vals) == 2 and 0.0 in vals  # dropped units get no gradient, kept ones a constant
+    kept = g != 0
+    offset = y.data[kept] - x.data[kept] * g[kept]  # kept units: y = a * x + b
+    np.testing.assert_allclose(offset, offset[0], atol=1e-5)
+
+
+def test_feature_alpha_dropout_whole_channels():
+    y = ember.nn.FeatureAlphaDropout(0.5)(ember.zeros(8, 16, 3, 3)).data.reshape(8, 16, 9)
+    assert np.all(y.max(-1) == y.min(-1))  # constant per channel (input is zero)
+    assert len(np.unique(np.round(y, 5))) == 2

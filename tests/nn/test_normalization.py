@@ -185,3 +185,29 @@ def test_batchnorm_in_sequential_train_eval_switch():
         for m in (e, t):
             m.zero_grad()
     compare_module(e, t, _x(6, 5, seed=10), train=False, atol=1e-4, copy=False)
+
+
+IN_CASES = [("InstanceNorm1d", {}, (3, 4, 6)), ("InstanceNorm1d", {"affine": True}, (4, 6)),
+            ("InstanceNorm2d", {"affine": True}, (2, 4, 3, 5)),
+            ("InstanceNorm2d", {"track_running_stats": True}, (2, 4, 3, 3)),
+            ("InstanceNorm2d", {"affine": True, "track_running_stats": True, "momentum": 0.3}, (2, 4, 3, 3))]
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("case", IN_CASES, ids=[f"{c[0]}{c[1]}{c[2]}" for c in IN_CASES])
+def test_instancenorm_matches_torch(case, train):
+    name, kwargs, shape = case
+    e, t = getattr(ember.nn, name)(4, **kwargs), getattr(torch.nn, name)(4, **kwargs)
+    _randomize_affine(e)
+    if e.running_mean is not None:
+        e.running_var.data[...] = np.linspace(0.5, 2, 4)
+    for step in range(2):
+        compare_module(e, t, _x(*shape, seed=step, shift=1.0), train=train, atol=1e-4, copy=step == 0)
+        e.zero_grad()
+        t.zero_grad()
+    assert repr(e) == repr(t)
+
+
+def test_instancenorm_one_spatial_element_raises():
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        ember.nn.InstanceNorm1d(3)(ember.randn(4, 3, 1))

@@ -10,7 +10,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+           "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
 class _BatchNorm(Module):
@@ -121,6 +122,56 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Batch normalisation over (N, C, D, H, W) input, per channel C."""
     _expected = (5,)
+
+
+class _InstanceNorm(_BatchNorm):
+    _spatial = 1
+
+    def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input):
+        nd = input.dim()
+        if nd not in (self._spatial + 1, self._spatial + 2):
+            raise ValueError(f"expected {self._spatial + 1}D or {self._spatial + 2}D input (got {nd}D input of "
+                             f"shape {tuple(input.shape)}) in {self._get_name()}({self.num_features})")
+        unbatched = nd == self._spatial + 1
+        if unbatched:
+            input = input.unsqueeze(0)
+        if input.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels in "
+                             f"dim 1 (input shape {tuple(input.shape)}); expected {self.num_features}")
+        use_input_stats = self.training or not self.track_running_stats
+        out = F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                              use_input_stats, 0.1 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalise each (sample, channel) of (N, C, L) input over L; no affine map or running
+    statistics by default.
+
+    Example:
+        >>> ember.nn.InstanceNorm1d(4)(ember.randn(2, 4, 10)).shape
+        ember.Size([2, 4, 10])
+    """
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalise each (sample, channel) of (N, C, H, W) input over H and W (style-transfer style).
+
+    Example:
+        >>> ember.nn.InstanceNorm2d(3, affine=True)(ember.randn(2, 3, 8, 8)).shape
+        ember.Size([2, 3, 8, 8])
+    """
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each (sample, channel) of (N, C, D, H, W) input over D, H and W."""
+    _spatial = 3
 
 
 class LayerNorm(Module):
