@@ -40,6 +40,11 @@ def default_collate(batch):
         [tensor([[0., 0.], [1., 1.]]), tensor([0, 1])]
     """
     elem = batch[0]
+    kind = type(elem)
+    if kind is Tensor:
+        return _stack_tensors(batch)
+    if kind is tuple or kind is list:  # the common case first, skipping the slower ABC checks
+        return _collate_sequence(elem, batch)
     if isinstance(elem, Tensor):
         return _stack_tensors(batch)
     if isinstance(elem, np.ndarray):
@@ -65,19 +70,23 @@ def default_collate(batch):
     if _is_namedtuple(elem):
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        for i, e in enumerate(batch):
-            if len(e) != size:
-                raise RuntimeError(f"each element in list of batch should be of equal size "
-                                   f"(element 0 has {size} fields, element {i} has {len(e)})")
-        fields = [default_collate(s) for s in zip(*batch)]
-        if isinstance(elem, tuple):
-            return fields
-        try:
-            return type(elem)(fields)
-        except TypeError:
-            return fields
+        return _collate_sequence(elem, batch)
     raise TypeError(_ERR.format(type(elem)))
+
+
+def _collate_sequence(elem, batch):
+    size = len(elem)
+    for i, e in enumerate(batch):
+        if len(e) != size:
+            raise RuntimeError(f"each element in list of batch should be of equal size "
+                               f"(element 0 has {size} fields, element {i} has {len(e)})")
+    fields = [default_collate(s) for s in zip(*batch)]
+    if isinstance(elem, tuple):
+        return fields
+    try:
+        return type(elem)(fields)
+    except TypeError:
+        return fields
 
 
 def default_convert(data):
