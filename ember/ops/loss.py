@@ -439,9 +439,8 @@ class CrossEntropyFast(Op):
         ctx.rows, ctx.reduction = rows, reduction
         if reduction == "none":
             return nll
-        if reduction == "sum":
-            return np.asarray(nll.sum())
-        return np.asarray(nll.mean()) if nll.size else np.full((), np.nan, x.dtype)
+        total = np.add.reduce(nll)
+        return np.asarray(total if reduction == "sum" else total / len(t))
 
     @staticmethod
     def backward(ctx, grad):
@@ -672,12 +671,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         reduction = _reduction(size_average, reduce, reduction)
     x = input.data if isinstance(input, Tensor) else None
     t = target.data if isinstance(target, Tensor) else None
-    # Fast path: (N, C) logits, in-range (N,) int targets none of which is ignored, no weight,
-    # no smoothing.
+    # Fast path: (N, C) logits, in-range (N,) int64 targets none of which is ignored, no weight,
+    # no smoothing. Viewed as uint64, negative targets become huge, so one max() checks the range.
     if (x is not None and t is not None and x.ndim == 2 and t.ndim == 1 and weight is None
-            and not label_smoothing and t.dtype.kind == "i" and x.dtype.kind == "f"
+            and not label_smoothing and t.dtype == np.int64 and x.dtype.kind == "f"
             and t.shape[0] == x.shape[0] and reduction in _REDUCTIONS and t.size
-            and not 0 <= ignore_index < x.shape[1] and t.min() >= 0 and t.max() < x.shape[1]):
+            and not 0 <= ignore_index < x.shape[1] and t.view(np.uint64).max() < x.shape[1]):
         return CrossEntropyFast.apply(input, target, reduction)
     name = "cross_entropy"
     _check_tensor(name, "input", input)
@@ -1440,6 +1439,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     """Triplet loss with any distance: ``max(0, margin + d(a, p) - d(a, n))``.
 
     ``distance_function(x, y)`` returns one distance per sample (default ``pairwise_distance``).
+    Shapes: anchor, positive, negative ``(N, *)`` as the distance accepts; output a scalar or ``(N)``.
 
     Example:
         >>> a = ember.tensor([[0., 0.]])

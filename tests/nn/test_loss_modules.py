@@ -142,3 +142,18 @@ def test_training_step_updates_parameters():
     loss.backward()
     assert all(p.grad is not None and np.isfinite(p.grad.data).all() for p in model.parameters())
     assert loss.grad_fn.name() == "NllLossBackward0"
+
+
+@pytest.mark.parametrize("module", ["ember.ops.loss", "ember.nn.modules.loss"])
+def test_docstring_examples(module):
+    """Every loss docstring has an example; the printed values are right (checked with doctest)."""
+    import doctest
+    import importlib
+
+    import ember.nn.functional as F
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        doc = getattr(mod, name).__doc__ or ""
+        assert ">>>" in doc and "Shapes" in doc, f"{name}: docstring lacks an example or shapes"
+    result = doctest.testmod(mod, extraglobs={"ember": ember, "F": F}, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= len(mod.__all__)
