@@ -100,7 +100,14 @@ def extract_archive(from_path, to_path=None, remove_finished=False):
     lower = from_path.lower()
     if lower.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz")):
         with tarfile.open(from_path, "r:*") as tar:
-            tar.extractall(to_path, filter="data")
+            if hasattr(tarfile, "data_filter"):   # Python >= 3.11.4 / 3.10.12
+                tar.extractall(to_path, filter="data")
+            else:
+                for m in tar.getmembers():
+                    _safe_member_path(to_path, m.name, from_path)
+                    if m.issym() or m.islnk() or m.isdev():
+                        raise RuntimeError(f"{from_path}: refusing to extract link or device {m.name!r}")
+                tar.extractall(to_path)
     elif lower.endswith(".zip"):
         with zipfile.ZipFile(from_path) as z:
             for name in z.namelist():
