@@ -282,7 +282,7 @@ def abs(input):
 
 def square(input):
     """``input * input``."""
-    return mul(input, input) if input.data.dtype.kind == "f" else _wrap(input.data * input.data)
+    return Pow.apply(input, 2) if input.data.dtype.kind == "f" else _wrap(input.data * input.data)
 
 
 class _ZeroGrad(Op):
@@ -333,6 +333,7 @@ def signbit(input):
 
 # -- clamp, maximum, minimum, where ---------------------------------------------------------
 class Clamp(Op):
+    backward_name = "ClampBackward1"  # torch's name for scalar bounds
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)

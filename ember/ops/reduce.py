@@ -32,6 +32,10 @@ class Sum(Op):
         return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim)
 
 
+class SumDim(Sum):
+    backward_name = "SumBackward1"  # torch's name for the dim overload
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
     d = input.data.dtype
@@ -39,7 +43,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         np.int64 if d.kind in "biu" else None)
     if dim is None and not keepdim and input.data.ndim and npd is None:
         return Sum.apply(input, None, False, None)
-    return Sum.apply(input, _axes(dim, input.data.ndim), keepdim, npd)
+    return (Sum if dim is None else SumDim).apply(input, _axes(dim, input.data.ndim), keepdim, npd)
 
 
 def nansum(input, dim=None, keepdim=False):
@@ -62,6 +66,10 @@ class Mean(Op):
         return expand_reduced(grad / grad.dtype.type(ctx.n) if ctx.n else grad, ctx.shape, ctx.axes, ctx.keepdim)
 
 
+class MeanDim(Mean):
+    backward_name = "MeanBackward1"
+
+
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
     if dtype is not None:
@@ -71,7 +79,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
                            f"point or complex dtype. Got: {input.dtype}. Fix: call .float() first.")
     if dim is None and not keepdim:
         return Mean.apply(input, None, False)
-    return Mean.apply(input, _axes(dim, input.data.ndim), keepdim)
+    return (Mean if dim is None else MeanDim).apply(input, _axes(dim, input.data.ndim), keepdim)
 
 
 class Prod(Op):
