@@ -60,6 +60,14 @@ class Crash(Dataset):
         os._exit(3)
 
 
+class Unpicklable(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return (lambda: i) if i == 2 else i
+
+
 class Sleepy(Dataset):
     def __len__(self):
         return 2
@@ -131,6 +139,11 @@ def test_abandoned_iterator_stops_its_workers():
     workers = list(it._workers)
     del it
     assert not any(w.is_alive() for w in workers) and all(w.exitcode == 0 for w in workers)
+
+
+def test_unpicklable_batch_is_an_error_not_a_hang():
+    with pytest.raises(TypeError, match="could not send its batch .* Batches must be picklable"):
+        list(DataLoader(Unpicklable(), batch_size=None, num_workers=1, timeout=20))
 
 
 def test_dead_worker_and_timeout_are_reported():

@@ -212,7 +212,7 @@ class _MultiProcessIter(_BaseIter):
         self._in_order = loader.in_order
         self._shut = False
         self._epoch = 0
-        self._result_queue = ctx.Queue()
+        self._result_queue = _worker.ResultQueue(ctx)
         self._index_queues, self._workers = [], []
         self._finalizer = weakref.finalize(self, _shutdown_workers, self._workers, self._index_queues,
                                            self._result_queue)

@@ -1,5 +1,6 @@
 """DataLoader worker processes: the loop each worker runs, ``get_worker_info``, and carrying an
 exception (with its traceback text) back to the main process."""
+import multiprocessing.queues
 import os
 import queue
 import random
@@ -89,6 +90,26 @@ class _ResumeIteration:
 
     def __init__(self, epoch):
         self.epoch = epoch
+
+
+class ResultQueue(multiprocessing.queues.Queue):
+    """The workers' result queue. A batch that cannot be pickled (a lambda, an open file, ...) fails
+    in the queue's feeder thread, where Python would only print it; here it becomes that task's
+    error, re-raised in the main process instead of leaving it waiting forever."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx=ctx)
+
+    def _on_queue_feeder_error(self, e, obj):
+        if isinstance(obj, tuple) and len(obj) == 3 and obj[1] is not None:
+            try:
+                raise TypeError(f"a DataLoader worker could not send its batch to the main process: {e}. "
+                                f"Batches must be picklable: return tensors, arrays, numbers, strings and "
+                                f"containers of them from __getitem__ and collate_fn") from e
+            except TypeError:
+                self.put((obj[0], obj[1], ExceptionWrapper(where="in DataLoader worker process")))
+        else:
+            super()._on_queue_feeder_error(e, obj)
 
 
 def _seed_worker(seed):
