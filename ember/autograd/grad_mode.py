@@ -15,11 +15,12 @@ class _GradModeContext:
     _mode = None
 
     def __enter__(self):
-        self._prev = _State.enabled
+        # a stack, so one instance can be entered again while already active
+        self.__dict__.setdefault("_prevs", []).append(_State.enabled)
         _State.enabled = self._mode
 
     def __exit__(self, *exc):
-        _State.enabled = self._prev
+        _State.enabled = self._prevs.pop()
         return False
 
     def __call__(self, fn):
@@ -56,7 +57,7 @@ class inference_mode(_GradModeContext):
         self._flag = mode
 
     def __enter__(self):
-        self._prev = _State.enabled
+        self.__dict__.setdefault("_prevs", []).append(_State.enabled)
         if self._flag:
             _State.enabled = False
 
