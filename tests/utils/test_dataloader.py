@@ -170,6 +170,7 @@ def test_attributes_and_frozen_fields():
     loader = DataLoader(Items(5), batch_size=2, pin_memory=True)
     assert loader.batch_size == 2 and loader.pin_memory and loader.num_workers == 0 and len(loader) == 3
     assert loader.collate_fn is default_collate and loader.prefetch_factor is None
+    assert len(iter(loader)) == 3 and len(iter(DataLoader(Stream(7), batch_size=2))) == 4
     with pytest.raises(ValueError, match="batch_size attribute should not be set"):
         loader.batch_size = 3
     loader.num_workers = 0  # not frozen

@@ -7,6 +7,7 @@ import os
 import queue
 import sys
 import time
+import warnings
 import weakref
 
 from ..._random import default_generator
@@ -161,6 +162,19 @@ class DataLoader:
         return len(self._index_sampler)
 
 
+def _warn_if_too_many_workers(n):
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if n > cpus:
+        warnings.warn(f"This DataLoader will create {n} worker processes in total. Our suggested max number of "
+                      f"worker in current system is {cpus}, which is smaller than what this DataLoader is going "
+                      f"to create. Please be aware that excessive worker creation might get DataLoader running "
+                      f"slow or even freeze, lower the worker number to avoid potential slowness/freeze if "
+                      f"necessary.", UserWarning, stacklevel=4)
+
+
 def _draw_base_seed(loader):
     gen = loader.generator if loader.generator is not None else default_generator
     return int(gen._np.integers(0, 2 ** 62))
@@ -176,12 +190,13 @@ class _BaseIter:
         self._is_iterable = loader._is_iterable
         self._base_seed = _draw_base_seed(loader)
         self._sampler_iter = iter(self._index_sampler)
+        self._loader_len = loader.__len__
 
     def __iter__(self):
         return self
 
     def __len__(self):
-        return len(self._index_sampler)
+        return self._loader_len()
 
 
 class _SingleProcessIter(_BaseIter):
@@ -206,6 +221,7 @@ class _MultiProcessIter(_BaseIter):
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
         self._n = loader.num_workers
+        _warn_if_too_many_workers(self._n)
         self._prefetch = loader.prefetch_factor
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
