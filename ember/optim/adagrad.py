@@ -11,8 +11,9 @@ class Adagrad(Optimizer):
     """Adagrad (Duchi et al.), PyTorch's update rule and state (``step``, ``sum``):
 
     ``sum += g²``, ``p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(sum) + eps)``.
-    Like PyTorch, the state is created when the optimizer is built (``sum`` starts at
-    ``initial_accumulator_value``).
+    Like PyTorch, the state is created when the optimizer is built, and ``sum`` starts at the
+    constructor's ``initial_accumulator_value`` for every group (PyTorch ignores a per-group value;
+    ember does the same so trajectories match).
 
     Example:
         >>> opt = ember.optim.Adagrad(model.parameters(), lr=0.01)
@@ -35,7 +36,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 state = self.state[p]
                 state["step"] = _step_state()
-                state["sum"] = _wrap(np.full_like(p.data, group["initial_accumulator_value"]))
+                state["sum"] = _wrap(np.full_like(p.data, initial_accumulator_value))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
@@ -54,7 +55,7 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 if not state:  # a group added after construction
                     state["step"] = _step_state()
-                    state["sum"] = _wrap(np.full_like(d, group["initial_accumulator_value"]))
+                    state["sum"] = _wrap(np.full_like(d, self.defaults["initial_accumulator_value"]))
                 steps = state["step"].data
                 steps += 1
                 step = float(steps)

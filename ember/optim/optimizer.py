@@ -306,15 +306,21 @@ class Optimizer:
         return out + ")"
 
 
+# Scalar bookkeeping kept in its own dtype on load. PyTorch keeps only ``step``; it also casts NAdam's
+# float32 ``mu_product`` to a float64 parameter's dtype, which makes a resumed float64 run drift by
+# rounding. Keeping it float32 makes save/load resume exactly.
+_SCALAR_KEYS = ("step", "mu_product")
+
+
 def _load_value(param, key, value):
-    """A state entry copied for ``param``: float tensors take the parameter's dtype, except ``step``."""
+    """A state entry copied for ``param``: float tensors take the parameter's dtype, except scalar counters."""
     if isinstance(value, Tensor):
         arr = value.data
-        if key != "step" and arr.dtype.kind == "f" and param.data.dtype.kind == "f":
+        if key not in _SCALAR_KEYS and arr.dtype.kind == "f" and param.data.dtype.kind == "f":
             arr = arr.astype(param.data.dtype, copy=True)
         else:
             arr = arr.copy()
-        return _wrap(np.ascontiguousarray(arr))
+        return _wrap(arr)
     if isinstance(value, np.ndarray):
         return _load_value(param, key, _wrap(value))
     if key == "step" and isinstance(value, (int, float)):

@@ -1,0 +1,307 @@
+"""Every optimizer and option: 25-step trajectories of a small MLP equal PyTorch's; state_dict layout and resume."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+N_STEPS = 25
+RTOL64, ATOL64 = 1e-6, 1e-12
+RTOL32, ATOL32 = 2e-4, 2e-5
+
+CONFIGS = {
+    "SGD": [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),
+            dict(lr=0.1, momentum=0.9, nesterov=True), dict(lr=0.1, weight_decay=0.1),
+            dict(lr=0.1, maximize=True), dict(lr=0.05, momentum=0.5, dampening=0.5, weight_decay=0.1, maximize=True),
+            dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.05, maximize=True)],
+    "Adagrad": [dict(lr=0.1), dict(lr=0.1, lr_decay=0.1), dict(lr=0.1, weight_decay=0.1),
+                dict(lr=0.1, initial_accumulator_value=0.5), dict(lr=0.1, eps=1e-3), dict(lr=0.1, maximize=True),
+                dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1, maximize=True)],
+    "RMSprop": [dict(lr=0.01), dict(lr=0.01, centered=True), dict(lr=0.01, momentum=0.9),
+                dict(lr=0.01, centered=True, momentum=0.5), dict(lr=0.01, weight_decay=0.1),
+                dict(lr=0.01, alpha=0.5, eps=1e-4), dict(lr=0.01, maximize=True),
+                dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.1, maximize=True)],
+    "Adam": [dict(lr=0.01), dict(lr=0.01, amsgrad=True), dict(lr=0.01, weight_decay=0.1),
+             dict(lr=0.01, maximize=True), dict(lr=0.01, betas=(0.3, 0.6), eps=1e-4),
+             dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+             dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)],
+    "AdamW": [dict(lr=0.01), dict(lr=0.01, weight_decay=0.2), dict(lr=0.01, amsgrad=True),
+              dict(lr=0.01, maximize=True, amsgrad=True, betas=(0.8, 0.99))],
+    "Adadelta": [dict(), dict(lr=0.5, rho=0.5), dict(weight_decay=0.1), dict(eps=1e-3), dict(maximize=True),
+                 dict(lr=0.7, rho=0.8, weight_decay=0.1, maximize=True)],
+    "Adamax": [dict(lr=0.01), dict(lr=0.01, betas=(0.5, 0.9)), dict(lr=0.01, weight_decay=0.1),
+               dict(lr=0.01, eps=1e-3), dict(lr=0.01, maximize=True, weight_decay=0.1)],
+    "NAdam": [dict(lr=0.01), dict(lr=0.01, momentum_decay=0.05), dict(lr=0.01, weight_decay=0.1),
+              dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True), dict(lr=0.01, maximize=True),
+              dict(lr=0.01, betas=(0.8, 0.9), eps=1e-4)],
+    "RAdam": [dict(lr=0.01), dict(lr=0.01, betas=(0.9, 0.9)), dict(lr=0.01, weight_decay=0.1),
+              dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True), dict(lr=0.01, maximize=True)],
+}
+CASES = [(name, kw) for name, kws in CONFIGS.items() for kw in kws]
+
+
+def _ids(case):
+    name, kw = case
+    return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items())
+
+
+_rng = np.random.default_rng(0)
+X = _rng.standard_normal((12, 5))
+Y = _rng.standard_normal((12, 3))
+INIT = [_rng.standard_normal((8, 5)) * 0.5, _rng.standard_normal(8) * 0.1,
+        _rng.standard_normal((3, 8)) * 0.5, _rng.standard_normal(3) * 0.1,
+        _rng.standard_normal((2, 2))]   # the last parameter is unused: its grad stays None
+
+
+class Model:
+    """A 5-8-3 tanh MLP on fixed data, written the same way for ember and torch."""
+
+    def __init__(self, lib, dtype, init=INIT, sign=1.0):
+        self.lib = lib
+        self.sign = sign    # -1 with maximize=True: ascend -loss (descending the loss keeps it stable)
+        np_dt = np.float64 if dtype == "float64" else np.float32
+        self.params = [lib.tensor(np.array(a, dtype=np_dt), requires_grad=True) for a in init]
+        self.x = lib.tensor(X.astype(np_dt))
+        self.y = lib.tensor(Y.astype(np_dt))
+
+    def loss(self):
+        F = self.lib.nn.functional
+        w1, b1, w2, b2, _ = self.params
+        h = self.lib.tanh(F.linear(self.x, w1, b1))
+        return ((F.linear(h, w2, b2) - self.y) ** 2).mean() * self.sign
+
+    def values(self):
+        return [p.detach().numpy().copy() for p in self.params]
+
+
+def _train_step(model, opt):
+    opt.zero_grad()
+    model.loss().backward()
+    opt.step()
+
+
+def _compare(e_model, t_model, dtype, what):
+    rtol, atol = (RTOL64, ATOL64) if dtype == "float64" else (RTOL32, ATOL32)
+    for i, (a, b) in enumerate(zip(e_model.values(), t_model.values())):
+        assert a.dtype == b.dtype, f"{what}: param {i} dtype {a.dtype} != torch {b.dtype}"
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"{what}: param {i}")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_trajectory_matches_torch(case, dtype):
+    name, kw = case
+    sign = -1.0 if kw.get("maximize") else 1.0
+    em, tm = Model(ember, dtype, sign=sign), Model(torch, dtype, sign=sign)
+    eo = getattr(ember.optim, name)(em.params, **kw)
+    to = getattr(torch.optim, name)(tm.params, **kw)
+    for step in range(N_STEPS):
+        _train_step(em, eo)
+        _train_step(tm, to)
+        _compare(em, tm, dtype, f"{name} step {step + 1}")
+    assert np.array_equal(em.values()[-1], INIT[-1].astype(em.values()[-1].dtype)), "param without grad moved"
+    _compare_state(eo, to, dtype)
+
+
+def _compare_state(eo, to, dtype):
+    """Same state_dict layout as torch: keys, index numbering, param_groups, 0-d float32 ``step``."""
+    es, ts = eo.state_dict(), to.state_dict()
+    assert es["param_groups"] == ts["param_groups"]
+    assert sorted(es["state"]) == sorted(ts["state"])
+    rtol, atol = (1e-6, 1e-10) if dtype == "float64" else (RTOL32, ATOL32)
+    for idx, tstate in ts["state"].items():
+        estate = es["state"][idx]
+        assert list(estate) == list(tstate), f"state keys of param {idx}"
+        for k, tv in tstate.items():
+            ev = estate[k]
+            assert isinstance(ev, ember.Tensor)
+            assert ev.data.dtype.name == str(tv.dtype).replace("torch.", ""), f"{k} dtype"
+            assert ev.shape == tuple(tv.shape), f"{k} shape"
+            np.testing.assert_allclose(ev.data, tv.numpy(), rtol=rtol, atol=atol, err_msg=f"state {idx} {k}")
+
+
+GROUP_OPTIONS = {
+    "SGD": ({"lr": 0.1, "momentum": 0.9, "nesterov": True}, {"lr": 0.02, "weight_decay": 0.1, "maximize": True}),
+    "Adagrad": ({"lr_decay": 0.1}, {"lr": 0.05, "initial_accumulator_value": 0.3, "weight_decay": 0.1}),
+    "RMSprop": ({"centered": True, "momentum": 0.9}, {"lr": 0.001, "alpha": 0.9}),
+    "Adam": ({"amsgrad": True}, {"lr": 0.003, "betas": (0.5, 0.9), "weight_decay": 0.1}),
+    "AdamW": ({"weight_decay": 0.5}, {"lr": 0.003, "amsgrad": True}),
+    "Adadelta": ({"rho": 0.5}, {"lr": 0.3, "weight_decay": 0.1}),
+    "Adamax": ({"betas": (0.5, 0.99)}, {"lr": 0.003, "weight_decay": 0.1}),
+    "NAdam": ({"momentum_decay": 0.01}, {"lr": 0.003, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    "RAdam": ({"betas": (0.9, 0.9)}, {"lr": 0.003, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+}
+
+
+def _grouped(lib_optim, name, params):
+    a, b = GROUP_OPTIONS[name]
+    return getattr(lib_optim, name)([dict(params=params[:2], **a), dict(params=params[2:], **b)], lr=0.01)
+
+
+@pytest.mark.parametrize("name", list(GROUP_OPTIONS))
+def test_param_groups_with_different_options(name):
+    em, tm = Model(ember, "float64"), Model(torch, "float64")
+    eo, to = _grouped(ember.optim, name, em.params), _grouped(torch.optim, name, tm.params)
+    for step in range(N_STEPS):
+        _train_step(em, eo)
+        _train_step(tm, to)
+        _compare(em, tm, "float64", f"{name} step {step + 1}")
+    _compare_state(eo, to, "float64")
+
+
+@pytest.mark.parametrize("name", list(GROUP_OPTIONS))
+def test_state_dict_resume_continues_exactly(name):
+    """Save at step 10, load into a fresh model + optimizer, continue: identical to the uninterrupted run."""
+    ref = Model(ember, "float64")
+    ref_opt = _grouped(ember.optim, name, ref.params)
+    for _ in range(10):
+        _train_step(ref, ref_opt)
+    saved_params = ref.values()
+    saved = copy.deepcopy(ref_opt.state_dict())
+    for _ in range(N_STEPS - 10):
+        _train_step(ref, ref_opt)
+
+    m = Model(ember, "float64", init=saved_params)
+    opt = getattr(ember.optim, name)(m.params, lr=123.0)
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        opt.load_state_dict(saved)
+    opt = _grouped(ember.optim, name, m.params)
+    opt.load_state_dict(saved)
+    assert opt.state_dict()["param_groups"] == saved["param_groups"]
+    for _ in range(N_STEPS - 10):
+        _train_step(m, opt)
+    for a, b in zip(m.values(), ref.values()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "NAdam", "Adagrad"])
+def test_torch_state_dict_loads_into_ember(name):
+    """A state_dict written by torch (tensors converted) continues torch's own trajectory in ember."""
+    tm = Model(torch, "float64")
+    to = _grouped(torch.optim, name, tm.params)
+    for _ in range(10):
+        _train_step(tm, to)
+    sd = copy.deepcopy(to.state_dict())
+    sd["state"] = {i: {k: ember.tensor(v.numpy()) for k, v in s.items()} for i, s in sd["state"].items()}
+    em = Model(ember, "float64", init=tm.values())
+    eo = _grouped(ember.optim, name, em.params)
+    eo.load_state_dict(sd)
+    assert all(s["step"].dtype == ember.float32 for s in eo.state.values() if "step" in s)
+    for step in range(N_STEPS - 10):
+        _train_step(em, eo)
+        _train_step(tm, to)
+        _compare(em, tm, "float64", f"{name} resumed step {step + 1}")
+
+
+def test_state_dict_is_indexed_and_references_state():
+    m = Model(ember, "float64")
+    opt = ember.optim.Adam(m.params, lr=0.1)
+    _train_step(m, opt)
+    sd = opt.state_dict()
+    assert sorted(sd["state"]) == [0, 1, 2, 3]          # param 4 has no grad: no state
+    assert sd["param_groups"][0]["params"] == [0, 1, 2, 3, 4]
+    assert sd["state"][0]["exp_avg"] is opt.state[m.params[0]]["exp_avg"]
+    assert sd["state"][0]["step"].shape == () and float(sd["state"][0]["step"]) == 1.0
+
+
+def test_loaded_state_is_copied_and_cast():
+    m = Model(ember, "float32")
+    opt = ember.optim.SGD(m.params, lr=0.1, momentum=0.9)
+    sd = {"state": {0: {"momentum_buffer": ember.ones(8, 5, dtype=ember.float64)}},
+          "param_groups": [dict(opt.state_dict()["param_groups"][0], lr=0.5)]}
+    opt.load_state_dict(sd)
+    buf = opt.state[m.params[0]]["momentum_buffer"]
+    assert buf.dtype == ember.float32 and buf is not sd["state"][0]["momentum_buffer"]
+    assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[0]["params"][0] is m.params[0]
+
+
+def test_zero_grad():
+    m = Model(ember, "float64")
+    opt = ember.optim.SGD(m.params, lr=0.1)
+    m.loss().backward()
+    g = m.params[0].grad
+    opt.zero_grad(set_to_none=False)
+    assert m.params[0].grad is g and not g.data.any()
+    opt.zero_grad()
+    assert all(p.grad is None for p in m.params)
+
+
+def test_closure_and_hooks():
+    m = Model(ember, "float64")
+    opt = ember.optim.SGD(m.params, lr=0.1)
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = m.loss()
+        loss.backward()
+        calls.append("closure")
+        return loss
+
+    h1 = opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+    with ember.no_grad():
+        loss = opt.step(closure)
+    assert isinstance(loss, ember.Tensor) and calls == ["pre", "closure", "post"]
+    h1.remove()
+    opt.step(closure)
+    assert calls[3:] == ["closure", "post"]
+
+
+def test_add_param_group_and_repr():
+    e = ember.optim.SGD([ember.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    t = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    e.add_param_group({"params": ember.zeros(3, requires_grad=True), "lr": 0.01})
+    t.add_param_group({"params": torch.zeros(3, requires_grad=True), "lr": 0.01})
+    assert repr(e) == repr(t)
+    assert [len(g["params"]) for g in e.param_groups] == [1, 1]
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        e.add_param_group({"params": e.param_groups[0]["params"]})
+
+
+@pytest.mark.parametrize("make,msg", [
+    (lambda p: ember.optim.SGD(p, lr=-0.1), "Invalid learning rate: -0.1"),
+    (lambda p: ember.optim.SGD(p, momentum=-1), "Invalid momentum value: -1"),
+    (lambda p: ember.optim.SGD(p, weight_decay=-1e-3), "Invalid weight_decay value: -0.001"),
+    (lambda p: ember.optim.SGD(p, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda p: ember.optim.Adam(p, betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    (lambda p: ember.optim.Adam(p, betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    (lambda p: ember.optim.AdamW(p, eps=-1.0), "Invalid epsilon value: -1.0"),
+    (lambda p: ember.optim.Adagrad(p, lr_decay=-1), "Invalid lr_decay value: -1"),
+    (lambda p: ember.optim.Adagrad(p, initial_accumulator_value=-1), "Invalid initial_accumulator_value value: -1"),
+    (lambda p: ember.optim.RMSprop(p, alpha=-0.5), "Invalid alpha value: -0.5"),
+    (lambda p: ember.optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+    (lambda p: ember.optim.NAdam(p, momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    (lambda p: ember.optim.RAdam(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: ember.optim.Adamax(p, weight_decay=-2), "Invalid weight_decay value: -2"),
+    (lambda p: ember.optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+])
+def test_invalid_hyperparameters(make, msg):
+    with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+        make([ember.zeros(2, requires_grad=True)])
+
+
+def test_bad_params():
+    p = ember.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts"):
+        ember.optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):
+        ember.optim.SGD([{"params": {p}}], lr=0.1)
+    with pytest.raises(TypeError, match="can only optimize Tensors"):
+        ember.optim.SGD([p, 3.0], lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        ember.optim.SGD([p * 2], lr=0.1)
+
+
+def test_step_bumps_version_and_updates_in_place():
+    m = Model(ember, "float32")
+    opt = ember.optim.Adam(m.params, lr=0.1)
+    arrays = [p.data for p in m.params]
+    versions = [p._version for p in m.params]
+    _train_step(m, opt)
+    assert all(p.data is a for p, a in zip(m.params, arrays))
+    assert [p._version for p in m.params[:4]] == [v + 1 for v in versions[:4]]
+    assert all(p.data.dtype == np.float32 for p in m.params)
+    assert all(s["exp_avg"].data.dtype == np.float32 for s in opt.state.values())
