@@ -95,23 +95,31 @@ def _spatial_shape(v, sp, H, W):
 
 
 # -- max pooling ------------------------------------------------------------------------------
-def _max_taps(v, sp, geo):
-    """Window maxima and the winning tap number (first maximum; a NaN wins, as in PyTorch)."""
-    vp = _padded(v, sp, geo, -np.inf)
-    out = arg = None
-    with_nan = v.dtype.kind == "f" and np.isnan(v.max())
-    for t, (hs, ws) in enumerate(geo.taps()):
-        s = vp[_key(sp, hs, ws)]
-        if out is None:
-            out = s.copy()
-            arg = np.zeros(out.shape, np.uint8 if geo.kh * geo.kw < 256 else np.int32)
-            continue
-        m = np.greater(s, out)
-        if with_nan:
-            m |= np.isnan(s)
-        np.copyto(out, s, where=m)
-        np.copyto(arg, t, where=m, casting="unsafe")
-    return out, arg
+def _max_taps(vp, sp, geo):
+    """Window maxima of the (-inf padded) input: a chain of in-place np.maximum (NaN propagates)."""
+    views = [vp[_key(sp, hs, ws)] for hs, ws in geo.taps()]
+    if len(views) == 1:
+        return views[0].copy()
+    out = np.maximum(views[0], views[1])
+    for s in views[2:]:
+        np.maximum(out, s, out=out)
+    return out
+
+
+def _argmax_taps(vp, out, sp, geo):
+    """The tap number of each window's maximum, as PyTorch picks it: the first maximum, or the
+    last NaN (PyTorch's scan replaces its running maximum when ``v > max or isnan(v)``)."""
+    arg = np.zeros(out.shape, np.uint8 if geo.kh * geo.kw <= 256 else np.int32)
+    taps = list(geo.taps())
+    for t in range(len(taps) - 1, -1, -1):     # backwards, so the first equal tap is written last
+        hs, ws = taps[t]
+        np.copyto(arg, t, where=vp[_key(sp, hs, ws)] == out, casting="unsafe")
+    if out.dtype.kind == "f":
+        nan = np.isnan(out)
+        if nan.any():
+            for t, (hs, ws) in enumerate(taps):
+                np.copyto(arg, t, where=nan & np.isnan(vp[_key(sp, hs, ws)]), casting="unsafe")
+    return arg
 
 
 def _flat_indices(arg, sp, geo):
@@ -157,10 +165,14 @@ class MaxPool2d(Op):
         if shapes is not None:
             x = x.reshape(shapes[0])
         v, sp = _layout(x)
-        out, arg = _max_taps(v, sp, geo)
+        vp = _padded(v, sp, geo, -np.inf)
+        out = _max_taps(vp, sp, geo)
+        arg = _argmax_taps(vp, out, sp, geo) if with_indices else None
         if ctx.needs_input_grad:
-            ctx.save_for_backward(arg)
-            ctx.geo, ctx.sp, ctx.xs, ctx.vshape = geo, sp, xs, v.shape
+            # The winning taps are found in backward (from the saved input and output) unless
+            # indices were asked for anyway: inference pays only for the maxima.
+            ctx.save_for_backward(v, out, arg)
+            ctx.geo, ctx.sp, ctx.xs = geo, sp, xs
         y = _from_layout(out, sp)
         if shapes is not None:
             y = y.reshape(shapes[1])
@@ -171,12 +183,14 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, grad, *_):
-        arg, = ctx.saved_tensors
+        v, out, arg = ctx.saved_tensors
         geo, sp = ctx.geo, ctx.sp
-        g = _to_layout(grad, sp, ctx.vshape, geo)
+        g = _to_layout(grad, sp, v.shape, geo)
         if geo.kh * geo.kw == 1:
             gx = _scatter_taps(g, sp, geo, lambda t: g)
         else:
+            if arg is None:
+                arg = _argmax_taps(_padded(v, sp, geo, -np.inf), out, sp, geo)
             gx = _scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
         return gx.reshape(ctx.xs), None
 
