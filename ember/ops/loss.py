@@ -1353,12 +1353,13 @@ class CosineSimilarity(Op):
         dim, na, nb, ca, cb, out = ctx.state
         g = np.expand_dims(grad, dim)
         ga = gb = None
-        # d/da (a.b / (|a| |b|)) = b / (|a| |b|) - cos a / |a|^2; where a norm was clamped to eps
-        # it is a constant and the second term vanishes.
+        # d/da (a.b / (|a| |b|)) = b / (|a| |b|) - cos a / |a|^2. Where a norm is clamped to eps,
+        # PyTorch still lets the gradient pass through the clamp: the second term becomes
+        # cos (a / |a|) / eps (and 0 for a zero vector). We do the same.
         if _need(ctx, 0):
-            ga = g * (b / (ca * cb) - np.where(na >= ca, out * a / (ca * ca), 0))
+            ga = g * (b / (ca * cb) - out * a / (np.where(na > 0, na, 1) * ca))
         if _need(ctx, 1):
-            gb = g * (a / (ca * cb) - np.where(nb >= cb, out * b / (cb * cb), 0))
+            gb = g * (a / (ca * cb) - out * b / (np.where(nb > 0, nb, 1) * cb))
         return ga, gb
 
 

@@ -129,3 +129,10 @@ def test_cosine_similarity_zero_vector_is_zero_and_finite():
     b = np.array([[3.0, 1.0], [2.0, -1.0]], np.float32)
     e, _ = check(F.cosine_similarity, TF.cosine_similarity, a, b, rtol=1e-3)
     assert e.data[0] == 0
+
+
+def test_cosine_similarity_norms_below_eps_match_torch():
+    """Norms between 0 and eps are clamped; the gradient passes through the clamp as in PyTorch."""
+    a = np.array([[1e-9, 2e-9], [1.0, 2.0], [0.0, 0.0]], np.float64)
+    b = np.array([[3.0, 1.0], [1e-10, 0.0], [1.0, 1.0]], np.float64)
+    check(F.cosine_similarity, TF.cosine_similarity, a, b, rtol=1e-6)
