@@ -156,9 +156,10 @@ def _conv_forward(x, wm, b, geo):
 
 # -- ops --------------------------------------------------------------------------------------
 # Batch chunk size for the conv kernels: the im2col buffer of one chunk stays in cache.
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 1 << 20
 # Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
 DX_BY_CONV = True
+WGRAD_CHUNK_BYTES = 4 << 20
 
 
 def _cols_view(xp, geo):
@@ -170,9 +171,9 @@ def _cols_view(xp, geo):
                       (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC), writeable=False)
 
 
-def _chunks(geo, n_per_image):
-    """(start, stop) image ranges whose im2col buffers hold about CHUNK_BYTES."""
-    n = max(1, min(geo.N, CHUNK_BYTES // max(1, n_per_image)))
+def _chunks(geo, n_per_image, budget=None):
+    """(start, stop) image ranges whose im2col buffers hold about ``budget`` bytes."""
+    n = max(1, min(geo.N, (budget or CHUNK_BYTES) // max(1, n_per_image)))
     return [(s, min(geo.N, s + n)) for s in range(0, geo.N, n)], n
 
 
@@ -282,7 +283,7 @@ def _weight_grad(xp, gr, geo):
     per = geo.Ho * geo.Wo
     view = _cols_view(xp, geo)
     K = geo.kh * geo.kw * (geo.C // g)
-    chunks, n = _chunks(geo, per * K * g * xp.itemsize)
+    chunks, n = _chunks(geo, per * K * g * xp.itemsize, WGRAD_CHUNK_BYTES)
     if len(chunks) == 1:
         cols = np.empty(view.shape, xp.dtype)
         np.copyto(cols, view)

@@ -189,10 +189,42 @@ class MaxPool2d(Op):
         if geo.kh * geo.kw == 1:
             gx = _scatter_taps(g, sp, geo, lambda t: g)
         else:
-            if arg is None:
-                arg = _argmax_taps(_padded(v, sp, geo, -np.inf), out, sp, geo)
-            gx = _scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
+            gx = _max_backward_tiled(v, out, g, sp, geo) if arg is None else None
+            if gx is None:
+                if arg is None:
+                    arg = _argmax_taps(_padded(v, sp, geo, -np.inf), out, sp, geo)
+                gx = _scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
         return gx.reshape(ctx.xs), None
+
+
+def _max_backward_tiled(v, out, g, sp, geo):
+    """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
+    one comparison of the input with its window's maximum gives the mask. Returns None (use the
+    general path) when some window has a tie or a NaN, where PyTorch's choice of one position
+    matters."""
+    kh, kw, Ho, Wo = geo.kh, geo.kw, geo.Ho, geo.Wo
+    if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
+            or Ho * kh > geo.H or Wo * kw > geo.W:
+        return None
+    vv = v[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
+    if sp == 1:
+        N, _, _, C = v.shape
+        shape6 = (N, Ho, kh, Wo, kw, C)
+        expand = (slice(None), slice(None), None, slice(None), None, slice(None))
+    else:
+        N, C = v.shape[:2]
+        shape6 = (N, C, Ho, kh, Wo, kw)
+        expand = (slice(None), slice(None), slice(None), None, slice(None), None)
+    mask = vv.reshape(shape6) == out[expand]
+    if np.count_nonzero(mask) != out.size:
+        return None
+    gx = np.zeros(v.shape, g.dtype)
+    gv = gx[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
+    if gv.flags.c_contiguous:
+        np.multiply(mask, g[expand], out=gv.reshape(shape6))
+    else:
+        gv[...] = np.multiply(mask, g[expand]).reshape(gv.shape)
+    return _from_layout(gx, sp)
 
 
 # -- average pooling --------------------------------------------------------------------------
