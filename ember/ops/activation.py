@@ -110,18 +110,27 @@ def _inplace_or(input, result, inplace):
     return input._inplace_from(result) if inplace else result
 
 
-def _erf_approx(a):
-    """erf for float32 arrays (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, computed in float64);
-    exact ``math.erf`` for float64."""
-    if a.dtype == np.float64:
+def _erf_and_gauss(u):
+    """(erf(u), exp(-u*u)). float32: Abramowitz & Stegun 7.1.26 evaluated in place in float32
+    (|error| < 1e-6); float64: exact ``math.erf``."""
+    if u.dtype == np.float64:
         from math import erf
-        return np.vectorize(erf, otypes=[np.float64])(a) if a.size else a.copy()
-    x = a.astype(np.float64)
-    s = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return (s * (1.0 - poly * np.exp(-x * x))).astype(a.dtype)
+        return (np.vectorize(erf, otypes=[np.float64])(u) if u.size else u.copy()), np.exp(-u * u)
+    f = u.dtype.type
+    au = np.abs(u)
+    t = au * f(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    p = t * f(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        p += f(c)
+        p *= t
+    np.square(au, out=au)
+    np.negative(au, out=au)
+    gauss = np.exp(au, out=au)
+    p *= gauss
+    np.subtract(1, p, out=p)
+    return np.copysign(p, u, out=p), gauss
 
 
 class Hardtanh(Op):
@@ -288,15 +297,21 @@ _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 class Gelu(Op):
     @staticmethod
     def forward(ctx, x):
-        cdf = 0.5 * (1.0 + _erf_approx(x * x.dtype.type(_INV_SQRT_2)))
-        ctx.save_for_backward(x, cdf)
+        erf, gauss = _erf_and_gauss(x * x.dtype.type(_INV_SQRT_2))
+        cdf = erf
+        cdf += 1
+        cdf *= 0.5
+        ctx.save_for_backward(x, cdf, gauss)  # gauss = exp(-x**2 / 2)
         return x * cdf
 
     @staticmethod
     def backward(ctx, grad):
-        x, cdf = ctx.saved_tensors
-        pdf = np.exp(-0.5 * x * x) * x.dtype.type(_INV_SQRT_2PI)
-        return grad * (cdf + x * pdf)
+        x, cdf, gauss = ctx.saved_tensors
+        d = x * gauss
+        d *= x.dtype.type(_INV_SQRT_2PI)
+        d += cdf
+        d *= grad
+        return d
 
 
 class GeluTanh(Op):
