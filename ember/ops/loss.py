@@ -430,11 +430,12 @@ class CrossEntropyFast(Op):
 
     @staticmethod
     def forward(ctx, x, t, reduction):
-        s = x - x.max(axis=1, keepdims=True)
-        e = np.exp(s)
+        m = x.max(axis=1, keepdims=True)
+        e = x - m
+        np.exp(e, out=e)
         se = e.sum(axis=1, keepdims=True)
         rows = np.arange(x.shape[0])
-        nll = np.log(se[:, 0]) - s[rows, t]
+        nll = (np.log(se) + m)[:, 0] - x[rows, t]       # logsumexp(x) - x[target]
         ctx.save_for_backward(e, se, t)
         ctx.rows, ctx.reduction = rows, reduction
         if reduction == "none":
@@ -444,16 +445,13 @@ class CrossEntropyFast(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        # d/dx = (softmax(x) - one_hot(t)) * upstream: one pass over (N, C) with the per-row
+        # factor upstream / sum(exp) folded in, then the target entries.
         e, se, t = ctx.saved_tensors
-        g = e / se                          # softmax
-        g[ctx.rows, t] -= 1                 # softmax - one_hot(target)
         r = ctx.reduction
-        if r == "mean":
-            g *= grad / len(t)
-        elif r == "sum":
-            g *= grad
-        else:
-            g *= grad[:, None]
+        f = grad / len(t) if r == "mean" else (grad if r == "sum" else grad[:, None])
+        g = e * (f / se)
+        g[ctx.rows, t] -= f if r != "none" else grad
         return g, None
 
 
