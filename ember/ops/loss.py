@@ -622,9 +622,17 @@ def _check_class_target(name, input, target, ignore_index, prob_ok):
             f"{name}: a target of the input's shape {tuple(xs)} holds class probabilities; use "
             f"target.float(), or pass class indices of shape {tuple(expected)} (target.argmax(1))")
     prob = f"; class probabilities need a float target of the input's shape {tuple(xs)}" if prob_ok else ""
-    hint = (f" A one-hot target with the wrong number of classes is the usual cause: use "
-            f"target.argmax(1) for class indices, or one_hot(target, num_classes={c}).float()."
-            if prob_ok and t.ndim == x.ndim else "")
+    if ts == tuple(expected) + (1,) or (x.ndim == 2 and t.ndim == 2 and ts[1:] == (1,)):
+        hint = " The target has an extra dimension of size 1: use target.squeeze(-1) (or target.view(-1))."
+    elif x.ndim > 2 and ts == tuple(expected) + (c,):
+        hint = (" This looks like a channels-last one-hot target: use target.argmax(-1) for class "
+                "indices, or move the class dimension to position 1 (target.movedim(-1, 1)).")
+    elif t.ndim == x.ndim:
+        hint = (" A one-hot target with the wrong number of classes is the usual cause: use "
+                "target.argmax(1) for class indices" +
+                (f", or one_hot(target, num_classes={c}).float()." if prob_ok else "."))
+    else:
+        hint = ""
     raise RuntimeError(
         f"{name}: target of shape {tuple(ts)} does not fit input of shape {tuple(xs)}: class indices "
         f"need an integer target of shape {tuple(expected)} with values in 0..{c - 1}{prob}.{hint}")

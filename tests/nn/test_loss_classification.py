@@ -3,7 +3,6 @@
 The whole option matrix (weight x ignore_index x label_smoothing x reduction x input rank) is
 compared with PyTorch, values and input gradients.
 """
-import itertools
 
 import numpy as np
 import pytest

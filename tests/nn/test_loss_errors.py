@@ -71,6 +71,17 @@ def test_one_hot_of_wrong_shape():
     _has(_both("cross_entropy", X, np.eye(3, dtype=np.int64)), "one-hot")
 
 
+def test_column_vector_target():
+    msg = _both("cross_entropy", X, np.array([[0], [1], [2]]))
+    _has(msg, r"\(3, 1\)", r"integer target of shape \(3,\)", r"squeeze")
+
+
+def test_channels_last_one_hot_target():
+    x = np.zeros((2, 3, 4, 4), np.float32)
+    msg = _both("cross_entropy", x, np.zeros((2, 4, 4, 3), np.float32))
+    _has(msg, "channels-last one-hot", r"argmax\(-1\)", r"\(2, 4, 4\)")
+
+
 def test_integer_one_hot_of_right_shape():
     msg = _both("cross_entropy", X, np.eye(3, 4, dtype=np.int64))
     _has(msg, "class probabilities", r"target\.float\(\)", r"argmax\(1\)", "int64")
