@@ -1,0 +1,71 @@
+"""Every script in examples/ runs (as a subprocess, with short settings) and prints what it should."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+DATA = "/work/shared/data/phone_price/train.csv"
+
+
+def _run(name, *args):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *args], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_every_example_is_tested_and_uses_ember_as_torch():
+    scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
+    tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py"}
+    assert set(scripts) == tested, "add a test for each new example"
+    for f in scripts:
+        with open(os.path.join(EXAMPLES, f)) as fh:
+            assert "import ember as torch" in fh.read(), f
+
+
+def test_losses():
+    out = _run("losses.py")
+    assert "L1Loss(sum): tensor(2.)" in out
+    assert "MSELoss:     tensor(1.3333)" in out
+    assert "CrossEntropyLoss: tensor(1.1019)" in out  # torch.nn.CrossEntropyLoss gives 1.1019 too
+
+
+def test_backprop():
+    out = _run("backprop.py")
+    assert "loss = 36.1250" in out
+    assert "dL/dw1 = -8.5000" in out and "dL/dw2 = -25.5000" in out
+
+
+def test_simple_network_learns():
+    out = _run("simple_network.py", "--epochs", "150")
+    losses = [float(v) for v in re.findall(r"loss ([\d.]+)", out)]
+    assert losses[-1] < 0.05 * losses[0]
+    assert abs(float(re.search(r"f\(0.5\) = (-?[\d.]+)", out).group(1)) + 0.5) < 0.1
+
+
+def test_phone_price_training_loop():
+    if not os.path.exists(DATA):
+        pytest.skip(f"{DATA} not present")
+    out = _run("phone_price.py", "--epochs", "3")  # the default path resolves to the shared data
+    acc = float(re.search(r"final test accuracy: ([\d.]+)", out).group(1))
+    assert acc > 0.8
+    assert len(re.findall(r"^epoch", out, re.M)) == 3
+
+
+def test_cifar10_network_forward_backward():
+    out = _run("cifar10_network.py", "--batch", "8", "--steps", "2")
+    assert "output shape: (8, 10)" in out
+    assert "145578 parameters" in out  # the tutorial's network size
+    losses = [float(v) for v in re.findall(r"loss ([\d.]+)", out)]
+    assert len(losses) == 2 and all(1.0 < v < 4.0 for v in losses)
+
+
+def test_graph(tmp_path):
+    out = _run("graph.py", str(tmp_path / "g.dot"))
+    assert out.startswith("digraph {") and "w1" in out and "MulBackward0" in out
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
