@@ -109,9 +109,7 @@ def test_loaded_tensors_are_writable_and_independent(tmp_path):
 
 
 def test_real_model_and_optimizer_state_dicts(tmp_path):
-    nn, optim = pytest.importorskip("ember.nn"), pytest.importorskip("ember.optim")
-    if not hasattr(nn, "BatchNorm1d") or not hasattr(optim, "Adam") or not hasattr(optim, "lr_scheduler"):
-        pytest.skip("nn.BatchNorm1d / optim.Adam / lr_scheduler not available yet")
+    nn, optim = ember.nn, ember.optim
     ember.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
     opt = optim.Adam(model.parameters(), lr=0.01)
@@ -250,3 +248,10 @@ def test_crash_mid_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
 def test_save_into_missing_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         ember.save({"a": 1}, tmp_path / "no" / "ckpt")
+
+
+def test_parameters_stay_parameters(tmp_path):
+    p = ember.nn.Parameter(ember.randn(2))
+    out = _roundtrip({"p": p, "frozen": ember.nn.Parameter(ember.randn(1), requires_grad=False)}, tmp_path)
+    assert isinstance(out["p"], ember.nn.Parameter) and out["p"].requires_grad
+    assert isinstance(out["frozen"], ember.nn.Parameter) and not out["frozen"].requires_grad
