@@ -142,13 +142,18 @@ def plot_curves(history, path, title):
     return True
 
 
-def _progress(loader, desc):
+def _progress(total, desc):
+    """A tqdm bar on a terminal; None when stderr is a file or pipe (tests, CI logs)."""
+    try:
+        if not sys.stderr.isatty() or min(os.get_terminal_size(sys.stderr.fileno())) < 2:
+            return None  # (a zero-sized pseudo-terminal would hide the bar: print lines instead)
+    except (AttributeError, OSError, ValueError):
+        return None
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
-    # disable=None: a bar on a terminal, nothing when stderr is a file or pipe (tests, CI logs)
-    return tqdm(loader, desc=desc, unit="batch", leave=False, disable=None, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit="batch", leave=True, file=sys.stderr, dynamic_ncols=True)
 
 
 def load_checkpoint(path, task_name):
@@ -212,8 +217,8 @@ def fit(task, config, out_dir, resume=None, log=print):
         model.train()
         lr = optimizer.param_groups[0]["lr"]
         run_loss, run_correct, seen = 0.0, 0, 0
-        bar = _progress(train_loader, f"epoch {epoch + 1}/{epochs}")
-        for xb, yb in (bar if bar is not None else train_loader):
+        bar = _progress(len(train_loader), f"epoch {epoch + 1}/{epochs}")
+        for xb, yb in train_loader:
             out = model(xb)
             loss = loss_fn(out, yb)
             optimizer.zero_grad()
@@ -223,10 +228,9 @@ def fit(task, config, out_dir, resume=None, log=print):
             run_loss += loss.item() * n
             run_correct += int((out.data.argmax(1) == yb.data).sum())
             seen += n
-            if bar is not None and not bar.disable:
+            if bar is not None:
                 bar.set_postfix(loss=f"{run_loss / seen:.4f}", acc=f"{run_correct / seen:.3f}", refresh=False)
-        if bar is not None:
-            bar.close()
+                bar.update(1)
         test_loss, test_acc, preds, targets = evaluate(model, test_loader, loss_fn)
         if scheduler is not None:
             scheduler.step()
@@ -234,8 +238,13 @@ def fit(task, config, out_dir, resume=None, log=print):
                "test_loss": test_loss, "test_accuracy": test_acc, "lr": lr,
                "seconds": round(time.perf_counter() - t0, 4)}
         history.append(row)
-        log(f"epoch {epoch + 1:3d}/{epochs}  train_loss {row['train_loss']:.4f}  train_acc {row['train_accuracy']:.4f}"
-            f"  test_loss {test_loss:.4f}  test_acc {test_acc:.4f}  lr {lr:.3g}")
+        summary = (f"train_loss {row['train_loss']:.4f}  train_acc {row['train_accuracy']:.4f}"
+                   f"  test_loss {test_loss:.4f}  test_acc {test_acc:.4f}  lr {lr:.3g}")
+        if bar is not None:  # on a terminal the epoch's bar keeps the summary
+            bar.set_postfix_str(summary, refresh=False)
+            bar.close()
+        else:
+            log(f"epoch {epoch + 1:3d}/{epochs}  {summary}")
         ember.save({"format": CHECKPOINT_FORMAT, "task": task.name, "epoch": epoch + 1, "config": config,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "scheduler": None if scheduler is None else scheduler.state_dict(),
