@@ -177,3 +177,24 @@ def test_cifar10_from_files(tmp_path, monkeypatch, capsys):
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "40 train / 8 test" in text and "class9" in text
+
+
+def test_progress_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    class FakeTerminal(io.StringIO):
+        def isatty(self):
+            return True
+
+        def fileno(self):
+            return 2
+
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(trainer.os, "get_terminal_size", lambda fd=None: os.terminal_size((120, 40)))
+    assert main(["train", "phone-price", "--epochs", "2", "--out", str(tmp_path)]) == 0
+    bars = term.getvalue()
+    assert "epoch 1/2" in bars and "epoch 2/2" in bars and "25/25" in bars
+    assert "test_acc" in bars and "train_loss" in bars  # the kept bar carries the epoch's summary
+    assert "epoch   1/2" not in capsys.readouterr().out  # no duplicate plain line
