@@ -7,7 +7,9 @@ safetensors header metadata under ``ember.structure``. So:
 
 - loading parses JSON and raw little-endian arrays only: an untrusted file cannot run code;
 - the weights open with any safetensors reader (``safetensors.numpy.load_file``);
-- a plain safetensors file written by another tool loads as a flat ``{name: Tensor}`` dict.
+- a plain safetensors file written by another tool loads as a flat ``{name: Tensor}`` dict;
+- a CRC-32 of the structure and the arrays (``ember.crc32`` in the metadata) catches corrupted
+  bytes; truncated files and inconsistent headers are caught while parsing.
 
 Writes are atomic: the bytes go to a temporary file in the target directory, are flushed to
 disk, and then ``os.replace`` puts the file in place, so a crash mid-save leaves the previous
@@ -24,6 +26,7 @@ import math
 import os
 import struct
 import tempfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -33,6 +36,7 @@ __all__ = ["save", "load"]
 _FORMAT_KEY = "ember.format"
 _FORMAT = "ember-checkpoint/1"
 _STRUCT_KEY = "ember.structure"
+_CRC_KEY = "ember.crc32"
 _MAX_HEADER = 100 * 1024 * 1024  # the safetensors reference implementation's limit
 _CHUNK = 1 << 22
 # safetensors dtype names <-> NumPy dtypes (what NumPy can represent).
@@ -299,7 +303,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         raise ValueError("ember.save never pickles; pickle_module is not supported")
     enc = _Encoder()
     structure = enc.encode(obj)
-    meta = {_FORMAT_KEY: _FORMAT, _STRUCT_KEY: json.dumps(structure, allow_nan=False, separators=(",", ":"))}
+    text = json.dumps(structure, allow_nan=False, separators=(",", ":"))
+    meta = {_FORMAT_KEY: _FORMAT, _STRUCT_KEY: text, _CRC_KEY: _checksum(text, enc.arrays)}
     data = _serialize(enc.arrays, meta)
     if hasattr(f, "write"):
         _write_all(f, data)
@@ -324,6 +329,17 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         except OSError:
             pass
         raise
+
+
+def _checksum(structure_text, arrays):
+    """CRC-32 of the structure and every array (in name order), as 8 hex digits."""
+    crc = zlib.crc32(structure_text.encode("utf-8"))
+    for name in sorted(arrays):
+        a = arrays[name]
+        crc = zlib.crc32(name.encode("utf-8"), crc)
+        crc = zlib.crc32(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).view(np.uint8).reshape(-1)
+                         if a.size else b"", crc)
+    return f"{crc:08x}"
 
 
 def _write_all(fh, data):
@@ -360,6 +376,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if _STRUCT_KEY not in meta:
         # a plain safetensors file from another tool: a flat dict of tensors
         return OrderedDict((name, dec._tensor(arr, {})) for name, arr in arrays.items())
+    crc = meta.get(_CRC_KEY)
+    if crc is not None and crc != _checksum(meta[_STRUCT_KEY], arrays):
+        raise dec._bad("its checksum does not match its contents (the file is corrupted)")
     try:
         structure = json.loads(meta[_STRUCT_KEY])
     except (ValueError, TypeError, RecursionError) as e:

@@ -221,6 +221,21 @@ def test_truncated_file_raises_clear_error(tmp_path, keep):
         ember.load(path)
 
 
+@pytest.mark.parametrize("where", ["data", "structure"])
+def test_corrupted_bytes_detected_by_checksum(tmp_path, where):
+    path = tmp_path / "ckpt"
+    ember.save({"epoch": 12345, "w": ember.ones(100)}, path)
+    raw = bytearray(path.read_bytes())
+    if where == "data":
+        raw[-7] ^= 0x01                       # one bit inside the float data
+    else:
+        i = raw.index(b"12345")
+        raw[i:i + 5] = b"99999"               # a value inside the JSON structure
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RuntimeError, match=r"ckpt.*checksum does not match.*corrupted"):
+        ember.load(path)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         ember.load(tmp_path / "nope")
