@@ -200,6 +200,10 @@ def _run_train(args):
         out = getattr(args, "out", None) or os.path.join("runs", args.task)
     if args.task == "cifar10" and config.get("synthetic") and config.get("root"):
         raise CLIError("give either --root DIR or --synthetic, not both")
+    for key in ("data", "root"):  # absolute, so --resume works from any directory
+        if config.get(key):
+            config[key] = os.path.abspath(config[key])
+    args.resolved_out = out
 
     task, source = module.build_task(config)
     print(f"ember train {args.task}: data {source}; {len(task.train_set)} train / {len(task.test_set)} test rows; "
@@ -250,9 +254,10 @@ def main(argv=None):
         sys.stderr.write(f"ember: error: {_one_line(e)}\n")
         return 1
     except KeyboardInterrupt:
-        where = getattr(args, "out", None) or os.path.join("runs", getattr(args, "task", ""))
-        sys.stderr.write(f"ember: interrupted; continue with: ember train {getattr(args, 'task', '')} "
-                         f"--resume {os.path.join(where, 'checkpoint')}\n")
+        ckpt = os.path.join(getattr(args, "resolved_out", ""), "checkpoint")
+        hint = (f"; continue with: ember train {args.task} --resume {ckpt}"
+                if args.command == "train" and os.path.isfile(ckpt) else "")
+        sys.stderr.write(f"ember: interrupted{hint}\n")
         return 130
 
 
