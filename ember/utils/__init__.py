@@ -1,2 +1,3 @@
 """ember.utils: data loading and helpers."""
 from . import data  # noqa: F401
+from . import viz  # noqa: F401
