@@ -198,3 +198,18 @@ def test_progress_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
     assert "epoch 1/2" in bars and "epoch 2/2" in bars and "25/25" in bars
     assert "test_acc" in bars and "train_loss" in bars  # the kept bar carries the epoch's summary
     assert "epoch   1/2" not in capsys.readouterr().out  # no duplicate plain line
+
+
+def test_stratified_split_and_training_only_statistics(tmp_path):
+    from ember.cli.phone_price import stratified_split
+    x, y, _ = make_phone_price()
+    tr, te = stratified_split(y, 0.2, seed=7)
+    assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == len(y)
+    assert np.bincount(y[te]).tolist() == [100] * 4 and np.bincount(y[tr]).tolist() == [400] * 4
+    tr2, te2 = stratified_split(y, 0.2, seed=7)
+    assert np.array_equal(te, te2) and not np.array_equal(te, stratified_split(y, 0.2, seed=8)[1])
+    assert main(["train", "phone-price", "--epochs", "1", "--seed", "7", "--out", str(tmp_path)]) == 0
+    stats = ember.load(tmp_path / "checkpoint")["standardization"]
+    np.testing.assert_allclose(stats["mean"], x[tr].mean(0), rtol=1e-6)   # training rows only
+    np.testing.assert_allclose(stats["std"], x[tr].std(0), rtol=1e-6)
+    assert not np.allclose(stats["mean"], x.mean(0), rtol=1e-6)
