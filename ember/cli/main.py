@@ -133,7 +133,15 @@ def _add_training_options(p, defaults):
 
 def build_parser():
     from . import cifar10, phone_price
-    parser = _Parser(prog="ember", description="ember: a deep-learning framework on NumPy with PyTorch's API.")
+    parser = _Parser(prog="ember", description="ember: a deep-learning framework on NumPy with PyTorch's API.",
+                     epilog="examples:\n"
+                            "  ember train phone-price                      # synthetic data, works offline\n"
+                            "  ember train phone-price --data train.csv     # the real phone-price CSV\n"
+                            "  ember train phone-price --resume runs/phone-price/checkpoint\n"
+                            "  ember train cifar10 --synthetic --epochs 1\n"
+                            "  ember plot activations --out activations.png\n"
+                            "details: ember train phone-price --help",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="{train,plot}", required=True)
 
     train = sub.add_parser("train", help="train one of the tutorials' models",
