@@ -36,54 +36,77 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = _closure_loss(closure)
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             lr = float(group["lr"])
-            beta1, beta2 = group["betas"]
-            beta1, beta2 = float(beta1), float(beta2)
+            beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
             wd = float(group["weight_decay"])
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
-            decoupled = group.get("decoupled_weight_decay", False)
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
+            decay = 1.0 - lr * wd if wd != 0 and group.get("decoupled_weight_decay", False) else None
+            l2 = wd if decay is None else 0.0
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            keys = _KEYS_AMSGRAD if amsgrad else _KEYS
+            flat = self._flat_state(index, params, keys) if len(params) > 1 else None
+            if flat is not None:
+                # All parameters of the group as one vector: a dozen NumPy calls in all.
+                for p, gv in zip(params, flat.gviews):
+                    d = p.data
+                    if decay is not None:
+                        d *= decay
+                    g = _effective_grad(d, p.grad.data, l2, maximize, gv)
+                    if g is not gv:
+                        np.copyto(gv, g)
+                for s in flat.steps:
+                    s.data += 1
+                step = float(flat.steps[0].data)
+                _update(*flat.arrays, flat.g, flat.t, beta1, beta2, step, lr, eps)
+                for p, tv in zip(params, flat.tviews):
+                    p.data += tv
+                    p._vc[0] += 1
+                continue
+            for p in params:
                 d = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = _step_state()
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_state(p)
+                    for k in keys:
+                        state[k] = _zeros_state(p)
                 steps = state["step"].data
                 steps += 1
-                step = float(steps)
-                m = state["exp_avg"].data
-                v = state["exp_avg_sq"].data
-                need_g = maximize or (wd != 0 and not decoupled)
-                bufs = self._scratch(p, 2 if need_g else 1)
-                t = bufs[0]
-                if wd != 0 and decoupled:
-                    d *= 1.0 - lr * wd
-                    g = _effective_grad(d, grad.data, 0.0, maximize, bufs[-1])
-                else:
-                    g = _effective_grad(d, grad.data, wd, maximize, bufs[-1])
-                _lerp_(m, g, 1.0 - beta1, t)
-                _ema_sq_(v, g, beta2, t)
-                step_size = lr / (1.0 - beta1 ** step)
-                bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
-                if amsgrad:
-                    vmax = state["max_exp_avg_sq"].data
-                    np.maximum(vmax, v, out=vmax)
-                    v = vmax
-                # denom = sqrt(v) / sqrt(1 - b2^t) + eps; p += -step_size * m / denom
-                np.sqrt(v, out=t)
-                t /= bc2_sqrt
-                t += eps
-                np.divide(m, t, out=t)
-                t *= -step_size
+                t, gbuf = self._scratch(p, 2)
+                if decay is not None:
+                    d *= decay
+                g = _effective_grad(d, p.grad.data, l2, maximize, gbuf)
+                _update(*(state[k].data for k in keys), g, t, beta1, beta2, float(steps), lr, eps)
                 d += t
                 p._vc[0] += 1
         return loss
+
+
+_KEYS = ("exp_avg", "exp_avg_sq")
+_KEYS_AMSGRAD = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+def _update(m, v, *rest):
+    """Advance the moments in place and write the parameter change ``-lr_t * m / denom`` to ``t``."""
+    if len(rest) == 8:
+        vmax, g, t, beta1, beta2, step, lr, eps = rest
+    else:
+        vmax = None
+        g, t, beta1, beta2, step, lr, eps = rest
+    _lerp_(m, g, 1.0 - beta1, t)
+    _ema_sq_(v, g, beta2, t)
+    step_size = lr / (1.0 - beta1 ** step)
+    bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    # denom = sqrt(v) / sqrt(1 - b2^t) + eps
+    np.sqrt(v, out=t)
+    t /= bc2_sqrt
+    t += eps
+    np.divide(m, t, out=t)
+    t *= -step_size

@@ -115,6 +115,7 @@ class Optimizer:
                             f"but got {_typename(params)} (wrap a single tensor in a list: [tensor])")
         self.state = defaultdict(dict)
         self._tmp = {}
+        self._flats = {}
         self.param_groups = []
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -289,6 +290,21 @@ class Optimizer:
     def _on_load(self):
         """Drop caches tied to the old state."""
         self._tmp = {}
+        self._flats = {}
+
+    def _flat_state(self, index, params, keys):
+        """A ``_Flat`` for param group ``index`` when all ``params`` can be updated as one vector, else None.
+
+        Built on first use (existing state is copied in; ``state[p][key]`` become views of the flat
+        buffers) and reused while the parameters, their state tensors and shapes stay the same.
+        """
+        flats = self.__dict__.setdefault("_flats", {})
+        c = flats.get(index)
+        if c is not None and c.matches(self.state, params):
+            return c
+        c = _Flat.build(self.state, params, keys)
+        flats[index] = c
+        return c
 
     def __getstate__(self):
         return self.__dict__
@@ -328,6 +344,77 @@ def _load_value(param, key, value):
     if isinstance(value, dict):
         return {k: _load_value(param, k, v) for k, v in value.items()}
     return copy.deepcopy(value)
+
+
+class _Flat:
+    """Per-parameter state of several same-dtype parameters held in one flat array per key.
+
+    ``state[p][key]`` are Tensors viewing slices of these arrays, so one NumPy call updates the
+    state of every parameter; ``g`` and ``t`` are flat work arrays with per-parameter views.
+    """
+    __slots__ = ("params", "shapes", "keys", "arrays", "tensors", "steps", "g", "t", "gviews", "tviews")
+
+    def matches(self, state, params):
+        if len(params) != len(self.params):
+            return False
+        for i, p in enumerate(params):
+            if p is not self.params[i] or p.data.shape != self.shapes[i]:
+                return False
+            st = state.get(p)
+            if st is None or st.get("step") is not self.steps[i]:
+                return False
+            for k, tensor in zip(self.keys, self.tensors[i]):
+                if st.get(k) is not tensor:
+                    return False
+        return True
+
+    @classmethod
+    def build(cls, state, params, keys):
+        dtype = params[0].data.dtype
+        step = None
+        for p in params:
+            if p.data.dtype != dtype:
+                return None
+            st = state.get(p)
+            if not st:
+                cur = 0.0
+            elif "step" in st and all(k in st for k in keys):
+                cur = float(st["step"])
+            else:
+                return None
+            if step is None:
+                step = cur
+            elif cur != step:
+                return None     # parameters at different step counts: update one by one
+        c = cls()
+        c.params = list(params)
+        c.shapes = [p.data.shape for p in params]
+        c.keys = tuple(keys)
+        sizes = [p.data.size for p in params]
+        offsets = np.cumsum([0] + sizes)
+        total = int(offsets[-1])
+        c.arrays = [np.zeros(total, dtype=dtype) for _ in keys]
+        c.g = np.empty(total, dtype=dtype)
+        c.t = np.empty(total, dtype=dtype)
+
+        def views(flat):
+            return [flat[offsets[i]:offsets[i + 1]].reshape(c.shapes[i]) for i in range(len(params))]
+        c.gviews, c.tviews = views(c.g), views(c.t)
+        per_key = [views(a) for a in c.arrays]
+        c.tensors, c.steps = [], []
+        for i, p in enumerate(params):
+            st = state[p]
+            if not st:
+                st["step"] = _step_state()
+            row = []
+            for k, kv in zip(keys, per_key):
+                if k in st:
+                    kv[i][...] = st[k].data
+                st[k] = _wrap(kv[i])
+                row.append(st[k])
+            c.tensors.append(row)
+            c.steps.append(st["step"])
+        return c
 
 
 def _closure_loss(closure):

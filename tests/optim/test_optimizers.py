@@ -305,3 +305,23 @@ def test_step_bumps_version_and_updates_in_place():
     assert [p._version for p in m.params[:4]] == [v + 1 for v in versions[:4]]
     assert all(p.data.dtype == np.float32 for p in m.params)
     assert all(s["exp_avg"].data.dtype == np.float32 for s in opt.state.values())
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_flat_and_per_parameter_paths_agree_with_torch(amsgrad):
+    """Adam updates a group as one flat vector when it can; a parameter without a grad on some steps
+    (different step counts) falls back to per-parameter updates. Both follow torch."""
+    em, tm = Model(ember, "float64"), Model(torch, "float64")
+    eo = ember.optim.Adam(em.params, lr=0.01, amsgrad=amsgrad, weight_decay=0.01)
+    to = torch.optim.Adam(tm.params, lr=0.01, amsgrad=amsgrad, weight_decay=0.01)
+    for step in range(N_STEPS):
+        for m, o in ((em, eo), (tm, to)):
+            o.zero_grad()
+            m.loss().backward()
+            if step % 3 == 1:
+                m.params[1].grad = None      # b1 skips this step: step counts now differ
+            if step == 12:
+                m.params[4].grad = m.lib.ones_like(m.params[4])   # the unused parameter joins late
+            o.step()
+        _compare(em, tm, "float64", f"step {step + 1}")
+    _compare_state(eo, to, "float64")
