@@ -307,10 +307,14 @@ class Optimizer:
         return c
 
     def __getstate__(self):
-        return self.__dict__
+        # Work arrays and flat-buffer caches are rebuilt on demand; a copied cache would point at
+        # copies of the flat buffers that no longer back the copied state tensors.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_tmp", "_flats")}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._tmp = {}
+        self._flats = {}
 
     def __repr__(self):
         out = self.__class__.__name__ + " ("

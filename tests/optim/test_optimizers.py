@@ -325,3 +325,23 @@ def test_adam_flat_and_per_parameter_paths_agree_with_torch(amsgrad):
             o.step()
         _compare(em, tm, "float64", f"step {step + 1}")
     _compare_state(eo, to, "float64")
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD"])
+def test_deepcopied_optimizer_continues_like_the_original(name):
+    kw = {"momentum": 0.9} if name == "SGD" else {}
+    m = Model(ember, "float64")
+    opt = getattr(ember.optim, name)(m.params, lr=0.01, **kw)
+    for _ in range(5):
+        _train_step(m, opt)
+    m2 = Model(ember, "float64")
+    m2.params, opt2 = copy.deepcopy((m.params, opt))
+    assert opt2.param_groups[0]["params"][0] is m2.params[0]
+    for _ in range(5):
+        _train_step(m, opt)
+        _train_step(m2, opt2)
+    for a, b in zip(m.values(), m2.values()):
+        np.testing.assert_array_equal(a, b)
+    for s, s2 in zip(opt.state_dict()["state"].values(), opt2.state_dict()["state"].values()):
+        for k in s:
+            np.testing.assert_array_equal(s[k].data, s2[k].data)
