@@ -181,7 +181,10 @@ class Optimizer:
                         g = p.grad
                         g.grad_fn = None
                         g.requires_grad = False
-                        g.data.fill(0)
+                        if g.data.flags.writeable:
+                            g.data.fill(0)
+                        else:
+                            g.data = np.zeros_like(g.data)
 
     def step(self, closure=None):
         """Perform one optimization step (implemented by each optimizer)."""

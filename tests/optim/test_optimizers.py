@@ -345,3 +345,41 @@ def test_deepcopied_optimizer_continues_like_the_original(name):
     for s, s2 in zip(opt.state_dict()["state"].values(), opt2.state_dict()["state"].values()):
         for k in s:
             np.testing.assert_array_equal(s[k].data, s2[k].data)
+
+
+@pytest.mark.parametrize("name,sched", [
+    ("Adam", lambda L, o: L.OneCycleLR(o, max_lr=0.05, total_steps=N_STEPS)),
+    ("SGD", lambda L, o: L.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("RMSprop", lambda L, o: L.CosineAnnealingLR(o, T_max=10)),
+])
+def test_trajectory_with_scheduler_matches_torch(name, sched):
+    """Schedulers drive lr and momentum/beta1 (cycle_momentum) of a training run exactly like torch."""
+    kw = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+    em, tm = Model(ember, "float64"), Model(torch, "float64")
+    eo = getattr(ember.optim, name)(em.params, lr=0.01, **kw)
+    to = getattr(torch.optim, name)(tm.params, lr=0.01, **kw)
+    es, ts = sched(ember.optim.lr_scheduler, eo), sched(torch.optim.lr_scheduler, to)
+    for step in range(N_STEPS - 1):
+        _train_step(em, eo)
+        _train_step(tm, to)
+        es.step()
+        ts.step()
+        _compare(em, tm, "float64", f"{name} step {step + 1}")
+    assert eo.param_groups[0]["lr"] == pytest.approx(to.param_groups[0]["lr"], rel=1e-12)
+
+
+def test_ember_state_dict_loads_into_torch():
+    """The reverse direction: ember's state_dict (tensors converted) resumes in torch on the same trajectory."""
+    em = Model(ember, "float64")
+    eo = _grouped(ember.optim, "Adam", em.params)
+    for _ in range(10):
+        _train_step(em, eo)
+    sd = copy.deepcopy(eo.state_dict())
+    sd["state"] = {i: {k: torch.tensor(v.data) for k, v in s.items()} for i, s in sd["state"].items()}
+    tm = Model(torch, "float64", init=em.values())
+    to = _grouped(torch.optim, "Adam", tm.params)
+    to.load_state_dict(sd)
+    for step in range(N_STEPS - 10):
+        _train_step(em, eo)
+        _train_step(tm, to)
+        _compare(em, tm, "float64", f"resumed step {step + 1}")

@@ -68,6 +68,8 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     coef = np.minimum(coef, dt.type(1.0))
     with np.errstate(invalid="ignore"):   # a non-finite norm gives NaN gradients, as in PyTorch
         for g in grads:
+            if not g.data.flags.writeable:      # e.g. a gradient set from a read-only array
+                g.data = g.data.copy()
             g.data *= coef.astype(g.data.dtype)
             g._vc[0] += 1
 
@@ -106,5 +108,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
+        if not g.data.flags.writeable:
+            g.data = g.data.copy()
         np.clip(g.data, -clip_value, clip_value, out=g.data)
         g._vc[0] += 1
