@@ -383,3 +383,12 @@ def test_ember_state_dict_loads_into_torch():
         _train_step(em, eo)
         _train_step(tm, to)
         _compare(em, tm, "float64", f"resumed step {step + 1}")
+
+
+def test_named_parameters_like_torch():
+    e = ember.optim.SGD(ember.nn.Linear(2, 3).named_parameters(), lr=0.1)
+    t = torch.optim.SGD(torch.nn.Linear(2, 3).named_parameters(), lr=0.1)
+    assert e.state_dict()["param_groups"] == t.state_dict()["param_groups"]
+    assert isinstance(e.param_groups[0]["params"][0], ember.Tensor)
+    with pytest.raises(ValueError, match="with/without names"):
+        e.add_param_group({"params": [ember.zeros(2, requires_grad=True)]})
