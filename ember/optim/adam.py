@@ -59,9 +59,8 @@ class Adam(Optimizer):
                     g = _effective_grad(d, p.grad.data, l2, maximize, gv)
                     if g is not gv:
                         np.copyto(gv, g)
-                for s in flat.steps:
-                    s.data += 1
-                step = float(flat.steps[0].data)
+                flat.step_array += 1
+                step = float(flat.step_array[0])
                 _update(*flat.arrays, flat.g, flat.t, beta1, beta2, step, lr, eps)
                 for p, tv in zip(params, flat.tviews):
                     p.data += tv

@@ -373,7 +373,8 @@ class _Flat:
     ``state[p][key]`` are Tensors viewing slices of these arrays, so one NumPy call updates the
     state of every parameter; ``g`` and ``t`` are flat work arrays with per-parameter views.
     """
-    __slots__ = ("params", "shapes", "keys", "arrays", "tensors", "steps", "g", "t", "gviews", "tviews")
+    __slots__ = ("params", "shapes", "keys", "arrays", "tensors", "steps", "step_array", "g", "t", "gviews",
+                 "tviews")
 
     def matches(self, state, params):
         if len(params) != len(self.params):
@@ -423,10 +424,11 @@ class _Flat:
         c.gviews, c.tviews = views(c.g), views(c.t)
         per_key = [views(a) for a in c.arrays]
         c.tensors, c.steps = [], []
+        # The 0-d float32 ``step`` tensors are views of one array too: one call counts them all.
+        c.step_array = np.full(len(params), step, dtype=np.float32)
         for i, p in enumerate(params):
             st = state[p]
-            if not st:
-                st["step"] = _step_state()
+            st["step"] = _wrap(c.step_array[i:i + 1].reshape(()))
             row = []
             for k, kv in zip(keys, per_key):
                 if k in st:
