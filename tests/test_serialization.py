@@ -270,3 +270,12 @@ def test_parameters_stay_parameters(tmp_path):
     out = _roundtrip({"p": p, "frozen": ember.nn.Parameter(ember.randn(1), requires_grad=False)}, tmp_path)
     assert isinstance(out["p"], ember.nn.Parameter) and out["p"].requires_grad
     assert isinstance(out["frozen"], ember.nn.Parameter) and not out["frozen"].requires_grad
+
+
+def test_deeply_nested_structure_refused(tmp_path):
+    from safetensors.numpy import save
+    meta = {"ember.format": "ember-checkpoint/1", "ember.structure": "[" * 100_000 + "]" * 100_000}
+    path = tmp_path / "deep"
+    path.write_bytes(save({}, metadata=meta))
+    with pytest.raises(RuntimeError, match="deep.*(not valid JSON|nested too deeply)"):
+        ember.load(path)
