@@ -21,7 +21,8 @@ def _run(name, *args):
 
 def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
-    tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py"}
+    tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
+              "checkpoint.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
@@ -69,3 +70,10 @@ def test_graph(tmp_path):
     out = _run("graph.py", str(tmp_path / "g.dot"))
     assert out.startswith("digraph {") and "w1" in out and "MulBackward0" in out
     assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+
+
+def test_checkpoint_resume(tmp_path):
+    out = _run("checkpoint.py", str(tmp_path / "ckpt"))
+    assert "identical: True" in out
+    from safetensors.numpy import load_file
+    assert "model.0.weight" in load_file(str(tmp_path / "ckpt"))  # weights readable by other tools
