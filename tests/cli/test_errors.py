@@ -43,6 +43,7 @@ def csv_dir(tmp_path):
     (["train", "phone-price", "--data", "{d}"], "directory"),
     (["train", "phone-price", "--resume", "{d}/missing_ckpt"], "no such checkpoint"),
     (["train", "phone-price", "--resume", "{d}/garbage_ckpt"], "garbage_ckpt.*truncated"),
+    (["train", "phone-price", "--epochs", "1", "--out", "{d}/good.csv"], "--out: cannot create"),
     (["train", "cifar10"], "--root DIR"),
     (["train", "cifar10", "--root", "{d}"], "dataset not found"),
     (["train", "cifar10", "--root", "{d}", "--synthetic"], "not both"),
