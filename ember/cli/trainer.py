@@ -187,17 +187,21 @@ def fit(task, config, out_dir, resume=None, log=print):
         if resume.get("fingerprint") != task.fingerprint:
             raise CLIError("--resume: the data differs from the data the checkpoint was trained on "
                            f"(fingerprint {task.fingerprint} vs {resume.get('fingerprint')}); pass the same --data/--root")
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        if scheduler is not None and resume.get("scheduler") is not None:
-            scheduler.load_state_dict(resume["scheduler"])
-            if config["scheduler"] == "cosine" and scheduler.T_max != max(1, config["epochs"]):
-                log(f"note: the cosine schedule is stretched from {scheduler.T_max} to {config['epochs']} epochs")
-                scheduler.T_max = max(1, config["epochs"])
-        ember.set_rng_state(resume["rng"]["global"])
-        data_gen.set_state(resume["rng"]["data"])
-        history = list(resume["history"])
-        start = int(resume["epoch"])
+        try:
+            model.load_state_dict(resume["model"])
+            optimizer.load_state_dict(resume["optimizer"])
+            if scheduler is not None and resume.get("scheduler") is not None:
+                scheduler.load_state_dict(resume["scheduler"])
+            ember.set_rng_state(resume["rng"]["global"])
+            data_gen.set_state(resume["rng"]["data"])
+            history = list(resume["history"])
+            start = int(resume["epoch"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as e:
+            raise CLIError(f"--resume: the checkpoint is incomplete or does not fit this model "
+                           f"({type(e).__name__}: {e})") from None
+        if scheduler is not None and config["scheduler"] == "cosine" and scheduler.T_max != max(1, config["epochs"]):
+            log(f"note: the cosine schedule is stretched from {scheduler.T_max} to {config['epochs']} epochs")
+            scheduler.T_max = max(1, config["epochs"])
         log(f"resuming {task.name} from epoch {start} ({resume.get('path', 'checkpoint')})")
 
     loss_fn = nn.CrossEntropyLoss()

@@ -84,6 +84,12 @@ def test_resume_refuses_a_changed_recipe_or_other_task(tmp_path, capsys):
     other = write_phone_price_csv(tmp_path / "other.csv", n=100)
     line = _run_error(["train", "phone-price", "--resume", ckpt, "--data", str(other)], capsys, code=1)
     assert "data differs" in line
+    broken = ember.load(ckpt)
+    broken["model"]["layers.0.weight"] = ember.zeros(3, 3)
+    del broken["rng"]
+    ember.save(broken, tmp_path / "broken")
+    line = _run_error(["train", "phone-price", "--resume", str(tmp_path / "broken")], capsys, code=1)
+    assert "incomplete or does not fit" in line
     ember.save({"model": {}}, tmp_path / "not_a_run")
     line = _run_error(["train", "phone-price", "--resume", str(tmp_path / "not_a_run")], capsys, code=1)
     assert "not a checkpoint written by 'ember train'" in line
