@@ -6,7 +6,6 @@ Ratio = ember time / PyTorch time (lower is better; < 1 means ember is faster).
 """
 import argparse
 import importlib.util
-import os
 import pathlib
 import sys
 import time
@@ -61,9 +60,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="substrings of workload names to run (default: all)")
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds spent timing each side")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads for both libraries (ember: BLAS pool; PyTorch: intra-op pool); "
+                         "default 1, the stable and like-for-like setting on a shared machine")
     args = ap.parse_args(argv)
     import torch
-    torch.set_num_threads(os.cpu_count() or 1)
+
+    import ember
+    torch.set_num_threads(args.threads)
+    ember.set_num_threads(args.threads)
+    print(f"threads per library: {args.threads}", file=sys.stderr)
     rows = []
     for w in discover():
         if args.names and not any(n in w.name for n in args.names):

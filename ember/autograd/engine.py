@@ -49,8 +49,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
     """
     buffers = {}
     roots = []
+    foreign = set()  # ids of arrays that user code can also see: never adopted as a leaf's .grad
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         g = _root_grad(i, t, g)
+        foreign.add(id(g))
         node, idx = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (t._accumulator(), 0)
         buf = buffers.get(node)
         if buf is None:
@@ -95,13 +97,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
             grads = buffers.pop(node)
             if node._pre_hooks or node._retain:
                 grads = _run_tensor_hooks(node, grads)
+                foreign.update(id(g) for g in grads)
             if captures is not None:
                 for idx, g in enumerate(grads):
                     for pos in captures.get((node, idx), ()):
                         results[pos] = g
             if type(node) is AccumulateGrad:
                 if accumulate and (only is None or node in only):
-                    _accumulate(node, grads[0])
+                    _accumulate(node, grads[0], foreign)
                 continue
             if node.n_outputs > 1:
                 grads = _materialize(node, grads)
@@ -111,6 +114,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                 in_grads = node._backward(grads)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            elif len(in_grads) > 1:
+                in_grads = _unalias(in_grads)
             executed.append(node)
             i = 0
             meta = node.input_meta
@@ -143,6 +148,16 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
             for node in executed:
                 node._free()
     return results
+
+
+def _unalias(grads):
+    """The same array returned for two inputs (e.g. by Add) must not become two leaves' .grad."""
+    out = list(grads)
+    for i in range(1, len(out)):
+        g = out[i]
+        if g is not None and any(g is h for h in out[:i]):
+            out[i] = g.copy()
+    return tuple(out)
 
 
 def _count_down_empty(node, deps, buffers, ready):
@@ -188,17 +203,23 @@ def _run_tensor_hooks(node, grads):
     return grads
 
 
-def _accumulate(node, g):
+def _accumulate(node, g, foreign):
     var = node.variable
     for hook in list(node.hooks):
         new = hook(_function._wrap(g))
         if new is not None:
             g = new.data
+            foreign.add(id(g))
     if g.shape != var.data.shape:
         g = _unbroadcast(g, var.data.shape)
     current = var._grad
     if current is None:
-        var._grad = _function._wrap(np.array(g, dtype=var.data.dtype, order="C"))
+        # Take the array when nothing else can see it (a fresh, writable, non-view result that
+        # came from no user code); copying big gradients costs more than the backward op itself.
+        if (g.base is not None or not g.flags.writeable or id(g) in foreign
+                or g.dtype != var.data.dtype):
+            g = np.array(g, dtype=var.data.dtype, order="C")
+        var._grad = _function._wrap(g)
     elif current.data.flags.writeable and current.data.shape == g.shape:
         np.add(current.data, g, out=current.data, casting="unsafe")
     else:

@@ -185,7 +185,7 @@ def _one_line(text):
 
 def _run_train(args):
     from . import cifar10, phone_price
-    from ._blas import blas_threads
+    from .._threads import blas_threads
     from .trainer import CLIError, fit, load_checkpoint
 
     module = phone_price if args.task == "phone-price" else cifar10
