@@ -114,7 +114,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                 in_grads = node._backward(grads)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-            elif len(in_grads) > 1:
+            elif len(in_grads) == 2:
+                if in_grads[0] is in_grads[1] and in_grads[0] is not None:
+                    in_grads = (in_grads[0], in_grads[1].copy())
+            elif len(in_grads) > 2:
                 in_grads = _unalias(in_grads)
             executed.append(node)
             i = 0

@@ -237,38 +237,35 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args):
-        raw = []
-        record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                raw.append(a.data)
-                if a.requires_grad:
-                    record = True
-            else:
-                raw.append(a)
         ctx = cls._node()
-        if not (record and _State.enabled):
-            out = cls.forward(ctx, *raw)
-            if type(out) is tuple:
-                return tuple(_wrap(np.asarray(o)) for o in out)
-            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
-            if cls.is_view:
-                t._vc = args[0]._vc
-            return t
+        raw = []
+        if not _State.enabled:
+            for a in args:
+                raw.append(a.data if isinstance(a, Tensor) else a)
+            return _plain(cls, args, cls.forward(ctx, *raw))
+        # One pass: unwrap, and collect the graph edges in case some input requires grad.
+        record = False
         needs = []
         edges = []
         meta = []
         for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
-                needs.append(True)
-                gf = a.grad_fn
-                edges.append((gf, a._out_idx) if gf is not None else (a._acc or a._accumulator(), 0))
+            if isinstance(a, Tensor):
                 d = a.data
-                meta.append((d.shape, d.dtype))
+                raw.append(d)
+                if a.requires_grad:
+                    record = True
+                    needs.append(True)
+                    gf = a.grad_fn
+                    edges.append((gf, a._out_idx) if gf is not None else (a._acc or a._accumulator(), 0))
+                    meta.append((d.shape, d.dtype))
+                    continue
             else:
-                needs.append(False)
-                edges.append(None)
-                meta.append(None)
+                raw.append(a)
+            needs.append(False)
+            edges.append(None)
+            meta.append(None)
+        if not record:
+            return _plain(cls, args, cls.forward(ctx, *raw))
         ctx.needs_input_grad = tuple(needs)
         ctx.next_edges = edges
         ctx.input_meta = meta
@@ -278,17 +275,39 @@ class Op(Function):
             if cls.is_view:
                 outs[0]._vc = args[0]._vc
         else:
-            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+            t = _new(Tensor)
+            t.data = out if type(out) is np.ndarray else np.asarray(out)
+            t._grad = None
+            t._out_idx = 0
+            t._acc = None
             if t.data.dtype.kind == "f":
                 t.requires_grad = True
                 t.grad_fn = ctx
+            else:
+                t.requires_grad = False
+                t.grad_fn = None
             if cls.is_view:
                 t._vc = args[0]._vc
                 t._view_of = (args[0], cls, raw[1:])  # lets an in-place write rebase the base
+            else:
+                t._vc = [0]
             outs = (t,)
         if ctx._saved:
             _record_versions(ctx, args, raw, outs)
         return outs if type(out) is tuple else outs[0]
+
+
+_new = object.__new__
+
+
+def _plain(cls, args, out):
+    """Wrap forward's result when nothing is recorded."""
+    if type(out) is tuple:
+        return tuple(_wrap(np.asarray(o)) for o in out)
+    t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+    if cls.is_view:
+        t._vc = args[0]._vc
+    return t
 
 
 def _record_versions(ctx, args, raw, outs):
