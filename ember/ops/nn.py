@@ -327,17 +327,18 @@ class LayerNorm(Op):
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
         x2 = x.reshape(-1, n)
-        mean = x2.mean(axis=1, keepdims=True)
-        xc = x2 - mean
-        var = np.einsum("ij,ij->i", xc, xc)[:, None] / n
+        xhat = x2 - x2.mean(axis=1, keepdims=True)
+        var = np.einsum("ij,ij->i", xhat, xhat)[:, None] / n
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc
         xhat *= invstd
         ctx.save_for_backward(xhat, invstd, w)
         ctx.n = n
-        out = xhat if w is None else xhat * w.reshape(1, n)
-        if b is not None:
-            out = out + b.reshape(1, n)
+        if w is None:
+            out = xhat if b is None else xhat + b.reshape(1, n)
+        else:
+            out = xhat * w.reshape(1, n)
+            if b is not None:
+                out += b.reshape(1, n)
         return out.reshape(x.shape)
 
     @staticmethod
@@ -351,11 +352,11 @@ class LayerNorm(Op):
         if ctx.needs_input_grad[2]:
             gb = g2.sum(axis=0).reshape(ctx.input_meta[2][0])
         if ctx.needs_input_grad[0]:
-            gxh = g2 if w is None else g2 * w.reshape(1, n)
+            gx = g2 * w.reshape(1, n) if w is not None else np.array(g2)
             # dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)) over each row
-            m1 = gxh.mean(axis=1, keepdims=True)
-            m2 = np.einsum("ij,ij->i", gxh, xhat)[:, None] / n
-            gx = gxh - m1
+            m1 = np.einsum("ij->i", gx)[:, None] / n
+            m2 = np.einsum("ij,ij->i", gx, xhat)[:, None] / n
+            gx -= m1
             gx -= xhat * m2
             gx *= invstd
             gx = gx.reshape(grad.shape)
@@ -396,19 +397,19 @@ class GroupNorm(Op):
         nb, c = x.shape[0], x.shape[1]
         xg = x.reshape(nb, groups, -1)
         k = xg.shape[2]
-        mean = xg.mean(axis=2, keepdims=True)
-        xc = xg - mean
-        var = np.einsum("ngk,ngk->ng", xc, xc)[..., None] / k
+        xhat = xg - xg.mean(axis=2, keepdims=True)
+        var = np.einsum("ngk,ngk->ng", xhat, xhat)[..., None] / k
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat = xc
         xhat *= invstd
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w)
         ctx.groups = groups
         bs = _bshape(x.ndim)
-        out = xhat if w is None else xhat * w.reshape(bs)
+        if w is None:
+            return xhat if b is None else xhat + b.reshape(bs)
+        out = xhat * w.reshape(bs)
         if b is not None:
-            out = out + b.reshape(bs)
+            out += b.reshape(bs)
         return out
 
     @staticmethod
@@ -417,20 +418,20 @@ class GroupNorm(Op):
         g = ctx.groups
         nb, c = grad.shape[0], grad.shape[1]
         bs = _bshape(grad.ndim)
-        axes = (0,) + tuple(range(2, grad.ndim))
-        gw = (grad * xhat).sum(axis=axes) if ctx.needs_input_grad[1] else None
-        gb = grad.sum(axis=axes) if ctx.needs_input_grad[2] else None
+        g3 = grad.reshape(nb, c, -1)
+        gw = np.einsum("ncx,ncx->c", g3, xhat.reshape(nb, c, -1)) if ctx.needs_input_grad[1] else None
+        gb = np.einsum("ncx->c", g3) if ctx.needs_input_grad[2] else None
         gx = None
         if ctx.needs_input_grad[0]:
-            gxh = (grad if w is None else grad * w.reshape(bs)).reshape(nb, g, -1)
+            gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
             xh = xhat.reshape(nb, g, -1)
             k = xh.shape[2]
-            m1 = gxh.mean(axis=2, keepdims=True)
+            m1 = np.einsum("ngk->ng", gxh)[..., None] / k
             m2 = np.einsum("ngk,ngk->ng", gxh, xh)[..., None] / k
-            gx = gxh - m1
-            gx -= xh * m2
-            gx *= invstd
-            gx = gx.reshape(grad.shape)
+            gxh -= m1
+            gxh -= xh * m2
+            gxh *= invstd
+            gx = gxh.reshape(grad.shape)
         return gx, gw, gb, None, None
 
 
