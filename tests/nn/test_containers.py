@@ -60,6 +60,11 @@ def test_sequential_append_insert_extend_delete_setitem():
     t[0] = torch.nn.Linear(4, 8, bias=False)
     assert repr(e) == repr(t) and list(e.state_dict()) == list(t.state_dict())
     assert len(e + e) == 2 * len(e)
+    named = nn.Sequential(OrderedDict([("a", nn.ReLU()), ("b", nn.Tanh()), ("c", nn.ReLU())]))
+    tnamed = torch.nn.Sequential(OrderedDict([("a", torch.nn.ReLU()), ("b", torch.nn.Tanh()), ("c", torch.nn.ReLU())]))
+    del named[0]
+    del tnamed[0]
+    assert list(named._modules) == list(tnamed._modules)
 
 
 def test_empty_sequential_is_identity():

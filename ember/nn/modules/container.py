@@ -60,11 +60,11 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, keys[_index(idx, len(keys), "Sequential")])
-        # re-number so that indices stay 0..n-1, as PyTorch does
-        items = list(self._modules.items())
+        # re-number so that the keys are 0..n-1 again, as PyTorch does
+        mods = list(self._modules.values())
         self._modules.clear()
-        for i, (k, m) in enumerate(items):
-            self._modules[str(i) if k.isdigit() else k] = m
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
 
     def __len__(self):
         return len(self._modules)

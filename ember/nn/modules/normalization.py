@@ -63,8 +63,8 @@ class _BatchNorm(Module):
             raise ValueError(f"expected {want} input (got {input.dim()}D input of shape {tuple(input.shape)}) "
                              f"in {self._get_name()}({self.num_features})")
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels "
-                             f"in dim 1 (input shape {tuple(input.shape)}); expected {self.num_features}")
+            raise RuntimeError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels "
+                               f"in dim 1 (input shape {tuple(input.shape)}); expected {self.num_features}")
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -140,7 +140,7 @@ class _InstanceNorm(_BatchNorm):
         if unbatched:
             input = input.unsqueeze(0)
         if input.shape[1] != self.num_features and self.affine:
-            raise ValueError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels in "
+            raise RuntimeError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels in "
                              f"dim 1 (input shape {tuple(input.shape)}); expected {self.num_features}")
         use_input_stats = self.training or not self.track_running_stats
         out = F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
