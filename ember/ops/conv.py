@@ -10,8 +10,13 @@ gradient, and col2im adds ``kh * kw`` shifted slices back into a padded buffer.
 
 A transposed convolution is the input-gradient of a convolution, so both share the kernels.
 """
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from .. import _threads
 
 from .._tensor import Tensor
 from ..autograd.function import Op
@@ -171,10 +176,48 @@ def _cols_view(xp, geo):
                       (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC), writeable=False)
 
 
-def _chunks(geo, n_per_image, budget=None):
-    """(start, stop) image ranges whose im2col buffers hold about ``budget`` bytes."""
-    n = max(1, min(geo.N, (budget or CHUNK_BYTES) // max(1, n_per_image)))
+def _chunks(geo, n_per_image, budget=None, workers=1):
+    """(start, stop) image ranges whose im2col buffers hold about ``budget`` bytes (and at
+    least one range per worker)."""
+    n = max(1, min(-(-geo.N // workers), (budget or CHUNK_BYTES) // max(1, n_per_image)))
     return [(s, min(geo.N, s + n)) for s in range(0, geo.N, n)], n
+
+
+_POOL = []
+
+
+def _workers():
+    """Threads for the chunk loops: ember's BLAS thread count, when ember can lower BLAS to one
+    thread per chunk (OpenBLAS, no OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set); else 1."""
+    if "OPENBLAS_NUM_THREADS" in os.environ or "OMP_NUM_THREADS" in os.environ or _threads._openblas() is None:
+        return 1
+    return _threads.get_num_threads()
+
+
+def _run_chunks(chunks, nw, init, work):
+    """``work(state, start, stop)`` for every chunk; each worker has its own ``state = init()``.
+
+    With several workers the chunks are shared out dynamically (a slow or descheduled thread
+    takes fewer), each GEMM runs single-threaded, and NumPy releases the GIL in copies and GEMMs.
+    Returns the workers' states.
+    """
+    nw = min(nw, len(chunks))
+    it = iter(chunks)
+
+    def worker():
+        state = init()
+        for s, e in it:          # list iterators hand out each item once, also across threads
+            work(state, s, e)
+        return state
+    if nw <= 1:
+        return [worker()]
+    if not _POOL or _POOL[0]._max_workers < nw - 1:
+        _POOL[:] = [ThreadPoolExecutor(max_workers=nw - 1, thread_name_prefix="ember-conv")]
+    with _threads.blas_threads(1):
+        futures = [_POOL[0].submit(worker) for _ in range(nw - 1)]
+        states = [worker()]
+        states += [f.result() for f in futures]
+    return states
 
 
 def _gemm_nt(a, b, out):
@@ -206,16 +249,18 @@ def _conv_rows(xp, wm, geo, dtype):
     per = geo.Ho * geo.Wo
     view = _cols_view(xp, geo)
     K = wm.shape[2]
-    chunks, n = _chunks(geo, per * K * g * xp.itemsize)
+    nw = _workers()
+    chunks, n = _chunks(geo, per * K * g * xp.itemsize, None, nw)
     out = np.empty((g, geo.N * per, wm.shape[1]), dtype)
     if len(chunks) == 1:
         cols = np.empty(view.shape, dtype)
         np.copyto(cols, view)
         _gemm_nt(cols.reshape(g, -1, K), wm, out)
         return out
-    buf = _ColsBuffer(view, n, dtype)
-    for s, e in chunks:
+
+    def work(buf, s, e):
         _gemm_nt(buf.fill(s, e), wm, out[:, s * per:e * per])
+    _run_chunks(chunks, nw, lambda: _ColsBuffer(view, n, dtype), work)
     return out
 
 
@@ -283,15 +328,19 @@ def _weight_grad(xp, gr, geo):
     per = geo.Ho * geo.Wo
     view = _cols_view(xp, geo)
     K = geo.kh * geo.kw * (geo.C // g)
-    chunks, n = _chunks(geo, per * K * g * xp.itemsize, WGRAD_CHUNK_BYTES)
+    nw = _workers()
+    chunks, n = _chunks(geo, per * K * g * xp.itemsize, WGRAD_CHUNK_BYTES, nw)
     if len(chunks) == 1:
         cols = np.empty(view.shape, xp.dtype)
         np.copyto(cols, view)
         return _mtm(gr, cols.reshape(g, -1, K))
-    buf = _ColsBuffer(view, n, xp.dtype)
-    acc = np.zeros((g, gr.shape[2], K), xp.dtype)
-    tmp = np.empty_like(acc)
-    for s, e in chunks:
+
+    def init():
+        acc = np.zeros((g, gr.shape[2], K), xp.dtype)
+        return _ColsBuffer(view, n, xp.dtype), acc, np.empty_like(acc)
+
+    def work(state, s, e):
+        buf, acc, tmp = state
         cols = buf.fill(s, e)
         part = gr[:, s * per:e * per]
         if g == 1:
@@ -299,6 +348,10 @@ def _weight_grad(xp, gr, geo):
         else:
             np.matmul(part.transpose(0, 2, 1), cols, out=tmp)
         acc += tmp
+    states = _run_chunks(chunks, nw, init, work)
+    acc = states[0][1]
+    for st in states[1:]:
+        acc += st[1]
     return acc
 
 
