@@ -365,3 +365,40 @@ def test_dir_lists_registered_names():
     e = _net(ember)
     d = dir(e.block)
     assert "fc" in d and "gain" in d and "scale" in d
+
+
+def _hooked(lib, log):
+    m = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+    m[0].register_full_backward_pre_hook(lambda mod, go: log.append(("pre", [tuple(g.shape) for g in go])))
+    m[0].register_full_backward_hook(lambda mod, gi, go: (gi[0] * 2,))
+    m[2].register_full_backward_hook(
+        lambda mod, gi, go: log.append(("post", [tuple(g.shape) for g in gi], [tuple(g.shape) for g in go])))
+    return m
+
+
+def test_full_backward_hooks_match_torch():
+    e_log, t_log = [], []
+    e, t = _hooked(ember, e_log), _hooked(torch, t_log)
+    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    e(ex).sum().backward()
+    t(tx).sum().backward()
+    assert e_log == t_log == [("post", [(5, 4)], [(5, 2)]), ("pre", [(5, 4)])]
+    np.testing.assert_allclose(ex.grad.data, tx.grad.numpy(), atol=1e-6)  # the doubled grad_input
+    for (n, p), tp in zip(e.named_parameters(), t.parameters()):
+        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), atol=1e-6, err_msg=n)
+
+
+def test_backward_hook_without_input_grad_and_removal():
+    m = nn.Linear(2, 2)
+    seen = []
+    h = m.register_full_backward_hook(lambda mod, gi, go: seen.append(gi))
+    m(ember.ones(1, 2)).sum().backward()
+    assert seen == [(None,)]
+    h.remove()
+    m(ember.ones(1, 2)).sum().backward()
+    assert len(seen) == 1
+    with ember.no_grad():  # no graph: hooks are not attached
+        m.register_full_backward_hook(lambda *a: seen.append(1))
+        assert m(ember.ones(1, 2)).grad_fn is None

@@ -11,8 +11,8 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor, _wrap, device as _device
-from ...autograd.function import _RemovableHandle
-from ...autograd.grad_mode import no_grad
+from ...autograd.function import Op
+from ...autograd.grad_mode import _State, no_grad
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -98,6 +98,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = set()
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
 
@@ -106,7 +107,7 @@ class Module:
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -123,6 +124,10 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        state = None
+        if (self._backward_hooks or self._backward_pre_hooks) and _State.enabled:
+            state = _BackwardHookState(self)
+            args = state.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
@@ -131,6 +136,8 @@ class Module:
                 res = hook(self, args, output)
             if res is not None:
                 output = res
+        if state is not None:
+            output = state.wrap_outputs(output)
         return output
 
     def _get_name(self):
@@ -631,8 +638,23 @@ class Module:
         return handle
 
     def register_full_backward_hook(self, hook, prepend=False):
-        raise NotImplementedError("ember does not support module backward hooks yet; register a hook on "
-                                  "the output tensor instead (output.register_hook(fn))")
+        """``hook(module, grad_input, grad_output)`` runs once the gradients with respect to the
+        module's tensor inputs are computed; a non-None return replaces ``grad_input``.
+        Returns a handle with ``.remove()``."""
+        handle = _HookHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
+        known; a non-None return replaces ``grad_output``. Returns a handle with ``.remove()``."""
+        handle = _HookHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     register_backward_hook = register_full_backward_hook
 
@@ -656,6 +678,105 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+class _BackwardHookOut(Op):
+    """Identity on a module's outputs; its backward sees grad_output."""
+    backward_name = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(ctx, state, *ys):
+        ctx.state = state
+        return tuple(ys)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.state.on_grad_output(grads)
+
+
+class _BackwardHookIn(Op):
+    """Identity on a module's inputs; its backward sees grad_input and runs the module's hooks."""
+    backward_name = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(ctx, state, *xs):
+        ctx.state = state
+        return tuple(xs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.state.on_grad_input(grads)
+
+
+def _as_arrays(values):
+    return tuple(None if v is None else (v.data if isinstance(v, Tensor) else np.asarray(v)) for v in values)
+
+
+class _BackwardHookState:
+    """Per-call bookkeeping for full backward (pre-)hooks, as torch.nn.Module does."""
+
+    def __init__(self, module):
+        self.module = module
+        self.n_args = 0
+        self.grad_positions = []
+        self.grad_output = None
+
+    def wrap_inputs(self, args):
+        tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_args = len(tensors)
+        self.grad_positions = [k for k, i in enumerate(tensors) if args[i].requires_grad]
+        if not self.grad_positions:
+            return args
+        wrapped = _BackwardHookIn.apply(self, *(args[tensors[k]] for k in self.grad_positions))
+        args = list(args)
+        for k, t in zip(self.grad_positions, wrapped):
+            args[tensors[k]] = t
+        return tuple(args)
+
+    def wrap_outputs(self, output):
+        single = isinstance(output, Tensor)
+        outs = (output,) if single else tuple(output) if isinstance(output, (tuple, list)) else None
+        if outs is None:
+            return output
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
+        if not idx:
+            return output
+        wrapped = _BackwardHookOut.apply(self, *(outs[i] for i in idx))
+        outs = list(outs)
+        for i, t in zip(idx, wrapped):
+            outs[i] = t
+        return outs[0] if single else type(output)(outs)
+
+    def on_grad_output(self, grads):
+        m = self.module
+        go = tuple(_wrap(g) for g in grads)
+        for hook in list(m._backward_pre_hooks.values()):
+            res = hook(m, go)
+            if res is not None:
+                go = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        self.grad_output = go
+        if not self.grad_positions:  # no input needs a gradient: the hooks run now, grad_input all None
+            self._run_hooks((None,) * self.n_args)
+        return _as_arrays(go)
+
+    def on_grad_input(self, grads):
+        full = [None] * self.n_args
+        for k, g in zip(self.grad_positions, grads):
+            full[k] = _wrap(g)
+        res = self._run_hooks(tuple(full))
+        return tuple(None if res[k] is None else _as_arrays((res[k],))[0] for k in self.grad_positions)
+
+    def _run_hooks(self, grad_input):
+        m = self.module
+        for hook in list(m._backward_hooks.values()):
+            out = hook(m, grad_input, self.grad_output)
+            if out is not None:
+                out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+                if len(out) != len(grad_input):
+                    raise RuntimeError(f"backward hook returned {len(out)} gradients but the module has "
+                                       f"{len(grad_input)} tensor inputs")
+                grad_input = out
+        return grad_input
 
 
 def _remove_from(self, name, d, *containers):
