@@ -62,17 +62,18 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
 
     # Count, for every reachable node, how many edges lead into it.
     deps = {}
-    stack = list(dict.fromkeys(roots))
-    seen = set(stack)
+    root_set = set(roots)
+    stack = list(root_set)
     while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
+        for edge in stack.pop().next_edges:
             if edge is not None:
                 nxt = edge[0]
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    if nxt not in root_set:
+                        stack.append(nxt)
 
     captures = None
     only = None
@@ -90,7 +91,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
     ready = [n for n in dict.fromkeys(roots) if n not in deps]
     prev_mode = _State.enabled
     _State.enabled = False
-    executed = []
+    free = not retain_graph
     try:
         while ready:
             node = ready.pop()
@@ -102,16 +103,19 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                 for idx, g in enumerate(grads):
                     for pos in captures.get((node, idx), ()):
                         results[pos] = g
-            if type(node) is AccumulateGrad:
+            if node.__class__ is AccumulateGrad:
                 if accumulate and (only is None or node in only):
                     _accumulate(node, grads[0], foreign)
                 continue
             if node.n_outputs > 1:
-                grads = _materialize(node, grads)
-            if node._is_op:
-                in_grads = node.fn.backward(node, *grads)
+                in_grads = node._backward(_materialize(node, grads))
+            elif node._is_op:
+                in_grads = node.fn.backward(node, grads[0])
             else:
                 in_grads = node._backward(grads)
+            if free and node._saved:
+                node._free()
+            edges = node.next_edges
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             elif len(in_grads) == 2:
@@ -119,37 +123,36 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                     in_grads = (in_grads[0], in_grads[1].copy())
             elif len(in_grads) > 2:
                 in_grads = _unalias(in_grads)
-            executed.append(node)
-            i = 0
-            meta = node.input_meta
-            for edge in node.next_edges:
-                if edge is not None:
-                    g = in_grads[i] if i < len(in_grads) else None
-                    nxt = edge[0]
-                    if g is None:
-                        _count_down_empty(nxt, deps, buffers, ready)
+            if len(in_grads) < len(edges):
+                in_grads = in_grads + (None,) * (len(edges) - len(in_grads))
+            for edge, g, meta in zip(edges, in_grads, node.input_meta):
+                if edge is None:
+                    continue
+                nxt = edge[0]
+                if g is None:
+                    _count_down_empty(nxt, deps, buffers, ready)
+                    continue
+                if g.shape != meta[0]:
+                    g = _unbroadcast(g, meta[0])
+                if g.dtype != meta[1]:
+                    g = g.astype(meta[1])
+                buf = buffers.get(nxt)
+                if buf is None:
+                    if nxt.n_outputs == 1:
+                        buffers[nxt] = [g]
                     else:
-                        shape, dtype = meta[i]
-                        if g.shape != shape:
-                            g = _unbroadcast(g, shape)
-                        if g.dtype != dtype:
-                            g = g.astype(dtype)
-                        buf = buffers.get(nxt)
-                        if buf is None:
-                            buf = buffers[nxt] = [None] * nxt.n_outputs
-                        idx = edge[1]
-                        prev = buf[idx]
-                        buf[idx] = g if prev is None else prev + g
-                        left = deps[nxt] - 1
-                        deps[nxt] = left
-                        if left == 0:
-                            ready.append(nxt)
-                i += 1
+                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                        buf[edge[1]] = g
+                else:
+                    idx = edge[1]
+                    prev = buf[idx]
+                    buf[idx] = g if prev is None else prev + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
+                    ready.append(nxt)
     finally:
         _State.enabled = prev_mode
-        if not retain_graph:
-            for node in executed:
-                node._free()
     return results
 
 
