@@ -140,3 +140,23 @@ def test_activations_keep_float32():
     x = ember.randn(3, 4)
     for name in ["GELU", "SiLU", "Mish", "Softplus", "ELU", "SELU", "Hardswish", "LogSigmoid", "LeakyReLU"]:
         assert getattr(ember.nn, name)()(x).dtype == ember.float32, name
+
+
+def test_softmax2d_matches_torch():
+    x = _x((2, 3, 4, 4))
+    compare_module(ember.nn.Softmax2d(), torch.nn.Softmax2d(), x)
+    compare_module(ember.nn.Softmax2d(), torch.nn.Softmax2d(), _x((3, 4, 4)))
+    with pytest.raises(ValueError, match="3 or 4 dimensions"):
+        ember.nn.Softmax2d()(ember.randn(3, 4))
+
+
+def test_hardtanh_bad_bounds():
+    with pytest.raises(ValueError, match="max_val"):
+        ember.nn.Hardtanh(1.0, -1.0)
+    with pytest.raises(ValueError, match="min_val"):
+        F.hardtanh(ember.randn(2), 1.0, -1.0)
+
+
+def test_integer_input_is_an_error_not_garbage():
+    with pytest.raises(RuntimeError, match="floating-point"):
+        F.gelu(ember.tensor([1, 2]))

@@ -119,3 +119,11 @@ def test_feature_alpha_dropout_whole_channels():
     y = ember.nn.FeatureAlphaDropout(0.5)(ember.zeros(8, 16, 3, 3)).data.reshape(8, 16, 9)
     assert np.all(y.max(-1) == y.min(-1))  # constant per channel (input is zero)
     assert len(np.unique(np.round(y, 5))) == 2
+
+
+def test_dropout2d_on_3d_input_warns_like_torch():
+    with pytest.warns(UserWarning, match="dropout1d"):
+        y = F.dropout2d(ember.ones(4, 8, 5), 0.5).data
+    assert np.all((y == 0).all(-1) | (y == 2).all(-1))  # channel-wise over (N, C, L)
+    with pytest.raises(RuntimeError, match="4-D"):
+        F.dropout2d(ember.ones(2, 2), 0.5)
