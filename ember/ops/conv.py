@@ -62,7 +62,10 @@ def _padded_nhwc(x, geo):
     xp[:, geo.pt + H:] = 0
     xp[:, geo.pt:geo.pt + H, :geo.pl] = 0
     xp[:, geo.pt:geo.pt + H, geo.pl + W:] = 0
-    xp[:, geo.pt:geo.pt + H, geo.pl:geo.pl + W] = xh
+
+    def copy(s, e):
+        xp[s:e, geo.pt:geo.pt + H, geo.pl:geo.pl + W] = xh[s:e]
+    parallel_batches(N, copy, x.size * x.itemsize)
     return xp
 
 
@@ -165,6 +168,8 @@ CHUNK_BYTES = 1 << 20
 # Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
 DX_BY_CONV = True
 WGRAD_CHUNK_BYTES = 4 << 20
+# Smallest batch-parallel copy/pool worth handing to the worker threads.
+PARALLEL_MIN_BYTES = 1 << 20
 
 
 def _cols_view(xp, geo):
@@ -218,6 +223,17 @@ def _run_chunks(chunks, nw, init, work):
         states = [worker()]
         states += [f.result() for f in futures]
     return states
+
+
+def parallel_batches(N, fn, nbytes):
+    """``fn(start, stop)`` over ranges of the batch, on ember's threads when there is enough
+    work (``nbytes`` touched in all) to pay for the hand-off."""
+    nw = _workers() if nbytes >= PARALLEL_MIN_BYTES and N > 1 else 1
+    if nw <= 1:
+        fn(0, N)
+        return
+    n = -(-N // (2 * nw))
+    _run_chunks([(s, min(N, s + n)) for s in range(0, N, n)], nw, lambda: None, lambda st, s, e: fn(s, e))
 
 
 def _gemm_nt(a, b, out):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from .conv import parallel_batches
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -100,9 +101,14 @@ def _max_taps(vp, sp, geo):
     views = [vp[_key(sp, hs, ws)] for hs, ws in geo.taps()]
     if len(views) == 1:
         return views[0].copy()
-    out = np.maximum(views[0], views[1])
-    for s in views[2:]:
-        np.maximum(out, s, out=out)
+    out = np.empty(views[0].shape, vp.dtype)
+
+    def run(a, b):
+        o = out[a:b]
+        np.maximum(views[0][a:b], views[1][a:b], out=o)
+        for s in views[2:]:
+            np.maximum(o, s[a:b], out=o)
+    parallel_batches(out.shape[0], run, vp.size * vp.itemsize)
     return out
 
 
@@ -215,15 +221,22 @@ def _max_backward_tiled(v, out, g, sp, geo):
         N, C = v.shape[:2]
         shape6 = (N, C, Ho, kh, Wo, kw)
         expand = (slice(None), slice(None), slice(None), None, slice(None), None)
-    mask = vv.reshape(shape6) == out[expand]
-    if np.count_nonzero(mask) != out.size:
-        return None
-    gx = np.zeros(v.shape, g.dtype)
+    v6, o6, g6 = vv.reshape(shape6), out[expand], g[expand]
+    gx = np.zeros(v.shape, g.dtype) if vv.shape != v.shape else np.empty(v.shape, g.dtype)
     gv = gx[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
-    if gv.flags.c_contiguous:
-        np.multiply(mask, g[expand], out=gv.reshape(shape6))
-    else:
-        gv[...] = np.multiply(mask, g[expand]).reshape(gv.shape)
+    direct = gv.flags.c_contiguous
+    winners = []
+
+    def run(a, b):
+        mask = v6[a:b] == o6[a:b]
+        winners.append(np.count_nonzero(mask))
+        if direct:
+            np.multiply(mask, g6[a:b], out=gv.reshape(shape6)[a:b])
+        else:
+            gv[a:b] = np.multiply(mask, g6[a:b]).reshape(gv[a:b].shape)
+    parallel_batches(N, run, v.size * v.itemsize)
+    if sum(winners) != out.size:     # a tie or a NaN somewhere: one position must be chosen
+        return None
     return _from_layout(gx, sp)
 
 

@@ -19,10 +19,16 @@ def r(*shape, dtype=np.float32):
     return RNG.standard_normal(shape).astype(dtype)
 
 
-@pytest.fixture(params=["default", "tiny-chunks", "col2im"])
+@pytest.fixture(params=["default", "tiny-chunks", "col2im", "threads"])
 def kernel_path(request, monkeypatch):
-    """Run a test through each code path of the conv kernels: one chunk, many chunks, and the
-    col2im input gradient instead of the conv-of-flipped-weights one."""
+    """Run a test through each code path of the conv kernels: one chunk, many chunks, the
+    col2im input gradient instead of the conv-of-flipped-weights one, and chunks shared out
+    to two worker threads."""
+    if request.param == "threads":
+        monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(conv_ops, "WGRAD_CHUNK_BYTES", 1)
+        monkeypatch.setattr(conv_ops, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(conv_ops, "_workers", lambda: 2)
     if request.param == "tiny-chunks":
         monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
         monkeypatch.setattr(conv_ops, "WGRAD_CHUNK_BYTES", 1)

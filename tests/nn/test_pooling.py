@@ -6,6 +6,7 @@ import torch.nn.functional as TF
 
 import ember
 import ember.nn.functional as F
+from ember.ops import conv as conv_ops
 from tests.nn._module_oracle import compare_module
 from tests.oracle import check
 
@@ -21,13 +22,17 @@ def channels_last(lib, x):
     return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
 
 
-@pytest.fixture(params=["nchw", "nhwc"])
-def layout(request):
+@pytest.fixture(params=["nchw", "nhwc", "nhwc-threads"])
+def layout(request, monkeypatch):
+    """Input memory layout; "nhwc-threads" also shares the batch out to two worker threads."""
+    if request.param == "nhwc-threads":
+        monkeypatch.setattr(conv_ops, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(conv_ops, "_workers", lambda: 2)
     return request.param
 
 
 def _in_layout(lib, x, layout):
-    return channels_last(lib, x) if layout == "nhwc" else x
+    return channels_last(lib, x) if layout.startswith("nhwc") else x
 
 
 MAX_CASES = [
