@@ -402,3 +402,15 @@ def test_backward_hook_without_input_grad_and_removal():
     with ember.no_grad():  # no graph: hooks are not attached
         m.register_full_backward_hook(lambda *a: seen.append(1))
         assert m(ember.ones(1, 2)).grad_fn is None
+
+
+def test_state_dict_roundtrip_through_ember_save(tmp_path):
+    e = _net(ember)
+    e(ember.randn(4, 4))  # move the BatchNorm statistics away from their defaults
+    path = tmp_path / "model.pt"
+    ember.save(e.state_dict(), path)
+    e2 = _net(ember)
+    assert repr(e2.load_state_dict(ember.load(path))) == "<All keys matched successfully>"
+    for (k, v), v2 in zip(e.state_dict().items(), e2.state_dict().values()):
+        np.testing.assert_array_equal(v.data, v2.data, err_msg=k)
+    assert e2.block.norm.num_batches_tracked.item() == 1
