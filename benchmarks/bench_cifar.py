@@ -37,37 +37,6 @@ def _step(lib, model, x, y):
     return step
 
 
-def _ember_step(ember, model, x, y):
-    """The same step; until ember.optim.SGD / nn.CrossEntropyLoss exist, written out by hand."""
-    if hasattr(ember.optim, "SGD") and hasattr(ember.nn, "CrossEntropyLoss"):
-        return _step(ember, model, x, y)
-    import ember.nn.functional as F
-    params = list(model.parameters())
-    bufs = [np.zeros_like(p.data) for p in params]
-    tmps = [np.empty_like(p.data) for p in params]
-    lr, momentum = np.float32(0.01), np.float32(0.9)
-    first = [True]
-    idx = y.reshape(-1, 1)
-
-    def step():
-        for p in params:
-            p.grad = None
-        logp = F.log_softmax(model(x), 1)
-        loss = -logp.gather(1, idx).mean()
-        loss.backward()
-        for p, b, t in zip(params, bufs, tmps):
-            g = p.grad.data
-            if first[0]:
-                np.copyto(b, g)
-            else:
-                np.multiply(b, momentum, out=b)
-                b += g
-            np.multiply(b, lr, out=t)
-            np.subtract(p.data, t, out=p.data)
-        first[0] = False
-    return step
-
-
 def _ember():
     import ember
     import torch
@@ -76,7 +45,7 @@ def _ember():
     model = build(ember.nn)
     ref = build(torch.nn)
     model.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
-    return _ember_step(ember, model, ember.tensor(xs), ember.tensor(ys))
+    return _step(ember, model, ember.tensor(xs), ember.tensor(ys))
 
 
 def _torch():
