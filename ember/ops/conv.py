@@ -154,14 +154,6 @@ def _mmn(a, b):
     return np.matmul(a, b)
 
 
-def _conv_forward(x, wm, b, geo):
-    cols = _im2col(x, geo)
-    out = _mm(cols, wm)
-    if b is not None:
-        out += b.reshape(geo.g, 1, -1)
-    return cols, _unrows(out, geo.N, geo.Ho, geo.Wo)
-
-
 # -- ops --------------------------------------------------------------------------------------
 # Batch chunk size for the conv kernels: the im2col buffer of one chunk stays in cache.
 CHUNK_BYTES = 1 << 20

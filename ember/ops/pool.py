@@ -299,7 +299,6 @@ def _bins(n_in, n_out):
 
 def _reduce_bins(a, axis, bins, fn):
     """Apply ``fn(slab, axis)`` over each bin of ``axis``, stacking the results along it."""
-    n = a.ndim
     parts = []
     for lo, hi in bins:
         parts.append(fn(a[(slice(None),) * axis + (slice(lo, hi),)], axis))
