@@ -288,6 +288,7 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, geo, shape4):
+        x0 = x
         xs, ws = x.shape, w.shape
         if shape4 is not None:
             x = x.reshape(shape4[0])
@@ -300,7 +301,9 @@ class Convolution(Op):
         y = _unrows(out, geo.N, geo.Ho, geo.Wo)
         need = ctx.needs_input_grad
         if need:
-            ctx.save_for_backward(xp if need[1] else None, w if need[0] else None)
+            # The raw input rides along so that an in-place change to it (xp may share its
+            # memory) is caught by the version check instead of giving wrong gradients.
+            ctx.save_for_backward(xp if need[1] else None, w if need[0] else None, x0)
             ctx.geo, ctx.shapes, ctx.wm = geo, (xs, ws, w.shape), (wm if need[0] else None)
         if shape4 is not None:
             y = y.reshape(shape4[2])
@@ -308,7 +311,7 @@ class Convolution(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        xp, w = ctx.saved_tensors
+        xp, w, _ = ctx.saved_tensors
         geo = ctx.geo
         xs, ws, ws4 = ctx.shapes
         g = geo.g

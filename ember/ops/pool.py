@@ -167,6 +167,7 @@ class MaxPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, geo, with_indices, shapes):
+        x0 = x
         xs = x.shape
         if shapes is not None:
             x = x.reshape(shapes[0])
@@ -177,7 +178,10 @@ class MaxPool2d(Op):
         if ctx.needs_input_grad:
             # The winning taps are found in backward (from the saved input and output) unless
             # indices were asked for anyway: inference pays only for the maxima.
-            ctx.save_for_backward(v, out, arg)
+            # A copy of the maxima: the output may be changed in place later (a ReLU(inplace=True)
+            # after the pool), which must not change this backward. The raw input is saved for
+            # the version check only.
+            ctx.save_for_backward(v, out.copy(), arg, x0)
             ctx.geo, ctx.sp, ctx.xs = geo, sp, xs
         y = _from_layout(out, sp)
         if shapes is not None:
@@ -189,7 +193,7 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, grad, *_):
-        v, out, arg = ctx.saved_tensors
+        v, out, arg, _ = ctx.saved_tensors
         geo, sp = ctx.geo, ctx.sp
         g = _to_layout(grad, sp, v.shape, geo)
         if geo.kh * geo.kw == 1:

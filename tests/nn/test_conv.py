@@ -267,3 +267,23 @@ def test_conv_module_constructor_errors_match_torch_types():
             torch.nn.Conv2d(3, 4, 3, **kw)
         with pytest.raises(ValueError):
             ember.nn.Conv2d(3, 4, 3, **kw)
+
+
+def test_conv2d_input_changed_in_place_raises_like_torch():
+    x = ember.tensor(r(1, 2, 5, 5), requires_grad=True)
+    h = x * 1
+    y = F.conv2d(h, ember.tensor(r(3, 2, 3, 3), requires_grad=True))
+    h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_conv2d_output_changed_in_place_is_fine():
+    # ReLU(inplace=True) after a conv: the conv backward does not need its output.
+    check(lambda x, w: F.relu(F.conv2d(x, w, padding=1), inplace=True),
+          lambda x, w: TF.relu(TF.conv2d(x, w, padding=1), inplace=True), r(2, 3, 6, 6), r(4, 3, 3, 3))
+
+
+def test_conv_module_float64():
+    m = ember.nn.Conv2d(2, 3, 3).double()
+    assert m(ember.randn(1, 2, 5, 5, dtype=ember.float64)).dtype == ember.float64

@@ -216,3 +216,20 @@ def test_pool_errors():
         F.avg_pool2d(x, 2, divisor_override=0)
     with pytest.raises(TypeError):
         F.max_pool2d(np.zeros((1, 1, 4, 4)), 2)
+
+
+def test_max_pool2d_output_changed_in_place_keeps_gradients():
+    # ReLU(inplace=True) after a pool is legal in PyTorch (the pool backward uses indices).
+    x = r(2, 3, 8, 8)
+    w = r(3, 3, 3, 3)
+    check(lambda x, w: F.relu(F.max_pool2d(F.conv2d(x, w, padding=1), 2), inplace=True),
+          lambda x, w: TF.relu(TF.max_pool2d(TF.conv2d(x, w, padding=1), 2), inplace=True), x, w)
+
+
+def test_max_pool2d_input_changed_in_place_raises_like_torch():
+    x = ember.tensor(r(1, 1, 4, 4), requires_grad=True)
+    h = x * 1
+    y = F.max_pool2d(h, 2)
+    h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
