@@ -287,3 +287,8 @@ def test_conv2d_output_changed_in_place_is_fine():
 def test_conv_module_float64():
     m = ember.nn.Conv2d(2, 3, 3).double()
     assert m(ember.randn(1, 2, 5, 5, dtype=ember.float64)).dtype == ember.float64
+
+
+def test_conv_module_rejects_non_tensor_input():
+    with pytest.raises(TypeError, match="expected a Tensor input, got ndarray"):
+        ember.nn.Conv2d(3, 4, 3)(np.zeros((1, 3, 8, 8), np.float32))

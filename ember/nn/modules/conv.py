@@ -2,6 +2,7 @@
 import math
 
 from ... import _creation
+from ..._tensor import Tensor
 from ...ops import conv as _conv
 from .. import init
 from ..parameter import Parameter
@@ -94,6 +95,9 @@ class _ConvNd(Module):
         return s
 
     def _check_input(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor input, got {type(input).__name__}; "
+                            "wrap arrays with ember.tensor(...)")
         d = input.data
         nd = self._nd
         if d.ndim not in (nd + 1, nd + 2):
