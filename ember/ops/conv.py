@@ -208,8 +208,9 @@ def _run_chunks(chunks, nw, init, work):
         return state
     if nw <= 1:
         return [worker()]
-    if not _POOL or _POOL[0]._max_workers < nw - 1:
-        _POOL[:] = [ThreadPoolExecutor(max_workers=nw - 1, thread_name_prefix="ember-conv")]
+    # (A forked child, e.g. a DataLoader worker, inherits the pool object but not its threads.)
+    if not _POOL or _POOL[0]._max_workers < nw - 1 or _POOL[1] != os.getpid():
+        _POOL[:] = [ThreadPoolExecutor(max_workers=nw - 1, thread_name_prefix="ember-conv"), os.getpid()]
     with _threads.blas_threads(1):
         futures = [_POOL[0].submit(worker) for _ in range(nw - 1)]
         states = [worker()]

@@ -292,3 +292,18 @@ def test_conv_module_float64():
 def test_conv_module_rejects_non_tensor_input():
     with pytest.raises(TypeError, match="expected a Tensor input, got ndarray"):
         ember.nn.Conv2d(3, 4, 3)(np.zeros((1, 3, 8, 8), np.float32))
+
+
+def test_threaded_conv_works_in_a_forked_child(monkeypatch):
+    import multiprocessing as mp
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_ops, "_workers", lambda: 2)
+    x, w = ember.tensor(r(4, 2, 6, 6)), ember.tensor(r(3, 2, 3, 3))
+    expected = F.conv2d(x, w).data          # creates the worker pool in this process
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=lambda: q.put(F.conv2d(x, w).data))
+    p.start()
+    got = q.get(timeout=20)
+    p.join(timeout=20)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
