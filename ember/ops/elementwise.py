@@ -83,7 +83,11 @@ class Neg(Op):
 class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        if type(b) is int and b >= 0:
+            out = a ** b
+        else:  # 0 ** -1 = inf and negative base with a fractional exponent is nan, silently (as torch)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -93,18 +97,21 @@ class Pow(Op):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             if isinstance(b, np.ndarray):
-                ga = np.where(b == 0, 0, grad * b * a ** (b - 1)).astype(out.dtype, copy=False)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ga = np.where(b == 0, 0, grad * b * a ** (b - 1)).astype(out.dtype, copy=False)
             elif b == 0:
                 ga = np.zeros_like(out)
             elif b == 2:
                 ga = grad * (2 * a)
             else:
-                ga = grad * (b * a ** (b - 1))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ga = grad * (b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 la = np.log(a)
             if isinstance(a, np.ndarray):
-                gb = grad * np.where((a == 0) & (np.asarray(b) >= 0), 0, out * la)
+                with np.errstate(invalid="ignore"):
+                    gb = grad * np.where((a == 0) & (np.asarray(b) >= 0), 0, out * la)
             else:
                 gb = grad * out * la
         return ga, gb
@@ -233,10 +240,20 @@ def _erf(a):
 Erf, erf = _unary("Erf", _erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
 
 
+_EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
+
+
 def _sigmoid(a):
-    # Stable for large |a|: exp of a non-positive number only.
+    limit = _EXP_OVERFLOW.get(a.dtype)
+    if limit is not None and a.ndim and a.size and a.min() > -limit:
+        # Common case: exp(-a) cannot overflow; four in-place passes.
+        t = np.negative(a)
+        np.exp(t, out=t)
+        t += 1
+        return np.reciprocal(t, out=t)
+    # Stable for any |a|: exp of a non-positive number only.
     e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    return np.asarray(np.where(a >= 0, 1 / (1 + e), e / (1 + e))).astype(a.dtype, copy=False)
 
 
 Sigmoid, sigmoid = _unary("Sigmoid", _sigmoid, lambda g, out: g * out * (1 - out), "output",

@@ -59,6 +59,8 @@ class Mean(Op):
         for ax in (axes if axes is not None else range(a.ndim)):
             n *= a.shape[ax]
         ctx.n = n
+        if n == 0:  # mean of nothing is nan, as torch (without NumPy's warning)
+            return np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, a.dtype)
         return np.asarray(a.mean(axis=axes, keepdims=keepdim))
 
     @staticmethod
@@ -262,7 +264,8 @@ class Var(Op):
         n = 1
         for ax in axes:
             n *= a.shape[ax]
-        m = a.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = a.sum(axis=axes, keepdims=True) / a.dtype.type(n) if n else np.zeros((1,) * a.ndim, a.dtype)
         centered = a - m
         denom = np.maximum(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -327,7 +330,8 @@ class Logsumexp(Op):
     def forward(ctx, a, axes, keepdim):
         m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
         m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf for all -inf (or empty) rows
+            out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
         ctx.save_for_backward(a, out)
         ctx.axes = axes
         return out if keepdim else np.asarray(out.squeeze(axis=axes))
