@@ -454,6 +454,11 @@ class Tensor:
                                f"{list(result.data.shape)}")
         if old.flags.writeable:
             np.copyto(old, result.data, casting="unsafe")
+        elif any(st == 0 and n > 1 for st, n in zip(old.strides, old.shape)):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single "
+                f"memory location (an expand()ed tensor of shape {tuple(old.shape)}). Please clone() the "
+                "tensor before performing the operation.")
         else:
             self.data = result.data.astype(old.dtype, copy=True)
         self._vc[0] += 1

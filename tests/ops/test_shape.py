@@ -118,6 +118,17 @@ def test_views_share_memory_and_version():
         assert v._version == x._version
 
 
+def test_inplace_on_expanded_tensor_errors():
+    x = ember.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        x.add_(1)
+    with pytest.raises(RuntimeError):
+        torch.ones(3).expand(2, 3).add_(1)
+    y = ember.ones(3).expand(2, 3).clone()
+    y.add_(1)
+    assert y.tolist() == [[2.0] * 3] * 2
+
+
 def test_view_incompatible_strides_error():
     x = ember.zeros(3, 4).t()
     with pytest.raises(RuntimeError, match="reshape"):
