@@ -337,3 +337,15 @@ def test_gradcheck_misc():
     assert gc(lambda a, b: ember.maximum(a, b), (_d(2, 3), _d(3)))
     assert gc(lambda a: a.square(), (_d(3),))
     assert gc(lambda a, b, c: ember.lerp(a, b, c), (_d(3), _d(3), _d(3)))
+
+
+def test_gradcheck_composites_and_tensor_bounds():
+    gc = ember.autograd.gradcheck
+    assert gc(lambda a, lo, hi: ember.clamp(a, lo, hi), (_d(2, 3), _d(3) - 1.5, _d(2, 1) + 1.5))
+    assert gc(ember.hypot, (_d(2, 3), _d(3)))
+    assert gc(ember.xlogy, (_d(2, 3), _d(3, positive=True)))
+    assert gc(lambda a, b, c: ember.addcdiv(a, b, c, value=0.5), (_d(3), _d(3), _d(3, positive=True)))
+    assert gc(lambda a, b, c: ember.addcmul(a, b, c, value=2), (_d(3), _d(2, 3), _d(3)))
+    assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (_d(3, positive=True),))
+    assert gc(lambda a, b: ember.minimum(a, b), (_d(2, 3), _d(3)))
+    assert gc(lambda a: a.double() * a, (_d(3),))

@@ -267,3 +267,15 @@ def test_gradcheck_setitem():
     a = ember.tensor(rnd(3, 2, dtype=np.float64), requires_grad=True)
     v = ember.tensor(rnd(2, 2, dtype=np.float64), requires_grad=True)
     assert ember.autograd.gradcheck(f, (a, v))
+
+
+def test_gradcheck_value_inputs():
+    gc = ember.autograd.gradcheck
+    a = ember.tensor(rnd(3, 2, dtype=np.float64), requires_grad=True)
+    s = ember.tensor(rnd(3, 2, dtype=np.float64), requires_grad=True)
+    v = ember.tensor(rnd(2, dtype=np.float64), requires_grad=True)
+    z = ember.tensor(np.float64(1.5), requires_grad=True)
+    assert gc(lambda x, y: x.index_add(0, ember.tensor([0, 2, 0]), y), (a, s))
+    assert gc(lambda x, y: x.index_put((ember.tensor([1, 1]),), y, accumulate=True), (a, v))
+    assert gc(lambda x, y: x.masked_fill(x > 0, y), (a, z))
+    assert gc(lambda x, y: x.scatter(0, ember.tensor([[2, 0]]), y[:1]), (a, s))
