@@ -53,6 +53,15 @@ def test_repr_default_dtype_float64_hides_float64_suffix():
         torch.set_default_dtype(torch.float32)
 
 
+@pytest.mark.parametrize("fn", [lambda m, x: x.max(1), lambda m, x: m.min(x, 0, keepdim=True), lambda m, x: x.sort(1),
+                                lambda m, x: x.topk(1), lambda m, x: x.median(1), lambda m, x: m.aminmax(x)])
+def test_return_types_repr(fn):
+    arr = np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 4.0]], np.float32)
+    e, t = fn(ember, ember.tensor(arr)), fn(torch, torch.tensor(arr))
+    assert repr(e) == repr(t).replace("torch.", "ember.")
+    assert e._fields == t._fields if hasattr(t, "_fields") else len(e) == len(t)
+
+
 def test_size_repr_and_ops():
     s = ember.zeros(2, 3).shape
     assert repr(s) == "ember.Size([2, 3])" and s == (2, 3) and s[1] == 3 and s.numel() == 6

@@ -14,7 +14,25 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmi
            "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
            "count_nonzero", "median", "nansum", "aminmax"]
 
-values_indices = namedtuple("return_types", ["values", "indices"])
+_RETURN_TYPES = {}
+
+
+def return_type(name, fields=("values", "indices")):
+    """A named tuple printed as PyTorch's ``torch.return_types.max(values=..., indices=...)``."""
+    cls = _RETURN_TYPES.get(name)
+    if cls is None:
+        base = namedtuple(name, fields)
+
+        def __repr__(self):
+            body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+            return f"ember.return_types.{name}(\n{body})"
+        cls = _RETURN_TYPES[name] = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                                                         "__module__": "ember.return_types"})
+    return cls
+
+
+def values_indices(values, indices, name="max"):
+    return return_type(name)(values, indices)
 
 
 def _axes(dim, ndim):
@@ -203,7 +221,7 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
     if dim is None:
         return full_op.apply(input, None, False, npfn)
     vals, idx = dim_op.apply(input, norm_dim(dim, input.data.ndim), keepdim, argfn)
-    return values_indices(vals, idx)
+    return values_indices(vals, idx, "max" if npfn is np.max else "min")
 
 
 def max(input, dim=None, keepdim=False, *, other=None):
@@ -229,7 +247,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def aminmax(input, *, dim=None, keepdim=False):
-    mm = namedtuple("aminmax", ["min", "max"])
+    mm = return_type("aminmax", ("min", "max"))
     d = () if dim is None else dim
     return mm(amin(input, d, keepdim), amax(input, d, keepdim))
 
@@ -498,4 +516,4 @@ def median(input, dim=None, keepdim=False):
     if not keepdim:
         vals = vals.squeeze(d)
         idx = idx.squeeze(d)
-    return values_indices(vals, _wrap(idx.astype(np.int64)))
+    return values_indices(vals, _wrap(idx.astype(np.int64)), "median")

@@ -647,7 +647,7 @@ def sort(input, dim=-1, descending=False, stable=False):
         key = ~input.data
     idx = np.argsort(key, axis=d, kind="stable") if input.data.ndim else np.zeros((), np.int64)
     idx = idx.astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)) if input.data.ndim else input.clone(), _wrap(idx))
+    return values_indices(gather(input, d, _wrap(idx)) if input.data.ndim else input.clone(), _wrap(idx), "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -664,7 +664,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
     key = -input.data if largest else input.data
     idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx))
+    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
