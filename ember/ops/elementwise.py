@@ -60,13 +60,17 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if type(b) is np.ndarray:  # x / 0 is inf or nan, silently (as torch)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return a / b
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = grad / b if ctx.needs_input_grad[0] else None
-        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = grad / b if ctx.needs_input_grad[0] else None
+            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -187,8 +191,11 @@ def float_power(input, exponent):
 
 
 # -- unary math ------------------------------------------------------------------------------
-def _unary(name, fwd, bwd, save="input", doc=""):
-    """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output."""
+def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
+    """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output.
+
+    ``quiet``: outside the domain the result is nan/inf without NumPy warnings (as in torch).
+    """
     def forward(ctx, a):
         out = fwd(a)
         ctx.save_for_backward(a if save == "input" else out)
@@ -196,6 +203,17 @@ def _unary(name, fwd, bwd, save="input", doc=""):
 
     def backward(ctx, grad):
         return bwd(grad, ctx.saved_tensors[0])
+
+    if quiet:
+        plain_f, plain_b = forward, backward
+
+        def forward(ctx, a):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return plain_f(ctx, a)
+
+        def backward(ctx, grad):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return plain_b(ctx, grad)
 
     op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
 
@@ -213,23 +231,23 @@ _LN10 = np.log(10.0)
 
 Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.")
 Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN2), "output")
-Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.")
-Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)))
-Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)))
-Log1p, log1p = _unary("Log1p", np.log1p, lambda g, a: g / (a + 1))
+Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.", quiet=True)
+Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)), quiet=True)
+Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)), quiet=True)
+Log1p, log1p = _unary("Log1p", np.log1p, lambda g, a: g / (a + 1), quiet=True)
 Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
-Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output")
-Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output")
+Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output", quiet=True)
+Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output", quiet=True)
 Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a))
 Cos, cos = _unary("Cos", np.cos, lambda g, a: -g * np.sin(a))
 Tan, tan = _unary("Tan", np.tan, lambda g, out: g * (1 + out * out), "output")
-Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a))
-Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a))
+Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a), quiet=True)
+Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a), quiet=True)
 Atan, atan = _unary("Atan", np.arctan, lambda g, a: g / (1 + a * a))
 Sinh, sinh = _unary("Sinh", np.sinh, lambda g, a: g * np.cosh(a))
 Cosh, cosh = _unary("Cosh", np.cosh, lambda g, a: g * np.sinh(a))
 Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
-Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output")
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output", quiet=True)
 
 
 def _erf(a):

@@ -349,3 +349,16 @@ def test_gradcheck_composites_and_tensor_bounds():
     assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (_d(3, positive=True),))
     assert gc(lambda a, b: ember.minimum(a, b), (_d(2, 3), _d(3)))
     assert gc(lambda a: a.double() * a, (_d(3),))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.log(), lambda x: x.log2(), lambda x: x.log10(), lambda x: x.log1p(), lambda x: x.sqrt(),
+    lambda x: x.rsqrt(), lambda x: x.reciprocal(), lambda x: x / x, lambda x: 1 / x, lambda x: x ** 0.5,
+    lambda x: x ** -1, lambda x: x ** 2.5,
+], ids=lambda f: "")
+def test_domain_edges_give_inf_nan_silently(fn):
+    # outside the domain: the same inf/nan values and gradients as torch, and no NumPy warnings
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(fn, None, np.array([0.0, -1.0, 1.0, 4.0], np.float32))
