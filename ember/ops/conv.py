@@ -162,6 +162,8 @@ DX_BY_CONV = True
 WGRAD_CHUNK_BYTES = 4 << 20
 # Smallest batch-parallel copy/pool worth handing to the worker threads.
 PARALLEL_MIN_BYTES = 1 << 20
+# Outputs are returned C-contiguous (NCHW) like PyTorch's; False keeps channels-last views.
+CONTIGUOUS_OUTPUTS = True
 
 
 def _cols_view(xp, geo):
@@ -227,6 +229,21 @@ def parallel_batches(N, fn, nbytes):
         return
     n = -(-N // (2 * nw))
     _run_chunks([(s, min(N, s + n)) for s in range(0, N, n)], nw, lambda: None, lambda st, s, e: fn(s, e))
+
+
+def nchw_contiguous(y):
+    """``y`` as a C-contiguous array (a batch-parallel transposing copy when it is not).
+
+    Kernels work channels-last inside, but what users get must be contiguous as in PyTorch:
+    tutorial code calls ``.view(-1, 16 * 5 * 5)`` on conv/pool outputs."""
+    if not CONTIGUOUS_OUTPUTS or y.flags.c_contiguous:
+        return y
+    out = np.empty(y.shape, y.dtype)
+
+    def copy(s, e):
+        out[s:e] = y[s:e]
+    parallel_batches(y.shape[0], copy, y.size * y.itemsize)
+    return out
 
 
 def _gemm_nt(a, b, out):
@@ -299,7 +316,7 @@ class Convolution(Op):
         out = _conv_rows(xp, wm, geo, x.dtype)
         if b is not None:
             out += b.reshape(geo.g, 1, -1)
-        y = _unrows(out, geo.N, geo.Ho, geo.Wo)
+        y = nchw_contiguous(_unrows(out, geo.N, geo.Ho, geo.Wo))
         need = ctx.needs_input_grad
         if need:
             # The raw input rides along so that an in-place change to it (xp may share its

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
-from .conv import parallel_batches
+from .conv import nchw_contiguous, parallel_batches
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -183,7 +183,7 @@ class MaxPool2d(Op):
             # the version check only.
             ctx.save_for_backward(v, out.copy(), arg, x0)
             ctx.geo, ctx.sp, ctx.xs = geo, sp, xs
-        y = _from_layout(out, sp)
+        y = nchw_contiguous(_from_layout(out, sp))
         if shapes is not None:
             y = y.reshape(shapes[1])
         if with_indices:
@@ -209,36 +209,47 @@ class MaxPool2d(Op):
 
 def _max_backward_tiled(v, out, g, sp, geo):
     """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
-    one comparison of the input with its window's maximum gives the mask. Returns None (use the
-    general path) when some window has a tie or a NaN, where PyTorch's choice of one position
-    matters."""
+    each tap's mask is one comparison with the window maximum, written straight into its
+    strided slice of the gradient. Returns None (use the general path) when some window has a
+    tie or a NaN, where PyTorch's choice of one position matters."""
     kh, kw, Ho, Wo = geo.kh, geo.kw, geo.Ho, geo.Wo
     if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
             or Ho * kh > geo.H or Wo * kw > geo.W:
         return None
+    full = Ho * kh == geo.H and Wo * kw == geo.W
+    gx = np.empty(v.shape, g.dtype) if full else np.zeros(v.shape, g.dtype)
     vv = v[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
-    if sp == 1:
-        N, _, _, C = v.shape
-        shape6 = (N, Ho, kh, Wo, kw, C)
-        expand = (slice(None), slice(None), None, slice(None), None, slice(None))
-    else:
-        N, C = v.shape[:2]
-        shape6 = (N, C, Ho, kh, Wo, kw)
-        expand = (slice(None), slice(None), slice(None), None, slice(None), None)
-    v6, o6, g6 = vv.reshape(shape6), out[expand], g[expand]
-    gx = np.zeros(v.shape, g.dtype) if vv.shape != v.shape else np.empty(v.shape, g.dtype)
     gv = gx[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
-    direct = gv.flags.c_contiguous
+    if sp == 1:
+        # NHWC: windows as axes of a 6-d view; the inner loops run over C contiguous channels.
+        N, C = v.shape[0], v.shape[3]
+        shape = (N, Ho, kh, Wo, kw, C)
+        up = (slice(None), slice(None), None, slice(None), None, slice(None))
+
+        def widen(a):
+            return a
+    else:
+        # NCHW: repeat the maxima (and gradients) kw times along W, so every comparison runs
+        # over whole contiguous rows instead of stride-kw slices.
+        N, C = v.shape[:2]
+        shape = (N, C, Ho, kh, Wo * kw)
+        up = (slice(None), slice(None), slice(None), None, slice(None))
+
+        def widen(a):
+            return np.repeat(a, kw, axis=3) if kw > 1 else a
     winners = []
 
     def run(a, b):
-        mask = v6[a:b] == o6[a:b]
-        winners.append(np.count_nonzero(mask))
-        if direct:
-            np.multiply(mask, g6[a:b], out=gv.reshape(shape6)[a:b])
+        o, gg = widen(out[a:b])[up], widen(g[a:b])[up]
+        sub = (b - a,) + shape[1:]
+        m = vv[a:b].reshape(sub) == o
+        winners.append(np.count_nonzero(m))
+        dst = gv[a:b]
+        if dst.flags.c_contiguous:
+            np.multiply(m, gg, out=dst.reshape(sub))
         else:
-            gv[a:b] = np.multiply(mask, g6[a:b]).reshape(gv[a:b].shape)
-    parallel_batches(N, run, v.size * v.itemsize)
+            dst[...] = np.multiply(m, gg).reshape(dst.shape)
+    parallel_batches(v.shape[0], run, v.size * v.itemsize)
     if sum(winners) != out.size:     # a tie or a NaN somewhere: one position must be chosen
         return None
     return _from_layout(gx, sp)
@@ -285,7 +296,7 @@ class AvgPool2d(Op):
         out /= div
         if ctx.needs_input_grad:
             ctx.geo, ctx.sp, ctx.xs, ctx.vshape, ctx.div = geo, sp, xs, v.shape, div
-        y = _from_layout(out, sp)
+        y = nchw_contiguous(_from_layout(out, sp))
         return y if shapes is None else y.reshape(shapes[1])
 
     @staticmethod
