@@ -100,6 +100,13 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                 grads = _run_tensor_hooks(node, grads)
                 foreign.update(id(g) for g in grads)
             if captures is not None:
+                if node.__class__ is AccumulateGrad and node.hooks:  # leaf hooks apply to grad() too
+                    g0 = grads[0]
+                    for hook in list(node.hooks):
+                        new = hook(_function._wrap(g0))
+                        if new is not None:
+                            g0 = new.data
+                    grads = [g0]
                 for idx, g in enumerate(grads):
                     for pos in captures.get((node, idx), ()):
                         results[pos] = g

@@ -313,3 +313,31 @@ def test_next_functions_and_accumulate_grad():
     (acc, _), second = node.next_functions
     assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x
     assert second[0] is None
+
+
+def test_leaf_hook_applies_to_autograd_grad():
+    e, t = _pair([1.0, 2.0])
+    e.register_hook(lambda g: g * 10)
+    t.register_hook(lambda g: g * 10)
+    assert_close(ember.autograd.grad((e * e).sum(), e)[0], torch.autograd.grad((t * t).sum(), t)[0])
+
+
+def test_hook_called_once_with_total_gradient():
+    calls = []
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: calls.append(g.tolist()))
+    (y * y + y).sum().backward()
+    assert calls == [[5.0, 9.0]]
+
+
+def test_leaf_backward_and_requires_grad_after_no_grad():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    x.backward(ember.ones(2))
+    assert x.grad.tolist() == [1.0, 1.0]
+    a = ember.tensor([1.0], requires_grad=True)
+    with ember.no_grad():
+        b = a * 2
+    b.requires_grad_()
+    (b * 3).sum().backward()
+    assert b.grad.tolist() == [3.0] and a.grad is None
