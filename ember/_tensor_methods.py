@@ -24,7 +24,7 @@ _SAME = [
     "aminmax", "reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
     "swapaxes", "swapdims", "t", "expand", "expand_as", "repeat", "tile", "flip", "fliplr", "flipud",
     "roll", "narrow", "split", "chunk", "unbind", "movedim", "moveaxis", "view_as", "reshape_as",
-    "ravel", "broadcast_to", "select", "tensor_split", "tril", "triu", "diag", "diagonal", "trace",
+    "ravel", "broadcast_to", "repeat_interleave", "select", "tensor_split", "tril", "triu", "diag", "diagonal", "trace",
     "sort", "argsort", "topk", "unique", "nonzero", "masked_select", "clone", "gather", "scatter",
     "scatter_add", "index_select", "masked_fill", "take_along_dim", "take", "index_add", "index_put",
     "matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "mv", "inner", "kron", "cross",

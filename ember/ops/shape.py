@@ -15,7 +15,7 @@ __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "p
            "split", "chunk", "unbind", "movedim", "moveaxis", "view_as", "reshape_as", "ravel",
            "broadcast_to", "atleast_1d", "atleast_2d", "select", "tensor_split", "meshgrid",
            "tril", "triu", "diag", "diagonal", "trace", "sort", "argsort", "topk", "unique",
-           "nonzero", "masked_select", "clone"]
+           "nonzero", "masked_select", "clone", "repeat_interleave"]
 
 
 def _infer_shape(shape, numel, src_shape):
@@ -687,3 +687,25 @@ def nonzero(input, *, as_tuple=False):
 def masked_select(input, mask):
     m = np.broadcast_to(mask.data, np.broadcast_shapes(mask.data.shape, input.data.shape))
     return expand(input, *m.shape)[_wrap(m)]
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):
+    """Repeat each element ``repeats`` times (an int or one count per element) along ``dim``.
+
+    Example:
+        >>> ember.tensor([1, 2]).repeat_interleave(2)
+        tensor([1, 1, 2, 2])
+    """
+    from .index import index_select
+    if dim is None:
+        input, d = reshape(input, -1), 0
+    else:
+        d = norm_dim(dim, input.data.ndim)
+    n = input.data.shape[d] if input.data.ndim else 1
+    reps = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if reps.ndim and reps.shape[0] != n:
+        raise RuntimeError(f"repeats must have the same size as input along dim {d}: got {reps.shape[0]} "
+                           f"repeats for size {n}")
+    if input.data.ndim == 0:
+        input = reshape(input, 1)
+    return index_select(input, d, _wrap(np.repeat(np.arange(n), reps).astype(np.int64)))

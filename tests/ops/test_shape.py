@@ -32,6 +32,14 @@ def test_single_input(fn):
     check(fn, None, X)
 
 
+def test_repeat_interleave():
+    check(lambda a: a.repeat_interleave(2), None, X)
+    check(lambda a: a.repeat_interleave(3, dim=1), None, X)
+    check(lambda a: a.repeat_interleave(_mod(a).tensor([1, 0, 2]), dim=-2), None, X)
+    check(lambda a: _mod(a).repeat_interleave(a, 2, 0), None, rnd(3))
+    check(lambda a: a.repeat_interleave(2), None, np.arange(3), grad=False)
+
+
 def test_t_T_on_low_dims():
     for shape in [(), (3,)]:
         check(lambda a: a.t(), None, rnd(*shape))
