@@ -245,6 +245,8 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         low, high, size = 0, low, high
     if high is None:
         raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
     return _out(_rng(generator).integers(low, high, _size(tuple(size))).astype(npd), requires_grad)
 

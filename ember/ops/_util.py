@@ -104,3 +104,20 @@ def size_args(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     return tuple(int(s) for s in size)
+
+
+def broadcast_error(*operands):
+    """The RuntimeError PyTorch raises for operands whose shapes do not broadcast."""
+    shapes = [np.shape(o) for o in operands]
+    nd = max(len(sh) for sh in shapes)
+    padded = [(1,) * (nd - len(sh)) + tuple(sh) for sh in shapes]
+    for d in range(nd - 1, -1, -1):
+        sizes = [sh[d] for sh in padded]
+        big = [n for n in sizes if n != 1]
+        if big and any(n != big[0] for n in big):
+            a, b = big[0], next(n for n in big if n != big[0])
+            return RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                f"dimension {d} (shapes {', '.join(str(tuple(sh)) for sh in shapes)}); the shapes must be "
+                f"broadcastable: equal, or 1, in each trailing dimension")
+    return RuntimeError(f"shapes {', '.join(str(tuple(sh)) for sh in shapes)} are not broadcastable")

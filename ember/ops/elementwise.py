@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
-from ._util import as_tensor_arg, promote
+from ._util import as_tensor_arg, broadcast_error, promote
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
@@ -26,7 +26,10 @@ __all__ = [
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -36,7 +39,10 @@ class Add(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,7 +53,10 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -60,10 +69,13 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if type(b) is np.ndarray:  # x / 0 is inf or nan, silently (as torch)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return a / b
-        return a / b
+        try:
+            if type(b) is np.ndarray:  # x / 0 is inf or nan, silently (as torch)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return a / b
+            return a / b
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -90,8 +102,11 @@ class Pow(Op):
         if type(b) is int and b >= 0:
             out = a ** b
         else:  # 0 ** -1 = inf and negative base with a fractional exponent is nan, silently (as torch)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = a ** b
+            try:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = a ** b
+            except ValueError:
+                raise broadcast_error(a, b) from None
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -133,6 +148,9 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` with broadcasting."""
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.data.dtype == other.data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
@@ -417,7 +435,10 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -433,7 +454,10 @@ class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        try:
+            return np.minimum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -469,7 +493,10 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        return np.where(cond, a, b)
+        try:
+            return np.where(cond, a, b)
+        except ValueError:
+            raise broadcast_error(cond, a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -651,7 +678,10 @@ def _cmp(name, f):
         a = input.data if isinstance(input, Tensor) else input
         o = as_tensor_arg(other)
         b = o.data if isinstance(o, Tensor) else o
-        return _wrap(np.asarray(f(a, b)))
+        try:
+            return _wrap(np.asarray(f(a, b)))
+        except ValueError:
+            raise broadcast_error(a, b) from None
     fn.__name__ = name
     fn.__doc__ = f"Elementwise ``{name}`` comparison; a bool tensor."
     return fn

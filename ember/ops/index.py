@@ -304,6 +304,12 @@ def masked_fill(input, mask, value):
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
+    try:
+        if np.broadcast_shapes(m.shape, input.data.shape) != input.data.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"masked_fill: the mask of shape {tuple(m.shape)} must be broadcastable to the input "
+                           f"of shape {tuple(input.data.shape)}") from None
     if isinstance(value, Tensor):
         if value.data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "

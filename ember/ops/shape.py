@@ -367,7 +367,7 @@ def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     shaped = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
     nd = shaped[0].data.ndim
     if nd == 0:
@@ -469,7 +469,7 @@ def narrow(input, dim, start, length):
     if start < 0:
         start += n
     if not (0 <= start and start + length <= n):
-        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return Slice.apply(input, _dim_key(d, slice(start, start + length)))
 
 
