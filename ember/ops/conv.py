@@ -1,12 +1,14 @@
 """Convolutions as fused ops: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
 
-Layout (the speed-critical part): activations are handled channels-last (NHWC) inside. The
-input is copied once into a zero-padded NHWC buffer; im2col fills a ``(groups, N, Ho, Wo, kh,
-kw, Cg)`` buffer with ``kh * kw`` shifted-slice copies (each copies runs of Cg contiguous
-floats); one GEMM per group multiplies it by the weight. The result is NHWC in memory and is
-returned as an NCHW *view* (a "channels-last" strided array), so the next conv or pool reads it
-without a transpose copy. Backward: one GEMM for the weight gradient, one for the column
-gradient, and col2im adds ``kh * kw`` shifted slices back into a padded buffer.
+Layout (the speed-critical part): the input is copied once into a zero-padded channels-last
+(NHWC) buffer, which is all the backward keeps. im2col is a read-only strided view of it;
+batch chunks of the view are copied into a cache-sized buffer (runs of ``kw * Cg`` contiguous
+floats) and multiplied by the weight, one GEMM per image, ``W (Cout, K) @ cols.T``, which
+writes the C-contiguous NCHW output in place (PyTorch's layout, so ``.view()`` works on it).
+Backward rebuilds the columns chunk by chunk: the weight gradient is ``G_n @ cols_n`` summed
+over images (G read in NCHW as it comes), and a stride-1 conv's input gradient is the padded
+output gradient convolved with the flipped weights (else col2im adds shifted slices back).
+Chunks are shared out to ``ember.get_num_threads()`` worker threads, each GEMM single-threaded.
 
 A transposed convolution is the input-gradient of a convolution, so both share the kernels.
 """

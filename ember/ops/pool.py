@@ -2,8 +2,8 @@
 
 Every window reduction is a loop over the ``kh * kw`` kernel taps, each one strided slice of
 the (padded) input covering all windows at once, so the work is a few large NumPy calls.
-Pools run in the memory layout the input already has: a channels-last (NHWC-strided) input,
-as conv2d produces, is pooled as NHWC and returned in the same layout, with no transpose copy.
+Pools read the input in whatever memory layout it has (NCHW, or channels-last strides) and
+return C-contiguous NCHW outputs, as PyTorch does.
 Max pooling records which tap won (first maximum, NaN wins, as PyTorch) for the backward and
 for ``return_indices``.
 """
