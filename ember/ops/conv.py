@@ -346,7 +346,12 @@ class Convolution(Op):
             if need[2]:
                 gb = g3.sum(axis=(0, 2))
             if need[1]:
-                gw = _wmat_back(_weight_grad_nchw(xp, g3, geo), ws4).reshape(ws)
+                if geo.Ho * geo.Wo >= 256:
+                    gw = _weight_grad_nchw(xp, g3, geo)
+                else:   # few pixels per image: per-image GEMMs too short, use one pixel-rows GEMM
+                    gr = _rows(g4, 1)
+                    gw = _weight_grad(xp, gr, geo)
+                gw = _wmat_back(gw, ws4).reshape(ws)
         else:
             gr = _rows(g4, g)
             if need[2]:

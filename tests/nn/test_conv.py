@@ -307,3 +307,10 @@ def test_threaded_conv_works_in_a_forked_child(monkeypatch):
     got = q.get(timeout=20)
     p.join(timeout=20)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(padding=2), dict(stride=2, padding=1)])
+def test_conv2d_large_images_use_per_image_gemms(kw, kernel_path):
+    # >= 256 output pixels per image takes the per-image weight-gradient GEMM path.
+    check(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
+          r(3, 3, 34, 33), r(4, 3, 5, 5), r(4), atol=1e-4, rtol=1e-3)
