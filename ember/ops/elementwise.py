@@ -136,6 +136,14 @@ class Pow(Op):
         return ga, gb
 
 
+class PowTensor(Pow):
+    backward_name = "PowBackward1"  # torch's name for a tensor exponent
+
+
+class PowScalarBase(Pow):
+    backward_name = "PowBackward2"  # number ** tensor
+
+
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
@@ -200,7 +208,7 @@ def pow(input, exponent):
     a, b = promote(input, exponent)
     if isinstance(a, Tensor) and a.data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return Pow.apply(a, b)
+    return (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor) else PowScalarBase).apply(a, b)
 
 
 def float_power(input, exponent):
@@ -252,7 +260,7 @@ Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN
 Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.", quiet=True)
 Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)), quiet=True)
 Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)), quiet=True)
-Log1p, log1p = _unary("Log1p", np.log1p, lambda g, a: g / (a + 1), quiet=True)
+Log1p, log1p = _unary("Log1P", np.log1p, lambda g, a: g / (a + 1), quiet=True)
 Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
 Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output", quiet=True)
 Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output", quiet=True)
@@ -583,10 +591,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
     a, b = promote(input, other)
-    return _Atan2.apply(a, b)
+    return Atan2.apply(a, b)
 
 
-class _Atan2(Op):
+class Atan2(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)

@@ -80,6 +80,27 @@ class _BasicIndex(Index):
     is_view = True
 
 
+class _SelectIndex(_BasicIndex):
+    backward_name = "SelectBackward0"
+
+
+class _UnsqueezeIndex(_BasicIndex):
+    backward_name = "UnsqueezeBackward0"
+
+
+def _basic_kind(key):
+    """torch names basic indexing after its last real step: an int selects, a slice slices."""
+    for k in reversed(key):
+        if isinstance(k, slice):
+            if k == slice(None):
+                continue
+            return _BasicIndex
+        if k is None or k is Ellipsis:
+            continue
+        return _SelectIndex
+    return _UnsqueezeIndex if any(k is None for k in key) else _BasicIndex
+
+
 class _AdvancedIndex(Index):
     backward_name = "IndexBackward0"
 
@@ -89,7 +110,7 @@ def getitem(input, key):
     key, basic = _index_key(key)
     _check_bounds(key, input.data.shape)
     if basic:
-        return _BasicIndex.apply(input, key, True)
+        return _basic_kind(key).apply(input, key, True)
     return _AdvancedIndex.apply(input, key, False)
 
 

@@ -134,8 +134,9 @@ def mv(input, vec):
 
 def outer(input, vec2):
     """Outer product of two 1-D tensors."""
+    from .elementwise import mul
     from .shape import unsqueeze
-    return matmul(unsqueeze(input, 1), unsqueeze(vec2, 0))
+    return mul(unsqueeze(input, 1), unsqueeze(vec2, 0))
 
 
 ger = outer

@@ -174,11 +174,11 @@ class Amin(_Extreme):
 
 
 class Max(_Extreme):
-    pass
+    backward_name = "MaxBackward1"  # torch's name for the full reduction
 
 
 class Min(_Extreme):
-    pass
+    backward_name = "MinBackward1"  # torch's name for the full reduction
 
 
 class _ExtremeDim(Op):

@@ -54,6 +54,18 @@ class Reshape(Op):
         return grad.reshape(ctx.shape)
 
 
+class Squeeze(Reshape):
+    backward_name = "SqueezeBackward0"
+
+
+class SqueezeDim(Reshape):
+    backward_name = "SqueezeBackward1"
+
+
+class Unsqueeze(Reshape):
+    backward_name = "UnsqueezeBackward0"
+
+
 class UnsafeReshape(Reshape):
     backward_name = "UnsafeViewBackward0"
     is_view = False
@@ -124,7 +136,7 @@ def squeeze(input, dim=None):
     else:
         dims = {norm_dim(d, len(shp)) for d in ((dim,) if isinstance(dim, numbers.Integral) else dim)}
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-    return Reshape.apply(input, new)
+    return (Squeeze if dim is None else SqueezeDim).apply(input, new)
 
 
 def unsqueeze(input, dim):
@@ -132,7 +144,7 @@ def unsqueeze(input, dim):
     nd = input.data.ndim
     d = norm_dim(dim, nd + 1)
     shp = input.data.shape
-    return Reshape.apply(input, shp[:d] + (1,) + shp[d:])
+    return Unsqueeze.apply(input, shp[:d] + (1,) + shp[d:])
 
 
 class Permute(Op):
@@ -150,6 +162,10 @@ class Permute(Op):
 
 class Transpose(Permute):
     pass
+
+
+class T(Permute):
+    backward_name = "TBackward0"
 
 
 def permute(input, *dims):
@@ -184,7 +200,7 @@ def t(input):
     """Transpose a tensor of at most 2 dims."""
     if input.data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.data.ndim}D")
-    return transpose(input, 0, 1) if input.data.ndim == 2 else Transpose.apply(input, tuple(range(input.data.ndim)))
+    return T.apply(input, (1, 0) if input.data.ndim == 2 else tuple(range(input.data.ndim)))
 
 
 def movedim(input, source, destination):
