@@ -261,6 +261,21 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self.data
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """NumPy ufuncs on Tensors: ``ndarray -= tensor`` stays an in-place NumPy update (as in
+        ``w.data -= lr * w.grad``); ``ndarray * tensor`` gives a Tensor, like the reversed operator."""
+        if out is not None:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            outs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+            getattr(ufunc, method)(*arrays, out=outs, **kwargs)
+            return out[0] if len(out) == 1 else out
+        name = _UFUNC_OPS.get(ufunc.__name__)
+        if method == "__call__" and name is not None and not kwargs:
+            from . import ops
+            return getattr(ops, name)(*inputs)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)
+
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
@@ -546,6 +561,12 @@ class Tensor:
         self.data[...] = _rng(generator).exponential(1.0 / lambd, self.data.shape)
         self._vc[0] += 1
         return self
+
+
+_UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+              "power": "pow", "matmul": "matmul", "floor_divide": "floor_divide", "remainder": "remainder",
+              "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+              "greater_equal": "ge", "maximum": "maximum", "minimum": "minimum"}
 
 
 def _rebuild(data, requires_grad):

@@ -222,3 +222,27 @@ def test_no_numpy_warnings_for_ordinary_use():
         warnings.simplefilter("error")
         repr(ember.tensor([np.nan, 1.0]))
         repr(ember.zeros(0))
+
+
+def test_numpy_interop_data_update_pattern():
+    # the classic manual SGD step: w.data -= lr * w.grad keeps .data a NumPy array, updated in place
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    buf = w.data
+    (w * w).sum().backward()
+    w.data -= 0.1 * w.grad
+    assert isinstance(w.data, np.ndarray) and w.data is buf
+    assert w.tolist() == pytest.approx([0.8, 1.6])
+    with ember.no_grad():
+        w -= 0.1 * w.grad
+    assert w.tolist() == pytest.approx([0.6, 1.2]) and w.is_leaf
+
+
+def test_numpy_array_with_tensor_operands():
+    a = np.array([1.0, 2.0], np.float32)
+    x = ember.tensor([3.0, 4.0], requires_grad=True)
+    for r, expected in [(a * x, [3.0, 8.0]), (a + x, [4.0, 6.0]), (a - x, [-2.0, -2.0]), (a / x, [1 / 3, 0.5]),
+                        (np.float32(2.0) * x, [6.0, 8.0])]:
+        assert isinstance(r, ember.Tensor) and r.requires_grad
+        assert r.tolist() == pytest.approx(expected)
+    assert isinstance(a < x, ember.Tensor) and (a < x).tolist() == [True, True]
+    assert (a @ ember.ones(2, 2)).tolist() == [3.0, 3.0]
