@@ -263,7 +263,7 @@ class Tensor:
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """NumPy ufuncs on Tensors: ``ndarray -= tensor`` stays an in-place NumPy update (as in
-        ``w.data -= lr * w.grad``); ``ndarray * tensor`` gives a Tensor, like the reversed operator."""
+        ``w.data -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
         if out is not None:
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
             outs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
@@ -566,7 +566,11 @@ class Tensor:
 _UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
               "power": "pow", "matmul": "matmul", "floor_divide": "floor_divide", "remainder": "remainder",
               "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
-              "greater_equal": "ge", "maximum": "maximum", "minimum": "minimum"}
+              "greater_equal": "ge", "maximum": "maximum", "minimum": "minimum", "exp": "exp", "log": "log",
+              "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
+              "negative": "neg", "log1p": "log1p", "expm1": "expm1", "log2": "log2", "log10": "log10",
+              "square": "square", "reciprocal": "reciprocal", "sign": "sign", "floor": "floor", "ceil": "ceil",
+              "trunc": "trunc", "arctan2": "atan2", "exp2": "exp2"}
 
 
 def _rebuild(data, requires_grad):

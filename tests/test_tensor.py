@@ -246,3 +246,13 @@ def test_numpy_array_with_tensor_operands():
         assert r.tolist() == pytest.approx(expected)
     assert isinstance(a < x, ember.Tensor) and (a < x).tolist() == [True, True]
     assert (a @ ember.ones(2, 2)).tolist() == [3.0, 3.0]
+
+
+def test_numpy_unary_ufuncs_return_tensors():
+    x = ember.tensor([0.5, 2.0], requires_grad=True)
+    for f in [np.exp, np.log, np.sqrt, np.sin, np.tanh, np.abs, np.negative, np.square]:
+        r = f(x)
+        assert isinstance(r, ember.Tensor) and r.requires_grad
+        np.testing.assert_allclose(r.data, f(np.array([0.5, 2.0], np.float32)), rtol=1e-6)
+        assert isinstance(f(torch.tensor([0.5, 2.0])), torch.Tensor)
+    assert isinstance(np.cbrt(x.detach()), np.ndarray)  # others fall back to NumPy arrays
