@@ -46,14 +46,14 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         for i in diff:
             x = inputs[i].data
             numeric = np.zeros((x.size, n_out))
-            flat = x.reshape(-1)
             for k in range(x.size):
-                orig = flat[k]
-                flat[k] = orig + eps
+                pos = np.unravel_index(k, x.shape)  # works for non-contiguous inputs too
+                orig = x[pos]
+                x[pos] = orig + eps
                 plus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
-                flat[k] = orig - eps
+                x[pos] = orig - eps
                 minus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
-                flat[k] = orig
+                x[pos] = orig
                 numeric[k] = (plus - minus) / (2 * eps)
             if not np.allclose(analytic[i], numeric, atol=atol, rtol=rtol):
                 if raise_exception:

@@ -93,3 +93,11 @@ def test_inputs_unchanged_after_check():
     gradcheck(lambda a: a.sin(), (x,))
     np.testing.assert_array_equal(x.data, before)
     assert x.grad is None
+
+
+def test_non_contiguous_and_0d_inputs():
+    x = ember.tensor(np.random.default_rng(4).standard_normal((3, 2))).t().requires_grad_()
+    assert not x.is_contiguous()
+    assert gradcheck(lambda a: (a * a).sum(1), (x,))
+    assert gradcheck(lambda a: a.exp() * 3, (ember.tensor(0.7, dtype=ember.float64, requires_grad=True),))
+    assert not gradcheck(WrongSin.apply, (x,), raise_exception=False)
