@@ -52,7 +52,9 @@ class Sub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need.__class__ is tuple:  # recording: save only what the backward will read (as torch)
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         try:
             return a * b
         except ValueError:

@@ -142,3 +142,19 @@ def test_create_graph_not_supported_is_clear():
     x = ember.ones(2, requires_grad=True)
     with pytest.raises(NotImplementedError, match="first-order"):
         (x * x).sum().backward(create_graph=True)
+
+
+def test_only_values_the_backward_needs_are_version_checked():
+    # y = w * x with x constant saves only x: changing w in place afterwards is fine (as torch)
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    x = ember.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    with ember.no_grad():
+        w.add_(1)
+    y.backward()
+    assert w.grad.tolist() == [3.0, 4.0]
+    z = (w * w).sum()
+    with ember.no_grad():
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="MulBackward0"):
+        z.backward()
