@@ -279,3 +279,25 @@ def test_gradcheck_value_inputs():
     assert gc(lambda x, y: x.index_put((ember.tensor([1, 1]),), y, accumulate=True), (a, v))
     assert gc(lambda x, y: x.masked_fill(x > 0, y), (a, z))
     assert gc(lambda x, y: x.scatter(0, ember.tensor([[2, 0]]), y[:1]), (a, s))
+
+
+@pytest.mark.parametrize("op", [
+    lambda y: y[:, 0].__iadd__(1.0),
+    lambda y: y.__setitem__((slice(None), 0), y[:, 0] * 2),
+    lambda y: y.__setitem__(_t(y, MASK[:3, :4]), y[_t(y, MASK[:3, :4])] + 1),
+])
+def test_augmented_assignment_through_indexing(op):
+    def f(a):
+        y = a * 1.5
+        op(y)
+        return y * a
+    check(f, None, rnd(3, 4))
+
+
+def test_iadd_on_indexed_slice():
+    def f(a):
+        y = a * 1.5
+        y[:, 1] += a[:, 0]
+        y[y > 1] *= 2
+        return y
+    check(f, None, rnd(3, 4))
