@@ -107,6 +107,16 @@ class _AdvancedIndex(Index):
 
 def getitem(input, key):
     """``input[key]``: ints, slices, None, Ellipsis, integer/bool tensors."""
+    if type(key) is int:  # fast path: t[i], as a Dataset's __getitem__ does per sample
+        shape = input.data.shape
+        if shape and -shape[0] <= key < shape[0]:
+            if not input.requires_grad:
+                if len(shape) == 1:
+                    return _wrap(np.asarray(input.data[key]))
+                out = _wrap(input.data[key])
+                out._vc = input._vc  # a view: in-place writes show in both
+                return out
+            return _SelectIndex.apply(input, (key,), True)
     key, basic = _index_key(key)
     _check_bounds(key, input.data.shape)
     if basic:
