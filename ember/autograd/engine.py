@@ -34,7 +34,7 @@ def _root_grad(i, t, g):
                 f"grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tuple(t.data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
                 f"gradient= with a tensor of that shape.")
-        return np.ones_like(t.data)
+        return np.ones(t.data.shape, t.data.dtype)
     g = g.data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t.data.dtype)
     if g.shape != t.data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
