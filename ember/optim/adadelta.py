@@ -1,7 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_, _step_state, _zeros_state
+from .optimizer import Optimizer, _check_nonneg, _closure_loss, _ema_sq_, _init_zeros
 
 __all__ = ["Adadelta"]
 
@@ -18,11 +18,10 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonneg(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        _check_lr_eps_wd(lr, eps, weight_decay)
+        _check_nonneg(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -34,21 +33,7 @@ class Adadelta(Optimizer):
             lr = float(group["lr"])
             rho = float(group["rho"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    state["square_avg"] = _zeros_state(p)
-                    state["acc_delta"] = _zeros_state(p)
-                state["step"].data += 1
-                t1, t2, t3 = self._scratch(p, 3)
-                g = _effective_grad(d, grad.data, wd, maximize, t3)
+            for p, g, state, _, (t1, t2, _) in self._updates(group, 3, _INIT):
                 sq = state["square_avg"].data
                 acc = state["acc_delta"].data
                 _ema_sq_(sq, g, rho, t1)
@@ -60,6 +45,8 @@ class Adadelta(Optimizer):
                 t2 *= g                      # delta
                 _ema_sq_(acc, t2, rho, t1)
                 t2 *= -lr
-                d += t2
-                p._vc[0] += 1
+                p.data += t2
         return loss
+
+
+_INIT = _init_zeros("square_avg", "acc_delta")

@@ -1,8 +1,7 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import numpy as np
 
-from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _lerp_,
-                        _step_state, _zeros_state)
+from .optimizer import Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _init_zeros, _lerp_
 
 __all__ = ["Adamax"]
 
@@ -31,23 +30,7 @@ class Adamax(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_inf"] = _zeros_state(p)
-                steps = state["step"].data
-                steps += 1
-                step = float(steps)
-                t, t2 = self._scratch(p, 2)
-                g = _effective_grad(d, grad.data, wd, maximize, t2)
+            for p, g, state, step, (t, _) in self._updates(group, 2, _INIT):
                 m = state["exp_avg"].data
                 u = state["exp_inf"].data
                 _lerp_(m, g, 1.0 - beta1, t)
@@ -58,6 +41,8 @@ class Adamax(Optimizer):
                 clr = lr / (1.0 - beta1 ** step)
                 np.divide(m, u, out=t)
                 t *= -clr
-                d += t
-                p._vc[0] += 1
+                p.data += t
         return loss
+
+
+_INIT = _init_zeros("exp_avg", "exp_inf")

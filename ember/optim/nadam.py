@@ -2,8 +2,8 @@
 import numpy as np
 
 from .._tensor import _wrap
-from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_,
-                        _lerp_, _step_state, _zeros_state)
+from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _check_nonneg, _closure_loss, _ema_sq_, _lerp_,
+                        _zeros_state)
 
 __all__ = ["NAdam"]
 
@@ -24,8 +24,7 @@ class NAdam(Optimizer):
                  differentiable=False):
         _check_lr_eps_wd(lr, eps, weight_decay)
         _check_betas(betas)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_nonneg(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)
@@ -38,30 +37,9 @@ class NAdam(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
             momentum_decay = float(group["momentum_decay"])
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
+            for p, g, state, step, (t, t2) in self._updates(group, 2, _init):
                 d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    state["mu_product"] = _wrap(np.ones((), dtype=np.float32))
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
-                steps = state["step"].data
-                steps += 1
-                step = float(steps)
-                t, t2 = self._scratch(p, 2)
-                if wd != 0 and decoupled:
-                    d *= 1.0 - lr * wd
-                    g = _effective_grad(d, grad.data, 0.0, maximize, t2)
-                else:
-                    g = _effective_grad(d, grad.data, wd, maximize, t2)
                 bias_correction2 = 1.0 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * momentum_decay))
@@ -83,5 +61,10 @@ class NAdam(Optimizer):
                 np.divide(m, t, out=t2)
                 t2 *= (-lr * mu_next) / (1.0 - mu_product_next)
                 d += t2
-                p._vc[0] += 1
         return loss
+
+
+def _init(p, state):
+    state["mu_product"] = _wrap(np.ones((), dtype=np.float32))
+    state["exp_avg"] = _zeros_state(p)
+    state["exp_avg_sq"] = _zeros_state(p)

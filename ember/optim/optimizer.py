@@ -182,6 +182,43 @@ class Optimizer:
             self._tmp[p] = bufs
         return bufs
 
+    def _updates(self, group, n_tmp, init=None):
+        """Yield ``(p, g, state, step, tmps)`` for each parameter of ``group`` that has a gradient.
+
+        The part every optimizer's per-parameter loop shares: ``state`` is created on first use
+        (``step``, then what ``init(p, state)`` adds; with ``init=None`` the loop keeps no state:
+        ``state`` is None and ``step`` 0), ``step`` is counted, decoupled weight decay
+        (``p *= 1 - lr * wd``) is applied to ``p.data``, and ``g`` is the effective gradient (maximize
+        and L2 weight decay applied, see ``_effective_grad``). ``tmps`` are ``n_tmp`` work arrays
+        kept between steps; ``g`` may live in ``tmps[-1]``, so overwrite that one only once ``g`` is
+        used. The caller updates ``p.data`` in place; its version is bumped when the loop resumes.
+        """
+        decay, l2 = _decay_l2(group)
+        maximize = group["maximize"]
+        state = None
+        step = 0.0
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            d = p.data
+            if init is not None:
+                state = self.state[p]
+                if not state:
+                    state["step"] = _step_state()
+                    init(p, state)
+                steps = state["step"].data
+                steps += 1
+                step = float(steps)
+            tmps = self._scratch(p, n_tmp)
+            if len(tmps) != n_tmp:
+                tmps = tmps[:n_tmp]
+            if decay is not None:
+                d *= decay
+            g = _effective_grad(d, grad.data, l2, maximize, tmps[n_tmp - 1])
+            yield p, g, state, step, tmps
+            p._vc[0] += 1
+
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (default) or to zeros in place."""
         for group in self.param_groups:
@@ -447,6 +484,15 @@ def _closure_loss(closure):
         return closure()
 
 
+def _decay_l2(group):
+    """``(decay, l2)`` of a param group: the factor ``1 - lr * wd`` for decoupled weight decay (else
+    None) and the L2 coefficient added to the gradient (0 when the decay is decoupled)."""
+    wd = float(group["weight_decay"])
+    if wd != 0 and group.get("decoupled_weight_decay", False):
+        return 1.0 - float(group["lr"]) * wd, 0.0
+    return None, wd
+
+
 def _effective_grad(p, g, weight_decay, maximize, out):
     """The gradient the update uses: ``-g`` if maximizing, plus ``weight_decay * p`` (written to ``out``)."""
     if weight_decay:
@@ -484,18 +530,34 @@ def _zeros_state(p):
     return _wrap(np.zeros_like(p.data))
 
 
+def _init_zeros(*keys):
+    """An ``init`` for ``Optimizer._updates``: one zero tensor shaped like the parameter per key."""
+    def init(p, state):
+        for k in keys:
+            state[k] = _zeros_state(p)
+    return init
+
+
 def _step_state():
     """PyTorch keeps ``step`` as a 0-d float32 tensor."""
     return _wrap(np.zeros((), dtype=np.float32))
 
 
+_CHECK_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonneg(**values):
+    """Raise ``ValueError("Invalid <name> value: v")`` for the first negative hyperparameter, in order."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_CHECK_NAMES.get(name, name + ' value')}: {value}")
+
+
 def _check_lr_eps_wd(lr, eps, weight_decay):
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if eps is not None and not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if eps is None:
+        _check_nonneg(lr=lr, weight_decay=weight_decay)
+    else:
+        _check_nonneg(lr=lr, eps=eps, weight_decay=weight_decay)
 
 
 def _check_betas(betas):

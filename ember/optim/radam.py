@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 
-from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_,
-                        _lerp_, _step_state, _zeros_state)
+from .optimizer import Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _ema_sq_, _init_zeros, _lerp_
 
 __all__ = ["RAdam"]
 
@@ -37,29 +36,8 @@ class RAdam(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
             rho_inf = 2.0 / (1.0 - beta2) - 1.0
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    state["exp_avg"] = _zeros_state(p)
-                    state["exp_avg_sq"] = _zeros_state(p)
-                steps = state["step"].data
-                steps += 1
-                step = float(steps)
-                t, t2 = self._scratch(p, 2)
-                if wd != 0 and decoupled:
-                    d *= 1.0 - lr * wd
-                    g = _effective_grad(d, grad.data, 0.0, maximize, t2)
-                else:
-                    g = _effective_grad(d, grad.data, wd, maximize, t2)
+            for p, g, state, step, (t, t2) in self._updates(group, 2, _INIT):
                 m = state["exp_avg"].data
                 v = state["exp_avg_sq"].data
                 _lerp_(m, g, 1.0 - beta1, t)
@@ -67,7 +45,7 @@ class RAdam(Optimizer):
                 bias_correction1 = 1.0 - beta1 ** step
                 bias_correction2 = 1.0 - beta2 ** step
                 rho_t = rho_inf - 2.0 * step * (beta2 ** step) / bias_correction2
-                np.divide(m, bias_correction1, out=t2)    # bias-corrected first moment
+                np.divide(m, bias_correction1, out=t2)    # bias-corrected first moment (g is used up)
                 t2 *= lr
                 if rho_t > 5.0:
                     rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
@@ -77,6 +55,8 @@ class RAdam(Optimizer):
                     np.divide(bias_correction2 ** 0.5, t, out=t)   # adaptive learning rate
                     t2 *= t
                     t2 *= rect
-                d -= t2
-                p._vc[0] += 1
+                p.data -= t2
         return loss
+
+
+_INIT = _init_zeros("exp_avg", "exp_avg_sq")
