@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_,
-                        _lerp_, _step_state, _zeros_state)
+from .optimizer import (Optimizer, _check_betas, _check_lr_eps_wd, _closure_loss, _decay_l2, _effective_grad,
+                        _ema_sq_, _init_zeros, _lerp_)
 
 __all__ = ["Adam"]
 
@@ -40,11 +40,9 @@ class Adam(Optimizer):
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
-            decay = 1.0 - lr * wd if wd != 0 and group.get("decoupled_weight_decay", False) else None
-            l2 = wd if decay is None else 0.0
+            decay, l2 = _decay_l2(group)
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
@@ -66,27 +64,15 @@ class Adam(Optimizer):
                     p.data += tv
                     p._vc[0] += 1
                 continue
-            for p in params:
-                d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    for k in keys:
-                        state[k] = _zeros_state(p)
-                steps = state["step"].data
-                steps += 1
-                t, gbuf = self._scratch(p, 2)
-                if decay is not None:
-                    d *= decay
-                g = _effective_grad(d, p.grad.data, l2, maximize, gbuf)
-                _update(*(state[k].data for k in keys), g, t, beta1, beta2, float(steps), lr, eps)
-                d += t
-                p._vc[0] += 1
+            for p, g, state, step, (t, _) in self._updates(group, 2, _INIT_AMSGRAD if amsgrad else _INIT):
+                _update(*(state[k].data for k in keys), g, t, beta1, beta2, step, lr, eps)
+                p.data += t
         return loss
 
 
 _KEYS = ("exp_avg", "exp_avg_sq")
 _KEYS_AMSGRAD = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+_INIT, _INIT_AMSGRAD = _init_zeros(*_KEYS), _init_zeros(*_KEYS_AMSGRAD)
 
 
 def _update(m, v, *rest):

@@ -1,8 +1,7 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 import numpy as np
 
-from .optimizer import (Optimizer, _check_lr_eps_wd, _closure_loss, _effective_grad, _ema_sq_, _lerp_,
-                        _step_state, _zeros_state)
+from .optimizer import Optimizer, _check_nonneg, _closure_loss, _ema_sq_, _init_zeros, _lerp_
 
 __all__ = ["RMSprop"]
 
@@ -20,15 +19,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        _check_lr_eps_wd(lr, eps, weight_decay)
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonneg(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)
@@ -41,26 +32,10 @@ class RMSprop(Optimizer):
             lr = float(group["lr"])
             alpha = float(group["alpha"])
             eps = float(group["eps"])
-            wd = float(group["weight_decay"])
             momentum = float(group["momentum"])
             centered = group["centered"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                d = p.data
-                state = self.state[p]
-                if not state:
-                    state["step"] = _step_state()
-                    state["square_avg"] = _zeros_state(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = _zeros_state(p)
-                state["step"].data += 1
-                t, t2 = self._scratch(p, 2)
-                g = _effective_grad(d, grad.data, wd, maximize, t2)
+            init = _INIT[momentum > 0, bool(centered)]
+            for p, g, state, _, (t, _) in self._updates(group, 2, init):
                 sq = state["square_avg"].data
                 _ema_sq_(sq, g, alpha, t)
                 if centered:
@@ -80,6 +55,12 @@ class RMSprop(Optimizer):
                     np.multiply(buf, -lr, out=t)
                 else:
                     t *= -lr
-                d += t
-                p._vc[0] += 1
+                p.data += t
         return loss
+
+
+# State layout by (momentum > 0, centered), in PyTorch's key order.
+_INIT = {(False, False): _init_zeros("square_avg"),
+         (True, False): _init_zeros("square_avg", "momentum_buffer"),
+         (False, True): _init_zeros("square_avg", "grad_avg"),
+         (True, True): _init_zeros("square_avg", "momentum_buffer", "grad_avg")}

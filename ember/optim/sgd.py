@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import _wrap
-from .optimizer import Optimizer, _check_lr_eps_wd, _closure_loss, _effective_grad
+from .optimizer import Optimizer, _check_lr_eps_wd, _check_nonneg, _closure_loss
 
 __all__ = ["SGD"]
 
@@ -22,8 +22,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         _check_lr_eps_wd(lr, None, weight_decay)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
+        _check_nonneg(momentum=momentum)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)
@@ -39,16 +38,9 @@ class SGD(Optimizer):
             lr = float(group["lr"])
             momentum = float(group["momentum"])
             dampening = float(group["dampening"])
-            wd = float(group["weight_decay"])
             nesterov = group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                d = p.data
-                t1, t2 = self._scratch(p, 2)
-                g = _effective_grad(d, grad.data, wd, maximize, t1)
+            # No ``init``: like PyTorch, plain SGD keeps no per-parameter state.
+            for p, g, _, _, (t2, t1) in self._updates(group, 2):
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
@@ -71,6 +63,5 @@ class SGD(Optimizer):
                         g = b
                 out = t2 if g is not t2 else t1
                 np.multiply(g, -lr, out=out)
-                d += out
-                p._vc[0] += 1
+                p.data += out
         return loss
