@@ -1,11 +1,10 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
 import math
 
-from ... import _creation
 from ..._tensor import Tensor
 from ...ops import conv as _conv
 from .. import init
-from ..parameter import Parameter
+from ._params import register_weight_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -61,11 +60,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(_creation.empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, shape, (out_channels,) if bias else None, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

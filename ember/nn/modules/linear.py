@@ -4,7 +4,7 @@ import math
 from ... import _creation
 from ...ops.linalg import linear
 from .. import init
-from ..parameter import Parameter
+from ._params import register_weight_bias
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -41,11 +41,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (out_features, in_features), (out_features,) if bias else None, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -77,11 +73,7 @@ class LazyLinear(Linear):
         self.out_features = out_features
         self._lazy_bias = bias
         self._lazy_dtype = dtype
-        self.weight = Parameter(_creation.empty(0, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(0, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (0,), (0,) if bias else None, dtype)
 
     def forward(self, input):
         if self.in_features == 0:
@@ -108,11 +100,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty(out_features, in1_features, in2_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (out_features, in1_features, in2_features), (out_features,) if bias else None,
+                             dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
