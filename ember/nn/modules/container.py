@@ -17,7 +17,38 @@ def _index(idx, n, kind):
     return idx + n if idx < 0 else idx
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """Deletion, length, iteration and pop shared by Sequential and ModuleList (children '0'..'n-1')."""
+    _kind = "ModuleSequence"
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)
+        if isinstance(idx, slice):
+            for key in keys[idx]:
+                delattr(self, key)
+        else:
+            delattr(self, keys[_index(idx, len(keys), self._kind)])
+        # re-number so that the keys are 0..n-1 again, as PyTorch does
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules):
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Children are named ``'0', '1', ...``, or by the keys of an ``OrderedDict``.
@@ -27,6 +58,7 @@ class Sequential(Module):
         >>> model[0]
         Linear(in_features=20, out_features=128, bias=True)
     """
+    _kind = "Sequential"
 
     def __init__(self, *args):
         super().__init__()
@@ -45,32 +77,13 @@ class Sequential(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
-        i = _index(idx, len(self._modules), "Sequential")
+        i = _index(idx, len(self._modules), self._kind)
         return next(islice(self._modules.values(), i, None))
 
     def __setitem__(self, idx, module):
-        i = _index(idx, len(self._modules), "Sequential")
+        i = _index(idx, len(self._modules), self._kind)
         key = list(self._modules)[i]
         setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                delattr(self, key)
-        else:
-            delattr(self, keys[_index(idx, len(keys), "Sequential")])
-        # re-number so that the keys are 0..n-1 again, as PyTorch does
-        mods = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -102,9 +115,7 @@ class Sequential(Module):
             index += n
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        self._renumber(mods)
         return self
 
     def extend(self, sequential):
@@ -112,21 +123,17 @@ class Sequential(Module):
             self.append(m)
         return self
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
     def __dir__(self):
         return [k for k in super().__dir__() if not k.isdigit()]
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered (their parameters appear in ``parameters()``).
 
     Example:
         >>> layers = ember.nn.ModuleList([ember.nn.Linear(8, 8) for _ in range(3)])
     """
+    _kind = "ModuleList"
 
     def __init__(self, modules=None):
         super().__init__()
@@ -136,28 +143,10 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+        return self._modules[str(_index(idx, len(self), self._kind))]
 
     def __setitem__(self, idx, module):
-        setattr(self, str(_index(idx, len(self), "ModuleList")), module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for k in keys[idx]:
-                delattr(self, k)
-        else:
-            delattr(self, keys[_index(idx, len(keys), "ModuleList")])
-        mods = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        setattr(self, str(_index(idx, len(self), self._kind)), module)
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -183,11 +172,6 @@ class ModuleList(Module):
         self._modules.clear()
         for i, m in enumerate(mods):
             self.add_module(str(i), m)
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward(); iterate over it and call each module")
