@@ -125,79 +125,85 @@ def _softplus(z):
 
 
 # -- regression losses --------------------------------------------------------------------------
-class L1Loss(Op):
+class _PointwiseLoss(Op):
+    """A loss ``f(d)`` of ``d = input - target``, reduced; subclasses give ``_loss`` and ``_slope``.
+
+    The input's gradient is ``slope(d)`` times the upstream gradient, the target's its negative.
+    ``param`` is the loss's one scalar setting (beta, delta), or None.
+    """
+
+    @staticmethod
+    def _loss(d, param):
+        raise NotImplementedError
+
+    @staticmethod
+    def _slope(d, param):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, t, param, reduction):
+        d = x - t
+        ctx.save_for_backward(d)
+        ctx.param = param
+        return _reduce(ctx, cls._loss(d, param), reduction)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        d, = ctx.saved_tensors
+        g = _expand(ctx, grad) * cls._slope(d, ctx.param)
+        return g, (-g if _need(ctx, 1) else None)
+
+
+class L1Loss(_PointwiseLoss):
     backward_name = "L1LossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, reduction):
-        d = x - t
-        ctx.save_for_backward(np.sign(d))
-        return _reduce(ctx, np.abs(d), reduction)
+    def _loss(d, param):
+        return np.abs(d)
 
     @staticmethod
-    def backward(ctx, grad):
-        s, = ctx.saved_tensors
-        g = _expand(ctx, grad) * s
-        return g, (-g if _need(ctx, 1) else None)
+    def _slope(d, param):
+        return np.sign(d)
 
 
-class MSELoss(Op):
+class MSELoss(_PointwiseLoss):
     backward_name = "MseLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, reduction):
-        d = x - t
-        ctx.save_for_backward(d)
-        return _reduce(ctx, d * d, reduction)
+    def _loss(d, param):
+        return d * d
 
     @staticmethod
-    def backward(ctx, grad):
-        d, = ctx.saved_tensors
-        g = _expand(ctx, grad) * (2 * d)
-        return g, (-g if _need(ctx, 1) else None)
+    def _slope(d, param):
+        return 2 * d
 
 
-class SmoothL1Loss(Op):
+class SmoothL1Loss(_PointwiseLoss):
     backward_name = "SmoothL1LossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, beta, reduction):
-        d = x - t
+    def _loss(d, beta):
         ad = np.abs(d)
         if beta == 0:
-            loss = ad
-        else:
-            loss = np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta)
-        ctx.save_for_backward(d)
-        ctx.beta = beta
-        return _reduce(ctx, loss, reduction)
+            return ad
+        return np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta)
 
     @staticmethod
-    def backward(ctx, grad):
-        d, = ctx.saved_tensors
-        beta = ctx.beta
-        local = np.sign(d) if beta == 0 else np.where(np.abs(d) < beta, d / beta, np.sign(d))
-        g = _expand(ctx, grad) * local
-        return g, (-g if _need(ctx, 1) else None)
+    def _slope(d, beta):
+        return np.sign(d) if beta == 0 else np.where(np.abs(d) < beta, d / beta, np.sign(d))
 
 
-class HuberLoss(Op):
+class HuberLoss(_PointwiseLoss):
     backward_name = "HuberLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t, delta, reduction):
-        d = x - t
+    def _loss(d, delta):
         ad = np.abs(d)
-        loss = np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-        ctx.save_for_backward(d)
-        ctx.delta = delta
-        return _reduce(ctx, loss.astype(d.dtype, copy=False), reduction)
+        return np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        d, = ctx.saved_tensors
-        g = _expand(ctx, grad) * np.clip(d, -ctx.delta, ctx.delta)
-        return g, (-g if _need(ctx, 1) else None)
+    def _slope(d, delta):
+        return np.clip(d, -delta, delta)
 
 
 def _regression(name, op, input, target, reduction, *params, weight=None, weighted_mean="sum"):
@@ -232,7 +238,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         tensor(0.6667)
     """
     reduction = _reduction(size_average, reduce, reduction)
-    return _regression("l1_loss", L1Loss, input, target, reduction, weight=weight)
+    return _regression("l1_loss", L1Loss, input, target, reduction, None, weight=weight)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -246,7 +252,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         tensor(1.3333)
     """
     reduction = _reduction(size_average, reduce, reduction)
-    return _regression("mse_loss", MSELoss, input, target, reduction, weight=weight)
+    return _regression("mse_loss", MSELoss, input, target, reduction, None, weight=weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
