@@ -10,6 +10,7 @@ from .module import Module
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_CONV = {1: _conv.conv1d, 2: _conv.conv2d}
 
 
 def _ntuple(v, n):
@@ -127,7 +128,21 @@ class _ConvNd(Module):
         return F.pad(input, flat, mode=mode), (0,) * nd
 
 
-class Conv2d(_ConvNd):
+class _Conv(_ConvNd):
+    """Constructor and forward of the (non-transposed) Conv1d/Conv2d."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, 0, device, dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        x, padding = self._padded_input(input)
+        return _CONV[self._nd](x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) input, giving (N, C_out, H_out, W_out).
 
     Weight (C_out, C_in/groups, kh, kw) and bias (C_out,) are initialised like PyTorch's.
@@ -139,18 +154,8 @@ class Conv2d(_ConvNd):
     """
     _nd = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype)
 
-    def forward(self, input):
-        self._check_input(input)
-        x, padding = self._padded_input(input)
-        return _conv.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
-
-
-class Conv1d(_ConvNd):
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) input.
 
     Example:
@@ -158,16 +163,6 @@ class Conv1d(_ConvNd):
         ember.Size([20, 33, 24])
     """
     _nd = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype)
-
-    def forward(self, input):
-        self._check_input(input)
-        x, padding = self._padded_input(input)
-        return _conv.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
