@@ -590,6 +590,14 @@ def _check_class_input(name, input):
                            f"tensor")
 
 
+def _class_arrays(name, input, target):
+    """Check a class-score input and its target are Tensors (input floating); their arrays."""
+    _check_tensor(name, "input", input)
+    _check_tensor(name, "target", target)
+    _check_class_input(name, input)
+    return input.data, target.data
+
+
 def _check_weight(name, weight, c, dtype):
     if weight is None:
         return None
@@ -726,10 +734,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     name = "nll_loss"
     reduction = _reduction(size_average, reduce, reduction)
-    _check_tensor(name, "input", input)
-    _check_tensor(name, "target", target)
-    _check_class_input(name, input)
-    x, t = input.data, target.data
+    x, t = _class_arrays(name, input, target)
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
     w = _check_weight(name, weight, c, x.dtype)
     _check_class_target(name, input, target, ignore_index, prob_ok=False)
@@ -1002,10 +1007,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     reduction = _reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError(f"only p == 1 and p == 2 supported (got p={p})")
-    _check_tensor(name, "input", input)
-    _check_tensor(name, "target", target)
-    _check_class_input(name, input)
-    x, t = input.data, target.data
+    x, t = _class_arrays(name, input, target)
     if x.ndim > 2:
         raise RuntimeError(f"{name}: expected input of shape (N, C) or (C), got {tuple(x.shape)}")
     c = x.shape[-1]
@@ -1065,10 +1067,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """
     name = "multilabel_margin_loss"
     reduction = _reduction(size_average, reduce, reduction)
-    _check_tensor(name, "input", input)
-    _check_tensor(name, "target", target)
-    _check_class_input(name, input)
-    x, t = input.data, target.data
+    x, t = _class_arrays(name, input, target)
     if x.ndim > 2 or t.shape != x.shape:
         raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
                            f"{list(x.shape)}. {name}: the target has the input's shape (N, C) and "
