@@ -157,6 +157,16 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
+def _scale_shift(y, w, b, bs):
+    """``y * w + b`` with per-channel w, b (either may be None) reshaped to ``bs``; never writes into y."""
+    if w is None:
+        return y if b is None else y + b.reshape(bs)
+    out = y * w.reshape(bs)
+    if b is not None:
+        out += b.reshape(bs)
+    return out
+
+
 class BatchNormTrain(Op):
     """Normalise with the batch statistics; update the running stats in place if given."""
     backward_name = "NativeBatchNormBackward0"
@@ -180,10 +190,7 @@ class BatchNormTrain(Op):
         # y = xc * (invstd * w) + b: xhat = xc * invstd is never materialised
         scale = invstd if w is None else invstd * w
         ctx.save_for_backward(xc, invstd, scale)
-        out = xc * scale.reshape(bs)
-        if b is not None:
-            out += b.reshape(bs)
-        return out
+        return _scale_shift(xc, scale, b, bs)
 
     @staticmethod
     def backward(ctx, grad):
@@ -404,13 +411,7 @@ class GroupNorm(Op):
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w)
         ctx.groups = groups
-        bs = _bshape(x.ndim)
-        if w is None:
-            return xhat if b is None else xhat + b.reshape(bs)
-        out = xhat * w.reshape(bs)
-        if b is not None:
-            out += b.reshape(bs)
-        return out
+        return _scale_shift(xhat, w, b, _bshape(x.ndim))
 
     @staticmethod
     def backward(ctx, grad):
