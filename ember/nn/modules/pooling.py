@@ -134,7 +134,13 @@ class AdaptiveAvgPool1d(_AdaptiveNd):
         return _pool.adaptive_avg_pool1d(input, self.output_size)
 
 
-class AdaptiveMaxPool2d(_AdaptiveNd):
+class _AdaptiveMaxNd(_AdaptiveNd):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxNd):
     """Max pooling to a fixed (H_out, W_out); ``return_indices`` also gives argmax positions.
 
     Example:
@@ -142,25 +148,17 @@ class AdaptiveMaxPool2d(_AdaptiveNd):
         ember.Size([1, 64, 5, 7])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
     def forward(self, input):
         return _pool.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool1d(_AdaptiveNd):
+class AdaptiveMaxPool1d(_AdaptiveMaxNd):
     """Max pooling of (N, C, L) to a fixed length.
 
     Example:
         >>> ember.nn.AdaptiveMaxPool1d(5)(ember.randn(1, 64, 8)).shape
         ember.Size([1, 64, 5])
     """
-
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
 
     def forward(self, input):
         return _pool.adaptive_max_pool1d(input, self.output_size, self.return_indices)
