@@ -680,28 +680,26 @@ class Module:
         self.__dict__.update(state)
 
 
-class _BackwardHookOut(Op):
-    """Identity on a module's outputs; its backward sees grad_output."""
-    backward_name = "BackwardHookFunctionBackward"
-
-    @staticmethod
-    def forward(ctx, state, *ys):
-        ctx.state = state
-        return tuple(ys)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) + ctx.state.on_grad_output(grads)
-
-
-class _BackwardHookIn(Op):
-    """Identity on a module's inputs; its backward sees grad_input and runs the module's hooks."""
+class _BackwardHook(Op):
+    """Identity on some tensors that keeps ``state`` (a _BackwardHookState) for its backward."""
     backward_name = "BackwardHookFunctionBackward"
 
     @staticmethod
     def forward(ctx, state, *xs):
         ctx.state = state
         return tuple(xs)
+
+
+class _BackwardHookOut(_BackwardHook):
+    """Identity on a module's outputs; its backward sees grad_output."""
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.state.on_grad_output(grads)
+
+
+class _BackwardHookIn(_BackwardHook):
+    """Identity on a module's inputs; its backward sees grad_input and runs the module's hooks."""
 
     @staticmethod
     def backward(ctx, *grads):
