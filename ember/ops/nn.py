@@ -157,6 +157,30 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
+def _normalize_rows(x, eps):
+    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance."""
+    k = x.shape[-1]
+    xhat = x - x.mean(axis=-1, keepdims=True)
+    var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
+    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    xhat *= invstd
+    return xhat, invstd
+
+
+def _normalized_grad(gxh, xhat, invstd):
+    """dL/dx of ``_normalize_rows`` from gxh = dL/dxhat (overwritten and returned).
+
+    dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)), means over each row.
+    """
+    k = gxh.shape[-1]
+    m1 = np.einsum("...k->...", gxh)[..., None] / k
+    m2 = np.einsum("...k,...k->...", gxh, xhat)[..., None] / k
+    gxh -= m1
+    gxh -= xhat * m2
+    gxh *= invstd
+    return gxh
+
+
 def _scale_shift(y, w, b, bs):
     """``y * w + b`` with per-channel w, b (either may be None) reshaped to ``bs``; never writes into y."""
     if w is None:
@@ -333,20 +357,10 @@ class LayerNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
-        x2 = x.reshape(-1, n)
-        xhat = x2 - x2.mean(axis=1, keepdims=True)
-        var = np.einsum("ij,ij->i", xhat, xhat)[:, None] / n
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat *= invstd
+        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps)
         ctx.save_for_backward(xhat, invstd, w)
         ctx.n = n
-        if w is None:
-            out = xhat if b is None else xhat + b.reshape(1, n)
-        else:
-            out = xhat * w.reshape(1, n)
-            if b is not None:
-                out += b.reshape(1, n)
-        return out.reshape(x.shape)
+        return _scale_shift(xhat, w, b, (1, n)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -360,13 +374,7 @@ class LayerNorm(Op):
             gb = g2.sum(axis=0).reshape(ctx.input_meta[2][0])
         if ctx.needs_input_grad[0]:
             gx = g2 * w.reshape(1, n) if w is not None else np.array(g2)
-            # dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)) over each row
-            m1 = np.einsum("ij->i", gx)[:, None] / n
-            m2 = np.einsum("ij,ij->i", gx, xhat)[:, None] / n
-            gx -= m1
-            gx -= xhat * m2
-            gx *= invstd
-            gx = gx.reshape(grad.shape)
+            gx = _normalized_grad(gx, xhat, invstd).reshape(grad.shape)
         return gx, gw, gb, None, None
 
 
@@ -402,12 +410,7 @@ class GroupNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
         nb, c = x.shape[0], x.shape[1]
-        xg = x.reshape(nb, groups, -1)
-        k = xg.shape[2]
-        xhat = xg - xg.mean(axis=2, keepdims=True)
-        var = np.einsum("ngk,ngk->ng", xhat, xhat)[..., None] / k
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat *= invstd
+        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w)
         ctx.groups = groups
@@ -425,14 +428,7 @@ class GroupNorm(Op):
         gx = None
         if ctx.needs_input_grad[0]:
             gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
-            xh = xhat.reshape(nb, g, -1)
-            k = xh.shape[2]
-            m1 = np.einsum("ngk->ng", gxh)[..., None] / k
-            m2 = np.einsum("ngk,ngk->ng", gxh, xh)[..., None] / k
-            gxh -= m1
-            gxh -= xh * m2
-            gxh *= invstd
-            gx = gxh.reshape(grad.shape)
+            gx = _normalized_grad(gxh, xhat.reshape(nb, g, -1), invstd).reshape(grad.shape)
         return gx, gw, gb, None, None
 
 
