@@ -21,14 +21,17 @@ def _register_affine(module, shape, affine, bias, dtype):
                          _creation.ones, _creation.zeros)
 
 
-def _reset_affine(module):
-    if module.weight is not None:
-        init.ones_(module.weight)
-    if module.bias is not None:
-        init.zeros_(module.bias)
+class _AffineNorm(Module):
+    """A normalisation layer with an optional affine map: ``weight`` ones, ``bias`` zeros."""
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_AffineNorm):
     _expected = ()
 
     def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True,
@@ -58,7 +61,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        _reset_affine(self)
+        super().reset_parameters()
 
     def _check_input_dim(self, input):
         if input.dim() not in self._expected:
@@ -177,7 +180,7 @@ class InstanceNorm3d(_InstanceNorm):
     _spatial = 3
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalise over the trailing ``normalized_shape`` dims, then an elementwise affine map
     (``weight`` ones, ``bias`` zeros).
 
@@ -196,9 +199,6 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
-    def reset_parameters(self):
-        _reset_affine(self)
-
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -207,7 +207,7 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Normalise (N, C, *) input over groups of channels; per-channel affine map.
 
     Example:
@@ -224,9 +224,6 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         _register_affine(self, (num_channels,), affine, bias, dtype)
-
-    def reset_parameters(self):
-        _reset_affine(self)
 
     def forward(self, input):
         if input.dim() < 2 or input.shape[1] != self.num_channels:
