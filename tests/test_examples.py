@@ -5,10 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from tests.paths import PHONE_CSV
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
-DATA = "/work/shared/data/phone_price/train.csv"
+DATA = PHONE_CSV
 
 
 def _run(name, *args):
@@ -52,7 +53,7 @@ def test_simple_network_learns():
 def test_phone_price_training_loop():
     if not os.path.exists(DATA):
         pytest.skip(f"{DATA} not present")
-    out = _run("phone_price.py", "--epochs", "3")  # the default path resolves to the shared data
+    out = _run("phone_price.py", DATA, "--epochs", "3")
     acc = float(re.search(r"final test accuracy: ([\d.]+)", out).group(1))
     assert acc > 0.8
     assert len(re.findall(r"^epoch", out, re.M)) == 3

@@ -66,11 +66,6 @@ class Unsqueeze(Reshape):
     backward_name = "UnsqueezeBackward0"
 
 
-class UnsafeReshape(Reshape):
-    backward_name = "UnsafeViewBackward0"
-    is_view = False
-
-
 def reshape(input, *shape):
     """Same data in a new shape (one dim may be -1)."""
     shape = _infer_shape(size_args(shape), input.data.size, input.data.shape)

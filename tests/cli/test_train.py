@@ -10,8 +10,9 @@ import ember
 from ember.cli import trainer
 from ember.cli.main import main
 from ember.cli.synthetic import COLUMNS, make_phone_price, write_phone_price_csv
+from tests.paths import PHONE_CSV
 
-DATA = "/work/shared/data/phone_price/train.csv"
+DATA = PHONE_CSV
 
 
 def _weights(ckpt_path):

@@ -7,8 +7,9 @@ import torch
 import ember
 from tests.nn._module_oracle import copy_weights
 from tests.oracle import assert_close
+from tests.paths import PHONE_CSV
 
-DATA = "/work/shared/data/phone_price/train.csv"
+DATA = PHONE_CSV
 
 
 def phone_price_model(lib):

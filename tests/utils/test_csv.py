@@ -6,8 +6,9 @@ import pytest
 
 import ember
 from ember.utils.data import CSVDataset, DataLoader
+from tests.paths import PHONE_CSV
 
-CSV = "/work/shared/data/phone_price/train.csv"
+CSV = PHONE_CSV
 
 
 def _reference():

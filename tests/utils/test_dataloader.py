@@ -8,8 +8,9 @@ import ember
 from ember.utils.data import (BatchSampler, CSVDataset, DataLoader, Dataset, IterableDataset, SequentialSampler,
                               Subset, TensorDataset, default_collate, random_split)
 from tests.utils._compare import assert_same
+from tests.paths import PHONE_CSV
 
-CSV = "/work/shared/data/phone_price/train.csv"
+CSV = PHONE_CSV
 
 
 class Items(Dataset):
