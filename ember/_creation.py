@@ -12,7 +12,7 @@ def _to_array(data, default_float=None, dtype=None):
     """Python data, NumPy arrays or Tensors to an ndarray with PyTorch's dtype inference."""
     npd = _dtype.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, np.ndarray):
         arr = data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
@@ -53,7 +53,7 @@ def _flat(x):
 def _untensor(x):
     if isinstance(x, (list, tuple)):
         return [_untensor(y) for y in x]
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _size(size):
@@ -99,7 +99,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or Tensor when the dtype matches."""
     _check_device(device)
-    if isinstance(data, Tensor) and (dtype is None or _dtype.to_numpy_dtype(dtype) == data.data.dtype):
+    if isinstance(data, Tensor) and (dtype is None or _dtype.to_numpy_dtype(dtype) == data._data.dtype):
         return data
     if isinstance(data, np.ndarray) and data.dtype in _dtype._BY_NP and (
             dtype is None or _dtype.to_numpy_dtype(dtype) == data.dtype):
@@ -147,17 +147,17 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(t, dtype):
-    return _dtype.to_numpy_dtype(dtype) if dtype is not None else t.data.dtype
+    return _dtype.to_numpy_dtype(dtype) if dtype is not None else t._data.dtype
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_device(device)
-    return _out(np.zeros(input.data.shape, _like(input, dtype)), requires_grad)
+    return _out(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_device(device)
-    return _out(np.ones(input.data.shape, _like(input, dtype)), requires_grad)
+    return _out(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -167,24 +167,24 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     _check_device(device)
-    return _out(np.full(input.data.shape, fill_value, _like(input, dtype)), requires_grad)
+    return _out(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False, generator=None):
     _check_device(device)
-    return rand(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+    return rand(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False, generator=None):
     _check_device(device)
-    return randn(*input.data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+    return randn(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
 
 
 def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, generator=None):
     _check_device(device)
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.data.shape, dtype=dtype or input.dtype, generator=generator)
+    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -260,8 +260,8 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
     """Normal samples: ``normal(mean_tensor, std_tensor)`` elementwise or ``normal(m, s, size)``."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))
     npd = _float_dtype(dtype) if dtype is not None else (
@@ -271,12 +271,12 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_gr
 
 
 def bernoulli(input, p=None, generator=None):
-    probs = input.data if p is None else np.full(input.data.shape, p)
-    return _wrap((_rng(generator).random(probs.shape) < probs).astype(input.data.dtype))
+    probs = input._data if p is None else np.full(input._data.shape, p)
+    return _wrap((_rng(generator).random(probs.shape) < probs).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
     rng = _rng(generator)
-    probs = np.atleast_2d(input.data.astype(np.float64))
+    probs = np.atleast_2d(input._data.astype(np.float64))
     out = np.stack([rng.choice(p.size, num_samples, replace=replacement, p=p / p.sum()) for p in probs])
-    return _wrap(out.reshape(input.data.shape[:-1] + (num_samples,)).astype(np.int64))
+    return _wrap(out.reshape(input._data.shape[:-1] + (num_samples,)).astype(np.int64))

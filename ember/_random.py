@@ -41,7 +41,7 @@ class Generator:
 
     def set_state(self, state):
         import json
-        raw = state.data if hasattr(state, "data") else np.asarray(state)
+        raw = state._data if hasattr(state, "_data") else np.asarray(state)
         self._np.bit_generator.state = json.loads(bytes(raw.astype(np.uint8)).decode())
         return self
 

@@ -55,7 +55,7 @@ _CPU = device("cpu")
 def _wrap(data, requires_grad=False):
     """Make a Tensor around an ndarray without copying or checking (the hot path)."""
     t = object.__new__(Tensor)
-    t.data = data
+    t._data = data
     t.requires_grad = requires_grad
     t.grad_fn = None
     t._grad = None
@@ -77,7 +77,7 @@ class Tensor:
         >>> x.grad
         tensor([2., 4.])
     """
-    __slots__ = ("data", "requires_grad", "grad_fn", "_grad", "_vc", "_out_idx", "_acc", "_view_of", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad_fn", "_grad", "_vc", "_out_idx", "_acc", "_view_of", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None, requires_grad=False):
@@ -87,7 +87,7 @@ class Tensor:
         else:
             data = np.zeros(tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args,
                             dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
-        self.data = data
+        self._data = data
         self.requires_grad = False
         self.grad_fn = None
         self._grad = None
@@ -99,18 +99,27 @@ class Tensor:
 
     # -- basic attributes -----------------------------------------------------------------------
     @property
+    def data(self):
+        """The underlying ``numpy.ndarray`` (ember's internal array is ``_data``)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim=None):
         """The shape as ``ember.Size``, or the length of one dimension."""
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_norm_dim(dim, self.data.ndim)]
+            return Size(self._data.shape)
+        return self._data.shape[_norm_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
-        return _dtype.from_numpy_dtype(self.data.dtype)
+        return _dtype.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
@@ -122,33 +131,33 @@ class Tensor:
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     ndimension = dim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     nelement = numel
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_contiguous(self, memory_format=None):
-        return self.data.flags.c_contiguous
+        return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
-        return st if dim is None else st[_norm_dim(dim, self.data.ndim)]
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_norm_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
-        return self.data.ctypes.data
+        return self._data.ctypes.data
 
     @property
     def _version(self):
@@ -173,9 +182,9 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._data.shape != self._data.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: expected "
-                                   f"{tuple(self.data.shape)}, got {tuple(value.data.shape)}")
+                                   f"{tuple(self._data.shape)}, got {tuple(value._data.shape)}")
         self._grad = value
 
     @property
@@ -192,7 +201,7 @@ class Tensor:
                     "computed variable in a subgraph that doesn't require differentiation use "
                     "var_no_grad = var.detach().")
             return self
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
                                f"(this one is {self.dtype}); convert it first with .float()")
         self.requires_grad = bool(requires_grad)
@@ -245,7 +254,7 @@ class Tensor:
 
     def detach(self):
         """A new tensor sharing data, cut from the graph."""
-        t = _wrap(self.data)
+        t = _wrap(self._data)
         t._vc = self._vc
         return t
 
@@ -259,35 +268,35 @@ class Tensor:
         """The data as a NumPy array (shared memory)."""
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """NumPy ufuncs on Tensors: ``ndarray -= tensor`` stays an in-place NumPy update (as in
-        ``w.data -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
+        ``w._data -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
         if out is not None:
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-            outs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+            arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+            outs = tuple(o._data if isinstance(o, Tensor) else o for o in out)
             getattr(ufunc, method)(*arrays, out=outs, **kwargs)
             return out[0] if len(out) == 1 else out
         name = _UFUNC_OPS.get(ufunc.__name__)
         if method == "__call__" and name is not None and not kwargs:
             from . import ops
             return getattr(ops, name)(*inputs)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar; "
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
                                "item() needs exactly one element (reduce first, e.g. loss.mean().item())")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -296,23 +305,23 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
-                               f"(shape {tuple(self.data.shape)}); use .any() or .all()")
-        return bool(self.data.reshape(()).item())
+                               f"(shape {tuple(self._data.shape)}); use .any() or .all()")
+        return bool(self._data.reshape(()).item())
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -320,7 +329,7 @@ class Tensor:
         return id(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.data, self.requires_grad))
+        return (_rebuild, (self._data, self.requires_grad))
 
     def __repr__(self):
         from ._tensor_str import tensor_repr
@@ -329,7 +338,7 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec):
-        if self.data.ndim == 0 and spec:
+        if self._data.ndim == 0 and spec:
             return format(self.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
 
@@ -344,7 +353,7 @@ class Tensor:
                 device(a)
         if "device" in kwargs and kwargs["device"] is not None:
             device(kwargs["device"])
-        if dtype is None or _dtype.to_numpy_dtype(dtype) == self.data.dtype:
+        if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
             return self.clone() if copy else self
         from .ops.elementwise import to_dtype
         return to_dtype(self, _dtype.to_numpy_dtype(dtype))
@@ -353,7 +362,7 @@ class Tensor:
         if dtype is None:
             return {"float32": "ember.FloatTensor", "float64": "ember.DoubleTensor",
                     "int64": "ember.LongTensor", "int32": "ember.IntTensor",
-                    "bool": "ember.BoolTensor"}.get(self.data.dtype.name, f"ember.{self.data.dtype.name}")
+                    "bool": "ember.BoolTensor"}.get(self._data.dtype.name, f"ember.{self._data.dtype.name}")
         return self.to(dtype)
 
     def cpu(self):
@@ -428,7 +437,7 @@ class Tensor:
         view = self
         while getattr(view, "_view_of", None) is not None:
             base, cls, extra = view._view_of
-            if base.data.dtype.kind != "f":
+            if base._data.dtype.kind != "f":
                 return
             node = CopySlices.apply(base, view, cls, extra).grad_fn
             base.grad_fn, base._out_idx, base.requires_grad = node, 0, True
@@ -446,7 +455,7 @@ class Tensor:
         if _State.enabled and (self.requires_grad or any(
                 isinstance(a, Tensor) and a.requires_grad for a in args + tuple(kwargs.values()))):
             self._check_inplace()
-            src = _wrap(self.data.copy(), self.requires_grad)
+            src = _wrap(self._data.copy(), self.requires_grad)
             src.grad_fn, src._out_idx = self.grad_fn, self._out_idx
             return self._inplace_from(fn(src, *args, **kwargs))
         return self._inplace_from(fn(self, *args, **kwargs))
@@ -454,8 +463,8 @@ class Tensor:
     def _inplace_from(self, result):
         """Make ``self`` hold ``result`` (computed out of place from self), keeping its buffer."""
         self._check_inplace()
-        old = self.data
-        if result.data.dtype != old.dtype and not np.can_cast(result.data.dtype, old.dtype, "same_kind"):
+        old = self._data
+        if result._data.dtype != old.dtype and not np.can_cast(result._data.dtype, old.dtype, "same_kind"):
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type "
                                f"{self.dtype} of this in-place operation; use the out-of-place form")
         gf = result.grad_fn
@@ -464,18 +473,18 @@ class Tensor:
             if any(s is old for s in gf._saved):
                 gf._saved = tuple(s.copy() if s is old else s for s in gf._saved)
                 gf._versions = tuple(v for v in gf._versions if v[0] is not self._vc)
-        if result.data.shape != old.shape:
+        if result._data.shape != old.shape:
             raise RuntimeError(f"output with shape {list(old.shape)} doesn't match the broadcast shape "
-                               f"{list(result.data.shape)}")
+                               f"{list(result._data.shape)}")
         if old.flags.writeable:
-            np.copyto(old, result.data, casting="unsafe")
+            np.copyto(old, result._data, casting="unsafe")
         elif any(st == 0 and n > 1 for st, n in zip(old.strides, old.shape)):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a single "
                 f"memory location (an expand()ed tensor of shape {tuple(old.shape)}). Please clone() the "
                 "tensor before performing the operation.")
         else:
-            self.data = result.data.astype(old.dtype, copy=True)
+            self._data = result._data.astype(old.dtype, copy=True)
         self._vc[0] += 1
         if gf is not None:
             self.grad_fn = gf
@@ -500,7 +509,7 @@ class Tensor:
             from .ops.elementwise import Fill, Zero
             return self._inplace_apply((Zero if kind == "zero" else Fill).apply, value)
         self._check_inplace()
-        self.data[...] = value
+        self._data[...] = value
         self._vc[0] += 1
         return self
 
@@ -512,15 +521,15 @@ class Tensor:
         if _State.enabled and (src.requires_grad or self.grad_fn is not None):
             from .ops.shape import expand
             from .ops.elementwise import to_dtype
-            s = src if src.data.dtype == self.data.dtype else to_dtype(src, self.data.dtype)
-            return self._inplace_from(expand(s, *self.data.shape))
+            s = src if src._data.dtype == self._data.dtype else to_dtype(src, self._data.dtype)
+            return self._inplace_from(expand(s, *self._data.shape))
         self._check_inplace()
-        np.copyto(self.data, np.broadcast_to(src.data, self.data.shape), casting="unsafe")
+        np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
         self._vc[0] += 1
         return self
 
     def set_(self, source):
-        self.data = source.data
+        self._data = source._data
         self._vc[0] += 1
         return self
 
@@ -528,21 +537,21 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from ._random import _rng
         self._check_inplace()
-        self.data[...] = _rng(generator).uniform(a, b, self.data.shape)
+        self._data[...] = _rng(generator).uniform(a, b, self._data.shape)
         self._vc[0] += 1
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from ._random import _rng
         self._check_inplace()
-        self.data[...] = _rng(generator).normal(mean, std, self.data.shape)
+        self._data[...] = _rng(generator).normal(mean, std, self._data.shape)
         self._vc[0] += 1
         return self
 
     def bernoulli_(self, p=0.5, generator=None):
         from ._random import _rng
         self._check_inplace()
-        self.data[...] = _rng(generator).random(self.data.shape) < p
+        self._data[...] = _rng(generator).random(self._data.shape) < p
         self._vc[0] += 1
         return self
 
@@ -551,14 +560,14 @@ class Tensor:
         if high is None:
             low, high = 0, low
         self._check_inplace()
-        self.data[...] = _rng(generator).integers(low, high, self.data.shape)
+        self._data[...] = _rng(generator).integers(low, high, self._data.shape)
         self._vc[0] += 1
         return self
 
     def exponential_(self, lambd=1.0, generator=None):
         from ._random import _rng
         self._check_inplace()
-        self.data[...] = _rng(generator).exponential(1.0 / lambd, self.data.shape)
+        self._data[...] = _rng(generator).exponential(1.0 / lambd, self._data.shape)
         self._vc[0] += 1
         return self
 

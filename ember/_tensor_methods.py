@@ -36,7 +36,7 @@ for _name in _SAME:
 
 
 def _contiguous(self, memory_format=None):
-    return self if self.data.flags.c_contiguous else ops.clone(self)
+    return self if self._data.flags.c_contiguous else ops.clone(self)
 
 
 def _where(self, condition, y):
@@ -48,14 +48,14 @@ def _type_as(self, other):
 
 
 def _dim_order(self):
-    return tuple(range(self.data.ndim))
+    return tuple(range(self._data.ndim))
 
 
 Tensor.contiguous = _contiguous
 Tensor.where = _where
 Tensor.type_as = _type_as
 Tensor.dim_order = _dim_order
-Tensor.T = property(lambda self: ops.permute(self, *reversed(range(self.data.ndim))))
+Tensor.T = property(lambda self: ops.permute(self, *reversed(range(self._data.ndim))))
 Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
 Tensor.H = Tensor.T
 Tensor.__getitem__ = getitem
@@ -76,9 +76,9 @@ def _fast_binary(op, fn, reverse=False):
     slow = _binary(fn, reverse)
 
     def method(self, other):
-        if self.data.dtype.kind == "f":
+        if self._data.dtype.kind == "f":
             if isinstance(other, Tensor):
-                if other.data.dtype is self.data.dtype:
+                if other._data.dtype is self._data.dtype:
                     return op.apply(other, self) if reverse else op.apply(self, other)
             elif type(other) is float or type(other) is int:
                 return op.apply(other, self) if reverse else op.apply(self, other)

@@ -109,7 +109,7 @@ def _body(arr, indent):
 
 def tensor_repr(t, prefix="tensor("):
     from ._dtype import get_default_dtype
-    arr = t.data
+    arr = t._data
     indent = len(prefix)
     suffixes = []
     name = arr.dtype.name

@@ -68,7 +68,7 @@ class _Encoder:
         if key in self.by_id:
             name = self.by_id[key][0]
         else:
-            arr = obj.data if isinstance(obj, Tensor) else obj
+            arr = obj._data if isinstance(obj, Tensor) else obj
             if arr.dtype not in _NP_TO_ST:
                 raise TypeError(f"ember.save: {_where(path)} has dtype {arr.dtype}, which cannot be stored; "
                                 f"supported: {', '.join(str(np.dtype(d)) for d in _ST_DTYPES.values())}")

@@ -46,7 +46,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if r is None:
             if materialize_grads:
                 import numpy as np
-                out.append(_wrap(np.zeros_like(inputs[i].data)))
+                out.append(_wrap(np.zeros_like(inputs[i]._data)))
                 continue
             if not allow_unused:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not have been used "

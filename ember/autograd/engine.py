@@ -29,16 +29,16 @@ def _root_grad(i, t, g):
             "Fix: create the leaf with requires_grad=True (or call .requires_grad_()), and do not "
             "compute the loss under no_grad() or from .detach()ed tensors.")
     if g is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs, but the output has shape "
-                f"{tuple(t.data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
+                f"{tuple(t._data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
                 f"gradient= with a tensor of that shape.")
-        return np.ones(t.data.shape, t.data.dtype)
-    g = g.data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t.data.dtype)
-    if g.shape != t.data.shape:
+        return np.ones(t._data.shape, t._data.dtype)
+    g = g._data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t._data.dtype)
+    if g.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
-                           f"and output[{i}] has a shape of {tuple(t.data.shape)}.")
+                           f"and output[{i}] has a shape of {tuple(t._data.shape)}.")
     return g
 
 
@@ -105,7 +105,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                     for hook in list(node.hooks):
                         new = hook(_function._wrap(g0))
                         if new is not None:
-                            g0 = new.data
+                            g0 = new._data
                     grads = [g0]
                 for idx, g in enumerate(grads):
                     for pos in captures.get((node, idx), ()):
@@ -204,7 +204,7 @@ def _run_tensor_hooks(node, grads):
                     continue
                 new = hook(wrap(grads[idx]))
                 if new is not None:
-                    grads[idx] = new.data
+                    grads[idx] = new._data
     if node._retain:
         for idx, ref in node._retain.items():
             t = ref()
@@ -212,7 +212,7 @@ def _run_tensor_hooks(node, grads):
                 if t._grad is None:
                     t._grad = wrap(np.array(grads[idx]))
                 else:
-                    t._grad.data = t._grad.data + grads[idx]
+                    t._grad._data = t._grad._data + grads[idx]
     return grads
 
 
@@ -221,19 +221,19 @@ def _accumulate(node, g, foreign):
     for hook in list(node.hooks):
         new = hook(_function._wrap(g))
         if new is not None:
-            g = new.data
+            g = new._data
             foreign.add(id(g))
-    if g.shape != var.data.shape:
-        g = _unbroadcast(g, var.data.shape)
+    if g.shape != var._data.shape:
+        g = _unbroadcast(g, var._data.shape)
     current = var._grad
     if current is None:
         # Take the array when nothing else can see it (a fresh, writable, non-view result that
         # came from no user code); copying big gradients costs more than the backward op itself.
         if (g.base is not None or not g.flags.writeable or id(g) in foreign
-                or g.dtype != var.data.dtype):
-            g = np.array(g, dtype=var.data.dtype, order="C")
+                or g.dtype != var._data.dtype):
+            g = np.array(g, dtype=var._data.dtype, order="C")
         var._grad = _function._wrap(g)
-    elif current.data.flags.writeable and current.data.shape == g.shape:
-        np.add(current.data, g, out=current.data, casting="unsafe")
+    elif current._data.flags.writeable and current._data.shape == g.shape:
+        np.add(current._data, g, out=current._data, casting="unsafe")
     else:
-        current.data = current.data + g
+        current._data = current._data + g

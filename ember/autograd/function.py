@@ -151,7 +151,7 @@ class _FunctionNode(Node):
             _State.enabled = prev
         if not isinstance(result, tuple):
             result = (result,)
-        return tuple(r.data if isinstance(r, Tensor) else (None if r is None else np.asarray(r))
+        return tuple(r._data if isinstance(r, Tensor) else (None if r is None else np.asarray(r))
                      for r in result)
 
 
@@ -200,7 +200,7 @@ class Function:
             _State.enabled = prev
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        arrays = [o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs]
+        arrays = [o._data if isinstance(o, Tensor) else np.asarray(o) for o in outs]
         if not record:
             result = tuple(_wrap(a) for a in arrays)
             return result[0] if single else result
@@ -218,7 +218,7 @@ def _edges(args):
         if isinstance(a, Tensor) and a.requires_grad:
             gf = a.grad_fn
             edges.append((gf, a._out_idx) if gf is not None else (a._accumulator(), 0))
-            meta.append((a.data.shape, a.data.dtype))
+            meta.append((a._data.shape, a._data.dtype))
         else:
             edges.append(None)
             meta.append(None)
@@ -241,7 +241,7 @@ class Op(Function):
         raw = []
         if not _State.enabled:
             for a in args:
-                raw.append(a.data if isinstance(a, Tensor) else a)
+                raw.append(a._data if isinstance(a, Tensor) else a)
             return _plain(cls, args, cls.forward(ctx, *raw))
         # One pass: unwrap, and collect the graph edges in case some input requires grad.
         record = False
@@ -250,7 +250,7 @@ class Op(Function):
         meta = []
         for a in args:
             if isinstance(a, Tensor):
-                d = a.data
+                d = a._data
                 raw.append(d)
                 if a.requires_grad:
                     record = True
@@ -276,11 +276,11 @@ class Op(Function):
                 outs[0]._vc = args[0]._vc
         else:
             t = _new(Tensor)
-            t.data = out if type(out) is np.ndarray else np.asarray(out)
+            t._data = out if type(out) is np.ndarray else np.asarray(out)
             t._grad = None
             t._out_idx = 0
             t._acc = None
-            if t.data.dtype.kind == "f":
+            if t._data.dtype.kind == "f":
                 t.requires_grad = True
                 t.grad_fn = ctx
             else:
@@ -315,7 +315,7 @@ def _record_versions(ctx, args, raw, outs):
     versions = []
     for i, s in enumerate(ctx._saved):
         for o in outs:
-            if s is o.data:
+            if s is o._data:
                 versions.append((o._vc, o._vc[0], i))
                 break
         else:
@@ -330,9 +330,9 @@ def _link_outputs(ctx, arrays, non_diff):
     """Wrap several outputs as Tensors produced by node ``ctx``."""
     outs = tuple(_wrap(a) for a in arrays)
     ctx.n_outputs = len(outs)
-    ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+    ctx.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
     for i, o in enumerate(outs):
-        if o.data.dtype.kind == "f" and not non_diff[i]:
+        if o._data.dtype.kind == "f" and not non_diff[i]:
             o.requires_grad = True
             o.grad_fn = ctx
             o._out_idx = i

@@ -27,32 +27,32 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     inputs = tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, _function.Tensor) and x.requires_grad]
     for i in diff:
-        if inputs[i].data.dtype != np.float64:
+        if inputs[i]._data.dtype != np.float64:
             import warnings
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check will likely "
                           f"fail from round-off. Use .double().", UserWarning, stacklevel=2)
     outs = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
     for oi, out in enumerate(outs):
-        n_out = out.data.size
-        analytic = {i: np.zeros((inputs[i].data.size, n_out)) for i in diff}
+        n_out = out._data.size
+        analytic = {i: np.zeros((inputs[i]._data.size, n_out)) for i in diff}
         for j in range(n_out):
-            g = np.zeros(out.data.shape, out.data.dtype)
+            g = np.zeros(out._data.shape, out._data.dtype)
             g.reshape(-1)[j] = 1
             outs_j = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
             res = run_backward((outs_j[oi],), (g,), inputs=[inputs[i] for i in diff], accumulate=False)
             for k, i in enumerate(diff):
                 if res[k] is not None:
-                    analytic[i][:, j] = np.broadcast_to(res[k], inputs[i].data.shape).reshape(-1)
+                    analytic[i][:, j] = np.broadcast_to(res[k], inputs[i]._data.shape).reshape(-1)
         for i in diff:
-            x = inputs[i].data
+            x = inputs[i]._data
             numeric = np.zeros((x.size, n_out))
             for k in range(x.size):
                 pos = np.unravel_index(k, x.shape)  # works for non-contiguous inputs too
                 orig = x[pos]
                 x[pos] = orig + eps
-                plus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
+                plus = _outputs(func, inputs)[oi]._data.astype(np.float64).reshape(-1)
                 x[pos] = orig - eps
-                minus = _outputs(func, inputs)[oi].data.astype(np.float64).reshape(-1)
+                minus = _outputs(func, inputs)[oi]._data.astype(np.float64).reshape(-1)
                 x[pos] = orig
                 numeric[k] = (plus - minus) / (2 * eps)
             if not np.allclose(analytic[i], numeric, atol=atol, rtol=rtol):

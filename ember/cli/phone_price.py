@@ -42,7 +42,7 @@ def read_csv(path):
         raise CLIError(f"--data: {path!r} is not a text CSV file") from None
     except ValueError as e:
         raise CLIError(str(e).replace("CSVDataset: ", "--data: ")) from None
-    y = ds.targets.data
+    y = ds.targets._data
     if y.dtype.kind not in "iu":
         raise CLIError(f"--data: column {TARGET!r} of {path!r} must hold integer classes 0, 1, 2, ...; "
                        f"found non-integer values such as {y[np.argmax(y != np.round(y))]}")
@@ -50,7 +50,7 @@ def read_csv(path):
         raise CLIError(f"--data: column {TARGET!r} of {path!r} has a negative class {y.min()}; classes must be 0, 1, 2, ...")
     if len(np.unique(y)) < 2:
         raise CLIError(f"--data: column {TARGET!r} of {path!r} has a single class ({y[0]}); need at least two")
-    return ds.features.data.astype(np.float32), y.astype(np.int64), list(ds.columns)
+    return ds.features._data.astype(np.float32), y.astype(np.int64), list(ds.columns)
 
 
 def stratified_split(y, test_fraction, seed):

@@ -18,7 +18,7 @@ def _curve(fn, lo, hi, n=401):
     x = ember.linspace(lo, hi, n, requires_grad=True)
     y = fn(x)
     y.sum().backward()
-    return x.data.copy(), y.data.copy(), x.grad.data.copy()
+    return x._data.copy(), y._data.copy(), x.grad._data.copy()
 
 
 def activation_curves():

@@ -97,8 +97,8 @@ def evaluate(model, loader, loss_fn):
             out = model(xb)
             total += loss_fn(out, yb).item() * len(yb)
             n += len(yb)
-            preds.append(out.data.argmax(1))
-            targets.append(yb.data)
+            preds.append(out._data.argmax(1))
+            targets.append(yb._data)
     preds, targets = np.concatenate(preds), np.concatenate(targets)
     return total / max(n, 1), float((preds == targets).mean()) if n else 0.0, preds, targets
 
@@ -230,7 +230,7 @@ def fit(task, config, out_dir, resume=None, log=print):
             optimizer.step()
             n = len(yb)
             run_loss += loss.item() * n
-            run_correct += int((out.data.argmax(1) == yb.data).sum())
+            run_correct += int((out._data.argmax(1) == yb._data).sum())
             seen += n
             if bar is not None:
                 bar.set_postfix(loss=f"{run_loss / seen:.4f}", acc=f"{run_correct / seen:.3f}", refresh=False)

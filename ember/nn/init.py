@@ -19,11 +19,11 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 
 def _fill(tensor, values):
     """Write ``values`` into the tensor's buffer (cast to its dtype), bump its version."""
-    d = tensor.data
+    d = tensor._data
     if d.flags.writeable:
         d[...] = values
     else:
-        tensor.data = np.array(np.broadcast_to(values, d.shape), dtype=d.dtype)
+        tensor._data = np.array(np.broadcast_to(values, d.shape), dtype=d.dtype)
     tensor._vc[0] += 1
     return tensor
 
@@ -78,12 +78,12 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.data.shape))
+    return _fill(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std**2)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.data.shape))
+    return _fill(tensor, _rng(generator).normal(mean, std, tensor._data.shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
@@ -96,7 +96,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     rng = _rng(generator)
-    values = rng.normal(mean, std, tensor.data.shape)
+    values = rng.normal(mean, std, tensor._data.shape)
     bad = (values < a) | (values > b)
     for _ in range(1000):
         n = int(bad.sum())
@@ -124,7 +124,7 @@ def eye_(tensor):
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
     if tensor.dim() != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})")
-    return _fill(tensor, np.eye(*tensor.data.shape))
+    return _fill(tensor, np.eye(*tensor._data.shape))
 
 
 def dirac_(tensor, groups=1):
@@ -132,7 +132,7 @@ def dirac_(tensor, groups=1):
     dims = tensor.dim()
     if dims not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
-    sizes = tensor.data.shape
+    sizes = tensor._data.shape
     if sizes[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
     out_per_group = sizes[0] // groups
@@ -160,7 +160,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
-    if 0 in tensor.data.shape:
+    if 0 in tensor._data.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return None
     fan = _calculate_correct_fan(tensor, mode)
@@ -194,7 +194,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
-    rows = tensor.data.shape[0]
+    rows = tensor._data.shape[0]
     cols = tensor.numel() // rows
     flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
@@ -203,14 +203,14 @@ def orthogonal_(tensor, gain=1, generator=None):
     q *= np.sign(np.diag(r))  # make the decomposition unique (uniform over orthogonal matrices)
     if rows < cols:
         q = q.T
-    return _fill(tensor, (gain * q).reshape(tensor.data.shape))
+    return _fill(tensor, (gain * q).reshape(tensor._data.shape))
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Fill a 2-D tensor with N(0, std**2), then zero a fraction ``sparsity`` of each column."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rows, cols = tensor.data.shape
+    rows, cols = tensor._data.shape
     rng = _rng(generator)
     w = rng.normal(0.0, std, (rows, cols))
     n_zero = int(math.ceil(sparsity * rows))

@@ -24,12 +24,12 @@ class Parameter(Tensor):
             arr = np.empty((0,), dtype=np.float32)
             vc = [0]
         elif isinstance(data, Tensor):
-            arr, vc = data.data, data._vc
+            arr, vc = data._data, data._vc
         else:
             raise TypeError(f"Parameter(data): data must be a Tensor, got {type(data).__name__}; "
                             "wrap it first with ember.tensor(...)")
         p = object.__new__(cls)
-        p.data = arr
+        p._data = arr
         p.grad_fn = None
         p._grad = None
         p._vc = vc
@@ -49,14 +49,14 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(_wrap(self.data.copy()), self.requires_grad)
+        p = Parameter(_wrap(self._data.copy()), self.requires_grad)
         if self._grad is not None:
-            p._grad = _wrap(self._grad.data.copy())
+            p._grad = _wrap(self._grad._data.copy())
         memo[id(self)] = p
         return p
 
@@ -74,9 +74,9 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __new__(cls, data=None, *, persistent=True):
-        arr = np.empty((0,), np.float32) if data is None else data.data
+        arr = np.empty((0,), np.float32) if data is None else data._data
         b = object.__new__(cls)
-        b.data = arr
+        b._data = arr
         b.grad_fn = None
         b._grad = None
         b._vc = [0] if data is None else data._vc

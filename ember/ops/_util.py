@@ -30,12 +30,12 @@ def promote(a, b):
     # Fast paths: same-dtype tensors, float tensor with a Python number.
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype is b.data.dtype:
+            if a._data.dtype is b._data.dtype:
                 return a, b
         elif type(b) is float or type(b) is int:
-            if a.data.dtype.kind == "f":
+            if a._data.dtype.kind == "f":
                 return a, b
-    elif isinstance(b, Tensor) and (type(a) is float or type(a) is int) and b.data.dtype.kind == "f":
+    elif isinstance(b, Tensor) and (type(a) is float or type(a) is int) and b._data.dtype.kind == "f":
         return a, b
     return _promote_slow(a, b)
 
@@ -47,10 +47,10 @@ def _promote_slow(a, b):
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
     if ta and tb:
-        da, db = a.data.dtype, b.data.dtype
+        da, db = a._data.dtype, b._data.dtype
         if da == db:
             return a, b
-        dt = result_type(a.data, b.data)
+        dt = result_type(a._data, b._data)
         if da != dt:
             a = to_dtype(a, dt)
         if db != dt:
@@ -58,8 +58,8 @@ def _promote_slow(a, b):
         return a, b
     t = a if ta else b
     s = b if ta else a
-    dt = result_type(t.data, s)
-    if dt != t.data.dtype:
+    dt = result_type(t._data, s)
+    if dt != t._data.dtype:
         t = to_dtype(t, dt)
     if dt.kind == "f" and isinstance(s, bool):
         s = float(s)

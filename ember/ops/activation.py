@@ -56,11 +56,11 @@ class LogSoftmax(Op):
 def _prep(input, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
     if dim is None:
-        dim = _implicit_dim(input.data.ndim)
-    nd = input.data.ndim
+        dim = _implicit_dim(input._data.ndim)
+    nd = input._data.ndim
     return input, (norm_dim(dim, nd) if nd else None)
 
 
@@ -101,7 +101,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _floatify(input, name):
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
     return input
 
@@ -195,7 +195,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     _floatify(input, "rrelu")
     if training:
         from .._random import _rng
-        slope = _rng(None).uniform(lower, upper, input.data.shape).astype(input.data.dtype)
+        slope = _rng(None).uniform(lower, upper, input._data.shape).astype(input._data.dtype)
     else:
         slope = (lower + upper) / 2
     return _inplace_or(input, LeakyRelu.apply(input, slope), inplace)
@@ -232,11 +232,11 @@ class Prelu(Op):
 
 def prelu(input, weight):
     """x if x > 0 else weight * x, with one weight or one per channel (dim 1)."""
-    n = weight.data.size
-    if weight.data.ndim > 1:
+    n = weight._data.size
+    if weight._data.ndim > 1:
         raise RuntimeError(f"prelu: weight must be a 0-D or 1-D tensor, got shape {tuple(weight.shape)}")
     if n != 1:
-        ch = input.data.shape[1] if input.data.ndim >= 2 else (input.data.shape[0] if input.data.ndim else 1)
+        ch = input._data.shape[1] if input._data.ndim >= 2 else (input._data.shape[0] if input._data.ndim else 1)
         if ch != n:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers "
                                f"= {n} and channel size = {ch} (input shape {tuple(input.shape)}).")
@@ -509,7 +509,7 @@ class Softshrink(_MaskedIdentity):
 
 def threshold(input, threshold, value, inplace=False):
     """x if x > threshold else value."""
-    return _inplace_or(input, Threshold.apply(input, input.data > threshold, 0, value), inplace)
+    return _inplace_or(input, Threshold.apply(input, input._data > threshold, 0, value), inplace)
 
 
 def threshold_(input, threshold, value):
@@ -518,7 +518,7 @@ def threshold_(input, threshold, value):
 
 def hardshrink(input, lambd=0.5):
     """x if |x| > lambd else 0."""
-    x = _floatify(input, "hardshrink").data
+    x = _floatify(input, "hardshrink")._data
     return Hardshrink.apply(input, (x > lambd) | (x < -lambd), 0, 0)
 
 
@@ -526,7 +526,7 @@ def softshrink(input, lambd=0.5):
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    x = _floatify(input, "softshrink").data
+    x = _floatify(input, "softshrink")._data
     shift = np.where(x > 0, x.dtype.type(lambd), x.dtype.type(-lambd))
     return Softshrink.apply(input, (x > lambd) | (x < -lambd), shift, 0)
 

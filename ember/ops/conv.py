@@ -535,14 +535,14 @@ def _conv_setup(fname, input, weight, bias, stride, padding, dilation, groups, n
     """Validate the arguments and build the geometry; return (geo, shape4, unbatched)."""
     _check_tensor(input, fname, "input")
     _check_tensor(weight, fname, "weight")
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fname}, "
                            f"but got input of size: {list(x.shape)}")
     if w.ndim != nd + 2:
         raise RuntimeError(f"{fname}: expected a {nd + 2}-D weight (out_channels, in_channels/groups, "
                            f"{'kernel, ' * nd}), got weight of size {list(w.shape)}")
-    if x.dtype != w.dtype or (bias is not None and bias.data.dtype != x.dtype):
+    if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
         bt = "" if bias is None else f", bias type ({bias.dtype})"
         raise RuntimeError(f"{fname}: input type ({input.dtype}), weight type ({weight.dtype}){bt} should "
                            f"be the same; convert the input with .to({weight.dtype}) (e.g. .float())")
@@ -579,9 +579,9 @@ def _conv_setup(fname, input, weight, bias, stride, padding, dilation, groups, n
                 f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} to have "
                 f"{w.shape[1] * groups} channels, but got {C} channels instead")
         cout = w.shape[0]
-    if bias is not None and tuple(bias.data.shape) != (cout,):
+    if bias is not None and tuple(bias._data.shape) != (cout,):
         raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
-                           f"{cout} elements, but got bias of size {list(bias.data.shape)} instead")
+                           f"{cout} elements, but got bias of size {list(bias._data.shape)} instead")
     # Padding as (before, after) per spatial dim.
     if isinstance(padding, str):
         if transposed:

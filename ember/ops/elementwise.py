@@ -158,7 +158,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` with broadcasting."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.data.dtype == other.data.dtype == np.bool_:
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype == other._data.dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     if alpha != 1:
@@ -172,8 +172,8 @@ def mul(input, other, *, out=None):
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         a, b = b, a
-    if a.data.dtype == np.bool_ and isinstance(b, Tensor) and b.data.dtype == np.bool_:
-        return _wrap(a.data & b.data)
+    if a._data.dtype == np.bool_ and isinstance(b, Tensor) and b._data.dtype == np.bool_:
+        return _wrap(a._data & b._data)
     return Mul.apply(a, b)
 
 
@@ -183,9 +183,9 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         q = div(_float(a), _float(b))
         res = trunc(q) if rounding_mode == "trunc" else floor(q)
-        ad = a.data if isinstance(a, Tensor) else np.asarray(a)
+        ad = a._data if isinstance(a, Tensor) else np.asarray(a)
         if ad.dtype.kind in "iub":
-            return to_dtype(res.detach(), np.result_type(ad, b.data if isinstance(b, Tensor) else b))
+            return to_dtype(res.detach(), np.result_type(ad, b._data if isinstance(b, Tensor) else b))
         return res
     a, b = _float(a), _float(b)
     return Div.apply(a, b)
@@ -193,13 +193,13 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 def _float(x):
     if isinstance(x, Tensor):
-        return x if x.data.dtype.kind == "f" else to_dtype(x, np.float32)
+        return x if x._data.dtype.kind == "f" else to_dtype(x, np.float32)
     return float(x) if isinstance(x, (bool, int)) else x
 
 
 def neg(input):
     """Elementwise negation."""
-    if input.data.dtype == np.bool_:
+    if input._data.dtype == np.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(input)
@@ -208,7 +208,7 @@ def neg(input):
 def pow(input, exponent):
     """``input ** exponent`` (either may be a scalar)."""
     a, b = promote(input, exponent)
-    if isinstance(a, Tensor) and a.data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+    if isinstance(a, Tensor) and a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor) else PowScalarBase).apply(a, b)
 
@@ -246,7 +246,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
     op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
 
     def fn(input):
-        if input.data.dtype.kind != "f":
+        if input._data.dtype.kind != "f":
             input = to_dtype(input, np.float32)
         return op.apply(input)
     fn.__name__ = name.lower()
@@ -345,7 +345,7 @@ def abs(input):
 
 def square(input):
     """``input * input``."""
-    return Pow.apply(input, 2) if input.data.dtype.kind == "f" else _wrap(input.data * input.data)
+    return Pow.apply(input, 2) if input._data.dtype.kind == "f" else _wrap(input._data * input._data)
 
 
 class _ZeroGrad(Op):
@@ -359,8 +359,8 @@ def _piecewise(name, f):
     op = type(name, (_ZeroGrad,), {"forward": staticmethod(lambda ctx, a, *args: f(a, *args))})
 
     def fn(input, *args):
-        if input.data.dtype.kind != "f":
-            return _wrap(f(input.data, *args))
+        if input._data.dtype.kind != "f":
+            return _wrap(f(input._data, *args))
         return op.apply(input, *args)
     fn.__name__ = name.lower()
     fn.__doc__ = f"Elementwise {name.lower()} (zero gradient)."
@@ -391,7 +391,7 @@ def frac(input):
 
 
 def signbit(input):
-    return _wrap(np.signbit(input.data))
+    return _wrap(np.signbit(input._data))
 
 
 # -- clamp, maximum, minimum, where ---------------------------------------------------------
@@ -421,11 +421,11 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
-            out = maximum(out, min if isinstance(min, Tensor) else _wrap(np.asarray(min, input.data.dtype)))
+            out = maximum(out, min if isinstance(min, Tensor) else _wrap(np.asarray(min, input._data.dtype)))
         if max is not None:
-            out = minimum(out, max if isinstance(max, Tensor) else _wrap(np.asarray(max, input.data.dtype)))
+            out = minimum(out, max if isinstance(max, Tensor) else _wrap(np.asarray(max, input._data.dtype)))
         return out
-    if input.data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
+    if input._data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
         input = to_dtype(input, np.float32)
     return Clamp.apply(input, min, max)
 
@@ -520,8 +520,8 @@ class Where(Op):
 def where(condition, input=None, other=None):
     """Pick ``input`` where ``condition`` is true, else ``other``; ``where(cond)`` gives indices."""
     if input is None and other is None:
-        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(condition.data))
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(condition._data))
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
     a, b = promote(input, other)
@@ -535,8 +535,8 @@ def where(condition, input=None, other=None):
 def floor_divide(input, other):
     """Floor of ``input / other`` (not differentiable, as in PyTorch)."""
     a, b = promote(input, other)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
     if (np.asarray(bd).dtype.kind in "iu" and np.any(np.asarray(bd) == 0)):
         raise RuntimeError("ZeroDivisionError: integer floor division by zero")
     return _wrap(np.asarray(np.floor_divide(ad, bd)))
@@ -632,10 +632,10 @@ def xlogy(input, other):
     """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
-        a = _wrap(np.asarray(a, b.data.dtype))
+        a = _wrap(np.asarray(a, b._data.dtype))
     if not isinstance(b, Tensor):
-        b = _wrap(np.asarray(b, a.data.dtype))
-    if a.data.dtype.kind != "f":
+        b = _wrap(np.asarray(b, a._data.dtype))
+    if a._data.dtype.kind != "f":
         a, b = to_dtype(a, np.float32), to_dtype(b, np.float32)
     return Xlogy.apply(a, b)
 
@@ -658,7 +658,7 @@ class Zero(Fill):
 
 
 def zeros_like_t(t):
-    return _wrap(np.zeros_like(t.data))
+    return _wrap(np.zeros_like(t._data))
 
 
 # -- dtype conversion ----------------------------------------------------------------------
@@ -678,16 +678,16 @@ def to_dtype(input, dtype):
     """Convert to a NumPy dtype, keeping the graph for float targets."""
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
-        return _wrap(input.data.astype(dtype))
+        return _wrap(input._data.astype(dtype))
     return ToDtype.apply(input, dtype)
 
 
 # -- comparisons and logic (no gradient) ---------------------------------------------------
 def _cmp(name, f):
     def fn(input, other):
-        a = input.data if isinstance(input, Tensor) else input
+        a = input._data if isinstance(input, Tensor) else input
         o = as_tensor_arg(other)
-        b = o.data if isinstance(o, Tensor) else o
+        b = o._data if isinstance(o, Tensor) else o
         try:
             return _wrap(np.asarray(f(a, b)))
         except ValueError:
@@ -711,8 +711,8 @@ logical_xor = _cmp("logical_xor", np.logical_xor)
 def _bitwise(name, f):
     def fn(input, other):
         o = as_tensor_arg(other)
-        b = o.data if isinstance(o, Tensor) else o
-        return _wrap(np.asarray(f(input.data, b)))
+        b = o._data if isinstance(o, Tensor) else o
+        return _wrap(np.asarray(f(input._data, b)))
     fn.__name__ = name
     return fn
 
@@ -723,40 +723,40 @@ bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
 
 
 def bitwise_not(input):
-    if input.data.dtype.kind == "f":
+    if input._data.dtype.kind == "f":
         raise TypeError("bitwise_not (~) is only defined for integer and bool tensors; "
                         "for a float mask compare first, e.g. ~(x > 0)")
-    return _wrap(np.invert(input.data))
+    return _wrap(np.invert(input._data))
 
 
 def logical_not(input):
-    return _wrap(np.logical_not(input.data))
+    return _wrap(np.logical_not(input._data))
 
 
 def isnan(input):
-    return _wrap(np.isnan(input.data))
+    return _wrap(np.isnan(input._data))
 
 
 def isinf(input):
-    return _wrap(np.isinf(input.data))
+    return _wrap(np.isinf(input._data))
 
 
 def isfinite(input):
-    return _wrap(np.isfinite(input.data))
+    return _wrap(np.isfinite(input._data))
 
 
 def equal(input, other):
     """True if both tensors have the same shape and elements."""
-    return input.data.shape == other.data.shape and bool(np.array_equal(input.data, other.data))
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _wrap(np.isclose(input.data, as_tensor_arg(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _wrap(np.isclose(input._data, as_tensor_arg(other)._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(input.data, as_tensor_arg(other).data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(input._data, as_tensor_arg(other)._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    return _wrap(np.nan_to_num(input.data, nan=nan, posinf=posinf, neginf=neginf))
+    return _wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))

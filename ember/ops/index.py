@@ -19,7 +19,7 @@ def _index_key(key, shape=None):
     basic = True
     for k in key:
         if isinstance(k, Tensor):
-            k = k.data
+            k = k._data
             if k.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors "
                                  f"(got {k.dtype}); convert with .long()")
@@ -108,17 +108,17 @@ class _AdvancedIndex(Index):
 def getitem(input, key):
     """``input[key]``: ints, slices, None, Ellipsis, integer/bool tensors."""
     if type(key) is int:  # fast path: t[i], as a Dataset's __getitem__ does per sample
-        shape = input.data.shape
+        shape = input._data.shape
         if shape and -shape[0] <= key < shape[0]:
             if not input.requires_grad:
                 if len(shape) == 1:
-                    return _wrap(np.asarray(input.data[key]))
-                out = _wrap(input.data[key])
+                    return _wrap(np.asarray(input._data[key]))
+                out = _wrap(input._data[key])
                 out._vc = input._vc  # a view: in-place writes show in both
                 return out
             return _SelectIndex.apply(input, (key,), True)
     key, basic = _index_key(key)
-    _check_bounds(key, input.data.shape)
+    _check_bounds(key, input._data.shape)
     if basic:
         return _basic_kind(key).apply(input, key, True)
     return _AdvancedIndex.apply(input, key, False)
@@ -155,19 +155,19 @@ class IndexPut(Op):
 def setitem(input, key, value):
     """``input[key] = value`` in place; differentiable with respect to both."""
     key, basic = _index_key(key)
-    _check_bounds(key, input.data.shape)
+    _check_bounds(key, input._data.shape)
     if isinstance(value, (list, tuple)):
         from .._creation import tensor
         value = tensor(value, dtype=input.dtype)
     from ..autograd.grad_mode import _State
     vreq = isinstance(value, Tensor) and value.requires_grad
     if _State.enabled and (input.requires_grad or vreq):
-        if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
+        if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
             value = value.to(input.dtype)
         input._inplace_from(IndexPut.apply(input, value, key, False))
         return
     input._check_inplace()
-    input.data[key] = value.data if isinstance(value, Tensor) else value
+    input._data[key] = value._data if isinstance(value, Tensor) else value
     input._vc[0] += 1
 
 
@@ -184,14 +184,14 @@ def _along(index, dim, shape):
 
 
 def _check_index(name, input, dim, index):
-    if index.data.dtype.kind not in "iu":
+    if index._data.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}; convert with .long()")
-    if index.data.ndim != input.data.ndim and input.data.ndim:
+    if index._data.ndim != input._data.ndim and input._data.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
-                           f"({name}: index has {index.data.ndim}, input has {input.data.ndim})")
-    n = input.data.shape[dim] if input.data.ndim else 1
-    if index.data.size and (index.data.max() >= n or index.data.min() < -n):
-        raise RuntimeError(f"{name}(): index {int(index.data.max())} is out of bounds for dimension {dim} "
+                           f"({name}: index has {index._data.ndim}, input has {input._data.ndim})")
+    n = input._data.shape[dim] if input._data.ndim else 1
+    if index._data.size and (index._data.max() >= n or index._data.min() < -n):
+        raise RuntimeError(f"{name}(): index {int(index._data.max())} is out of bounds for dimension {dim} "
                            f"with size {n}")
 
 
@@ -211,22 +211,22 @@ class Gather(Op):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim=0 (and so on)."""
-    d = norm_dim(dim, input.data.ndim)
+    d = norm_dim(dim, input._data.ndim)
     _check_index("gather", input, d, index)
-    return Gather.apply(input, d, index.data)
+    return Gather.apply(input, d, index._data)
 
 
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
-    d = norm_dim(dim, input.data.ndim)
-    shape = list(np.broadcast_shapes(input.data.shape[:d] + (1,) + input.data.shape[d + 1:],
-                                     indices.data.shape[:d] + (1,) + indices.data.shape[d + 1:]))
+    d = norm_dim(dim, input._data.ndim)
+    shape = list(np.broadcast_shapes(input._data.shape[:d] + (1,) + input._data.shape[d + 1:],
+                                     indices._data.shape[:d] + (1,) + indices._data.shape[d + 1:]))
     ishape = list(shape)
-    ishape[d] = indices.data.shape[d]
-    shape[d] = input.data.shape[d]
+    ishape[d] = indices._data.shape[d]
+    shape[d] = input._data.shape[d]
     from .shape import expand
-    return gather(expand(input, *shape), d, _wrap(np.broadcast_to(indices.data, ishape)))
+    return gather(expand(input, *shape), d, _wrap(np.broadcast_to(indices._data, ishape)))
 
 
 def take(input, index):
@@ -266,20 +266,20 @@ class ScatterAdd(Scatter):
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Write ``src`` (or ``value``) into a copy of ``input`` at ``index`` along ``dim``."""
-    d = norm_dim(dim, input.data.ndim)
+    d = norm_dim(dim, input._data.ndim)
     _check_index("scatter", input, d, index)
     if src is None:
         src = value
     if reduce not in (None, "add"):
         raise NotImplementedError(f"scatter reduce={reduce!r} is not supported (use None or 'add')")
-    return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index.data, reduce == "add")
+    return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index._data, reduce == "add")
 
 
 def scatter_add(input, dim, index, src):
     """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeats accumulate)."""
-    d = norm_dim(dim, input.data.ndim)
+    d = norm_dim(dim, input._data.ndim)
     _check_index("scatter_add", input, d, index)
-    return ScatterAdd.apply(input, src, d, index.data, True)
+    return ScatterAdd.apply(input, src, d, index._data, True)
 
 
 class IndexSelect(Op):
@@ -298,23 +298,23 @@ class IndexSelect(Op):
 
 def index_select(input, dim, index):
     """Entries of ``input`` along ``dim`` at the 1-D ``index``."""
-    d = norm_dim(dim, input.data.ndim)
-    idx = index.data
+    d = norm_dim(dim, input._data.ndim)
+    idx = index._data
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if idx.dtype.kind not in "iu":
         raise IndexError(f"index_select(): Expected dtype int32/int64 for index, got {index.dtype}")
-    n = input.data.shape[d] if input.data.ndim else 1
+    n = input._data.shape[d] if input._data.ndim else 1
     if idx.size and (idx.max() >= n or idx.min() < -n):
         raise IndexError(f"index_select(): index {int(idx.max())} out of range for dimension {d} with size {n}")
     return IndexSelect.apply(input, d, idx.reshape(-1))
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    d = norm_dim(dim, input.data.ndim)
+    d = norm_dim(dim, input._data.ndim)
     from .elementwise import mul
     src = mul(source, alpha) if alpha != 1 else source
-    key = (slice(None),) * d + (index.data,)
+    key = (slice(None),) * d + (index._data,)
     return IndexPut.apply(input, src, key, True)
 
 
@@ -332,19 +332,19 @@ class MaskedFill(Op):
 
 def masked_fill(input, mask, value):
     """A copy with ``value`` wherever the bool ``mask`` (broadcastable) is True."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype}")
     try:
-        if np.broadcast_shapes(m.shape, input.data.shape) != input.data.shape:
+        if np.broadcast_shapes(m.shape, input._data.shape) != input._data.shape:
             raise ValueError
     except ValueError:
         raise RuntimeError(f"masked_fill: the mask of shape {tuple(m.shape)} must be broadcastable to the input "
-                           f"of shape {tuple(input.data.shape)}") from None
+                           f"of shape {tuple(input._data.shape)}") from None
     if isinstance(value, Tensor):
-        if value.data.ndim:
+        if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value.data.ndim} dimension(s).")
+                               f"{value._data.ndim} dimension(s).")
         if not value.requires_grad:
             value = value.item()
     return MaskedFill.apply(input, m, value)
@@ -352,9 +352,9 @@ def masked_fill(input, mask, value):
 
 def one_hot(tensor, num_classes=-1):
     """Class indices (int64) to one-hot rows (int64), as ``torch.nn.functional.one_hot``."""
-    if tensor.data.dtype != np.int64:
+    if tensor._data.dtype != np.int64:
         raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor (got {tensor.dtype})")
-    idx = tensor.data
+    idx = tensor._data
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):

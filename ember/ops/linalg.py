@@ -67,61 +67,61 @@ class Unsafe(Matmul):
 
 
 def _check_mm(name, a, b):
-    sa, sb = a.data.shape, b.data.shape
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    sa, sb = a._data.shape, b._data.shape
+    if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"{name}: both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.data.ndim}D and {b.data.ndim}D")
+                           f"{a._data.ndim}D and {b._data.ndim}D")
     ka = sa[-1]
-    kb = sb[0] if b.data.ndim == 1 else sb[-2]
+    kb = sb[0] if b._data.ndim == 1 else sb[-2]
     if ka != kb:
-        if a.data.ndim <= 2 and b.data.ndim <= 2:
-            ra = (sa[0] if a.data.ndim == 2 else 1)
+        if a._data.ndim <= 2 and b._data.ndim <= 2:
+            ra = (sa[0] if a._data.ndim == 2 else 1)
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({ra}x{ka} and "
-                               f"{kb}x{sb[-1] if b.data.ndim == 2 else 1}); the inner sizes must match")
+                               f"{kb}x{sb[-1] if b._data.ndim == 2 else 1}); the inner sizes must match")
         raise RuntimeError(f"{name}: inner dimensions differ: input {tuple(sa)} and other {tuple(sb)} "
                            f"({ka} != {kb})")
 
 
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch broadcasting of batch dims (``@``)."""
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.data.dtype != other.data.dtype:
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}; "
                            f"convert one of them first, e.g. other.to({input.dtype})")
     a, b = promote(input, other)
     _check_mm("matmul", a, b)
-    if a.data.ndim == 1 and b.data.ndim == 1:
+    if a._data.ndim == 1 and b._data.ndim == 1:
         return Dot.apply(a, b)
-    if a.data.ndim == 2 and b.data.ndim == 1:
+    if a._data.ndim == 2 and b._data.ndim == 1:
         return Mv.apply(a, b)
-    if a.data.ndim > 2 or b.data.ndim > 2:
-        return (Bmm if a.data.ndim == b.data.ndim == 3 else Unsafe).apply(a, b)
+    if a._data.ndim > 2 or b._data.ndim > 2:
+        return (Bmm if a._data.ndim == b._data.ndim == 3 else Unsafe).apply(a, b)
     return Matmul.apply(a, b)
 
 
 def mm(input, mat2):
     """Product of two 2-D matrices."""
-    if input.data.ndim != 2 or mat2.data.ndim != 2:
-        raise RuntimeError(f"mm: expected 2-D tensors, got {input.data.ndim}-D and {mat2.data.ndim}-D "
+    if input._data.ndim != 2 or mat2._data.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {input._data.ndim}-D and {mat2._data.ndim}-D "
                            "(use matmul for other ranks)")
     return matmul(input, mat2)
 
 
 def bmm(input, mat2):
     """Batched product of 3-D tensors (b×n×m @ b×m×p)."""
-    if input.data.ndim != 3 or mat2.data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor (got {input.data.ndim}-D and {mat2.data.ndim}-D)")
-    if input.data.shape[0] != mat2.data.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ ({input.data.shape[0]} and {mat2.data.shape[0]})")
+    if input._data.ndim != 3 or mat2._data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (got {input._data.ndim}-D and {mat2._data.ndim}-D)")
+    if input._data.shape[0] != mat2._data.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ ({input._data.shape[0]} and {mat2._data.shape[0]})")
     return matmul(input, mat2)
 
 
 def dot(input, other):
     """Inner product of two 1-D tensors."""
-    if input.data.ndim != 1 or other.data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.data.ndim}D and {other.data.ndim}D tensors")
-    if input.data.shape != other.data.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.data.size}] and src "
-                           f"[{other.data.size}] to have the same number of elements")
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    if input._data.shape != other._data.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._data.size}] and src "
+                           f"[{other._data.size}] to have the same number of elements")
     return matmul(input, other)
 
 
@@ -153,13 +153,13 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 def tensordot(a, b, dims=2):
     if isinstance(dims, int):
-        la = "".join(chr(97 + i) for i in range(a.data.ndim))
-        lb = la[a.data.ndim - dims:] + "".join(chr(110 + i) for i in range(b.data.ndim - dims))
-        out = la[:a.data.ndim - dims] + lb[dims:]
+        la = "".join(chr(97 + i) for i in range(a._data.ndim))
+        lb = la[a._data.ndim - dims:] + "".join(chr(110 + i) for i in range(b._data.ndim - dims))
+        out = la[:a._data.ndim - dims] + lb[dims:]
         return einsum(f"{la},{lb}->{out}", a, b)
     da, db = dims
-    la = [chr(97 + i) for i in range(a.data.ndim)]
-    lb = [chr(110 + i) for i in range(b.data.ndim)]
+    la = [chr(97 + i) for i in range(a._data.ndim)]
+    lb = [chr(110 + i) for i in range(b._data.ndim)]
     for i, j in zip(da, db):
         lb[j] = la[i]
     out = [c for i, c in enumerate(la) if i not in da] + [c for j, c in enumerate(lb) if j not in db]
@@ -169,7 +169,7 @@ def tensordot(a, b, dims=2):
 def kron(input, other):
     from .shape import reshape
     a, b = input, other
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._data.shape, b._data.shape
     la = "".join(chr(97 + i) for i in range(len(sa)))
     lb = "".join(chr(110 + i) for i in range(len(sb)))
     out = einsum(f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb))}", a, b)
@@ -272,16 +272,16 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ops = list(operands)
-    dt = ops[0].data.dtype
+    dt = ops[0]._data.dtype
     for o in ops[1:]:
-        if o.data.dtype != dt:
-            ops = [promote(x, ops[0])[0] if x.data.dtype != dt else x for x in ops]
+        if o._data.dtype != dt:
+            ops = [promote(x, ops[0])[0] if x._data.dtype != dt else x for x in ops]
             break
-    terms, out = _parse_einsum(equation, [o.data.shape for o in ops])
+    terms, out = _parse_einsum(equation, [o._data.shape for o in ops])
     for t, o in zip(terms, ops):
-        if len(t) != o.data.ndim:
+        if len(t) != o._data.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(t)}) does not match "
-                               f"the number of dimensions ({o.data.ndim}) for operand {ops.index(o)}")
+                               f"the number of dimensions ({o._data.ndim}) for operand {ops.index(o)}")
     return Einsum.apply(tuple(terms), out, *ops)
 
 
@@ -321,16 +321,16 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` as one op (one GEMM forward, two backward)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input.data.shape[-1:] != weight.data.shape[-1:]:
-        n_in = weight.data.shape[-1]
+    if input._data.shape[-1:] != weight._data.shape[-1:]:
+        n_in = weight._data.shape[-1]
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied: input has {input.data.shape[-1] if input.data.ndim else 0} "
-            f"features (input shape {tuple(input.data.shape)}) but the weight expects {n_in} "
-            f"(weight shape {tuple(weight.data.shape)})")
-    if input.data.dtype != weight.data.dtype:
+            f"mat1 and mat2 shapes cannot be multiplied: input has {input._data.shape[-1] if input._data.ndim else 0} "
+            f"features (input shape {tuple(input._data.shape)}) but the weight expects {n_in} "
+            f"(weight shape {tuple(weight._data.shape)})")
+    if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}; "
                            f"convert the input with .to({weight.dtype}) (e.g. .float())")
-    if input.data.ndim == 1:
+    if input._data.ndim == 1:
         from .shape import squeeze, unsqueeze
         return squeeze(linear(unsqueeze(input, 0), weight, bias), 0)
     return (Linear if bias is not None else LinearNoBias).apply(input, weight, bias)

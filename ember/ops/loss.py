@@ -81,7 +81,7 @@ def _float_pair(name, input, target):
     """Promote input and target to one floating dtype (PyTorch's promotion), as Tensors."""
     _check_tensor(name, "input", input)
     _check_tensor(name, "target", target)
-    a, b = input.data.dtype, target.data.dtype
+    a, b = input._data.dtype, target._data.dtype
     if a == b and a.kind == "f":
         return input, target
     dt = np.result_type(a, b) if a.kind == b.kind or (a.kind == "f") == (b.kind == "f") else (
@@ -93,7 +93,7 @@ def _float_pair(name, input, target):
 
 
 def _cast(t, dt):
-    if t is None or t.data.dtype == dt:
+    if t is None or t._data.dtype == dt:
         return t
     from .elementwise import to_dtype
     return to_dtype(t, dt)
@@ -105,17 +105,17 @@ def _size(shape):
 
 def _warn_size(input, target, stacklevel=3):
     """PyTorch's warning for regression losses whose input and target shapes differ."""
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         try:
-            np.broadcast_shapes(input.data.shape, target.data.shape)
+            np.broadcast_shapes(input._data.shape, target._data.shape)
         except ValueError:
             raise RuntimeError(
-                f"input of shape {tuple(input.data.shape)} and target of shape "
-                f"{tuple(target.data.shape)} cannot be broadcast together; give the target the "
+                f"input of shape {tuple(input._data.shape)} and target of shape "
+                f"{tuple(target._data.shape)} cannot be broadcast together; give the target the "
                 f"input's shape (e.g. target.view_as(input))") from None
         warnings.warn(
-            f"Using a target size ({_size(target.data.shape)}) that is different to the input size "
-            f"({_size(input.data.shape)}). This will likely lead to incorrect results due to "
+            f"Using a target size ({_size(target._data.shape)}) that is different to the input size "
+            f"({_size(input._data.shape)}). This will likely lead to incorrect results due to "
             f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
 
 
@@ -214,9 +214,9 @@ def _regression(name, op, input, target, reduction, *params, weight=None, weight
     # Weighted form (PyTorch 2.6+): the weight multiplies the elementwise loss; 'mean' divides
     # by the sum of the weights for L1/MSE, by the element count for Huber (as PyTorch does).
     _check_tensor(name, "weight", weight)
-    if weight.data.shape != input.data.shape:
+    if weight._data.shape != input._data.shape:
         raise ValueError(f"Weights and input must have the same size. {name}: weight has shape "
-                         f"{tuple(weight.data.shape)}, input {tuple(input.data.shape)}")
+                         f"{tuple(weight._data.shape)}, input {tuple(input._data.shape)}")
     from .elementwise import div, mul
     from .reduce import mean, sum as _sum
     weighted = mul(op.apply(input, target, *params, "none"), weight)
@@ -374,8 +374,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     reduction = _reduction(None, None, reduction)
     input, target = _float_pair("gaussian_nll_loss", input, target)
     if not isinstance(var, Tensor):
-        var = _wrap(np.full(input.data.shape, var, dtype=input.data.dtype))
-    xs, vs = input.data.shape, var.data.shape
+        var = _wrap(np.full(input._data.shape, var, dtype=input._data.dtype))
+    xs, vs = input._data.shape, var._data.shape
     if vs != xs:
         if xs[:-1] == vs:
             from .shape import unsqueeze
@@ -384,8 +384,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError(f"var is of incorrect size: gaussian_nll_loss expects var of the input's "
                              f"shape {tuple(xs)}, or {tuple(xs[:-1])}, or {tuple(xs[:-1]) + (1,)}; got "
                              f"{tuple(vs)}")
-    if var.data.size and var.data.min() < 0:
-        raise ValueError(f"var has negative entry/entries (min {float(var.data.min()):.4g}); variances "
+    if var._data.size and var._data.min() < 0:
+        raise ValueError(f"var has negative entry/entries (min {float(var._data.min()):.4g}); variances "
                          f"must be >= 0 (use e.g. softplus or exp to produce them)")
     return GaussianNLLLoss.apply(input, target, var, bool(full), float(eps), reduction)
 
@@ -581,7 +581,7 @@ class NllLoss(Op):
 
 
 def _check_class_input(name, input):
-    x = input.data
+    x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected floating-point input (scores for each class), got "
                            f"{input.dtype}; convert with .float()")
@@ -595,14 +595,14 @@ def _class_arrays(name, input, target):
     _check_tensor(name, "input", input)
     _check_tensor(name, "target", target)
     _check_class_input(name, input)
-    return input.data, target.data
+    return input._data, target._data
 
 
 def _check_weight(name, weight, c, dtype):
     if weight is None:
         return None
     _check_tensor(name, "weight", weight)
-    w = weight.data
+    w = weight._data
     if w.shape != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes "
                            f"but got weight tensor of shape: {list(w.shape)}. {name}: pass one weight "
@@ -612,7 +612,7 @@ def _check_weight(name, weight, c, dtype):
 
 def _check_class_target(name, input, target, ignore_index, prob_ok):
     """Validate a class-index target against input (C) / (N, C) / (N, C, d1, ...)."""
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     xs, ts = x.shape, t.shape
     c = xs[1] if x.ndim > 1 else xs[0]
     expected = xs[:1] + xs[2:] if x.ndim > 1 else ()
@@ -689,8 +689,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     if size_average is not None or reduce is not None:
         reduction = _reduction(size_average, reduce, reduction)
-    x = input.data if isinstance(input, Tensor) else None
-    t = target.data if isinstance(target, Tensor) else None
+    x = input._data if isinstance(input, Tensor) else None
+    t = target._data if isinstance(target, Tensor) else None
     # Fast path: (N, C) logits, in-range (N,) int64 targets none of which is ignored, no weight,
     # no smoothing. Viewed as uint64, negative targets become huge, so one max() checks the range.
     if (x is not None and t is not None and x.ndim == 2 and t.ndim == 1 and weight is None
@@ -792,20 +792,20 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     name = "binary_cross_entropy"
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _float_pair(name, input, target)
-    if target.data.shape != input.data.shape:
-        raise ValueError(f"Using a target size ({_size(target.data.shape)}) that is different to the "
-                         f"input size ({_size(input.data.shape)}) is deprecated. Please ensure they "
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Using a target size ({_size(target._data.shape)}) that is different to the "
+                         f"input size ({_size(input._data.shape)}) is deprecated. Please ensure they "
                          f"have the same size. ({name}: e.g. target.view_as(input) or "
                          f"target.float().unsqueeze(1))")
-    _range_check(name, "input", input.data,
+    _range_check(name, "input", input._data,
                  "apply sigmoid to the model output, or use BCEWithLogitsLoss / "
                  "binary_cross_entropy_with_logits on the raw scores")
-    _range_check(name, "target", target.data, "targets are 0/1 labels or probabilities")
+    _range_check(name, "target", target._data, "targets are 0/1 labels or probabilities")
     w = None
     if weight is not None:
         _check_tensor(name, "weight", weight)
-        w = weight.data.astype(input.data.dtype, copy=False)
-        _check_bcast(name, "weight", w.shape, input.data.shape)
+        w = weight._data.astype(input._data.dtype, copy=False)
+        _check_bcast(name, "weight", w.shape, input._data.shape)
     return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
@@ -865,20 +865,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     name = "binary_cross_entropy_with_logits"
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _float_pair(name, input, target)
-    if target.data.shape != input.data.shape:
-        raise ValueError(f"Target size ({_size(target.data.shape)}) must be the same as input size "
-                         f"({_size(input.data.shape)}). {name}: e.g. target.view_as(input) or "
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Target size ({_size(target._data.shape)}) must be the same as input size "
+                         f"({_size(input._data.shape)}). {name}: e.g. target.view_as(input) or "
                          f"target.float().unsqueeze(1)")
-    dt = input.data.dtype
+    dt = input._data.dtype
     w = pw = None
     if weight is not None:
         _check_tensor(name, "weight", weight)
-        w = weight.data.astype(dt, copy=False)
-        _check_bcast(name, "weight", w.shape, input.data.shape)
+        w = weight._data.astype(dt, copy=False)
+        _check_bcast(name, "weight", w.shape, input._data.shape)
     if pos_weight is not None:
         _check_tensor(name, "pos_weight", pos_weight)
-        pw = pos_weight.data.astype(dt, copy=False)
-        _check_bcast(name, "pos_weight", pw.shape, input.data.shape)
+        pw = pos_weight._data.astype(dt, copy=False)
+        _check_bcast(name, "pos_weight", pw.shape, input._data.shape)
     return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
 
 
@@ -952,11 +952,11 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     name = "multilabel_soft_margin_loss"
     reduction = _reduction(size_average, reduce, reduction)
     input, target = _float_pair(name, input, target)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         raise RuntimeError(f"{name}: expected input of shape (N, C) or (C), got a 0-d tensor")
     if weight is not None:
         _check_tensor(name, "weight", weight)
-        weight = _cast(weight, input.data.dtype)
+        weight = _cast(weight, input._data.dtype)
     return MultiLabelSoftMarginLoss.apply(input, target, weight, reduction)
 
 
@@ -1187,18 +1187,18 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     for arg, v in (("input1", input1), ("input2", input2), ("target", target)):
         _check_tensor(name, arg, v)
     a, b = _float_pair(name, input1, input2)
-    nd = target.data.ndim
-    if nd > 1 or a.data.ndim != nd + 1 or b.data.ndim != nd + 1:
+    nd = target._data.ndim
+    if nd > 1 or a._data.ndim != nd + 1 or b._data.ndim != nd + 1:
         raise RuntimeError(
             f"{nd}D target tensor expects {nd + 1}D input tensors, but found inputs with sizes "
-            f"{list(a.data.shape)} and {list(b.data.shape)}. {name}: inputs are (N, D) with target "
+            f"{list(a._data.shape)} and {list(b._data.shape)}. {name}: inputs are (N, D) with target "
             f"(N), or (D) with a 0-d target")
-    if a.data.shape != b.data.shape:
+    if a._data.shape != b._data.shape:
         try:
-            np.broadcast_shapes(a.data.shape, b.data.shape)
+            np.broadcast_shapes(a._data.shape, b._data.shape)
         except ValueError:
-            raise RuntimeError(f"{name}: input1 of shape {tuple(a.data.shape)} and input2 of shape "
-                               f"{tuple(b.data.shape)} must have the same shape") from None
+            raise RuntimeError(f"{name}: input1 of shape {tuple(a._data.shape)} and input2 of shape "
+                               f"{tuple(b._data.shape)} must have the same shape") from None
     return CosineEmbeddingLoss.apply(a, b, target, float(margin), reduction)
 
 
@@ -1235,10 +1235,10 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     reduction = _reduction(size_average, reduce, reduction)
     for arg, v in (("input1", input1), ("input2", input2), ("target", target)):
         _check_tensor(name, arg, v)
-    if not input1.data.ndim == input2.data.ndim == target.data.ndim:
+    if not input1._data.ndim == input2._data.ndim == target._data.ndim:
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got "
-                           f"sizes: input1: {_size(input1.data.shape)}, input2: "
-                           f"{_size(input2.data.shape)}, target: {_size(target.data.shape)} ")
+                           f"sizes: input1: {_size(input1._data.shape)}, input2: "
+                           f"{_size(input2._data.shape)}, target: {_size(target._data.shape)} ")
     a, b = _float_pair(name, input1, input2)
     _, y = _float_pair(name, a, target)
     return MarginRankingLoss.apply(a, b, y, float(margin), reduction)
@@ -1273,7 +1273,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensor(name, "input", input)
     _check_tensor(name, "target", target)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; use .float()")
     return HingeEmbeddingLoss.apply(input, target, float(margin), reduction)
 
@@ -1336,10 +1336,10 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     _check_tensor(name, "x2", x2)
     a, b = _float_pair(name, x1, x2)
     try:
-        np.broadcast_shapes(a.data.shape, b.data.shape)
+        np.broadcast_shapes(a._data.shape, b._data.shape)
     except ValueError:
-        raise RuntimeError(f"{name}: x1 of shape {tuple(a.data.shape)} and x2 of shape "
-                           f"{tuple(b.data.shape)} cannot be broadcast together") from None
+        raise RuntimeError(f"{name}: x1 of shape {tuple(a._data.shape)} and x2 of shape "
+                           f"{tuple(b._data.shape)} cannot be broadcast together") from None
     return PairwiseDistance.apply(a, b, float(p), float(eps), bool(keepdim))
 
 
@@ -1388,10 +1388,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     _check_tensor(name, "x2", x2)
     a, b = _float_pair(name, x1, x2)
     try:
-        shape = np.broadcast_shapes(a.data.shape, b.data.shape)
+        shape = np.broadcast_shapes(a._data.shape, b._data.shape)
     except ValueError:
-        raise RuntimeError(f"{name}: x1 of shape {tuple(a.data.shape)} and x2 of shape "
-                           f"{tuple(b.data.shape)} cannot be broadcast together") from None
+        raise RuntimeError(f"{name}: x1 of shape {tuple(a._data.shape)} and x2 of shape "
+                           f"{tuple(b._data.shape)} cannot be broadcast together") from None
     nd = len(shape)
     if not -nd <= dim < max(nd, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got "
@@ -1433,7 +1433,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     reduction = _reduction(size_average, reduce, reduction)
     for arg, v in (("anchor", anchor), ("positive", positive), ("negative", negative)):
         _check_tensor(name, arg, v)
-    da, dp, dn = anchor.data.ndim, positive.data.ndim, negative.data.ndim
+    da, dp, dn = anchor._data.ndim, positive._data.ndim, negative._data.ndim
     if not da == dp == dn:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same "
                            f"number of dimensions, but got: anchor {da}D, positive {dp}D, and negative "

@@ -59,21 +59,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, _dropout_mask(input.data.shape, p, input.data.dtype), inplace)
+    return _apply_mask(input, _dropout_mask(input._data.shape, p, input._data.dtype), inplace)
 
 
 def _feature_dropout(input, p, training, inplace, nd, name):
     _check_p(p)
-    shape = input.data.shape
-    if input.data.ndim not in (nd + 1, nd + 2):
+    shape = input._data.shape
+    if input._data.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
-                           f"got {input.data.ndim}-D input of shape {tuple(shape)}")
+                           f"got {input._data.ndim}-D input of shape {tuple(shape)}")
     if not training or p == 0.0:
         return input
-    batched = input.data.ndim == nd + 2
+    batched = input._data.ndim == nd + 2
     # One draw per (sample, channel); the whole feature map is kept or dropped.
     mshape = (shape[:2] if batched else shape[:1]) + (1,) * nd
-    return _apply_mask(input, _dropout_mask(mshape, p, input.data.dtype), inplace)
+    return _apply_mask(input, _dropout_mask(mshape, p, input._data.dtype), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -86,7 +86,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
     A 3-D input is treated as (N, C, L), as PyTorch does (with the same warning).
     """
-    if input.data.ndim == 3:
+    if input._data.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
                       "dim. This behavior will change in a future release to interpret the input as one "
@@ -122,7 +122,7 @@ def _alpha_dropout(input, p, training, inplace, mshape):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    dt = input.data.dtype
+    dt = input._data.dtype
     if p == 1.0:
         from .elementwise import mul
         out = mul(input, 0.0)
@@ -141,12 +141,12 @@ def _alpha_dropout(input, p, training, inplace, mshape):
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: keeps the input's mean and variance (dropped units take SELU's
     negative saturation value, then an affine correction)."""
-    return _alpha_dropout(input, p, training, inplace, input.data.shape)
+    return _alpha_dropout(input, p, training, inplace, input._data.shape)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """alpha_dropout with one draw per (sample, channel)."""
-    shape = input.data.shape
+    shape = input._data.shape
     mshape = shape[:2] + (1,) * (len(shape) - 2) if len(shape) >= 2 else shape
     return _alpha_dropout(input, p, training, inplace, mshape)
 
@@ -271,7 +271,7 @@ class BatchNormEval(Op):
 def _channel_vec(t, c, what, name):
     if t is None:
         return None
-    if t.data.ndim != 1 or t.data.shape[0] != c:
+    if t._data.ndim != 1 or t._data.shape[0] != c:
         raise RuntimeError(f"{name}: {what} should have {c} elements (one per channel of the input), "
                            f"got shape {tuple(t.shape)}")
     return t
@@ -290,7 +290,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         >>> x = ember.randn(8, 3, 4, 4)
         >>> y = ember.nn.functional.batch_norm(x, None, None, training=True)
     """
-    d = input.data
+    d = input._data
     if d.ndim < 2:
         raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got "
                          f"{d.ndim}-D input of shape {tuple(d.shape)}")
@@ -322,7 +322,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     and ``use_input_stats`` is true they are updated with the batch average of the per-instance
     statistics (unbiased variance).
     """
-    shape = input.data.shape
+    shape = input._data.shape
     if len(shape) < 3:
         raise ValueError(f"instance_norm: expected input of shape (N, C, *) with at least one spatial dim, got "
                          f"{tuple(shape)}")
@@ -334,18 +334,18 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: use_input_stats=False needs running_mean and running_var")
         return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
-    spatial = input.data.size // (shape[0] * c) if shape[0] * c else 0
+    spatial = input._data.size // (shape[0] * c) if shape[0] * c else 0
     if spatial <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {Size(shape)!r}")
     if running_mean is not None or running_var is not None:
-        x3 = input.data.reshape(shape[0], c, -1)
+        x3 = input._data.reshape(shape[0], c, -1)
         if running_mean is not None:
-            running_mean.data *= 1 - momentum
-            running_mean.data += momentum * x3.mean(axis=2).mean(axis=0)
+            running_mean._data *= 1 - momentum
+            running_mean._data += momentum * x3.mean(axis=2).mean(axis=0)
             running_mean._vc[0] += 1
         if running_var is not None:
-            running_var.data *= 1 - momentum
-            running_var.data += momentum * x3.var(axis=2, ddof=1).mean(axis=0)
+            running_var._data *= 1 - momentum
+            running_var._data += momentum * x3.var(axis=2, ddof=1).mean(axis=0)
             running_var._vc[0] += 1
     return GroupNorm.apply(input, weight, bias, c, eps)
 
@@ -389,16 +389,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    shape = input.data.shape
+    shape = input._data.shape
     if k == 0 or tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
                            f"{list(shape)}")
     for t, what in ((weight, "weight"), (bias, "bias")):
-        if t is not None and tuple(t.data.shape) != normalized_shape:
+        if t is not None and tuple(t._data.shape) != normalized_shape:
             raise RuntimeError(f"layer_norm: {what} should have shape {normalized_shape}, got {tuple(t.shape)}")
     n = math.prod(normalized_shape)
-    if input.data.size == 0:
+    if input._data.size == 0:
         from .elementwise import mul
         return mul(input, 1.0)
     return LayerNorm.apply(input, weight, bias, n, eps)
@@ -440,7 +440,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         >>> ember.nn.functional.group_norm(ember.randn(2, 6, 4, 4), 3).shape
         ember.Size([2, 6, 4, 4])
     """
-    shape = input.data.shape
+    shape = input._data.shape
     if len(shape) < 2:
         raise RuntimeError(f"group_norm: expected input with at least 2 dimensions (N, C, ...), got shape "
                            f"{tuple(shape)}")
@@ -460,13 +460,13 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     k = len(normalized_shape)
-    if tuple(input.data.shape[input.data.ndim - k:]) != tuple(normalized_shape):
+    if tuple(input._data.shape[input._data.ndim - k:]) != tuple(normalized_shape):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
-                           f"{list(input.data.shape)}")
+                           f"{list(input._data.shape)}")
     if eps is None:
-        eps = float(np.finfo(input.data.dtype).eps)
-    dims = tuple(range(input.data.ndim - k, input.data.ndim))
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input._data.ndim - k, input._data.ndim))
     out = mul(input, rsqrt(add(mean(mul(input, input), dims, keepdim=True), eps)))
     return out if weight is None else mul(out, weight)
 
@@ -521,15 +521,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"embedding(): argument 'input' must be Tensor, not {type(input).__name__}")
-    idx = input.data
+    idx = input._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
                            f"types: Long, Int; but got {input.dtype} instead (usage: embedding(input.long(), "
                            f"weight))")
-    if weight.data.ndim != 2:
+    if weight._data.ndim != 2:
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                            f"{tuple(weight.shape)}")
-    num = weight.data.shape[0]
+    num = weight._data.shape[0]
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if lo < 0 or hi >= num:
@@ -540,7 +540,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx += num
     if max_norm is not None:
         rows = np.unique(idx)
-        w = weight.data
+        w = weight._data
         norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
         over = norms > max_norm
         if over.any():
@@ -649,7 +649,7 @@ def pad(input, pad, mode="constant", value=None):
         >>> ember.nn.functional.pad(ember.ones(1, 2, 2), (1, 1)).shape
         ember.Size([1, 2, 4])
     """
-    pairs = _pad_pairs(pad, input.data.ndim, mode)
+    pairs = _pad_pairs(pad, input._data.ndim, mode)
     if mode == "constant":
         return PadConstant.apply(input, tuple(pairs), 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
@@ -659,9 +659,9 @@ def pad(input, pad, mode="constant", value=None):
     if any(lo < 0 or hi < 0 for lo, hi in pairs) and mode != "circular":
         raise RuntimeError(f"pad: negative padding is only supported in 'constant' and 'circular' modes, got {pad}")
     n_pad = len(pad) // 2
-    if input.data.ndim not in (n_pad + 1, n_pad + 2):
+    if input._data.ndim not in (n_pad + 1, n_pad + 2):
         raise NotImplementedError(f"Only {n_pad + 1}D or {n_pad + 2}D input is supported for {n_pad}D "
-                                  f"{mode} padding (got {input.data.ndim}D input of shape {tuple(input.shape)})")
+                                  f"{mode} padding (got {input._data.ndim}D input of shape {tuple(input.shape)})")
     return PadIndex.apply(input, tuple(pairs), mode)
 
 
@@ -697,11 +697,11 @@ class Bilinear(Op):
 
 def bilinear(input1, input2, weight, bias=None):
     """``y[..., o] = input1 @ weight[o] @ input2 + bias[o]``."""
-    if input1.data.shape[:-1] != input2.data.shape[:-1]:
+    if input1._data.shape[:-1] != input2._data.shape[:-1]:
         raise RuntimeError(f"bilinear: input1 and input2 must have the same leading dims, got "
                            f"{tuple(input1.shape)} and {tuple(input2.shape)}")
-    if weight.data.ndim != 3 or weight.data.shape[1:] != (input1.data.shape[-1], input2.data.shape[-1]):
-        raise RuntimeError(f"bilinear: weight should have shape (out, {input1.data.shape[-1]}, "
-                           f"{input2.data.shape[-1]}), got {tuple(weight.shape)}")
+    if weight._data.ndim != 3 or weight._data.shape[1:] != (input1._data.shape[-1], input2._data.shape[-1]):
+        raise RuntimeError(f"bilinear: weight should have shape (out, {input1._data.shape[-1]}, "
+                           f"{input2._data.shape[-1]}), got {tuple(weight.shape)}")
     return Bilinear.apply(input1, input2, weight, bias)
 

@@ -410,7 +410,7 @@ def _tuple(v, n, name):
 def _pool_input(fname, input, nd):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    x = input.data
+    x = input._data
     if x.ndim not in (nd + 1, nd + 2) or x.size == 0 and any(s == 0 for s in x.shape[1:]):
         raise RuntimeError(f"{fname}: expected a non-empty {nd + 1}D (unbatched) or {nd + 2}D (batched) "
                            f"input, but got input of size: {list(x.shape)}")
@@ -538,7 +538,7 @@ def _adaptive_size(fname, x, output_size, nd):
 def _adaptive_input(fname, input, nd):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    x = input.data
+    x = input._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")
     if any(s == 0 for s in x.shape[-nd:]):

@@ -56,17 +56,17 @@ class SumDim(Sum):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
-    d = input.data.dtype
+    d = input._data.dtype
     npd = np.dtype(dtype.np if hasattr(dtype, "np") else dtype) if dtype is not None else (
         np.int64 if d.kind in "biu" else None)
-    if dim is None and not keepdim and input.data.ndim and npd is None:
+    if dim is None and not keepdim and input._data.ndim and npd is None:
         return Sum.apply(input, None, False, None)
-    return (Sum if dim is None else SumDim).apply(input, _axes(dim, input.data.ndim), keepdim, npd)
+    return (Sum if dim is None else SumDim).apply(input, _axes(dim, input._data.ndim), keepdim, npd)
 
 
 def nansum(input, dim=None, keepdim=False):
     from .elementwise import isnan, where
-    return sum(where(isnan(input), _wrap(np.zeros((), input.data.dtype)), input), dim, keepdim)
+    return sum(where(isnan(input), _wrap(np.zeros((), input._data.dtype)), input), dim, keepdim)
 
 
 class Mean(Op):
@@ -94,12 +94,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {input.dtype}. Fix: call .float() first.")
     if dim is None and not keepdim:
         return Mean.apply(input, None, False)
-    return (Mean if dim is None else MeanDim).apply(input, _axes(dim, input.data.ndim), keepdim)
+    return (Mean if dim is None else MeanDim).apply(input, _axes(dim, input._data.ndim), keepdim)
 
 
 class Prod(Op):
@@ -138,9 +138,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product of all elements or along ``dim``."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind in "biu":
-        return _wrap(np.asarray(input.data.prod(axis=dim, keepdims=keepdim, dtype=np.int64)))
-    return Prod.apply(input, None if dim is None else norm_dim(dim, input.data.ndim), keepdim)
+    if input._data.dtype.kind in "biu":
+        return _wrap(np.asarray(input._data.prod(axis=dim, keepdims=keepdim, dtype=np.int64)))
+    return Prod.apply(input, None if dim is None else norm_dim(dim, input._data.ndim), keepdim)
 
 
 class _Extreme(Op):
@@ -220,7 +220,7 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
         return pair(input, other)
     if dim is None:
         return full_op.apply(input, None, False, npfn)
-    vals, idx = dim_op.apply(input, norm_dim(dim, input.data.ndim), keepdim, argfn)
+    vals, idx = dim_op.apply(input, norm_dim(dim, input._data.ndim), keepdim, argfn)
     return values_indices(vals, idx, "max" if npfn is np.max else "min")
 
 
@@ -238,12 +238,12 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def amax(input, dim=(), keepdim=False):
     """Maximum over ``dim`` (all dims by default); ties share the gradient."""
-    return Amax.apply(input, _axes(dim if dim != () else None, input.data.ndim), keepdim, np.max)
+    return Amax.apply(input, _axes(dim if dim != () else None, input._data.ndim), keepdim, np.max)
 
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over ``dim`` (all dims by default); ties share the gradient."""
-    return Amin.apply(input, _axes(dim if dim != () else None, input.data.ndim), keepdim, np.min)
+    return Amin.apply(input, _axes(dim if dim != () else None, input._data.ndim), keepdim, np.min)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -253,7 +253,7 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 
 def _arg(input, dim, keepdim, fn):
-    a = input.data
+    a = input._data
     if dim is None:
         out = np.asarray(fn(a.reshape(-1)))
         if keepdim:
@@ -326,13 +326,13 @@ def _var_args(dim, unbiased):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance with Bessel's correction by default (``correction=1``; ``unbiased=False`` gives 0)."""
     dim, unbiased = _var_args(dim, unbiased)
-    return Var.apply(input, _axes(dim, input.data.ndim), _correction(unbiased, correction), keepdim, False)
+    return Var.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, False)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation with Bessel's correction by default."""
     dim, unbiased = _var_args(dim, unbiased)
-    return Std.apply(input, _axes(dim, input.data.ndim), _correction(unbiased, correction), keepdim, True)
+    return Std.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -363,9 +363,9 @@ class Logsumexp(Op):
 
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) along ``dim``, computed stably."""
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         input = input.float()
-    return Logsumexp.apply(input, _axes(dim, input.data.ndim), keepdim)
+    return Logsumexp.apply(input, _axes(dim, input._data.ndim), keepdim)
 
 
 class Norm(Op):
@@ -417,9 +417,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if p == "nuc":
         raise NotImplementedError("nuclear norm is not supported by ember")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {input.dtype}")
-    return Norm.apply(input, float(p), _axes(dim, input.data.ndim), keepdim)
+    return Norm.apply(input, float(p), _axes(dim, input._data.ndim), keepdim)
 
 
 class Cumsum(Op):
@@ -440,9 +440,9 @@ def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind in "biu":
-        return _wrap(np.cumsum(input.data, axis=norm_dim(dim, input.data.ndim), dtype=np.int64))
-    return Cumsum.apply(input, norm_dim(dim, input.data.ndim))
+    if input._data.dtype.kind in "biu":
+        return _wrap(np.cumsum(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+    return Cumsum.apply(input, norm_dim(dim, input._data.ndim))
 
 
 class Cumprod(Op):
@@ -478,25 +478,25 @@ def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind in "biu":
-        return _wrap(np.cumprod(input.data, axis=norm_dim(dim, input.data.ndim), dtype=np.int64))
-    return Cumprod.apply(input, norm_dim(dim, input.data.ndim))
+    if input._data.dtype.kind in "biu":
+        return _wrap(np.cumprod(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+    return Cumprod.apply(input, norm_dim(dim, input._data.ndim))
 
 
 def all(input, dim=None, keepdim=False):
     """True if every element (along ``dim``) is non-zero."""
-    return _wrap(np.asarray(np.all(input.data, axis=None if dim is None else _axes(dim, input.data.ndim),
+    return _wrap(np.asarray(np.all(input._data, axis=None if dim is None else _axes(dim, input._data.ndim),
                                    keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
     """True if some element (along ``dim``) is non-zero."""
-    return _wrap(np.asarray(np.any(input.data, axis=None if dim is None else _axes(dim, input.data.ndim),
+    return _wrap(np.asarray(np.any(input._data, axis=None if dim is None else _axes(dim, input._data.ndim),
                                    keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
-    return _wrap(np.asarray(np.count_nonzero(input.data, axis=None if dim is None else _axes(dim, input.data.ndim)),
+    return _wrap(np.asarray(np.count_nonzero(input._data, axis=None if dim is None else _axes(dim, input._data.ndim)),
                             dtype=np.int64))
 
 
@@ -505,12 +505,12 @@ def median(input, dim=None, keepdim=False):
     from .index import gather
     if dim is None:
         flat = input.reshape(-1)
-        k = (flat.data.size - 1) // 2
-        idx = np.argsort(flat.data, kind="stable")[k]
+        k = (flat._data.size - 1) // 2
+        idx = np.argsort(flat._data, kind="stable")[k]
         return flat[int(idx)]
-    d = norm_dim(dim, input.data.ndim)
-    k = (input.data.shape[d] - 1) // 2
-    order = np.argsort(input.data, axis=d, kind="stable")
+    d = norm_dim(dim, input._data.ndim)
+    k = (input._data.shape[d] - 1) // 2
+    order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:

@@ -68,7 +68,7 @@ class Unsqueeze(Reshape):
 
 def reshape(input, *shape):
     """Same data in a new shape (one dim may be -1)."""
-    shape = _infer_shape(size_args(shape), input.data.size, input.data.shape)
+    shape = _infer_shape(size_args(shape), input._data.size, input._data.shape)
     return Reshape.apply(input, shape)
 
 
@@ -76,9 +76,9 @@ def view(input, *shape):
     """Like ``reshape``; ``view(dtype)`` is not supported."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
         raise NotImplementedError("view(dtype) is not supported by ember; use .to(dtype)")
-    shape = _infer_shape(size_args(shape), input.data.size, input.data.shape)
+    shape = _infer_shape(size_args(shape), input._data.size, input._data.shape)
     try:
-        np.reshape(input.data, shape, copy=False)
+        np.reshape(input._data, shape, copy=False)
     except ValueError:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
@@ -86,23 +86,23 @@ def view(input, *shape):
 
 
 def view_as(input, other):
-    return view(input, *other.data.shape)
+    return view(input, *other._data.shape)
 
 
 def reshape_as(input, other):
-    return reshape(input, *other.data.shape)
+    return reshape(input, *other._data.shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one."""
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 0:
         return reshape(input, 1)
     s, e = norm_dim(start_dim, nd), norm_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shp = input.data.shape
-    return reshape(input, *(shp[:s] + (-1,) + shp[e + 1:])) if input.data.size else \
+    shp = input._data.shape
+    return reshape(input, *(shp[:s] + (-1,) + shp[e + 1:])) if input._data.size else \
         reshape(input, *(shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:]))
 
 
@@ -112,8 +112,8 @@ def ravel(input):
 
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes``."""
-    d = norm_dim(dim, input.data.ndim)
-    shp = input.data.shape
+    d = norm_dim(dim, input._data.ndim)
+    shp = input._data.shape
     sizes = tuple(sizes)
     if -1 in sizes:
         sizes = _infer_shape(sizes, shp[d], (shp[d],))
@@ -125,7 +125,7 @@ def unflatten(input, dim, sizes):
 
 def squeeze(input, dim=None):
     """Drop dims of size 1 (all, or those in ``dim``)."""
-    shp = input.data.shape
+    shp = input._data.shape
     if dim is None:
         new = tuple(s for s in shp if s != 1)
     else:
@@ -136,9 +136,9 @@ def squeeze(input, dim=None):
 
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim``."""
-    nd = input.data.ndim
+    nd = input._data.ndim
     d = norm_dim(dim, nd + 1)
-    shp = input.data.shape
+    shp = input._data.shape
     return Unsqueeze.apply(input, shp[:d] + (1,) + shp[d:])
 
 
@@ -166,7 +166,7 @@ class T(Permute):
 def permute(input, *dims):
     """Reorder dims."""
     dims = size_args(dims)
-    nd = input.data.ndim
+    nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
@@ -179,7 +179,7 @@ def permute(input, *dims):
 
 def transpose(input, dim0, dim1):
     """Swap two dims."""
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 0:
         return Transpose.apply(input, ())
     axes = list(range(nd))
@@ -193,13 +193,13 @@ swapaxes = swapdims = transpose
 
 def t(input):
     """Transpose a tensor of at most 2 dims."""
-    if input.data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.data.ndim}D")
-    return T.apply(input, (1, 0) if input.data.ndim == 2 else tuple(range(input.data.ndim)))
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return T.apply(input, (1, 0) if input._data.ndim == 2 else tuple(range(input._data.ndim)))
 
 
 def movedim(input, source, destination):
-    nd = input.data.ndim
+    nd = input._data.ndim
     src = [source] if isinstance(source, numbers.Integral) else list(source)
     dst = [destination] if isinstance(destination, numbers.Integral) else list(destination)
     src = [norm_dim(s, nd) for s in src]
@@ -228,7 +228,7 @@ class Expand(Op):
 def expand(input, *sizes):
     """Broadcast size-1 dims to ``sizes`` without copying (-1 keeps a dim)."""
     sizes = size_args(sizes)
-    shp = input.data.shape
+    shp = input._data.shape
     if len(sizes) < len(shp):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(shp)})")
@@ -248,7 +248,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
-    return expand(input, *other.data.shape)
+    return expand(input, *other._data.shape)
 
 
 def broadcast_to(input, size):
@@ -275,14 +275,14 @@ class Repeat(Op):
 def repeat(input, *sizes):
     """Tile the tensor ``sizes[i]`` times along each dim."""
     sizes = size_args(sizes)
-    if len(sizes) < input.data.ndim:
+    if len(sizes) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     return Repeat.apply(input, sizes)
 
 
 def tile(input, dims):
     dims = tuple(dims)
-    dims = (1,) * (input.data.ndim - len(dims)) + dims
+    dims = (1,) * (input._data.ndim - len(dims)) + dims
     return Repeat.apply(input, dims)
 
 
@@ -300,7 +300,7 @@ class Flip(Op):
 def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
-    return Flip.apply(input, tuple(norm_dim(d, input.data.ndim) for d in dims))
+    return Flip.apply(input, tuple(norm_dim(d, input._data.ndim) for d in dims))
 
 
 def fliplr(input):
@@ -325,7 +325,7 @@ class Roll(Op):
 
 def roll(input, shifts, dims=None):
     if dims is None:
-        return reshape(Roll.apply(reshape(input, -1), shifts, 0), *input.data.shape)
+        return reshape(Roll.apply(reshape(input, -1), shifts, 0), *input._data.shape)
     return Roll.apply(input, tuple(shifts) if isinstance(shifts, (list, tuple)) else shifts,
                       tuple(dims) if isinstance(dims, (list, tuple)) else dims)
 
@@ -379,14 +379,14 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
-    shaped = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
-    nd = shaped[0].data.ndim
+    shaped = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    nd = shaped[0]._data.ndim
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = norm_dim(dim, nd)
-    ref = shaped[0].data.shape
+    ref = shaped[0]._data.shape
     for i, x in enumerate(tensors):
-        s = x.data.shape
+        s = x._data.shape
         if len(s) == 1 and s[0] == 0:
             continue
         if len(s) != nd or any(a != b for j, (a, b) in enumerate(zip(s, ref)) if j != d):
@@ -402,11 +402,11 @@ concat = concatenate = cat
 def _common_dtype(tensors):
     from .._dtype import _promote
     from .elementwise import to_dtype
-    dt = tensors[0].data.dtype
+    dt = tensors[0]._data.dtype
     for x in tensors[1:]:
-        if x.data.dtype != dt:
-            dt = _promote(dt, x.data.dtype)
-    return [x if x.data.dtype == dt else to_dtype(x, dt) for x in tensors]
+        if x._data.dtype != dt:
+            dt = _promote(dt, x._data.dtype)
+    return [x if x._data.dtype == dt else to_dtype(x, dt) for x in tensors]
 
 
 class Stack(Op):
@@ -425,18 +425,18 @@ def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
-    ref = tensors[0].data.shape
+    ref = tensors[0]._data.shape
     for i, x in enumerate(tensors):
-        if x.data.shape != ref:
+        if x._data.shape != ref:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref)} at entry 0 "
-                               f"and {list(x.data.shape)} at entry {i}")
+                               f"and {list(x._data.shape)} at entry {i}")
     d = norm_dim(dim, len(ref) + 1)
     return Stack.apply(d, *_common_dtype(tensors))
 
 
 def hstack(tensors):
     tensors = [atleast_1d(x) for x in tensors]
-    return cat(tensors, 0 if tensors[0].data.ndim == 1 else 1)
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -444,11 +444,11 @@ def vstack(tensors):
 
 
 def atleast_1d(x):
-    return reshape(x, 1) if x.data.ndim == 0 else x
+    return reshape(x, 1) if x._data.ndim == 0 else x
 
 
 def atleast_2d(x):
-    return reshape(x, *((1,) * (2 - x.data.ndim) + x.data.shape)) if x.data.ndim < 2 else x
+    return reshape(x, *((1,) * (2 - x._data.ndim) + x._data.shape)) if x._data.ndim < 2 else x
 
 
 class Slice(Op):
@@ -474,8 +474,8 @@ def _dim_key(dim, sel):
 
 def narrow(input, dim, start, length):
     """``length`` elements of dim ``dim`` from ``start``."""
-    d = norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
     start = int(start)
     if start < 0:
         start += n
@@ -485,18 +485,18 @@ def narrow(input, dim, start, length):
 
 
 def select(input, dim, index):
-    d = norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.data.shape)} "
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} "
                          f"at dimension {dim}")
     return Slice.apply(input, _dim_key(d, int(index)))
 
 
 def split(tensor, split_size_or_sections, dim=0):
     """Split into chunks of ``split_size`` (last may be smaller) or of the listed sizes."""
-    d = norm_dim(dim, tensor.data.ndim)
-    n = tensor.data.shape[d]
+    d = norm_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, numbers.Integral):
         s = int(split_size_or_sections)
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
@@ -513,8 +513,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
-    d = norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d]
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
     if isinstance(indices_or_sections, numbers.Integral):
         k = indices_or_sections
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
@@ -526,22 +526,22 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if it divides unevenly)."""
-    n = input.data.shape[norm_dim(dim, input.data.ndim)]
+    n = input._data.shape[norm_dim(dim, input._data.ndim)]
     size = -(-n // chunks) if n else 1
     return split(input, size, dim)
 
 
 def unbind(input, dim=0):
     """All slices along ``dim``, as a tuple."""
-    d = norm_dim(dim, input.data.ndim)
-    return tuple(Slice.apply(input, _dim_key(d, i)) for i in range(input.data.shape[d]))
+    d = norm_dim(dim, input._data.ndim)
+    return tuple(Slice.apply(input, _dim_key(d, i)) for i in range(input._data.shape[d]))
 
 
 def meshgrid(*tensors, indexing="ij"):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
     n = len(tensors)
-    shape = [t.data.size for t in tensors]
+    shape = [t._data.size for t in tensors]
     if indexing == "xy" and n >= 2:
         shape[0], shape[1] = shape[1], shape[0]
     out = []
@@ -550,7 +550,7 @@ def meshgrid(*tensors, indexing="ij"):
         pos = i
         if indexing == "xy" and n >= 2 and i < 2:
             pos = 1 - i
-        view_shape[pos] = x.data.size
+        view_shape[pos] = x._data.size
         out.append(expand(reshape(x, *view_shape), *shape))
     return tuple(out)
 
@@ -576,12 +576,12 @@ class Triu(_Masked):
 
 
 def tril(input, diagonal=0):
-    r, c = input.data.shape[-2:]
+    r, c = input._data.shape[-2:]
     return Tril.apply(input, np.tri(r, c, diagonal, dtype=bool))
 
 
 def triu(input, diagonal=0):
-    r, c = input.data.shape[-2:]
+    r, c = input._data.shape[-2:]
     return Triu.apply(input, ~np.tri(r, c, diagonal - 1, dtype=bool))
 
 
@@ -602,7 +602,7 @@ class Diagonal(Op):
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
-    nd = input.data.ndim
+    nd = input._data.ndim
     return Diagonal.apply(input, offset, norm_dim(dim1, nd), norm_dim(dim2, nd))
 
 
@@ -619,7 +619,7 @@ class DiagEmbed(Op):
 
 def diag(input, diagonal=0):
     """The diagonal of a matrix, or a matrix with a vector on its diagonal."""
-    if input.data.ndim == 1:
+    if input._data.ndim == 1:
         return DiagEmbed.apply(input, diagonal)
     return globals()["diagonal"](input, diagonal)
 
@@ -631,8 +631,8 @@ def trace(input):
 
 def clone(input, *, memory_format=None):
     """A copy that stays in the graph."""
-    if input.data.dtype.kind != "f":
-        return _wrap(input.data.copy())
+    if input._data.dtype.kind != "f":
+        return _wrap(input._data.copy())
     return _Clone.apply(input)
 
 
@@ -652,13 +652,13 @@ def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their indices along ``dim``."""
     from .index import gather
     from .reduce import values_indices
-    d = norm_dim(dim, input.data.ndim)
-    key = -input.data if descending and input.data.dtype.kind != "b" else input.data
-    if descending and input.data.dtype.kind == "b":
-        key = ~input.data
-    idx = np.argsort(key, axis=d, kind="stable") if input.data.ndim else np.zeros((), np.int64)
+    d = norm_dim(dim, input._data.ndim)
+    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    if descending and input._data.dtype.kind == "b":
+        key = ~input._data
+    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
     idx = idx.astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)) if input.data.ndim else input.clone(), _wrap(idx), "sort")
+    return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else input.clone(), _wrap(idx), "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -669,34 +669,34 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) values and their indices along ``dim``."""
     from .index import gather
     from .reduce import values_indices
-    d = norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d] if input.data.ndim else 1
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
-    key = -input.data if largest else input.data
+    key = -input._data if largest else input._data
     idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
     return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    res = np.unique(input.data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not isinstance(res, tuple):
         return _wrap(res)
     out = [_wrap(res[0])]
-    out += [_wrap(np.asarray(r, np.int64).reshape(input.data.shape if i == 0 and return_inverse else -1))
+    out += [_wrap(np.asarray(r, np.int64).reshape(input._data.shape if i == 0 and return_inverse else -1))
             for i, r in enumerate(res[1:])]
     return tuple(out)
 
 
 def nonzero(input, *, as_tuple=False):
-    nz = np.nonzero(input.data)
+    nz = np.nonzero(input._data)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)
     return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
 
 
 def masked_select(input, mask):
-    m = np.broadcast_to(mask.data, np.broadcast_shapes(mask.data.shape, input.data.shape))
+    m = np.broadcast_to(mask._data, np.broadcast_shapes(mask._data.shape, input._data.shape))
     return expand(input, *m.shape)[_wrap(m)]
 
 
@@ -711,12 +711,12 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None):
     if dim is None:
         input, d = reshape(input, -1), 0
     else:
-        d = norm_dim(dim, input.data.ndim)
-    n = input.data.shape[d] if input.data.ndim else 1
-    reps = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+        d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if reps.ndim and reps.shape[0] != n:
         raise RuntimeError(f"repeats must have the same size as input along dim {d}: got {reps.shape[0]} "
                            f"repeats for size {n}")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         input = reshape(input, 1)
     return index_select(input, d, _wrap(np.repeat(np.arange(n), reps).astype(np.int64)))

@@ -34,8 +34,8 @@ class Adadelta(Optimizer):
             rho = float(group["rho"])
             eps = float(group["eps"])
             for p, g, state, _, (t1, t2, _) in self._updates(group, 3, _INIT):
-                sq = state["square_avg"].data
-                acc = state["acc_delta"].data
+                sq = state["square_avg"]._data
+                acc = state["acc_delta"]._data
                 _ema_sq_(sq, g, rho, t1)
                 np.add(sq, eps, out=t1)
                 np.sqrt(t1, out=t1)          # std
@@ -45,7 +45,7 @@ class Adadelta(Optimizer):
                 t2 *= g                      # delta
                 _ema_sq_(acc, t2, rho, t1)
                 t2 *= -lr
-                p.data += t2
+                p._data += t2
         return loss
 
 

@@ -42,15 +42,15 @@ class Adagrad(Optimizer):
             eps = float(group["eps"])
             for p, g, state, step, (t, _) in self._updates(group, 2, self._init_state):
                 clr = lr / (1.0 + (step - 1.0) * lr_decay)
-                s = state["sum"].data
+                s = state["sum"]._data
                 np.multiply(g, g, out=t)
                 s += t
                 np.sqrt(s, out=t)
                 t += eps
                 np.divide(g, t, out=t)
                 t *= -clr
-                p.data += t
+                p._data += t
         return loss
 
     def _init_state(self, p, state):
-        state["sum"] = _wrap(np.full_like(p.data, self.defaults["initial_accumulator_value"]))
+        state["sum"] = _wrap(np.full_like(p._data, self.defaults["initial_accumulator_value"]))

@@ -51,22 +51,22 @@ class Adam(Optimizer):
             if flat is not None:
                 # All parameters of the group as one vector: a dozen NumPy calls in all.
                 for p, gv in zip(params, flat.gviews):
-                    d = p.data
+                    d = p._data
                     if decay is not None:
                         d *= decay
-                    g = _effective_grad(d, p.grad.data, l2, maximize, gv)
+                    g = _effective_grad(d, p.grad._data, l2, maximize, gv)
                     if g is not gv:
                         np.copyto(gv, g)
                 flat.step_array += 1
                 step = float(flat.step_array[0])
                 _update(*flat.arrays, flat.g, flat.t, beta1, beta2, step, lr, eps)
                 for p, tv in zip(params, flat.tviews):
-                    p.data += tv
+                    p._data += tv
                     p._vc[0] += 1
                 continue
             for p, g, state, step, (t, _) in self._updates(group, 2, _INIT_AMSGRAD if amsgrad else _INIT):
-                _update(*(state[k].data for k in keys), g, t, beta1, beta2, step, lr, eps)
-                p.data += t
+                _update(*(state[k]._data for k in keys), g, t, beta1, beta2, step, lr, eps)
+                p._data += t
         return loss
 
 

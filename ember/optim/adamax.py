@@ -31,8 +31,8 @@ class Adamax(Optimizer):
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
             for p, g, state, step, (t, _) in self._updates(group, 2, _INIT):
-                m = state["exp_avg"].data
-                u = state["exp_inf"].data
+                m = state["exp_avg"]._data
+                u = state["exp_inf"]._data
                 _lerp_(m, g, 1.0 - beta1, t)
                 u *= beta2
                 np.abs(g, out=t)
@@ -41,7 +41,7 @@ class Adamax(Optimizer):
                 clr = lr / (1.0 - beta1 ** step)
                 np.divide(m, u, out=t)
                 t *= -clr
-                p.data += t
+                p._data += t
         return loss
 
 

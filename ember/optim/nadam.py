@@ -39,16 +39,16 @@ class NAdam(Optimizer):
             eps = float(group["eps"])
             momentum_decay = float(group["momentum_decay"])
             for p, g, state, step, (t, t2) in self._updates(group, 2, _init):
-                d = p.data
+                d = p._data
                 bias_correction2 = 1.0 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * momentum_decay))
-                mu_prod = state["mu_product"].data
+                mu_prod = state["mu_product"]._data
                 mu_prod *= mu                 # float32 arithmetic, like PyTorch's 0-d float32 tensor
                 mu_product = float(mu_prod)
                 mu_product_next = mu_product * mu_next
-                m = state["exp_avg"].data
-                v = state["exp_avg_sq"].data
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
                 _lerp_(m, g, 1.0 - beta1, t)
                 _ema_sq_(v, g, beta2, t)
                 np.divide(v, bias_correction2, out=t)

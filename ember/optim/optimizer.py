@@ -177,8 +177,8 @@ class Optimizer:
     def _scratch(self, p, n):
         """``n`` work arrays shaped like ``p`` (kept between steps, never in ``state``)."""
         bufs = self._tmp.get(p)
-        if bufs is None or len(bufs) < n or bufs[0].shape != p.data.shape or bufs[0].dtype != p.data.dtype:
-            bufs = [np.empty_like(p.data) for _ in range(n)]
+        if bufs is None or len(bufs) < n or bufs[0].shape != p._data.shape or bufs[0].dtype != p._data.dtype:
+            bufs = [np.empty_like(p._data) for _ in range(n)]
             self._tmp[p] = bufs
         return bufs
 
@@ -201,13 +201,13 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
-            d = p.data
+            d = p._data
             if init is not None:
                 state = self.state[p]
                 if not state:
                     state["step"] = _step_state()
                     init(p, state)
-                steps = state["step"].data
+                steps = state["step"]._data
                 steps += 1
                 step = float(steps)
             tmps = self._scratch(p, n_tmp)
@@ -215,7 +215,7 @@ class Optimizer:
                 tmps = tmps[:n_tmp]
             if decay is not None:
                 d *= decay
-            g = _effective_grad(d, grad.data, l2, maximize, tmps[n_tmp - 1])
+            g = _effective_grad(d, grad._data, l2, maximize, tmps[n_tmp - 1])
             yield p, g, state, step, tmps
             p._vc[0] += 1
 
@@ -230,10 +230,10 @@ class Optimizer:
                         g = p.grad
                         g.grad_fn = None
                         g.requires_grad = False
-                        if g.data.flags.writeable:
-                            g.data.fill(0)
+                        if g._data.flags.writeable:
+                            g._data.fill(0)
                         else:
-                            g.data = np.zeros_like(g.data)
+                            g._data = np.zeros_like(g._data)
 
     def step(self, closure=None):
         """Perform one optimization step (implemented by each optimizer)."""
@@ -389,9 +389,9 @@ _SCALAR_KEYS = ("step", "mu_product")
 def _load_value(param, key, value):
     """A state entry copied for ``param``: float tensors take the parameter's dtype, except scalar counters."""
     if isinstance(value, Tensor):
-        arr = value.data
-        if key not in _SCALAR_KEYS and arr.dtype.kind == "f" and param.data.dtype.kind == "f":
-            arr = arr.astype(param.data.dtype, copy=True)
+        arr = value._data
+        if key not in _SCALAR_KEYS and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
+            arr = arr.astype(param._data.dtype, copy=True)
         else:
             arr = arr.copy()
         return _wrap(arr)
@@ -417,7 +417,7 @@ class _Flat:
         if len(params) != len(self.params):
             return False
         for i, p in enumerate(params):
-            if p is not self.params[i] or p.data.shape != self.shapes[i]:
+            if p is not self.params[i] or p._data.shape != self.shapes[i]:
                 return False
             st = state.get(p)
             if st is None or st.get("step") is not self.steps[i]:
@@ -429,10 +429,10 @@ class _Flat:
 
     @classmethod
     def build(cls, state, params, keys):
-        dtype = params[0].data.dtype
+        dtype = params[0]._data.dtype
         step = None
         for p in params:
-            if p.data.dtype != dtype:
+            if p._data.dtype != dtype:
                 return None
             st = state.get(p)
             if not st:
@@ -447,9 +447,9 @@ class _Flat:
                 return None     # parameters at different step counts: update one by one
         c = cls()
         c.params = list(params)
-        c.shapes = [p.data.shape for p in params]
+        c.shapes = [p._data.shape for p in params]
         c.keys = tuple(keys)
-        sizes = [p.data.size for p in params]
+        sizes = [p._data.size for p in params]
         offsets = np.cumsum([0] + sizes)
         total = int(offsets[-1])
         c.arrays = [np.zeros(total, dtype=dtype) for _ in keys]
@@ -469,7 +469,7 @@ class _Flat:
             row = []
             for k, kv in zip(keys, per_key):
                 if k in st:
-                    kv[i][...] = st[k].data
+                    kv[i][...] = st[k]._data
                 st[k] = _wrap(kv[i])
                 row.append(st[k])
             c.tensors.append(row)
@@ -527,7 +527,7 @@ def _ema_sq_(v, g, beta, tmp):
 
 
 def _zeros_state(p):
-    return _wrap(np.zeros_like(p.data))
+    return _wrap(np.zeros_like(p._data))
 
 
 def _init_zeros(*keys):

@@ -38,8 +38,8 @@ class RAdam(Optimizer):
             eps = float(group["eps"])
             rho_inf = 2.0 / (1.0 - beta2) - 1.0
             for p, g, state, step, (t, t2) in self._updates(group, 2, _INIT):
-                m = state["exp_avg"].data
-                v = state["exp_avg_sq"].data
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
                 _lerp_(m, g, 1.0 - beta1, t)
                 _ema_sq_(v, g, beta2, t)
                 bias_correction1 = 1.0 - beta1 ** step
@@ -55,7 +55,7 @@ class RAdam(Optimizer):
                     np.divide(bias_correction2 ** 0.5, t, out=t)   # adaptive learning rate
                     t2 *= t
                     t2 *= rect
-                p.data -= t2
+                p._data -= t2
         return loss
 
 

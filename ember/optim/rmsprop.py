@@ -36,10 +36,10 @@ class RMSprop(Optimizer):
             centered = group["centered"]
             init = _INIT[momentum > 0, bool(centered)]
             for p, g, state, _, (t, _) in self._updates(group, 2, init):
-                sq = state["square_avg"].data
+                sq = state["square_avg"]._data
                 _ema_sq_(sq, g, alpha, t)
                 if centered:
-                    ga = state["grad_avg"].data
+                    ga = state["grad_avg"]._data
                     _lerp_(ga, g, 1.0 - alpha, t)
                     np.multiply(ga, ga, out=t)
                     np.subtract(sq, t, out=t)
@@ -49,13 +49,13 @@ class RMSprop(Optimizer):
                 t += eps
                 np.divide(g, t, out=t)
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     buf += t
                     np.multiply(buf, -lr, out=t)
                 else:
                     t *= -lr
-                p.data += t
+                p._data += t
         return loss
 
 

@@ -46,9 +46,9 @@ class SGD(Optimizer):
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         state["momentum_buffer"] = buf = _wrap(np.array(g, copy=True))
-                        b = buf.data
+                        b = buf._data
                     else:
-                        b = buf.data
+                        b = buf._data
                         b *= momentum
                         if dampening != 0:
                             np.multiply(g, 1.0 - dampening, out=t2)
@@ -63,5 +63,5 @@ class SGD(Optimizer):
                         g = b
                 out = t2 if g is not t2 else t1
                 np.multiply(g, -lr, out=out)
-                p.data += out
+                p._data += out
         return loss

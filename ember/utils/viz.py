@@ -78,7 +78,7 @@ def make_dot(var, params=None, show_dtype=False):
 
     def leaf_label(t):
         label = names.get(id(t), "")
-        label = (label + "\n" if label else "") + describe(t.data.shape, t.data.dtype)
+        label = (label + "\n" if label else "") + describe(t._data.shape, t._data.dtype)
         return label + ("\nrequires_grad" if t.requires_grad else "")
 
     # 1) collect the nodes (iteratively: graphs can be deeper than Python's recursion limit)
@@ -86,7 +86,7 @@ def make_dot(var, params=None, show_dtype=False):
     for r in roots:
         if r.grad_fn is not None:
             stack.append(r.grad_fn)
-            out_shapes.setdefault(id(r.grad_fn), {})[r._out_idx] = (r.data.shape, r.data.dtype)
+            out_shapes.setdefault(id(r.grad_fn), {})[r._out_idx] = (r._data.shape, r._data.dtype)
     while stack:
         fn = stack.pop()
         if id(fn) in seen:
@@ -119,7 +119,7 @@ def make_dot(var, params=None, show_dtype=False):
     # 3) the outputs themselves (green), including a root that is a leaf or has no graph
     for k, r in enumerate(roots):
         rid = f"out{k}"
-        label = describe(r.data.shape, r.data.dtype)
+        label = describe(r._data.shape, r._data.dtype)
         if r.grad_fn is None:
             if r.requires_grad:
                 label = leaf_label(r)

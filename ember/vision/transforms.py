@@ -41,9 +41,9 @@ def _check_image(img, who):
 def _size_hw(img):
     """(height, width) of a Tensor (..., H, W), an ndarray (H, W[, C]) or a PIL image."""
     if isinstance(img, Tensor):
-        if img.data.ndim < 2:
+        if img._data.ndim < 2:
             raise ValueError(f"expected a tensor image of shape (..., H, W), got shape {tuple(img.shape)}")
-        return img.data.shape[-2], img.data.shape[-1]
+        return img._data.shape[-2], img._data.shape[-1]
     if isinstance(img, np.ndarray):
         if img.ndim not in (2, 3):
             raise ValueError(f"expected a NumPy image of shape (H, W) or (H, W, C), got shape {img.shape}")
@@ -66,7 +66,7 @@ def _setup_size(size, name):
 def _array_op(img, fn):
     """Apply ``fn`` to the pixels as an (H, W, ...) or (..., H, W) array and rebuild the same kind."""
     if isinstance(img, Tensor):
-        return _wrap(fn(img.data, -2))
+        return _wrap(fn(img._data, -2))
     if isinstance(img, np.ndarray):
         return fn(img, 0)
     return _PILImage.fromarray(fn(np.asarray(img), 0))
@@ -167,15 +167,15 @@ class Normalize:
             raise TypeError(f"img should be Tensor Image. Got {type(tensor)} (put ToTensor() before Normalize)")
         if not tensor.is_floating_point():
             raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
-        if tensor.data.ndim < 3:
+        if tensor._data.ndim < 3:
             raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                              f"{tuple(tensor.shape)}")
-        dt = tensor.data.dtype
+        dt = tensor._data.dtype
         mean = np.asarray(self.mean, dtype=dt)
         std = np.asarray(self.std, dtype=dt)
         if (std == 0).any():
             raise ValueError(f"std evaluated to zero after conversion to {dt}, leading to division by zero.")
-        c = tensor.data.shape[-3]
+        c = tensor._data.shape[-3]
         for name, v in (("mean", mean), ("std", std)):
             if v.size not in (1, c):
                 raise ValueError(f"Normalize: {name} has {v.size} values but the image has {c} channels "

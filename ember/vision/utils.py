@@ -20,9 +20,9 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
         ember.Size([3, 138, 138])
     """
     if isinstance(tensor, (list, tuple)):
-        arr = np.stack([t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensor])
+        arr = np.stack([t._data if isinstance(t, Tensor) else np.asarray(t) for t in tensor])
     elif isinstance(tensor, Tensor):
-        arr = tensor.data
+        arr = tensor._data
     else:
         raise TypeError(f"make_grid: expected a Tensor or a list of Tensors, got {type(tensor).__name__}")
     if arr.ndim == 2:

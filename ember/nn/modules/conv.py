@@ -94,7 +94,7 @@ class _ConvNd(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{self!r}: expected a Tensor input, got {type(input).__name__}; "
                             "wrap arrays with ember.tensor(...)")
-        d = input.data
+        d = input._data
         nd = self._nd
         if d.ndim not in (nd + 1, nd + 2):
             raise RuntimeError(f"{self!r}: expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input, got "
@@ -183,7 +183,7 @@ class _ConvTransposeNd(_ConvNd):
         op = self.output_padding
         if output_size is not None:
             size = [int(s) for s in list(output_size)[-nd:]]
-            ins = input.data.shape[-nd:]
+            ins = input._data.shape[-nd:]
             op = []
             for i in range(nd):
                 base = ((ins[i] - 1) * self.stride[i] - 2 * self.padding[i]
@@ -192,7 +192,7 @@ class _ConvTransposeNd(_ConvNd):
                 if not 0 <= extra < max(self.stride[i], self.dilation[i]):
                     raise ValueError(f"{self!r}: requested an output size of {size}, but valid sizes range from "
                                      f"base {base} to {base + max(self.stride[i], self.dilation[i]) - 1} "
-                                     f"in dimension {i} (for an input of {list(input.data.shape)})")
+                                     f"in dimension {i} (for an input of {list(input._data.shape)})")
                 op.append(extra)
             op = tuple(op)
         return fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)

@@ -53,11 +53,11 @@ class Linear(Module):
 
     def forward(self, input):
         w = self._parameters["weight"]
-        d = input.data
-        if d.ndim == 0 or d.shape[-1] != w.data.shape[1]:
+        d = input._data
+        if d.ndim == 0 or d.shape[-1] != w._data.shape[1]:
             n = d.shape[-1] if d.ndim else 0
             raise RuntimeError(f"{self!r}: input has {n} features (input shape {tuple(d.shape)}); "
-                               f"expected the last dimension to be {w.data.shape[1]}")
+                               f"expected the last dimension to be {w._data.shape[1]}")
         return linear(input, w, self._parameters["bias"])
 
     def extra_repr(self):
@@ -79,9 +79,9 @@ class LazyLinear(Linear):
         if self.in_features == 0:
             self.in_features = input.shape[-1]
             w = _creation.empty(self.out_features, self.in_features, dtype=self._lazy_dtype)
-            self.weight.data = w.data
+            self.weight._data = w._data
             if self.bias is not None:
-                self.bias.data = _creation.empty(self.out_features, dtype=self._lazy_dtype).data
+                self.bias._data = _creation.empty(self.out_features, dtype=self._lazy_dtype)._data
             self.reset_parameters()
         return super().forward(input)
 

@@ -179,7 +179,7 @@ class Module:
                                 "(ember.Tensor or None expected)")
             if isinstance(value, Buffer):
                 persistent = value.persistent
-                plain = _wrap(value.data, value.requires_grad)
+                plain = _wrap(value._data, value.requires_grad)
                 plain._vc = value._vc
                 if buffers is None:
                     raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -396,10 +396,10 @@ class Module:
             else:
                 g.grad_fn = None
                 g.requires_grad = False
-                if g.data.flags.writeable:
-                    g.data.fill(0)
+                if g._data.flags.writeable:
+                    g._data.fill(0)
                 else:
-                    g.data = np.zeros_like(g.data)
+                    g._data = np.zeros_like(g._data)
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first) and self; returns self.
@@ -421,20 +421,20 @@ class Module:
         for p in self._parameters.values():
             if p is None:
                 continue
-            new = fn(p.data)
-            if new is not p.data:
-                p.data = new
+            new = fn(p._data)
+            if new is not p._data:
+                p._data = new
                 p._vc[0] += 1
             if p._grad is not None:
-                g = fn(p._grad.data)
-                if g is not p._grad.data:
-                    p._grad.data = g
+                g = fn(p._grad._data)
+                if g is not p._grad._data:
+                    p._grad._data = g
         for name, b in self._buffers.items():
             if b is None:
                 continue
-            new = fn(b.data)
-            if new is not b.data:
-                b.data = new
+            new = fn(b._data)
+            if new is not b._data:
+                b._data = new
                 b._vc[0] += 1
         return self
 
@@ -532,15 +532,15 @@ class Module:
                     missing_keys.append(key)
                 continue
             value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else (value if isinstance(value, np.ndarray) else None)
+            arr = value._data if isinstance(value, Tensor) else (value if isinstance(value, np.ndarray) else None)
             if arr is None:
                 error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(value).__name__}")
                 continue
-            if arr.shape != target.data.shape:
+            if arr.shape != target._data.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"ember.Size({list(arr.shape)}) from checkpoint, the shape in current model "
-                                  f"is ember.Size({list(target.data.shape)}).")
+                                  f"is ember.Size({list(target._data.shape)}).")
                 continue
             if assign:
                 if isinstance(target, Parameter):
@@ -548,12 +548,12 @@ class Module:
                 else:
                     self._buffers[name] = _wrap(arr)
                 continue
-            if arr is target.data:
+            if arr is target._data:
                 continue
-            if target.data.flags.writeable:
-                np.copyto(target.data, arr, casting="unsafe")
+            if target._data.flags.writeable:
+                np.copyto(target._data, arr, casting="unsafe")
             else:
-                target.data = arr.astype(target.data.dtype, copy=True)
+                target._data = arr.astype(target._data.dtype, copy=True)
             target._vc[0] += 1
         if strict:
             for key in state_dict:
@@ -707,7 +707,7 @@ class _BackwardHookIn(_BackwardHook):
 
 
 def _as_arrays(values):
-    return tuple(None if v is None else (v.data if isinstance(v, Tensor) else np.asarray(v)) for v in values)
+    return tuple(None if v is None else (v._data if isinstance(v, Tensor) else np.asarray(v)) for v in values)
 
 
 class _BackwardHookState:

@@ -55,9 +55,9 @@ class _BatchNorm(_AffineNorm):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -77,10 +77,10 @@ class _BatchNorm(_AffineNorm):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             nbt = self.num_batches_tracked
-            np.add(nbt.data, 1, out=nbt.data)
+            np.add(nbt._data, 1, out=nbt._data)
             nbt._vc[0] += 1
             # momentum=None: cumulative moving average over all batches seen
-            factor = 1.0 / float(nbt.data) if self.momentum is None else self.momentum
+            factor = 1.0 / float(nbt._data) if self.momentum is None else self.momentum
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None, self.running_var if keep else None,

@@ -42,7 +42,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         >>> nn.utils.get_total_norm([p.grad for p in model.parameters() if p.grad is not None])
         tensor(1.7321)
     """
-    arrays = [t.data for t in _as_list(tensors)]
+    arrays = [t._data for t in _as_list(tensors)]
     norm_type = float(norm_type)
     if not arrays:
         return _wrap(np.array(0.0, dtype=np.float32))
@@ -62,15 +62,15 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     dt = total.dtype if total.dtype.kind == "f" else np.dtype(np.float32)
     coef = dt.type(float(max_norm)) / (total.astype(dt) + dt.type(1e-6))
     coef = np.minimum(coef, dt.type(1.0))
     with np.errstate(invalid="ignore"):   # a non-finite norm gives NaN gradients, as in PyTorch
         for g in grads:
-            if not g.data.flags.writeable:      # e.g. a gradient set from a read-only array
-                g.data = g.data.copy()
-            g.data *= coef.astype(g.data.dtype)
+            if not g._data.flags.writeable:      # e.g. a gradient set from a read-only array
+                g._data = g._data.copy()
+            g._data *= coef.astype(g._data.dtype)
             g._vc[0] += 1
 
 
@@ -108,7 +108,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        if not g.data.flags.writeable:
-            g.data = g.data.copy()
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        if not g._data.flags.writeable:
+            g._data = g._data.copy()
+        np.clip(g._data, -clip_value, clip_value, out=g._data)
         g._vc[0] += 1

@@ -26,12 +26,12 @@ def vector_to_parameters(vec, parameters):
     """
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__module__}.{type(vec).__qualname__}")
-    flat = vec.data.reshape(-1) if vec.data.ndim != 1 else vec.data
+    flat = vec._data.reshape(-1) if vec._data.ndim != 1 else vec._data
     pointer = 0
     for p in parameters:
-        n = p.data.size
+        n = p._data.size
         if pointer + n > flat.size:
             raise RuntimeError(f"vector_to_parameters: vec has {flat.size} elements, fewer than the parameters "
                                f"need (at least {pointer + n}); build it with parameters_to_vector(parameters)")
-        p.data = flat[pointer:pointer + n].reshape(p.data.shape)
+        p._data = flat[pointer:pointer + n].reshape(p._data.shape)
         pointer += n

@@ -19,13 +19,13 @@ def _is_namedtuple(x):
 
 
 def _stack_tensors(batch):
-    first = batch[0].data
+    first = batch[0]._data
     shape, dt = first.shape, first.dtype
     for t in batch:
-        d = t.data
+        d = t._data
         if d.shape != shape or d.dtype != dt or t.requires_grad:
             return stack(batch, 0)  # mixed dtypes promote, bad shapes get ember.stack's error, grads flow
-    return _wrap(np.stack([t.data for t in batch]))
+    return _wrap(np.stack([t._data for t in batch]))
 
 
 def default_collate(batch):

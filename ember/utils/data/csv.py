@@ -114,9 +114,9 @@ class CSVDataset(TensorDataset):
     @property
     def classes(self):
         """The sorted distinct integer target values (for classification targets)."""
-        if self.targets is None or self.targets.data.dtype.kind not in "iu" or self.targets.data.ndim != 1:
+        if self.targets is None or self.targets._data.dtype.kind not in "iu" or self.targets._data.ndim != 1:
             return None
-        return np.unique(self.targets.data).tolist()
+        return np.unique(self.targets._data).tolist()
 
     def __repr__(self):
         return (f"CSVDataset({self.path!r}, rows={len(self)}, features={len(self.columns)}"

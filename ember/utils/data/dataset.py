@@ -63,10 +63,10 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset: argument {i} is a {type(t).__name__}, expected a Tensor; "
                                 f"convert it with ember.tensor(...) or ember.from_numpy(...)")
-            if t.data.ndim == 0:
+            if t._data.ndim == 0:
                 raise ValueError(f"TensorDataset: argument {i} is a 0-d tensor; every tensor needs a first "
                                  f"dimension that indexes the samples")
-        sizes = [t.data.shape[0] for t in tensors]
+        sizes = [t._data.shape[0] for t in tensors]
         if len(set(sizes)) > 1:
             raise _SizeMismatch(f"Size mismatch between tensors: TensorDataset needs the same first "
                                 f"dimension in every tensor, got sizes {sizes} (shapes "
@@ -77,7 +77,7 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __len__(self):
-        return self.tensors[0].data.shape[0] if self.tensors else 0
+        return self.tensors[0]._data.shape[0] if self.tensors else 0
 
 
 class StackDataset(Dataset):

@@ -28,7 +28,7 @@ def _rows_source(dataset):
     single = isinstance(dataset, CSVDataset) and dataset.targets is None
     if any(t.requires_grad for t in dataset.tensors):
         return None  # the general path records the graph of the indexing and stacking
-    return [t.data for t in dataset.tensors], index_map, single
+    return [t._data for t in dataset.tensors], index_map, single
 
 
 class MapFetcher:

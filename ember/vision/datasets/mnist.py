@@ -121,7 +121,7 @@ class MNIST(VisionDataset):
                                    + "\n  ".join(errors))
 
     def __getitem__(self, index):
-        return self._apply(self.data.data[index], int(self.targets.data[index]))
+        return self._apply(self.data._data[index], int(self.targets._data[index]))
 
     def __len__(self):
         return len(self.data)
