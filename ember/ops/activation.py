@@ -3,6 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from . import _math
 from ._util import norm_dim
 
 __all__ = ["softmax", "log_softmax", "softmin"]
@@ -108,29 +109,6 @@ def _floatify(input, name):
 
 def _inplace_or(input, result, inplace):
     return input._inplace_from(result) if inplace else result
-
-
-def _erf_and_gauss(u):
-    """(erf(u), exp(-u*u)). float32: Abramowitz & Stegun 7.1.26 evaluated in place in float32
-    (|error| < 1e-6); float64: exact ``math.erf``."""
-    if u.dtype == np.float64:
-        from math import erf
-        return (np.vectorize(erf, otypes=[np.float64])(u) if u.size else u.copy()), np.exp(-u * u)
-    f = u.dtype.type
-    au = np.abs(u)
-    t = au * f(0.3275911)
-    t += 1
-    np.reciprocal(t, out=t)
-    p = t * f(1.061405429)
-    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
-        p += f(c)
-        p *= t
-    np.square(au, out=au)
-    np.negative(au, out=au)
-    gauss = np.exp(au, out=au)
-    p *= gauss
-    np.subtract(1, p, out=p)
-    return np.copysign(p, u, out=p), gauss
 
 
 class Hardtanh(Op):
@@ -297,7 +275,7 @@ _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 class Gelu(Op):
     @staticmethod
     def forward(ctx, x):
-        erf, gauss = _erf_and_gauss(x * x.dtype.type(_INV_SQRT_2))
+        erf, gauss = _math.erf_and_gauss(x * x.dtype.type(_INV_SQRT_2))
         cdf = erf
         cdf += 1
         cdf *= 0.5
@@ -341,15 +319,10 @@ def gelu(input, approximate="none"):
     raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
-def _sigmoid_np(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
 class Silu(Op):
     @staticmethod
     def forward(ctx, x):
-        s = _sigmoid_np(x)
+        s = _math.sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
 
@@ -364,26 +337,17 @@ def silu(input, inplace=False):
     return _inplace_or(input, Silu.apply(_floatify(input, "silu")), inplace)
 
 
-def _softplus_np(x, beta=1.0, threshold=20.0):
-    bx = x * beta if beta != 1 else x
-    # log(1 + exp(bx)) computed without overflow; linear above the threshold, as PyTorch.
-    sp = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx))))
-    if beta != 1:
-        sp = sp / beta
-    return np.where(bx > threshold, x, sp).astype(x.dtype, copy=False)
-
-
 class Mish(Op):
     @staticmethod
     def forward(ctx, x):
-        t = np.tanh(_softplus_np(x))
+        t = np.tanh(_math.softplus(x))
         ctx.save_for_backward(x, t)
         return x * t
 
     @staticmethod
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
-        return grad * (t + x * _sigmoid_np(x) * (1 - t * t))
+        return grad * (t + x * _math.sigmoid(x) * (1 - t * t))
 
 
 def mish(input, inplace=False):
@@ -396,14 +360,14 @@ class Softplus(Op):
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
         ctx.c = (beta, threshold)
-        return _softplus_np(x, beta, threshold)
+        return _math.softplus(x, beta, threshold)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         beta, threshold = ctx.c
         bx = x * beta
-        return np.where(bx > threshold, grad, grad * _sigmoid_np(bx)).astype(grad.dtype, copy=False), None, None
+        return np.where(bx > threshold, grad, grad * _math.sigmoid(bx)).astype(grad.dtype, copy=False), None, None
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -474,7 +438,7 @@ class LogSigmoid(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _sigmoid_np(-x)
+        return grad * _math.sigmoid(-x)
 
 
 def logsigmoid(input):

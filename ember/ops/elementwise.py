@@ -6,6 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from . import _math
 from ._util import as_tensor_arg, broadcast_error, promote
 
 __all__ = [
@@ -278,31 +279,10 @@ Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output
 Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output", quiet=True)
 
 
-def _erf(a):
-    from math import erf as _e
-    return np.vectorize(_e, otypes=[a.dtype])(a) if a.size else a.copy()
+Erf, erf = _unary("Erf", _math.erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
 
 
-Erf, erf = _unary("Erf", _erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
-
-
-_EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
-
-
-def _sigmoid(a):
-    limit = _EXP_OVERFLOW.get(a.dtype)
-    if limit is not None and a.ndim and a.size and a.min() > -limit:
-        # Common case: exp(-a) cannot overflow; four in-place passes.
-        t = np.negative(a)
-        np.exp(t, out=t)
-        t += 1
-        return np.reciprocal(t, out=t)
-    # Stable for any |a|: exp of a non-positive number only.
-    e = np.exp(-np.abs(a))
-    return np.asarray(np.where(a >= 0, 1 / (1 + e), e / (1 + e))).astype(a.dtype, copy=False)
-
-
-Sigmoid, sigmoid = _unary("Sigmoid", _sigmoid, lambda g, out: g * out * (1 - out), "output",
+Sigmoid, sigmoid = _unary("Sigmoid", _math.sigmoid, lambda g, out: g * out * (1 - out), "output",
                           "Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|.")
 
 

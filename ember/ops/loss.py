@@ -15,6 +15,7 @@ import numpy as np
 
 from .._tensor import Size, Tensor, _wrap
 from ..autograd.function import Op
+from . import _math
 
 __all__ = [
     "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "poisson_nll_loss", "gaussian_nll_loss",
@@ -117,11 +118,6 @@ def _warn_size(input, target, stacklevel=3):
             f"Using a target size ({_size(target._data.shape)}) that is different to the input size "
             f"({_size(input._data.shape)}). This will likely lead to incorrect results due to "
             f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=stacklevel)
-
-
-def _softplus(z):
-    """log(1 + exp(z)) without overflow."""
-    return np.logaddexp(0, z)
 
 
 # -- regression losses --------------------------------------------------------------------------
@@ -825,7 +821,7 @@ class BinaryCrossEntropyWithLogits(Op):
 
     @staticmethod
     def forward(ctx, x, t, w, pw, reduction):
-        sp = _softplus(-x)
+        sp = _math.softplus(-x, threshold=None)
         lw = None if pw is None else 1 + (pw - 1) * t
         loss = (1 - t) * x + (sp if lw is None else lw * sp)
         if w is not None:
@@ -889,7 +885,7 @@ class SoftMarginLoss(Op):
     @staticmethod
     def forward(ctx, x, t, reduction):
         z = -t * x
-        sp = _softplus(z)
+        sp = _math.softplus(z, threshold=None)
         ctx.save_for_backward(t, z, sp)
         return _reduce(ctx, sp.astype(x.dtype, copy=False), reduction)
 
@@ -917,7 +913,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 class MultiLabelSoftMarginLoss(Op):
     @staticmethod
     def forward(ctx, x, t, w, reduction):
-        sp = _softplus(-x)
+        sp = _math.softplus(-x, threshold=None)
         el = (1 - t) * x + sp                           # -(y log s(x) + (1-y) log s(-x))
         c = x.shape[-1]
         loss = ((el * w) if w is not None else el).sum(axis=-1) / c

@@ -1,0 +1,63 @@
+"""Array math shared by several op families: one stable implementation of each function.
+
+These work on NumPy arrays (no autograd); the ops that differentiate them live in their families.
+"""
+from math import erf as _scalar_erf
+
+import numpy as np
+
+_EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
+
+
+def sigmoid(a):
+    """1 / (1 + exp(-a)), stable for any |a|, in a's dtype."""
+    limit = _EXP_OVERFLOW.get(a.dtype)
+    if limit is not None and a.ndim and a.size and a.min() > -limit:
+        # Common case: exp(-a) cannot overflow; four in-place passes.
+        t = np.negative(a)
+        np.exp(t, out=t)
+        t += 1
+        return np.reciprocal(t, out=t)
+    # Stable for any |a|: exp of a non-positive number only.
+    e = np.exp(-np.abs(a))
+    return np.asarray(np.where(a >= 0, 1 / (1 + e), e / (1 + e))).astype(a.dtype, copy=False)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta without overflow; x itself where beta x > threshold (PyTorch's rule)."""
+    bx = x * beta if beta != 1 else x
+    sp = np.logaddexp(0, bx).astype(x.dtype, copy=False)
+    if beta != 1:
+        sp = sp / beta
+    if threshold is None:
+        return sp
+    return np.where(bx > threshold, x, sp).astype(x.dtype, copy=False)
+
+
+def erf(u):
+    """The error function, exact (``math.erf`` per element)."""
+    return np.vectorize(_scalar_erf, otypes=[u.dtype])(u) if u.size else u.copy()
+
+
+def erf_and_gauss(u):
+    """(erf(u), exp(-u*u)): the two pieces GELU and its gradient need, computed together.
+
+    float32 uses the Abramowitz & Stegun 7.1.26 polynomial in place (|error| < 1e-6, fast);
+    other dtypes the exact ``erf``."""
+    if u.dtype != np.float32:
+        return erf(u), np.exp(-u * u)
+    f = u.dtype.type
+    au = np.abs(u)
+    t = au * f(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    p = t * f(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        p += f(c)
+        p *= t
+    np.square(au, out=au)
+    np.negative(au, out=au)
+    gauss = np.exp(au, out=au)
+    p *= gauss
+    np.subtract(1, p, out=p)
+    return np.copysign(p, u, out=p), gauss
