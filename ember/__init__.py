@@ -11,7 +11,7 @@ from ._dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, flo
                      get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype,
                      short, uint8)
 from ._tensor import Size, Tensor, device  # noqa: F401
-from . import _tensor_methods  # noqa: F401  (binds methods and operators onto Tensor)
+from ._tensor_str import set_printoptions  # noqa: F401
 from ._creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,  # noqa: F401
                         full_like, linspace, logspace, multinomial, normal, ones, ones_like, rand,
                         rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
@@ -23,6 +23,11 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, n
 from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
+from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
+from . import _fast  # noqa: E402
+
+if _fast.ENABLED:
+    _fast.install()
 from ._threads import get_num_threads, set_num_threads  # noqa: F401
 
 __version__ = "0.1.0"
@@ -41,18 +46,6 @@ def numel(input):
 
 def is_floating_point(input):
     return input.is_floating_point()
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    from . import _tensor_str as s
-    if precision is not None:
-        s._PRECISION = precision
-    if threshold is not None:
-        s._THRESHOLD = threshold
-    if edgeitems is not None:
-        s._EDGEITEMS = edgeitems
-    if linewidth is not None:
-        s._LINEWIDTH = linewidth
 
 
 class _Cuda:

@@ -5,55 +5,7 @@ import numpy as np
 
 from . import _dtype
 from ._random import _rng
-from ._tensor import Tensor, _wrap
-
-
-def _to_array(data, default_float=None, dtype=None):
-    """Python data, NumPy arrays or Tensors to an ndarray with PyTorch's dtype inference."""
-    npd = _dtype.to_numpy_dtype(dtype)
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        arr = np.array(_untensor(data))
-    else:
-        arr = np.array(data)
-        if arr.dtype == object:
-            raise TypeError(f"could not make a tensor from {type(data).__name__}: nested sequences must "
-                            f"be rectangular and hold numbers (got {data!r:.80})")
-    if npd is not None:
-        return np.array(arr, dtype=npd, copy=True)
-    kind = arr.dtype.kind
-    typed = isinstance(data, (np.ndarray, np.generic, Tensor))  # keeps its dtype, as in torch
-    if kind == "f" and not typed:
-        return arr.astype((default_float or _dtype.get_default_dtype()).np)
-    if kind in "iu" and not typed:
-        return arr.astype(np.int64)
-    if kind in "US":
-        raise TypeError(f"can't make a tensor from strings ({data!r:.60}); convert them to numbers first")
-    if arr.dtype not in _dtype._BY_NP:
-        if kind == "f":
-            return arr.astype(np.float32)
-        if kind in "iu":
-            return arr.astype(np.int64)
-        if kind == "c":
-            raise TypeError("complex tensors are not supported by ember")
-    return np.array(arr, copy=True)
-
-
-def _flat(x):
-    if isinstance(x, (list, tuple)):
-        for y in x:
-            yield from _flat(y)
-    else:
-        yield x
-
-
-def _untensor(x):
-    if isinstance(x, (list, tuple)):
-        return [_untensor(y) for y in x]
-    return x._data if isinstance(x, Tensor) else x
+from ._tensor import Tensor, _wrap, device as _device, to_array as _to_array
 
 
 def _size(size):
@@ -67,8 +19,7 @@ def _size(size):
 
 def _check_device(device):
     if device is not None:
-        from ._tensor import device as _dev
-        _dev(device)
+        _device(device)
 
 
 def _out(arr, requires_grad):
@@ -91,8 +42,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         >>> ember.tensor([[1, 2], [3, 4]], dtype=ember.float32)
     """
     if device is not None:
-        from ._tensor import device as _dev
-        _dev(device)
+        _device(device)
     return _out(_to_array(data, dtype=dtype), requires_grad)
 
 

@@ -2,7 +2,11 @@
 
 ember's streams are reproducible for a given seed but are not bit-identical to PyTorch's.
 """
+import json
+
 import numpy as np
+
+from ._tensor import _CPU, _wrap
 
 
 class Generator:
@@ -34,20 +38,16 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        from ._creation import tensor
-        import json
         state = json.dumps(self._np.bit_generator.state)
-        return tensor(np.frombuffer(state.encode(), dtype=np.uint8).copy())
+        return _wrap(np.frombuffer(state.encode(), dtype=np.uint8).copy())
 
     def set_state(self, state):
-        import json
         raw = state._data if hasattr(state, "_data") else np.asarray(state)
         self._np.bit_generator.state = json.loads(bytes(raw.astype(np.uint8)).decode())
         return self
 
     @property
     def device(self):
-        from ._tensor import _CPU
         return _CPU
 
 

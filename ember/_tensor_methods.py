@@ -1,12 +1,165 @@
-"""Tensor methods and Python operators, forwarding to the functions in ember.ops."""
+"""The one place that attaches methods to Tensor: everything that needs autograd or the ops.
+
+``ember._tensor`` defines the Tensor's data and metadata and imports nothing above it; this
+module, imported last by ``ember/__init__``, adds the rest:
+
+- autograd: ``backward``, ``register_hook``, ``retain_grad`` (``ember.autograd``)
+- conversions: ``to``, ``float``, ``double``, ..., ``new_zeros``, ... , ``__repr__``
+- in-place writes: ``zero_``, ``fill_``, ``copy_``, ``uniform_``, ... (``ember._inplace``)
+- every function of ``ember.ops`` whose first argument is a tensor, as a method (``x.sum()``)
+- Python operators (``+``, ``@``, ``[]``, ...) and their in-place forms (``+=``, ``x.add_``)
+"""
 import numbers
+import weakref
 
 import numpy as np
 
-from . import ops
-from ._tensor import Tensor, _wrap
+from . import _dtype, _inplace, ops
+from ._creation import full, ones, tensor, zeros
+from ._tensor import Tensor, device
+from ._tensor_str import tensor_repr
+from .autograd.engine import run_backward
+from .autograd.function import _RemovableHandle, accumulator
 from .ops import elementwise as E
 from .ops.index import getitem, setitem
+
+
+# -- autograd ----------------------------------------------------------------------------------
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+    ``gradient`` is required unless self has one element. Pass ``retain_graph=True`` to
+    backward through the same graph again.
+    """
+    if create_graph:
+        raise NotImplementedError("ember computes first-order gradients only (create_graph=True "
+                                  "is not supported)")
+    if isinstance(inputs, Tensor):
+        inputs = [inputs]
+    run_backward((self,), (gradient,), retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def retain_grad(self):
+    """Keep ``.grad`` on this non-leaf tensor during backward."""
+    if not self.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    gf = self.grad_fn
+    if gf is None:
+        return
+    if gf._retain is None:
+        gf._retain = {}
+    gf._retain[self._out_idx] = weakref.ref(self)
+
+
+def register_hook(self, hook):
+    """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+
+    Returns a handle with ``.remove()``.
+    """
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is None:
+        acc = accumulator(self)
+        acc.hooks.append(hook)
+        return _RemovableHandle(acc.hooks, hook)
+    return self.grad_fn.register_prehook(hook, self._out_idx)
+
+
+Tensor.backward = backward
+Tensor.retain_grad = retain_grad
+Tensor.register_hook = register_hook
+
+
+# -- conversions and new tensors -------------------------------------------------------------
+def to(self, *args, dtype=None, copy=False, non_blocking=False, **kwargs):
+    """Convert dtype (device must be cpu). ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``."""
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, device)):
+            device(a)
+    if kwargs.get("device") is not None:
+        device(kwargs["device"])
+    if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
+        return self.clone() if copy else self
+    return E.to_dtype(self, _dtype.to_numpy_dtype(dtype))
+
+
+def _converter(dt):
+    def convert(self):
+        return self.to(dt)
+    convert.__doc__ = f"A copy as {dt} (self when already {dt})."
+    return convert
+
+
+Tensor.to = to
+for _name, _dt in [("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+                   ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
+                   ("bool", _dtype.bool_), ("byte", _dtype.uint8)]:
+    setattr(Tensor, _name, _converter(_dt))
+
+
+def new_tensor(self, data, dtype=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, requires_grad=False):
+    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+Tensor.new_tensor = new_tensor
+Tensor.new_zeros = new_zeros
+Tensor.new_empty = new_zeros
+Tensor.new_ones = new_ones
+Tensor.new_full = new_full
+Tensor.__repr__ = Tensor.__str__ = tensor_repr
+
+
+_UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+              "power": "pow", "matmul": "matmul", "floor_divide": "floor_divide", "remainder": "remainder",
+              "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+              "greater_equal": "ge", "maximum": "maximum", "minimum": "minimum", "exp": "exp", "log": "log",
+              "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "absolute": "abs",
+              "negative": "neg", "log1p": "log1p", "expm1": "expm1", "log2": "log2", "log10": "log10",
+              "square": "square", "reciprocal": "reciprocal", "sign": "sign", "floor": "floor", "ceil": "ceil",
+              "trunc": "trunc", "arctan2": "atan2", "exp2": "exp2"}
+
+
+def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+    """NumPy ufuncs on Tensors: ``ndarray -= tensor`` stays an in-place NumPy update (as in
+    ``w.data -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
+    if out is not None:
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        outs = tuple(o._data if isinstance(o, Tensor) else o for o in out)
+        getattr(ufunc, method)(*arrays, out=outs, **kwargs)
+        return out[0] if len(out) == 1 else out
+    name = _UFUNC_OPS.get(ufunc.__name__)
+    if method == "__call__" and name is not None and not kwargs:
+        return getattr(ops, name)(*inputs)
+    arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+    return getattr(ufunc, method)(*arrays, **kwargs)
+
+
+Tensor.__array_ufunc__ = __array_ufunc__
+
+
+# -- in-place writes ---------------------------------------------------------------------------
+Tensor._check_inplace = _inplace.check_inplace
+Tensor._inplace_apply = _inplace.inplace_apply
+Tensor._inplace_from = _inplace.inplace_from
+for _name in ["zero_", "fill_", "copy_", "set_", "uniform_", "normal_", "bernoulli_", "random_",
+              "exponential_"]:
+    setattr(Tensor, _name, getattr(_inplace, _name))
 
 # Methods whose signature is the function's with ``self`` as the first argument.
 _SAME = [
@@ -70,31 +223,14 @@ def _binary(fn, reverse=False):
     return method
 
 
-def _fast_binary(op, fn, reverse=False):
-    """Operator with a fast path for the common case: same-dtype float tensors, or a float
-    tensor with a Python number (no promotion needed)."""
-    slow = _binary(fn, reverse)
-
-    def method(self, other):
-        if self._data.dtype.kind == "f":
-            if isinstance(other, Tensor):
-                if other._data.dtype is self._data.dtype:
-                    return op.apply(other, self) if reverse else op.apply(self, other)
-            elif type(other) is float or type(other) is int:
-                return op.apply(other, self) if reverse else op.apply(self, other)
-        return slow(self, other)
-    method.__name__ = fn.__name__
-    return method
-
-
-Tensor.__add__ = _fast_binary(E.Add, E.add)
-Tensor.__radd__ = _fast_binary(E.Add, E.add, True)
-Tensor.__sub__ = _fast_binary(E.Sub, E.sub)
-Tensor.__rsub__ = _fast_binary(E.Sub, E.sub, True)
-Tensor.__mul__ = _fast_binary(E.Mul, E.mul)
-Tensor.__rmul__ = _fast_binary(E.Mul, E.mul, True)
-Tensor.__truediv__ = _fast_binary(E.Div, E.div)
-Tensor.__rtruediv__ = _fast_binary(E.Div, E.div, True)
+Tensor.__add__ = _binary(E.add)
+Tensor.__radd__ = _binary(E.add, True)
+Tensor.__sub__ = _binary(E.sub)
+Tensor.__rsub__ = _binary(E.sub, True)
+Tensor.__mul__ = _binary(E.mul)
+Tensor.__rmul__ = _binary(E.mul, True)
+Tensor.__truediv__ = _binary(E.div)
+Tensor.__rtruediv__ = _binary(E.div, True)
 Tensor.__floordiv__ = _binary(E.floor_divide)
 Tensor.__rfloordiv__ = _binary(E.floor_divide, True)
 Tensor.__mod__ = _binary(E.remainder)

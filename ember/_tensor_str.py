@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ._dtype import get_default_dtype
+
 _PRECISION = 4
 _THRESHOLD = 1000
 _EDGEITEMS = 3
@@ -36,19 +38,17 @@ class _Formatter:
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         vals = finite.tolist()
         if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
-            else:
-                # integers print with a trailing '.', hence the +1
-                self.width = max(len(f"{v:.0f}") + 1 for v in vals)
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
         else:
-            self.width = max(len(f"{v:.{_PRECISION}f}") for v in vals)
-        if self.sci_mode:
-            self.width = max(len(f"{v:.{_PRECISION}e}") for v in vals)
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
         if _SCI_MODE is not None:
             self.sci_mode = _SCI_MODE
+        if self.sci_mode:
+            self.width = max(len(f"{v:.{_PRECISION}e}") for v in vals)
+        elif self.int_mode:  # integers print with a trailing '.', hence the +1
+            self.width = max(len(f"{v:.0f}") + 1 for v in vals)
+        else:
+            self.width = max(len(f"{v:.{_PRECISION}f}") for v in vals)
 
     def format(self, v):
         if not self.floating:
@@ -108,7 +108,6 @@ def _body(arr, indent):
 
 
 def tensor_repr(t, prefix="tensor("):
-    from ._dtype import get_default_dtype
     arr = t._data
     indent = len(prefix)
     suffixes = []
@@ -138,3 +137,27 @@ def tensor_repr(t, prefix="tensor("):
             out += ", " + s
             last += len(s) + 2
     return out + ")"
+
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: a ``profile`` ('default', 'short',
+    'full') sets all four numbers, then any given one overrides it; ``sci_mode`` True/False forces
+    or forbids scientific notation (None: chosen from the values)."""
+    global _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH, _SCI_MODE
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got {profile!r}")
+        _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        _PRECISION = precision
+    if threshold is not None:
+        _THRESHOLD = threshold
+    if edgeitems is not None:
+        _EDGEITEMS = edgeitems
+    if linewidth is not None:
+        _LINEWIDTH = linewidth
+    _SCI_MODE = sci_mode

@@ -31,6 +31,10 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._dtype import _from_name, dtype as ember_dtype
+from ._tensor import Size, Tensor, _wrap
+from .nn.parameter import Parameter
+
 __all__ = ["save", "load"]
 
 _FORMAT_KEY = "ember.format"
@@ -63,7 +67,6 @@ class _Encoder:
         return name
 
     def _array(self, obj, kind, path, extra=None):
-        from ._tensor import Tensor
         key = id(obj)
         if key in self.by_id:
             name = self.by_id[key][0]
@@ -83,8 +86,6 @@ class _Encoder:
         return node
 
     def encode(self, obj, path=()):
-        from ._tensor import Size, Tensor
-        from ._dtype import dtype as ember_dtype
         if isinstance(obj, (np.str_, np.bytes_)):
             obj = obj.item()
         elif isinstance(obj, np.generic):  # NumPy scalar (np.float64 is also a float): keep its dtype
@@ -131,10 +132,6 @@ def _where(path):
 
 
 def _is_parameter(t):
-    try:
-        from .nn.parameter import Parameter
-    except ImportError:  # pragma: no cover - nn not importable
-        return False
     return isinstance(t, Parameter)
 
 
@@ -200,7 +197,6 @@ class _Decoder:
                 raise self._bad(f"bad special float {value!r}")
             return float(value)
         if kind == "dtype":
-            from ._dtype import _from_name
             try:
                 return _from_name(node.get("name"))
             except (KeyError, TypeError):
@@ -214,14 +210,9 @@ class _Decoder:
 
     @staticmethod
     def _tensor(arr, node):
-        from ._tensor import _wrap
         t = _wrap(arr)
         if node.get("parameter"):
-            try:
-                from .nn.parameter import Parameter
-                return Parameter(t, requires_grad=bool(node.get("requires_grad", False)))
-            except (ImportError, TypeError):
-                pass
+            return Parameter(t, requires_grad=bool(node.get("requires_grad", False)))
         if node.get("requires_grad") and arr.dtype.kind == "f":
             t.requires_grad = True
         return t

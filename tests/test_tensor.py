@@ -256,3 +256,22 @@ def test_numpy_unary_ufuncs_return_tensors():
         np.testing.assert_allclose(r.data, f(np.array([0.5, 2.0], np.float32)), rtol=1e-6)
         assert isinstance(f(torch.tensor([0.5, 2.0])), torch.Tensor)
     assert isinstance(np.cbrt(x.detach()), np.ndarray)  # others fall back to NumPy arrays
+
+
+@pytest.mark.parametrize("options", [dict(profile="short"), dict(sci_mode=True), dict(profile="full"),
+                                     dict(precision=2, sci_mode=False)])
+def test_set_printoptions_profile_and_sci_mode_match_torch(options):
+    values = [[1.23456, 200.5, 0.001], [3.0, -4.5, 1e-3]]
+    try:
+        ember.set_printoptions(**options)
+        torch.set_printoptions(**options)
+        assert repr(ember.tensor(values)).replace("ember", "torch") == repr(torch.tensor(values))
+        assert repr(ember.arange(2000.0)) == repr(torch.arange(2000.0))
+    finally:
+        ember.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+
+
+def test_set_printoptions_rejects_unknown_profile():
+    with pytest.raises(ValueError, match="profile"):
+        ember.set_printoptions(profile="tiny")

@@ -1,4 +1,8 @@
 """Reverse-mode automatic differentiation: Function, backward, grad, grad modes, gradcheck."""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from .engine import run_backward
 from . import grad_mode  # noqa: F401
 from .function import Function, Op  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck  # noqa: F401
@@ -7,8 +11,6 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
-    from .._tensor import Tensor
-    from .engine import run_backward
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
@@ -25,8 +27,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         >>> ember.autograd.grad(x ** 2, x)
         (tensor(6.),)
     """
-    from .._tensor import Tensor, _wrap
-    from .engine import run_backward
     if create_graph:
         raise NotImplementedError("ember computes first-order gradients only (create_graph=True is not supported)")
     single_out = isinstance(outputs, Tensor)
@@ -45,7 +45,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, r in enumerate(res):
         if r is None:
             if materialize_grads:
-                import numpy as np
                 out.append(_wrap(np.zeros_like(inputs[i]._data)))
                 continue
             if not allow_unused:

@@ -1,16 +1,169 @@
-"""Reverse-mode engine: walks the graph of Nodes from the roots, accumulating gradients.
+"""The backward engine: walks the graph from the roots to the leaves, once, in dependency order.
 
-Iterative (no recursion), dependency-counted so each node runs once with the sum of all
-gradients reaching it. Broadcasting is undone here, once, for every op.
+PyTorch's engine does the same in C++: it seeds the roots with their gradients, counts how many
+edges lead into every reachable node, and runs a node only when all gradients for it have
+arrived (summed), so each node's backward runs once. The steps below are named after that.
+It is iterative (no recursion), so deep graphs never hit Python's recursion limit.
 """
 import numpy as np
 
-from . import function as _function
-from .function import AccumulateGrad
+from .._tensor import Tensor, _wrap
+from .function import AccumulateGrad, gradient_edge
 from .grad_mode import _State
 
 
-def _unbroadcast(grad, shape):
+def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumulate=True):
+    """Backpropagate from ``tensors``; return the gradients captured for ``inputs``.
+
+    ``accumulate=True`` (``Tensor.backward``): add into the leaves' ``.grad`` (only those in
+    ``inputs`` when given). ``accumulate=False`` (``autograd.grad``): leave ``.grad`` alone and
+    return the gradient of each of ``inputs``.
+    """
+    leaf_grads = leaf_grad_policy()
+    buffers = seed_roots(tensors, grad_tensors, leaf_grads)
+    deps = count_dependencies(buffers)
+    targets = Targets(inputs, accumulate)
+    ready = [node for node in buffers if node not in deps]
+    prev, _State.enabled = _State.enabled, False
+    try:
+        while ready:
+            node = ready.pop()
+            grads = run_tensor_hooks(node, buffers.pop(node), leaf_grads)
+            targets.capture(node, grads)
+            if type(node) is AccumulateGrad:
+                if targets.accumulates(node):
+                    accumulate_into_leaf(node.variable, grads[0], leaf_grads)
+                continue
+            in_grads = leaf_grads.distinct(node, node.backward_arrays(grads))
+            if not retain_graph:
+                node.free_saved()
+            deliver(node, in_grads, buffers, deps, ready)
+    finally:
+        _State.enabled = prev
+    return targets.results
+
+
+def seed_roots(tensors, grad_tensors, leaf_grads):
+    """The starting gradients: ``{node: [gradient per output]}`` for the roots of backward.
+
+    As in PyTorch, a root without an explicit gradient must have one element (its gradient is 1).
+    """
+    buffers = {}
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        g = _root_grad(i, t, g)
+        leaf_grads.seen_by_user(g)
+        node, idx = gradient_edge(t)
+        buf = buffers.setdefault(node, [None] * node.n_outputs)
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+    return buffers
+
+
+def count_dependencies(roots):
+    """For every node reachable from ``roots``: how many edges lead into it.
+
+    A node is ready to run when this many gradients have arrived (PyTorch's dependency count).
+    """
+    deps = {}
+    stack = list(roots)
+    while stack:
+        for edge in stack.pop().next_edges:
+            if edge is not None:
+                nxt = edge[0]
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    if nxt not in roots:
+                        stack.append(nxt)
+    return deps
+
+
+def run_tensor_hooks(node, grads, leaf_grads):
+    """Before a node runs: hooks registered with ``Tensor.register_hook`` on its outputs (they may
+    replace the gradient), then ``retain_grad`` copies. On a leaf, its hooks run before its
+    ``.grad`` is accumulated, and also for ``autograd.grad``, as in PyTorch."""
+    if type(node) is AccumulateGrad:
+        if node.hooks:
+            grads = [_call_hooks(node.hooks, grads[0], leaf_grads)]
+        return grads
+    if node._pre_hooks is None and node._retain is None:
+        return grads
+    grads = list(grads)
+    for idx, hooks in (node._pre_hooks or {}).items():
+        if grads[idx] is not None:
+            grads[idx] = _call_hooks(hooks, grads[idx], leaf_grads)
+    for idx, ref in (node._retain or {}).items():
+        t = ref()
+        if t is not None and grads[idx] is not None:
+            if t._grad is None:
+                t._grad = _wrap(np.array(grads[idx]))
+            else:
+                t._grad._data = t._grad._data + grads[idx]
+    return grads
+
+
+def _call_hooks(hooks, g, leaf_grads):
+    for hook in list(hooks):
+        leaf_grads.seen_by_user(g)
+        new = hook(_wrap(g))
+        if new is not None:
+            g = new._data
+            leaf_grads.seen_by_user(g)
+    return g
+
+
+def deliver(node, in_grads, buffers, deps, ready):
+    """Send each input gradient along its edge: sum it back to the input's shape (undoing
+    broadcasting, once, for every op), cast it to the input's dtype, add it into the next node's
+    buffer, and mark that node ready when its last gradient has arrived."""
+    for edge, g, meta in zip(node.next_edges, in_grads, node.input_meta):
+        if edge is None:
+            continue
+        nxt, idx = edge
+        if g is None:
+            _count_down_without_gradient(nxt, deps, buffers, ready)
+            continue
+        if g.shape != meta[0]:
+            g = sum_to_shape(g, meta[0])
+        if g.dtype != meta[1]:
+            g = g.astype(meta[1])
+        buf = buffers.get(nxt)
+        if buf is None:
+            buf = buffers[nxt] = [None] * nxt.n_outputs
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+        deps[nxt] -= 1
+        if not deps[nxt]:
+            ready.append(nxt)
+
+
+def _count_down_without_gradient(node, deps, buffers, ready):
+    """An edge that carried no gradient still counts; a node left with none passes that on."""
+    stack = [node]
+    while stack:
+        nxt = stack.pop()
+        deps[nxt] -= 1
+        if not deps[nxt]:
+            if nxt in buffers:
+                ready.append(nxt)
+            else:
+                stack.extend(e[0] for e in nxt.next_edges if e is not None)
+
+
+def accumulate_into_leaf(var, g, leaf_grads):
+    """``leaf.grad += g`` (PyTorch's AccumulateGrad): the first gradient becomes ``.grad``, later
+    ones are added in place, so gradients accumulate across backward calls until zero_grad()."""
+    if g.shape != var._data.shape:
+        g = sum_to_shape(g, var._data.shape)
+    current = var._grad
+    if current is None:
+        var._grad = _wrap(leaf_grads.first_grad(g, var._data.dtype))
+    elif current._data.flags.writeable and current._data.shape == g.shape:
+        np.add(current._data, g, out=current._data, casting="unsafe")
+    else:
+        current._data = current._data + g
+
+
+def sum_to_shape(grad, shape):
     """Sum ``grad`` down to ``shape`` (the inverse of NumPy broadcasting)."""
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
@@ -20,6 +173,56 @@ def _unbroadcast(grad, shape):
     if lead or grad.shape != shape:
         grad = grad.reshape(shape)
     return grad
+
+
+class CopyLeafGrads:
+    """How a leaf's first gradient becomes its ``.grad``: always a fresh copy, so no two tensors
+    ever share one gradient array and nothing the user holds is written into later.
+
+    ``ember._fast`` replaces this with a policy that takes ownership of arrays nobody else can
+    see (no copy); the two give identical results.
+    """
+    __slots__ = ()
+
+    def seen_by_user(self, g):
+        """``g`` was handed to user code (a root gradient, a hook's argument or result)."""
+
+    def distinct(self, node, in_grads):
+        """``node``'s input gradients, as the engine will use them."""
+        return in_grads
+
+    def first_grad(self, g, dtype):
+        return np.array(g, dtype=dtype, order="C")
+
+
+class Targets:
+    """Where backward's results go: every leaf's ``.grad``, only the leaves in ``inputs``
+    (``backward(inputs=...)``), or captured and returned (``autograd.grad``)."""
+
+    def __init__(self, inputs, accumulate):
+        self.results = [None] * (len(inputs) if inputs is not None else 0)
+        self._only = self._captures = None
+        if inputs is None:
+            return
+        edges = [gradient_edge(t) for t in inputs]
+        if accumulate:
+            self._only = {node for node, _ in edges}
+        else:
+            self._captures = {}
+            for pos, edge in enumerate(edges):
+                self._captures.setdefault(edge, []).append(pos)
+
+    def capture(self, node, grads):
+        if self._captures is not None:
+            for idx, g in enumerate(grads):
+                for pos in self._captures.get((node, idx), ()):
+                    self.results[pos] = g
+
+    def accumulates(self, node):
+        return self._captures is None and (self._only is None or node in self._only)
+
+
+leaf_grad_policy = CopyLeafGrads   # ember._fast installs its adopting policy here
 
 
 def _root_grad(i, t, g):
@@ -35,205 +238,8 @@ def _root_grad(i, t, g):
                 f"{tuple(t._data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
                 f"gradient= with a tensor of that shape.")
         return np.ones(t._data.shape, t._data.dtype)
-    g = g._data if isinstance(g, _function.Tensor) else np.asarray(g, dtype=t._data.dtype)
+    g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
     if g.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                            f"and output[{i}] has a shape of {tuple(t._data.shape)}.")
     return g
-
-
-def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumulate=True):
-    """Backpropagate from ``tensors``; return captured gradients for ``inputs`` (if given).
-
-    With ``accumulate=False`` (autograd.grad) leaf ``.grad`` is left untouched.
-    """
-    buffers = {}
-    roots = []
-    foreign = set()  # ids of arrays that user code can also see: never adopted as a leaf's .grad
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        g = _root_grad(i, t, g)
-        foreign.add(id(g))
-        node, idx = (t.grad_fn, t._out_idx) if t.grad_fn is not None else (t._accumulator(), 0)
-        buf = buffers.get(node)
-        if buf is None:
-            buffers[node] = buf = [None] * node.n_outputs
-        buf[idx] = g if buf[idx] is None else buf[idx] + g
-        roots.append(node)
-
-    # Count, for every reachable node, how many edges lead into it.
-    deps = {}
-    root_set = set(roots)
-    stack = list(root_set)
-    while stack:
-        for edge in stack.pop().next_edges:
-            if edge is not None:
-                nxt = edge[0]
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
-                    deps[nxt] = 1
-                    if nxt not in root_set:
-                        stack.append(nxt)
-
-    captures = None
-    only = None
-    if inputs is not None:
-        keys = [(t.grad_fn, t._out_idx) if t.grad_fn is not None else (t._accumulator(), 0)
-                for t in inputs]
-        if accumulate:
-            only = {k[0] for k in keys}
-        else:
-            captures = {}
-            for pos, k in enumerate(keys):
-                captures.setdefault(k, []).append(pos)
-    results = [None] * (len(inputs) if inputs is not None else 0)
-
-    ready = [n for n in dict.fromkeys(roots) if n not in deps]
-    prev_mode = _State.enabled
-    _State.enabled = False
-    free = not retain_graph
-    try:
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node)
-            if node._pre_hooks or node._retain:
-                grads = _run_tensor_hooks(node, grads)
-                foreign.update(id(g) for g in grads)
-            if captures is not None:
-                if node.__class__ is AccumulateGrad and node.hooks:  # leaf hooks apply to grad() too
-                    g0 = grads[0]
-                    for hook in list(node.hooks):
-                        new = hook(_function._wrap(g0))
-                        if new is not None:
-                            g0 = new._data
-                    grads = [g0]
-                for idx, g in enumerate(grads):
-                    for pos in captures.get((node, idx), ()):
-                        results[pos] = g
-            if node.__class__ is AccumulateGrad:
-                if accumulate and (only is None or node in only):
-                    _accumulate(node, grads[0], foreign)
-                continue
-            if node.n_outputs > 1:
-                in_grads = node._backward(_materialize(node, grads))
-            elif node._is_op:
-                in_grads = node.fn.backward(node, grads[0])
-            else:
-                in_grads = node._backward(grads)
-            if free and node._saved:
-                node._free()
-            edges = node.next_edges
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            elif len(in_grads) == 2:
-                if in_grads[0] is in_grads[1] and in_grads[0] is not None:
-                    in_grads = (in_grads[0], in_grads[1].copy())
-            elif len(in_grads) > 2:
-                in_grads = _unalias(in_grads)
-            if len(in_grads) < len(edges):
-                in_grads = in_grads + (None,) * (len(edges) - len(in_grads))
-            for edge, g, meta in zip(edges, in_grads, node.input_meta):
-                if edge is None:
-                    continue
-                nxt = edge[0]
-                if g is None:
-                    _count_down_empty(nxt, deps, buffers, ready)
-                    continue
-                if g.shape != meta[0]:
-                    g = _unbroadcast(g, meta[0])
-                if g.dtype != meta[1]:
-                    g = g.astype(meta[1])
-                buf = buffers.get(nxt)
-                if buf is None:
-                    if nxt.n_outputs == 1:
-                        buffers[nxt] = [g]
-                    else:
-                        buf = buffers[nxt] = [None] * nxt.n_outputs
-                        buf[edge[1]] = g
-                else:
-                    idx = edge[1]
-                    prev = buf[idx]
-                    buf[idx] = g if prev is None else prev + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left:
-                    ready.append(nxt)
-    finally:
-        _State.enabled = prev_mode
-    return results
-
-
-def _unalias(grads):
-    """The same array returned for two inputs (e.g. by Add) must not become two leaves' .grad."""
-    out = list(grads)
-    for i in range(1, len(out)):
-        g = out[i]
-        if g is not None and any(g is h for h in out[:i]):
-            out[i] = g.copy()
-    return tuple(out)
-
-
-def _count_down_empty(node, deps, buffers, ready):
-    """An edge that carried no gradient still counts; a node left with none passes that on."""
-    stack = [node]
-    while stack:
-        nxt = stack.pop()
-        left = deps[nxt] - 1
-        deps[nxt] = left
-        if left == 0:
-            if nxt in buffers:
-                ready.append(nxt)
-            else:
-                stack.extend(e[0] for e in nxt.next_edges if e is not None)
-
-
-def _materialize(node, grads):
-    if not node.materialize_grads:
-        return grads
-    return [g if g is not None else np.zeros(shape, dtype) for g, (shape, dtype)
-            in zip(grads, node.output_meta)]
-
-
-def _run_tensor_hooks(node, grads):
-    wrap = _function._wrap
-    grads = list(grads)
-    if node._pre_hooks:
-        for idx, hooks in node._pre_hooks.items():
-            for hook in list(hooks):
-                if grads[idx] is None:
-                    continue
-                new = hook(wrap(grads[idx]))
-                if new is not None:
-                    grads[idx] = new._data
-    if node._retain:
-        for idx, ref in node._retain.items():
-            t = ref()
-            if t is not None and grads[idx] is not None:
-                if t._grad is None:
-                    t._grad = wrap(np.array(grads[idx]))
-                else:
-                    t._grad._data = t._grad._data + grads[idx]
-    return grads
-
-
-def _accumulate(node, g, foreign):
-    var = node.variable
-    for hook in list(node.hooks):
-        new = hook(_function._wrap(g))
-        if new is not None:
-            g = new._data
-            foreign.add(id(g))
-    if g.shape != var._data.shape:
-        g = _unbroadcast(g, var._data.shape)
-    current = var._grad
-    if current is None:
-        # Take the array when nothing else can see it (a fresh, writable, non-view result that
-        # came from no user code); copying big gradients costs more than the backward op itself.
-        if (g.base is not None or not g.flags.writeable or id(g) in foreign
-                or g.dtype != var._data.dtype):
-            g = np.array(g, dtype=var._data.dtype, order="C")
-        var._grad = _function._wrap(g)
-    elif current._data.flags.writeable and current._data.shape == g.shape:
-        np.add(current._data, g, out=current._data, casting="unsafe")
-    else:
-        current._data = current._data + g

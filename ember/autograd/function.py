@@ -4,17 +4,28 @@
 NumPy arrays; non-tensor arguments (dims, scalars) pass through unchanged.
 
 ``Function``: PyTorch's public custom-function API. ``forward`` and ``backward`` receive and
-return Tensors, run with grad mode off.
+return Tensors, and run with grad mode off.
 
-In both, ``ctx`` *is* the graph node (``grad_fn``) that the engine walks backward.
+Both make the same kind of graph node through the same ``apply``: ``ctx`` *is* the node
+(the output's ``grad_fn``) that the engine later walks backward.
+
+Example (an op, as every file in ``ember/ops`` declares them):
+
+    class Mul(Op):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad * b, grad * a
 """
 import numpy as np
 
+from .._tensor import Tensor, _wrap
 from .grad_mode import _State
-
-# Bound by ember._tensor once Tensor exists (the two modules refer to each other).
-Tensor = None
-_wrap = None
 
 
 class _NoInputGrads:
@@ -35,21 +46,27 @@ _NO_INPUT_GRADS = _NoInputGrads()
 
 
 class Node:
-    """A recorded operation: the ``ctx`` of forward/backward and the tensor's ``grad_fn``."""
+    """A recorded operation: the ``ctx`` of forward/backward and the output tensors' ``grad_fn``.
+
+    ``next_edges`` holds one ``(node, output index)`` per forward input (None where the input needs
+    no gradient); ``input_meta`` the (shape, dtype) of those inputs, so the engine can sum a
+    broadcast gradient back to each input's shape and cast it to its dtype.
+    """
+    fn = None                # the Op or Function class this node records
     needs_input_grad = _NO_INPUT_GRADS
     next_edges = ()
     input_meta = ()
     n_outputs = 1
+    output_meta = ()
     _saved = ()
-    _versions = ()
+    _versions = ()           # (version counter, version when saved, position in _saved)
     _freed = False
-    _pre_hooks = None       # {output index: [hook, ...]} from Tensor.register_hook
-    _retain = None          # {output index: weakref to a tensor that called retain_grad()}
+    _pre_hooks = None        # {output index: [hook, ...]} from Tensor.register_hook
+    _retain = None           # {output index: weakref to a tensor that called retain_grad()}
     _non_diff = ()
-    _is_op = False
     materialize_grads = True
 
-    # -- API used inside forward ------------------------------------------------------------
+    # -- used inside forward ---------------------------------------------------------------------
     def save_for_backward(self, *values):
         self._saved = values
 
@@ -62,27 +79,30 @@ class Node:
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
 
+    # -- used inside backward --------------------------------------------------------------------
     @property
     def saved_tensors(self):
+        """What forward saved; raises if it was freed or changed in place since."""
         if self._freed:
             raise RuntimeError(
                 f"{self.name()}: trying to backward through the graph a second time (or to read saved "
                 "values after they were freed). Saved intermediate values are freed after the first "
                 "backward; pass retain_graph=True to the first backward() (or autograd.grad) if you "
                 "need to backward through the graph again.")
-        for tensor_vc, version, pos in self._versions:
-            if tensor_vc[0] != version:
-                arr = self._saved[pos]
-                what = f"a tensor of shape {tuple(arr.shape)} and dtype {arr.dtype}" if hasattr(arr, "shape") else "a tensor"
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: {what}, saved by {self.name()}, is at version {tensor_vc[0]}; "
-                    f"expected version {version} instead. Fix: use the out-of-place form of the "
-                    f"operation (e.g. x = x.relu() instead of x.relu_()) or clone() the tensor before "
-                    f"changing it.")
+        for counter, version, pos in self._versions:
+            if counter[0] != version:
+                raise _modified_error(self, self._saved[pos], counter[0], version)
         return self._saved
 
-    # -- introspection ------------------------------------------------------------------------
+    def backward_arrays(self, grads):
+        """Gradients for the inputs (arrays) from gradients for the outputs (arrays)."""
+        if self.n_outputs > 1 and self.materialize_grads:
+            grads = [np.zeros(shape, dtype) if g is None else g
+                     for g, (shape, dtype) in zip(grads, self.output_meta)]
+        result = self.fn._backward(self, grads)
+        return result if type(result) is tuple else (result,)
+
+    # -- introspection ---------------------------------------------------------------------------
     def name(self):
         return type(self).__name__
 
@@ -99,14 +119,14 @@ class Node:
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
-    def _free(self):
+    def free_saved(self):
         if self._saved:
             self._saved = ()
             self._freed = True
 
 
 class AccumulateGrad(Node):
-    """The node at a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+    """The node at a leaf tensor: the engine adds the gradient arriving here into ``leaf.grad``."""
 
     def __init__(self, variable):
         self.variable = variable
@@ -114,6 +134,21 @@ class AccumulateGrad(Node):
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def gradient_edge(t):
+    """Where a gradient for tensor ``t`` goes: its grad_fn's output, or its leaf accumulator."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._out_idx)
+    return (accumulator(t), 0)
+
+
+def accumulator(t):
+    """The leaf's AccumulateGrad node (one per leaf, made on first use)."""
+    acc = t._acc
+    if acc is None:
+        acc = t._acc = AccumulateGrad(t)
+    return acc
 
 
 class _RemovableHandle:
@@ -127,32 +162,6 @@ class _RemovableHandle:
             self._list.remove(self._item)
         except ValueError:
             pass
-
-
-class _OpNode(Node):
-    _is_op = True
-
-    def _backward(self, grads):
-        return self.fn.backward(self, *grads)
-
-
-class _FunctionNode(Node):
-    _is_op = False
-    def save_for_backward(self, *tensors):
-        self._saved = tensors
-        self._versions = [(t._vc, t._vc[0], i) for i, t in enumerate(tensors) if isinstance(t, Tensor)]
-
-    def _backward(self, grads):
-        prev = _State.enabled
-        _State.enabled = False
-        try:
-            result = self.fn.backward(self, *[_wrap(g) if g is not None else None for g in grads])
-        finally:
-            _State.enabled = prev
-        if not isinstance(result, tuple):
-            result = (result,)
-        return tuple(r._data if isinstance(r, Tensor) else (None if r is None else np.asarray(r))
-                     for r in result)
 
 
 class Function:
@@ -170,13 +179,13 @@ class Function:
         ...         return 2 * x * grad
         >>> y = Square.apply(ember.tensor([3.0], requires_grad=True))
     """
-    _node_base = _FunctionNode
     _suffix = "Backward"
+    is_view = False           # Op: the output shares memory (and version counter) with input 0
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("backward_name") or cls.__name__ + cls._suffix
-        cls._node = type(name, (cls._node_base,), {"fn": cls})
+        cls._node = type(name, (Node,), {"fn": cls})
 
     @staticmethod
     def forward(ctx, *args):
@@ -188,152 +197,99 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        """Run forward; if grad mode is on and an input requires grad, record a node for backward."""
         ctx = cls._node()
         record = _State.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        prev = _State.enabled
-        _State.enabled = False
+            _connect(ctx, args)
+        out = cls._forward(ctx, args)
+        return _wrap_outputs(cls, ctx, out, args, record)
+
+    # How forward and backward see values: Tensors with grad mode off (overridden by Op).
+    @classmethod
+    def _forward(cls, ctx, args):
+        prev, _State.enabled = _State.enabled, False
         try:
-            out = cls.forward(ctx, *args)
+            return cls.forward(ctx, *args)
         finally:
             _State.enabled = prev
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
-        arrays = [o._data if isinstance(o, Tensor) else np.asarray(o) for o in outs]
-        if not record:
-            result = tuple(_wrap(a) for a in arrays)
-            return result[0] if single else result
-        ctx.next_edges, ctx.input_meta = _edges(args)
-        non_diff = {id(o) for o in ctx._non_diff}
-        result = _link_outputs(ctx, arrays, [id(o) in non_diff for o in outs])
-        if single:
-            ctx.n_outputs = 1
-        return result[0] if single else result
 
-
-def _edges(args):
-    edges, meta = [], []
-    for a in args:
-        if isinstance(a, Tensor) and a.requires_grad:
-            gf = a.grad_fn
-            edges.append((gf, a._out_idx) if gf is not None else (a._accumulator(), 0))
-            meta.append((a._data.shape, a._data.dtype))
-        else:
-            edges.append(None)
-            meta.append(None)
-    return edges, meta
+    @classmethod
+    def _backward(cls, ctx, grads):
+        prev, _State.enabled = _State.enabled, False
+        try:
+            result = cls.backward(ctx, *[None if g is None else _wrap(g) for g in grads])
+        finally:
+            _State.enabled = prev
+        if not isinstance(result, tuple):
+            result = (result,)
+        return tuple(r._data if isinstance(r, Tensor) else (None if r is None else np.asarray(r))
+                     for r in result)
 
 
 class Op(Function):
-    """Base class of ember's primitives: forward/backward on NumPy arrays.
+    """Base class of ember's primitives: forward and backward on NumPy arrays.
 
-    ``is_view = True`` marks ops whose output shares memory with input 0 (so they share its
-    version counter).
+    Set ``is_view = True`` on ops whose output shares memory with input 0, so the two share a
+    version counter (an in-place write through either is seen by both).
     """
-    _node_base = _OpNode
     _suffix = "Backward0"
-    is_view = False
 
     @classmethod
-    def apply(cls, *args):
-        ctx = cls._node()
-        raw = []
-        if not _State.enabled:
-            for a in args:
-                raw.append(a._data if isinstance(a, Tensor) else a)
-            return _plain(cls, args, cls.forward(ctx, *raw))
-        # One pass: unwrap, and collect the graph edges in case some input requires grad.
-        record = False
-        needs = []
-        edges = []
-        meta = []
-        for a in args:
-            if isinstance(a, Tensor):
-                d = a._data
-                raw.append(d)
-                if a.requires_grad:
-                    record = True
-                    needs.append(True)
-                    gf = a.grad_fn
-                    edges.append((gf, a._out_idx) if gf is not None else (a._acc or a._accumulator(), 0))
-                    meta.append((d.shape, d.dtype))
-                    continue
-            else:
-                raw.append(a)
-            needs.append(False)
-            edges.append(None)
-            meta.append(None)
-        if not record:
-            return _plain(cls, args, cls.forward(ctx, *raw))
-        ctx.needs_input_grad = tuple(needs)
-        ctx.next_edges = edges
-        ctx.input_meta = meta
-        out = cls.forward(ctx, *raw)
-        if type(out) is tuple:
-            outs = _link_outputs(ctx, [np.asarray(o) for o in out], [False] * len(out))
-            if cls.is_view:
-                outs[0]._vc = args[0]._vc
-        else:
-            t = _new(Tensor)
-            t._data = out if type(out) is np.ndarray else np.asarray(out)
-            t._grad = None
-            t._out_idx = 0
-            t._acc = None
-            if t._data.dtype.kind == "f":
-                t.requires_grad = True
-                t.grad_fn = ctx
-            else:
-                t.requires_grad = False
-                t.grad_fn = None
-            if cls.is_view:
-                t._vc = args[0]._vc
-                t._view_of = (args[0], cls, raw[1:])  # lets an in-place write rebase the base
-            else:
-                t._vc = [0]
-            outs = (t,)
-        if ctx._saved:
-            _record_versions(ctx, args, raw, outs)
-        return outs if type(out) is tuple else outs[0]
+    def _forward(cls, ctx, args):
+        return cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+
+    @classmethod
+    def _backward(cls, ctx, grads):
+        return cls.backward(ctx, *grads)
 
 
-_new = object.__new__
+def _connect(ctx, args):
+    """Give the node one edge per input: where that input's gradient must be sent."""
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx.next_edges = tuple(gradient_edge(a) if need else None
+                           for a, need in zip(args, ctx.needs_input_grad))
+    ctx.input_meta = tuple((a._data.shape, a._data.dtype) if need else None
+                           for a, need in zip(args, ctx.needs_input_grad))
 
 
-def _plain(cls, args, out):
-    """Wrap forward's result when nothing is recorded."""
-    if type(out) is tuple:
-        return tuple(_wrap(np.asarray(o)) for o in out)
-    t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+def _wrap_outputs(cls, ctx, out, args, record):
+    """Wrap forward's result as Tensors; when recording, make ``ctx`` their grad_fn."""
+    single = type(out) is not tuple
+    outs = tuple(_wrap(o._data if isinstance(o, Tensor) else np.asarray(o)) for o in ((out,) if single else out))
     if cls.is_view:
-        t._vc = args[0]._vc
-    return t
+        outs[0]._vc = args[0]._vc
+    if record:
+        non_diff = {id(o) for o in ctx._non_diff}
+        ctx.n_outputs = len(outs)
+        ctx.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+        for i, (o, original) in enumerate(zip(outs, (out,) if single else out)):
+            if o._data.dtype.kind == "f" and id(original) not in non_diff:
+                o.requires_grad, o.grad_fn, o._out_idx = True, ctx, i
+        if cls.is_view:  # lets an in-place write into the view rebase its base
+            outs[0]._view_of = (args[0], cls, tuple(a._data if isinstance(a, Tensor) else a for a in args[1:]))
+        ctx._versions = _saved_versions(ctx._saved, args, outs)
+    return outs[0] if single else outs
 
 
-def _record_versions(ctx, args, raw, outs):
-    """Remember the version of every saved array that is an input or output buffer."""
+def _saved_versions(saved, args, outs):
+    """Remember the version of every saved value that is a tensor's buffer (input or output)."""
     versions = []
-    for i, s in enumerate(ctx._saved):
-        for o in outs:
-            if s is o._data:
-                versions.append((o._vc, o._vc[0], i))
-                break
-        else:
-            for a, r in zip(args, raw):
-                if s is r and r is not a:
-                    versions.append((a._vc, a._vc[0], i))
-                    break
-    ctx._versions = versions
+    for pos, s in enumerate(saved):
+        array = s._data if isinstance(s, Tensor) else s
+        owner = next((t for t in outs + args if isinstance(t, Tensor) and t._data is array), None)
+        if owner is None and isinstance(s, Tensor):
+            owner = s
+        if owner is not None:
+            versions.append((owner._vc, owner._vc[0], pos))
+    return versions
 
 
-def _link_outputs(ctx, arrays, non_diff):
-    """Wrap several outputs as Tensors produced by node ``ctx``."""
-    outs = tuple(_wrap(a) for a in arrays)
-    ctx.n_outputs = len(outs)
-    ctx.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
-    for i, o in enumerate(outs):
-        if o._data.dtype.kind == "f" and not non_diff[i]:
-            o.requires_grad = True
-            o.grad_fn = ctx
-            o._out_idx = i
-    return outs
+def _modified_error(node, value, now, expected):
+    what = (f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+            if hasattr(value, "shape") else "a tensor")
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what}, saved by {node.name()}, is at version {now}; expected version "
+        f"{expected} instead. Fix: use the out-of-place form of the operation (e.g. x = x.relu() "
+        f"instead of x.relu_()) or clone() the tensor before changing it.")

@@ -1,7 +1,9 @@
 """Check analytic gradients against central finite differences (use float64 inputs)."""
+import warnings
+
 import numpy as np
 
-from . import function as _function
+from .._tensor import Tensor
 from .engine import run_backward
 
 
@@ -14,34 +16,50 @@ def _outputs(fn, inputs):
     return out if isinstance(out, (tuple, list)) else (out,)
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True,
+              fast_mode=False, masked=None):
     """True if every input's analytic Jacobian matches the numerical one.
+
+    ``fast_mode`` runs the full check (it is exact, only slower); ember's backward is
+    deterministic, so ``nondet_tol`` is met by every op; ``check_undefined_grad`` holds because
+    the engine gives zeros for outputs that received no gradient. Forward-mode and batched
+    checks are not supported.
 
     Example:
         >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
         >>> ember.autograd.gradcheck(ember.tanh, (x,))
         True
     """
-    if isinstance(inputs, _function.Tensor):
+    for name, value in [("check_batched_grad", check_batched_grad), ("check_forward_ad", check_forward_ad),
+                        ("check_batched_forward_grad", check_batched_forward_grad), ("masked", masked)]:
+        if value:
+            raise NotImplementedError(f"gradcheck: {name}={value!r} is not supported by ember")
+    if not check_backward_ad:
+        return True
+    if isinstance(inputs, Tensor):
         inputs = (inputs,)
     inputs = tuple(inputs)
-    diff = [i for i, x in enumerate(inputs) if isinstance(x, _function.Tensor) and x.requires_grad]
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     for i in diff:
         if inputs[i]._data.dtype != np.float64:
-            import warnings
             warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check will likely "
                           f"fail from round-off. Use .double().", UserWarning, stacklevel=2)
-    outs = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
+    outs = [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
     for oi, out in enumerate(outs):
         n_out = out._data.size
         analytic = {i: np.zeros((inputs[i]._data.size, n_out)) for i in diff}
         for j in range(n_out):
             g = np.zeros(out._data.shape, out._data.dtype)
             g.reshape(-1)[j] = 1
-            outs_j = [o for o in _outputs(func, inputs) if isinstance(o, _function.Tensor) and o.requires_grad]
+            outs_j = [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
             res = run_backward((outs_j[oi],), (g,), inputs=[inputs[i] for i in diff], accumulate=False)
             for k, i in enumerate(diff):
                 if res[k] is not None:
+                    if check_grad_dtypes and res[k].dtype != inputs[i]._data.dtype:
+                        return _fail(raise_exception, f"Gradient has dtype mismatch: input {i} is "
+                                     f"{inputs[i].dtype} but its gradient is {res[k].dtype}")
                     analytic[i][:, j] = np.broadcast_to(res[k], inputs[i]._data.shape).reshape(-1)
         for i in diff:
             x = inputs[i]._data
@@ -56,11 +74,15 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 x[pos] = orig
                 numeric[k] = (plus - minus) / (2 * eps)
             if not np.allclose(analytic[i], numeric, atol=atol, rtol=rtol):
-                if raise_exception:
-                    worst = np.unravel_index(np.argmax(np.abs(analytic[i] - numeric)), numeric.shape)
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output {oi} with respect to input {i}: numerical "
-                        f"{numeric[worst]:.6g} vs analytical {analytic[i][worst]:.6g} at {worst}\n"
-                        f"numerical:\n{numeric}\nanalytical:\n{analytic[i]}")
-                return False
+                worst = np.unravel_index(np.argmax(np.abs(analytic[i] - numeric)), numeric.shape)
+                return _fail(raise_exception,
+                             f"Jacobian mismatch for output {oi} with respect to input {i}: numerical "
+                             f"{numeric[worst]:.6g} vs analytical {analytic[i][worst]:.6g} at {worst}\n"
+                             f"numerical:\n{numeric}\nanalytical:\n{analytic[i]}")
     return True
+
+
+def _fail(raise_exception, message):
+    if raise_exception:
+        raise GradcheckError(message)
+    return False

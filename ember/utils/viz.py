@@ -16,6 +16,8 @@ import os
 import shutil
 import subprocess
 
+from .._tensor import Tensor
+
 __all__ = ["make_dot", "render"]
 
 
@@ -47,7 +49,6 @@ def make_dot(var, params=None, show_dtype=False):
         >>> "AccumulateGrad" not in dot and "weight" in dot
         True
     """
-    from .._tensor import Tensor
 
     roots = list(var) if isinstance(var, (list, tuple)) else [var]
     for r in roots:

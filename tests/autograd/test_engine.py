@@ -337,3 +337,64 @@ def test_leaf_backward_and_requires_grad_after_no_grad():
     b.requires_grad_()
     (b * 3).sum().backward()
     assert b.grad.tolist() == [3.0] and a.grad is None
+
+
+def _no_shared_grad_arrays(*leaves):
+    arrays = [t.grad._data for t in leaves]
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1:]:
+            assert not np.shares_memory(a, b)
+
+
+def test_sum_of_one_non_leaf_gives_each_leaf_its_own_grad_array():
+    # Add's backward returns the same array for both inputs; each leaf must get its own .grad.
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0, 4.0], requires_grad=True)
+    u = a + b
+    (u * u).sum().backward()
+    _no_shared_grad_arrays(a, b)
+    a.grad.add_(100.0)
+    assert b.grad.tolist() == [8.0, 12.0]
+    assert a.grad.tolist() == [108.0, 112.0]
+
+
+def test_second_backward_accumulates_without_touching_the_other_leaf():
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0, 4.0], requires_grad=True)
+    for _ in range(2):
+        u = a + b
+        (u * u).sum().backward()
+    _no_shared_grad_arrays(a, b)
+    assert a.grad.tolist() == b.grad.tolist() == [16.0, 24.0]
+
+
+def test_root_gradient_and_hook_tensors_are_not_adopted_as_grad():
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    g = ember.tensor([1.0, 1.0])
+    (a * 1.0).backward(g)
+    a.grad.add_(5.0)
+    assert g.tolist() == [1.0, 1.0]
+    seen = []
+    b = ember.tensor([1.0, 2.0], requires_grad=True)
+    b.register_hook(lambda grad: seen.append(grad))
+    (b * 2.0).sum().backward()
+    b.grad.add_(5.0)
+    assert seen[0].tolist() == [2.0, 2.0]
+
+
+def test_custom_function_returning_a_saved_tensor_keeps_it_intact():
+    saved = ember.tensor([1.0, 1.0])
+
+    class Passthrough(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return saved
+
+    x = ember.tensor([0.0, 0.0], requires_grad=True)
+    Passthrough.apply(x).sum().backward()
+    x.grad.add_(1.0)
+    assert saved.tolist() == [1.0, 1.0]

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..._random import default_generator, _rng
 from ..._tensor import Tensor
+from ..._creation import tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -140,7 +141,6 @@ class WeightedRandomSampler(Sampler):
         if not replacement and num_samples > np.count_nonzero(w):
             raise RuntimeError(f"cannot sample n_sample={num_samples} > prob_dist.size(-1)="
                                f"{np.count_nonzero(w)} (non-zero weights) samples without replacement")
-        from ..._creation import tensor
         self.weights = tensor(w, dtype=np.float64)
         self.num_samples = num_samples
         self.replacement = replacement

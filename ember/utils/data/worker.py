@@ -9,6 +9,8 @@ import traceback
 
 import numpy as np
 
+from ..._random import manual_seed
+
 __all__ = ["get_worker_info", "WorkerInfo"]
 
 _worker_info = None
@@ -113,7 +115,6 @@ class ResultQueue(multiprocessing.queues.Queue):
 
 
 def _seed_worker(seed):
-    from ..._random import manual_seed
     random.seed(seed)
     np.random.seed(seed % (1 << 32))
     manual_seed(seed)

@@ -1,0 +1,154 @@
+"""Speed-ups that are not math, in one place, behind one switch.
+
+ember's reference path (``autograd/function.py``, ``autograd/engine.py``, ``_tensor_methods.py``)
+is written to be read. On small tensors its cost is Python, not arithmetic, so by default
+``install()`` swaps in equivalent versions of three hot spots:
+
+- ``Op.apply`` with the unwrapping, edge collection and output wrapping inlined into one pass;
+- leaf gradients adopted without a copy when no one else can see the array (the reference copies);
+- ``+ - * /`` between same-dtype float tensors (or a float tensor and a Python number) going
+  straight to the op, skipping type promotion.
+
+Set ``EMBER_FAST=0`` in the environment before importing ember to run the reference path. The
+suite runs in both modes and the results are identical (``tests/test_fast.py``).
+"""
+import os
+
+import numpy as np
+
+from ._tensor import Tensor, _wrap
+from .autograd import engine
+from .autograd.function import Op, _saved_versions, accumulator
+from .autograd.grad_mode import _State
+from .ops import elementwise as E
+
+ENABLED = os.environ.get("EMBER_FAST", "1") != "0"
+
+
+def install():
+    """Replace the reference hot spots by their fast equivalents (called by ``ember/__init__``)."""
+    Op.apply = classmethod(_op_apply)
+    engine.leaf_grad_policy = _AdoptingLeafGrads
+    for name, op, fn in [("add", E.Add, E.add), ("sub", E.Sub, E.sub), ("mul", E.Mul, E.mul),
+                         ("truediv", E.Div, E.div)]:
+        setattr(Tensor, f"__{name}__", _fast_binary(op, fn, False, getattr(Tensor, f"__{name}__")))
+        setattr(Tensor, f"__r{name}__", _fast_binary(op, fn, True, getattr(Tensor, f"__r{name}__")))
+
+
+# -- Op.apply in one pass ------------------------------------------------------------------------
+_new = object.__new__
+
+
+def _op_apply(cls, *args):
+    """``Op.apply`` (autograd/function.py) with its steps inlined; same nodes, same tensors."""
+    ctx = cls._node()
+    raw = [a._data if isinstance(a, Tensor) else a for a in args]
+    if not _State.enabled or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        return _plain(cls, args, cls.forward(ctx, *raw))
+    needs, edges, meta = [], [], []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            needs.append(True)
+            gf = a.grad_fn
+            edges.append((gf, a._out_idx) if gf is not None else (a._acc or accumulator(a), 0))
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            needs.append(False)
+            edges.append(None)
+            meta.append(None)
+    ctx.needs_input_grad, ctx.next_edges, ctx.input_meta = tuple(needs), edges, meta
+    out = cls.forward(ctx, *raw)
+    if type(out) is tuple:
+        return _link_outputs(cls, ctx, out, args, raw)
+    t = _new(Tensor)
+    t._data = out if type(out) is np.ndarray else np.asarray(out)
+    t._grad = None
+    t._out_idx = 0
+    t._acc = None
+    if t._data.dtype.kind == "f":
+        t.requires_grad, t.grad_fn = True, ctx
+    else:
+        t.requires_grad, t.grad_fn = False, None
+    if cls.is_view:
+        t._vc = args[0]._vc
+        t._view_of = (args[0], cls, tuple(raw[1:]))
+    else:
+        t._vc = [0]
+    if ctx._saved:
+        ctx._versions = _saved_versions(ctx._saved, args, (t,))
+    return t
+
+
+def _link_outputs(cls, ctx, out, args, raw):
+    outs = tuple(_wrap(np.asarray(o)) for o in out)
+    ctx.n_outputs = len(outs)
+    ctx.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+    for i, o in enumerate(outs):
+        if o._data.dtype.kind == "f":
+            o.requires_grad, o.grad_fn, o._out_idx = True, ctx, i
+    if cls.is_view:
+        outs[0]._vc = args[0]._vc
+        outs[0]._view_of = (args[0], cls, tuple(raw[1:]))
+    if ctx._saved:
+        ctx._versions = _saved_versions(ctx._saved, args, outs)
+    return outs
+
+
+def _plain(cls, args, out):
+    """Wrap forward's result when nothing is recorded."""
+    if type(out) is tuple:
+        return tuple(_wrap(np.asarray(o)) for o in out)
+    t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+    if cls.is_view:
+        t._vc = args[0]._vc
+    return t
+
+
+# -- leaf gradients without a copy ---------------------------------------------------------------
+class _AdoptingLeafGrads(engine.CopyLeafGrads):
+    """A leaf's first gradient becomes its ``.grad`` without a copy when nothing else can see the
+    array: not a view, writable, never handed to user code, and not also sent to another input
+    (copying big gradients costs more than most backward ops)."""
+    __slots__ = ("_foreign",)
+
+    def __init__(self):
+        self._foreign = set()
+
+    def seen_by_user(self, g):
+        self._foreign.add(id(g))
+
+    def distinct(self, node, in_grads):
+        if not issubclass(node.fn, Op):      # a custom Function's backward may return its own arrays
+            for g in in_grads:
+                self.seen_by_user(g)
+        if len(in_grads) < 2:
+            return in_grads
+        out = list(in_grads)
+        for i in range(1, len(out)):
+            g = out[i]
+            if g is not None and any(g is h for h in out[:i]):
+                out[i] = g.copy()
+        return tuple(out)
+
+    def first_grad(self, g, dtype):
+        if (g.base is None and g.flags.writeable and g.flags.c_contiguous and g.dtype == dtype
+                and id(g) not in self._foreign):
+            return g
+        return np.array(g, dtype=dtype, order="C")
+
+
+# -- arithmetic operators --------------------------------------------------------------------------
+def _fast_binary(op, fn, reverse, slow):
+    """The operator, going straight to ``op`` when no type promotion can be needed."""
+
+    def method(self, other):
+        if self._data.dtype.kind == "f":
+            if isinstance(other, Tensor):
+                if other._data.dtype is self._data.dtype:
+                    return op.apply(other, self) if reverse else op.apply(self, other)
+            elif type(other) is float or type(other) is int:
+                return op.apply(other, self) if reverse else op.apply(self, other)
+        return slow(self, other)
+    method.__name__ = slow.__name__
+    return method
+
