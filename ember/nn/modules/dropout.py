@@ -1,5 +1,5 @@
 """Dropout layers: active in training mode, identity in eval mode."""
-from ...ops import nn as F
+from ...ops import dropout as F
 from .module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]

@@ -2,6 +2,7 @@
 import math
 
 from ... import _creation
+from ...ops.bilinear import bilinear
 from ...ops.linalg import linear
 from .. import init
 from ._params import register_weight_bias
@@ -111,7 +112,6 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        from ...ops.nn import bilinear
         if input1.shape[-1] != self.in1_features or input2.shape[-1] != self.in2_features:
             raise RuntimeError(f"{self!r}: inputs have {input1.shape[-1]} and {input2.shape[-1]} features "
                                f"(input shapes {tuple(input1.shape)} and {tuple(input2.shape)}); expected "

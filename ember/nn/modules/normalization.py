@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import _creation
 from ..._tensor import _wrap
-from ...ops import nn as F
+from ...ops import normalization as F
 from .. import init
 from ..parameter import Parameter
 from ._params import register_weight_bias

@@ -1,7 +1,7 @@
 """Embedding: a lookup table of learnable vectors."""
 from ... import _creation
 from ...autograd.grad_mode import no_grad
-from ...ops import nn as F
+from ...ops import embedding as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
