@@ -6,6 +6,7 @@ import numpy as np
 from . import _dtype
 from ._random import _rng
 from ._tensor import Tensor, _wrap, device as _device, to_array as _to_array
+from .autograd.grad_mode import _State
 
 
 def _size(size):
@@ -66,15 +67,40 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """A tensor of zeros with the given shape (float32 unless ``dtype``)."""
+    """A tensor of zeros with the given shape (float32 unless ``dtype``); with ``out``, written into it."""
     _check_device(device)
+    if out is not None:
+        return _filled_out("zeros", out, _size(size), 0, dtype, requires_grad)
     return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """A tensor of ones with the given shape."""
+    """A tensor of ones with the given shape; with ``out``, written into it."""
     _check_device(device)
+    if out is not None:
+        return _filled_out("ones", out, _size(size), 1, dtype, requires_grad)
     return _out(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+
+
+def _filled_out(name, out, shape, value, dtype, requires_grad):
+    """PyTorch's ``out=`` for zeros/ones: ``out`` (resized to ``shape`` if needed, keeping its dtype)
+    filled with ``value`` and returned. Writing into a tensor that requires grad needs no_grad."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and _dtype.to_numpy_dtype(dtype) != out._data.dtype:
+        raise RuntimeError(f"{name}(): dtype {dtype} does not match dtype of out parameter ({out.dtype}); "
+                           f"pass dtype={out.dtype} or leave dtype out")
+    if out.requires_grad and _State.enabled:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if out._data.shape == shape and out._data.flags.writeable:
+        out._data.fill(value)
+    else:  # resized (as in PyTorch, without a warning for factories), or an expanded view made writable
+        out._data = np.full(shape, value, out._data.dtype)
+    out._vc[0] += 1
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):

@@ -3,8 +3,10 @@ import numbers
 
 import numpy as np
 
+from .._creation import tensor
 from .._dtype import result_type
 from .._tensor import Tensor, _norm_dim, _wrap
+from ._cast import to_dtype
 
 __all__ = []
 
@@ -15,7 +17,6 @@ def as_tensor_arg(x, like=None):
         return x
     if isinstance(x, (bool, numbers.Number)):
         return x.item() if isinstance(x, np.generic) else x
-    from .._creation import tensor
     if isinstance(x, np.ndarray):
         return _wrap(x)
     return tensor(x)
@@ -41,7 +42,6 @@ def promote(a, b):
 
 
 def _promote_slow(a, b):
-    from .elementwise import to_dtype
     a = as_tensor_arg(a)
     b = as_tensor_arg(b)
     ta = isinstance(a, Tensor)

@@ -1,10 +1,15 @@
-"""Activation functions as ops. softmax/log_softmax are computed stably (max subtracted)."""
+"""Activation functions as ops. softmax/log_softmax are computed stably (max subtracted).
+
+Layer: the top of the core op families (above elementwise, shape, index, reduce and linalg).
+"""
 import numpy as np
 
-from .._tensor import Tensor
+from .._random import _rng
 from ..autograd.function import Op
 from . import _math
 from ._util import norm_dim
+from .elementwise import mul, neg, relu, sigmoid, sub, tanh
+from .shape import chunk
 
 __all__ = ["softmax", "log_softmax", "softmin"]
 
@@ -69,7 +74,6 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``."""
     input, d = _prep(input, dim, dtype, "softmax")
     if d is None:
-        from .elementwise import mul
         return mul(input, 0.0) + 1.0
     return Softmax.apply(input, d)
 
@@ -78,14 +82,12 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along ``dim``, without overflow."""
     input, d = _prep(input, dim, dtype, "log_softmax")
     if d is None:
-        from .elementwise import mul
         return mul(input, 0.0)
     return LogSoftmax.apply(input, d)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
-    from .elementwise import neg
     return softmax(neg(input), dim, dtype=dtype)
 
 
@@ -141,7 +143,6 @@ def relu6(input, inplace=False):
 
 
 def relu_(input):
-    from .elementwise import relu
     return relu(input, inplace=True)
 
 
@@ -172,7 +173,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, (lower+upper)/2 in eval."""
     _floatify(input, "rrelu")
     if training:
-        from .._random import _rng
         slope = _rng(None).uniform(lower, upper, input._data.shape).astype(input._data.dtype)
     else:
         slope = (lower + upper) / 2
@@ -497,14 +497,11 @@ def softshrink(input, lambd=0.5):
 
 def tanhshrink(input):
     """x - tanh(x)."""
-    from .elementwise import sub, tanh
     return sub(input, tanh(input))
 
 
 def glu(input, dim=-1):
     """a * sigmoid(b) where a, b are the halves of ``input`` along ``dim``."""
-    from .elementwise import mul, sigmoid
-    from .shape import chunk
     n = input.shape[dim] if input.dim() else 0
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {n}")

@@ -2,11 +2,17 @@
 
 Binary ops broadcast; the engine sums gradients back to each input's shape.
 """
+import warnings
+
 import numpy as np
 
+from .._creation import tensor
+from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ..autograd.grad_mode import _State
 from . import _math
+from ._cast import ToDtype, to_dtype  # noqa: F401  (public here; defined below promotion)
 from ._util import as_tensor_arg, broadcast_error, promote
 
 __all__ = [
@@ -149,6 +155,8 @@ class PowScalarBase(Pow):
 
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
+    if out is not None:
+        return _into(out, "add", add, input, other, alpha=alpha)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
@@ -159,6 +167,8 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` with broadcasting."""
+    if out is not None:
+        return _into(out, "sub", sub, input, other, alpha=alpha)
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype == other._data.dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
@@ -170,6 +180,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
+    if out is not None:
+        return _into(out, "mul", mul, input, other)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         a, b = b, a
@@ -180,6 +192,11 @@ def mul(input, other, *, out=None):
 
 def div(input, other, *, rounding_mode=None, out=None):
     """Elementwise true division (integers divide to float32); ``rounding_mode`` 'trunc' or 'floor'."""
+    if out is not None:
+        return _into(out, "div", div, input, other, rounding_mode=rounding_mode)
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
     a, b = promote(input, other)
     if rounding_mode is not None:
         q = div(_float(a), _float(b))
@@ -190,6 +207,50 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res
     a, b = _float(a), _float(b)
     return Div.apply(a, b)
+
+
+def _into(out, name, fn, *args, **kwargs):
+    """PyTorch's ``out=``: the result of ``fn(*args, **kwargs)`` written into ``out``, which is returned.
+
+    Not differentiable: with grad mode on, neither ``out`` nor an argument may require grad.
+    """
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _State.enabled and (out.requires_grad or any(
+            isinstance(a, Tensor) and a.requires_grad for a in args + tuple(kwargs.values()))):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    return _store(out, fn(*args, **kwargs)._data)
+
+
+def _castable(src, dst):
+    """PyTorch's rule for writing a result into a given tensor: never floating point into integer or
+    bool, nor integer into bool; any other cast (narrowing included) is allowed."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return dst.kind != "b" or src.kind == "b"
+
+
+def _store(out, result):
+    """Write the array ``result`` into the tensor ``out`` (cast to its dtype), resizing ``out`` if its
+    shape differs: silently when it is empty, with PyTorch's deprecation warning otherwise."""
+    old = out._data
+    if not _castable(result.dtype, old.dtype):
+        raise RuntimeError(f"result type {from_numpy_dtype(result.dtype)} can't be cast to the desired output "
+                           f"type {out.dtype}; pass an out tensor of dtype {from_numpy_dtype(result.dtype)}")
+    if old.shape != result.shape:
+        if old.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(old.shape)}, "
+                          f"which does not match the required output shape {list(result.shape)}. This behavior "
+                          "is deprecated (as in PyTorch): pass an out tensor of the result's shape, or one with "
+                          "zero elements.", UserWarning, stacklevel=4)
+        out._data = result.astype(old.dtype)
+    elif old.flags.writeable:
+        np.copyto(old, result, casting="unsafe")
+    else:  # an expanded view: its elements share memory, so it gets a buffer of its own
+        out._data = result.astype(old.dtype)
+    out._vc[0] += 1
+    return out
 
 
 def _float(x):
@@ -421,40 +482,36 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-class Maximum(Op):
+class _Extremum(Op):
+    """Elementwise maximum/minimum: ``pick`` chooses, ``wins`` says where ``a`` is chosen outright.
+
+    d/da = 1 where a wins, 1/2 where a == b (ties share the gradient equally, as PyTorch does),
+    0 elsewhere; d/db = 1 - d/da.
+    """
+    pick = wins = None
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return np.maximum(a, b)
+            return ctx.fn.pick(a, b)
         except ValueError:
             raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        # Ties share the gradient equally, as PyTorch does.
-        w = (a > b) + 0.5 * (a == b)
-        w = w.astype(grad.dtype, copy=False)
+        w = (ctx.fn.wins(a, b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
         return (grad * w if ctx.needs_input_grad[0] else None,
                 grad * (1 - w) if ctx.needs_input_grad[1] else None)
 
 
-class Minimum(Op):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            return np.minimum(a, b)
-        except ValueError:
-            raise broadcast_error(a, b) from None
+class Maximum(_Extremum):
+    pick, wins = np.maximum, np.greater
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        w = ((a < b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
-        return (grad * w if ctx.needs_input_grad[0] else None,
-                grad * (1 - w) if ctx.needs_input_grad[1] else None)
+
+class Minimum(_Extremum):
+    pick, wins = np.minimum, np.less
 
 
 def maximum(input, other):
@@ -506,7 +563,6 @@ def where(condition, input=None, other=None):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        from .._creation import tensor
         a = tensor(a)
     return Where.apply(cond, a, b)
 
@@ -639,27 +695,6 @@ class Zero(Fill):
 
 def zeros_like_t(t):
     return _wrap(np.zeros_like(t._data))
-
-
-# -- dtype conversion ----------------------------------------------------------------------
-class ToDtype(Op):
-    backward_name = "ToCopyBackward0"
-
-    @staticmethod
-    def forward(ctx, a, dtype):
-        return a.astype(dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad  # the engine casts back to the input's dtype
-
-
-def to_dtype(input, dtype):
-    """Convert to a NumPy dtype, keeping the graph for float targets."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        return _wrap(input._data.astype(dtype))
-    return ToDtype.apply(input, dtype)
 
 
 # -- comparisons and logic (no gradient) ---------------------------------------------------

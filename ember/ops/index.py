@@ -1,14 +1,23 @@
-"""Indexing: ``t[...]`` and ``t[...] = v``, gather/scatter, index_select, masked_fill, one_hot."""
+"""Indexing: ``t[...]`` and ``t[...] = v``, gather/scatter, index_select, masked_fill/masked_select,
+repeat_interleave, one_hot.
+
+Layer: above elementwise and shape, below reduce, linalg and activation.
+"""
 import numbers
 
 import numpy as np
 
+from .._creation import tensor
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ..autograd.grad_mode import _State
 from ._util import norm_dim
+from .elementwise import mul
+from .shape import expand, reshape
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
-           "take_along_dim", "take", "index_add", "one_hot", "index_put"]
+           "take_along_dim", "take", "index_add", "one_hot", "index_put", "masked_select",
+           "repeat_interleave"]
 
 
 def _index_key(key, shape=None):
@@ -124,31 +133,39 @@ def getitem(input, key):
     return _AdvancedIndex.apply(input, key, False)
 
 
+def _written(a, key, values, accumulate):
+    """A copy of ``a`` with ``values`` put at ``key``: added (repeats accumulate) or overwritten."""
+    out = a.copy()
+    if accumulate:
+        np.add.at(out, key, values)
+    else:
+        out[key] = values
+    return out
+
+
+def _unwritten_grad(grad, key, accumulate):
+    """The gradient reaching the tensor written into: none where its values were overwritten."""
+    g = grad.copy()
+    if not accumulate:
+        g[key] = 0
+    return g
+
+
 class IndexPut(Op):
     backward_name = "IndexPutBackward0"
 
     @staticmethod
     def forward(ctx, a, value, key, accumulate):
-        out = a.copy()
         ctx.key = key
         v = value if isinstance(value, np.ndarray) else np.asarray(value, a.dtype)
         ctx.vshape = v.shape
-        if accumulate:
-            np.add.at(out, key, v)
-        else:
-            out[key] = v
         ctx.accumulate = accumulate
-        return out
+        return _written(a, key, v, accumulate)
 
     @staticmethod
     def backward(ctx, grad):
-        ga = gv = None
-        if ctx.needs_input_grad[0]:
-            ga = grad.copy()
-            if not ctx.accumulate:
-                ga[ctx.key] = 0
-        if ctx.needs_input_grad[1]:
-            gv = np.asarray(grad[ctx.key])
+        ga = _unwritten_grad(grad, ctx.key, ctx.accumulate) if ctx.needs_input_grad[0] else None
+        gv = np.asarray(grad[ctx.key]) if ctx.needs_input_grad[1] else None
         return ga, gv
 
 
@@ -157,9 +174,7 @@ def setitem(input, key, value):
     key, basic = _index_key(key)
     _check_bounds(key, input._data.shape)
     if isinstance(value, (list, tuple)):
-        from .._creation import tensor
         value = tensor(value, dtype=input.dtype)
-    from ..autograd.grad_mode import _State
     vreq = isinstance(value, Tensor) and value.requires_grad
     if _State.enabled and (input.requires_grad or vreq):
         if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
@@ -211,6 +226,9 @@ class Gather(Op):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim=0 (and so on)."""
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True) is not supported by ember (it has no sparse tensors); "
+                                  "leave sparse_grad False for a dense gradient")
     d = norm_dim(dim, input._data.ndim)
     _check_index("gather", input, d, index)
     return Gather.apply(input, d, index._data)
@@ -218,42 +236,33 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def take_along_dim(input, indices, dim=None):
     if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
     d = norm_dim(dim, input._data.ndim)
     shape = list(np.broadcast_shapes(input._data.shape[:d] + (1,) + input._data.shape[d + 1:],
                                      indices._data.shape[:d] + (1,) + indices._data.shape[d + 1:]))
     ishape = list(shape)
     ishape[d] = indices._data.shape[d]
     shape[d] = input._data.shape[d]
-    from .shape import expand
     return gather(expand(input, *shape), d, _wrap(np.broadcast_to(indices._data, ishape)))
 
 
 def take(input, index):
-    return getitem(input.reshape(-1), index)
+    return getitem(reshape(input, -1), index)
 
 
 class Scatter(Op):
     @staticmethod
     def forward(ctx, a, src, dim, index, reduce_add):
         key = _along(index, dim, a.shape)
-        out = a.copy()
         s = src[tuple(slice(0, n) for n in index.shape)] if isinstance(src, np.ndarray) and src.ndim else src
-        if reduce_add:
-            np.add.at(out, key, s)
-        else:
-            out[key] = s
         ctx.key, ctx.reduce_add, ctx.index_shape = key, reduce_add, index.shape
         ctx.src_shape = src.shape if isinstance(src, np.ndarray) else None
-        return out
+        return _written(a, key, s, reduce_add)
 
     @staticmethod
     def backward(ctx, grad):
-        ga = gs = None
-        if ctx.needs_input_grad[0]:
-            ga = grad.copy()
-            if not ctx.reduce_add:
-                ga[ctx.key] = 0
+        ga = _unwritten_grad(grad, ctx.key, ctx.reduce_add) if ctx.needs_input_grad[0] else None
+        gs = None
         if ctx.needs_input_grad[1]:
             gs = np.zeros(ctx.src_shape, grad.dtype)
             gs[tuple(slice(0, n) for n in ctx.index_shape)] = grad[ctx.key]
@@ -312,7 +321,6 @@ def index_select(input, dim, index):
 
 def index_add(input, dim, index, source, *, alpha=1):
     d = norm_dim(dim, input._data.ndim)
-    from .elementwise import mul
     src = mul(source, alpha) if alpha != 1 else source
     key = (slice(None),) * d + (index._data,)
     return IndexPut.apply(input, src, key, True)
@@ -348,6 +356,38 @@ def masked_fill(input, mask, value):
         if not value.requires_grad:
             value = value.item()
     return MaskedFill.apply(input, m, value)
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where the bool ``mask`` (broadcast with it) is True, as a 1-D tensor."""
+    m = np.broadcast_to(mask._data, np.broadcast_shapes(mask._data.shape, input._data.shape))
+    return getitem(expand(input, *m.shape), _wrap(m))
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):
+    """Repeat each element ``repeats`` times (an int or one count per element) along ``dim``.
+
+    ``output_size``, if given, must be the length of the result along ``dim`` (as PyTorch checks).
+
+    Example:
+        >>> ember.tensor([1, 2]).repeat_interleave(2)
+        tensor([1, 1, 2, 2])
+    """
+    if dim is None:
+        input, d = reshape(input, -1), 0
+    else:
+        d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if reps.ndim and reps.shape[0] != n:
+        raise RuntimeError(f"repeats must have the same size as input along dim {d}: got {reps.shape[0]} "
+                           f"repeats for size {n}")
+    if input._data.ndim == 0:
+        input = reshape(input, 1)
+    idx = np.repeat(np.arange(n), reps).astype(np.int64)
+    if output_size is not None and output_size != idx.size:
+        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {idx.size} but got {output_size}")
+    return index_select(input, d, _wrap(idx))
 
 
 def one_hot(tensor, num_classes=-1):

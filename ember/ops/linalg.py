@@ -1,9 +1,15 @@
-"""Matrix products: matmul/@, mm, bmm, dot, outer, einsum, and the fused linear layer op."""
+"""Matrix products: matmul/@, mm, bmm, dot, outer, einsum, and the fused linear layer op.
+
+Layer: above elementwise, shape, index and reduce; below activation.
+"""
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._util import promote
+from .elementwise import add, mul
+from .index import getitem
+from .shape import reshape, squeeze, stack, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "einsum", "linear", "addmm", "mv",
            "inner", "tensordot", "kron", "cross"]
@@ -134,8 +140,6 @@ def mv(input, vec):
 
 def outer(input, vec2):
     """Outer product of two 1-D tensors."""
-    from .elementwise import mul
-    from .shape import unsqueeze
     return mul(unsqueeze(input, 1), unsqueeze(vec2, 0))
 
 
@@ -143,7 +147,6 @@ ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    from .elementwise import add, mul
     prod = matmul(mat1, mat2)
     if alpha != 1:
         prod = mul(prod, alpha)
@@ -167,7 +170,6 @@ def tensordot(a, b, dims=2):
 
 
 def kron(input, other):
-    from .shape import reshape
     a, b = input, other
     sa, sb = a._data.shape, b._data.shape
     la = "".join(chr(97 + i) for i in range(len(sa)))
@@ -177,8 +179,6 @@ def kron(input, other):
 
 
 def cross(input, other, dim=None):
-    from .index import getitem
-    from .shape import stack
     d = -1 if dim is None else dim
 
     def comp(t, i):
@@ -231,40 +231,46 @@ class Einsum(Op):
     @staticmethod
     def backward(ctx, grad):
         arrays = ctx.saved_tensors
-        terms, out = ctx.terms, ctx.out
         grads = [None, None]
-        for i, (t, arr) in enumerate(zip(terms, arrays)):
-            if not ctx.needs_input_grad[i + 2]:
-                grads.append(None)
-                continue
-            others = [(terms[j], arrays[j]) for j in range(len(arrays)) if j != i]
-            avail = set(out) | set("".join(x for x, _ in others))
-            # Letters of this operand that appear nowhere else were summed out: broadcast back.
-            uniq = "".join(dict.fromkeys(c for c in t if c in avail))
-            spec = ",".join([out] + [x for x, _ in others]) + "->" + uniq
-            g = np.einsum(spec, grad, *[a for _, a in others], optimize=len(others) > 1)
-            sizes = {c: n for c, n in zip(t, arr.shape)}
-            full_letters = "".join(dict.fromkeys(t))
-            expand_shape = [sizes[c] if c in uniq else 1 for c in full_letters]
-            g = np.broadcast_to(g.reshape([sizes[c] if c in uniq else 1 for c in full_letters])
-                                if uniq != full_letters else
-                                np.einsum(f"{uniq}->{full_letters}", g), [sizes[c] for c in full_letters])
-            del expand_shape
-            if len(full_letters) != len(t):  # repeated letter (diagonal): scatter onto the diagonal
-                res = np.zeros(arr.shape, grad.dtype)
-                idx = np.indices(arr.shape)
-                mask = np.ones(arr.shape, bool)
-                for c in set(t):
-                    pos = [k for k, x in enumerate(t) if x == c]
-                    for p in pos[1:]:
-                        mask &= idx[pos[0]] == idx[p]
-                src = g[tuple(idx[t.index(c)] for c in full_letters)]
-                res[mask] = src[mask]
-                g = res
-            else:
-                g = np.einsum(f"{full_letters}->{t}", g) if full_letters != t else g
-            grads.append(np.ascontiguousarray(g))
+        for i in range(len(arrays)):
+            grads.append(_einsum_operand_grad(grad, i, ctx.terms, ctx.out, arrays)
+                         if ctx.needs_input_grad[i + 2] else None)
         return tuple(grads)
+
+
+def _einsum_operand_grad(grad, i, terms, out, arrays):
+    """The gradient for operand ``i``: an einsum of the output gradient with the other operands."""
+    t, arr = terms[i], arrays[i]
+    others = [(terms[j], arrays[j]) for j in range(len(arrays)) if j != i]
+    avail = set(out) | set("".join(x for x, _ in others))
+    # Letters of this operand that appear nowhere else were summed out: broadcast back.
+    uniq = "".join(dict.fromkeys(c for c in t if c in avail))
+    spec = ",".join([out] + [x for x, _ in others]) + "->" + uniq
+    g = np.einsum(spec, grad, *[a for _, a in others], optimize=len(others) > 1)
+    sizes = {c: n for c, n in zip(t, arr.shape)}
+    full_letters = "".join(dict.fromkeys(t))
+    g = np.broadcast_to(g.reshape([sizes[c] if c in uniq else 1 for c in full_letters])
+                        if uniq != full_letters else
+                        np.einsum(f"{uniq}->{full_letters}", g), [sizes[c] for c in full_letters])
+    if len(full_letters) != len(t):  # repeated letter (diagonal): scatter onto the diagonal
+        g = _onto_diagonal(g, t, full_letters, arr.shape, grad.dtype)
+    elif full_letters != t:
+        g = np.einsum(f"{full_letters}->{t}", g)
+    return np.ascontiguousarray(g)
+
+
+def _onto_diagonal(g, t, full_letters, shape, dtype):
+    """``g`` over the distinct letters of ``t`` placed where repeated letters have equal indices."""
+    res = np.zeros(shape, dtype)
+    idx = np.indices(shape)
+    mask = np.ones(shape, bool)
+    for c in set(t):
+        pos = [k for k, x in enumerate(t) if x == c]
+        for p in pos[1:]:
+            mask &= idx[pos[0]] == idx[p]
+    src = g[tuple(idx[t.index(c)] for c in full_letters)]
+    res[mask] = src[mask]
+    return res
 
 
 def einsum(equation, *operands):
@@ -331,6 +337,5 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}; "
                            f"convert the input with .to({weight.dtype}) (e.g. .float())")
     if input._data.ndim == 1:
-        from .shape import squeeze, unsqueeze
         return squeeze(linear(unsqueeze(input, 0), weight, bias), 0)
     return (Linear if bias is not None else LinearNoBias).apply(input, weight, bias)

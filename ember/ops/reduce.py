@@ -1,18 +1,26 @@
 """Reductions: sum, mean, prod, max/min (with indices), amax/amin, var/std, logsumexp, norm,
-cumsum/cumprod, argmax/argmin, all/any. ``dim`` may be an int or a tuple; ``keepdim`` as PyTorch.
+cumsum/cumprod, argmax/argmin, all/any, median, trace; and sorting (sort/argsort/topk), which returns
+``(values, indices)`` as max/min along a dim do. ``dim`` may be an int or a tuple; ``keepdim`` as PyTorch.
+
+Layer: above elementwise, shape and index; below linalg and activation.
 """
 import builtins
 from collections import namedtuple
 
 import numpy as np
 
+from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ._cast import to_dtype
 from ._util import expand_reduced, norm_dim, norm_dims
+from .elementwise import isnan, maximum, minimum, where
+from .index import gather, getitem
+from .shape import clone, diagonal, reshape, squeeze
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
            "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
-           "count_nonzero", "median", "nansum", "aminmax"]
+           "count_nonzero", "median", "nansum", "aminmax", "trace", "sort", "argsort", "topk"]
 
 _RETURN_TYPES = {}
 
@@ -37,6 +45,11 @@ def values_indices(values, indices, name="max"):
 
 def _axes(dim, ndim):
     return norm_dims(dim, ndim) if ndim else ()
+
+
+def _axes_or_all(dim, ndim):
+    """NumPy's ``axis`` for ``dim``: None (every axis) when no dim is given."""
+    return None if dim is None else _axes(dim, ndim)
 
 
 class Sum(Op):
@@ -65,7 +78,6 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nansum(input, dim=None, keepdim=False):
-    from .elementwise import isnan, where
     return sum(where(isnan(input), _wrap(np.zeros((), input._data.dtype)), input), dim, keepdim)
 
 
@@ -114,10 +126,8 @@ class Prod(Op):
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         axes = (ctx.axis,) if ctx.axis is not None else tuple(range(a.ndim))
-        g = expand_reduced(grad, a.shape, axes if not ctx.keepdim else (), False) if not ctx.keepdim \
-            else np.broadcast_to(grad, a.shape)
-        o = expand_reduced(out, a.shape, axes if not ctx.keepdim else (), False) if not ctx.keepdim \
-            else np.broadcast_to(out, a.shape)
+        g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
+        o = expand_reduced(out, a.shape, axes, ctx.keepdim)
         if not (a == 0).any():
             return g * o / a
         # With zeros, the product of the others: exclusive cumulative products from both sides.
@@ -226,13 +236,11 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
 
 def max(input, dim=None, keepdim=False, *, other=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
-    from .elementwise import maximum
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
 def min(input, dim=None, keepdim=False, *, other=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
-    from .elementwise import minimum
     return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
 
 
@@ -412,14 +420,28 @@ class Norm(Op):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """Vector p-norm over all elements or ``dim`` (``'fro'`` = 2, ``inf``, ``-inf``, 0, 1, any p)."""
+    """Vector p-norm over all elements or ``dim`` (``'fro'`` = 2, ``inf``, ``-inf``, 0, 1, any p).
+
+    ``dtype``: compute in (and return) this floating-point dtype, which must not narrow the input's."""
     if p == "fro" or p is None:
         p = 2
     if p == "nuc":
         raise NotImplementedError("nuclear norm is not supported by ember")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {input.dtype}")
+    if dtype is not None:
+        input = _norm_dtype(input, dtype)
     return Norm.apply(input, float(p), _axes(dim, input._data.ndim), keepdim)
+
+
+def _norm_dtype(input, dtype):
+    npd = to_numpy_dtype(dtype)
+    if npd.kind != "f":
+        raise RuntimeError(f"norm(): dtype should be floating point, but got {dtype}")
+    if not np.can_cast(input._data.dtype, npd, "safe"):
+        raise RuntimeError(f"norm(): the dtype of the input ({input.dtype}) should be convertible without "
+                           f"narrowing to the specified dtype ({dtype}); convert the input first")
+    return to_dtype(input, npd) if npd != input._data.dtype else input
 
 
 class Cumsum(Op):
@@ -485,35 +507,64 @@ def cumprod(input, dim, *, dtype=None):
 
 def all(input, dim=None, keepdim=False):
     """True if every element (along ``dim``) is non-zero."""
-    return _wrap(np.asarray(np.all(input._data, axis=None if dim is None else _axes(dim, input._data.ndim),
-                                   keepdims=keepdim)))
+    return _wrap(np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
     """True if some element (along ``dim``) is non-zero."""
-    return _wrap(np.asarray(np.any(input._data, axis=None if dim is None else _axes(dim, input._data.ndim),
-                                   keepdims=keepdim)))
+    return _wrap(np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
-    return _wrap(np.asarray(np.count_nonzero(input._data, axis=None if dim is None else _axes(dim, input._data.ndim)),
-                            dtype=np.int64))
+    return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes_or_all(dim, input._data.ndim)), dtype=np.int64))
 
 
 def median(input, dim=None, keepdim=False):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
-    from .index import gather
     if dim is None:
-        flat = input.reshape(-1)
+        flat = reshape(input, -1)
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
-        return flat[int(idx)]
+        return getitem(flat, int(idx))
     d = norm_dim(dim, input._data.ndim)
     k = (input._data.shape[d] - 1) // 2
     order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
-        vals = vals.squeeze(d)
+        vals = squeeze(vals, d)
         idx = idx.squeeze(d)
     return values_indices(vals, _wrap(idx.astype(np.int64)), "median")
+
+
+def trace(input):
+    """Sum of the main diagonal of a matrix."""
+    return sum(diagonal(input))
+
+
+# -- sorting: (values, indices) along a dim, as max/min --------------------------------------
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values and their indices along ``dim`` (always a stable sort, so ``stable`` is honoured)."""
+    d = norm_dim(dim, input._data.ndim)
+    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    if descending and input._data.dtype.kind == "b":
+        key = ~input._data
+    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
+    idx = idx.astype(np.int64)
+    return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else clone(input), _wrap(idx), "sort")
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) values and their indices along ``dim`` (always in sorted order,
+    which ``sorted=False`` allows)."""
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
+    key = -input._data if largest else input._data
+    idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
+    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")

@@ -1,12 +1,17 @@
 """Shape ops: reshape/view, permute/transpose, squeeze/unsqueeze, expand/repeat, flip, cat/stack,
-split/chunk/unbind, narrow, movedim. Views share the input's version counter.
+split/chunk/unbind, narrow, movedim, tril/triu/diagonal. Views share the input's version counter.
+
+Layer: below index, reduce, linalg and activation (which build on these); sorting is in reduce,
+masked_select and repeat_interleave in index.
 """
 import numbers
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._dtype import _promote
+from .._tensor import _wrap
 from ..autograd.function import Op
+from ._cast import to_dtype
 from ._util import norm_dim, size_args
 
 __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
@@ -14,8 +19,7 @@ __all__ = ["reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "p
            "flipud", "roll", "narrow", "cat", "concat", "concatenate", "stack", "hstack", "vstack",
            "split", "chunk", "unbind", "movedim", "moveaxis", "view_as", "reshape_as", "ravel",
            "broadcast_to", "atleast_1d", "atleast_2d", "select", "tensor_split", "meshgrid",
-           "tril", "triu", "diag", "diagonal", "trace", "sort", "argsort", "topk", "unique",
-           "nonzero", "masked_select", "clone", "repeat_interleave"]
+           "tril", "triu", "diag", "diagonal", "unique", "nonzero", "clone"]
 
 
 def _infer_shape(shape, numel, src_shape):
@@ -400,8 +404,6 @@ concat = concatenate = cat
 
 
 def _common_dtype(tensors):
-    from .._dtype import _promote
-    from .elementwise import to_dtype
     dt = tensors[0]._data.dtype
     for x in tensors[1:]:
         if x._data.dtype != dt:
@@ -624,13 +626,11 @@ def diag(input, diagonal=0):
     return globals()["diagonal"](input, diagonal)
 
 
-def trace(input):
-    from .reduce import sum as _sum
-    return _sum(diagonal(input))
-
-
 def clone(input, *, memory_format=None):
     """A copy that stays in the graph."""
+    if memory_format is not None:
+        raise NotImplementedError(f"clone(memory_format={memory_format!r}) is not supported by ember: its tensors "
+                                  "have one (contiguous) layout; call clone() without memory_format")
     if input._data.dtype.kind != "f":
         return _wrap(input._data.copy())
     return _Clone.apply(input)
@@ -648,36 +648,6 @@ class _Clone(Op):
         return grad
 
 
-def sort(input, dim=-1, descending=False, stable=False):
-    """Sorted values and their indices along ``dim``."""
-    from .index import gather
-    from .reduce import values_indices
-    d = norm_dim(dim, input._data.ndim)
-    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
-    if descending and input._data.dtype.kind == "b":
-        key = ~input._data
-    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
-    idx = idx.astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else input.clone(), _wrap(idx), "sort")
-
-
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable)[1]
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The ``k`` largest (or smallest) values and their indices along ``dim``."""
-    from .index import gather
-    from .reduce import values_indices
-    d = norm_dim(dim, input._data.ndim)
-    n = input._data.shape[d] if input._data.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
-    key = -input._data if largest else input._data
-    idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
-
-
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not isinstance(res, tuple):
@@ -693,30 +663,3 @@ def nonzero(input, *, as_tuple=False):
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)
     return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
-
-
-def masked_select(input, mask):
-    m = np.broadcast_to(mask._data, np.broadcast_shapes(mask._data.shape, input._data.shape))
-    return expand(input, *m.shape)[_wrap(m)]
-
-
-def repeat_interleave(input, repeats, dim=None, *, output_size=None):
-    """Repeat each element ``repeats`` times (an int or one count per element) along ``dim``.
-
-    Example:
-        >>> ember.tensor([1, 2]).repeat_interleave(2)
-        tensor([1, 1, 2, 2])
-    """
-    from .index import index_select
-    if dim is None:
-        input, d = reshape(input, -1), 0
-    else:
-        d = norm_dim(dim, input._data.ndim)
-    n = input._data.shape[d] if input._data.ndim else 1
-    reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
-    if reps.ndim and reps.shape[0] != n:
-        raise RuntimeError(f"repeats must have the same size as input along dim {d}: got {reps.shape[0]} "
-                           f"repeats for size {n}")
-    if input._data.ndim == 0:
-        input = reshape(input, 1)
-    return index_select(input, d, _wrap(np.repeat(np.arange(n), reps).astype(np.int64)))

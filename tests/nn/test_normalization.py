@@ -1,12 +1,12 @@
-"""BatchNorm / LayerNorm / GroupNorm / RMSNorm against PyTorch (train and eval, running stats)."""
+"""BatchNorm / InstanceNorm / LayerNorm / GroupNorm / RMSNorm layers against PyTorch (train and eval,
+running stats); the functional ops: tests/ops/test_normalization.py."""
 import numpy as np
 import pytest
 import torch
 
 import ember
-import ember.nn.functional as F
 from tests.nn._module_oracle import compare_module, copy_weights
-from tests.oracle import assert_close, check
+from tests.oracle import assert_close
 
 
 def _x(*shape, seed=0, shift=0.0):
@@ -102,29 +102,6 @@ def test_batchnorm_state_dict_keys_and_dtype():
     assert list(e.state_dict()) == list(t.state_dict())
     assert e.num_batches_tracked.dtype == ember.int64
     assert e.num_batches_tracked.shape == ()
-
-
-def test_functional_batch_norm():
-    x = _x(5, 3, 4)
-    rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
-    w, b = _x(3, seed=1), _x(3, seed=2)
-    check(lambda a, ww, bb: F.batch_norm(a, ember.tensor(rm), ember.tensor(rv), ww, bb, training=True),
-          lambda a, ww, bb: torch.nn.functional.batch_norm(a, torch.tensor(rm), torch.tensor(rv), ww, bb,
-                                                           training=True), x, w, b, atol=1e-4)
-    check(lambda a, ww, bb: F.batch_norm(a, ember.tensor(rm + 0.5), ember.tensor(rv * 2), ww, bb),
-          lambda a, ww, bb: torch.nn.functional.batch_norm(a, torch.tensor(rm + 0.5), torch.tensor(rv * 2),
-                                                           ww, bb), x, w, b, atol=1e-4)
-    check(lambda a: F.batch_norm(a, None, None, training=True),
-          lambda a: torch.nn.functional.batch_norm(a, None, None, training=True), x, atol=1e-4)
-
-
-def test_batchnorm_gradcheck_float64():
-    x = _x(4, 2, 3).astype(np.float64)
-    w, b = _x(2, seed=1).astype(np.float64), _x(2, seed=2).astype(np.float64)
-    inputs = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
-    assert ember.autograd.gradcheck(lambda a, ww, bb: F.batch_norm(a, None, None, ww, bb, training=True), inputs)
-    assert ember.autograd.gradcheck(lambda a, ww, bb: F.layer_norm(a, (3,), ww.repeat(2)[:3], bb.repeat(2)[:3]),
-                                    inputs)
 
 
 LN_CASES = [((8,), {}, (4, 8)), ((8,), {}, (2, 3, 8)), ((3, 8), {}, (2, 3, 8)),

@@ -1,7 +1,7 @@
-"""Activation layers: thin Modules over the functions in ember.ops.activation / elementwise."""
+"""Activation layers: thin Modules over the activation functions of ``ember.nn.functional``."""
 from ... import _creation
-from ...ops import activation as A
-from ...ops import elementwise as E
+from .. import functional as F
+from ..init import constant_
 from ..parameter import Parameter
 from .module import Module
 
@@ -19,14 +19,14 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x)). Example: ``ember.nn.Sigmoid()(ember.zeros(2))`` → ``tensor([0.5, 0.5])``."""
 
     def forward(self, input):
-        return E.sigmoid(input)
+        return F.sigmoid(input)
 
 
 class Tanh(Module):
     """Hyperbolic tangent. Example: ``ember.nn.Tanh()(x)``."""
 
     def forward(self, input):
-        return E.tanh(input)
+        return F.tanh(input)
 
 
 class ReLU(Module):
@@ -42,7 +42,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return E.relu(input, inplace=self.inplace)
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)
@@ -58,7 +58,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):
-        return A.hardtanh(input, self.min_val, self.max_val, self.inplace)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
@@ -82,7 +82,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return A.leaky_relu(input, self.negative_slope, self.inplace)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -101,15 +101,14 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        self.weight = Parameter(_creation.empty(num_parameters, dtype=dtype))
+        self.weight = Parameter(_creation.empty(num_parameters, device=device, dtype=dtype))
         self.reset_parameters()
 
     def reset_parameters(self):
-        from .. import init as _init
-        _init.constant_(self.weight, self.init)
+        constant_(self.weight, self.init)
 
     def forward(self, input):
-        return A.prelu(input, self.weight)
+        return F.prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
@@ -123,7 +122,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input):
-        return A.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
@@ -137,7 +136,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return A.elu(input, self.alpha, self.inplace)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -147,7 +146,7 @@ class CELU(ELU):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). Example: ``ember.nn.CELU(0.5)(x)``."""
 
     def forward(self, input):
-        return A.celu(input, self.alpha, self.inplace)
+        return F.celu(input, self.alpha, self.inplace)
 
 
 class SELU(Module):
@@ -158,7 +157,7 @@ class SELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return A.selu(input, self.inplace)
+        return F.selu(input, self.inplace)
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)
@@ -172,7 +171,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input):
-        return A.gelu(input, approximate=self.approximate)
+        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
@@ -186,7 +185,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return A.silu(input, self.inplace)
+        return F.silu(input, self.inplace)
 
     def extra_repr(self):
         return _inplace_repr(self.inplace)
@@ -196,7 +195,7 @@ class Mish(SiLU):
     """x * tanh(softplus(x)). Example: ``ember.nn.Mish()(x)``."""
 
     def forward(self, input):
-        return A.mish(input, self.inplace)
+        return F.mish(input, self.inplace)
 
 
 class Hardswish(Module):
@@ -207,14 +206,14 @@ class Hardswish(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return A.hardswish(input, self.inplace)
+        return F.hardswish(input, self.inplace)
 
 
 class Hardsigmoid(Hardswish):
     """relu6(x + 3) / 6. Example: ``ember.nn.Hardsigmoid()(x)``."""
 
     def forward(self, input):
-        return A.hardsigmoid(input, self.inplace)
+        return F.hardsigmoid(input, self.inplace)
 
 
 class Softplus(Module):
@@ -225,7 +224,7 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input):
-        return A.softplus(input, self.beta, self.threshold)
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -235,21 +234,21 @@ class Softsign(Module):
     """x / (1 + |x|). Example: ``ember.nn.Softsign()(x)``."""
 
     def forward(self, input):
-        return A.softsign(input)
+        return F.softsign(input)
 
 
 class LogSigmoid(Module):
     """log(sigmoid(x)). Example: ``ember.nn.LogSigmoid()(x)``."""
 
     def forward(self, input):
-        return A.logsigmoid(input)
+        return F.logsigmoid(input)
 
 
 class Tanhshrink(Module):
     """x - tanh(x). Example: ``ember.nn.Tanhshrink()(x)``."""
 
     def forward(self, input):
-        return A.tanhshrink(input)
+        return F.tanhshrink(input)
 
 
 class Threshold(Module):
@@ -260,7 +259,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input):
-        return A.threshold(input, self.threshold, self.value, self.inplace)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
         return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
@@ -274,7 +273,7 @@ class Hardshrink(Module):
         self.lambd = lambd
 
     def forward(self, input):
-        return A.hardshrink(input, self.lambd)
+        return F.hardshrink(input, self.lambd)
 
     def extra_repr(self):
         return f"{self.lambd}"
@@ -284,7 +283,7 @@ class Softshrink(Hardshrink):
     """Shrink towards 0 by lambd, zero inside [-lambd, lambd]. Example: ``ember.nn.Softshrink()(x)``."""
 
     def forward(self, input):
-        return A.softshrink(input, self.lambd)
+        return F.softshrink(input, self.lambd)
 
 
 class GLU(Module):
@@ -295,7 +294,7 @@ class GLU(Module):
         self.dim = dim
 
     def forward(self, input):
-        return A.glu(input, self.dim)
+        return F.glu(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -314,7 +313,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input):
-        return A.softmax(input, self.dim)
+        return F.softmax(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -324,14 +323,14 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably. Example: ``ember.nn.LogSoftmax(dim=1)(x)``."""
 
     def forward(self, input):
-        return A.log_softmax(input, self.dim)
+        return F.log_softmax(input, self.dim)
 
 
 class Softmin(Softmax):
     """softmax(-x) along ``dim``. Example: ``ember.nn.Softmin(dim=1)(x)``."""
 
     def forward(self, input):
-        return A.softmin(input, self.dim)
+        return F.softmin(input, self.dim)
 
 
 class Softmax2d(Module):
@@ -341,4 +340,4 @@ class Softmax2d(Module):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input with 3 or 4 dimensions, got {input.dim()}-D input "
                              f"of shape {tuple(input.shape)}")
-        return A.softmax(input, -3)
+        return F.softmax(input, -3)

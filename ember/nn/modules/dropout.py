@@ -1,5 +1,5 @@
 """Dropout layers: active in training mode, identity in eval mode."""
-from ...ops import nn as F
+from .. import functional as F
 from .module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
@@ -65,11 +65,12 @@ class AlphaDropout(_DropoutNd):
     """
 
     def forward(self, input):
-        return F.alpha_dropout(input, self.p, self.training)
+        # PyTorch's AlphaDropout drops ``inplace`` here; ember honours it, as documented for both.
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """AlphaDropout that drops whole channels."""
 
     def forward(self, input):
-        return F.feature_alpha_dropout(input, self.p, self.training)
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

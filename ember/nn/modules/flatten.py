@@ -1,5 +1,4 @@
-"""Flatten and Unflatten."""
-from ...ops.shape import flatten, unflatten
+"""Flatten and Unflatten (the Tensor methods as layers; ``torch.nn.functional`` has neither)."""
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -19,7 +18,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        return flatten(input, self.start_dim, self.end_dim)
+        return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -39,7 +38,7 @@ class Unflatten(Module):
         self.unflattened_size = tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
 
     def forward(self, input):
-        return unflatten(input, self.dim, self.unflattened_size)
+        return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -2,7 +2,7 @@
 import math
 
 from ... import _creation
-from ...ops.linalg import linear
+from .. import functional as F
 from .. import init
 from ._params import register_weight_bias
 from .module import Module
@@ -11,7 +11,8 @@ __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 class Identity(Module):
-    """Returns its input unchanged (arguments are accepted and ignored).
+    """Returns its input unchanged; like PyTorch's, it takes any constructor arguments and uses none,
+    so that it can stand in for any layer.
 
     Example:
         >>> ember.nn.Identity()(ember.ones(2))
@@ -41,7 +42,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        register_weight_bias(self, (out_features, in_features), (out_features,) if bias else None, dtype)
+        register_weight_bias(self, (out_features, in_features), (out_features,) if bias else None, dtype,
+                             device=device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -58,7 +60,7 @@ class Linear(Module):
             n = d.shape[-1] if d.ndim else 0
             raise RuntimeError(f"{self!r}: input has {n} features (input shape {tuple(d.shape)}); "
                                f"expected the last dimension to be {w._data.shape[1]}")
-        return linear(input, w, self._parameters["bias"])
+        return F.linear(input, w, self._parameters["bias"])
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -73,7 +75,7 @@ class LazyLinear(Linear):
         self.out_features = out_features
         self._lazy_bias = bias
         self._lazy_dtype = dtype
-        register_weight_bias(self, (0,), (0,) if bias else None, dtype)
+        register_weight_bias(self, (0,), (0,) if bias else None, dtype, device=device)
 
     def forward(self, input):
         if self.in_features == 0:
@@ -101,7 +103,7 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         register_weight_bias(self, (out_features, in1_features, in2_features), (out_features,) if bias else None,
-                             dtype)
+                             dtype, device=device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -111,12 +113,11 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        from ...ops.nn import bilinear
         if input1.shape[-1] != self.in1_features or input2.shape[-1] != self.in2_features:
             raise RuntimeError(f"{self!r}: inputs have {input1.shape[-1]} and {input2.shape[-1]} features "
                                f"(input shapes {tuple(input1.shape)} and {tuple(input2.shape)}); expected "
                                f"{self.in1_features} and {self.in2_features}")
-        return bilinear(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "

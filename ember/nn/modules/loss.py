@@ -1,11 +1,12 @@
 """Loss functions as Modules, with PyTorch's constructor signatures and defaults.
 
 Each class stores its options and calls the matching function of ``ember.nn.functional``
-(the math lives in ``ember/ops/loss.py``). ``weight`` and ``pos_weight`` are registered as
+(the math lives in the ``ember.ops.loss`` package). ``weight`` and ``pos_weight`` are registered as
 buffers, so they move with the module and appear in its ``state_dict`` as in PyTorch. The
 legacy ``size_average`` / ``reduce`` arguments are accepted and mapped to ``reduction``.
 """
-from ...ops import loss as F
+from ...ops.loss import _reduction as _legacy_reduction
+from .. import functional as F
 from .module import Module
 
 __all__ = [
@@ -21,7 +22,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._reduction(size_average, reduce, reduction, stacklevel=4)
+            reduction = _legacy_reduction(size_average, reduce, reduction, stacklevel=4)
         self.reduction = reduction
 
 

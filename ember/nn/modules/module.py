@@ -3,47 +3,21 @@
 Parameters, buffers and submodules are registered by attribute assignment and kept in three
 ordered dicts (``_parameters``, ``_buffers``, ``_modules``); ``__getattr__`` finds them there, so
 names, order and ``state_dict`` keys are exactly PyTorch's.
+
+Calling a module with hooks, and the hooks' handles, live in ``_hooks.py``; copying a state dict
+into a module lives in ``_state_dict.py``.
 """
-import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor, _wrap, device as _device
-from ...autograd.function import Op
-from ...autograd.grad_mode import _State, no_grad
 from ..parameter import Buffer, Parameter
+from . import _state_dict
+from ._hooks import add_hook, call_with_hooks
 
 __all__ = ["Module"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class _HookHandle:
-    """Returned by ``register_*_hook``; ``.remove()`` unregisters the hook."""
-    _next_id = itertools.count()
-
-    def __init__(self, *dicts):
-        self.id = next(_HookHandle._next_id)
-        self._dicts = dicts
-
-    def remove(self):
-        for d in self._dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _addindent(s, n):
@@ -109,36 +83,7 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError("forward pre-hook registered with with_kwargs=True must return "
-                                           f"None or a tuple of (new_args, new_kwargs), but got {res!r}")
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        state = None
-        if (self._backward_hooks or self._backward_pre_hooks) and _State.enabled:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
-        output = self.forward(*args, **kwargs)
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                res = hook(self, args, kwargs, output)
-            else:
-                res = hook(self, args, output)
-            if res is not None:
-                output = res
-        if state is not None:
-            output = state.wrap_outputs(output)
-        return output
+        return call_with_hooks(self, args, kwargs)
 
     def _get_name(self):
         return type(self).__name__
@@ -443,8 +388,10 @@ class Module:
         ``to(device, dtype)``, ``to(tensor)``. ember runs on the CPU only."""
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        kwargs.pop("non_blocking", None)  # a copy to the CPU is synchronous anyway, as in PyTorch
+        if kwargs.pop("memory_format", None) is not None:
+            raise NotImplementedError("Module.to(memory_format=...) is not supported by ember: its tensors have "
+                                      "one (contiguous) layout; call to() without memory_format")
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -520,54 +467,11 @@ class Module:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs, assign=False):
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
-        local = [(n, p) for n, p in self._parameters.items() if p is not None]
-        local += [(n, b) for n, b in self._buffers.items()
-                  if b is not None and n not in self._non_persistent_buffers_set]
-        for name, target in local:
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else (value if isinstance(value, np.ndarray) else None)
-            if arr is None:
-                error_msgs.append(f'While copying the parameter named "{key}", expected ember.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(value).__name__}")
-                continue
-            if arr.shape != target._data.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"ember.Size({list(arr.shape)}) from checkpoint, the shape in current model "
-                                  f"is ember.Size({list(target._data.shape)}).")
-                continue
-            if assign:
-                if isinstance(target, Parameter):
-                    self._parameters[name] = Parameter(_wrap(arr), target.requires_grad)
-                else:
-                    self._buffers[name] = _wrap(arr)
-                continue
-            if arr is target._data:
-                continue
-            if target._data.flags.writeable:
-                np.copyto(target._data, arr, casting="unsafe")
-            else:
-                target._data = arr.astype(target._data.dtype, copy=True)
-            target._vc[0] += 1
-        if strict:
-            for key in state_dict:
-                if key.startswith(prefix):
-                    rest = key[len(prefix):]
-                    head = rest.split(".", 1)[0]
-                    if "." in rest and head in self._modules:
-                        continue
-                    if rest not in self._parameters and rest not in self._buffers:
-                        unexpected_keys.append(key)
-                    elif rest in self._non_persistent_buffers_set or \
-                            (rest in self._parameters and self._parameters[rest] is None) or \
-                            (rest in self._buffers and self._buffers[rest] is None):
-                        unexpected_keys.append(key)
+        """Load this module's own parameters and persistent buffers (not its children's) from
+        ``state_dict[prefix + name]``, appending to the key and error lists; layers override it
+        to adapt old checkpoints."""
+        _state_dict.load_own_state(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                   error_msgs, assign)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and buffers from ``state_dict`` into this module, in place.
@@ -575,86 +479,41 @@ class Module:
         With ``strict=True`` (default) missing and unexpected keys raise RuntimeError; shape
         mismatches always raise. Returns ``(missing_keys, unexpected_keys)``.
         """
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
-        missing, unexpected, errors = [], [], []
-        state_dict = OrderedDict(state_dict)
-
-        def load(module, prefix):
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors, assign)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-
-        with no_grad():
-            load(self, "")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self._get_name(), "\n\t".join(errors)))
-        return _IncompatibleKeys(missing, unexpected)
+        return _state_dict.load_state_dict(self, state_dict, strict, assign)
 
     # -- hooks ---------------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """``hook(module, args)`` runs before ``forward``; a non-None return replaces the args.
-        Returns a handle with ``.remove()``."""
-        handle = _HookHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``) runs before
+        ``forward``; a non-None return replaces the args. Returns a handle with ``.remove()``."""
+        return add_hook(self._forward_pre_hooks, hook, prepend, (self._forward_pre_hooks_with_kwargs, with_kwargs))
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        """``hook(module, args, output)`` runs after ``forward``; a non-None return replaces the
-        output. Returns a handle with ``.remove()``."""
-        handle = _HookHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)`` with
+        ``with_kwargs``) runs after ``forward``; a non-None return replaces the output. With
+        ``always_call=True`` it also runs when ``forward`` raises (output None), before the
+        exception propagates. Returns a handle with ``.remove()``."""
+        return add_hook(self._forward_hooks, hook, prepend, (self._forward_hooks_with_kwargs, with_kwargs),
+                        (self._forward_hooks_always_called, always_call))
 
     def register_state_dict_hook(self, hook):
-        handle = _HookHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._state_dict_hooks, hook, False)
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        handle = _HookHandle(self._load_state_dict_pre_hooks)
         if with_module:
             mod = self
-            self._load_state_dict_pre_hooks[handle.id] = lambda *a: hook(mod, *a)
-        else:
-            self._load_state_dict_pre_hooks[handle.id] = hook
-        return handle
+            return add_hook(self._load_state_dict_pre_hooks, lambda *a: hook(mod, *a), False)
+        return add_hook(self._load_state_dict_pre_hooks, hook, False)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output)`` runs once the gradients with respect to the
         module's tensor inputs are computed; a non-None return replaces ``grad_input``.
         Returns a handle with ``.remove()``."""
-        handle = _HookHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
         known; a non-None return replaces ``grad_output``. Returns a handle with ``.remove()``."""
-        handle = _HookHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_pre_hooks, hook, prepend)
 
     register_backward_hook = register_full_backward_hook
 
@@ -678,103 +537,6 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-
-class _BackwardHook(Op):
-    """Identity on some tensors that keeps ``state`` (a _BackwardHookState) for its backward."""
-    backward_name = "BackwardHookFunctionBackward"
-
-    @staticmethod
-    def forward(ctx, state, *xs):
-        ctx.state = state
-        return tuple(xs)
-
-
-class _BackwardHookOut(_BackwardHook):
-    """Identity on a module's outputs; its backward sees grad_output."""
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) + ctx.state.on_grad_output(grads)
-
-
-class _BackwardHookIn(_BackwardHook):
-    """Identity on a module's inputs; its backward sees grad_input and runs the module's hooks."""
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) + ctx.state.on_grad_input(grads)
-
-
-def _as_arrays(values):
-    return tuple(None if v is None else (v._data if isinstance(v, Tensor) else np.asarray(v)) for v in values)
-
-
-class _BackwardHookState:
-    """Per-call bookkeeping for full backward (pre-)hooks, as torch.nn.Module does."""
-
-    def __init__(self, module):
-        self.module = module
-        self.n_args = 0
-        self.grad_positions = []
-        self.grad_output = None
-
-    def wrap_inputs(self, args):
-        tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        self.n_args = len(tensors)
-        self.grad_positions = [k for k, i in enumerate(tensors) if args[i].requires_grad]
-        if not self.grad_positions:
-            return args
-        wrapped = _BackwardHookIn.apply(self, *(args[tensors[k]] for k in self.grad_positions))
-        args = list(args)
-        for k, t in zip(self.grad_positions, wrapped):
-            args[tensors[k]] = t
-        return tuple(args)
-
-    def wrap_outputs(self, output):
-        single = isinstance(output, Tensor)
-        outs = (output,) if single else tuple(output) if isinstance(output, (tuple, list)) else None
-        if outs is None:
-            return output
-        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
-        if not idx:
-            return output
-        wrapped = _BackwardHookOut.apply(self, *(outs[i] for i in idx))
-        outs = list(outs)
-        for i, t in zip(idx, wrapped):
-            outs[i] = t
-        return outs[0] if single else type(output)(outs)
-
-    def on_grad_output(self, grads):
-        m = self.module
-        go = tuple(_wrap(g) for g in grads)
-        for hook in list(m._backward_pre_hooks.values()):
-            res = hook(m, go)
-            if res is not None:
-                go = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-        self.grad_output = go
-        if not self.grad_positions:  # no input needs a gradient: the hooks run now, grad_input all None
-            self._run_hooks((None,) * self.n_args)
-        return _as_arrays(go)
-
-    def on_grad_input(self, grads):
-        full = [None] * self.n_args
-        for k, g in zip(self.grad_positions, grads):
-            full[k] = _wrap(g)
-        res = self._run_hooks(tuple(full))
-        return tuple(None if res[k] is None else _as_arrays((res[k],))[0] for k in self.grad_positions)
-
-    def _run_hooks(self, grad_input):
-        m = self.module
-        for hook in list(m._backward_hooks.values()):
-            out = hook(m, grad_input, self.grad_output)
-            if out is not None:
-                out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
-                if len(out) != len(grad_input):
-                    raise RuntimeError(f"backward hook returned {len(out)} gradients but the module has "
-                                       f"{len(grad_input)} tensor inputs")
-                grad_input = out
-        return grad_input
 
 
 def _remove_from(self, name, d, *containers):

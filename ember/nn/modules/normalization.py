@@ -5,20 +5,20 @@ import numpy as np
 
 from ... import _creation
 from ..._tensor import _wrap
-from ...ops import nn as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from ._params import register_weight_bias
+from ._params import check_device, register_weight_bias
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
            "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
-def _register_affine(module, shape, affine, bias, dtype):
+def _register_affine(module, shape, affine, bias, dtype, device):
     """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``; None where switched off."""
     register_weight_bias(module, shape if affine else None, shape if affine and bias else None, dtype,
-                         _creation.ones, _creation.zeros)
+                         _creation.ones, _creation.zeros, device=device)
 
 
 class _AffineNorm(Module):
@@ -42,7 +42,7 @@ class _BatchNorm(_AffineNorm):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        _register_affine(self, (num_features,), affine, bias, dtype)
+        _register_affine(self, (num_features,), affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", _creation.ones(num_features, dtype=dtype))
@@ -197,7 +197,7 @@ class LayerNorm(_AffineNorm):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -223,7 +223,7 @@ class GroupNorm(_AffineNorm):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        _register_affine(self, (num_channels,), affine, bias, dtype)
+        _register_affine(self, (num_channels,), affine, bias, dtype, device)
 
     def forward(self, input):
         if input.dim() < 2 or input.shape[1] != self.num_channels:
@@ -251,6 +251,7 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
+        check_device(device)
         if elementwise_affine:
             self.weight = Parameter(_creation.ones(*self.normalized_shape, dtype=dtype))
         else:

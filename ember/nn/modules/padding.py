@@ -1,5 +1,5 @@
 """Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad (1d/2d/3d)."""
-from ...ops.nn import pad
+from .. import functional as F
 from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
@@ -26,7 +26,7 @@ class _PadNd(Module):
         self.padding = _expand(padding, self._dims)
 
     def forward(self, input):
-        return pad(input, self.padding, self._mode)
+        return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self):
         return f"{self.padding}"
@@ -38,7 +38,7 @@ class _ConstantPadNd(_PadNd):
         self.value = value
 
     def forward(self, input):
-        return pad(input, self.padding, "constant", self.value)
+        return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self):
         return f"padding={self.padding}, value={self.value}"

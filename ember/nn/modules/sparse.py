@@ -1,9 +1,10 @@
 """Embedding: a lookup table of learnable vectors."""
 from ... import _creation
 from ...autograd.grad_mode import no_grad
-from ...ops import nn as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._params import check_device
 from .module import Module
 
 __all__ = ["Embedding"]
@@ -35,7 +36,11 @@ class Embedding(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True (a sparse weight gradient) is not supported by ember, "
+                                      "which has no sparse tensors; use sparse=False (a dense gradient)")
         self.sparse = sparse
+        check_device(device)
         if _weight is None:
             self.weight = Parameter(_creation.empty(num_embeddings, embedding_dim, dtype=dtype),
                                     requires_grad=not _freeze)

@@ -1,4 +1,8 @@
-"""Gradient clipping: scale all gradients to a maximum total norm, or clamp each entry."""
+"""Gradient clipping: scale all gradients to a maximum total norm, or clamp each entry.
+
+``foreach`` chooses between two PyTorch kernels (one call per tensor list, or a loop) that give the
+same numbers, and both run on the CPU; ember has one NumPy path, which serves every value of it.
+"""
 import math
 import warnings
 

@@ -1,5 +1,6 @@
 """Flatten parameters into one vector and back."""
 from ..._tensor import Tensor
+from ...ops.shape import cat, reshape
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
@@ -12,7 +13,6 @@ def parameters_to_vector(parameters):
         >>> vec.shape
         ember.Size([...])
     """
-    from ...ops.shape import cat, reshape
     return cat([reshape(p, -1) for p in parameters])
 
 

@@ -1,7 +1,7 @@
-"""Regression losses vs PyTorch: L1, MSE, SmoothL1, Huber, PoissonNLL, GaussianNLL.
+"""Regression losses vs PyTorch (``ember/ops/loss/regression.py``): L1, MSE, SmoothL1, Huber.
 
 Values and gradients w.r.t. input and target (PyTorch differentiates both), every reduction,
-legacy ``size_average``/``reduce``, per-element weights, and the broadcasting warning.
+per-element weights, the broadcasting warning, bad input, gradcheck and random shapes.
 """
 import warnings
 
@@ -9,28 +9,20 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, strategies as st
 
 import ember
 import ember.nn.functional as F
-from tests.oracle import assert_close, check
+from tests.oracle import check
+from tests.ops.loss._helpers import (REDUCTION, REDUCTIONS, SETTINGS, X, assert_gradcheck, n64, normal,
+                                     seeded, small_shape)
 
-REDUCTIONS = ["none", "mean", "sum"]
 RNG = np.random.default_rng(2)
 SHAPES = [(), (5,), (3, 4), (2, 3, 2)]
 
 
 def _r(*shape, scale=1.5):
-    return (RNG.standard_normal(shape) * scale).astype(np.float32)
-
-
-def test_tutorial_printed_values():
-    x = ember.tensor([1.0, 2.0, 3.0]).reshape(1, 1, 1, 3)
-    y = ember.tensor([1.0, 2.0, 5.0]).reshape(1, 1, 1, 3)
-    assert round(ember.nn.L1Loss()(x, y).item(), 4) == 0.6667
-    assert ember.nn.L1Loss(reduction="sum")(x, y).item() == 2.0
-    assert round(ember.nn.MSELoss()(x, y).item(), 4) == 1.3333
-    loss = ember.nn.CrossEntropyLoss()(ember.tensor([[0.1, 0.2, 0.3]]), ember.tensor([1]))
-    assert round(loss.item(), 4) == 1.1019
+    return normal(RNG, *shape, scale=scale)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -88,55 +80,6 @@ def test_same_shape_does_not_warn():
         F.mse_loss(ember.tensor(_r(3, 2)), ember.tensor(_r(3, 2)))
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("log_input,full", [(True, False), (False, False), (True, True), (False, True)])
-def test_poisson_nll(log_input, full, reduction):
-    x = _r(4, 3) if log_input else RNG.uniform(0.1, 4, (4, 3)).astype(np.float32)
-    y = (RNG.poisson(2.0, (4, 3)) + RNG.uniform(0.2, 0.6, (4, 3))).astype(np.float32)
-    y[0, 0], y[0, 1] = 0.5, 1.0                               # Stirling's term only where y > 1
-    kw = dict(log_input=log_input, full=full, reduction=reduction)
-    check(lambda a, b: F.poisson_nll_loss(a, b, **kw), lambda a, b: TF.poisson_nll_loss(a, b, **kw), x, y)
-
-
-def test_poisson_nll_full_zero_target():
-    """y = 0 with full=True: same loss and input gradient as PyTorch; the gradient w.r.t. the
-    target is finite in ember where PyTorch's is nan (0 * log 0 through its mask)."""
-    x, y = _r(2, 3), np.array([[0.0, 1.0, 3.0], [0.0, 2.0, 0.5]], np.float32)
-    check(lambda a: F.poisson_nll_loss(a, ember.tensor(y), full=True),
-          lambda a: TF.poisson_nll_loss(a, torch.tensor(y), full=True), x)
-    ye = ember.tensor(y, requires_grad=True)
-    F.poisson_nll_loss(ember.tensor(x), ye, full=True).backward()
-    assert np.isfinite(ye.grad.data).all()
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("full", [False, True])
-@pytest.mark.parametrize("var_shape", [(4, 3), (4, 1), (4,)], ids=str)
-def test_gaussian_nll(var_shape, full, reduction):
-    var = RNG.uniform(0.1, 2, var_shape).astype(np.float32)
-    var.flat[0] = 1e-8                                        # clamped to eps, gradient passes through
-    kw = dict(full=full, reduction=reduction)
-    check(lambda a, b, v: F.gaussian_nll_loss(a, b, v, **kw),
-          lambda a, b, v: TF.gaussian_nll_loss(a, b, v, **kw), _r(4, 3), _r(4, 3), var, rtol=2e-4)
-
-
-def test_gaussian_nll_float_var():
-    check(lambda a, b: F.gaussian_nll_loss(a, b, 0.5), lambda a, b: TF.gaussian_nll_loss(a, b, 0.5),
-          _r(3, 2), _r(3, 2))
-
-
-@pytest.mark.parametrize("legacy,expected", [
-    (dict(size_average=False), "sum"), (dict(reduce=False), "none"),
-    (dict(size_average=True, reduce=True), "mean"), (dict(size_average=False, reduce=False), "none")])
-def test_legacy_size_average_reduce(legacy, expected):
-    x, y = _r(3, 2), _r(3, 2)
-    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
-        got = F.mse_loss(ember.tensor(x), ember.tensor(y), **legacy)
-    assert_close(got, TF.mse_loss(torch.tensor(x), torch.tensor(y), reduction=expected))
-    with pytest.warns(UserWarning):
-        assert ember.nn.L1Loss(**legacy).reduction == expected
-
-
 def test_float64_and_mixed_precision():
     x, y = _r(3, 2).astype(np.float64), _r(3, 2)
     check(F.mse_loss, TF.mse_loss, x, y)
@@ -153,3 +96,55 @@ def test_empty_inputs_mean_is_nan():
     x = np.zeros((0, 3), np.float32)
     check(F.mse_loss, TF.mse_loss, x, x)
     check(lambda a, b: F.l1_loss(a, b, reduction="sum"), lambda a, b: TF.l1_loss(a, b, reduction="sum"), x, x)
+
+
+# -- bad input --------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Using a target size")      # PyTorch warns before it raises
+def test_regression_shapes_that_cannot_broadcast():
+    with pytest.raises(RuntimeError, match=r"\(3, 4\).*\(3,\)"):
+        F.mse_loss(ember.tensor(X), ember.zeros(3))
+    with pytest.raises(RuntimeError):
+        TF.mse_loss(torch.tensor(X), torch.zeros(3))
+
+
+def test_regression_integer_inputs():
+    with pytest.raises(RuntimeError, match=r"floating-point.*\.float\(\)"):
+        F.l1_loss(ember.tensor([1, 2]), ember.tensor([1, 3]))
+
+
+# -- gradcheck (float64) ----------------------------------------------------------------------
+GRADCHECK = {
+    "l1": (lambda a, b: F.l1_loss(a, b, reduction="none"), lambda: (n64(3, 4), n64(3, 4))),
+    "mse": (lambda a, b: F.mse_loss(a, b, reduction="none"), lambda: (n64(3, 4), n64(3, 4))),
+    "smooth_l1": (lambda a, b: F.smooth_l1_loss(a, b, reduction="none", beta=0.7), lambda: (n64(3, 4), n64(3, 4))),
+    "huber": (lambda a, b: F.huber_loss(a, b, reduction="none", delta=0.7), lambda: (n64(3, 4), n64(3, 4))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK))
+def test_gradcheck(name):
+    assert_gradcheck(GRADCHECK, name)
+
+
+# -- random shapes (hypothesis) ---------------------------------------------------------------
+@SETTINGS
+@given(shape=small_shape, seed=st.integers(0, 2**16), reduction=REDUCTION,
+       name=st.sampled_from(["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss"]))
+def test_elementwise_losses_random_shapes(shape, seed, reduction, name):
+    x, y = seeded(seed, shape), seeded(seed + 1, shape)
+    check(lambda a, b: getattr(F, name)(a, b, reduction=reduction),
+          lambda a, b: getattr(TF, name)(a, b, reduction=reduction), x, y)
+
+
+@SETTINGS
+@given(shape=small_shape, tshape=small_shape, seed=st.integers(0, 2**16), reduction=REDUCTION)
+def test_broadcasting_regression_matches_torch(shape, tshape, seed, reduction):
+    try:
+        np.broadcast_shapes(shape, tshape)
+    except ValueError:
+        return
+    x, y = seeded(seed, shape), seeded(seed + 1, tshape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(lambda a, b: F.mse_loss(a, b, reduction=reduction),
+              lambda a, b: TF.mse_loss(a, b, reduction=reduction), x, y)

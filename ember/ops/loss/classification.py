@@ -1,0 +1,350 @@
+"""Classification losses on class scores: cross-entropy (logits) and NLL (log-probabilities).
+
+Input ``(C)``, ``(N, C)`` or ``(N, C, d1, ...)``; target class indices (with ``weight``,
+``ignore_index`` and, for cross-entropy, ``label_smoothing``) or, for cross-entropy, class
+probabilities of the input's shape. Internally the input is viewed as ``(M, C)`` rows.
+
+Cross-entropy has a fast path for the common case (class-index target, no weight, no label
+smoothing): about ten NumPy calls forward and five backward.
+"""
+import numpy as np
+
+from ..._tensor import Tensor
+from ...autograd.function import Op
+from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
+                      _class_arrays, _need, _reduction)
+
+__all__ = ["cross_entropy", "nll_loss"]
+
+
+# -- rows: any input rank as (M, C) -------------------------------------------------------------
+def _rows(x, t):
+    """View input (C) / (N, C) / (N, C, d1, ...) and target as (M, C) rows and (M,) targets."""
+    if x.ndim == 2:
+        return x, t
+    if x.ndim == 1:
+        return x[None, :], t.reshape(1)
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1]), t.reshape(-1)
+
+
+def _unrows(g, shape):
+    """Inverse of ``_rows`` for a gradient of shape (M, C)."""
+    if len(shape) == 2:
+        return g
+    if len(shape) == 1:
+        return g[0]
+    return np.moveaxis(g.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+
+
+def _row_reduce(ctx, loss, denom, reduction, out_shape):
+    ctx.reduction, ctx.denom, ctx.out_shape = reduction, denom, out_shape
+    if reduction == "none":
+        return loss.reshape(out_shape)
+    s = loss.sum()
+    if reduction == "sum":
+        return np.asarray(s)
+    with np.errstate(divide="ignore", invalid="ignore"):     # every target ignored: nan, as PyTorch
+        return np.asarray(s / denom)
+
+
+def _row_grad(ctx, grad):
+    """Upstream gradient per row (M,), including the 1/denominator of 'mean'."""
+    if ctx.reduction == "none":
+        return grad.reshape(-1)
+    if ctx.reduction == "mean":
+        # Every row ignored: the loss is 0/0 = nan but no row has a gradient (as PyTorch).
+        return grad / ctx.denom if ctx.denom else np.zeros_like(grad)
+    return grad
+
+
+# -- ops --------------------------------------------------------------------------------------
+class CrossEntropyFast(Op):
+    """Cross-entropy for (N, C) logits and in-range (N,) class indices, no weight or smoothing.
+
+        loss_i = logsumexp(x_i) - x_{i, t_i},    d loss_i / d x_i = softmax(x_i) - onehot(t_i)
+    """
+    backward_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        m = x.max(axis=1, keepdims=True)
+        e = x - m
+        np.exp(e, out=e)
+        se = e.sum(axis=1, keepdims=True)
+        rows = np.arange(x.shape[0])
+        nll = (np.log(se) + m)[:, 0] - x[rows, t]       # logsumexp(x) - x[target]
+        ctx.save_for_backward(e, se, t)
+        ctx.rows, ctx.reduction = rows, reduction
+        if reduction == "none":
+            return nll
+        total = np.add.reduce(nll)
+        return np.asarray(total if reduction == "sum" else total / len(t))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx = (softmax(x) - one_hot(t)) * upstream: one pass over (N, C) with the per-row
+        # factor upstream / sum(exp) folded in, then the target entries.
+        e, se, t = ctx.saved_tensors
+        r = ctx.reduction
+        f = grad / len(t) if r == "mean" else (grad if r == "sum" else grad[:, None])
+        g = e * (f / se)
+        g[ctx.rows, t] -= f if r != "none" else grad
+        return g, None
+
+
+class CrossEntropy(Op):
+    """Cross-entropy with class indices: weight, ignore_index, label smoothing, any K dims.
+
+    Per row i with target y_i (not ignored), log-probabilities l = log_softmax(x_i), weights w
+    (ones if none), W = sum_c w_c and smoothing eps over C classes:
+
+        loss_i = (1 - eps) w_{y_i} (-l_{y_i}) + (eps / C) sum_c w_c (-l_c)
+
+    'mean' divides the sum by sum_i w_{y_i} over non-ignored rows (PyTorch's normalisation for
+    both terms). Gradient: (p ((1-eps) w_y + (eps/C) W) - (1-eps) w_y onehot_y - (eps/C) w) g_i.
+    """
+    backward_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, w, ignore_index, eps, reduction):
+        shape, out_shape = x.shape, t.shape if x.ndim > 1 else ()
+        x2, t2 = _rows(x, t)
+        m, c = x2.shape
+        s = x2 - x2.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        se = e.sum(axis=1, keepdims=True)
+        logp = s - np.log(se)
+        valid = t2 != ignore_index
+        tc = np.where(valid, t2, 0)
+        rows = np.arange(m)
+        wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
+        loss = (1 - eps) * wt * -logp[rows, tc]
+        if eps:
+            smooth = -(logp @ w if w is not None else logp.sum(axis=1))
+            loss = loss + (eps / c) * smooth * valid
+        loss = loss.astype(x.dtype, copy=False)
+        denom = wt.sum() if reduction == "mean" else 1
+        ctx.save_for_backward(e, se, t)
+        ctx.state = (shape, tc, valid, wt, w, eps, rows)
+        return _row_reduce(ctx, loss, denom, reduction, out_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        e, se, _ = ctx.saved_tensors
+        shape, tc, valid, wt, w, eps, rows = ctx.state
+        c = e.shape[1]
+        gi = _row_grad(ctx, grad)                       # (M,) or scalar
+        a = (1 - eps) * wt                               # weight of the NLL term per row
+        if eps:
+            wsum = w.sum() if w is not None else c
+            coef = a + (eps / c) * wsum * valid
+        else:
+            coef = a
+        g = (e / se) * coef[:, None]
+        g[rows, tc] -= a
+        if eps:
+            g -= (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)
+        g *= gi if np.ndim(gi) == 0 else gi[:, None]
+        return _unrows(g.astype(e.dtype, copy=False), shape), None, None
+
+
+class CrossEntropyProb(Op):
+    """Cross-entropy with class-probability targets of the input's shape.
+
+    loss = -sum_c w_c y'_c log_softmax(x)_c with y' = (1 - eps) y + eps / C; 'mean' divides by
+    the number of rows (input.numel() / C), whatever the weights (as PyTorch).
+    """
+    backward_name = "CrossEntropyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, w, eps, reduction):
+        ax = 1 if x.ndim > 1 else 0
+        c = x.shape[ax]
+        s = x - x.max(axis=ax, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=ax, keepdims=True))
+        ts = t * (1 - eps) + eps / c if eps else t
+        wb = None if w is None else w.reshape((c,) + (1,) * (x.ndim - ax - 1))
+        contrib = ts * wb if wb is not None else ts
+        loss = -(logp * contrib).sum(axis=ax)
+        ctx.save_for_backward(logp, contrib)
+        ctx.opts = (ax, wb, eps)
+        denom = (x.size // c) if x.size else 0
+        return _row_reduce(ctx, loss.astype(x.dtype, copy=False), denom, reduction, loss.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp, contrib = ctx.saved_tensors
+        ax, wb, eps = ctx.opts
+        gi = _row_grad(ctx, grad)
+        gi = np.expand_dims(gi.reshape(ctx.out_shape), ax) if np.ndim(gi) else gi
+        gx = gt = None
+        if _need(ctx, 0):
+            gx = gi * (np.exp(logp) * contrib.sum(axis=ax, keepdims=True) - contrib)
+        if _need(ctx, 1):
+            gt = -gi * (1 - eps) * (logp * wb if wb is not None else logp)
+        return gx, gt
+
+
+class NllLoss(Op):
+    """Negative log-likelihood of log-probabilities: -w_y x_y, 'mean' over sum of w_y.
+
+    Gradient: -w_{y_i} g_i at (i, y_i), 0 elsewhere (and for ignored rows).
+    """
+    backward_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, w, ignore_index, reduction):
+        shape, out_shape = x.shape, t.shape if x.ndim > 1 else ()
+        x2, t2 = _rows(x, t)
+        valid = t2 != ignore_index
+        tc = np.where(valid, t2, 0)
+        rows = np.arange(x2.shape[0])
+        wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
+        loss = (-wt * x2[rows, tc]).astype(x.dtype, copy=False)
+        denom = wt.sum() if reduction == "mean" else 1
+        ctx.state = (shape, x2.shape, tc, wt, rows)
+        return _row_reduce(ctx, loss, denom, reduction, out_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, shape2, tc, wt, rows = ctx.state
+        gi = _row_grad(ctx, grad)
+        g = np.zeros(shape2, grad.dtype)
+        g[rows, tc] = -wt * gi
+        return _unrows(g, shape), None, None
+
+
+
+# -- target checks ----------------------------------------------------------------------------
+def _check_class_target(name, input, target, ignore_index, prob_ok):
+    """Validate a class-index target against input (C) / (N, C) / (N, C, d1, ...)."""
+    x, t = input._data, target._data
+    xs, ts = x.shape, t.shape
+    c = xs[1] if x.ndim > 1 else xs[0]
+    expected = xs[:1] + xs[2:] if x.ndim > 1 else ()
+    if x.ndim > 1 and t.ndim >= 1 and ts[0] != xs[0]:
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size ({ts[0]}). "
+                         f"{name}: input has shape {tuple(xs)} and target {tuple(ts)}; they must come "
+                         f"from the same batch")
+    is_int = t.dtype.kind in "iu"
+    if ts == expected or (x.ndim == 1 and ts == (1,)):
+        if not is_int:
+            modes = (f" (or, for class probabilities, a float target of the input's shape {tuple(xs)})"
+                     if prob_ok else "")
+            raise RuntimeError(
+                f"expected target dtype to be Long or Byte, but got {target.dtype}. {name}: a target "
+                f"of shape {tuple(ts)} holds class indices and must be an integer tensor; use "
+                f"target.long(){modes}")
+        return c
+    if prob_ok and ts == xs and is_int:
+        raise RuntimeError(
+            f"Expected floating point type for target with class probabilities, got {target.dtype}. "
+            f"{name}: a target of the input's shape {tuple(xs)} holds class probabilities; use "
+            f"target.float(), or pass class indices of shape {tuple(expected)} (target.argmax(1))")
+    prob = f"; class probabilities need a float target of the input's shape {tuple(xs)}" if prob_ok else ""
+    if ts == tuple(expected) + (1,) or (x.ndim == 2 and t.ndim == 2 and ts[1:] == (1,)):
+        hint = " The target has an extra dimension of size 1: use target.squeeze(-1) (or target.view(-1))."
+    elif x.ndim > 2 and ts == tuple(expected) + (c,):
+        hint = (" This looks like a channels-last one-hot target: use target.argmax(-1) for class "
+                "indices, or move the class dimension to position 1 (target.movedim(-1, 1)).")
+    elif t.ndim == x.ndim:
+        hint = (" A one-hot target with the wrong number of classes is the usual cause: use "
+                "target.argmax(1) for class indices" +
+                (f", or one_hot(target, num_classes={c}).float()." if prob_ok else "."))
+    else:
+        hint = ""
+    raise RuntimeError(
+        f"{name}: target of shape {tuple(ts)} does not fit input of shape {tuple(xs)}: class indices "
+        f"need an integer target of shape {tuple(expected)} with values in 0..{c - 1}{prob}.{hint}")
+
+
+def _check_range(name, t, c, ignore_index):
+    if t.size == 0:
+        return
+    lo, hi = t.min(), t.max()
+    if lo >= 0 and hi < c:
+        return
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if bad.any():
+        vals = t[bad]
+        lo, hi = int(vals.min()), int(vals.max())
+        raise IndexError(
+            f"Target {int(vals[0])} is out of bounds. {name}: target has class {hi if hi >= c else lo} "
+            f"but input has {c} classes (valid range 0..{c - 1}, ignore_index={ignore_index}); "
+            f"out-of-range targets span min {lo}, max {hi}. Check the model's number of outputs, or "
+            f"shift the labels to start at 0")
+
+
+# -- functions --------------------------------------------------------------------------------
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy between logits and a target: log-softmax and NLL in one stable op.
+
+    Class indices: ``loss_n = -w[y_n] log softmax(x_n)[y_n]`` (rows with ``y_n == ignore_index``
+    are skipped); ``'mean'`` divides by the sum of ``w[y_n]`` over non-ignored rows. Class
+    probabilities: ``loss_n = -sum_c w_c y_nc log softmax(x_n)_c``, ``'mean'`` divides by N.
+    ``label_smoothing`` eps mixes the target with the uniform distribution:
+    ``(1 - eps) * loss + eps / C * sum_c w_c (-log softmax(x)_c)``.
+
+    Shapes: input ``(C)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N)`` or
+    ``(N, d1, ...)`` of int64 class indices in ``[0, C)``, or a float target of the input's shape;
+    output a scalar, or the target's shape (without C) for ``reduction='none'``.
+
+    Example:
+        >>> F.cross_entropy(ember.tensor([[0.1, 0.2, 0.3]]), ember.tensor([1]))
+        tensor(1.1019)
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    x = input._data if isinstance(input, Tensor) else None
+    t = target._data if isinstance(target, Tensor) else None
+    # Fast path: (N, C) logits, in-range (N,) int64 targets none of which is ignored, no weight,
+    # no smoothing. Viewed as uint64, negative targets become huge, so one max() checks the range.
+    if (x is not None and t is not None and x.ndim == 2 and t.ndim == 1 and weight is None
+            and not label_smoothing and t.dtype == np.int64 and x.dtype.kind == "f"
+            and t.shape[0] == x.shape[0] and reduction in _REDUCTIONS and t.size
+            and not 0 <= ignore_index < x.shape[1] and t.view(np.uint64).max() < x.shape[1]):
+        return CrossEntropyFast.apply(input, target, reduction)
+    name = "cross_entropy"
+    _check_tensor(name, "input", input)
+    _check_tensor(name, "target", target)
+    reduction = _reduction(None, None, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    _check_class_input(name, input)
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    w = _check_weight(name, weight, c, x.dtype)
+    if t.dtype.kind == "f" and t.shape == x.shape:
+        if ignore_index != -100:
+            raise RuntimeError(f"ignore_index is not supported for floating point target ({name} with "
+                               f"class-probability targets; got ignore_index={ignore_index})")
+        target = _cast(target, x.dtype)
+        return CrossEntropyProb.apply(input, target, w, float(label_smoothing), reduction)
+    _check_class_target(name, input, target, ignore_index, prob_ok=True)
+    _check_range(name, t, c, ignore_index)
+    return CrossEntropy.apply(input, target, w, int(ignore_index), float(label_smoothing), reduction)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities (e.g. the output of ``log_softmax``).
+
+    ``loss_n = -w[y_n] x[n, y_n]``, rows with ``y_n == ignore_index`` skipped; ``'mean'`` divides
+    by the sum of ``w[y_n]`` over non-ignored rows.
+
+    Shapes: input ``(C)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N)`` or
+    ``(N, d1, ...)`` of int64 class indices; output a scalar or the target's shape for ``'none'``.
+
+    Example:
+        >>> F.nll_loss(F.log_softmax(ember.tensor([[0.1, 0.2, 0.3]]), 1), ember.tensor([1]))
+        tensor(1.1019)
+    """
+    name = "nll_loss"
+    reduction = _reduction(size_average, reduce, reduction)
+    x, t = _class_arrays(name, input, target)
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    w = _check_weight(name, weight, c, x.dtype)
+    _check_class_target(name, input, target, ignore_index, prob_ok=False)
+    _check_range(name, t, c, ignore_index)
+    return NllLoss.apply(input, target, w, int(ignore_index), reduction)
+

@@ -1,0 +1,379 @@
+"""Normalisation ops: batch, instance, layer, group and RMS norm, and ``normalize``.
+
+Batch, layer and group norm are fused ops with a closed-form backward (one graph node per call);
+rms_norm and normalize are compositions of elementwise ops and reductions.
+"""
+import math
+
+import numpy as np
+
+from .._tensor import Size
+from ..autograd.function import Op
+from .elementwise import add, clamp_min, div, mul, rsqrt
+from .reduce import mean, norm
+
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
+
+
+# -- shared helpers --------------------------------------------------------------------------------
+def _bshape(ndim):
+    """Shape that broadcasts a per-channel vector against (N, C, *)."""
+    return (1, -1) + (1,) * (ndim - 2)
+
+
+def _normalize_rows(x, eps):
+    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance."""
+    k = x.shape[-1]
+    xhat = x - x.mean(axis=-1, keepdims=True)
+    var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
+    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    xhat *= invstd
+    return xhat, invstd
+
+
+def _normalized_grad(gxh, xhat, invstd):
+    """dL/dx of ``_normalize_rows`` from gxh = dL/dxhat (overwritten and returned).
+
+    dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)), means over each row.
+    """
+    k = gxh.shape[-1]
+    m1 = np.einsum("...k->...", gxh)[..., None] / k
+    m2 = np.einsum("...k,...k->...", gxh, xhat)[..., None] / k
+    gxh -= m1
+    gxh -= xhat * m2
+    gxh *= invstd
+    return gxh
+
+
+def _scale_shift(y, w, b, bs):
+    """``y * w + b`` with per-channel w, b (either may be None) reshaped to ``bs``; never writes into y."""
+    if w is None:
+        return y if b is None else y + b.reshape(bs)
+    out = y * w.reshape(bs)
+    if b is not None:
+        out += b.reshape(bs)
+    return out
+
+
+def _check_channel_vecs(c, name, **vectors):
+    """Each given (not None) tensor must be a vector of ``c`` elements, one per channel."""
+    for what, t in vectors.items():
+        if t is not None and (t._data.ndim != 1 or t._data.shape[0] != c):
+            raise RuntimeError(f"{name}: {what} should have {c} elements (one per channel of the input), "
+                               f"got shape {tuple(t.shape)}")
+
+
+def _normalized_shape_error(normalized_shape, shape):
+    return RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                        f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
+                        f"{list(shape)}")
+
+
+# -- batch norm ------------------------------------------------------------------------------------
+class BatchNormTrain(Op):
+    """Normalise with the batch statistics; update the running stats in place if given.
+
+    Per channel c, over the M = N * prod(spatial) values of x[:, c]:
+        mean = sum(x) / M,   var = sum((x - mean)**2) / M,   invstd = 1 / sqrt(var + eps)
+        xhat = (x - mean) * invstd,   y = w * xhat + b
+        running_mean <- (1 - momentum) * running_mean + momentum * mean
+        running_var  <- (1 - momentum) * running_var  + momentum * var * M / (M - 1)
+    Backward, with g = dL/dy and sums over the same M values:
+        dL/db = sum(g),   dL/dw = sum(g * xhat)
+        dL/dx = w * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))
+    """
+    backward_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, rm, rv, momentum, eps):
+        n, c = x.shape[0], x.shape[1]
+        m = x.size // c
+        bs = _bshape(x.ndim)
+        mean = x.sum(axis=(0,) + tuple(range(2, x.ndim))) / x.dtype.type(m)
+        xc = x - mean.reshape(bs)
+        xc3 = xc.reshape(n, c, -1)
+        var = (np.einsum("ncx,ncx->c", xc3, xc3) / m).astype(x.dtype, copy=False)
+        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        if rm is not None:
+            rm *= 1 - momentum
+            rm += momentum * mean
+        if rv is not None:
+            rv *= 1 - momentum
+            rv += (momentum * m / max(m - 1, 1)) * var
+        # y = xc * (invstd * w) + b: xhat = xc * invstd is never materialised
+        scale = invstd if w is None else invstd * w
+        ctx.save_for_backward(xc, invstd, scale)
+        return _scale_shift(xc, scale, b, bs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xc, invstd, scale = ctx.saved_tensors
+        n, c = grad.shape[0], grad.shape[1]
+        bs = _bshape(grad.ndim)
+        m = grad.size // c
+        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        # gw = sum(g * xhat) = invstd * sum(g * xc)
+        gw = np.einsum("ncx,ncx->c", grad.reshape(n, c, -1), xc.reshape(n, c, -1)).astype(grad.dtype, copy=False)
+        gw *= invstd
+        gx = None
+        if ctx.needs_input_grad[0]:
+            # dx = w * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))
+            gx = xc * (gw * invstd / m).reshape(bs)
+            np.subtract(grad, gx, out=gx)
+            gx -= (gb / m).reshape(bs)
+            gx *= scale.reshape(bs)
+        return (gx, gw if ctx.needs_input_grad[1] else None,
+                gb if ctx.needs_input_grad[2] else None, None, None, None, None)
+
+
+class BatchNormEval(Op):
+    """Normalise with fixed (running) statistics: an affine map per channel.
+
+        invstd = 1 / sqrt(running_var + eps),   y = (x - running_mean) * invstd * w + b
+    Backward, with g = dL/dy and sums over all positions of channel c:
+        dL/dx = g * w * invstd,   dL/dw = sum(g * (x - running_mean) * invstd),   dL/db = sum(g)
+    """
+    backward_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, rm, rv, eps):
+        bs = _bshape(x.ndim)
+        invstd = (1.0 / np.sqrt(rv + eps)).astype(x.dtype, copy=False)
+        scale = invstd if w is None else invstd * w
+        shift = -rm * scale
+        if b is not None:
+            shift = shift + b
+        ctx.save_for_backward(x, rm, invstd, scale)
+        out = x * scale.reshape(bs)
+        out += shift.reshape(bs)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, rm, invstd, scale = ctx.saved_tensors
+        bs = _bshape(grad.ndim)
+        axes = (0,) + tuple(range(2, grad.ndim))
+        gx = grad * scale.reshape(bs) if ctx.needs_input_grad[0] else None
+        gw = gb = None
+        if ctx.needs_input_grad[1]:
+            gw = (grad * ((x - rm.reshape(bs)) * invstd.reshape(bs))).sum(axis=axes)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=axes)
+        return gx, gw, gb, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-05):
+    """Normalise each channel (dim 1) of (N, C, *) input to zero mean / unit variance, then scale
+    by ``weight`` and shift by ``bias``.
+
+    In training the batch statistics are used and ``running_mean``/``running_var`` (if given)
+    are updated in place: ``running = (1 - momentum) * running + momentum * batch_stat``, with
+    the unbiased batch variance. In eval the running statistics are used.
+
+    Example:
+        >>> x = ember.randn(8, 3, 4, 4)
+        >>> y = ember.nn.functional.batch_norm(x, None, None, training=True)
+    """
+    d = input._data
+    if d.ndim < 2:
+        raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got "
+                         f"{d.ndim}-D input of shape {tuple(d.shape)}")
+    c = d.shape[1]
+    _check_channel_vecs(c, "batch_norm", running_mean=running_mean, running_var=running_var, weight=weight,
+                        bias=bias)
+    if training:
+        if d.size // c == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{Size(d.shape)!r}")
+        out = BatchNormTrain.apply(input, weight, bias, running_mean, running_var,
+                                   0.0 if momentum is None else momentum, eps)
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._vc[0] += 1
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var are required when training=False "
+                           "(or pass training=True to use the batch statistics)")
+    return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+
+
+def _update_instance_stats(x, running_mean, running_var, momentum):
+    """Running stats <- (1 - momentum) * running + momentum * (batch mean of the per-instance stats)."""
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    if running_mean is not None:
+        running_mean._data *= 1 - momentum
+        running_mean._data += momentum * x3.mean(axis=2).mean(axis=0)
+        running_mean._vc[0] += 1
+    if running_var is not None:
+        running_var._data *= 1 - momentum
+        running_var._data += momentum * x3.var(axis=2, ddof=1).mean(axis=0)
+        running_var._vc[0] += 1
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-05):
+    """Normalise each (sample, channel) of (N, C, *) input over its spatial positions.
+
+    With ``use_input_stats=False`` the running statistics are used instead; when they are given
+    and ``use_input_stats`` is true they are updated with the batch average of the per-instance
+    statistics (unbiased variance).
+    """
+    shape = input._data.shape
+    if len(shape) < 3:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, *) with at least one spatial dim, got "
+                         f"{tuple(shape)}")
+    c = shape[1]
+    _check_channel_vecs(c, "instance_norm", running_mean=running_mean, running_var=running_var, weight=weight,
+                        bias=bias)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+    spatial = input._data.size // (shape[0] * c) if shape[0] * c else 0
+    if spatial <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {Size(shape)!r}")
+    if running_mean is not None or running_var is not None:
+        _update_instance_stats(input._data, running_mean, running_var, momentum)
+    # one group per channel: group norm normalises each (sample, channel) over its positions
+    return GroupNorm.apply(input, weight, bias, c, eps)
+
+
+# -- layer norm / group norm -----------------------------------------------------------------------
+class LayerNorm(Op):
+    """Normalise each row of the (M, n) view of x over its n trailing elements, then scale and shift.
+
+        xhat = (x - mean(x)) * invstd,   invstd = 1 / sqrt(var(x) + eps)   (biased var, per row)
+        y = xhat * w + b                 (w, b of the normalized shape, shared by all rows)
+    Backward, with g = dL/dy, gxh = g * w and means over each row:
+        dL/dw = sum_rows(g * xhat),   dL/db = sum_rows(g)
+        dL/dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
+    """
+    backward_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, n, eps):
+        # normalise each row of the (M, n) view over its n trailing elements
+        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps)
+        ctx.save_for_backward(xhat, invstd, w)
+        ctx.n = n
+        return _scale_shift(xhat, w, b, (1, n)).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, w = ctx.saved_tensors
+        n = ctx.n
+        g2 = grad.reshape(-1, n)
+        gw = gb = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = np.einsum("ij,ij->j", g2, xhat).reshape(w.shape)
+        if ctx.needs_input_grad[2]:
+            gb = g2.sum(axis=0).reshape(ctx.input_meta[2][0])
+        if ctx.needs_input_grad[0]:
+            gx = g2 * w.reshape(1, n) if w is not None else np.array(g2)
+            gx = _normalized_grad(gx, xhat, invstd).reshape(grad.shape)
+        return gx, gw, gb, None, None
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift elementwise.
+
+    Example:
+        >>> ember.nn.functional.layer_norm(ember.randn(2, 5, 8), (8,)).shape
+        ember.Size([2, 5, 8])
+    """
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    shape = input._data.shape
+    if k == 0 or tuple(shape[len(shape) - k:]) != normalized_shape or len(shape) < k:
+        raise _normalized_shape_error(normalized_shape, shape)
+    for t, what in ((weight, "weight"), (bias, "bias")):
+        if t is not None and tuple(t._data.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {what} should have shape {normalized_shape}, got {tuple(t.shape)}")
+    n = math.prod(normalized_shape)
+    if input._data.size == 0:
+        return mul(input, 1.0)
+    return LayerNorm.apply(input, weight, bias, n, eps)
+
+
+class GroupNorm(Op):
+    """Normalise (N, C, *) input over each (sample, group): G groups of C/G channels and all positions.
+
+    The rows are the (N, G) views of C/G * prod(spatial) values; per row, as in LayerNorm,
+        xhat = (x - mean(x)) * invstd,   y = xhat * w[c] + b[c]   (per-channel w, b)
+    Backward, with g = dL/dy, gxh = g * w[c], sums over the positions of channel c and means over each row:
+        dL/dw[c] = sum(g * xhat),   dL/db[c] = sum(g)
+        dL/dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
+    """
+    backward_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, groups, eps):
+        nb, c = x.shape[0], x.shape[1]
+        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
+        xhat = xhat.reshape(x.shape)
+        ctx.save_for_backward(xhat, invstd, w)
+        ctx.groups = groups
+        return _scale_shift(xhat, w, b, _bshape(x.ndim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, w = ctx.saved_tensors
+        g = ctx.groups
+        nb, c = grad.shape[0], grad.shape[1]
+        bs = _bshape(grad.ndim)
+        g3 = grad.reshape(nb, c, -1)
+        gw = np.einsum("ncx,ncx->c", g3, xhat.reshape(nb, c, -1)) if ctx.needs_input_grad[1] else None
+        gb = np.einsum("ncx->c", g3) if ctx.needs_input_grad[2] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
+            gx = _normalized_grad(gxh, xhat.reshape(nb, g, -1), invstd).reshape(grad.shape)
+        return gx, gw, gb, None, None
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Normalise (N, C, *) input over groups of C/num_groups channels (and all spatial positions),
+    then apply a per-channel scale and shift.
+
+    Example:
+        >>> ember.nn.functional.group_norm(ember.randn(2, 6, 4, 4), 3).shape
+        ember.Size([2, 6, 4, 4])
+    """
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"group_norm: expected input with at least 2 dimensions (N, C, ...), got shape "
+                           f"{tuple(shape)}")
+    c = shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
+                           f"input of shape {list(shape)} and num_groups={num_groups}")
+    _check_channel_vecs(c, "group_norm", weight=weight, bias=bias)
+    return GroupNorm.apply(input, weight, bias, num_groups, eps)
+
+
+# -- compositions ----------------------------------------------------------------------------------
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    k = len(normalized_shape)
+    if tuple(input._data.shape[input._data.ndim - k:]) != tuple(normalized_shape):
+        raise _normalized_shape_error(normalized_shape, input._data.shape)
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input._data.ndim - k, input._data.ndim))
+    out = mul(input, rsqrt(add(mean(mul(input, input), dims, keepdim=True), eps)))
+    return out if weight is None else mul(out, weight)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``.
+
+    Example:
+        >>> ember.nn.functional.normalize(ember.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    return div(input, clamp_min(norm(input, p, dim, keepdim=True), eps))
