@@ -23,7 +23,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, n
 from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
-from ._threads import get_num_threads, set_num_threads  # noqa: F401
+from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 
 __version__ = "0.1.0"
 
