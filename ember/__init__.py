@@ -23,12 +23,12 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, n
 from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
+from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
-from . import _fast  # noqa: E402
+from . import _fast
 
 if _fast.ENABLED:
     _fast.install()
-from ._threads import get_num_threads, set_num_threads  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -13,6 +13,10 @@ import argparse
 import os
 import sys
 
+from .. import _parallel
+from . import cifar10, phone_price
+from .trainer import CLIError, fit, load_checkpoint
+
 __all__ = ["main", "build_parser"]
 
 _TRAIN_EPILOG_PHONE = """\
@@ -114,7 +118,6 @@ def _add_training_options(p, defaults):
 
 
 def build_parser():
-    from . import cifar10, phone_price
     parser = _Parser(prog="ember", description="ember: a deep-learning framework on NumPy with PyTorch's API.",
                      epilog="examples:\n"
                             "  ember train phone-price                      # synthetic data, works offline\n"
@@ -166,9 +169,6 @@ def _one_line(text):
 
 
 def _run_train(args):
-    from . import cifar10, phone_price
-    from .._threads import blas_threads
-    from .trainer import CLIError, fit, load_checkpoint
 
     module = phone_price if args.task == "phone-price" else cifar10
     explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume")}
@@ -204,13 +204,12 @@ def _run_train(args):
         raise CLIError(f"--out: cannot create {out!r} ({e.strerror})") from None
     # small GEMMs gain nothing from BLAS threads, and spinning threads hurt on a busy machine
     threads = 1 if args.task == "phone-price" else 64
-    with blas_threads(threads):
+    with _parallel.blas_threads(threads):
         fit(task, config, out, resume=resume, log=lambda m: print(m, flush=True))
     return 0
 
 
 def _run_plot(args):
-    from .trainer import CLIError
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -230,7 +229,6 @@ def _run_plot(args):
 
 def main(argv=None):
     """Run the ``ember`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    from .trainer import CLIError
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -121,3 +121,26 @@ def broadcast_error(*operands):
                 f"dimension {d} (shapes {', '.join(str(tuple(sh)) for sh in shapes)}); the shapes must be "
                 f"broadcastable: equal, or 1, in each trailing dimension")
     return RuntimeError(f"shapes {', '.join(str(tuple(sh)) for sh in shapes)} are not broadcastable")
+
+
+def ntuple(value, n, name=None, message="{name} must either be a single int, or a tuple of {n} ints, got {value}"):
+    """``value`` as an ``n``-tuple: a scalar, or a sequence of one, repeated ``n`` times.
+
+    With a ``name`` (the functional ops) the result is checked and converted: a sequence of
+    another length raises RuntimeError(``message`` formatted with ``name``, ``n`` and ``value``
+    as a list) and the entries become Python ints. Without one (module constructors) another
+    sequence is kept as given, as PyTorch's modules keep it.
+    """
+    if not isinstance(value, (tuple, list)):
+        return (value,) * n if name is None else (int(value),) * n
+    value = tuple(value) * n if len(value) == 1 else tuple(value)
+    if name is None:
+        return value
+    if len(value) != n:
+        raise RuntimeError(message.format(name=name, n=n, value=list(value)))
+    return tuple(int(a) for a in value)
+
+
+def stride_or_kernel(stride, kernel_size):
+    """A pooling stride: ``kernel_size`` when ``stride`` is None or empty (PyTorch's default)."""
+    return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride

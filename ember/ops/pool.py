@@ -1,17 +1,21 @@
 """Pooling as fused ops: max/avg pooling (1-D, 2-D) and their adaptive forms.
 
 Every window reduction is a loop over the ``kh * kw`` kernel taps, each one strided slice of
-the (padded) input covering all windows at once, so the work is a few large NumPy calls.
-Pools read the input in whatever memory layout it has (NCHW, or channels-last strides) and
+the (padded) input covering all windows at once (``_pool_layout``), so the work is a few large
+NumPy calls. Pools read the input in whatever memory layout it has (NCHW, or channels-last strides) and
 return C-contiguous NCHW outputs, as PyTorch does.
 Max pooling records which tap won (first maximum, NaN wins, as PyTorch) for the backward and
 for ``return_indices``.
 """
 import numpy as np
 
+from .._parallel import parallel_batches
 from .._tensor import Tensor
 from ..autograd.function import Op
-from .conv import nchw_contiguous, parallel_batches
+from ._im2col import nchw_contiguous
+from ._pool_layout import (PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_layout,
+                           scatter_taps, spatial_key)
+from ._util import ntuple, stride_or_kernel
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -19,86 +23,10 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
            "adaptive_max_pool2d_with_indices", "lp_pool2d", "lp_pool1d"]
 
 
-class _PoolGeom:
-    __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "H", "W", "Ho", "Wo", "Hp", "Wp")
-
-    def __init__(self, H, W, k, s, p, d, ceil_mode):
-        self.H, self.W = H, W
-        self.kh, self.kw = k
-        self.sh, self.sw = s
-        self.ph, self.pw = p
-        self.dh, self.dw = d
-        self.Ho = _out_size(H, k[0], s[0], p[0], d[0], ceil_mode)
-        self.Wo = _out_size(W, k[1], s[1], p[1], d[1], ceil_mode)
-        # The padded buffer must hold every window, including ceil_mode's partial last one.
-        self.Hp = max(H + 2 * p[0], (self.Ho - 1) * s[0] + d[0] * (k[0] - 1) + 1)
-        self.Wp = max(W + 2 * p[1], (self.Wo - 1) * s[1] + d[1] * (k[1] - 1) + 1)
-
-    def taps(self):
-        for i in range(self.kh):
-            for j in range(self.kw):
-                h0, w0 = i * self.dh, j * self.dw
-                yield (slice(h0, h0 + self.sh * (self.Ho - 1) + 1, self.sh),
-                       slice(w0, w0 + self.sw * (self.Wo - 1) + 1, self.sw))
-
-    @property
-    def overlapping(self):
-        return self.sh < self.dh * (self.kh - 1) + 1 or self.sw < self.dw * (self.kw - 1) + 1
-
-
-def _out_size(n, k, s, p, d, ceil_mode):
-    eff = d * (k - 1) + 1
-    num = n + 2 * p - eff + ((s - 1) if ceil_mode else 0)
-    out = num // s + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1   # the last window must start inside the input or the left padding
-    return out
-
-
-def _layout(x):
-    """(array to pool, spatial axis offset): NHWC view for channels-last inputs, else x itself."""
-    if not x.flags.c_contiguous:
-        xh = x.transpose(0, 2, 3, 1)
-        if xh.flags.c_contiguous:
-            return xh, 1
-    return x, 2
-
-
-def _from_layout(a, sp):
-    return a.transpose(0, 3, 1, 2) if sp == 1 else a
-
-
-def _key(sp, hs, ws):
-    return (slice(None),) * sp + (hs, ws)
-
-
-def _padded(v, sp, geo, fill):
-    """``v`` with spatial padding ``fill`` (ceil_mode windows may need extra bottom/right rows)."""
-    if geo.Hp == geo.H and geo.Wp == geo.W:
-        return v
-    shape = list(v.shape)
-    shape[sp], shape[sp + 1] = geo.Hp, geo.Wp
-    vp = np.full(shape, fill, v.dtype)
-    vp[_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))] = v
-    return vp
-
-
-def _crop(vp, sp, geo):
-    if geo.Hp == geo.H and geo.Wp == geo.W:
-        return vp
-    return vp[_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))]
-
-
-def _spatial_shape(v, sp, H, W):
-    shape = list(v.shape)
-    shape[sp], shape[sp + 1] = H, W
-    return shape
-
-
 # -- max pooling ------------------------------------------------------------------------------
 def _max_taps(vp, sp, geo):
     """Window maxima of the (-inf padded) input: a chain of in-place np.maximum (NaN propagates)."""
-    views = [vp[_key(sp, hs, ws)] for hs, ws in geo.taps()]
+    views = [vp[spatial_key(sp, hs, ws)] for hs, ws in geo.taps()]
     if len(views) == 1:
         return views[0].copy()
     out = np.empty(views[0].shape, vp.dtype)
@@ -119,12 +47,12 @@ def _argmax_taps(vp, out, sp, geo):
     taps = list(geo.taps())
     for t in range(len(taps) - 1, -1, -1):     # backwards, so the first equal tap is written last
         hs, ws = taps[t]
-        np.copyto(arg, t, where=vp[_key(sp, hs, ws)] == out, casting="unsafe")
+        np.copyto(arg, t, where=vp[spatial_key(sp, hs, ws)] == out, casting="unsafe")
     if out.dtype.kind == "f":
         nan = np.isnan(out)
         if nan.any():
             for t, (hs, ws) in enumerate(taps):
-                np.copyto(arg, t, where=nan & np.isnan(vp[_key(sp, hs, ws)]), casting="unsafe")
+                np.copyto(arg, t, where=nan & np.isnan(vp[spatial_key(sp, hs, ws)]), casting="unsafe")
     return arg
 
 
@@ -140,29 +68,13 @@ def _flat_indices(arg, sp, geo):
     return (rows + i * geo.dh) * geo.W + cols + j * geo.dw
 
 
-def _to_layout(grad, sp, vshape, geo):
-    """The incoming gradient (public NCHW-shaped, any strides) in the layout the op pooled in."""
-    if sp == 1:
-        N, H, W, C = vshape
-        return grad.reshape(N, C, geo.Ho, geo.Wo).transpose(0, 2, 3, 1)
-    return grad.reshape(vshape[:2] + (geo.Ho, geo.Wo))
-
-
-def _scatter_taps(g, sp, geo, weight_of_tap):
-    """Adjoint of a tap loop: add ``weight_of_tap(t) * g`` back at each tap's input positions."""
-    gp = np.zeros(_spatial_shape(g, sp, geo.Hp, geo.Wp), g.dtype)
-    assign = not geo.overlapping
-    for t, (hs, ws) in enumerate(geo.taps()):
-        contrib = weight_of_tap(t)
-        k = _key(sp, hs, ws)
-        if assign:
-            gp[k] = contrib
-        else:
-            gp[k] += contrib
-    return _from_layout(_crop(gp, sp, geo), sp)
-
-
 class MaxPool2d(Op):
+    """max_pool2d (and max_pool1d through a size-1 height) over (N, C, H, W)::
+
+        y[w]  = max of x over window w
+        dL/dx = sum over windows w of g[w] at the one position PyTorch picks in w: its first
+                maximum (or NaN), never every tied maximum
+    """
     backward_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
@@ -171,8 +83,8 @@ class MaxPool2d(Op):
         xs = x.shape
         if shapes is not None:
             x = x.reshape(shapes[0])
-        v, sp = _layout(x)
-        vp = _padded(v, sp, geo, -np.inf)
+        v, sp = pool_layout(x)
+        vp = padded(v, sp, geo, -np.inf)
         out = _max_taps(vp, sp, geo)
         arg = _argmax_taps(vp, out, sp, geo) if with_indices else None
         if ctx.needs_input_grad:
@@ -183,11 +95,11 @@ class MaxPool2d(Op):
             # the version check only.
             ctx.save_for_backward(v, out.copy(), arg, x0)
             ctx.geo, ctx.sp, ctx.xs = geo, sp, xs
-        y = nchw_contiguous(_from_layout(out, sp))
+        y = nchw_contiguous(from_layout(out, sp))
         if shapes is not None:
             y = y.reshape(shapes[1])
         if with_indices:
-            idx = _from_layout(_flat_indices(arg, sp, geo), sp)
+            idx = from_layout(_flat_indices(arg, sp, geo), sp)
             return y, (idx if shapes is None else idx.reshape(shapes[1]))
         return y
 
@@ -195,64 +107,16 @@ class MaxPool2d(Op):
     def backward(ctx, grad, *_):
         v, out, arg, _ = ctx.saved_tensors
         geo, sp = ctx.geo, ctx.sp
-        g = _to_layout(grad, sp, v.shape, geo)
+        g = grad_in_layout(grad, sp, v.shape, geo)
         if geo.kh * geo.kw == 1:
-            gx = _scatter_taps(g, sp, geo, lambda t: g)
+            gx = scatter_taps(g, sp, geo, lambda t: g)
         else:
-            gx = _max_backward_tiled(v, out, g, sp, geo) if arg is None else None
+            gx = max_backward_tiled(v, out, g, sp, geo) if arg is None else None
             if gx is None:
                 if arg is None:
-                    arg = _argmax_taps(_padded(v, sp, geo, -np.inf), out, sp, geo)
-                gx = _scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
+                    arg = _argmax_taps(padded(v, sp, geo, -np.inf), out, sp, geo)
+                gx = scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
         return gx.reshape(ctx.xs), None
-
-
-def _max_backward_tiled(v, out, g, sp, geo):
-    """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
-    each tap's mask is one comparison with the window maximum, written straight into its
-    strided slice of the gradient. Returns None (use the general path) when some window has a
-    tie or a NaN, where PyTorch's choice of one position matters."""
-    kh, kw, Ho, Wo = geo.kh, geo.kw, geo.Ho, geo.Wo
-    if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
-            or Ho * kh > geo.H or Wo * kw > geo.W:
-        return None
-    full = Ho * kh == geo.H and Wo * kw == geo.W
-    gx = np.empty(v.shape, g.dtype) if full else np.zeros(v.shape, g.dtype)
-    vv = v[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
-    gv = gx[_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
-    if sp == 1:
-        # NHWC: windows as axes of a 6-d view; the inner loops run over C contiguous channels.
-        N, C = v.shape[0], v.shape[3]
-        shape = (N, Ho, kh, Wo, kw, C)
-        up = (slice(None), slice(None), None, slice(None), None, slice(None))
-
-        def widen(a):
-            return a
-    else:
-        # NCHW: repeat the maxima (and gradients) kw times along W, so every comparison runs
-        # over whole contiguous rows instead of stride-kw slices.
-        N, C = v.shape[:2]
-        shape = (N, C, Ho, kh, Wo * kw)
-        up = (slice(None), slice(None), slice(None), None, slice(None))
-
-        def widen(a):
-            return np.repeat(a, kw, axis=3) if kw > 1 else a
-    winners = []
-
-    def run(a, b):
-        o, gg = widen(out[a:b])[up], widen(g[a:b])[up]
-        sub = (b - a,) + shape[1:]
-        m = vv[a:b].reshape(sub) == o
-        winners.append(np.count_nonzero(m))
-        dst = gv[a:b]
-        if dst.flags.c_contiguous:
-            np.multiply(m, gg, out=dst.reshape(sub))
-        else:
-            dst[...] = np.multiply(m, gg).reshape(dst.shape)
-    parallel_batches(v.shape[0], run, v.size * v.itemsize)
-    if sum(winners) != out.size:     # a tie or a NaN somewhere: one position must be chosen
-        return None
-    return _from_layout(gx, sp)
 
 
 # -- average pooling --------------------------------------------------------------------------
@@ -281,11 +145,11 @@ class AvgPool2d(Op):
         xs = x.shape
         if shapes is not None:
             x = x.reshape(shapes[0])
-        v, sp = _layout(x)
-        vp = _padded(v, sp, geo, 0)
+        v, sp = pool_layout(x)
+        vp = padded(v, sp, geo, 0)
         out = None
         for hs, ws in geo.taps():
-            s = vp[_key(sp, hs, ws)]
+            s = vp[spatial_key(sp, hs, ws)]
             if out is None:
                 out = s.copy()
             else:
@@ -296,14 +160,14 @@ class AvgPool2d(Op):
         out /= div
         if ctx.needs_input_grad:
             ctx.geo, ctx.sp, ctx.xs, ctx.vshape, ctx.div = geo, sp, xs, v.shape, div
-        y = nchw_contiguous(_from_layout(out, sp))
+        y = nchw_contiguous(from_layout(out, sp))
         return y if shapes is None else y.reshape(shapes[1])
 
     @staticmethod
     def backward(ctx, grad):
         geo, sp = ctx.geo, ctx.sp
-        g = _to_layout(grad, sp, ctx.vshape, geo) / ctx.div
-        return _scatter_taps(g, sp, geo, lambda t: g).reshape(ctx.xs)
+        g = grad_in_layout(grad, sp, ctx.vshape, geo) / ctx.div
+        return scatter_taps(g, sp, geo, lambda t: g).reshape(ctx.xs)
 
 
 # -- adaptive pooling -------------------------------------------------------------------------
@@ -397,16 +261,6 @@ class AdaptiveMaxPool2d(Op):
 
 
 # -- argument handling ------------------------------------------------------------------------
-def _tuple(v, n, name):
-    if isinstance(v, (tuple, list)):
-        if len(v) == 1:
-            v = tuple(v) * n
-        if len(v) != n:
-            raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints, got {list(v)}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
-
-
 def _pool_input(fname, input, nd):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
@@ -429,11 +283,10 @@ def _shapes4(x, nd, out_spatial):
 
 
 def _pool_geom(fname, x, nd, kernel_size, stride, padding, dilation, ceil_mode, is_max):
-    k = _tuple(kernel_size, nd, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
-        else _tuple(stride, nd, "stride")
-    p = _tuple(padding, nd, "padding")
-    d = _tuple(dilation, nd, "dilation")
+    k = ntuple(kernel_size, nd, "kernel_size")
+    s = ntuple(stride_or_kernel(stride, k), nd, "stride")
+    p = ntuple(padding, nd, "padding")
+    d = ntuple(dilation, nd, "dilation")
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{fname}: kernel_size must be greater than zero, but got {list(k)}")
     if any(v <= 0 for v in s):
@@ -448,7 +301,7 @@ def _pool_geom(fname, x, nd, kernel_size, stride, padding, dilation, ceil_mode, 
         k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
     spatial = x.shape[-nd:]
     H, W = ((1,) + spatial) if nd == 1 else spatial
-    geo = _PoolGeom(H, W, k, s, p, d, ceil_mode)
+    geo = PoolGeometry(H, W, k, s, p, d, ceil_mode)
     if geo.Ho <= 0 or geo.Wo <= 0:
         c = x.shape[-nd - 1]
         ins = "x".join(str(v) for v in (c,) + spatial)
@@ -610,7 +463,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
         >>> ember.nn.functional.lp_pool2d(ember.ones(1, 1, 4, 4), 2, 2).shape
         ember.Size([1, 1, 2, 2])
     """
-    k = _tuple(kernel_size, 2, "kernel_size")
+    k = ntuple(kernel_size, 2, "kernel_size")
     out = avg_pool2d(input ** norm_type, k, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(k[0] * k[1]) ** (1.0 / norm_type)
 

@@ -3,6 +3,8 @@ import math
 
 from ..._tensor import Tensor
 from ...ops import conv as _conv
+from ...ops._util import ntuple
+from .. import functional as F
 from .. import init
 from ._params import register_weight_bias
 from .module import Module
@@ -11,12 +13,6 @@ __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _CONV = {1: _conv.conv1d, 2: _conv.conv2d}
-
-
-def _ntuple(v, n):
-    if isinstance(v, (tuple, list)):
-        return tuple(v) if len(v) != 1 else tuple(v) * n
-    return (v,) * n
 
 
 class _ConvNd(Module):
@@ -39,22 +35,22 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
                              f"padding_mode='{padding_mode}'")
-        stride = _ntuple(stride, nd)
+        stride = ntuple(stride, nd)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
-            padding = _ntuple(padding, nd)
+            padding = ntuple(padding, nd)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _ntuple(kernel_size, nd)
+        self.kernel_size = ntuple(kernel_size, nd)
         self.stride = stride
         self.padding = padding
-        self.dilation = _ntuple(dilation, nd)
+        self.dilation = ntuple(dilation, nd)
         self.transposed = self._transposed
-        self.output_padding = _ntuple(output_padding, nd)
+        self.output_padding = ntuple(output_padding, nd)
         self.groups = groups
         self.padding_mode = padding_mode
         if self._transposed:
@@ -108,15 +104,11 @@ class _ConvNd(Module):
         """Explicit non-zero padding (reflect/replicate/circular); returns (input, conv padding)."""
         if self.padding_mode == "zeros":
             return input, self.padding
-        from .. import functional as F
         nd = self._nd
         if self.padding == "valid":
             return input, 0
         if self.padding == "same":
-            pads = []
-            for d, k in zip(self.dilation, self.kernel_size):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
+            pads = _conv.same_padding(self.dilation, self.kernel_size)
         else:
             pads = [(p, p) for p in self.padding]
         flat = []

@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d."""
 from ...ops import pool as _pool
+from ...ops._util import ntuple, stride_or_kernel
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
@@ -10,7 +11,7 @@ class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         self.kernel_size = kernel_size
-        self.stride = stride if stride is not None and stride != () and stride != [] else kernel_size
+        self.stride = stride_or_kernel(stride, kernel_size)
         self.padding = padding
         self.dilation = dilation
         self.return_indices = return_indices
@@ -59,7 +60,7 @@ class AvgPool2d(Module):
                  divisor_override=None):
         super().__init__()
         self.kernel_size = kernel_size
-        self.stride = stride if stride is not None and stride != () and stride != [] else kernel_size
+        self.stride = stride_or_kernel(stride, kernel_size)
         self.padding = padding
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
@@ -73,10 +74,6 @@ class AvgPool2d(Module):
                                 self.count_include_pad, self.divisor_override)
 
 
-def _single(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
-
-
 class AvgPool1d(Module):
     """Mean over windows of (N, C, L) input.
 
@@ -87,9 +84,9 @@ class AvgPool1d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None and stride != () and stride != [] else kernel_size)
-        self.padding = _single(padding)
+        self.kernel_size = ntuple(kernel_size, 1)
+        self.stride = ntuple(stride_or_kernel(stride, kernel_size), 1)
+        self.padding = ntuple(padding, 1)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 

@@ -1,0 +1,161 @@
+"""Pooling windows: geometry, the memory layout pools read (NCHW, or NHWC for channels-last
+inputs), the strided slice of every kernel tap, their adjoint, and the fast max-pool backward
+of windows that tile the input.
+
+Every window reduction is a loop over the ``kh * kw`` kernel taps, each one strided slice of
+the (padded) input covering all windows at once, so the work is a few large NumPy calls.
+``sp`` is the axis of the first spatial dimension: 2 for NCHW, 1 for an NHWC view.
+"""
+import numpy as np
+
+from .._parallel import parallel_batches
+
+__all__ = []
+
+
+class PoolGeometry:
+    """Windows of one pooling: kernel, stride, padding, dilation, input and output sizes, and the
+    padded size that holds every window (ceil_mode's partial last one too)."""
+    __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "H", "W", "Ho", "Wo", "Hp", "Wp")
+
+    def __init__(self, H, W, k, s, p, d, ceil_mode):
+        self.H, self.W = H, W
+        self.kh, self.kw = k
+        self.sh, self.sw = s
+        self.ph, self.pw = p
+        self.dh, self.dw = d
+        self.Ho = _out_size(H, k[0], s[0], p[0], d[0], ceil_mode)
+        self.Wo = _out_size(W, k[1], s[1], p[1], d[1], ceil_mode)
+        # The padded buffer must hold every window, including ceil_mode's partial last one.
+        self.Hp = max(H + 2 * p[0], (self.Ho - 1) * s[0] + d[0] * (k[0] - 1) + 1)
+        self.Wp = max(W + 2 * p[1], (self.Wo - 1) * s[1] + d[1] * (k[1] - 1) + 1)
+
+    def taps(self):
+        for i in range(self.kh):
+            for j in range(self.kw):
+                h0, w0 = i * self.dh, j * self.dw
+                yield (slice(h0, h0 + self.sh * (self.Ho - 1) + 1, self.sh),
+                       slice(w0, w0 + self.sw * (self.Wo - 1) + 1, self.sw))
+
+    @property
+    def overlapping(self):
+        return self.sh < self.dh * (self.kh - 1) + 1 or self.sw < self.dw * (self.kw - 1) + 1
+
+
+def _out_size(n, k, s, p, d, ceil_mode):
+    eff = d * (k - 1) + 1
+    num = n + 2 * p - eff + ((s - 1) if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1   # the last window must start inside the input or the left padding
+    return out
+
+
+def pool_layout(x):
+    """(array to pool, spatial axis offset): NHWC view for channels-last inputs, else x itself."""
+    if not x.flags.c_contiguous:
+        xh = x.transpose(0, 2, 3, 1)
+        if xh.flags.c_contiguous:
+            return xh, 1
+    return x, 2
+
+
+def from_layout(a, sp):
+    return a.transpose(0, 3, 1, 2) if sp == 1 else a
+
+
+def spatial_key(sp, hs, ws):
+    return (slice(None),) * sp + (hs, ws)
+
+
+def padded(v, sp, geo, fill):
+    """``v`` with spatial padding ``fill`` (ceil_mode windows may need extra bottom/right rows)."""
+    if geo.Hp == geo.H and geo.Wp == geo.W:
+        return v
+    shape = list(v.shape)
+    shape[sp], shape[sp + 1] = geo.Hp, geo.Wp
+    vp = np.full(shape, fill, v.dtype)
+    vp[spatial_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))] = v
+    return vp
+
+
+def _crop(vp, sp, geo):
+    if geo.Hp == geo.H and geo.Wp == geo.W:
+        return vp
+    return vp[spatial_key(sp, slice(geo.ph, geo.ph + geo.H), slice(geo.pw, geo.pw + geo.W))]
+
+
+def _spatial_shape(v, sp, H, W):
+    shape = list(v.shape)
+    shape[sp], shape[sp + 1] = H, W
+    return shape
+
+
+def grad_in_layout(grad, sp, vshape, geo):
+    """The incoming gradient (public NCHW-shaped, any strides) in the layout the op pooled in."""
+    if sp == 1:
+        N, H, W, C = vshape
+        return grad.reshape(N, C, geo.Ho, geo.Wo).transpose(0, 2, 3, 1)
+    return grad.reshape(vshape[:2] + (geo.Ho, geo.Wo))
+
+
+def scatter_taps(g, sp, geo, weight_of_tap):
+    """Adjoint of a tap loop: add ``weight_of_tap(t) * g`` back at each tap's input positions."""
+    gp = np.zeros(_spatial_shape(g, sp, geo.Hp, geo.Wp), g.dtype)
+    assign = not geo.overlapping
+    for t, (hs, ws) in enumerate(geo.taps()):
+        contrib = weight_of_tap(t)
+        k = spatial_key(sp, hs, ws)
+        if assign:
+            gp[k] = contrib
+        else:
+            gp[k] += contrib
+    return from_layout(_crop(gp, sp, geo), sp)
+
+
+def max_backward_tiled(v, out, g, sp, geo):
+    """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
+    each tap's mask is one comparison with the window maximum, written straight into its
+    strided slice of the gradient. Returns None (use the general path) when some window has a
+    tie or a NaN, where PyTorch's choice of one position matters."""
+    kh, kw, Ho, Wo = geo.kh, geo.kw, geo.Ho, geo.Wo
+    if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
+            or Ho * kh > geo.H or Wo * kw > geo.W:
+        return None
+    full = Ho * kh == geo.H and Wo * kw == geo.W
+    gx = np.empty(v.shape, g.dtype) if full else np.zeros(v.shape, g.dtype)
+    vv = v[spatial_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
+    gv = gx[spatial_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]
+    if sp == 1:
+        # NHWC: windows as axes of a 6-d view; the inner loops run over C contiguous channels.
+        N, C = v.shape[0], v.shape[3]
+        shape = (N, Ho, kh, Wo, kw, C)
+        up = (slice(None), slice(None), None, slice(None), None, slice(None))
+
+        def widen(a):
+            return a
+    else:
+        # NCHW: repeat the maxima (and gradients) kw times along W, so every comparison runs
+        # over whole contiguous rows instead of stride-kw slices.
+        N, C = v.shape[:2]
+        shape = (N, C, Ho, kh, Wo * kw)
+        up = (slice(None), slice(None), slice(None), None, slice(None))
+
+        def widen(a):
+            return np.repeat(a, kw, axis=3) if kw > 1 else a
+    winners = []
+
+    def run(a, b):
+        o, gg = widen(out[a:b])[up], widen(g[a:b])[up]
+        sub = (b - a,) + shape[1:]
+        m = vv[a:b].reshape(sub) == o
+        winners.append(np.count_nonzero(m))
+        dst = gv[a:b]
+        if dst.flags.c_contiguous:
+            np.multiply(m, gg, out=dst.reshape(sub))
+        else:
+            dst[...] = np.multiply(m, gg).reshape(dst.shape)
+    parallel_batches(v.shape[0], run, v.size * v.itemsize)
+    if sum(winners) != out.size:     # a tie or a NaN somewhere: one position must be chosen
+        return None
+    return from_layout(gx, sp)

@@ -1,0 +1,202 @@
+"""ember._parallel: the BLAS thread count (ember.set_num_threads / get_num_threads, blas_threads)
+and the worker threads of the batch-chunked kernels (workers, run_chunks, parallel_batches)."""
+import multiprocessing as mp
+import threading
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+from ember import _parallel
+from ember.ops import _conv_fast
+
+RNG = np.random.default_rng(0)
+needs_openblas = pytest.mark.skipif(_parallel._openblas() is None, reason="NumPy's BLAS is not OpenBLAS")
+
+
+@pytest.fixture
+def restore_threads():
+    before = ember.get_num_threads()
+    yield
+    ember.set_num_threads(before)
+
+
+@pytest.fixture
+def no_blas_env(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+
+
+def test_public_names():
+    assert ember.set_num_threads is _parallel.set_num_threads
+    assert ember.get_num_threads is _parallel.get_num_threads
+    assert isinstance(ember.get_num_threads(), int) and ember.get_num_threads() >= 1
+
+
+@needs_openblas
+def test_set_and_get_num_threads(restore_threads):
+    ember.set_num_threads(1)
+    assert ember.get_num_threads() == 1
+    ember.set_num_threads(2)
+    assert ember.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("n", [0, -3])
+def test_set_num_threads_rejects_non_positive(n):
+    with pytest.raises(ValueError, match=f"expected a positive number of threads, got {n}"):
+        ember.set_num_threads(n)
+
+
+@needs_openblas
+def test_blas_threads_lowers_and_restores(restore_threads, no_blas_env):
+    ember.set_num_threads(2)
+    with _parallel.blas_threads(1):
+        assert ember.get_num_threads() == 1
+    assert ember.get_num_threads() == 2
+    with _parallel.blas_threads(8):          # never raises the count
+        assert ember.get_num_threads() == 2
+    with pytest.raises(KeyError):
+        with _parallel.blas_threads(1):
+            raise KeyError("boom")
+    assert ember.get_num_threads() == 2
+
+
+@needs_openblas
+def test_user_environment_takes_precedence(restore_threads, no_blas_env, monkeypatch):
+    ember.set_num_threads(2)
+    assert _parallel.workers() == 2
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert _parallel.workers() == 1
+    with _parallel.blas_threads(1):          # left alone
+        assert ember.get_num_threads() == 2
+
+
+def test_workers_is_one_without_adjustable_blas(monkeypatch):
+    monkeypatch.setattr(_parallel, "_openblas", lambda: None)
+    assert _parallel.workers() == 1
+    with _parallel.blas_threads(1):
+        pass
+
+
+@pytest.mark.parametrize("nw", [1, 2, 3])
+def test_run_chunks_does_every_chunk_once(nw):
+    chunks = [(s, s + 1) for s in range(10)]
+    seen = []
+    states = _parallel.run_chunks(chunks, nw, list, lambda st, s, e: (st.append(s), seen.append(s)))
+    assert len(states) == min(nw, len(chunks))
+    assert sorted(seen) == list(range(10))
+    assert sorted(s for st in states for s in st) == list(range(10))   # each worker its own state
+
+
+def test_run_chunks_uses_other_threads():
+    names = set()
+    started = threading.Barrier(2, timeout=10)
+
+    def work(st, s, e):
+        names.add(threading.current_thread().name)
+        if s < 2:
+            started.wait()                   # the first two chunks run at the same time
+    _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, work)
+    assert threading.current_thread().name in names
+    assert any(n.startswith("ember-conv") for n in names)
+
+
+def test_exception_in_a_worker_thread_propagates():
+    taken = threading.Event()
+
+    def work(st, s, e):
+        if threading.current_thread() is threading.main_thread():
+            taken.wait(10)                   # let the pool thread take a chunk
+            return
+        taken.set()
+        raise ValueError(f"bad chunk {s}")
+    with pytest.raises(ValueError, match="bad chunk"):
+        _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, work)
+    # the pool still works afterwards
+    assert len(_parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, lambda st, s, e: None)) == 2
+
+
+def test_exception_in_the_calling_thread_propagates():
+    taken = threading.Event()
+
+    def work(st, s, e):
+        if threading.current_thread() is threading.main_thread():
+            taken.set()
+            raise ZeroDivisionError("main")
+        taken.wait(10)                       # let the calling thread take a chunk
+    with pytest.raises(ZeroDivisionError):
+        _parallel.run_chunks([(s, s + 1) for s in range(4)], 2, lambda: None, work)
+
+
+@pytest.mark.parametrize("N", [1, 2, 5, 16])
+def test_parallel_batches_covers_the_batch(N, monkeypatch):
+    monkeypatch.setattr(_parallel, "workers", lambda: 3)
+    ranges = []
+    _parallel.parallel_batches(N, lambda s, e: ranges.append((s, e)), 1 << 30)
+    covered = sorted(i for s, e in ranges for i in range(s, e))
+    assert covered == list(range(N))
+    small = []
+    _parallel.parallel_batches(N, lambda s, e: small.append((s, e)), 0)    # too little work to share
+    assert small == [(0, N)]
+
+
+def _conv_pool_step(x, w, g):
+    """conv -> max-pool -> conv -> avg-pool, forward and backward: every kernel that shares out
+    chunks (and the transposing copies to NCHW, since the grouped conv returns channels-last)."""
+    xe = ember.tensor(x, requires_grad=True)
+    we = ember.tensor(w, requires_grad=True)
+    y = F.avg_pool2d(F.conv2d(F.max_pool2d(F.conv2d(xe, we, padding=1), 2), we, padding=1), 2)
+    y = y + F.conv2d(y, ember.tensor(g), groups=2)
+    y.backward(ember.ones(*y.shape))
+    return y.data, xe.grad.data, we.grad.data
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_threads_give_identical_results(n, monkeypatch):
+    # Work shared out by images gives the very same numbers as on one thread; only the weight
+    # gradient, a sum over images whose order follows the chunks, may differ in rounding.
+    x = RNG.standard_normal((6, 4, 12, 12)).astype(np.float32)
+    w = RNG.standard_normal((4, 4, 3, 3)).astype(np.float32)
+    g = RNG.standard_normal((4, 2, 1, 1)).astype(np.float32)
+    with _parallel.blas_threads(1):
+        monkeypatch.setattr(_parallel, "workers", lambda: 1)
+        y1, gx1, gw1 = _conv_pool_step(x, w, g)
+        monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", 1)
+        monkeypatch.setattr(_conv_fast, "WGRAD_CHUNK_BYTES", 1)
+        monkeypatch.setattr(_parallel, "workers", lambda: n)
+        y, gx, gw = _conv_pool_step(x, w, g)
+    np.testing.assert_array_equal(y, y1)
+    np.testing.assert_array_equal(gx, gx1)
+    np.testing.assert_allclose(gw, gw1, rtol=1e-5, atol=1e-5)
+
+
+def test_parallel_batches_identical_to_one_call(monkeypatch):
+    x = RNG.standard_normal((7, 5, 3)).astype(np.float32)
+    ref = np.cumsum(x, axis=1)
+    out = np.empty_like(x)
+
+    def fn(s, e):
+        np.cumsum(x[s:e], axis=1, out=out[s:e])
+    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    _parallel.parallel_batches(len(x), fn, 1 << 30)
+    np.testing.assert_array_equal(out, ref)
+
+
+def test_pool_is_rebuilt_in_a_forked_child(monkeypatch):
+    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
+
+    def sums():
+        parts = []
+        _parallel.run_chunks([(s, s + 1) for s in range(6)], 2, lambda: None, lambda st, s, e: parts.append(s))
+        return sorted(parts)
+    expected = sums()                        # creates the pool in this process
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=lambda: q.put(sums()))
+    p.start()
+    got = q.get(timeout=20)
+    p.join(timeout=20)
+    assert got == expected
