@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _dtype, _inplace, ops
 from ._creation import full, ones, tensor, zeros
-from ._tensor import Tensor, device
+from ._tensor import Tensor, device as _device
 from ._tensor_str import tensor_repr
 from .autograd.engine import run_backward
 from .autograd.function import _RemovableHandle, accumulator
@@ -71,17 +71,22 @@ Tensor.register_hook = register_hook
 
 
 # -- conversions and new tensors -------------------------------------------------------------
-def to(self, *args, dtype=None, copy=False, non_blocking=False, **kwargs):
-    """Convert dtype (device must be cpu). ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``."""
+def to(self, *args, dtype=None, copy=False, non_blocking=False, device=None, memory_format=None):
+    """Convert dtype (device must be cpu). ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``.
+
+    ``non_blocking`` has no effect on the CPU (as in PyTorch)."""
+    if memory_format is not None:
+        raise NotImplementedError("Tensor.to: memory_format is not supported by ember (tensors are "
+                                  "always in row-major layout)")
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, (str, device)):
-            device(a)
-    if kwargs.get("device") is not None:
-        device(kwargs["device"])
+        elif isinstance(a, (str, _device)):
+            _device(a)
+    if device is not None:
+        _device(device)
     if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
         return self.clone() if copy else self
     return E.to_dtype(self, _dtype.to_numpy_dtype(dtype))
@@ -189,6 +194,9 @@ for _name in _SAME:
 
 
 def _contiguous(self, memory_format=None):
+    if memory_format is not None:
+        raise NotImplementedError("Tensor.contiguous: memory_format is not supported by ember (tensors "
+                                  "are always in row-major layout)")
     return self if self._data.flags.c_contiguous else ops.clone(self)
 
 

@@ -275,3 +275,16 @@ def test_set_printoptions_profile_and_sci_mode_match_torch(options):
 def test_set_printoptions_rejects_unknown_profile():
     with pytest.raises(ValueError, match="profile"):
         ember.set_printoptions(profile="tiny")
+
+
+def test_to_and_contiguous_refuse_memory_format_instead_of_ignoring_it():
+    x = ember.ones(2, 3)
+    with pytest.raises(NotImplementedError, match="memory_format"):
+        x.to(memory_format="channels_last")
+    with pytest.raises(NotImplementedError, match="memory_format"):
+        x.contiguous(memory_format="channels_last")
+    with pytest.raises(TypeError):
+        x.to(ember.float64, pin=True)
+    assert x.to(device="cpu", dtype=ember.float64).dtype == ember.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.to(device="cuda")
