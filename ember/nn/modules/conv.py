@@ -2,7 +2,7 @@
 import math
 
 from ..._tensor import Tensor
-from ...ops import conv as _conv
+from ...ops.conv import same_padding
 from ...ops._util import ntuple
 from .. import functional as F
 from .. import init
@@ -12,7 +12,7 @@ from .module import Module
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_CONV = {1: _conv.conv1d, 2: _conv.conv2d}
+_CONV = {1: F.conv1d, 2: F.conv2d}
 
 
 class _ConvNd(Module):
@@ -57,7 +57,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        register_weight_bias(self, shape, (out_channels,) if bias else None, dtype)
+        register_weight_bias(self, shape, (out_channels,) if bias else None, dtype, device=device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -108,7 +108,7 @@ class _ConvNd(Module):
         if self.padding == "valid":
             return input, 0
         if self.padding == "same":
-            pads = _conv.same_padding(self.dilation, self.kernel_size)
+            pads = same_padding(self.dilation, self.kernel_size)
         else:
             pads = [(p, p) for p in self.padding]
         flat = []
@@ -201,7 +201,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     _nd = 2
 
     def forward(self, input, output_size=None):
-        return self._forward(input, output_size, _conv.conv_transpose2d)
+        return self._forward(input, output_size, F.conv_transpose2d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -214,4 +214,4 @@ class ConvTranspose1d(_ConvTransposeNd):
     _nd = 1
 
     def forward(self, input, output_size=None):
-        return self._forward(input, output_size, _conv.conv_transpose1d)
+        return self._forward(input, output_size, F.conv_transpose1d)

@@ -1,5 +1,5 @@
 """Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d."""
-from ...ops import pool as _pool
+from .. import functional as F
 from ...ops._util import ntuple, stride_or_kernel
 from .module import Module
 
@@ -31,7 +31,7 @@ class MaxPool2d(_MaxPoolNd):
     """
 
     def forward(self, input):
-        return _pool.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                                 self.ceil_mode, self.return_indices)
 
 
@@ -44,7 +44,7 @@ class MaxPool1d(_MaxPoolNd):
     """
 
     def forward(self, input):
-        return _pool.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                                 self.ceil_mode, self.return_indices)
 
 
@@ -70,7 +70,7 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input):
-        return _pool.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                 self.count_include_pad, self.divisor_override)
 
 
@@ -94,7 +94,7 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input):
-        return _pool.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                 self.count_include_pad)
 
 
@@ -116,7 +116,7 @@ class AdaptiveAvgPool2d(_AdaptiveNd):
     """
 
     def forward(self, input):
-        return _pool.adaptive_avg_pool2d(input, self.output_size)
+        return F.adaptive_avg_pool2d(input, self.output_size)
 
 
 class AdaptiveAvgPool1d(_AdaptiveNd):
@@ -128,7 +128,7 @@ class AdaptiveAvgPool1d(_AdaptiveNd):
     """
 
     def forward(self, input):
-        return _pool.adaptive_avg_pool1d(input, self.output_size)
+        return F.adaptive_avg_pool1d(input, self.output_size)
 
 
 class _AdaptiveMaxNd(_AdaptiveNd):
@@ -146,7 +146,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxNd):
     """
 
     def forward(self, input):
-        return _pool.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxNd):
@@ -158,7 +158,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxNd):
     """
 
     def forward(self, input):
-        return _pool.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class LPPool2d(Module):
@@ -178,7 +178,7 @@ class LPPool2d(Module):
                 f"ceil_mode={self.ceil_mode}")
 
     def forward(self, input):
-        return _pool.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool1d(LPPool2d):
@@ -190,4 +190,4 @@ class LPPool1d(LPPool2d):
     """
 
     def forward(self, input):
-        return _pool.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
