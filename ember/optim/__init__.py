@@ -1,5 +1,11 @@
 """ember.optim: optimizers (SGD, Adam, ...) and learning-rate schedulers (``ember.optim.lr_scheduler``).
 
+One optimizer per module (``sgd``, ``adam``, ...), each a subclass of ``optimizer.Optimizer``
+(param groups, state_dict, hooks, zero_grad, the shared per-parameter loop). Below it:
+``_state`` (state tensors), ``_update_math`` (in-place arithmetic the update rules share),
+``_checks`` (argument checks, implementation flags) and ``_flat_state`` (flat buffers that let
+Adam update a whole param group at once).
+
 Example:
     >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3)
     >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)

@@ -8,6 +8,10 @@ class AdamW(Adam):
     """Adam whose weight decay multiplies the parameters by ``1 - lr * weight_decay`` each step
     instead of adding to the gradient (default ``weight_decay=1e-2``).
 
+    ``foreach`` and ``fused`` only choose PyTorch's kernel: accepted, same numbers (ember has one);
+    ``capturable=True`` and ``differentiable=True`` raise ``NotImplementedError`` (see
+    ``Optimizer``).
+
     Example:
         >>> opt = ember.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     """

@@ -1,8 +1,14 @@
-"""Optimizer: the base class of every optimizer (param groups, lazy per-parameter state, state_dict).
+"""Optimizer: the base class of every optimizer (param groups, lazy per-parameter state, state_dict, hooks).
 
-Subclasses implement ``step()`` and update ``p.data`` in place with NumPy ``out=`` arithmetic.
-The state layout is PyTorch's: ``optimizer.state[p]`` is a dict under PyTorch's key names,
-``state_dict()`` references parameters by their index over all groups.
+Subclasses implement ``_update_group(group, index)``, which ``step()`` calls for each param group,
+and update ``p.data`` in place with NumPy ``out=`` arithmetic, usually through ``_updates`` (the
+per-parameter loop they share); a subclass may also override ``step()`` itself, as in PyTorch
+(it is wrapped to run the step hooks). The state layout is
+PyTorch's: ``optimizer.state[p]`` is a dict under PyTorch's key names, ``state_dict()``
+references parameters by their index over all groups.
+
+Helpers below this module: ``_state`` (state tensors), ``_update_math`` (shared in-place
+arithmetic), ``_checks`` (argument checks), ``_flat_state`` (flat buffers for whole-group updates).
 """
 import copy
 import functools
@@ -11,8 +17,12 @@ from collections import OrderedDict, defaultdict
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
+from ._checks import check_implementation_flags
+from ._flat_state import FlatState
+from ._state import load_value, step_state
+from ._update_math import decay_l2, effective_grad
 
 __all__ = ["Optimizer", "required"]
 
@@ -58,7 +68,7 @@ def register_optimizer_step_post_hook(hook):
 
 
 def _hooked(step):
-    """Wrap a subclass's ``step``: mark that it ran (for the LR-scheduler order warning) and run hooks."""
+    """Wrap a ``step``: mark that it ran (for the LR-scheduler order warning) and run the step hooks."""
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         self._opt_called = True
@@ -78,6 +88,16 @@ def _hooked(step):
     return wrapper
 
 
+def _take_names(param_group):
+    """``model.named_parameters()`` gives (name, tensor) pairs: keep the names under ``"param_names"``."""
+    named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in param_group["params"]]
+    if any(named):
+        if not all(named):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+        param_group["param_names"] = [n for n, _ in param_group["params"]]
+        param_group["params"] = [p for _, p in param_group["params"]]
+
+
 def _typename(obj):
     if isinstance(obj, Tensor):
         return "ember.Tensor"
@@ -89,6 +109,13 @@ class Optimizer:
 
     ``params`` is an iterable of tensors, or of dicts (param groups) each with a ``"params"``
     entry and any options that override ``defaults`` for that group.
+
+    PyTorch's implementation flags are kept in the groups as PyTorch keeps them. ``foreach`` and
+    ``fused`` only choose which kernel computes the same update; ember has one implementation,
+    so they are accepted and the numbers do not depend on them (PyTorch's errors for ``fused``
+    with ``foreach`` or ``differentiable`` are kept). ``capturable=True`` (CUDA graphs) and
+    ``differentiable=True`` (autograd through ``step``) are not supported and raise
+    ``NotImplementedError`` naming the flag, when the group is added or loaded.
 
     Example:
         >>> opt = ember.optim.SGD([{"params": model.body.parameters()},
@@ -139,13 +166,7 @@ class Optimizer:
                             "of tensors in sets will change between runs. Please use a list instead.")
         else:
             param_group["params"] = list(params)
-        # model.named_parameters(): (name, tensor) pairs; the names are kept under "param_names".
-        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in param_group["params"]]
-        if any(named):
-            if not all(named):
-                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
-            param_group["param_names"] = [n for n, _ in param_group["params"]]
-            param_group["params"] = [p for _, p in param_group["params"]]
+        _take_names(param_group)
         for group in self.param_groups:
             if ("param_names" in group) != ("param_names" in param_group):
                 kind = "with names" if "param_names" in param_group else "without names"
@@ -161,6 +182,7 @@ class Optimizer:
             if default is required and name not in param_group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             param_group.setdefault(name, default)
+        check_implementation_flags(type(self).__name__, param_group)
         ids = [id(p) for p in param_group["params"]]
         if len(ids) != len(set(ids)):
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
@@ -189,11 +211,11 @@ class Optimizer:
         (``step``, then what ``init(p, state)`` adds; with ``init=None`` the loop keeps no state:
         ``state`` is None and ``step`` 0), ``step`` is counted, decoupled weight decay
         (``p *= 1 - lr * wd``) is applied to ``p.data``, and ``g`` is the effective gradient (maximize
-        and L2 weight decay applied, see ``_effective_grad``). ``tmps`` are ``n_tmp`` work arrays
+        and L2 weight decay applied, see ``effective_grad``). ``tmps`` are ``n_tmp`` work arrays
         kept between steps; ``g`` may live in ``tmps[-1]``, so overwrite that one only once ``g`` is
         used. The caller updates ``p.data`` in place; its version is bumped when the loop resumes.
         """
-        decay, l2 = _decay_l2(group)
+        decay, l2 = decay_l2(group)
         maximize = group["maximize"]
         state = None
         step = 0.0
@@ -205,7 +227,7 @@ class Optimizer:
             if init is not None:
                 state = self.state[p]
                 if not state:
-                    state["step"] = _step_state()
+                    state["step"] = step_state()
                     init(p, state)
                 steps = state["step"]._data
                 steps += 1
@@ -215,7 +237,7 @@ class Optimizer:
                 tmps = tmps[:n_tmp]
             if decay is not None:
                 d *= decay
-            g = _effective_grad(d, grad._data, l2, maximize, tmps[n_tmp - 1])
+            g = effective_grad(d, grad._data, l2, maximize, tmps[n_tmp - 1])
             yield p, g, state, step, tmps
             p._vc[0] += 1
 
@@ -235,8 +257,19 @@ class Optimizer:
                         else:
                             g._data = np.zeros_like(g._data)
 
+    @_hooked
     def step(self, closure=None):
-        """Perform one optimization step (implemented by each optimizer)."""
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        Each optimizer implements ``_update_group``, called for each param group in order.
+        """
+        loss = _closure_loss(closure)
+        for index, group in enumerate(self.param_groups):
+            self._update_group(group, index)
+        return loss
+
+    def _update_group(self, group, index):
+        """Update the parameters of param group ``group`` (number ``index``) in place."""
         raise NotImplementedError
 
     # -- hooks ----------------------------------------------------------------------------------
@@ -314,6 +347,7 @@ class Optimizer:
             raise ValueError(f"loaded state dict has a different number of parameter groups "
                              f"(saved {len(saved_groups)}, this optimizer has {len(groups)})")
         for g, s in zip(groups, saved_groups):
+            check_implementation_flags(type(self).__name__, s)
             if len(g["params"]) != len(s["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
                                  f"optimizer's group (saved {len(s['params'])} params, this optimizer has "
@@ -326,7 +360,7 @@ class Optimizer:
         for k, v in state_dict["state"].items():
             if k in id_map:
                 p = id_map[k]
-                state[p] = {key: _load_value(p, key, val) for key, val in v.items()}
+                state[p] = {key: load_value(p, key, val) for key, val in v.items()}
             else:
                 state[k] = copy.deepcopy(v)
         new_groups = []
@@ -347,7 +381,7 @@ class Optimizer:
         self._flats = {}
 
     def _flat_state(self, index, params, keys):
-        """A ``_Flat`` for param group ``index`` when all ``params`` can be updated as one vector, else None.
+        """A ``FlatState`` for param group ``index`` when all ``params`` can be updated as one vector, else None.
 
         Built on first use (existing state is copied in; ``state[p][key]`` become views of the flat
         buffers) and reused while the parameters, their state tensors and shapes stay the same.
@@ -356,7 +390,7 @@ class Optimizer:
         c = flats.get(index)
         if c is not None and c.matches(self.state, params):
             return c
-        c = _Flat.build(self.state, params, keys)
+        c = FlatState.build(self.state, params, keys)
         flats[index] = c
         return c
 
@@ -380,188 +414,8 @@ class Optimizer:
         return out + ")"
 
 
-# Scalar bookkeeping kept in its own dtype on load. PyTorch keeps only ``step``; it also casts NAdam's
-# float32 ``mu_product`` to a float64 parameter's dtype, which makes a resumed float64 run drift by
-# rounding. Keeping it float32 makes save/load resume exactly.
-_SCALAR_KEYS = ("step", "mu_product")
-
-
-def _load_value(param, key, value):
-    """A state entry copied for ``param``: float tensors take the parameter's dtype, except scalar counters."""
-    if isinstance(value, Tensor):
-        arr = value._data
-        if key not in _SCALAR_KEYS and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
-            arr = arr.astype(param._data.dtype, copy=True)
-        else:
-            arr = arr.copy()
-        return _wrap(arr)
-    if isinstance(value, np.ndarray):
-        return _load_value(param, key, _wrap(value))
-    if key == "step" and isinstance(value, (int, float)):
-        return _wrap(np.array(value, dtype=np.float32))
-    if isinstance(value, dict):
-        return {k: _load_value(param, k, v) for k, v in value.items()}
-    return copy.deepcopy(value)
-
-
-class _Flat:
-    """Per-parameter state of several same-dtype parameters held in one flat array per key.
-
-    ``state[p][key]`` are Tensors viewing slices of these arrays, so one NumPy call updates the
-    state of every parameter; ``g`` and ``t`` are flat work arrays with per-parameter views.
-    """
-    __slots__ = ("params", "shapes", "keys", "arrays", "tensors", "steps", "step_array", "g", "t", "gviews",
-                 "tviews")
-
-    def matches(self, state, params):
-        if len(params) != len(self.params):
-            return False
-        for i, p in enumerate(params):
-            if p is not self.params[i] or p._data.shape != self.shapes[i]:
-                return False
-            st = state.get(p)
-            if st is None or st.get("step") is not self.steps[i]:
-                return False
-            for k, tensor in zip(self.keys, self.tensors[i]):
-                if st.get(k) is not tensor:
-                    return False
-        return True
-
-    @classmethod
-    def build(cls, state, params, keys):
-        dtype = params[0]._data.dtype
-        step = None
-        for p in params:
-            if p._data.dtype != dtype:
-                return None
-            st = state.get(p)
-            if not st:
-                cur = 0.0
-            elif "step" in st and all(k in st for k in keys):
-                cur = float(st["step"])
-            else:
-                return None
-            if step is None:
-                step = cur
-            elif cur != step:
-                return None     # parameters at different step counts: update one by one
-        c = cls()
-        c.params = list(params)
-        c.shapes = [p._data.shape for p in params]
-        c.keys = tuple(keys)
-        sizes = [p._data.size for p in params]
-        offsets = np.cumsum([0] + sizes)
-        total = int(offsets[-1])
-        c.arrays = [np.zeros(total, dtype=dtype) for _ in keys]
-        c.g = np.empty(total, dtype=dtype)
-        c.t = np.empty(total, dtype=dtype)
-
-        def views(flat):
-            return [flat[offsets[i]:offsets[i + 1]].reshape(c.shapes[i]) for i in range(len(params))]
-        c.gviews, c.tviews = views(c.g), views(c.t)
-        per_key = [views(a) for a in c.arrays]
-        c.tensors, c.steps = [], []
-        # The 0-d float32 ``step`` tensors are views of one array too: one call counts them all.
-        c.step_array = np.full(len(params), step, dtype=np.float32)
-        for i, p in enumerate(params):
-            st = state[p]
-            st["step"] = _wrap(c.step_array[i:i + 1].reshape(()))
-            row = []
-            for k, kv in zip(keys, per_key):
-                if k in st:
-                    kv[i][...] = st[k]._data
-                st[k] = _wrap(kv[i])
-                row.append(st[k])
-            c.tensors.append(row)
-            c.steps.append(st["step"])
-        return c
-
-
 def _closure_loss(closure):
     if closure is None:
         return None
     with enable_grad():
         return closure()
-
-
-def _decay_l2(group):
-    """``(decay, l2)`` of a param group: the factor ``1 - lr * wd`` for decoupled weight decay (else
-    None) and the L2 coefficient added to the gradient (0 when the decay is decoupled)."""
-    wd = float(group["weight_decay"])
-    if wd != 0 and group.get("decoupled_weight_decay", False):
-        return 1.0 - float(group["lr"]) * wd, 0.0
-    return None, wd
-
-
-def _effective_grad(p, g, weight_decay, maximize, out):
-    """The gradient the update uses: ``-g`` if maximizing, plus ``weight_decay * p`` (written to ``out``)."""
-    if weight_decay:
-        np.multiply(p, weight_decay, out=out)
-        if maximize:
-            out -= g
-        else:
-            out += g
-        return out
-    if maximize:
-        return np.negative(g, out=out)
-    return g
-
-
-def _lerp_(a, b, w, tmp):
-    """``a += w * (b - a)`` in place (PyTorch's lerp; the other form for w >= 0.5 keeps it exact at w = 1)."""
-    np.subtract(b, a, out=tmp)
-    if w < 0.5:
-        tmp *= w
-        a += tmp
-    else:
-        tmp *= 1.0 - w
-        np.subtract(b, tmp, out=a)
-
-
-def _ema_sq_(v, g, beta, tmp):
-    """``v = beta * v + (1 - beta) * g * g`` in place."""
-    v *= beta
-    np.multiply(g, g, out=tmp)
-    tmp *= 1.0 - beta
-    v += tmp
-
-
-def _zeros_state(p):
-    return _wrap(np.zeros_like(p._data))
-
-
-def _init_zeros(*keys):
-    """An ``init`` for ``Optimizer._updates``: one zero tensor shaped like the parameter per key."""
-    def init(p, state):
-        for k in keys:
-            state[k] = _zeros_state(p)
-    return init
-
-
-def _step_state():
-    """PyTorch keeps ``step`` as a 0-d float32 tensor."""
-    return _wrap(np.zeros((), dtype=np.float32))
-
-
-_CHECK_NAMES = {"lr": "learning rate", "eps": "epsilon value"}
-
-
-def _check_nonneg(**values):
-    """Raise ``ValueError("Invalid <name> value: v")`` for the first negative hyperparameter, in order."""
-    for name, value in values.items():
-        if not 0.0 <= value:
-            raise ValueError(f"Invalid {_CHECK_NAMES.get(name, name + ' value')}: {value}")
-
-
-def _check_lr_eps_wd(lr, eps, weight_decay):
-    if eps is None:
-        _check_nonneg(lr=lr, weight_decay=weight_decay)
-    else:
-        _check_nonneg(lr=lr, eps=eps, weight_decay=weight_decay)
-
-
-def _check_betas(betas):
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")

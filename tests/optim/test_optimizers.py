@@ -7,9 +7,7 @@ import torch
 
 import ember
 
-N_STEPS = 25
-RTOL64, ATOL64 = 1e-6, 1e-12
-RTOL32, ATOL32 = 2e-4, 2e-5
+from ._mlp import INIT, N_STEPS, Model, compare, compare_state, train_step
 
 CONFIGS = {
     "SGD": [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),
@@ -47,48 +45,6 @@ def _ids(case):
     return name + "-" + ",".join(f"{k}={v}" for k, v in kw.items())
 
 
-_rng = np.random.default_rng(0)
-X = _rng.standard_normal((12, 5))
-Y = _rng.standard_normal((12, 3))
-INIT = [_rng.standard_normal((8, 5)) * 0.5, _rng.standard_normal(8) * 0.1,
-        _rng.standard_normal((3, 8)) * 0.5, _rng.standard_normal(3) * 0.1,
-        _rng.standard_normal((2, 2))]   # the last parameter is unused: its grad stays None
-
-
-class Model:
-    """A 5-8-3 tanh MLP on fixed data, written the same way for ember and torch."""
-
-    def __init__(self, lib, dtype, init=INIT, sign=1.0):
-        self.lib = lib
-        self.sign = sign    # -1 with maximize=True: ascend -loss (descending the loss keeps it stable)
-        np_dt = np.float64 if dtype == "float64" else np.float32
-        self.params = [lib.tensor(np.array(a, dtype=np_dt), requires_grad=True) for a in init]
-        self.x = lib.tensor(X.astype(np_dt))
-        self.y = lib.tensor(Y.astype(np_dt))
-
-    def loss(self):
-        F = self.lib.nn.functional
-        w1, b1, w2, b2, _ = self.params
-        h = self.lib.tanh(F.linear(self.x, w1, b1))
-        return ((F.linear(h, w2, b2) - self.y) ** 2).mean() * self.sign
-
-    def values(self):
-        return [p.detach().numpy().copy() for p in self.params]
-
-
-def _train_step(model, opt):
-    opt.zero_grad()
-    model.loss().backward()
-    opt.step()
-
-
-def _compare(e_model, t_model, dtype, what):
-    rtol, atol = (RTOL64, ATOL64) if dtype == "float64" else (RTOL32, ATOL32)
-    for i, (a, b) in enumerate(zip(e_model.values(), t_model.values())):
-        assert a.dtype == b.dtype, f"{what}: param {i} dtype {a.dtype} != torch {b.dtype}"
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"{what}: param {i}")
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_trajectory_matches_torch(case, dtype):
@@ -98,28 +54,11 @@ def test_trajectory_matches_torch(case, dtype):
     eo = getattr(ember.optim, name)(em.params, **kw)
     to = getattr(torch.optim, name)(tm.params, **kw)
     for step in range(N_STEPS):
-        _train_step(em, eo)
-        _train_step(tm, to)
-        _compare(em, tm, dtype, f"{name} step {step + 1}")
+        train_step(em, eo)
+        train_step(tm, to)
+        compare(em, tm, dtype, f"{name} step {step + 1}")
     assert np.array_equal(em.values()[-1], INIT[-1].astype(em.values()[-1].dtype)), "param without grad moved"
-    _compare_state(eo, to, dtype)
-
-
-def _compare_state(eo, to, dtype):
-    """Same state_dict layout as torch: keys, index numbering, param_groups, 0-d float32 ``step``."""
-    es, ts = eo.state_dict(), to.state_dict()
-    assert es["param_groups"] == ts["param_groups"]
-    assert sorted(es["state"]) == sorted(ts["state"])
-    rtol, atol = (1e-6, 1e-10) if dtype == "float64" else (RTOL32, ATOL32)
-    for idx, tstate in ts["state"].items():
-        estate = es["state"][idx]
-        assert list(estate) == list(tstate), f"state keys of param {idx}"
-        for k, tv in tstate.items():
-            ev = estate[k]
-            assert isinstance(ev, ember.Tensor)
-            assert ev.data.dtype.name == str(tv.dtype).replace("torch.", ""), f"{k} dtype"
-            assert ev.shape == tuple(tv.shape), f"{k} shape"
-            np.testing.assert_allclose(ev.data, tv.numpy(), rtol=rtol, atol=atol, err_msg=f"state {idx} {k}")
+    compare_state(eo, to, dtype)
 
 
 GROUP_OPTIONS = {
@@ -145,10 +84,10 @@ def test_param_groups_with_different_options(name):
     em, tm = Model(ember, "float64"), Model(torch, "float64")
     eo, to = _grouped(ember.optim, name, em.params), _grouped(torch.optim, name, tm.params)
     for step in range(N_STEPS):
-        _train_step(em, eo)
-        _train_step(tm, to)
-        _compare(em, tm, "float64", f"{name} step {step + 1}")
-    _compare_state(eo, to, "float64")
+        train_step(em, eo)
+        train_step(tm, to)
+        compare(em, tm, "float64", f"{name} step {step + 1}")
+    compare_state(eo, to, "float64")
 
 
 @pytest.mark.parametrize("name", list(GROUP_OPTIONS))
@@ -157,11 +96,11 @@ def test_state_dict_resume_continues_exactly(name):
     ref = Model(ember, "float64")
     ref_opt = _grouped(ember.optim, name, ref.params)
     for _ in range(10):
-        _train_step(ref, ref_opt)
+        train_step(ref, ref_opt)
     saved_params = ref.values()
     saved = copy.deepcopy(ref_opt.state_dict())
     for _ in range(N_STEPS - 10):
-        _train_step(ref, ref_opt)
+        train_step(ref, ref_opt)
 
     m = Model(ember, "float64", init=saved_params)
     opt = getattr(ember.optim, name)(m.params, lr=123.0)
@@ -171,7 +110,7 @@ def test_state_dict_resume_continues_exactly(name):
     opt.load_state_dict(saved)
     assert opt.state_dict()["param_groups"] == saved["param_groups"]
     for _ in range(N_STEPS - 10):
-        _train_step(m, opt)
+        train_step(m, opt)
     for a, b in zip(m.values(), ref.values()):
         np.testing.assert_array_equal(a, b)
 
@@ -182,7 +121,7 @@ def test_torch_state_dict_loads_into_ember(name):
     tm = Model(torch, "float64")
     to = _grouped(torch.optim, name, tm.params)
     for _ in range(10):
-        _train_step(tm, to)
+        train_step(tm, to)
     sd = copy.deepcopy(to.state_dict())
     sd["state"] = {i: {k: ember.tensor(v.numpy()) for k, v in s.items()} for i, s in sd["state"].items()}
     em = Model(ember, "float64", init=tm.values())
@@ -190,15 +129,15 @@ def test_torch_state_dict_loads_into_ember(name):
     eo.load_state_dict(sd)
     assert all(s["step"].dtype == ember.float32 for s in eo.state.values() if "step" in s)
     for step in range(N_STEPS - 10):
-        _train_step(em, eo)
-        _train_step(tm, to)
-        _compare(em, tm, "float64", f"{name} resumed step {step + 1}")
+        train_step(em, eo)
+        train_step(tm, to)
+        compare(em, tm, "float64", f"{name} resumed step {step + 1}")
 
 
 def test_state_dict_is_indexed_and_references_state():
     m = Model(ember, "float64")
     opt = ember.optim.Adam(m.params, lr=0.1)
-    _train_step(m, opt)
+    train_step(m, opt)
     sd = opt.state_dict()
     assert sorted(sd["state"]) == [0, 1, 2, 3]          # param 4 has no grad: no state
     assert sd["param_groups"][0]["params"] == [0, 1, 2, 3, 4]
@@ -300,7 +239,7 @@ def test_step_bumps_version_and_updates_in_place():
     opt = ember.optim.Adam(m.params, lr=0.1)
     arrays = [p.data for p in m.params]
     versions = [p._version for p in m.params]
-    _train_step(m, opt)
+    train_step(m, opt)
     assert all(p.data is a for p, a in zip(m.params, arrays))
     assert [p._version for p in m.params[:4]] == [v + 1 for v in versions[:4]]
     assert all(p.data.dtype == np.float32 for p in m.params)
@@ -323,8 +262,8 @@ def test_adam_flat_and_per_parameter_paths_agree_with_torch(amsgrad):
             if step == 12:
                 m.params[4].grad = m.lib.ones_like(m.params[4])   # the unused parameter joins late
             o.step()
-        _compare(em, tm, "float64", f"step {step + 1}")
-    _compare_state(eo, to, "float64")
+        compare(em, tm, "float64", f"step {step + 1}")
+    compare_state(eo, to, "float64")
 
 
 @pytest.mark.parametrize("name", ["Adam", "SGD"])
@@ -333,13 +272,13 @@ def test_deepcopied_optimizer_continues_like_the_original(name):
     m = Model(ember, "float64")
     opt = getattr(ember.optim, name)(m.params, lr=0.01, **kw)
     for _ in range(5):
-        _train_step(m, opt)
+        train_step(m, opt)
     m2 = Model(ember, "float64")
     m2.params, opt2 = copy.deepcopy((m.params, opt))
     assert opt2.param_groups[0]["params"][0] is m2.params[0]
     for _ in range(5):
-        _train_step(m, opt)
-        _train_step(m2, opt2)
+        train_step(m, opt)
+        train_step(m2, opt2)
     for a, b in zip(m.values(), m2.values()):
         np.testing.assert_array_equal(a, b)
     for s, s2 in zip(opt.state_dict()["state"].values(), opt2.state_dict()["state"].values()):
@@ -360,11 +299,11 @@ def test_trajectory_with_scheduler_matches_torch(name, sched):
     to = getattr(torch.optim, name)(tm.params, lr=0.01, **kw)
     es, ts = sched(ember.optim.lr_scheduler, eo), sched(torch.optim.lr_scheduler, to)
     for step in range(N_STEPS - 1):
-        _train_step(em, eo)
-        _train_step(tm, to)
+        train_step(em, eo)
+        train_step(tm, to)
         es.step()
         ts.step()
-        _compare(em, tm, "float64", f"{name} step {step + 1}")
+        compare(em, tm, "float64", f"{name} step {step + 1}")
     assert eo.param_groups[0]["lr"] == pytest.approx(to.param_groups[0]["lr"], rel=1e-12)
 
 
@@ -373,16 +312,16 @@ def test_ember_state_dict_loads_into_torch():
     em = Model(ember, "float64")
     eo = _grouped(ember.optim, "Adam", em.params)
     for _ in range(10):
-        _train_step(em, eo)
+        train_step(em, eo)
     sd = copy.deepcopy(eo.state_dict())
     sd["state"] = {i: {k: torch.tensor(v.data) for k, v in s.items()} for i, s in sd["state"].items()}
     tm = Model(torch, "float64", init=em.values())
     to = _grouped(torch.optim, "Adam", tm.params)
     to.load_state_dict(sd)
     for step in range(N_STEPS - 10):
-        _train_step(em, eo)
-        _train_step(tm, to)
-        _compare(em, tm, "float64", f"resumed step {step + 1}")
+        train_step(em, eo)
+        train_step(tm, to)
+        compare(em, tm, "float64", f"resumed step {step + 1}")
 
 
 def test_named_parameters_like_torch():
