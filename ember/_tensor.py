@@ -355,7 +355,7 @@ class Tensor:
             device(kwargs["device"])
         if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
             return self.clone() if copy else self
-        from .ops.elementwise import to_dtype
+        from .ops._cast import to_dtype
         return to_dtype(self, _dtype.to_numpy_dtype(dtype))
 
     def type(self, dtype=None):
@@ -433,7 +433,7 @@ class Tensor:
 
     def _rebase_views(self):
         """After an in-place write into a view, give each base a CopySlices grad_fn."""
-        from .ops.shape import CopySlices
+        from .ops.views import CopySlices
         view = self
         while getattr(view, "_view_of", None) is not None:
             base, cls, extra = view._view_of
@@ -506,7 +506,7 @@ class Tensor:
         if isinstance(value, Tensor):
             value = value.item()
         if _State.enabled and self.requires_grad:
-            from .ops.elementwise import Fill, Zero
+            from .ops.fill import Fill, Zero
             return self._inplace_apply((Zero if kind == "zero" else Fill).apply, value)
         self._check_inplace()
         self._data[...] = value
@@ -519,8 +519,8 @@ class Tensor:
             from ._creation import tensor
             src = tensor(src)
         if _State.enabled and (src.requires_grad or self.grad_fn is not None):
-            from .ops.shape import expand
-            from .ops.elementwise import to_dtype
+            from .ops.views import expand
+            from .ops._cast import to_dtype
             s = src if src._data.dtype == self._data.dtype else to_dtype(src, self._data.dtype)
             return self._inplace_from(expand(s, *self._data.shape))
         self._check_inplace()

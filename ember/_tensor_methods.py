@@ -5,7 +5,7 @@ import numpy as np
 
 from . import ops
 from ._tensor import Tensor, _wrap
-from .ops import elementwise as E
+from .ops import arithmetic, comparison, math_functions
 from .ops.index import getitem, setitem
 
 # Methods whose signature is the function's with ``self`` as the first argument.
@@ -87,38 +87,38 @@ def _fast_binary(op, fn, reverse=False):
     return method
 
 
-Tensor.__add__ = _fast_binary(E.Add, E.add)
-Tensor.__radd__ = _fast_binary(E.Add, E.add, True)
-Tensor.__sub__ = _fast_binary(E.Sub, E.sub)
-Tensor.__rsub__ = _fast_binary(E.Sub, E.sub, True)
-Tensor.__mul__ = _fast_binary(E.Mul, E.mul)
-Tensor.__rmul__ = _fast_binary(E.Mul, E.mul, True)
-Tensor.__truediv__ = _fast_binary(E.Div, E.div)
-Tensor.__rtruediv__ = _fast_binary(E.Div, E.div, True)
-Tensor.__floordiv__ = _binary(E.floor_divide)
-Tensor.__rfloordiv__ = _binary(E.floor_divide, True)
-Tensor.__mod__ = _binary(E.remainder)
-Tensor.__rmod__ = _binary(E.remainder, True)
-Tensor.__pow__ = _binary(E.pow)
-Tensor.__rpow__ = _binary(E.pow, True)
+Tensor.__add__ = _fast_binary(arithmetic.Add, arithmetic.add)
+Tensor.__radd__ = _fast_binary(arithmetic.Add, arithmetic.add, True)
+Tensor.__sub__ = _fast_binary(arithmetic.Sub, arithmetic.sub)
+Tensor.__rsub__ = _fast_binary(arithmetic.Sub, arithmetic.sub, True)
+Tensor.__mul__ = _fast_binary(arithmetic.Mul, arithmetic.mul)
+Tensor.__rmul__ = _fast_binary(arithmetic.Mul, arithmetic.mul, True)
+Tensor.__truediv__ = _fast_binary(arithmetic.Div, arithmetic.div)
+Tensor.__rtruediv__ = _fast_binary(arithmetic.Div, arithmetic.div, True)
+Tensor.__floordiv__ = _binary(arithmetic.floor_divide)
+Tensor.__rfloordiv__ = _binary(arithmetic.floor_divide, True)
+Tensor.__mod__ = _binary(arithmetic.remainder)
+Tensor.__rmod__ = _binary(arithmetic.remainder, True)
+Tensor.__pow__ = _binary(arithmetic.pow)
+Tensor.__rpow__ = _binary(arithmetic.pow, True)
 Tensor.__matmul__ = _binary(ops.matmul)
 Tensor.__rmatmul__ = _binary(ops.matmul, True)
-Tensor.__eq__ = _binary(E.eq)
-Tensor.__ne__ = _binary(E.ne)
-Tensor.__lt__ = _binary(E.lt)
-Tensor.__le__ = _binary(E.le)
-Tensor.__gt__ = _binary(E.gt)
-Tensor.__ge__ = _binary(E.ge)
-Tensor.__and__ = _binary(E.bitwise_and)
-Tensor.__rand__ = _binary(E.bitwise_and, True)
-Tensor.__or__ = _binary(E.bitwise_or)
-Tensor.__ror__ = _binary(E.bitwise_or, True)
-Tensor.__xor__ = _binary(E.bitwise_xor)
-Tensor.__rxor__ = _binary(E.bitwise_xor, True)
-Tensor.__neg__ = E.neg
+Tensor.__eq__ = _binary(comparison.eq)
+Tensor.__ne__ = _binary(comparison.ne)
+Tensor.__lt__ = _binary(comparison.lt)
+Tensor.__le__ = _binary(comparison.le)
+Tensor.__gt__ = _binary(comparison.gt)
+Tensor.__ge__ = _binary(comparison.ge)
+Tensor.__and__ = _binary(comparison.bitwise_and)
+Tensor.__rand__ = _binary(comparison.bitwise_and, True)
+Tensor.__or__ = _binary(comparison.bitwise_or)
+Tensor.__ror__ = _binary(comparison.bitwise_or, True)
+Tensor.__xor__ = _binary(comparison.bitwise_xor)
+Tensor.__rxor__ = _binary(comparison.bitwise_xor, True)
+Tensor.__neg__ = arithmetic.neg
 Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = E.abs
-Tensor.__invert__ = E.bitwise_not
+Tensor.__abs__ = math_functions.abs
+Tensor.__invert__ = comparison.bitwise_not
 Tensor.__hash__ = lambda self: id(self)
 
 
