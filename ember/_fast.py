@@ -20,7 +20,7 @@ from ._tensor import Tensor, _wrap
 from .autograd import engine
 from .autograd.function import Op, _saved_versions, accumulator
 from .autograd.grad_mode import _State
-from .ops import elementwise as E
+from .ops import arithmetic as A
 
 ENABLED = os.environ.get("EMBER_FAST", "1") != "0"
 
@@ -29,8 +29,8 @@ def install():
     """Replace the reference hot spots by their fast equivalents (called by ``ember/__init__``)."""
     Op.apply = classmethod(_op_apply)
     engine.leaf_grad_policy = _AdoptingLeafGrads
-    for name, op, fn in [("add", E.Add, E.add), ("sub", E.Sub, E.sub), ("mul", E.Mul, E.mul),
-                         ("truediv", E.Div, E.div)]:
+    for name, op, fn in [("add", A.Add, A.add), ("sub", A.Sub, A.sub), ("mul", A.Mul, A.mul),
+                         ("truediv", A.Div, A.div)]:
         setattr(Tensor, f"__{name}__", _fast_binary(op, fn, False, getattr(Tensor, f"__{name}__")))
         setattr(Tensor, f"__r{name}__", _fast_binary(op, fn, True, getattr(Tensor, f"__r{name}__")))
 

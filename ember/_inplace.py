@@ -15,8 +15,9 @@ from ._random import _rng
 from ._tensor import Tensor, _wrap
 from ._creation import tensor as _tensor
 from .autograd.grad_mode import _State
-from .ops.elementwise import Fill, Zero, to_dtype
-from .ops.shape import CopySlices, expand
+from .ops._cast import to_dtype
+from .ops.fill import Fill, Zero
+from .ops.views import CopySlices, expand
 
 
 def check_inplace(self):

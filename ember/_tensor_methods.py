@@ -20,7 +20,8 @@ from ._tensor import Tensor, device as _device
 from ._tensor_str import tensor_repr
 from .autograd.engine import run_backward
 from .autograd.function import _RemovableHandle, accumulator
-from .ops import elementwise as E
+from .ops import arithmetic, comparison, math_functions
+from .ops._cast import to_dtype
 from .ops.index import getitem, setitem
 
 
@@ -89,7 +90,7 @@ def to(self, *args, dtype=None, copy=False, non_blocking=False, device=None, mem
         _device(device)
     if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
         return self.clone() if copy else self
-    return E.to_dtype(self, _dtype.to_numpy_dtype(dtype))
+    return to_dtype(self, _dtype.to_numpy_dtype(dtype))
 
 
 def _converter(dt):
@@ -231,38 +232,38 @@ def _binary(fn, reverse=False):
     return method
 
 
-Tensor.__add__ = _binary(E.add)
-Tensor.__radd__ = _binary(E.add, True)
-Tensor.__sub__ = _binary(E.sub)
-Tensor.__rsub__ = _binary(E.sub, True)
-Tensor.__mul__ = _binary(E.mul)
-Tensor.__rmul__ = _binary(E.mul, True)
-Tensor.__truediv__ = _binary(E.div)
-Tensor.__rtruediv__ = _binary(E.div, True)
-Tensor.__floordiv__ = _binary(E.floor_divide)
-Tensor.__rfloordiv__ = _binary(E.floor_divide, True)
-Tensor.__mod__ = _binary(E.remainder)
-Tensor.__rmod__ = _binary(E.remainder, True)
-Tensor.__pow__ = _binary(E.pow)
-Tensor.__rpow__ = _binary(E.pow, True)
+Tensor.__add__ = _binary(arithmetic.add)
+Tensor.__radd__ = _binary(arithmetic.add, True)
+Tensor.__sub__ = _binary(arithmetic.sub)
+Tensor.__rsub__ = _binary(arithmetic.sub, True)
+Tensor.__mul__ = _binary(arithmetic.mul)
+Tensor.__rmul__ = _binary(arithmetic.mul, True)
+Tensor.__truediv__ = _binary(arithmetic.div)
+Tensor.__rtruediv__ = _binary(arithmetic.div, True)
+Tensor.__floordiv__ = _binary(arithmetic.floor_divide)
+Tensor.__rfloordiv__ = _binary(arithmetic.floor_divide, True)
+Tensor.__mod__ = _binary(arithmetic.remainder)
+Tensor.__rmod__ = _binary(arithmetic.remainder, True)
+Tensor.__pow__ = _binary(arithmetic.pow)
+Tensor.__rpow__ = _binary(arithmetic.pow, True)
 Tensor.__matmul__ = _binary(ops.matmul)
 Tensor.__rmatmul__ = _binary(ops.matmul, True)
-Tensor.__eq__ = _binary(E.eq)
-Tensor.__ne__ = _binary(E.ne)
-Tensor.__lt__ = _binary(E.lt)
-Tensor.__le__ = _binary(E.le)
-Tensor.__gt__ = _binary(E.gt)
-Tensor.__ge__ = _binary(E.ge)
-Tensor.__and__ = _binary(E.bitwise_and)
-Tensor.__rand__ = _binary(E.bitwise_and, True)
-Tensor.__or__ = _binary(E.bitwise_or)
-Tensor.__ror__ = _binary(E.bitwise_or, True)
-Tensor.__xor__ = _binary(E.bitwise_xor)
-Tensor.__rxor__ = _binary(E.bitwise_xor, True)
-Tensor.__neg__ = E.neg
+Tensor.__eq__ = _binary(comparison.eq)
+Tensor.__ne__ = _binary(comparison.ne)
+Tensor.__lt__ = _binary(comparison.lt)
+Tensor.__le__ = _binary(comparison.le)
+Tensor.__gt__ = _binary(comparison.gt)
+Tensor.__ge__ = _binary(comparison.ge)
+Tensor.__and__ = _binary(comparison.bitwise_and)
+Tensor.__rand__ = _binary(comparison.bitwise_and, True)
+Tensor.__or__ = _binary(comparison.bitwise_or)
+Tensor.__ror__ = _binary(comparison.bitwise_or, True)
+Tensor.__xor__ = _binary(comparison.bitwise_xor)
+Tensor.__rxor__ = _binary(comparison.bitwise_xor, True)
+Tensor.__neg__ = arithmetic.neg
 Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = E.abs
-Tensor.__invert__ = E.bitwise_not
+Tensor.__abs__ = math_functions.abs
+Tensor.__invert__ = comparison.bitwise_not
 Tensor.__hash__ = lambda self: id(self)
 
 

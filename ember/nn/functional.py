@@ -11,13 +11,12 @@ which family each ``F.xxx`` is. ``__all__`` lists exactly the names ``torch.nn.f
 has and ember implements.
 """
 from ..ops.activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
-                              hardtanh_, leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, prelu, relu6,
-                              relu_, rrelu, rrelu_, selu, selu_, silu, softmax, softmin, softplus, softshrink,
-                              softsign, tanhshrink, threshold, threshold_)
+                              hardtanh_, leaky_relu, leaky_relu_, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu,
+                              rrelu_, selu, selu_, silu, softplus, softshrink, softsign, tanhshrink, threshold,
+                              threshold_)
 from ..ops.bilinear import bilinear
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
-from ..ops.elementwise import relu, sigmoid, tanh
 from ..ops.embedding import embedding
 from ..ops.index import one_hot
 from ..ops.linalg import linear
@@ -26,12 +25,14 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_margin_loss,
                         multilabel_soft_margin_loss, nll_loss, pairwise_distance, poisson_nll_loss,
                         smooth_l1_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from ..ops.math_functions import sigmoid, tanh
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from ..ops.padding import pad
 from ..ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                         adaptive_max_pool1d_with_indices, adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
                         avg_pool1d, avg_pool2d, lp_pool1d, lp_pool2d, max_pool1d, max_pool1d_with_indices,
                         max_pool2d, max_pool2d_with_indices)
+from ..ops.softmax_ops import log_softmax, softmax, softmin
 
 __all__ = [
     # activations

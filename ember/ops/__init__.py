@@ -1,8 +1,31 @@
-"""Differentiable primitives, one family per module."""
-from . import activation, elementwise, index, linalg, reduce, shape  # noqa: F401
+"""Differentiable primitives, one concept per module; ``ember.*`` re-exports their public functions.
+
+The core families, lowest first (each imports only from those before it):
+arithmetic, math_functions, comparison, clamp_where, fill (elementwise); views, join_split, rearrange,
+diagonals (shape); index; reduce, cumulative, sorting; linalg; softmax_ops, activation.
+"""
+from . import (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, fill, index,  # noqa: F401
+               join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting, views)
+from ._cast import to_dtype  # noqa: F401
 from .activation import *  # noqa: F401,F403
-from .elementwise import *  # noqa: F401,F403
+from .arithmetic import *  # noqa: F401,F403
+from .clamp_where import *  # noqa: F401,F403
+from .comparison import *  # noqa: F401,F403
+from .cumulative import *  # noqa: F401,F403
+from .diagonals import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
+from .join_split import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .math_functions import *  # noqa: F401,F403
+from .rearrange import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
-from .shape import *  # noqa: F401,F403
+from .softmax_ops import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
+from .views import *  # noqa: F401,F403
+
+# What ``from ember.ops import *`` (and so ``ember``) takes: every family's public functions, to_dtype,
+# and the module names it has always exported (``ember.linalg`` etc.).
+__all__ = sorted({name for family in (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, index,
+                                      join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting,
+                                      views) for name in family.__all__}
+                 | {"to_dtype", "activation", "index", "linalg", "reduce"})

@@ -1,7 +1,7 @@
 """dtype conversion as an op: the one primitive that type promotion (``_util.promote``) needs.
 
 It sits below ``_util`` and every op family so that promotion imports it at module level;
-``ember.ops.elementwise`` re-exports ``to_dtype`` and ``ToDtype`` as their public home.
+``ember.ops`` (and so ``ember``) exports ``to_dtype``.
 """
 import numpy as np
 

@@ -1,103 +1,47 @@
-"""Activation functions as ops. softmax/log_softmax are computed stably (max subtracted).
+"""Pointwise activation functions as ops, by their torch.nn.functional names: relu and its variants
+(relu6, leaky_relu, prelu, rrelu, hardtanh, threshold), elu/selu/celu, gelu, silu, mish, softplus,
+softsign, hardsigmoid/hardswish, logsigmoid, the shrinks; and glu (a gate on halves along a dim).
+softmax and its kin are in ``softmax_ops``.
 
-Layer: the top of the core op families (above elementwise, shape, index, reduce and linalg).
+Each op saves what its closed-form derivative needs; masks follow PyTorch at the kinks (e.g.
+relu6/hardtanh have zero gradient exactly at the clip points).
+
+Layer: the top of the core op families.
 """
 import numpy as np
 
 from .._random import _rng
 from ..autograd.function import Op
 from . import _math
-from ._util import norm_dim
-from .elementwise import mul, neg, relu, sigmoid, sub, tanh
-from .shape import chunk
+from .arithmetic import mul, sub
+from .join_split import chunk
+from .math_functions import sigmoid, tanh
 
-__all__ = ["softmax", "log_softmax", "softmin"]
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
+           "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_",
+           "hardsigmoid", "hardswish", "logsigmoid", "threshold", "threshold_", "hardshrink", "softshrink",
+           "tanhshrink", "glu"]
 
 
-def _implicit_dim(ndim):
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-class Softmax(Op):
+class Relu(Op):
     @staticmethod
-    def forward(ctx, x, dim):
-        if x.size == 0:
-            ctx.save_for_backward(x)
-            ctx.dim = dim
-            return x.copy()
-        e = x - x.max(axis=dim, keepdims=True)
-        np.exp(e, out=e)
-        e /= e.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(e)
-        ctx.dim = dim
-        return e
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        gy = grad * out
-        gy -= out * gy.sum(axis=ctx.dim, keepdims=True)
-        return gy
+        return grad * (out > 0)
 
 
-class LogSoftmax(Op):
-    @staticmethod
-    def forward(ctx, x, dim):
-        if x.size == 0:
-            ctx.save_for_backward(x)
-            ctx.dim = dim
-            return x.copy()
-        shifted = x - x.max(axis=dim, keepdims=True)
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(shifted)
-        ctx.dim = dim
-        return shifted
+def relu(input, inplace=False):
+    """max(x, 0) elementwise."""
+    if inplace:
+        return input._inplace_from(Relu.apply(input))
+    return Relu.apply(input)
 
-    @staticmethod
-    def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
-
-
-def _prep(input, dim, dtype, name):
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
-    if dim is None:
-        dim = _implicit_dim(input._data.ndim)
-    nd = input._data.ndim
-    return input, (norm_dim(dim, nd) if nd else None)
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim``."""
-    input, d = _prep(input, dim, dtype, "softmax")
-    if d is None:
-        return mul(input, 0.0) + 1.0
-    return Softmax.apply(input, d)
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """log(softmax(x)) along ``dim``, without overflow."""
-    input, d = _prep(input, dim, dtype, "log_softmax")
-    if d is None:
-        return mul(input, 0.0)
-    return LogSoftmax.apply(input, d)
-
-
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    """softmax(-x) along ``dim``."""
-    return softmax(neg(input), dim, dtype=dtype)
-
-
-# -- pointwise activations (torch.nn.functional names) ---------------------------------------
-# Each op saves what its closed-form derivative needs; masks follow PyTorch at the kinks
-# (e.g. relu6/hardtanh have zero gradient exactly at the clip points).
-__all__ += ["relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
-            "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_",
-            "hardsigmoid", "hardswish", "logsigmoid", "threshold", "threshold_", "hardshrink",
-            "softshrink", "tanhshrink", "glu", "relu_", "selu_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._random import _rng
 from ..autograd.function import Op
-from .elementwise import mul
+from .arithmetic import mul
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 

@@ -1,7 +1,7 @@
 """Indexing: ``t[...]`` and ``t[...] = v``, gather/scatter, index_select, masked_fill/masked_select,
 repeat_interleave, one_hot.
 
-Layer: above elementwise and shape, below reduce, linalg and activation.
+Layer: above the elementwise families and views; below reduce, sorting, linalg and activation.
 """
 import numbers
 
@@ -12,8 +12,8 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ._util import norm_dim
-from .elementwise import mul
-from .shape import expand, reshape
+from .arithmetic import mul
+from .views import expand, reshape
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
            "take_along_dim", "take", "index_add", "one_hot", "index_put", "masked_select",

@@ -1,15 +1,16 @@
 """Matrix products: matmul/@, mm, bmm, dot, outer, einsum, and the fused linear layer op.
 
-Layer: above elementwise, shape, index and reduce; below activation.
+Layer: above the elementwise and shape families, index and reduce; below softmax_ops and activation.
 """
 import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ._util import promote
-from .elementwise import add, mul
+from .arithmetic import add, mul
 from .index import getitem
-from .shape import reshape, squeeze, stack, unsqueeze
+from .join_split import stack
+from .views import reshape, squeeze, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "einsum", "linear", "addmm", "mv",
            "inner", "tensordot", "kron", "cross"]

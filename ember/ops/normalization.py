@@ -9,7 +9,9 @@ import numpy as np
 
 from .._tensor import Size
 from ..autograd.function import Op
-from .elementwise import add, clamp_min, div, mul, rsqrt
+from .arithmetic import add, div, mul
+from .clamp_where import clamp_min
+from .math_functions import rsqrt
 from .reduce import mean, norm
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize"]
@@ -370,10 +372,11 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """``input / max(||input||_p, eps)`` along ``dim``.
+    """``input / max(||input||_p, eps)`` along ``dim``; with ``out``, written into it as ``div(out=)`` does
+    (not differentiable, as in PyTorch).
 
     Example:
         >>> ember.nn.functional.normalize(ember.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
-    return div(input, clamp_min(norm(input, p, dim, keepdim=True), eps))
+    return div(input, clamp_min(norm(input, p, dim, keepdim=True), eps), out=out)

@@ -1,8 +1,10 @@
-"""Reductions: sum, mean, prod, max/min (with indices), amax/amin, var/std, logsumexp, norm,
-cumsum/cumprod, argmax/argmin, all/any, median, trace; and sorting (sort/argsort/topk), which returns
-``(values, indices)`` as max/min along a dim do. ``dim`` may be an int or a tuple; ``keepdim`` as PyTorch.
+"""Reductions: sum, nansum, mean, prod, max/min, amax/amin/aminmax, argmax/argmin, var/std (and
+var_mean/std_mean), logsumexp, norm, all/any/count_nonzero, trace. ``dim`` may be an int or a tuple;
+``keepdim`` as PyTorch. max/min along a dim give ``(values, indices)`` as a named tuple
+(``return_type``), as sort, topk and median in ``sorting`` do.
 
-Layer: above elementwise, shape and index; below linalg and activation.
+Layer: above arithmetic, comparison, clamp_where and diagonals; below cumulative, sorting, linalg
+and activation.
 """
 import builtins
 from collections import namedtuple
@@ -14,13 +16,14 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ._cast import to_dtype
 from ._util import expand_reduced, norm_dim, norm_dims
-from .elementwise import isnan, maximum, minimum, where
-from .index import gather, getitem
-from .shape import clone, diagonal, reshape, squeeze
+from .clamp_where import maximum, minimum, where
+from .comparison import isnan
+from .diagonals import diagonal
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-           "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
-           "count_nonzero", "median", "nansum", "aminmax", "trace", "sort", "argsort", "topk"]
+           "var_mean", "std_mean", "logsumexp", "norm", "all", "any", "count_nonzero", "nansum", "aminmax",
+           "trace"]
+
 
 _RETURN_TYPES = {}
 
@@ -444,67 +447,6 @@ def _norm_dtype(input, dtype):
     return to_dtype(input, npd) if npd != input._data.dtype else input
 
 
-class Cumsum(Op):
-    @staticmethod
-    def forward(ctx, a, dim):
-        ctx.dim = dim
-        return np.cumsum(a, axis=dim) if a.ndim else a.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        if grad.ndim == 0:
-            return grad
-        d = ctx.dim
-        return np.flip(np.cumsum(np.flip(grad, d), axis=d), d)
-
-
-def cumsum(input, dim, *, dtype=None):
-    """Running sum along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind in "biu":
-        return _wrap(np.cumsum(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
-    return Cumsum.apply(input, norm_dim(dim, input._data.ndim))
-
-
-class Cumprod(Op):
-    @staticmethod
-    def forward(ctx, a, dim):
-        out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
-        ctx.save_for_backward(a, out)
-        ctx.dim = dim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        if a.ndim == 0:
-            return grad
-        d = ctx.dim
-        if not (a == 0).any():
-            return np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d) / a
-        # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
-        a_m = np.moveaxis(a, d, -1)
-        g_m = np.moveaxis(grad, d, -1)
-        n = a_m.shape[-1]
-        res = np.zeros_like(a_m)
-        for i in range(n):
-            b = a_m.copy()
-            b[..., i] = 1
-            cp = np.cumprod(b, axis=-1)
-            res[..., i] = (g_m[..., i:] * cp[..., i:]).sum(-1)
-        return np.moveaxis(res, -1, d)
-
-
-def cumprod(input, dim, *, dtype=None):
-    """Running product along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind in "biu":
-        return _wrap(np.cumprod(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
-    return Cumprod.apply(input, norm_dim(dim, input._data.ndim))
-
-
 def all(input, dim=None, keepdim=False):
     """True if every element (along ``dim``) is non-zero."""
     return _wrap(np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
@@ -519,52 +461,6 @@ def count_nonzero(input, dim=None):
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes_or_all(dim, input._data.ndim)), dtype=np.int64))
 
 
-def median(input, dim=None, keepdim=False):
-    """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
-    if dim is None:
-        flat = reshape(input, -1)
-        k = (flat._data.size - 1) // 2
-        idx = np.argsort(flat._data, kind="stable")[k]
-        return getitem(flat, int(idx))
-    d = norm_dim(dim, input._data.ndim)
-    k = (input._data.shape[d] - 1) // 2
-    order = np.argsort(input._data, axis=d, kind="stable")
-    idx = np.take(order, [k], axis=d)
-    vals = gather(input, d, _wrap(idx))
-    if not keepdim:
-        vals = squeeze(vals, d)
-        idx = idx.squeeze(d)
-    return values_indices(vals, _wrap(idx.astype(np.int64)), "median")
-
-
 def trace(input):
     """Sum of the main diagonal of a matrix."""
     return sum(diagonal(input))
-
-
-# -- sorting: (values, indices) along a dim, as max/min --------------------------------------
-def sort(input, dim=-1, descending=False, stable=False):
-    """Sorted values and their indices along ``dim`` (always a stable sort, so ``stable`` is honoured)."""
-    d = norm_dim(dim, input._data.ndim)
-    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
-    if descending and input._data.dtype.kind == "b":
-        key = ~input._data
-    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
-    idx = idx.astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else clone(input), _wrap(idx), "sort")
-
-
-def argsort(input, dim=-1, descending=False, stable=False):
-    return sort(input, dim, descending, stable)[1]
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    """The ``k`` largest (or smallest) values and their indices along ``dim`` (always in sorted order,
-    which ``sorted=False`` allows)."""
-    d = norm_dim(dim, input._data.ndim)
-    n = input._data.shape[d] if input._data.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
-    key = -input._data if largest else input._data
-    idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
-    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")

@@ -54,6 +54,23 @@ def test_functional_normalize():
     check(lambda a: F.normalize(a, p=1, dim=0), lambda a: torch.nn.functional.normalize(a, p=1, dim=0), x1)
 
 
+def test_functional_normalize_out():
+    # out= was accepted and ignored (a new tensor returned, out untouched); torch writes into it via div(out=)
+    x = _x(4, 3)
+    oe, ot = ember.zeros(4, 3), torch.zeros(4, 3)
+    re = F.normalize(ember.tensor(x), p=3, dim=0, out=oe)
+    rt = torch.nn.functional.normalize(torch.tensor(x), p=3, dim=0, out=ot)
+    assert re is oe and rt is ot
+    assert_close(oe, ot)
+    assert oe._version == ot._version
+    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+        F.normalize(ember.tensor(x, requires_grad=True), out=ember.zeros(4, 3))
+    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+        torch.nn.functional.normalize(torch.tensor(x, requires_grad=True), out=torch.zeros(4, 3))
+    with ember.no_grad():
+        assert F.normalize(ember.tensor(x, requires_grad=True), out=oe) is oe
+
+
 @pytest.mark.parametrize("use_input_stats", [True, False])
 def test_functional_instance_norm_with_running_stats(use_input_stats):
     x, w, b = _x(3, 4, 5, shift=1.0), _x(4, seed=1), _x(4, seed=2)

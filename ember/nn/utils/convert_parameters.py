@@ -1,6 +1,7 @@
 """Flatten parameters into one vector and back."""
 from ..._tensor import Tensor
-from ...ops.shape import cat, reshape
+from ...ops.join_split import cat
+from ...ops.views import reshape
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Size, Tensor
-from ..elementwise import to_dtype
+from .._cast import to_dtype
 
 _REDUCTIONS = ("none", "mean", "sum")
 

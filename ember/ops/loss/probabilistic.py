@@ -13,7 +13,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
 from .. import _math
-from ..shape import unsqueeze
+from ..views import unsqueeze
 from ._common import (_REDUCTIONS, _check_tensor, _expand, _float_pair, _need, _reduce, _reduction,
                       _size)
 

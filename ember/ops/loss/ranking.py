@@ -9,7 +9,7 @@ distance, similar or not). Triplets: ``triplet_margin_loss`` and
 import numpy as np
 
 from ...autograd.function import Op
-from ..elementwise import minimum
+from ..clamp_where import minimum
 from ._common import _check_tensor, _expand, _float_pair, _need, _reduce, _reduction, _size
 from .distance import pairwise_distance
 

@@ -7,7 +7,7 @@ the target its negative. L1, MSE and Huber also take a per-element ``weight`` (P
 import numpy as np
 
 from ...autograd.function import Op
-from ..elementwise import div, mul
+from ..arithmetic import div, mul
 from ..reduce import mean, sum as _sum
 from ._common import _check_tensor, _expand, _float_pair, _need, _reduce, _reduction, _warn_size
 

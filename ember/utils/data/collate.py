@@ -7,7 +7,7 @@ import numpy as np
 
 from ..._creation import as_tensor, tensor
 from ..._tensor import Tensor, _wrap
-from ...ops.shape import stack
+from ...ops.join_split import stack
 
 __all__ = ["default_collate", "default_convert"]
 

@@ -71,3 +71,39 @@ def test_grad_fn_names():
 def test_gradcheck(name, dim):
     x = ember.tensor(rnd(3, 4, dtype=np.float64), requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: getattr(a, name)(dim), (x,))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)], ids=str)
+def test_implicit_dim_warns_at_the_caller(name, shape):
+    # _stacklevel was accepted and ignored (no warning at all); torch warns, pointing at the caller
+    x = rnd(*shape)
+    with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name} has been deprecated") as w:
+        e = getattr(EF, name)(ember.tensor(x))
+    assert w[0].filename == __file__
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        t = getattr(F, name)(torch.tensor(x))
+    np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_explicit_stacklevel_moves_the_warning():
+    def wrapper(f, x):
+        return f.softmax(x, _stacklevel=4)  # the warning points at wrapper's caller, as in torch
+    with pytest.warns(UserWarning, match="Implicit dimension") as w:
+        wrapper(EF, ember.randn(2, 3)), wrapper(F, torch.randn(2, 3))
+    assert len(w) == 2 and w[0].filename == w[1].filename == __file__
+    assert w[0].lineno == w[1].lineno != wrapper.__code__.co_firstlineno + 1
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_dtype_as_third_argument(name):
+    # torch.softmax(x, dim, dtype) and Tensor.softmax(dim, dtype) take a dtype third; ember took it as
+    # _stacklevel and ignored it
+    x = rnd(3, 4)
+    e = getattr(ember, name)(ember.tensor(x), 1, ember.float64)
+    t = getattr(torch, name)(torch.tensor(x), 1, torch.float64)
+    assert e.dtype == ember.float64 and t.dtype == torch.float64
+    np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-12)
+    assert getattr(ember.tensor(x), name)(1, ember.float64).dtype == ember.float64
+    with pytest.raises(TypeError, match="two dtypes"):
+        getattr(ember, name)(ember.tensor(x), 1, ember.float64, dtype=ember.float32)

@@ -1,0 +1,389 @@
+"""Arithmetic: ``+ - * / **`` and their PyTorch names, rounding, integer-style division, ``out=``.
+
+- add/sub (``alpha``), mul, div (``rounding_mode``), neg, pow, float_power, square; add/sub/mul/div
+  take ``out=`` (``with_out`` below, PyTorch's rules for writing into a given tensor);
+- rounding and sign: floor, ceil, trunc, round, frac, sign (piecewise constant: zero gradient);
+- floor_divide, remainder (sign of the divisor), fmod (sign of the dividend);
+- lerp, addcmul, addcdiv.
+
+Binary ops broadcast; the engine sums gradients back to each input's shape.
+
+Layer: the lowest op family (on ``_cast`` and ``_util``); every other family builds on it.
+"""
+import warnings
+
+import numpy as np
+
+from .._dtype import from_numpy_dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ..autograd.grad_mode import _State
+from ._cast import to_dtype
+from ._util import broadcast_error, promote
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
+    "pow", "float_power", "square", "floor", "ceil", "round", "trunc", "frac", "sign", "sgn",
+    "floor_divide", "remainder", "fmod", "lerp", "addcmul", "addcdiv",
+]
+
+
+# -- + - * / ** ------------------------------------------------------------------------------
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            return a + b
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            return a - b
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        need = ctx.needs_input_grad
+        if need.__class__ is tuple:  # recording: save only what the backward will read (as torch)
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+        try:
+            return a * b
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return (grad * b if ctx.needs_input_grad[0] else None,
+                grad * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            if type(b) is np.ndarray:  # x / 0 is inf or nan, silently (as torch)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return a / b
+            return a / b
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = grad / b if ctx.needs_input_grad[0] else None
+            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        if type(b) is int and b >= 0:
+            out = a ** b
+        else:  # 0 ** -1 = inf and negative base with a fractional exponent is nan, silently (as torch)
+            try:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = a ** b
+            except ValueError:
+                raise broadcast_error(a, b) from None
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, np.ndarray):
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ga = np.where(b == 0, 0, grad * b * a ** (b - 1)).astype(out.dtype, copy=False)
+            elif b == 0:
+                ga = np.zeros_like(out)
+            elif b == 2:
+                ga = grad * (2 * a)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ga = grad * (b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                la = np.log(a)
+            if isinstance(a, np.ndarray):
+                with np.errstate(invalid="ignore"):
+                    gb = grad * np.where((a == 0) & (np.asarray(b) >= 0), 0, out * la)
+            else:
+                gb = grad * out * la
+        return ga, gb
+
+
+class PowTensor(Pow):
+    backward_name = "PowBackward1"  # torch's name for a tensor exponent
+
+
+class PowScalarBase(Pow):
+    backward_name = "PowBackward2"  # number ** tensor
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting."""
+    if out is not None:
+        return with_out(out, "add", add, input, other, alpha=alpha)
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other`` with broadcasting."""
+    if out is not None:
+        return with_out(out, "sub", sub, input, other, alpha=alpha)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype == other._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote(input, other)
+    return Sub.apply(a, b)
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product with broadcasting."""
+    if out is not None:
+        return with_out(out, "mul", mul, input, other)
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    if a._data.dtype == np.bool_ and isinstance(b, Tensor) and b._data.dtype == np.bool_:
+        return _wrap(a._data & b._data)
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """Elementwise true division (integers divide to float32); ``rounding_mode`` 'trunc' or 'floor'."""
+    if out is not None:
+        return with_out(out, "div", div, input, other, rounding_mode=rounding_mode)
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
+    a, b = promote(input, other)
+    if rounding_mode is not None:
+        q = div(_float(a), _float(b))
+        res = trunc(q) if rounding_mode == "trunc" else floor(q)
+        ad = a._data if isinstance(a, Tensor) else np.asarray(a)
+        if ad.dtype.kind in "iub":
+            return to_dtype(res.detach(), np.result_type(ad, b._data if isinstance(b, Tensor) else b))
+        return res
+    a, b = _float(a), _float(b)
+    return Div.apply(a, b)
+
+
+def _float(x):
+    if isinstance(x, Tensor):
+        return x if x._data.dtype.kind == "f" else to_dtype(x, np.float32)
+    return float(x) if isinstance(x, (bool, int)) else x
+
+
+def neg(input):
+    """Elementwise negation."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """``input ** exponent`` (either may be a scalar)."""
+    a, b = promote(input, exponent)
+    if isinstance(a, Tensor) and a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor) else PowScalarBase).apply(a, b)
+
+
+def float_power(input, exponent):
+    return pow(to_dtype(input, np.float64) if isinstance(input, Tensor) else input,
+               to_dtype(exponent, np.float64) if isinstance(exponent, Tensor) else exponent)
+
+
+def square(input):
+    """``input * input``."""
+    return Pow.apply(input, 2) if input._data.dtype.kind == "f" else _wrap(input._data * input._data)
+
+
+subtract = sub
+multiply = mul
+divide = div
+true_divide = div
+negative = neg
+
+
+# -- out=: the result written into a given tensor -------------------------------------------
+def with_out(out, name, fn, *args, **kwargs):
+    """PyTorch's ``out=``: the result of ``fn(*args, **kwargs)`` written into ``out``, which is returned.
+
+    Not differentiable: with grad mode on, neither ``out`` nor an argument may require grad.
+    """
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _State.enabled and (out.requires_grad or any(
+            isinstance(a, Tensor) and a.requires_grad for a in args + tuple(kwargs.values()))):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    return _store(out, fn(*args, **kwargs)._data)
+
+
+def _castable(src, dst):
+    """PyTorch's rule for writing a result into a given tensor: never floating point into integer or
+    bool, nor integer into bool; any other cast (narrowing included) is allowed."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return dst.kind != "b" or src.kind == "b"
+
+
+def _store(out, result):
+    """Write the array ``result`` into the tensor ``out`` (cast to its dtype), resizing ``out`` if its
+    shape differs: silently when it is empty, with PyTorch's deprecation warning otherwise."""
+    old = out._data
+    if not _castable(result.dtype, old.dtype):
+        raise RuntimeError(f"result type {from_numpy_dtype(result.dtype)} can't be cast to the desired output "
+                           f"type {out.dtype}; pass an out tensor of dtype {from_numpy_dtype(result.dtype)}")
+    if old.shape != result.shape:
+        if old.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(old.shape)}, "
+                          f"which does not match the required output shape {list(result.shape)}. This behavior "
+                          "is deprecated (as in PyTorch): pass an out tensor of the result's shape, or one with "
+                          "zero elements.", UserWarning, stacklevel=4)
+        out._data = result.astype(old.dtype)
+    elif old.flags.writeable:
+        np.copyto(old, result, casting="unsafe")
+    else:  # an expanded view: its elements share memory, so it gets a buffer of its own
+        out._data = result.astype(old.dtype)
+    out._vc[0] += 1
+    return out
+
+
+# -- rounding and sign: piecewise constant, zero gradient ---------------------------------------
+class _ZeroGrad(Op):
+    """Piecewise-constant functions: the gradient is zero wherever it exists."""
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+def _piecewise(name, f):
+    op = type(name, (_ZeroGrad,), {"forward": staticmethod(lambda ctx, a, *args: f(a, *args))})
+
+    def fn(input, *args):
+        if input._data.dtype.kind != "f":
+            return _wrap(f(input._data, *args))
+        return op.apply(input, *args)
+    fn.__name__ = name.lower()
+    fn.__doc__ = f"Elementwise {name.lower()} (zero gradient)."
+    return op, fn
+
+
+Sign, sign = _piecewise("Sign", np.sign)
+Floor, floor = _piecewise("Floor", np.floor)
+Ceil, ceil = _piecewise("Ceil", np.ceil)
+Trunc, trunc = _piecewise("Trunc", np.trunc)
+_Round, _round = _piecewise("Round", lambda a, d=0: np.round(a, d))
+sgn = sign
+
+
+def round(input, *, decimals=0):
+    """Round half to even, as PyTorch; ``decimals`` digits after the point."""
+    return _round(input, decimals) if decimals else _round(input)
+
+
+def frac(input):
+    return sub(input, trunc(input))
+
+
+# -- integer-style division ------------------------------------------------------------------
+def floor_divide(input, other):
+    """Floor of ``input / other`` (not differentiable, as in PyTorch)."""
+    a, b = promote(input, other)
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
+    if (np.asarray(bd).dtype.kind in "iu" and np.any(np.asarray(bd) == 0)):
+        raise RuntimeError("ZeroDivisionError: integer floor division by zero")
+    return _wrap(np.asarray(np.floor_divide(ad, bd)))
+
+
+class Remainder(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.remainder(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * np.floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+
+
+class Fmod(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.fmod(a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * np.trunc(a / b) if ctx.needs_input_grad[1] else None)
+
+
+def remainder(input, other):
+    """Python-style modulus (sign of the divisor)."""
+    a, b = promote(input, other)
+    return Remainder.apply(a, b)
+
+
+def fmod(input, other):
+    """C-style remainder (sign of the dividend)."""
+    a, b = promote(input, other)
+    return Fmod.apply(a, b)
+
+
+# -- fused forms ------------------------------------------------------------------------------
+def lerp(input, end, weight):
+    return add(input, mul(sub(end, input), weight))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return add(input, mul(div(tensor1, tensor2), value))

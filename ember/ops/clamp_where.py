@@ -1,0 +1,150 @@
+"""Choosing values elementwise: clamp/clip (into bounds), maximum/minimum and fmax/fmin (the larger
+or smaller of two), where (by a condition) and nan_to_num (nan and inf replaced).
+
+Layer: above arithmetic and comparison.
+"""
+import numpy as np
+
+from .._creation import tensor
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ._cast import to_dtype
+from ._util import broadcast_error, promote
+from .comparison import isnan
+
+__all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where", "nan_to_num"]
+
+
+class Clamp(Op):
+    backward_name = "ClampBackward1"  # torch's name for scalar bounds
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        mask = np.ones(a.shape, bool)
+        if ctx.lo is not None:
+            mask &= a >= ctx.lo
+        if ctx.hi is not None:
+            mask &= a <= ctx.hi
+        return grad * mask
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be None or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else _wrap(np.asarray(min, input._data.dtype)))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else _wrap(np.asarray(max, input._data.dtype)))
+        return out
+    if input._data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
+        input = to_dtype(input, np.float32)
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+class _Extremum(Op):
+    """Elementwise maximum/minimum: ``pick`` chooses, ``wins`` says where ``a`` is chosen outright.
+
+    d/da = 1 where a wins, 1/2 where a == b (ties share the gradient equally, as PyTorch does),
+    0 elsewhere; d/db = 1 - d/da.
+    """
+    pick = wins = None
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return ctx.fn.pick(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        w = (ctx.fn.wins(a, b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
+        return (grad * w if ctx.needs_input_grad[0] else None,
+                grad * (1 - w) if ctx.needs_input_grad[1] else None)
+
+
+class Maximum(_Extremum):
+    pick, wins = np.maximum, np.greater
+
+
+class Minimum(_Extremum):
+    pick, wins = np.minimum, np.less
+
+
+def maximum(input, other):
+    """Elementwise maximum of two tensors (NaN propagates)."""
+    a, b = promote(input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    """Elementwise minimum of two tensors (NaN propagates)."""
+    a, b = promote(input, other)
+    return Minimum.apply(a, b)
+
+
+def fmax(input, other):
+    a, b = promote(input, other)
+    return where(isnan(b) | (a >= b), a, b)
+
+
+def fmin(input, other):
+    a, b = promote(input, other)
+    return where(isnan(b) | (a <= b), a, b)
+
+
+class Where(Op):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        try:
+            return np.where(cond, a, b)
+        except ValueError:
+            raise broadcast_error(cond, a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.cond
+        z = np.zeros((), grad.dtype)
+        return (None,
+                np.where(c, grad, z) if ctx.needs_input_grad[1] else None,
+                np.where(c, z, grad) if ctx.needs_input_grad[2] else None)
+
+
+def where(condition, input=None, other=None):
+    """Pick ``input`` where ``condition`` is true, else ``other``; ``where(cond)`` gives indices."""
+    if input is None and other is None:
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(condition._data))
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor(a)
+    return Where.apply(cond, a, b)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return _wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))

@@ -1,0 +1,73 @@
+"""Cumulative ops along a dim: cumsum and cumprod, the running sum and product (integer and bool
+inputs accumulate in int64, as PyTorch).
+
+Layer: beside arithmetic at the bottom of the op families (it uses none of them).
+"""
+import numpy as np
+
+from .._tensor import _wrap
+from ..autograd.function import Op
+from ._util import norm_dim
+
+__all__ = ["cumsum", "cumprod"]
+
+
+class Cumsum(Op):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim) if a.ndim else a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad
+        d = ctx.dim
+        return np.flip(np.cumsum(np.flip(grad, d), axis=d), d)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind in "biu":
+        return _wrap(np.cumsum(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+    return Cumsum.apply(input, norm_dim(dim, input._data.ndim))
+
+
+class Cumprod(Op):
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
+        ctx.save_for_backward(a, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad
+        d = ctx.dim
+        if not (a == 0).any():
+            return np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d) / a
+        # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
+        a_m = np.moveaxis(a, d, -1)
+        g_m = np.moveaxis(grad, d, -1)
+        n = a_m.shape[-1]
+        res = np.zeros_like(a_m)
+        for i in range(n):
+            b = a_m.copy()
+            b[..., i] = 1
+            cp = np.cumprod(b, axis=-1)
+            res[..., i] = (g_m[..., i:] * cp[..., i:]).sum(-1)
+        return np.moveaxis(res, -1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running product along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind in "biu":
+        return _wrap(np.cumprod(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+    return Cumprod.apply(input, norm_dim(dim, input._data.ndim))

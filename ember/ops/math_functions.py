@@ -1,0 +1,157 @@
+"""Math functions, elementwise: exp and log, roots, trigonometric and hyperbolic functions, erf,
+sigmoid, abs, reciprocal; and atan2, hypot and xlogy of two inputs.
+
+Integer inputs compute in float32 (as PyTorch). Outside a function's domain (log of a negative
+number, sqrt(-1), 1/0) the result is nan or inf, silently, as in PyTorch.
+
+Layer: above arithmetic.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from . import _math
+from ._cast import to_dtype
+from ._util import promote
+from .arithmetic import add, mul
+
+__all__ = [
+    "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
+    "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "erf", "reciprocal", "abs", "absolute",
+    "atan2", "hypot", "xlogy",
+]
+
+
+# -- one input: an Op each, declared by its forward and derivative ------------------------------
+def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
+    """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output.
+
+    ``quiet``: outside the domain the result is nan/inf without NumPy warnings (as in torch).
+    """
+    def forward(ctx, a):
+        out = fwd(a)
+        ctx.save_for_backward(a if save == "input" else out)
+        return out
+
+    def backward(ctx, grad):
+        return bwd(grad, ctx.saved_tensors[0])
+
+    if quiet:
+        plain_f, plain_b = forward, backward
+
+        def forward(ctx, a):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return plain_f(ctx, a)
+
+        def backward(ctx, grad):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return plain_b(ctx, grad)
+
+    op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+    def fn(input):
+        if input._data.dtype.kind != "f":
+            input = to_dtype(input, np.float32)
+        return op.apply(input)
+    fn.__name__ = name.lower()
+    fn.__doc__ = doc or f"Elementwise {name.lower()}."
+    return op, fn
+
+
+_LN2 = np.log(2.0)
+_LN10 = np.log(10.0)
+Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.")
+Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN2), "output")
+Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.", quiet=True)
+Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)), quiet=True)
+Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)), quiet=True)
+Log1p, log1p = _unary("Log1P", np.log1p, lambda g, a: g / (a + 1), quiet=True)
+Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
+Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output", quiet=True)
+Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output", quiet=True)
+Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a))
+Cos, cos = _unary("Cos", np.cos, lambda g, a: -g * np.sin(a))
+Tan, tan = _unary("Tan", np.tan, lambda g, out: g * (1 + out * out), "output")
+Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a), quiet=True)
+Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a), quiet=True)
+Atan, atan = _unary("Atan", np.arctan, lambda g, a: g / (1 + a * a))
+Sinh, sinh = _unary("Sinh", np.sinh, lambda g, a: g * np.cosh(a))
+Cosh, cosh = _unary("Cosh", np.cosh, lambda g, a: g * np.sinh(a))
+Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output", quiet=True)
+Erf, erf = _unary("Erf", _math.erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
+
+
+Sigmoid, sigmoid = _unary("Sigmoid", _math.sigmoid, lambda g, out: g * out * (1 - out), "output",
+                          "Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|.")
+
+
+class Abs(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * np.sign(a)
+
+
+def abs(input):
+    """Elementwise absolute value."""
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+# -- two inputs ------------------------------------------------------------------------------
+def atan2(input, other):
+    """Elementwise arctan(input / other) in the right quadrant."""
+    a, b = promote(input, other)
+    return Atan2.apply(a, b)
+
+
+class Atan2(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        r2 = a * a + b * b
+        return grad * b / r2, -grad * a / r2
+
+
+def hypot(input, other):
+    return sqrt(add(mul(input, input), mul(other, other)))
+
+
+class Xlogy(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((a == 0) & ~np.isnan(b), np.zeros((), a.dtype), a * np.log(b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * np.log(b) if ctx.needs_input_grad[0] else None,
+                    grad * a / b if ctx.needs_input_grad[1] else None)
+
+
+def xlogy(input, other):
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor):
+        a = _wrap(np.asarray(a, b._data.dtype))
+    if not isinstance(b, Tensor):
+        b = _wrap(np.asarray(b, a._data.dtype))
+    if a._data.dtype.kind != "f":
+        a, b = to_dtype(a, np.float32), to_dtype(b, np.float32)
+    return Xlogy.apply(a, b)

@@ -1,0 +1,111 @@
+"""softmax, log_softmax and softmin: exponentials normalised along a dim, computed stably (the max
+subtracted first).
+
+Without ``dim``, PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-d inputs, else 1) with
+its warning, which ``_stacklevel`` points at the caller.
+
+Layer: above arithmetic; below activation.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Op
+from ._util import norm_dim
+from .arithmetic import mul, neg
+
+__all__ = ["softmax", "log_softmax", "softmin"]
+
+
+def _implicit_dim(name, ndim, stacklevel):
+    """PyTorch's choice of dim when none is given, with its deprecation warning at ``stacklevel``."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _dim_dtype(name, input, dim, stacklevel, dtype):
+    """``dim`` resolved; a dtype given third, as ``torch.softmax(x, dim, dtype)`` and
+    ``Tensor.softmax(dim, dtype)`` take it, is the dtype (not a stack level to ignore)."""
+    if not isinstance(stacklevel, numbers.Integral):
+        if dtype is not None:
+            raise TypeError(f"{name}() got two dtypes: {stacklevel} (third argument) and dtype={dtype}")
+        dtype, stacklevel = stacklevel, 3
+    if dim is None:
+        dim = _implicit_dim(name, input._data.ndim, stacklevel + 1)
+    return dim, dtype
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.dim = dim
+            return x.copy()
+        e = x - x.max(axis=dim, keepdims=True)
+        np.exp(e, out=e)
+        e /= e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(e)
+        ctx.dim = dim
+        return e
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        gy = grad * out
+        gy -= out * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.dim = dim
+            return x.copy()
+        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(shifted)
+        ctx.dim = dim
+        return shifted
+
+    @staticmethod
+    def backward(ctx, grad):
+        out, = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+def _prep(input, dim, dtype, name):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
+    nd = input._data.ndim
+    return input, (norm_dim(dim, nd) if nd else None)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim``."""
+    dim, dtype = _dim_dtype("softmax", input, dim, _stacklevel, dtype)
+    input, d = _prep(input, dim, dtype, "softmax")
+    if d is None:
+        return mul(input, 0.0) + 1.0
+    return Softmax.apply(input, d)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along ``dim``, without overflow."""
+    dim, dtype = _dim_dtype("log_softmax", input, dim, _stacklevel, dtype)
+    input, d = _prep(input, dim, dtype, "log_softmax")
+    if d is None:
+        return mul(input, 0.0)
+    return LogSoftmax.apply(input, d)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim``."""
+    dim, dtype = _dim_dtype("softmin", input, dim, _stacklevel, dtype)
+    return softmax(neg(input), dim, dtype=dtype)

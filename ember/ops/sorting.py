@@ -1,0 +1,84 @@
+"""Sorting and selection: sort, argsort, topk and median give values with their indices along a dim
+(a named tuple, as max/min along a dim); unique gives the distinct values, nonzero the indices of the
+non-zero elements.
+
+Layer: above views, rearrange, index and reduce.
+"""
+import numpy as np
+
+from .._tensor import _wrap
+from ._util import norm_dim
+from .index import gather, getitem
+from .rearrange import clone
+from .reduce import values_indices
+from .views import reshape, squeeze
+
+__all__ = ["sort", "argsort", "topk", "median", "unique", "nonzero"]
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values and their indices along ``dim`` (always a stable sort, so ``stable`` is honoured)."""
+    d = norm_dim(dim, input._data.ndim)
+    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
+    if descending and input._data.dtype.kind == "b":
+        key = ~input._data
+    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
+    idx = idx.astype(np.int64)
+    return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else clone(input), _wrap(idx), "sort")
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) values and their indices along ``dim`` (always in sorted order,
+    which ``sorted=False`` allows)."""
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
+    key = -input._data if largest else input._data
+    idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
+    return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
+
+
+def median(input, dim=None, keepdim=False):
+    """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
+    if dim is None:
+        flat = reshape(input, -1)
+        k = (flat._data.size - 1) // 2
+        idx = np.argsort(flat._data, kind="stable")[k]
+        return getitem(flat, int(idx))
+    d = norm_dim(dim, input._data.ndim)
+    k = (input._data.shape[d] - 1) // 2
+    order = np.argsort(input._data, axis=d, kind="stable")
+    idx = np.take(order, [k], axis=d)
+    vals = gather(input, d, _wrap(idx))
+    if not keepdim:
+        vals = squeeze(vals, d)
+        idx = idx.squeeze(d)
+    return values_indices(vals, _wrap(idx.astype(np.int64)), "median")
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (or slices along ``dim``) in ascending order, as PyTorch gives them on the CPU
+    whatever ``sorted`` says; ``return_inverse``: where each element (slice) of the input went."""
+    if dim is not None:
+        dim = norm_dim(dim, input._data.ndim)
+    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not isinstance(res, tuple):
+        return _wrap(res)
+    out = [_wrap(res[0])]
+    inverse_shape = input._data.shape if dim is None else (input._data.shape[dim],)
+    out += [_wrap(np.asarray(r, np.int64).reshape(inverse_shape if i == 0 and return_inverse else -1))
+            for i, r in enumerate(res[1:])]
+    return tuple(out)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: one row per element (or, ``as_tuple``, one tensor per dim)."""
+    nz = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64)) for i in nz)
+    return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))

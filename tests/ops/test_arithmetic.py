@@ -1,0 +1,179 @@
+"""Arithmetic vs PyTorch: + - * / ** and their names, rounding, integer-style division, lerp/addcmul/addcdiv;
+forward, gradients, broadcasting, 0-d/empty shapes, integer inputs, gradcheck in float64."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from tests.oracle import assert_close, check
+from tests.ops._data import BCAST, SHAPES, pos, rnd
+
+BINARY = {
+    "add": lambda m: m.add,
+    "sub": lambda m: m.sub,
+    "mul": lambda m: m.mul,
+    "div": lambda m: m.div,
+    "remainder": lambda m: m.remainder,
+    "fmod": lambda m: m.fmod,
+}
+
+# name -> input generator
+UNARY = {"square": rnd, "floor": rnd, "ceil": rnd, "round": rnd, "trunc": rnd, "neg": rnd, "frac": rnd, "sign": rnd}
+NO_GRADCHECK = {"sign", "floor", "ceil", "round", "trunc"}  # piecewise constant: zero gradient
+
+
+def _fn(mod, name):
+    return getattr(mod, name)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BCAST, ids=str)
+def test_binary_broadcast(name, shapes):
+    sa, sb = shapes
+    a = rnd(*sa)
+    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
+    check(BINARY[name](ember), BINARY[name](torch), a, b)
+
+
+@pytest.mark.parametrize("shapes", BCAST, ids=str)
+def test_pow_broadcast(shapes):
+    sa, sb = shapes
+    check(lambda a, b: a ** b, None, pos(*sa), rnd(*sb))
+    check(ember.pow, torch.pow, pos(*sa), rnd(*sb))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_unary(name, shape):
+    x = UNARY[name](*shape)
+    check(_fn(ember, name), _fn(torch, name), x)
+    check(lambda t: getattr(t, name)(), None, x)
+
+
+@pytest.mark.parametrize("expr", [
+    lambda x: x + 2, lambda x: 2 + x, lambda x: x - 2.5, lambda x: 2.5 - x, lambda x: x * 3,
+    lambda x: 3 * x, lambda x: x / 2, lambda x: 2 / x, lambda x: x ** 2, lambda x: x ** 3,
+    lambda x: x ** 0.5, lambda x: x ** 0, lambda x: x ** -1, lambda x: 2 ** x, lambda x: -x,
+    lambda x: +x, lambda x: abs(x), lambda x: x % 0.7,
+    lambda x: x + True, lambda x: x * x, lambda x: x / x.sum(),
+])
+def test_operators_with_scalars(expr):
+    check(expr, None, pos(3, 4))
+
+
+def test_floor_divide_and_reversed_mod_forward():
+    # torch marks these outputs as requiring grad with a NotImplemented backward; ember returns
+    # a tensor that does not require grad (documented difference).
+    check(lambda x: x // 0.7, None, rnd(3, 4), grad=False)
+    check(lambda x: 3 % x, None, pos(3, 4), grad=False)
+    check(lambda x, y: x // y, None, rnd(3, 4), pos(4), grad=False)
+    assert not (ember.tensor([1.5], requires_grad=True) // 0.7).requires_grad
+
+
+def test_pow_negative_base_integer_exponent():
+    check(lambda x: x ** 2, None, rnd(5))
+    check(lambda x: x ** 3, None, rnd(5))
+    check(lambda x: x.pow(2.0), None, rnd(2, 3))
+
+
+def test_pow_zero_base():
+    # d/dx x**2 at 0 is 0; d/dy 0**y is 0 for y > 0 (torch masks the log)
+    check(lambda a, b: a ** b, None, np.array([0.0, 1.0, 2.0], np.float32), np.array([2.0, 2.0, 0.5], np.float32))
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc", "sign"])
+def test_rounding_no_gradient(name):
+    x = rnd(3, 4)
+    e = ember.tensor(x, requires_grad=True)
+    getattr(e, name)().sum().backward()
+    t = torch.tensor(x, requires_grad=True)
+    getattr(t, name)().sum().backward()
+    assert_close(e.grad, t.grad)
+
+
+def test_round_half_to_even_and_decimals():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 1.2345], np.float32)
+    check(ember.round, torch.round, x)
+    check(lambda t: ember.round(t, decimals=2), lambda t: torch.round(t, decimals=2), x)
+
+
+def test_integer_unary_and_division():
+    i = np.array([-7, -3, 0, 4, 9])
+    j = np.array([2, -3, 5, 3, -4])
+    for name in ["abs", "neg", "sign", "square"]:
+        check(_fn(ember, name), _fn(torch, name), i, grad=False)
+    check(lambda a, b: a / b, None, i, j, grad=False)         # true division gives float32
+    check(lambda a, b: a // b, None, i, j, grad=False)
+    check(lambda a, b: a % b, None, i, j, grad=False)
+    check(lambda a, b: ember.fmod(a, b), lambda a, b: torch.fmod(a, b), i, j, grad=False)
+    check(lambda a, b: ember.div(a, b, rounding_mode="trunc"), lambda a, b: torch.div(a, b, rounding_mode="trunc"),
+          i, j, grad=False)
+    check(lambda a, b: ember.div(a, b, rounding_mode="floor"), lambda a, b: torch.div(a, b, rounding_mode="floor"),
+          i, j, grad=False)
+    check(lambda a: a ** 2, None, i, grad=False)
+    check(lambda a: ember.exp(a), lambda a: torch.exp(a), i, grad=False)     # int -> float32
+    check(lambda a: ember.sqrt(a.abs()), lambda a: torch.sqrt(a.abs()), i, grad=False)
+
+
+def test_div_rounding_mode_float_grad():
+    check(lambda a, b: ember.div(a, b, rounding_mode="floor"), lambda a, b: torch.div(a, b, rounding_mode="floor"),
+          rnd(3, 4), pos(4))
+    check(lambda a, b: ember.div(a, b, rounding_mode="trunc"), lambda a, b: torch.div(a, b, rounding_mode="trunc"),
+          rnd(3, 4), pos(4))
+
+
+def test_lerp_addcmul_addcdiv():
+    check(lambda a, b: ember.lerp(a, b, 0.3), lambda a, b: torch.lerp(a, b, 0.3), rnd(3, 4), rnd(4))
+    check(lambda a, b, c: ember.addcmul(a, b, c, value=0.5), lambda a, b, c: torch.addcmul(a, b, c, value=0.5),
+          rnd(3, 4), rnd(4), rnd(3, 1))
+    check(lambda a, b, c: ember.addcdiv(a, b, c, value=2), lambda a, b, c: torch.addcdiv(a, b, c, value=2),
+          rnd(3, 4), rnd(4), pos(3, 1))
+
+
+def test_add_sub_alpha():
+    check(lambda a, b: ember.add(a, b, alpha=2), lambda a, b: torch.add(a, b, alpha=2), rnd(3), rnd(3))
+    check(lambda a, b: ember.sub(a, b, alpha=0.5), lambda a, b: torch.sub(a, b, alpha=0.5), rnd(3), rnd(3))
+
+
+def test_bool_negation_error():
+    with pytest.raises(RuntimeError, match="logical_not"):
+        -ember.tensor([True, False])
+
+
+# -- gradcheck in float64 ------------------------------------------------------------------------
+def _d(*shape, positive=False):
+    arr = pos(*shape, dtype=np.float64) if positive else rnd(*shape, dtype=np.float64)
+    return ember.tensor(arr, requires_grad=True)
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - NO_GRADCHECK))
+def test_gradcheck_unary(name):
+    positive = UNARY[name] is pos
+    assert ember.autograd.gradcheck(_fn(ember, name), (_d(2, 3, positive=positive),))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_gradcheck_binary(name):
+    a = _d(2, 3)
+    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
+    if name in ("remainder", "fmod"):  # keep away from the jumps
+        a = ember.tensor(np.array([[0.3, 1.1, -0.4], [2.2, -1.3, 0.7]]), requires_grad=True)
+        b = ember.tensor(np.array([0.9, -0.8, 0.65]), requires_grad=True)
+    assert ember.autograd.gradcheck(BINARY[name](ember), (a, b))
+
+
+def test_gradcheck_misc():
+    gc = ember.autograd.gradcheck
+    assert gc(lambda a, b: a ** b, (_d(2, 3, positive=True), _d(3)))
+    assert gc(lambda a: a ** 3, (_d(4),))
+    assert gc(lambda a: 2.0 ** a, (_d(4),))
+    assert gc(lambda a: a.square(), (_d(3),))
+    assert gc(lambda a, b, c: ember.lerp(a, b, c), (_d(3), _d(3), _d(3)))
+
+
+def test_gradcheck_composites():
+    gc = ember.autograd.gradcheck
+    assert gc(lambda a, b, c: ember.addcdiv(a, b, c, value=0.5), (_d(3), _d(3), _d(3, positive=True)))
+    assert gc(lambda a, b, c: ember.addcmul(a, b, c, value=2), (_d(3), _d(2, 3), _d(3)))
+    assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (_d(3, positive=True),))
+    assert gc(lambda a: a.double() * a, (_d(3),))

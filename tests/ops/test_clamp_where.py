@@ -1,0 +1,91 @@
+"""clamp/clip, maximum/minimum and where vs PyTorch: scalar and tensor bounds, ties, broadcasting,
+0-d/empty shapes, integer inputs, gradcheck in float64."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from tests.oracle import assert_close, check
+from tests.ops._data import BCAST, pos, rnd
+
+BINARY = {
+    "maximum": lambda m: m.maximum,
+    "minimum": lambda m: m.minimum,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BCAST, ids=str)
+def test_binary_broadcast(name, shapes):
+    sa, sb = shapes
+    a = rnd(*sa)
+    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
+    check(BINARY[name](ember), BINARY[name](torch), a, b)
+
+
+@pytest.mark.parametrize("kw", [dict(min=-0.5), dict(max=0.3), dict(min=-0.5, max=0.5)])
+def test_clamp_scalar(kw):
+    check(lambda x: ember.clamp(x, **kw), lambda x: torch.clamp(x, **kw), rnd(4, 5))
+    check(lambda x: x.clip(**kw), None, rnd(4, 5))
+
+
+def test_clamp_min_max_methods():
+    check(lambda x: x.clamp_min(0.1), None, rnd(3, 4))
+    check(lambda x: x.clamp_max(0.1), None, rnd(3, 4))
+
+
+def test_clamp_tensor_bounds():
+    check(lambda x, lo, hi: ember.clamp(x, lo, hi), lambda x, lo, hi: torch.clamp(x, lo, hi),
+          rnd(3, 4), rnd(4) - 0.5, rnd(3, 1) + 0.5)
+
+
+def test_clamp_int_tensor_keeps_dtype():
+    x = np.arange(-3, 4)
+    assert_close(ember.clamp(ember.tensor(x), -1, 2), torch.clamp(torch.tensor(x), -1, 2))
+
+
+def test_maximum_ties_share_gradient():
+    a = np.array([1.0, 2.0, 3.0], np.float32)
+    b = np.array([1.0, 0.0, 3.0], np.float32)
+    check(ember.maximum, torch.maximum, a, b)
+    check(ember.minimum, torch.minimum, a, b)
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4), (3, 4)), ((3, 4), (4,), (3, 1)), ((), (2,), ()),
+                                    ((0, 2), (2,), (1,))], ids=str)
+def test_where(shapes):
+    sc, sa, sb = shapes
+    cond = rnd(*sc) > 0
+    check(lambda a, b: ember.where(ember.tensor(cond), a, b), lambda a, b: torch.where(torch.tensor(cond), a, b),
+          rnd(*sa), rnd(*sb))
+    check(lambda a: ember.where(ember.tensor(cond), a, 0.0), lambda a: torch.where(torch.tensor(cond), a, 0.0),
+          rnd(*sa))
+    check(lambda a: a.where(ember.tensor(cond), 1.5), lambda a: a.where(torch.tensor(cond), 1.5), rnd(*sa))
+
+
+def test_where_requires_bool_condition():
+    with pytest.raises(RuntimeError, match="bool"):
+        ember.where(ember.tensor([1, 0]), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]))
+
+
+# -- gradcheck in float64 ------------------------------------------------------------------------
+def _d(*shape):
+    return ember.tensor(rnd(*shape, dtype=np.float64), requires_grad=True)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_gradcheck_binary(name):
+    a = _d(2, 3)
+    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
+    assert ember.autograd.gradcheck(BINARY[name](ember), (a, b))
+
+
+def test_gradcheck_clamp_where_maximum_minimum():
+    gc = ember.autograd.gradcheck
+    assert gc(lambda a: ember.clamp(a, -0.5, 0.5), (ember.tensor([-0.9, -0.2, 0.3, 0.8], dtype=ember.float64,
+                                                                 requires_grad=True),))
+    cond = ember.tensor([True, False, True])
+    assert gc(lambda a, b: ember.where(cond, a, b), (_d(2, 3), _d(3)))
+    assert gc(lambda a, b: ember.maximum(a, b), (_d(2, 3), _d(3)))
+    assert gc(lambda a, lo, hi: ember.clamp(a, lo, hi), (_d(2, 3), _d(3) - 1.5, _d(2, 1) + 1.5))
+    assert gc(lambda a, b: ember.minimum(a, b), (_d(2, 3), _d(3)))

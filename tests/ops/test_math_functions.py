@@ -1,0 +1,90 @@
+"""Math functions vs PyTorch (exp/log, roots, trigonometric and hyperbolic, erf, sigmoid, abs, reciprocal;
+atan2, hypot, xlogy): forward, gradients, broadcasting, 0-d/empty shapes, domain edges, gradcheck."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from tests.oracle import check
+from tests.ops._data import BCAST, SHAPES, pos, rnd
+
+BINARY = {
+    "atan2": lambda m: m.atan2,
+}
+
+# name -> input generator
+UNARY = {
+    "exp": rnd, "log": pos, "log2": pos, "log10": pos, "log1p": pos, "expm1": rnd, "sqrt": pos,
+    "rsqrt": pos, "abs": rnd, "sin": rnd, "cos": rnd, "tan": rnd, "tanh": rnd,
+    "sigmoid": rnd, "reciprocal": pos, "exp2": rnd, "sinh": rnd, "cosh": rnd, "atan": rnd, "erf": rnd,
+}
+
+
+def _fn(mod, name):
+    return getattr(mod, name)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BCAST, ids=str)
+def test_binary_broadcast(name, shapes):
+    sa, sb = shapes
+    a = rnd(*sa)
+    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
+    check(BINARY[name](ember), BINARY[name](torch), a, b)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_unary(name, shape):
+    x = UNARY[name](*shape)
+    check(_fn(ember, name), _fn(torch, name), x)
+    check(lambda t: getattr(t, name)(), None, x)
+
+
+def test_hypot_xlogy():
+    check(ember.hypot, torch.hypot, rnd(3, 4), rnd(4))
+    check(ember.xlogy, torch.xlogy, np.array([0.0, 1.0, 2.0], np.float32), pos(3))
+
+
+def test_sigmoid_and_exp_extremes():
+    x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0], np.float32)
+    check(ember.sigmoid, torch.sigmoid, x)
+    check(ember.tanh, torch.tanh, x)
+
+
+# -- gradcheck in float64 ------------------------------------------------------------------------
+def _d(*shape, positive=False):
+    arr = pos(*shape, dtype=np.float64) if positive else rnd(*shape, dtype=np.float64)
+    return ember.tensor(arr, requires_grad=True)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_gradcheck_unary(name):
+    positive = UNARY[name] is pos
+    assert ember.autograd.gradcheck(_fn(ember, name), (_d(2, 3, positive=positive),))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_gradcheck_binary(name):
+    a = _d(2, 3)
+    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
+    assert ember.autograd.gradcheck(BINARY[name](ember), (a, b))
+
+
+def test_gradcheck_hypot_xlogy():
+    gc = ember.autograd.gradcheck
+    assert gc(ember.hypot, (_d(2, 3), _d(3)))
+    assert gc(ember.xlogy, (_d(2, 3), _d(3, positive=True)))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.log(), lambda x: x.log2(), lambda x: x.log10(), lambda x: x.log1p(), lambda x: x.sqrt(),
+    lambda x: x.rsqrt(), lambda x: x.reciprocal(), lambda x: x / x, lambda x: 1 / x, lambda x: x ** 0.5,
+    lambda x: x ** -1, lambda x: x ** 2.5,
+], ids=lambda f: "")
+def test_domain_edges_give_inf_nan_silently(fn):
+    # outside the domain: the same inf/nan values and gradients as torch, and no NumPy warnings
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(fn, None, np.array([0.0, -1.0, 1.0, 4.0], np.float32))
