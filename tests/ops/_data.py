@@ -1,5 +1,9 @@
 """Random input arrays for the op tests (deterministic per call site)."""
 import numpy as np
+import torch
+
+import ember
+from tests.oracle import check
 
 _R = np.random.default_rng(1234)
 
@@ -36,3 +40,18 @@ BCAST = [
 ]
 
 SHAPES = [(3, 4), (5,), (), (0,), (2, 0, 3)]
+
+
+def check_binary_broadcast(binary, name, shapes):
+    """``binary[name](lib)`` on broadcasting shapes, ember vs torch (b kept away from zero)."""
+    sa, sb = shapes
+    a = rnd(*sa)
+    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
+    check(binary[name](ember), binary[name](torch), a, b)
+
+
+def check_unary(unary, name, shape):
+    """The function ``name`` and the Tensor method ``name`` on ``unary[name](*shape)``, vs torch."""
+    x = unary[name](*shape)
+    check(getattr(ember, name), getattr(torch, name), x)
+    check(lambda t: getattr(t, name)(), None, x)

@@ -6,7 +6,7 @@ import torch
 
 import ember
 from tests.oracle import check
-from tests.ops._data import SHAPES, rnd
+from tests.ops._data import check_unary, SHAPES, rnd
 
 UNARY = {"relu": rnd}
 
@@ -18,9 +18,7 @@ def _fn(mod, name):
 @pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_unary(name, shape):
-    x = UNARY[name](*shape)
-    check(_fn(ember, name), _fn(torch, name), x)
-    check(lambda t: getattr(t, name)(), None, x)
+    check_unary(UNARY, name, shape)
 
 
 def _d(*shape):

@@ -6,7 +6,7 @@ import torch
 
 import ember
 from tests.oracle import assert_close, check
-from tests.ops._data import BCAST, SHAPES, pos, rnd
+from tests.ops._data import check_binary_broadcast, check_unary, BCAST, SHAPES, pos, rnd
 
 BINARY = {
     "add": lambda m: m.add,
@@ -29,10 +29,7 @@ def _fn(mod, name):
 @pytest.mark.parametrize("name", sorted(BINARY))
 @pytest.mark.parametrize("shapes", BCAST, ids=str)
 def test_binary_broadcast(name, shapes):
-    sa, sb = shapes
-    a = rnd(*sa)
-    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
-    check(BINARY[name](ember), BINARY[name](torch), a, b)
+    check_binary_broadcast(BINARY, name, shapes)
 
 
 @pytest.mark.parametrize("shapes", BCAST, ids=str)
@@ -45,9 +42,7 @@ def test_pow_broadcast(shapes):
 @pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_unary(name, shape):
-    x = UNARY[name](*shape)
-    check(_fn(ember, name), _fn(torch, name), x)
-    check(lambda t: getattr(t, name)(), None, x)
+    check_unary(UNARY, name, shape)
 
 
 @pytest.mark.parametrize("expr", [

@@ -6,7 +6,7 @@ import torch
 
 import ember
 from tests.oracle import assert_close, check
-from tests.ops._data import BCAST, pos, rnd
+from tests.ops._data import check_binary_broadcast, BCAST, pos, rnd
 
 BINARY = {
     "maximum": lambda m: m.maximum,
@@ -17,10 +17,7 @@ BINARY = {
 @pytest.mark.parametrize("name", sorted(BINARY))
 @pytest.mark.parametrize("shapes", BCAST, ids=str)
 def test_binary_broadcast(name, shapes):
-    sa, sb = shapes
-    a = rnd(*sa)
-    b = pos(*sb) * np.where(rnd(*sb) > 0, 1, -1).astype(np.float32)  # away from zero for div/mod
-    check(BINARY[name](ember), BINARY[name](torch), a, b)
+    check_binary_broadcast(BINARY, name, shapes)
 
 
 @pytest.mark.parametrize("kw", [dict(min=-0.5), dict(max=0.3), dict(min=-0.5, max=0.5)])
