@@ -18,7 +18,7 @@ import numpy as np
 
 from ._tensor import Tensor, _wrap
 from .autograd import engine
-from .autograd.function import Op, _saved_versions, accumulator
+from .autograd.function import Op, accumulator, record_saved
 from .autograd.grad_mode import _State
 from .ops import arithmetic as A
 
@@ -75,7 +75,7 @@ def _op_apply(cls, *args):
     else:
         t._vc = [0]
     if ctx._saved:
-        ctx._versions = _saved_versions(ctx._saved, args, (t,))
+        record_saved(ctx, args, (t,))
     return t
 
 
@@ -90,7 +90,7 @@ def _link_outputs(cls, ctx, out, args, raw):
         outs[0]._vc = args[0]._vc
         outs[0]._view_of = (args[0], cls, tuple(raw[1:]))
     if ctx._saved:
-        ctx._versions = _saved_versions(ctx._saved, args, outs)
+        record_saved(ctx, args, outs)
     return outs
 
 

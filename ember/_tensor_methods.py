@@ -20,6 +20,7 @@ from ._tensor import Tensor, device as _device
 from ._tensor_str import tensor_repr
 from .autograd.engine import run_backward
 from .autograd.function import _RemovableHandle, accumulator
+from .autograd.xp import TensorNamespace
 from .ops import arithmetic, comparison, math_functions
 from .ops._cast import to_dtype
 from .ops.index import getitem, setitem
@@ -32,12 +33,11 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     ``gradient`` is required unless self has one element. Pass ``retain_graph=True`` to
     backward through the same graph again.
     """
-    if create_graph:
-        raise NotImplementedError("ember computes first-order gradients only (create_graph=True "
-                                  "is not supported)")
     if isinstance(inputs, Tensor):
         inputs = [inputs]
-    run_backward((self,), (gradient,), retain_graph=bool(retain_graph), inputs=inputs)
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    run_backward((self,), (gradient,), retain_graph=bool(retain_graph), inputs=inputs,
+                 create_graph=bool(create_graph))
 
 
 def retain_grad(self):
@@ -66,9 +66,22 @@ def register_hook(self, hook):
     return self.grad_fn.register_prehook(hook, self._out_idx)
 
 
+def register_post_accumulate_grad_hook(self, hook):
+    """Call ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated in backward
+    (e.g. to step an optimizer per parameter). Returns a handle with ``.remove()``."""
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    acc = accumulator(self)
+    acc.post_hooks.append(hook)
+    return _RemovableHandle(acc.post_hooks, hook)
+
+
 Tensor.backward = backward
 Tensor.retain_grad = retain_grad
 Tensor.register_hook = register_hook
+Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
 
 
 # -- conversions and new tensors -------------------------------------------------------------
@@ -292,3 +305,18 @@ Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
 Tensor.__imod__ = Tensor.remainder_
 Tensor.__ifloordiv__ = Tensor.floor_divide_
+
+
+# -- the Tensor array namespace (autograd/xp.py): functions that are ember ops -------------------
+def _scatter_add(shape, dtype, index, values):
+    """Zeros of ``shape`` with ``values`` added at the NumPy ``index`` (repeats add up)."""
+    out = zeros(*shape, dtype=_dtype.from_numpy_dtype(np.dtype(dtype)))
+    return ops.index_put(out, index if isinstance(index, tuple) else (index,), values, accumulate=True)
+
+
+TensorNamespace.einsum = staticmethod(ops.einsum)
+TensorNamespace.concatenate = staticmethod(lambda seq, axis=0: ops.cat(list(seq), axis))
+TensorNamespace.stack = staticmethod(lambda seq, axis=0: ops.stack(list(seq), axis))
+TensorNamespace.take_along_axis = staticmethod(
+    lambda x, index, axis: ops.take_along_dim(x, index if isinstance(index, Tensor) else tensor(index), axis))
+TensorNamespace.scatter_add = staticmethod(_scatter_add)

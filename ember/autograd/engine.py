@@ -12,19 +12,20 @@ from .function import AccumulateGrad, gradient_edge
 from .grad_mode import _State
 
 
-def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumulate=True):
+def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumulate=True, create_graph=False):
     """Backpropagate from ``tensors``; return the gradients captured for ``inputs``.
 
     ``accumulate=True`` (``Tensor.backward``): add into the leaves' ``.grad`` (only those in
     ``inputs`` when given). ``accumulate=False`` (``autograd.grad``): leave ``.grad`` alone and
-    return the gradient of each of ``inputs``.
+    return the gradient of each of ``inputs``. ``create_graph=True``: gradients are Tensors
+    computed with grad mode on, so they have a graph of their own (higher-order gradients).
     """
-    leaf_grads = leaf_grad_policy()
+    leaf_grads = GraphGrads() if create_graph else leaf_grad_policy()
     buffers = seed_roots(tensors, grad_tensors, leaf_grads)
     deps = count_dependencies(buffers)
     targets = Targets(inputs, accumulate)
     ready = [node for node in buffers if node not in deps]
-    prev, _State.enabled = _State.enabled, False
+    prev, _State.enabled = _State.enabled, create_graph
     try:
         while ready:
             node = ready.pop()
@@ -32,12 +33,12 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
             targets.capture(node, grads)
             if type(node) is AccumulateGrad:
                 if targets.accumulates(node):
-                    accumulate_into_leaf(node.variable, grads[0], leaf_grads)
+                    accumulate_into_leaf(node, grads[0], leaf_grads)
                 continue
-            in_grads = leaf_grads.distinct(node, node.backward_arrays(grads))
+            in_grads = leaf_grads.distinct(node, leaf_grads.run(node, grads))
             if not retain_graph:
                 node.free_saved()
-            deliver(node, in_grads, buffers, deps, ready)
+            deliver(node, in_grads, buffers, deps, ready, leaf_grads)
     finally:
         _State.enabled = prev
     return targets.results
@@ -50,7 +51,7 @@ def seed_roots(tensors, grad_tensors, leaf_grads):
     """
     buffers = {}
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        g = _root_grad(i, t, g)
+        g = leaf_grads.root(_root_grad(i, t, g))
         leaf_grads.seen_by_user(g)
         node, idx = gradient_edge(t)
         buf = buffers.setdefault(node, [None] * node.n_outputs)
@@ -95,24 +96,21 @@ def run_tensor_hooks(node, grads, leaf_grads):
     for idx, ref in (node._retain or {}).items():
         t = ref()
         if t is not None and grads[idx] is not None:
-            if t._grad is None:
-                t._grad = _wrap(np.array(grads[idx]))
-            else:
-                t._grad._data = t._grad._data + grads[idx]
+            leaf_grads.retain(t, grads[idx])
     return grads
 
 
 def _call_hooks(hooks, g, leaf_grads):
     for hook in list(hooks):
         leaf_grads.seen_by_user(g)
-        new = hook(_wrap(g))
+        new = hook(leaf_grads.as_tensor(g))
         if new is not None:
-            g = new._data
+            g = leaf_grads.from_tensor(new)
             leaf_grads.seen_by_user(g)
     return g
 
 
-def deliver(node, in_grads, buffers, deps, ready):
+def deliver(node, in_grads, buffers, deps, ready, leaf_grads):
     """Send each input gradient along its edge: sum it back to the input's shape (undoing
     broadcasting, once, for every op), cast it to the input's dtype, add it into the next node's
     buffer, and mark that node ready when its last gradient has arrived."""
@@ -123,10 +121,7 @@ def deliver(node, in_grads, buffers, deps, ready):
         if g is None:
             _count_down_without_gradient(nxt, deps, buffers, ready)
             continue
-        if g.shape != meta[0]:
-            g = sum_to_shape(g, meta[0])
-        if g.dtype != meta[1]:
-            g = g.astype(meta[1])
+        g = leaf_grads.fit(g, meta)
         buf = buffers.get(nxt)
         if buf is None:
             buf = buffers[nxt] = [None] * nxt.n_outputs
@@ -149,18 +144,13 @@ def _count_down_without_gradient(node, deps, buffers, ready):
                 stack.extend(e[0] for e in nxt.next_edges if e is not None)
 
 
-def accumulate_into_leaf(var, g, leaf_grads):
+def accumulate_into_leaf(node, g, leaf_grads):
     """``leaf.grad += g`` (PyTorch's AccumulateGrad): the first gradient becomes ``.grad``, later
-    ones are added in place, so gradients accumulate across backward calls until zero_grad()."""
-    if g.shape != var._data.shape:
-        g = sum_to_shape(g, var._data.shape)
-    current = var._grad
-    if current is None:
-        var._grad = _wrap(leaf_grads.first_grad(g, var._data.dtype))
-    elif current._data.flags.writeable and current._data.shape == g.shape:
-        np.add(current._data, g, out=current._data, casting="unsafe")
-    else:
-        current._data = current._data + g
+    ones are added in place, so gradients accumulate across backward calls until zero_grad();
+    then the leaf's post-accumulate-grad hooks run."""
+    leaf_grads.accumulate(node.variable, g)
+    for hook in list(node.post_hooks):
+        hook(node.variable)
 
 
 def sum_to_shape(grad, shape):
@@ -176,13 +166,51 @@ def sum_to_shape(grad, shape):
 
 
 class CopyLeafGrads:
-    """How a leaf's first gradient becomes its ``.grad``: always a fresh copy, so no two tensors
-    ever share one gradient array and nothing the user holds is written into later.
+    """Gradients as NumPy arrays (first order). A leaf's first gradient becomes its ``.grad`` as a
+    fresh copy, so no two tensors ever share one gradient array and nothing the user holds is
+    written into later.
 
     ``ember._fast`` replaces this with a policy that takes ownership of arrays nobody else can
     see (no copy); the two give identical results.
     """
     __slots__ = ()
+
+    def root(self, g):
+        return g._data if isinstance(g, Tensor) else g
+
+    def run(self, node, grads):
+        return node.backward_arrays(grads)
+
+    def fit(self, g, meta):
+        """``g`` summed to the input's shape (undoing broadcasting) and cast to its dtype."""
+        if g.shape != meta[0]:
+            g = sum_to_shape(g, meta[0])
+        if g.dtype != meta[1]:
+            g = g.astype(meta[1])
+        return g
+
+    def as_tensor(self, g):
+        return _wrap(g)
+
+    def from_tensor(self, t):
+        return t._data
+
+    def retain(self, t, g):
+        if t._grad is None:
+            t._grad = _wrap(np.array(g))
+        else:
+            t._grad._data = t._grad._data + g
+
+    def accumulate(self, var, g):
+        if g.shape != var._data.shape:
+            g = sum_to_shape(g, var._data.shape)
+        current = var._grad
+        if current is None:
+            var._grad = _wrap(self.first_grad(g, var._data.dtype))
+        elif current._data.flags.writeable and current._data.shape == g.shape:
+            np.add(current._data, g, out=current._data, casting="unsafe")
+        else:
+            current._data = current._data + g
 
     def seen_by_user(self, g):
         """``g`` was handed to user code (a root gradient, a hook's argument or result)."""
@@ -225,6 +253,48 @@ class Targets:
 leaf_grad_policy = CopyLeafGrads   # ember._fast installs its adopting policy here
 
 
+class GraphGrads:
+    """Gradients as Tensors with grad mode on (``create_graph=True``): every sum, reshape and
+    cast the engine does is itself recorded, and leaves get ``.grad`` with a graph. As in PyTorch,
+    a new ``.grad`` is a (differentiable) clone and later ones are added out of place."""
+    __slots__ = ()
+
+    def root(self, g):
+        return g if isinstance(g, Tensor) else _wrap(g)
+
+    def seen_by_user(self, g):
+        pass
+
+    def run(self, node, grads):
+        return node.backward_graph(grads)
+
+    def distinct(self, node, in_grads):
+        return in_grads
+
+    def fit(self, g, meta):
+        if g._data.shape != meta[0]:
+            lead = g._data.ndim - len(meta[0])
+            axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(meta[0])
+                                              if n == 1 and g._data.shape[lead + i] != 1)
+            g = g.sum(dim=axes, keepdim=True).reshape(meta[0])
+        if g._data.dtype != meta[1]:
+            g = g.to(meta[1])
+        return g
+
+    def as_tensor(self, g):
+        return g
+
+    def from_tensor(self, t):
+        return t
+
+    def retain(self, t, g):
+        t._grad = g if t._grad is None else t._grad + g
+
+    def accumulate(self, var, g):
+        g = self.fit(g, (var._data.shape, var._data.dtype))
+        var._grad = g.clone() if var._grad is None else var._grad + g
+
+
 def _root_grad(i, t, g):
     if not t.requires_grad:
         raise RuntimeError(
@@ -238,7 +308,13 @@ def _root_grad(i, t, g):
                 f"{tuple(t._data.shape)}. Fix: reduce it first (loss.sum() or loss.mean()) or pass "
                 f"gradient= with a tensor of that shape.")
         return np.ones(t._data.shape, t._data.dtype)
-    g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
+    if isinstance(g, Tensor):
+        _check_root_shape(i, t, g._data)
+        return g if g.requires_grad else g._data
+    return _check_root_shape(i, t, np.asarray(g, dtype=t._data.dtype))
+
+
+def _check_root_shape(i, t, g):
     if g.shape != t._data.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                            f"and output[{i}] has a shape of {tuple(t._data.shape)}.")

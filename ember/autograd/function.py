@@ -60,6 +60,8 @@ class Node:
     output_meta = ()
     _saved = ()
     _versions = ()           # (version counter, version when saved, position in _saved)
+    _roles = ()              # per saved value: ("in", j), ("out", i) or None (an intermediate)
+    _graph = False           # True while backward runs with create_graph=True
     _freed = False
     _pre_hooks = None        # {output index: [hook, ...]} from Tensor.register_hook
     _retain = None           # {output index: weakref to a tensor that called retain_grad()}
@@ -92,7 +94,26 @@ class Node:
         for counter, version, pos in self._versions:
             if counter[0] != version:
                 raise _modified_error(self, self._saved[pos], counter[0], version)
+        if self._graph:
+            return tuple(self._as_tensor(s, role) for s, role in zip(self._saved, self._roles or (None,) * len(self._saved)))
         return self._saved
+
+    def _as_tensor(self, value, role):
+        """A saved array as the Tensor it was, so a backward with create_graph=True records a graph
+        that reaches the forward's inputs (PyTorch's SavedVariable unpacking)."""
+        if not isinstance(value, np.ndarray):
+            return value
+        if role is None:
+            return _wrap(value)                       # an intermediate: a constant
+        kind, i = role
+        edge = self.next_edges[i] if kind == "in" else (self, i)
+        if edge is None:
+            return _wrap(value)
+        if type(edge[0]) is AccumulateGrad:
+            return edge[0].variable
+        t = _wrap(value, True)
+        t.grad_fn, t._out_idx = edge
+        return t
 
     def backward_arrays(self, grads):
         """Gradients for the inputs (arrays) from gradients for the outputs (arrays)."""
@@ -100,6 +121,15 @@ class Node:
             grads = [np.zeros(shape, dtype) if g is None else g
                      for g, (shape, dtype) in zip(grads, self.output_meta)]
         result = self.fn._backward(self, grads)
+        return result if type(result) is tuple else (result,)
+
+    def backward_graph(self, grads):
+        """``create_graph=True``: gradients for the inputs as Tensors that record their own graph
+        (grad mode is on), so they can be differentiated again."""
+        if self.n_outputs > 1 and self.materialize_grads:
+            grads = [_wrap(np.zeros(shape, dtype)) if g is None else g
+                     for g, (shape, dtype) in zip(grads, self.output_meta)]
+        result = self.fn._backward_graph(self, grads)
         return result if type(result) is tuple else (result,)
 
     # -- introspection ---------------------------------------------------------------------------
@@ -130,7 +160,8 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self.hooks = []
+        self.hooks = []          # Tensor.register_hook: may replace the gradient
+        self.post_hooks = []     # Tensor.register_post_accumulate_grad_hook: see the updated leaf
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
@@ -227,6 +258,14 @@ class Function:
                      for r in result)
 
 
+    @classmethod
+    def _backward_graph(cls, ctx, grads):
+        result = cls.backward(ctx, *grads)         # Tensors in and out, grad mode on: it records
+        if not isinstance(result, tuple):
+            result = (result,)
+        return tuple(r if r is None or isinstance(r, Tensor) else _wrap(np.asarray(r)) for r in result)
+
+
 class Op(Function):
     """Base class of ember's primitives: forward and backward on NumPy arrays.
 
@@ -234,6 +273,7 @@ class Op(Function):
     version counter (an in-place write through either is seen by both).
     """
     _suffix = "Backward0"
+    differentiable_backward = False   # True: backward is written against ``array_namespace``
 
     @classmethod
     def _forward(cls, ctx, args):
@@ -242,6 +282,37 @@ class Op(Function):
     @classmethod
     def _backward(cls, ctx, grads):
         return cls.backward(ctx, *grads)
+
+    @classmethod
+    def _backward_graph(cls, ctx, grads):
+        """Run ``backward`` on Tensors (saved arrays become the tensors they were), recording."""
+        if not cls.differentiable_backward:
+            if any(g.requires_grad for g in grads if g is not None) or _saves_differentiable(ctx):
+                raise RuntimeError(
+                    f"{ctx.name()}: second-order gradients (create_graph=True) are not implemented for "
+                    f"this operation")
+            return tuple(None if g is None else _wrap(g)
+                         for g in _as_tuple(cls.backward(ctx, *[g._data for g in grads])))
+        ctx._graph = True
+        try:
+            result = _as_tuple(cls.backward(ctx, *grads))
+        finally:
+            ctx._graph = False
+        for r in result:
+            if r is not None and not isinstance(r, Tensor):
+                raise TypeError(f"{ctx.name()}.backward returned a {type(r).__name__} with create_graph=True; "
+                                "use array_namespace(grad) so it computes with Tensors")
+        return result
+
+
+def _as_tuple(result):
+    return result if type(result) is tuple else (result,)
+
+
+def _saves_differentiable(ctx):
+    """True if a saved value is an input or output that gradients flow through."""
+    return any(role is not None and (role[0] == "out" or ctx.next_edges[role[1]] is not None)
+               for role in ctx._roles)
 
 
 def _connect(ctx, args):
@@ -268,21 +339,33 @@ def _wrap_outputs(cls, ctx, out, args, record):
                 o.requires_grad, o.grad_fn, o._out_idx = True, ctx, i
         if cls.is_view:  # lets an in-place write into the view rebase its base
             outs[0]._view_of = (args[0], cls, tuple(a._data if isinstance(a, Tensor) else a for a in args[1:]))
-        ctx._versions = _saved_versions(ctx._saved, args, outs)
+        if ctx._saved:
+            record_saved(ctx, args, outs)
     return outs[0] if single else outs
 
 
-def _saved_versions(saved, args, outs):
-    """Remember the version of every saved value that is a tensor's buffer (input or output)."""
-    versions = []
-    for pos, s in enumerate(saved):
+def record_saved(ctx, args, outs):
+    """For every saved value that is a tensor's buffer (input or output): its version now, to
+    detect a later in-place change, and its role, to unpack it as that tensor for create_graph."""
+    versions, roles = [], []
+    for pos, s in enumerate(ctx._saved):
         array = s._data if isinstance(s, Tensor) else s
-        owner = next((t for t in outs + args if isinstance(t, Tensor) and t._data is array), None)
+        role = owner = None
+        for i, t in enumerate(outs):
+            if t._data is array:
+                role, owner = ("out", i), t
+                break
+        else:
+            for j, t in enumerate(args):
+                if isinstance(t, Tensor) and t._data is array:
+                    role, owner = ("in", j), t
+                    break
         if owner is None and isinstance(s, Tensor):
             owner = s
         if owner is not None:
             versions.append((owner._vc, owner._vc[0], pos))
-    return versions
+        roles.append(role)
+    ctx._versions, ctx._roles = versions, roles
 
 
 def _modified_error(node, value, now, expected):

@@ -3,7 +3,8 @@ import warnings
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
+from .api import grad as _grad
 from .engine import run_backward
 
 
@@ -86,3 +87,44 @@ def _fail(raise_exception, message):
     if raise_exception:
         raise GradcheckError(message)
     return False
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
+    """True if the second derivatives of ``func`` match finite differences of its first
+    derivatives: ``gradcheck`` of ``(inputs, v) -> autograd.grad(func(inputs), inputs, v,
+    create_graph=True)`` with random ``v`` (``grad_outputs``) that also require grad.
+
+    Example:
+        >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+        >>> ember.autograd.gradgradcheck(ember.tanh, (x,))
+        True
+    """
+    for name, value in [("check_batched_grad", check_batched_grad), ("check_fwd_over_rev", check_fwd_over_rev),
+                        ("masked", masked)]:
+        if value:
+            raise NotImplementedError(f"gradgradcheck: {name}={value!r} is not supported by ember")
+    if not check_rev_over_rev:
+        return True
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    n = len(inputs)
+    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        outs = [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
+        grad_outputs = [_wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype), True) for o in outs]
+    grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+
+    def first_derivatives(*args):
+        ins, vs = args[:n], args[n:]
+        outs = [o for o in _outputs(func, ins) if isinstance(o, Tensor) and o.requires_grad]
+        wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        grads = _grad(outs, wrt, vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    if not diff:
+        return True
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, check_grad_dtypes=check_grad_dtypes)

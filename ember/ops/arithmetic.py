@@ -30,6 +30,8 @@ __all__ = [
 
 # -- + - * / ** ------------------------------------------------------------------------------
 class Add(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         try:
@@ -43,6 +45,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         try:
@@ -56,6 +60,8 @@ class Sub(Op):
 
 
 class Mul(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
@@ -74,6 +80,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -95,6 +103,8 @@ class Div(Op):
 
 
 class Neg(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         return -a

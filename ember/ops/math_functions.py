@@ -23,7 +23,7 @@ __all__ = [
 
 
 # -- one input: an Op each, declared by its forward and derivative ------------------------------
-def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
+def _unary(name, fwd, bwd, save="input", doc="", quiet=False, differentiable=False):
     """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output.
 
     ``quiet``: outside the domain the result is nan/inf without NumPy warnings (as in torch).
@@ -47,7 +47,8 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
             with np.errstate(divide="ignore", invalid="ignore"):
                 return plain_b(ctx, grad)
 
-    op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+    op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                            "differentiable_backward": differentiable})
 
     def fn(input):
         if input._data.dtype.kind != "f":
@@ -60,7 +61,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
-Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.")
+Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.", differentiable=True)
 Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN2), "output")
 Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.", quiet=True)
 Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)), quiet=True)
@@ -69,7 +70,7 @@ Log1p, log1p = _unary("Log1P", np.log1p, lambda g, a: g / (a + 1), quiet=True)
 Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
 Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output", quiet=True)
 Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output", quiet=True)
-Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a))
+Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a), differentiable=True)
 Cos, cos = _unary("Cos", np.cos, lambda g, a: -g * np.sin(a))
 Tan, tan = _unary("Tan", np.tan, lambda g, out: g * (1 + out * out), "output")
 Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a), quiet=True)
@@ -77,7 +78,8 @@ Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a), qui
 Atan, atan = _unary("Atan", np.arctan, lambda g, a: g / (1 + a * a))
 Sinh, sinh = _unary("Sinh", np.sinh, lambda g, a: g * np.cosh(a))
 Cosh, cosh = _unary("Cosh", np.cosh, lambda g, a: g * np.sinh(a))
-Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
+Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.",
+                    differentiable=True)
 Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output", quiet=True)
 Erf, erf = _unary("Erf", _math.erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
 

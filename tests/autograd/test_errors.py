@@ -138,10 +138,21 @@ def test_assigning_bad_grad():
         x.grad = [1.0, 2.0]
 
 
-def test_create_graph_not_supported_is_clear():
+def test_create_graph_through_an_op_without_double_backward_is_a_clear_error():
+    class Opaque(ember.autograd.Op):    # an op whose backward is not written for Tensors
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, = ctx.saved_tensors
+            return 2 * a * grad
+
     x = ember.ones(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="first-order"):
-        (x * x).sum().backward(create_graph=True)
+    with pytest.raises(RuntimeError, match="OpaqueBackward0: second-order gradients"):
+        Opaque.apply(x).sum().backward(create_graph=True)
 
 
 def test_only_values_the_backward_needs_are_version_checked():
