@@ -320,3 +320,15 @@ TensorNamespace.stack = staticmethod(lambda seq, axis=0: ops.stack(list(seq), ax
 TensorNamespace.take_along_axis = staticmethod(
     lambda x, index, axis: ops.take_along_dim(x, index if isinstance(index, Tensor) else tensor(index), axis))
 TensorNamespace.scatter_add = staticmethod(_scatter_add)
+
+
+def _put(shape, dtype, index, values):
+    """Zeros of ``shape`` with ``values`` written at the NumPy ``index`` (no repeated positions)."""
+    out = zeros(*shape, dtype=_dtype.from_numpy_dtype(np.dtype(dtype)))
+    return ops.index_put(out, index if isinstance(index, tuple) else (index,), values)
+
+
+TensorNamespace.put = staticmethod(_put)
+TensorNamespace.roll = staticmethod(lambda x, shift, axis=None: ops.roll(x, shift, axis))
+TensorNamespace.diagonal = staticmethod(
+    lambda x, offset=0, axis1=0, axis2=1: ops.diagonal(x, offset, axis1, axis2))

@@ -70,6 +70,16 @@ class NumpyNamespace:
     take_along_axis = staticmethod(np.take_along_axis)
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
+    roll = staticmethod(np.roll)
+    diagonal = staticmethod(np.diagonal)
+
+    @staticmethod
+    def put(shape, dtype, index, values):
+        """A zero array of ``shape`` with ``values`` written at ``index`` (a NumPy index without
+        repeated positions): the backward of slicing."""
+        out = np.zeros(shape, dtype)
+        out[index] = values
+        return out
 
     @staticmethod
     def astype(x, dtype):
