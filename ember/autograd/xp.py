@@ -70,6 +70,9 @@ class NumpyNamespace:
     take_along_axis = staticmethod(np.take_along_axis)
     zeros_like = staticmethod(np.zeros_like)
     ones_like = staticmethod(np.ones_like)
+    trunc = staticmethod(np.trunc)
+    floor = staticmethod(np.floor)
+    isfinite = staticmethod(np.isfinite)
     roll = staticmethod(np.roll)
     diagonal = staticmethod(np.diagonal)
 
@@ -215,3 +218,7 @@ def _binary_method(name):
 
 TensorNamespace.maximum = staticmethod(_binary_method("maximum"))
 TensorNamespace.minimum = staticmethod(_binary_method("minimum"))
+
+# Piecewise-constant elementwise functions (zero gradient), as Tensor methods.
+for _name in ["trunc", "floor", "isfinite"]:
+    setattr(TensorNamespace, _name, staticmethod(lambda x, _n=_name: getattr(x, _n)()))
