@@ -25,6 +25,7 @@ from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
+from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional)
 from . import _fast
 
 if _fast.ENABLED:

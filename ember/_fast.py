@@ -18,6 +18,7 @@ import numpy as np
 
 from ._tensor import Tensor, _wrap
 from .autograd import engine
+from .autograd.anomaly_mode import _Anomaly, record_forward
 from .autograd.function import Op, accumulator, record_saved
 from .autograd.grad_mode import _State
 from .ops import arithmetic as A
@@ -57,6 +58,8 @@ def _op_apply(cls, *args):
             edges.append(None)
             meta.append(None)
     ctx.needs_input_grad, ctx.next_edges, ctx.input_meta = tuple(needs), edges, meta
+    if _Anomaly.enabled:
+        record_forward(ctx)
     out = cls.forward(ctx, *raw)
     if type(out) is tuple:
         return _link_outputs(cls, ctx, out, args, raw)

@@ -8,6 +8,7 @@ It is iterative (no recursion), so deep graphs never hit Python's recursion limi
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from .anomaly_mode import _Anomaly, check_gradients
 from .function import AccumulateGrad, gradient_edge
 from .grad_mode import _State
 
@@ -36,6 +37,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
                     accumulate_into_leaf(node, grads[0], leaf_grads)
                 continue
             in_grads = leaf_grads.distinct(node, leaf_grads.run(node, grads))
+            if _Anomaly.enabled and _Anomaly.check_nan:
+                check_gradients(node, in_grads)
             if not retain_graph:
                 node.free_saved()
             deliver(node, in_grads, buffers, deps, ready, leaf_grads)

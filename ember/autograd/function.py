@@ -25,6 +25,7 @@ Example (an op, as every file in ``ember/ops`` declares them):
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from .anomaly_mode import _Anomaly, record_forward
 from .grad_mode import _State
 
 
@@ -233,6 +234,8 @@ class Function:
         record = _State.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
         if record:
             _connect(ctx, args)
+            if _Anomaly.enabled:
+                record_forward(ctx)
         out = cls._forward(ctx, args)
         return _wrap_outputs(cls, ctx, out, args, record)
 
