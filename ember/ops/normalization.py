@@ -9,6 +9,7 @@ import numpy as np
 
 from .._tensor import Size
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -45,6 +46,20 @@ def _normalized_grad(gxh, xhat, invstd):
     gxh -= xhat * m2
     gxh *= invstd
     return gxh
+
+
+def _graph_normalize(xp, x, axes, eps):
+    """create_graph: (xhat, invstd) of ``x`` over ``axes`` (kept), recomputed from the input with
+    Tensor ops so the second derivative reaches x through them."""
+    xc = x - xp.mean(x, axis=axes, keepdims=True)
+    invstd = 1.0 / xp.sqrt(xp.mean(xc * xc, axis=axes, keepdims=True) + eps)
+    return xc * invstd, invstd
+
+
+def _graph_normalized_grad(xp, gxh, xhat, invstd, axes):
+    """create_graph: ``_normalized_grad`` with Tensor ops, means over ``axes``."""
+    return invstd * (gxh - xp.mean(gxh, axis=axes, keepdims=True)
+                     - xhat * xp.mean(gxh * xhat, axis=axes, keepdims=True))
 
 
 def _scale_shift(y, w, b, bs):
@@ -85,6 +100,7 @@ class BatchNormTrain(Op):
         dL/dx = w * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))
     """
     backward_name = "NativeBatchNormBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, rm, rv, momentum, eps):
@@ -104,12 +120,16 @@ class BatchNormTrain(Op):
             rv += (momentum * m / max(m - 1, 1)) * var
         # y = xc * (invstd * w) + b: xhat = xc * invstd is never materialised
         scale = invstd if w is None else invstd * w
-        ctx.save_for_backward(xc, invstd, scale)
+        ctx.save_for_backward(xc, invstd, scale, x, w)
+        ctx.eps = eps
         return _scale_shift(xc, scale, b, bs)
 
     @staticmethod
     def backward(ctx, grad):
-        xc, invstd, scale = ctx.saved_tensors
+        xc, invstd, scale, x, w = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            return BatchNormTrain._backward_graph_formula(ctx, xp, grad, x, w)
         n, c = grad.shape[0], grad.shape[1]
         bs = _bshape(grad.ndim)
         m = grad.size // c
@@ -127,6 +147,24 @@ class BatchNormTrain(Op):
         return (gx, gw if ctx.needs_input_grad[1] else None,
                 gb if ctx.needs_input_grad[2] else None, None, None, None, None)
 
+    @staticmethod
+    def _backward_graph_formula(ctx, xp, grad, x, w):
+        """create_graph: the same formulas with xhat and invstd recomputed from x by Tensor ops."""
+        axes = (0,) + tuple(range(2, grad.ndim))
+        bs = _bshape(grad.ndim)
+        xhat, invstd = _graph_normalize(xp, x, axes, ctx.eps)
+        c = grad.shape[1]
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = _graph_normalized_grad(xp, grad, xhat, invstd, axes)
+            if w is not None:
+                gx = gx * xp.reshape(w, bs)
+        if ctx.needs_input_grad[1]:
+            gw = xp.reshape(xp.sum(grad * xhat, axis=axes), (c,))
+        if ctx.needs_input_grad[2]:
+            gb = xp.reshape(xp.sum(grad, axis=axes), (c,))
+        return gx, gw, gb, None, None, None, None
+
 
 class BatchNormEval(Op):
     """Normalise with fixed (running) statistics: an affine map per channel.
@@ -136,6 +174,7 @@ class BatchNormEval(Op):
         dL/dx = g * w * invstd,   dL/dw = sum(g * (x - running_mean) * invstd),   dL/db = sum(g)
     """
     backward_name = "NativeBatchNormBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, rm, rv, eps):
@@ -145,22 +184,25 @@ class BatchNormEval(Op):
         shift = -rm * scale
         if b is not None:
             shift = shift + b
-        ctx.save_for_backward(x, rm, invstd, scale)
+        ctx.save_for_backward(x, rm, invstd, scale, w)
         out = x * scale.reshape(bs)
         out += shift.reshape(bs)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, rm, invstd, scale = ctx.saved_tensors
+        x, rm, invstd, scale, w = ctx.saved_tensors
         bs = _bshape(grad.ndim)
         axes = (0,) + tuple(range(2, grad.ndim))
-        gx = grad * scale.reshape(bs) if ctx.needs_input_grad[0] else None
+        xp = array_namespace(grad)
+        if xp.graph and w is not None:
+            scale = invstd * w    # the saved scale is a constant; w's second derivative needs this one
+        gx = grad * xp.reshape(scale, bs) if ctx.needs_input_grad[0] else None
         gw = gb = None
         if ctx.needs_input_grad[1]:
-            gw = (grad * ((x - rm.reshape(bs)) * invstd.reshape(bs))).sum(axis=axes)
+            gw = xp.sum(grad * ((x - xp.reshape(rm, bs)) * xp.reshape(invstd, bs)), axis=axes)
         if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=axes)
+            gb = xp.sum(grad, axis=axes)
         return gx, gw, gb, None, None, None
 
 
@@ -252,19 +294,23 @@ class LayerNorm(Op):
         dL/dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
     """
     backward_name = "NativeLayerNormBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
         xhat, invstd = _normalize_rows(x.reshape(-1, n), eps)
-        ctx.save_for_backward(xhat, invstd, w)
-        ctx.n = n
+        ctx.save_for_backward(xhat, invstd, w, x)
+        ctx.n, ctx.eps = n, eps
         return _scale_shift(xhat, w, b, (1, n)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w = ctx.saved_tensors
+        xhat, invstd, w, x = ctx.saved_tensors
         n = ctx.n
+        xp = array_namespace(grad)
+        if xp.graph:
+            return LayerNorm._backward_graph_formula(ctx, xp, grad, x, w)
         g2 = grad.reshape(-1, n)
         gw = gb = gx = None
         if ctx.needs_input_grad[1]:
@@ -274,6 +320,22 @@ class LayerNorm(Op):
         if ctx.needs_input_grad[0]:
             gx = g2 * w.reshape(1, n) if w is not None else np.array(g2)
             gx = _normalized_grad(gx, xhat, invstd).reshape(grad.shape)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def _backward_graph_formula(ctx, xp, grad, x, w):
+        """create_graph: the same formulas with xhat and invstd recomputed from x by Tensor ops."""
+        n = ctx.n
+        g2 = xp.reshape(grad, (-1, n))
+        xhat, invstd = _graph_normalize(xp, xp.reshape(x, (-1, n)), (1,), ctx.eps)
+        gw = gb = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = xp.reshape(xp.sum(g2 * xhat, axis=0), ctx.input_meta[1][0])
+        if ctx.needs_input_grad[2]:
+            gb = xp.reshape(xp.sum(g2, axis=0), ctx.input_meta[2][0])
+        if ctx.needs_input_grad[0]:
+            gxh = g2 * xp.reshape(w, (1, n)) if w is not None else g2
+            gx = xp.reshape(_graph_normalized_grad(xp, gxh, xhat, invstd, (1,)), grad.shape)
         return gx, gw, gb, None, None
 
 
@@ -310,19 +372,23 @@ class GroupNorm(Op):
         dL/dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
     """
     backward_name = "NativeGroupNormBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
         nb, c = x.shape[0], x.shape[1]
         xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
         xhat = xhat.reshape(x.shape)
-        ctx.save_for_backward(xhat, invstd, w)
-        ctx.groups = groups
+        ctx.save_for_backward(xhat, invstd, w, x)
+        ctx.groups, ctx.eps = groups, eps
         return _scale_shift(xhat, w, b, _bshape(x.ndim))
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w = ctx.saved_tensors
+        xhat, invstd, w, x = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            return GroupNorm._backward_graph_formula(ctx, xp, grad, x, w)
         g = ctx.groups
         nb, c = grad.shape[0], grad.shape[1]
         bs = _bshape(grad.ndim)
@@ -333,6 +399,23 @@ class GroupNorm(Op):
         if ctx.needs_input_grad[0]:
             gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
             gx = _normalized_grad(gxh, xhat.reshape(nb, g, -1), invstd).reshape(grad.shape)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def _backward_graph_formula(ctx, xp, grad, x, w):
+        """create_graph: the same formulas with xhat and invstd recomputed from x by Tensor ops."""
+        nb, c = grad.shape[0], grad.shape[1]
+        rows = (nb, ctx.groups, -1)
+        axes = (0,) + tuple(range(2, grad.ndim))
+        xhat3, invstd = _graph_normalize(xp, xp.reshape(x, rows), (2,), ctx.eps)
+        gw = gb = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = xp.reshape(xp.sum(grad * xp.reshape(xhat3, grad.shape), axis=axes), (c,))
+        if ctx.needs_input_grad[2]:
+            gb = xp.reshape(xp.sum(grad, axis=axes), (c,))
+        if ctx.needs_input_grad[0]:
+            gxh = grad * xp.reshape(w, _bshape(grad.ndim)) if w is not None else grad
+            gx = xp.reshape(_graph_normalized_grad(xp, xp.reshape(gxh, rows), xhat3, invstd, (2,)), grad.shape)
         return gx, gw, gb, None, None
 
 
