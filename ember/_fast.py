@@ -6,6 +6,8 @@ is written to be read. On small tensors its cost is Python, not arithmetic, so b
 
 - ``Op.apply`` with the unwrapping, edge collection and output wrapping inlined into one pass;
 - leaf gradients adopted without a copy when no one else can see the array (the reference copies);
+- the engine's loop over nodes (``engine.run_nodes``) with its steps inlined, for first-order
+  gradients (``create_graph=True`` and anomaly mode always take the reference loop);
 - ``+ - * /`` between same-dtype float tensors (or a float tensor and a Python number) going
   straight to the op, skipping type promotion.
 
@@ -30,6 +32,7 @@ def install():
     """Replace the reference hot spots by their fast equivalents (called by ``ember/__init__``)."""
     Op.apply = classmethod(_op_apply)
     engine.leaf_grad_policy = _AdoptingLeafGrads
+    engine.first_order_loop = _first_order_loop
     for name, op, fn in [("add", A.Add, A.add), ("sub", A.Sub, A.sub), ("mul", A.Mul, A.mul),
                          ("truediv", A.Div, A.div)]:
         setattr(Tensor, f"__{name}__", _fast_binary(op, fn, False, getattr(Tensor, f"__{name}__")))
@@ -121,7 +124,7 @@ class _AdoptingLeafGrads(engine.CopyLeafGrads):
         self._foreign.add(id(g))
 
     def distinct(self, node, in_grads):
-        if not issubclass(node.fn, Op):      # a custom Function's backward may return its own arrays
+        if node.fn._backward.__func__ is not _OP_BACKWARD:  # a Function's backward: user arrays
             for g in in_grads:
                 self.seen_by_user(g)
         if len(in_grads) < 2:
@@ -138,6 +141,66 @@ class _AdoptingLeafGrads(engine.CopyLeafGrads):
                 and id(g) not in self._foreign):
             return g
         return np.array(g, dtype=dtype, order="C")
+
+
+# -- the engine's loop, inlined -------------------------------------------------------------------
+def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
+    """``engine.run_nodes`` for arrays, with hooks, capture, the node call and delivery inlined."""
+    fit = engine.sum_to_shape
+    AccumulateGrad = engine.AccumulateGrad
+    capturing = targets._captures is not None
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node)
+        if type(node) is AccumulateGrad:
+            if node.hooks:
+                grads = engine.run_tensor_hooks(node, grads, leaf_grads)
+            if capturing:
+                targets.capture(node, grads)
+            elif targets.accumulates(node):
+                engine.accumulate_into_leaf(node, grads[0], leaf_grads)
+            continue
+        if node._pre_hooks is not None or node._retain is not None:
+            grads = engine.run_tensor_hooks(node, grads, leaf_grads)
+        if capturing:
+            targets.capture(node, grads)
+        fn = node.fn
+        if node.n_outputs == 1 and fn._backward.__func__ is _OP_BACKWARD:
+            in_grads = fn.backward(node, grads[0])
+            in_grads = in_grads if type(in_grads) is tuple else (in_grads,)
+        else:
+            in_grads = node.backward_arrays(grads)
+        in_grads = leaf_grads.distinct(node, in_grads)
+        if not retain_graph and node._saved:
+            node.free_saved()
+        for edge, g, meta in zip(node.next_edges, in_grads, node.input_meta):
+            if edge is None:
+                continue
+            nxt = edge[0]
+            if g is None:
+                engine._count_down_without_gradient(nxt, deps, buffers, ready)
+                continue
+            if g.shape != meta[0]:
+                g = fit(g, meta[0])
+            if g.dtype != meta[1]:
+                g = g.astype(meta[1])
+            buf = buffers.get(nxt)
+            if buf is None:
+                if nxt.n_outputs == 1:
+                    buffers[nxt] = [g]
+                else:
+                    buf = buffers[nxt] = [None] * nxt.n_outputs
+                    buf[edge[1]] = g
+            else:
+                prev = buf[edge[1]]
+                buf[edge[1]] = g if prev is None else prev + g
+            left = deps[nxt] - 1
+            deps[nxt] = left
+            if not left:
+                ready.append(nxt)
+
+
+_OP_BACKWARD = Op._backward.__func__
 
 
 # -- arithmetic operators --------------------------------------------------------------------------

@@ -28,23 +28,32 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
     ready = [node for node in buffers if node not in deps]
     prev, _State.enabled = _State.enabled, create_graph
     try:
-        while ready:
-            node = ready.pop()
-            grads = run_tensor_hooks(node, buffers.pop(node), leaf_grads)
-            targets.capture(node, grads)
-            if type(node) is AccumulateGrad:
-                if targets.accumulates(node):
-                    accumulate_into_leaf(node, grads[0], leaf_grads)
-                continue
-            in_grads = leaf_grads.distinct(node, leaf_grads.run(node, grads))
-            if _Anomaly.enabled and _Anomaly.check_nan:
-                check_gradients(node, in_grads)
-            if not retain_graph:
-                node.free_saved()
-            deliver(node, in_grads, buffers, deps, ready, leaf_grads)
+        run = run_nodes if create_graph or _Anomaly.enabled else first_order_loop
+        run(ready, buffers, deps, targets, leaf_grads, retain_graph)
     finally:
         _State.enabled = prev
     return targets.results
+
+
+def run_nodes(ready, buffers, deps, targets, leaf_grads, retain_graph):
+    """Run every node once its gradients have all arrived, leaves last."""
+    while ready:
+        node = ready.pop()
+        grads = run_tensor_hooks(node, buffers.pop(node), leaf_grads)
+        targets.capture(node, grads)
+        if type(node) is AccumulateGrad:
+            if targets.accumulates(node):
+                accumulate_into_leaf(node, grads[0], leaf_grads)
+            continue
+        in_grads = leaf_grads.distinct(node, leaf_grads.run(node, grads))
+        if _Anomaly.enabled and _Anomaly.check_nan:
+            check_gradients(node, in_grads)
+        if not retain_graph:
+            node.free_saved()
+        deliver(node, in_grads, buffers, deps, ready, leaf_grads)
+
+
+first_order_loop = run_nodes   # ember._fast installs an inlined loop for first-order gradients
 
 
 def seed_roots(tensors, grad_tensors, leaf_grads):
