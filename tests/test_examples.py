@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from tests.paths import PHONE_CSV
 
@@ -23,11 +24,19 @@ def _run(name, *args):
 def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
     tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
-              "checkpoint.py"}
+              "checkpoint.py", "higher_order.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
             assert "import ember as torch" in fh.read(), f
+
+
+def test_higher_order_newton_converges_and_penalty_step_runs():
+    out = _run("higher_order.py")
+    last = re.findall(r"newton step \d+: x = ([+-][\d.]+), y = ([+-][\d.]+)", out)[-1]
+    assert abs(float(last[0]) - 1) < 1e-6 and abs(float(last[1]) - 1) < 1e-6
+    penalty = float(re.search(r"gradient penalty ([\d.]+)", out).group(1))
+    assert np.isfinite(penalty) and penalty > 0
 
 
 def test_losses():
