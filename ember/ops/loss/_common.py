@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Size, Tensor
+from ..._tensor import Size, Tensor, _wrap
 from .._cast import to_dtype
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -45,12 +45,15 @@ def _reduce(ctx, loss, reduction):
 
 
 def _expand(ctx, grad):
-    """The upstream gradient of each element of the unreduced loss."""
+    """The upstream gradient of each element of the unreduced loss (an array, or a Tensor when
+    backward records a graph: ``create_graph=True``)."""
     r = ctx.reduction
     if r == "none":
         return grad
     if r == "mean" and ctx.n:
         grad = grad / ctx.n
+    if isinstance(grad, Tensor):
+        return grad * _wrap(np.ones(ctx.lshape, grad._data.dtype))   # broadcast, recorded
     return np.broadcast_to(grad, ctx.lshape)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
                       _class_arrays, _need, _reduction)
 
@@ -27,13 +28,33 @@ def _rows(x, t):
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1]), t.reshape(-1)
 
 
-def _unrows(g, shape):
+def _xrows(xp, x):
+    """``_rows`` of the input alone, written against ``xp`` (arrays or Tensors)."""
+    if x.ndim == 2:
+        return x
+    if x.ndim == 1:
+        return xp.expand_dims(x, 0)
+    return xp.reshape(xp.moveaxis(x, 1, -1), (-1, x.shape[1]))
+
+
+def _unrows(g, shape, xp=np):
     """Inverse of ``_rows`` for a gradient of shape (M, C)."""
     if len(shape) == 2:
         return g
     if len(shape) == 1:
-        return g[0]
-    return np.moveaxis(g.reshape((shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+        return xp.reshape(g, shape)
+    return xp.moveaxis(xp.reshape(g, (shape[0],) + shape[2:] + (shape[1],)), -1, 1)
+
+
+def _softmax_rows(xp, x2):
+    """softmax over the rows of (M, C) ``x2`` (arrays or Tensors: the max is a constant)."""
+    e = xp.exp(x2 - xp.asarray(x2).max(axis=1, keepdims=True))
+    return e / xp.sum(e, axis=1, keepdims=True)
+
+
+def _log_softmax(xp, x, axis):
+    s = x - xp.asarray(x).max(axis=axis, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
 
 def _row_reduce(ctx, loss, denom, reduction, out_shape):
@@ -47,13 +68,13 @@ def _row_reduce(ctx, loss, denom, reduction, out_shape):
         return np.asarray(s / denom)
 
 
-def _row_grad(ctx, grad):
+def _row_grad(ctx, grad, xp=np):
     """Upstream gradient per row (M,), including the 1/denominator of 'mean'."""
     if ctx.reduction == "none":
-        return grad.reshape(-1)
+        return xp.reshape(grad, (-1,))
     if ctx.reduction == "mean":
         # Every row ignored: the loss is 0/0 = nan but no row has a gradient (as PyTorch).
-        return grad / ctx.denom if ctx.denom else np.zeros_like(grad)
+        return grad / float(ctx.denom) if ctx.denom else grad * 0
     return grad
 
 
@@ -62,8 +83,12 @@ class CrossEntropyFast(Op):
     """Cross-entropy for (N, C) logits and in-range (N,) class indices, no weight or smoothing.
 
         loss_i = logsumexp(x_i) - x_{i, t_i},    d loss_i / d x_i = softmax(x_i) - onehot(t_i)
+
+    With ``create_graph=True`` softmax is recomputed from the saved input (Tensors), so the
+    second derivative reaches it; the first-order backward uses the saved exponentials in place.
     """
     backward_name = "NllLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, reduction):
@@ -73,7 +98,7 @@ class CrossEntropyFast(Op):
         se = e.sum(axis=1, keepdims=True)
         rows = np.arange(x.shape[0])
         nll = (np.log(se) + m)[:, 0] - x[rows, t]       # logsumexp(x) - x[target]
-        ctx.save_for_backward(e, se, t)
+        ctx.save_for_backward(e, se, t, x)
         ctx.rows, ctx.reduction = rows, reduction
         if reduction == "none":
             return nll
@@ -84,8 +109,15 @@ class CrossEntropyFast(Op):
     def backward(ctx, grad):
         # d/dx = (softmax(x) - one_hot(t)) * upstream: one pass over (N, C) with the per-row
         # factor upstream / sum(exp) folded in, then the target entries.
-        e, se, t = ctx.saved_tensors
+        e, se, t, x = ctx.saved_tensors
         r = ctx.reduction
+        xp = array_namespace(grad)
+        if xp.graph:
+            t = xp.asarray(t)
+            f = grad / len(t) if r == "mean" else (grad if r == "sum" else xp.expand_dims(grad, 1))
+            onehot = np.zeros(x.shape, x._data.dtype)
+            onehot[ctx.rows, t] = 1
+            return (_softmax_rows(xp, x) - onehot) * f, None
         f = grad / len(t) if r == "mean" else (grad if r == "sum" else grad[:, None])
         g = e * (f / se)
         g[ctx.rows, t] -= f if r != "none" else grad
@@ -102,8 +134,10 @@ class CrossEntropy(Op):
 
     'mean' divides the sum by sum_i w_{y_i} over non-ignored rows (PyTorch's normalisation for
     both terms). Gradient: (p ((1-eps) w_y + (eps/C) W) - (1-eps) w_y onehot_y - (eps/C) w) g_i.
+    With ``create_graph=True`` p is recomputed from the saved input (Tensors).
     """
     backward_name = "NllLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, w, ignore_index, eps, reduction):
@@ -124,22 +158,32 @@ class CrossEntropy(Op):
             loss = loss + (eps / c) * smooth * valid
         loss = loss.astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
-        ctx.save_for_backward(e, se, t)
+        ctx.save_for_backward(e, se, t, x)
         ctx.state = (shape, tc, valid, wt, w, eps, rows)
         return _row_reduce(ctx, loss, denom, reduction, out_shape)
 
     @staticmethod
     def backward(ctx, grad):
-        e, se, _ = ctx.saved_tensors
+        e, se, _, x = ctx.saved_tensors
         shape, tc, valid, wt, w, eps, rows = ctx.state
         c = e.shape[1]
-        gi = _row_grad(ctx, grad)                       # (M,) or scalar
+        xp = array_namespace(grad)
+        gi = _row_grad(ctx, grad, xp)                   # (M,) or scalar
         a = (1 - eps) * wt                               # weight of the NLL term per row
         if eps:
             wsum = w.sum() if w is not None else c
             coef = a + (eps / c) * wsum * valid
         else:
             coef = a
+        if xp.graph:
+            e = xp.asarray(e)
+            k = np.zeros(e.shape, e.dtype)               # the constant part of the gradient
+            k[rows, tc] = a
+            if eps:
+                k = k + (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)
+            g = _softmax_rows(xp, _xrows(xp, x)) * coef[:, None].astype(e.dtype) - k
+            g = g * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1))
+            return _unrows(g, shape, xp), None, None
         g = (e / se) * coef[:, None]
         g[rows, tc] -= a
         if eps:
@@ -153,8 +197,12 @@ class CrossEntropyProb(Op):
 
     loss = -sum_c w_c y'_c log_softmax(x)_c with y' = (1 - eps) y + eps / C; 'mean' divides by
     the number of rows (input.numel() / C), whatever the weights (as PyTorch).
+
+    d/dx = g (softmax(x) sum_c contrib_c - contrib);  d/dy = -g (1 - eps) w log_softmax(x).
+    With ``create_graph=True`` both are recomputed from the saved input and target (Tensors).
     """
     backward_name = "CrossEntropyBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, w, eps, reduction):
@@ -166,20 +214,27 @@ class CrossEntropyProb(Op):
         wb = None if w is None else w.reshape((c,) + (1,) * (x.ndim - ax - 1))
         contrib = ts * wb if wb is not None else ts
         loss = -(logp * contrib).sum(axis=ax)
-        ctx.save_for_backward(logp, contrib)
+        ctx.save_for_backward(logp, contrib, x, t)
         ctx.opts = (ax, wb, eps)
         denom = (x.size // c) if x.size else 0
         return _row_reduce(ctx, loss.astype(x.dtype, copy=False), denom, reduction, loss.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        logp, contrib = ctx.saved_tensors
+        logp, contrib, x, t = ctx.saved_tensors
         ax, wb, eps = ctx.opts
-        gi = _row_grad(ctx, grad)
-        gi = np.expand_dims(gi.reshape(ctx.out_shape), ax) if np.ndim(gi) else gi
+        xp = array_namespace(grad)
+        gi = _row_grad(ctx, grad, xp)
+        gi = xp.expand_dims(xp.reshape(gi, ctx.out_shape), ax) if gi.ndim else gi
+        if xp.graph:
+            logp = _log_softmax(xp, x, ax)
+            c = x.shape[ax]
+            contrib = t * (1 - eps) + eps / c if eps else t
+            if wb is not None:
+                contrib = contrib * wb
         gx = gt = None
         if _need(ctx, 0):
-            gx = gi * (np.exp(logp) * contrib.sum(axis=ax, keepdims=True) - contrib)
+            gx = gi * (xp.exp(logp) * xp.sum(contrib, axis=ax, keepdims=True) - contrib)
         if _need(ctx, 1):
             gt = -gi * (1 - eps) * (logp * wb if wb is not None else logp)
         return gx, gt
@@ -188,9 +243,11 @@ class CrossEntropyProb(Op):
 class NllLoss(Op):
     """Negative log-likelihood of log-probabilities: -w_y x_y, 'mean' over sum of w_y.
 
-    Gradient: -w_{y_i} g_i at (i, y_i), 0 elsewhere (and for ignored rows).
+    Gradient: -w_{y_i} g_i at (i, y_i), 0 elsewhere (and for ignored rows): linear in g, so
+    with ``create_graph=True`` only the upstream gradient is differentiated further.
     """
     backward_name = "NllLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, w, ignore_index, reduction):
@@ -208,7 +265,12 @@ class NllLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         shape, shape2, tc, wt, rows = ctx.state
-        gi = _row_grad(ctx, grad)
+        xp = array_namespace(grad)
+        gi = _row_grad(ctx, grad, xp)
+        if xp.graph:
+            m = np.zeros(shape2, grad._data.dtype)
+            m[rows, tc] = -wt
+            return _unrows(m * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1)), shape, xp), None, None
         g = np.zeros(shape2, grad.dtype)
         g[rows, tc] = -wt * gi
         return _unrows(g, shape), None, None

@@ -7,6 +7,7 @@ the target its negative. L1, MSE and Huber also take a per-element ``weight`` (P
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from ..arithmetic import div, mul
 from ..reduce import mean, sum as _sum
 from ._common import _check_tensor, _expand, _float_pair, _need, _reduce, _reduction, _warn_size
@@ -18,28 +19,34 @@ class _PointwiseLoss(Op):
     """A loss ``f(d)`` of ``d = input - target``, reduced; subclasses give ``_loss`` and ``_slope``.
 
     The input's gradient is ``slope(d)`` times the upstream gradient, the target's its negative.
-    ``param`` is the loss's one scalar setting (beta, delta), or None.
+    ``param`` is the loss's one scalar setting (beta, delta), or None. ``_slope`` is written
+    against ``xp`` (NumPy, or Tensors with ``create_graph=True``, where ``d`` is recomputed from
+    the saved input and target so the second derivative reaches both).
     """
+    differentiable_backward = True
 
     @staticmethod
     def _loss(d, param):
         raise NotImplementedError
 
     @staticmethod
-    def _slope(d, param):
+    def _slope(xp, d, param):
         raise NotImplementedError
 
     @classmethod
     def forward(cls, ctx, x, t, param, reduction):
         d = x - t
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(d, x, t)
         ctx.param = param
         return _reduce(ctx, cls._loss(d, param), reduction)
 
     @classmethod
     def backward(cls, ctx, grad):
-        d, = ctx.saved_tensors
-        g = _expand(ctx, grad) * cls._slope(d, ctx.param)
+        d, x, t = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            d = x - t
+        g = _expand(ctx, grad) * cls._slope(xp, d, ctx.param)
         return g, (-g if _need(ctx, 1) else None)
 
 
@@ -52,8 +59,8 @@ class L1Loss(_PointwiseLoss):
         return np.abs(d)
 
     @staticmethod
-    def _slope(d, param):
-        return np.sign(d)
+    def _slope(xp, d, param):
+        return xp.sign(d)
 
 
 class MSELoss(_PointwiseLoss):
@@ -65,7 +72,7 @@ class MSELoss(_PointwiseLoss):
         return d * d
 
     @staticmethod
-    def _slope(d, param):
+    def _slope(xp, d, param):
         return 2 * d
 
 
@@ -82,8 +89,8 @@ class SmoothL1Loss(_PointwiseLoss):
         return np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta)
 
     @staticmethod
-    def _slope(d, beta):
-        return np.sign(d) if beta == 0 else np.where(np.abs(d) < beta, d / beta, np.sign(d))
+    def _slope(xp, d, beta):
+        return xp.sign(d) if beta == 0 else xp.where(xp.abs(d) < beta, d / beta, xp.sign(d))
 
 
 class HuberLoss(_PointwiseLoss):
@@ -97,8 +104,8 @@ class HuberLoss(_PointwiseLoss):
         return np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
 
     @staticmethod
-    def _slope(d, delta):
-        return np.clip(d, -delta, delta)
+    def _slope(xp, d, delta):
+        return xp.clip(d, -delta, delta)
 
 
 def _regression(name, op, input, target, reduction, *params, weight=None, weighted_mean="sum"):
