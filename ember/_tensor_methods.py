@@ -332,3 +332,13 @@ TensorNamespace.put = staticmethod(_put)
 TensorNamespace.roll = staticmethod(lambda x, shift, axis=None: ops.roll(x, shift, axis))
 TensorNamespace.diagonal = staticmethod(
     lambda x, offset=0, axis1=0, axis2=1: ops.diagonal(x, offset, axis1, axis2))
+
+
+# sigmoid and erf (activation backwards): ember's stable array versions and the ops.
+from .autograd.xp import NumpyNamespace  # noqa: E402
+from .ops import _math  # noqa: E402
+
+NumpyNamespace.sigmoid = staticmethod(_math.sigmoid)
+NumpyNamespace.erf = staticmethod(_math.erf)
+TensorNamespace.sigmoid = staticmethod(math_functions.sigmoid)
+TensorNamespace.erf = staticmethod(math_functions.erf)

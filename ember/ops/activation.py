@@ -4,7 +4,10 @@ softsign, hardsigmoid/hardswish, logsigmoid, the shrinks; and glu (a gate on hal
 softmax and its kin are in ``softmax_ops``.
 
 Each op saves what its closed-form derivative needs; masks follow PyTorch at the kinks (e.g.
-relu6/hardtanh have zero gradient exactly at the clip points).
+relu6/hardtanh have zero gradient exactly at the clip points). Every backward is written against
+``array_namespace(grad)`` so it also runs on Tensors (``create_graph=True``): a saved mask is a
+constant (its derivative is zero), a saved intermediate that depends smoothly on the input (gelu's
+cdf, silu's sigmoid, ...) is recomputed from the input in that mode.
 
 Layer: the top of the core op families.
 """
@@ -12,6 +15,7 @@ import numpy as np
 
 from .._random import _rng
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from . import _math
 from .arithmetic import mul, sub
 from .join_split import chunk
@@ -24,6 +28,8 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrel
 
 
 class Relu(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -58,6 +64,8 @@ def _inplace_or(input, result, inplace):
 
 
 class Hardtanh(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
@@ -91,6 +99,8 @@ def relu_(input):
 
 
 class LeakyRelu(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, slope):
         pos = x > 0
@@ -101,7 +111,8 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx, grad):
         pos, = ctx.saved_tensors
-        return np.where(pos, grad, grad * ctx.slope).astype(grad.dtype, copy=False), None
+        xp = array_namespace(grad)
+        return xp.where(pos, grad, grad * ctx.slope), None
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -128,6 +139,12 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 
 class Prelu(Op):
+    """y = x if x > 0 else w * x   (w broadcast along the channel dim).
+
+    dL/dx = g if x > 0 else g * w;   dL/dw = sum over the non-channel dims of (g * x where x <= 0).
+    """
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, w):
         # w has one entry, or one per channel (dim 1 of x; dim 0 when x is 1-D)
@@ -138,17 +155,19 @@ class Prelu(Op):
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
-        wb = w.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 else w
-        pos = x > 0
-        gx = np.where(pos, grad, grad * wb).astype(grad.dtype, copy=False) if ctx.needs_input_grad[0] else None
+        xp = array_namespace(grad, x, w)
+        ndim = len(x.shape)
+        wb = xp.reshape(w, (-1,) + (1,) * (ndim - 2)) if ndim >= 2 else w
+        pos = xp.asarray(x) > 0
+        gx = xp.where(pos, grad, grad * wb) if ctx.needs_input_grad[0] else None
         gw = None
         if ctx.needs_input_grad[1]:
-            gneg = np.where(pos, 0, grad * x)
-            if w.size == 1:
-                gw = np.asarray(gneg.sum(), dtype=w.dtype).reshape(w.shape)
+            gneg = xp.where(pos, 0.0, grad * x)
+            if int(np.prod(w.shape)) == 1:
+                gw = xp.reshape(xp.sum(gneg), w.shape)
             else:
-                axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
-                gw = gneg.sum(axis=axes).astype(w.dtype, copy=False)
+                axes = tuple(i for i in range(ndim) if i != (1 if ndim >= 2 else 0))
+                gw = xp.reshape(xp.sum(gneg, axis=axes), w.shape)
         return gx, gw
 
 
@@ -166,20 +185,28 @@ def prelu(input, weight):
 
 
 class Elu(Op):
+    """y = scale * x if x > 0 else alpha * scale * (exp(input_scale * x) - 1)   (elu, selu, celu).
+
+    dy/dx = scale if x > 0 else input_scale * (y + alpha * scale): in terms of the output, as
+    PyTorch, so the derivative's own derivative flows through y.
+    """
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
         pos = x > 0
         neg = np.expm1(np.minimum(x, 0) * input_scale)
-        ctx.save_for_backward(pos, neg)
         ctx.c = (alpha, scale, input_scale)
-        return np.where(pos, x * scale, neg * (alpha * scale)).astype(x.dtype, copy=False)
+        out = np.where(pos, x * scale, neg * (alpha * scale)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(pos, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        pos, neg = ctx.saved_tensors
+        pos, out = ctx.saved_tensors
+        xp = array_namespace(grad)
         alpha, scale, input_scale = ctx.c
-        return np.where(pos, grad * scale, grad * ((neg + 1) * (alpha * scale * input_scale))).astype(
-            grad.dtype, copy=False), None, None, None
+        return xp.where(pos, grad * scale, grad * ((out + alpha * scale) * input_scale)), None, None, None
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -217,6 +244,9 @@ _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 
 
 class Gelu(Op):
+    """y = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy/dx = Phi(x) + x * exp(-x**2 / 2) / sqrt(2 pi)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         erf, gauss = _math.erf_and_gauss(x * x.dtype.type(_INV_SQRT_2))
@@ -229,6 +259,11 @@ class Gelu(Op):
     @staticmethod
     def backward(ctx, grad):
         x, cdf, gauss = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:  # cdf and gauss recomputed from x, so the derivative carries the graph
+            cdf = (xp.erf(x * _INV_SQRT_2) + 1) * 0.5
+            gauss = xp.exp(x * x * -0.5)
+            return grad * (cdf + x * gauss * _INV_SQRT_2PI)
         d = x * gauss
         d *= x.dtype.type(_INV_SQRT_2PI)
         d += cdf
@@ -238,6 +273,7 @@ class Gelu(Op):
 
 class GeluTanh(Op):
     backward_name = "GeluBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -249,6 +285,9 @@ class GeluTanh(Op):
     @staticmethod
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:  # t recomputed from x, so the derivative carries the graph
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
         dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
         return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
 
@@ -264,6 +303,8 @@ def gelu(input, approximate="none"):
 
 
 class Silu(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         s = _math.sigmoid(x)
@@ -273,6 +314,9 @@ class Silu(Op):
     @staticmethod
     def backward(ctx, grad):
         x, s = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            s = xp.sigmoid(x)
         return grad * (s * (1 + x * (1 - s)))
 
 
@@ -282,6 +326,8 @@ def silu(input, inplace=False):
 
 
 class Mish(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         t = np.tanh(_math.softplus(x))
@@ -291,7 +337,10 @@ class Mish(Op):
     @staticmethod
     def backward(ctx, grad):
         x, t = ctx.saved_tensors
-        return grad * (t + x * _math.sigmoid(x) * (1 - t * t))
+        xp = array_namespace(grad)
+        if xp.graph:
+            t = xp.tanh(softplus(x))
+        return grad * (t + x * xp.sigmoid(x) * (1 - t * t))
 
 
 def mish(input, inplace=False):
@@ -300,6 +349,8 @@ def mish(input, inplace=False):
 
 
 class Softplus(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
@@ -310,8 +361,9 @@ class Softplus(Op):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         beta, threshold = ctx.c
+        xp = array_namespace(grad)
         bx = x * beta
-        return np.where(bx > threshold, grad, grad * _math.sigmoid(bx)).astype(grad.dtype, copy=False), None, None
+        return xp.where(bx > threshold, grad, grad * xp.sigmoid(bx)), None, None
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -320,15 +372,20 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 class Softsign(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         d = 1 + np.abs(x)
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(x, d)
         return x / d
 
     @staticmethod
     def backward(ctx, grad):
-        d, = ctx.saved_tensors
+        x, d = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            d = xp.abs(x) + 1
         return grad / (d * d)
 
 
@@ -338,6 +395,8 @@ def softsign(input):
 
 
 class Hardsigmoid(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -355,6 +414,8 @@ def hardsigmoid(input, inplace=False):
 
 
 class Hardswish(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -364,8 +425,9 @@ class Hardswish(Op):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         # PyTorch's convention at the kinks: slope 0 at x = -3 and 1 at x = 3
-        mid = np.where(x <= -3, 0, x / 3 + 0.5)
-        return np.where(x < 3, grad * mid, grad).astype(grad.dtype, copy=False)
+        xp = array_namespace(grad)
+        mid = xp.where(x <= -3, 0.0, x / 3 + 0.5)
+        return xp.where(x < 3, grad * mid, grad)
 
 
 def hardswish(input, inplace=False):
@@ -374,6 +436,8 @@ def hardswish(input, inplace=False):
 
 
 class LogSigmoid(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -382,7 +446,7 @@ class LogSigmoid(Op):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _math.sigmoid(-x)
+        return grad * array_namespace(grad).sigmoid(-x)
 
 
 def logsigmoid(input):
@@ -392,6 +456,8 @@ def logsigmoid(input):
 
 class _MaskedIdentity(Op):
     """y = where(mask, f(x), value); dy/dx = mask (f is x or a shift of x)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, mask, shift, value):
         ctx.save_for_backward(mask)
