@@ -12,6 +12,7 @@ import numpy as np
 
 from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from .. import _math
 from ..views import unsqueeze
 from ._common import (_REDUCTIONS, _check_tensor, _expand, _float_pair, _need, _reduce, _reduction,
@@ -23,13 +24,20 @@ __all__ = ["poisson_nll_loss", "gaussian_nll_loss", "binary_cross_entropy",
 _LOG_2PI = math.log(2 * math.pi)
 
 
+def _softplus(xp, z):
+    """log(1 + exp(z)), stable for any z, written against ``xp`` (the graph path's recompute)."""
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
 # -- binary cross-entropy ---------------------------------------------------------------------
 class BinaryCrossEntropy(Op):
     """``-w (y lp + (1 - y) l1p)`` with ``lp = max(log p, -100)``, ``l1p = max(log(1 - p), -100)``.
 
     d/dp = w (p - y) / max(p (1 - p), 1e-12);  d/dy = w (l1p - lp).
+    With ``create_graph=True`` the logs are recomputed from the saved input (Tensors).
     """
     backward_name = "BinaryCrossEntropyBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, p, t, w, reduction):
@@ -45,10 +53,14 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         p, t, w, lp, l1p = ctx.saved_tensors
+        xp = array_namespace(grad)
         g = _expand(ctx, grad)
         if w is not None:
             g = g * w
-        gp = g * (p - t) / np.maximum(p * (1 - p), 1e-12) if _need(ctx, 0) else None
+        if xp.graph and _need(ctx, 1):
+            lp = xp.maximum(xp.log(p), -100.0)
+            l1p = xp.maximum(xp.log1p(-p), -100.0)
+        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) if _need(ctx, 0) else None
         gt = g * (l1p - lp) if _need(ctx, 1) else None
         return gp, gt
 
@@ -127,8 +139,10 @@ class BinaryCrossEntropyWithLogits(Op):
 
     With ``lw = 1 + (pw - 1) y`` (1 without pos_weight):
     d/dx = w ((1 - y) - lw sigmoid(-x));  d/dy = w ((pw - 1) softplus(-x) - x).
+    With ``create_graph=True`` softplus(-x) and lw are recomputed from the saved input and target.
     """
     backward_name = "BinaryCrossEntropyWithLogitsBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, w, pw, reduction):
@@ -145,12 +159,16 @@ class BinaryCrossEntropyWithLogits(Op):
     def backward(ctx, grad):
         x, t, sp = ctx.saved_tensors
         w, pw, lw = ctx.wts
+        xp = array_namespace(grad)
+        if xp.graph:
+            sp = _softplus(xp, -x)
+            lw = None if pw is None else 1 + (pw - 1) * t
         g = _expand(ctx, grad)
         if w is not None:
             g = g * w
         gx = gt = None
         if _need(ctx, 0):
-            sig_neg = np.exp(-x - sp)                    # sigmoid(-x), no overflow
+            sig_neg = xp.exp(-x - sp)                    # sigmoid(-x), no overflow
             gx = g * ((1 - t) - (sig_neg if lw is None else lw * sig_neg))
         if _need(ctx, 1):
             gt = g * (-x if pw is None else (pw - 1) * sp - x)
@@ -184,8 +202,10 @@ class KLDiv(Op):
 
     ``log_target``: ``exp(y) (y - x)``; d/dx = -exp(y), d/dy = exp(y) (y - x + 1).
     ``'batchmean'`` divides the sum by the batch size (the first dimension).
+    With ``create_graph=True`` exp(y) / log y is recomputed from the saved target (Tensors).
     """
     backward_name = "KlDivBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, log_target, reduction):
@@ -208,13 +228,19 @@ class KLDiv(Op):
     @staticmethod
     def backward(ctx, grad):
         x, t, aux = ctx.saved_tensors
+        xp = array_namespace(grad)
         g = _expand(ctx, grad)
         if ctx.log_target:
+            if xp.graph:
+                aux = xp.exp(t)
             gx = -g * aux
             gt = g * aux * (t - x + 1) if _need(ctx, 1) else None
         else:
+            pos = t > 0
+            if xp.graph and _need(ctx, 1):
+                aux = xp.where(pos, xp.log(xp.where(pos, t, 1.0)), 0.0)
             gx = -g * t
-            gt = g * (np.where(t > 0, aux + 1, -np.inf) - x) if _need(ctx, 1) else None
+            gt = g * (xp.where(pos, aux + 1, -np.inf) - x) if _need(ctx, 1) else None
         return gx, gt
 
 
@@ -251,7 +277,9 @@ class PoissonNLLLoss(Op):
 
     Otherwise ``x - y log(x + eps)``; d/dx = 1 - y / (x + eps), d/dy = -log(x + eps).
     ``full`` adds Stirling's ``y log y - y + 0.5 log(2 pi y)`` where ``y > 1``: d/dy += log y + 0.5 / y.
+    With ``create_graph=True`` exp(x) / log(x + eps) is recomputed from the saved input (Tensors).
     """
+    differentiable_backward = True
     @staticmethod
     def forward(ctx, x, t, log_input, full, eps, reduction):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -274,6 +302,9 @@ class PoissonNLLLoss(Op):
     def backward(ctx, grad):
         x, t, aux = ctx.saved_tensors
         log_input, full, eps = ctx.opts
+        xp = array_namespace(grad)
+        if xp.graph:
+            aux = xp.exp(x) if log_input else xp.log(x + eps)
         g = _expand(ctx, grad)
         gx = gt = None
         if _need(ctx, 0):
@@ -281,8 +312,9 @@ class PoissonNLLLoss(Op):
         if _need(ctx, 1):
             local = -x if log_input else -aux
             if full:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    local = local + np.where(t > 1, np.log(t) + 0.5 / t, 0).astype(local.dtype)
+                big = t > 1
+                ts = xp.where(big, t, 1.0)               # finite in both branches (and their grads)
+                local = local + xp.where(big, xp.log(ts) + 0.5 / ts, 0.0)
             gt = g * local
         return gx, gt
 
@@ -308,7 +340,10 @@ class GaussianNLLLoss(Op):
     """``0.5 (log v + d^2 / v)`` (+ ``0.5 log(2 pi)`` if full), ``d = x - y``, ``v = max(var, eps)``.
 
     d/dx = d / v = -d/dy;  d/dvar = 0.5 (1 / v - d^2 / v^2) (passed through the clamp).
+    With ``create_graph=True`` d and v are recomputed from the saved input, target and var
+    (v = var + the clamp's constant offset, so var's gradient passes through it, as PyTorch).
     """
+    differentiable_backward = True
     @staticmethod
     def forward(ctx, x, t, var, full, eps, reduction):
         v = np.maximum(var, eps).astype(np.result_type(x, var), copy=False)
@@ -316,12 +351,16 @@ class GaussianNLLLoss(Op):
         loss = 0.5 * (np.log(v) + d * d / v)
         if full:
             loss = loss + 0.5 * _LOG_2PI
-        ctx.save_for_backward(d, v)
+        ctx.save_for_backward(d, v, x, t, var)
         return _reduce(ctx, loss.astype(d.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        d, v = ctx.saved_tensors
+        d, v, x, t, var = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            d = x - t
+            v = var + (xp.asarray(v) - xp.asarray(var))
         g = _expand(ctx, grad)
         gx = g * d / v
         # The clamp to eps has no gradient of its own in PyTorch: var's gradient passes through.
