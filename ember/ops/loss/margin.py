@@ -8,6 +8,7 @@ Losses that compare two or three inputs (ranking, embeddings, triplets) are in `
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from .. import _math
 from ._common import (_cast, _check_tensor, _check_weight, _class_arrays, _expand, _float_pair, _need,
                       _reduce, _reduction)
@@ -16,21 +17,34 @@ __all__ = ["soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss
            "multilabel_margin_loss"]
 
 
+def _softplus(xp, z):
+    """log(1 + exp(z)), stable for any z, written against ``xp`` (the graph path's recompute)."""
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
 class SoftMarginLoss(Op):
-    """``log(1 + exp(-y x)) = softplus(-y x)``; d/dx = -y sigmoid(-y x)."""
+    """``log(1 + exp(-y x)) = softplus(-y x)``; d/dx = -y sigmoid(-y x).
+
+    With ``create_graph=True`` z = -y x and its softplus are recomputed from the saved input.
+    """
     backward_name = "SoftMarginLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, reduction):
         z = -t * x
         sp = _math.softplus(z, threshold=None)
-        ctx.save_for_backward(t, z, sp)
+        ctx.save_for_backward(t, z, sp, x)
         return _reduce(ctx, sp.astype(x.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        t, z, sp = ctx.saved_tensors
-        return _expand(ctx, grad) * (-t * np.exp(z - sp)), None
+        t, z, sp, x = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            z = -t * x
+            sp = _softplus(xp, z)
+        return _expand(ctx, grad) * (-t * xp.exp(z - sp)), None
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -52,7 +66,9 @@ class MultiLabelSoftMarginLoss(Op):
     """``loss_n = (1/C) sum_c w_c l_c`` with ``l_c = (1 - y_c) x_c + softplus(-x_c)``.
 
     d/dx_c = w_c (sigmoid(x_c) - y_c) / C;  d/dy_c = -w_c x_c / C;  d/dw_c = l_c / C.
+    With ``create_graph=True`` softplus(-x) and l are recomputed from the saved input and target.
     """
+    differentiable_backward = True
     @staticmethod
     def forward(ctx, x, t, w, reduction):
         sp = _math.softplus(-x, threshold=None)
@@ -66,11 +82,15 @@ class MultiLabelSoftMarginLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         x, t, w, sp, el = ctx.saved_tensors
-        g = _expand(ctx, grad)[..., None] / ctx.c
+        xp = array_namespace(grad)
+        if xp.graph:
+            sp = _softplus(xp, -x)
+            el = (1 - t) * x + sp
+        g = xp.expand_dims(_expand(ctx, grad), -1) / ctx.c
         gw = g * el if _need(ctx, 2) else None
         if w is not None:
             g = g * w
-        gx = g * (np.exp(-sp) - t) if _need(ctx, 0) else None     # sigmoid(x) - y
+        gx = g * (xp.exp(-sp) - t) if _need(ctx, 0) else None     # sigmoid(x) - y
         gt = -g * x if _need(ctx, 1) else None
         return gx, gt, gw
 
@@ -98,13 +118,41 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return MultiLabelSoftMarginLoss.apply(input, target, weight, reduction)
 
 
+class _RefusedBackward(Op):
+    """The gradient of a loss whose own derivative PyTorch does not implement: with
+    ``create_graph=True`` it passes through, connected to the input and the upstream gradient, and
+    differentiating it again raises PyTorch's error (``derivative for aten::<name> is not
+    implemented``) when that second backward runs, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, g, x, grad, name):
+        ctx.name_ = name
+        return g
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"derivative for aten::{ctx.name_} is not implemented")
+
+
+def _refused(backward, ctx, grad, name):
+    """Run the array ``backward`` (a staticmethod body); with ``create_graph=True`` wrap its input
+    gradient in ``_RefusedBackward``."""
+    if not array_namespace(grad).graph:
+        return backward(ctx, grad)
+    x, = ctx.saved_tensors
+    result = backward(ctx, grad._data)
+    return (_RefusedBackward.apply(result[0], x, grad, name),) + result[1:]
+
+
 class MultiMarginLoss(Op):
     """``loss_n = (1/C) sum_{j != y} w_y max(0, z_j)^p`` with ``z_j = margin - x_y + x_j``.
 
     d/dx_j = w_y p max(0, z_j)^(p-1) / C for j != y (p = 1: the indicator z_j > 0);
-    d/dx_y = -sum_{j != y} d/dx_j.
+    d/dx_y = -sum_{j != y} d/dx_j. PyTorch does not differentiate this gradient again (its
+    double backward raises), nor does ember.
     """
     backward_name = "MultiMarginLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, p, margin, w, reduction):
@@ -120,10 +168,15 @@ class MultiMarginLoss(Op):
         c = x2.shape[1]
         loss = (h.sum(axis=1) / c).astype(x.dtype, copy=False)
         ctx.state = (x.shape, t2, rows, z, pos, w, p, c)
+        ctx.save_for_backward(x)
         return _reduce(ctx, loss if x.ndim > 1 else loss.reshape(()), reduction)
 
     @staticmethod
     def backward(ctx, grad):
+        return _refused(MultiMarginLoss._backward_arrays, ctx, grad, "multi_margin_loss_backward")
+
+    @staticmethod
+    def _backward_arrays(ctx, grad):
         shape, t2, rows, z, pos, w, p, c = ctx.state
         g = _expand(ctx, grad).reshape(-1, 1) / c
         local = (z > 0).astype(z.dtype) if p == 1 else 2 * pos
@@ -172,8 +225,10 @@ class MultiLabelMarginLoss(Op):
     """``loss_n = (1/C) sum_{j in y} sum_{k not in y} max(0, 1 - x_j + x_k)``.
 
     Each active pair (j, k) adds 1/C to the gradient of x_k and -1/C to that of x_j.
+    PyTorch does not differentiate this gradient again (its double backward raises), nor does ember.
     """
     backward_name = "MultilabelMarginLossBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, t, reduction):
@@ -191,10 +246,15 @@ class MultiLabelMarginLoss(Op):
         act = (z > 0) * cnt[:, :, None] * other[:, None, :]
         loss = ((z * act).sum(axis=(1, 2)) / c).astype(x.dtype, copy=False)
         ctx.state = (x.shape, act, c)
+        ctx.save_for_backward(x)
         return _reduce(ctx, loss if x.ndim > 1 else loss.reshape(()), reduction)
 
     @staticmethod
     def backward(ctx, grad):
+        return _refused(MultiLabelMarginLoss._backward_arrays, ctx, grad, "multilabel_margin_loss_backward")
+
+    @staticmethod
+    def _backward_arrays(ctx, grad):
         shape, act, c = ctx.state
         g = _expand(ctx, grad).reshape(-1, 1) / c
         gx = (act.sum(axis=1) - act.sum(axis=2)) * g
