@@ -5,9 +5,15 @@ convolution is the input-gradient of a convolution, so both are written with the
 ``_im2col`` (layout: padding to channels-last, im2col/col2im, the weight matrix, one GEMM) and
 ``_conv_fast`` (the same GEMMs in cache-sized batch chunks on worker threads, and the choice
 among equivalent backward variants). conv1d is conv2d over a height of one.
+
+Higher-order gradients: the three bilinear maps of one geometry (the conv ``conv(x, w)``, its
+input gradient ``conv_transpose(g, w)`` and its weight gradient ``wgrad(x, g)``) are each
+other's derivatives, so with ``create_graph=True`` each backward is made of the other two ops
+(``ConvWeight`` is the third) and the result is differentiable to any order.
 """
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, weight_grad
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
 from ._util import ntuple
@@ -30,10 +36,11 @@ class Convolution(Op):
     Saves the padded NHWC input (not the im2col columns): the kernels rebuild the columns
     chunk by chunk, so the big buffers stay in cache.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, geo, shape4):
-        x0 = x
+        x0, w0 = x, w
         xs, ws = x.shape, w.shape
         if shape4 is not None:
             x = x.reshape(shape4[0])
@@ -45,7 +52,8 @@ class Convolution(Op):
         if need:
             # The raw input rides along so that an in-place change to it (xp may share its
             # memory) is caught by the version check instead of giving wrong gradients.
-            ctx.save_for_backward(xp if need[1] else None, w if need[0] else None, x0)
+            # The raw weight (not its 4-D view): create_graph unpacks it as the weight tensor.
+            ctx.save_for_backward(xp if need[1] else None, w0 if need[0] else None, x0)
             ctx.geo, ctx.shapes, ctx.wm = geo, (xs, ws, w.shape), (wm if need[0] else None)
         if shape4 is not None:
             y = y.reshape(shape4[2])
@@ -53,14 +61,22 @@ class Convolution(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        xp, w, _ = ctx.saved_tensors
+        xp, w, x = ctx.saved_tensors
         geo = ctx.geo
         xs, ws, ws4 = ctx.shapes
         need = ctx.needs_input_grad
+        if array_namespace(grad).graph:
+            # dL/dx = conv_transpose(G, W), dL/dW = wgrad(x, G): ops, so differentiable again.
+            n = array_namespace(grad)
+            g4, x4 = (geo.N, geo.Cout, geo.Ho, geo.Wo), (geo.N, geo.C, geo.H, geo.W)
+            gx = ConvTranspose.apply(grad, w, None, geo, (g4, ws4, xs)) if need[0] else None
+            gw = ConvWeight.apply(x, grad, geo, (x4, g4, ws)) if need[1] else None
+            gb = n.sum(n.reshape(grad, g4), axis=(0, 2, 3)) if need[2] else None
+            return gx, gw, gb
         gy = OutputGrad(grad, geo)
         gb = bias_grad(gy) if need[2] else None
         gw = wmat_back(weight_grad(xp, gy, geo), ws4).reshape(ws) if need[1] else None
-        gx = input_grad(gy, w, ctx.wm, geo).reshape(xs) if need[0] else None
+        gx = input_grad(gy, w.reshape(ws4), ctx.wm, geo).reshape(xs) if need[0] else None
         return gx, gw, gb
 
 
@@ -76,9 +92,11 @@ class ConvTranspose(Op):
         dL/db = sum of G over images and pixels
     """
     backward_name = "ConvolutionBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, geo, shape4):
+        x0, w0 = x, w
         xs, ws = x.shape, w.shape
         if shape4 is not None:
             x = x.reshape(shape4[0])
@@ -90,7 +108,8 @@ class ConvTranspose(Op):
             y += b.reshape(1, -1, 1, 1)
         need = ctx.needs_input_grad
         if need:
-            ctx.save_for_backward(xr if need[1] else None, wm if need[0] else None)
+            ctx.save_for_backward(xr if need[1] else None, wm if need[0] else None,
+                                  x0 if need[1] else None, w0 if need[0] else None)
             ctx.geo, ctx.shapes = geo, (xs, ws, w.shape)
         if shape4 is not None:
             y = y.reshape(shape4[2])
@@ -98,12 +117,20 @@ class ConvTranspose(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        xr, wm = ctx.saved_tensors
+        xr, wm, x, w = ctx.saved_tensors
         geo = ctx.geo
         xs, ws, ws4 = ctx.shapes
-        g4 = grad.reshape(geo.N, geo.C, geo.H, geo.W)
         gx = gw = gb = None
         need = ctx.needs_input_grad
+        if array_namespace(grad).graph:
+            # dL/dX = conv(G, W), dL/dW = wgrad(G, X) (G plays the conv's input): ops again.
+            n = array_namespace(grad)
+            g4, x4 = (geo.N, geo.C, geo.H, geo.W), (geo.N, geo.Cout, geo.Ho, geo.Wo)
+            gx = Convolution.apply(grad, w, None, geo, (g4, ws4, xs)) if need[0] else None
+            gw = ConvWeight.apply(grad, x, geo, (g4, x4, ws)) if need[1] else None
+            gb = n.sum(n.reshape(grad, g4), axis=(0, 2, 3)) if need[2] else None
+            return gx, gw, gb
+        g4 = grad.reshape(geo.N, geo.C, geo.H, geo.W)
         if need[0] or need[1]:
             cols = im2col(padded_nhwc(g4, geo), geo)
             if need[0]:
@@ -113,6 +140,46 @@ class ConvTranspose(Op):
         if need[2]:
             gb = g4.sum(axis=(0, 2, 3))
         return gx, gw, gb
+
+
+class ConvWeight(Op):
+    """The weight gradient of a convolution as an op (recorded by a ``create_graph`` backward).
+
+    ``x`` is the conv's input, ``g`` its output gradient; per group, with ``cols`` and ``G`` as in
+    ``Convolution`` and ``H = dL/d(gw)``::
+
+        gw    = G.T @ cols(x)                 (summed over images)
+        dL/dx = col2im(G @ H)                 = conv_transpose(g, H)
+        dL/dg = cols(x) @ H.T                 = conv(x, H)
+    """
+    backward_name = "ConvolutionBackwardBackward0"
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, g, geo, shapes):
+        x4, g4 = x.reshape(shapes[0]), g.reshape(shapes[1])
+        ws4 = (geo.Cout, geo.C // geo.g, geo.kh, geo.kw)
+        gw = wmat_back(weight_grad(padded_nhwc(x4, geo), OutputGrad(g4, geo), geo), ws4)
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(x if need[1] else None, g if need[0] else None)
+            ctx.geo, ctx.shapes = geo, shapes + (x.shape, g.shape, ws4)
+        return gw.reshape(shapes[2])
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        geo = ctx.geo
+        x4, g4, ws, xs, gs, ws4 = ctx.shapes
+        need = ctx.needs_input_grad
+        if array_namespace(grad).graph:
+            return (ConvTranspose.apply(g, grad, None, geo, (g4, ws4, xs)) if need[0] else None,
+                    Convolution.apply(x, grad, None, geo, (x4, ws4, gs)) if need[1] else None)
+        h = grad.reshape(ws4)
+        wm = wmat(h, geo.g)
+        gx = input_grad(OutputGrad(g.reshape(g4), geo), h, wm, geo).reshape(xs) if need[0] else None
+        gg = conv_forward(padded_nhwc(x.reshape(x4), geo), wm, geo, x.dtype).reshape(gs) if need[1] else None
+        return gx, gg
 
 
 # -- argument handling ------------------------------------------------------------------------

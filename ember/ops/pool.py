@@ -6,12 +6,19 @@ NumPy calls. Pools read the input in whatever memory layout it has (NCHW, or cha
 return C-contiguous NCHW outputs, as PyTorch does.
 Max pooling records which tap won (first maximum, NaN wins, as PyTorch) for the backward and
 for ``return_indices``.
+
+Higher-order gradients: every pool's backward is linear in the output gradient. With
+``create_graph=True`` it is recorded as an op whose own backward is the matching forward map:
+max pools scatter the gradient to the argmax positions (``ScatterIndices``), whose derivative is
+a gather at the same positions (``GatherIndices``); average pools' backward (``AvgPoolAdjoint``,
+``AdaptiveAvgPoolAdjoint``) has the pool itself as derivative.
 """
 import numpy as np
 
 from .._parallel import parallel_batches
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._im2col import nchw_contiguous
 from ._pool_layout import (PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_layout,
                            scatter_taps, spatial_key)
@@ -76,6 +83,7 @@ class MaxPool2d(Op):
                 maximum (or NaN), never every tied maximum
     """
     backward_name = "MaxPool2DWithIndicesBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, geo, with_indices, shapes):
@@ -107,6 +115,15 @@ class MaxPool2d(Op):
     def backward(ctx, grad, *_):
         v, out, arg, _ = ctx.saved_tensors
         geo, sp = ctx.geo, ctx.sp
+        n = array_namespace(grad)
+        if n.graph:
+            # The scatter of g to each window's winner, as an op (differentiable in g).
+            v, out, arg = n.asarray(v), n.asarray(out), n.asarray(arg)
+            if arg is None:
+                arg = _argmax_taps(padded(v, sp, geo, -np.inf), out, sp, geo)
+            N, C = (v.shape[0], v.shape[3]) if sp == 1 else v.shape[:2]
+            idx = _global_indices(from_layout(_flat_indices(arg, sp, geo), sp), N, C, geo.H * geo.W)
+            return ScatterIndices.apply(grad, idx, ctx.xs), None
         g = grad_in_layout(grad, sp, v.shape, geo)
         if geo.kh * geo.kw == 1:
             gx = scatter_taps(g, sp, geo, lambda t: g)
@@ -117,6 +134,54 @@ class MaxPool2d(Op):
                     arg = _argmax_taps(padded(v, sp, geo, -np.inf), out, sp, geo)
                 gx = scatter_taps(g, sp, geo, lambda t: np.multiply(g, arg == t))
         return gx.reshape(ctx.xs), None
+
+
+def _global_indices(idx, N, C, plane):
+    """Plane-local flat indices (N, C, ...) as indices into the whole flattened (N, C, H, W) input."""
+    return idx.reshape(N, C, -1) + np.arange(N * C, dtype=np.int64).reshape(N, C, 1) * plane
+
+
+def _scatter_flat(g, idx, size, dtype):
+    """Zeros of ``size`` with ``g`` added at the flat ``idx`` (repeated positions add up)."""
+    return np.bincount(idx.ravel(), weights=g.ravel(), minlength=size).astype(dtype, copy=False)
+
+
+class ScatterIndices(Op):
+    """A max pool's backward as an op: ``gx = zeros(x.shape)``, ``gx.flat[idx] += g``.
+
+    Linear in g (idx fixed: the winners), so dL/dg = dL/dgx at idx (``GatherIndices``) and there
+    is no gradient for the pooled input (PyTorch's max-pool double backward).
+    """
+    backward_name = "MaxPool2DWithIndicesBackwardBackward0"
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, idx, xshape):
+        ctx.idx, ctx.gshape = idx, g.shape
+        return _scatter_flat(g, idx, int(np.prod(xshape)), g.dtype).reshape(xshape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return GatherIndices.apply(grad, ctx.idx, ctx.gshape)
+        return grad.reshape(-1)[ctx.idx].reshape(ctx.gshape)
+
+
+class GatherIndices(Op):
+    """``y = x.flat[idx]`` (shaped ``shape``): the derivative of ``ScatterIndices``, and its
+    adjoint: dL/dx = zeros, ``.flat[idx] += g``."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, idx, shape):
+        ctx.idx, ctx.xshape = idx, x.shape
+        return x.reshape(-1)[idx].reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return ScatterIndices.apply(grad, ctx.idx, ctx.xshape)
+        return _scatter_flat(grad, ctx.idx, int(np.prod(ctx.xshape)), grad.dtype).reshape(ctx.xshape)
 
 
 # -- average pooling --------------------------------------------------------------------------
@@ -137,37 +202,75 @@ def _avg_divisor(geo, count_include_pad, divisor_override, dtype):
     return d.astype(dtype)
 
 
+def _avg_pool(x, geo, count_include_pad, divisor_override, shapes):
+    """Average pooling on arrays: (output, layout axis, pooled array's shape, divisor)."""
+    if shapes is not None:
+        x = x.reshape(shapes[0])
+    v, sp = pool_layout(x)
+    vp = padded(v, sp, geo, 0)
+    out = None
+    for hs, ws in geo.taps():
+        s = vp[spatial_key(sp, hs, ws)]
+        if out is None:
+            out = s.copy()
+        else:
+            out += s
+    div = _avg_divisor(geo, count_include_pad, divisor_override, x.dtype)
+    if div.ndim == 2 and sp == 1:
+        div = div[:, :, None]
+    out /= div
+    y = nchw_contiguous(from_layout(out, sp))
+    return (y if shapes is None else y.reshape(shapes[1])), sp, v.shape, div
+
+
+def _avg_pool_grad(grad, geo, sp, vshape, div, xs):
+    """The input gradient of an average pool (arrays): each window's g / divisor, added back."""
+    g = grad_in_layout(grad, sp, vshape, geo) / div
+    return scatter_taps(g, sp, geo, lambda t: g).reshape(xs)
+
+
 class AvgPool2d(Op):
+    """avg_pool2d (and avg_pool1d): y[w] = sum of x over window w / d[w];  dL/dx = sum over the
+    windows w holding x of g[w] / d[w] (``d``: PyTorch's divisor rule)."""
     backward_name = "AvgPool2DBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, geo, count_include_pad, divisor_override, shapes):
-        xs = x.shape
-        if shapes is not None:
-            x = x.reshape(shapes[0])
-        v, sp = pool_layout(x)
-        vp = padded(v, sp, geo, 0)
-        out = None
-        for hs, ws in geo.taps():
-            s = vp[spatial_key(sp, hs, ws)]
-            if out is None:
-                out = s.copy()
-            else:
-                out += s
-        div = _avg_divisor(geo, count_include_pad, divisor_override, x.dtype)
-        if div.ndim == 2 and sp == 1:
-            div = div[:, :, None]
-        out /= div
+        y, sp, vshape, div = _avg_pool(x, geo, count_include_pad, divisor_override, shapes)
         if ctx.needs_input_grad:
-            ctx.geo, ctx.sp, ctx.xs, ctx.vshape, ctx.div = geo, sp, xs, v.shape, div
-        y = nchw_contiguous(from_layout(out, sp))
-        return y if shapes is None else y.reshape(shapes[1])
+            ctx.geo, ctx.sp, ctx.xs, ctx.vshape, ctx.div = geo, sp, x.shape, vshape, div
+            ctx.args = (count_include_pad, divisor_override, shapes)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        geo, sp = ctx.geo, ctx.sp
-        g = grad_in_layout(grad, sp, ctx.vshape, geo) / ctx.div
-        return scatter_taps(g, sp, geo, lambda t: g).reshape(ctx.xs)
+        if array_namespace(grad).graph:
+            return AvgPoolAdjoint.apply(grad, ctx.geo, ctx.args, ctx.xs)
+        return _avg_pool_grad(grad, ctx.geo, ctx.sp, ctx.vshape, ctx.div, ctx.xs)
+
+
+class AvgPoolAdjoint(Op):
+    """An average pool's backward as an op (``create_graph``): linear in g, its derivative is
+    the average pool of the incoming gradient (PyTorch's avg-pool double backward)."""
+    backward_name = "AvgPool2DBackwardBackward0"
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, geo, args, xs):
+        count_include_pad, divisor_override, shapes = args
+        x4 = xs if shapes is None else shapes[0]
+        div = _avg_divisor(geo, count_include_pad, divisor_override, g.dtype)
+        ctx.geo, ctx.args, ctx.xs, ctx.gs = geo, args, xs, g.shape
+        return _avg_pool_grad(g, geo, 2, x4, div, xs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        count_include_pad, divisor_override, shapes = ctx.args
+        shapes = (ctx.xs if shapes is None else shapes[0], ctx.gs)
+        if array_namespace(grad).graph:
+            return AvgPool2d.apply(grad, ctx.geo, count_include_pad, divisor_override, shapes)
+        return _avg_pool(grad, ctx.geo, count_include_pad, divisor_override, shapes)[0]
 
 
 # -- adaptive pooling -------------------------------------------------------------------------
@@ -184,8 +287,28 @@ def _reduce_bins(a, axis, bins, fn):
     return np.stack(parts, axis=axis)
 
 
+def _adaptive_avg(x, bh, bw):
+    # A rectangle's mean is the mean over rows of the mean over columns: pool W, then H.
+    y = _reduce_bins(x, 3, bw, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
+    return _reduce_bins(y, 2, bh, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
+
+
+def _adaptive_avg_grad(grad, bh, bw, x4):
+    N, C, H, W = x4
+    g = grad.reshape(N, C, len(bh), len(bw))
+    gh = np.zeros((N, C, H, len(bw)), grad.dtype)
+    for o, (lo, hi) in enumerate(bh):
+        gh[:, :, lo:hi, :] += g[:, :, o:o + 1, :] / (hi - lo)
+    gx = np.zeros((N, C, H, W), grad.dtype)
+    for o, (lo, hi) in enumerate(bw):
+        gx[:, :, :, lo:hi] += gh[:, :, :, o:o + 1] / (hi - lo)
+    return gx
+
+
 class AdaptiveAvgPool2d(Op):
+    """y[i, j] = mean of x over bin (i, j);  dL/dx = sum over the bins holding x of g / bin size."""
     backward_name = "AdaptiveAvgPool2DBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, out_hw, shapes):
@@ -194,29 +317,39 @@ class AdaptiveAvgPool2d(Op):
             x = x.reshape(shapes[0])
         H, W = x.shape[-2:]
         bh, bw = _bins(H, out_hw[0]), _bins(W, out_hw[1])
-        # A rectangle's mean is the mean over rows of the mean over columns: pool W, then H.
-        y = _reduce_bins(x, 3, bw, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
-        y = _reduce_bins(y, 2, bh, lambda s, ax: s.mean(axis=ax, dtype=x.dtype))
+        y = _adaptive_avg(x, bh, bw)
         if ctx.needs_input_grad:
-            ctx.bins, ctx.xs, ctx.x4 = (bh, bw), xs, x.shape
+            ctx.bins, ctx.xs, ctx.x4, ctx.out_hw = (bh, bw), xs, x.shape, out_hw
         return y if shapes is None else y.reshape(shapes[1])
 
     @staticmethod
     def backward(ctx, grad):
-        bh, bw = ctx.bins
-        N, C, H, W = ctx.x4
-        g = grad.reshape(N, C, len(bh), len(bw))
-        gh = np.zeros((N, C, H, len(bw)), grad.dtype)
-        for o, (lo, hi) in enumerate(bh):
-            gh[:, :, lo:hi, :] += g[:, :, o:o + 1, :] / (hi - lo)
-        gx = np.zeros((N, C, H, W), grad.dtype)
-        for o, (lo, hi) in enumerate(bw):
-            gx[:, :, :, lo:hi] += gh[:, :, :, o:o + 1] / (hi - lo)
-        return gx.reshape(ctx.xs)
+        if array_namespace(grad).graph:
+            return AdaptiveAvgPoolAdjoint.apply(grad, ctx.bins, ctx.x4, ctx.xs, ctx.out_hw)
+        return _adaptive_avg_grad(grad, *ctx.bins, ctx.x4).reshape(ctx.xs)
+
+
+class AdaptiveAvgPoolAdjoint(Op):
+    """An adaptive average pool's backward as an op (``create_graph``): linear in g, its
+    derivative is the adaptive average pool of the incoming gradient."""
+    backward_name = "AdaptiveAvgPool2DBackwardBackward0"
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, bins, x4, xs, out_hw):
+        ctx.bins, ctx.x4, ctx.xs, ctx.gs, ctx.out_hw = bins, x4, xs, g.shape, out_hw
+        return _adaptive_avg_grad(g, *bins, x4).reshape(xs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return AdaptiveAvgPool2d.apply(grad, ctx.out_hw, (ctx.x4, ctx.gs))
+        return _adaptive_avg(grad.reshape(ctx.x4), *ctx.bins).reshape(ctx.gs)
 
 
 class AdaptiveMaxPool2d(Op):
     backward_name = "AdaptiveMaxPool2DBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, out_hw, with_indices, shapes):
@@ -251,13 +384,13 @@ class AdaptiveMaxPool2d(Op):
     @staticmethod
     def backward(ctx, grad, *_):
         idx, = ctx.saved_tensors
+        n = array_namespace(grad)
         N, C, H, W = ctx.x4
-        g = grad.reshape(idx.shape)
-        # Bins may overlap, so the same input can win several windows: sum with bincount.
-        planes = np.arange(N * C, dtype=np.int64).reshape(N, C, 1, 1) * (H * W)
-        flat = (idx + planes).ravel()
-        gx = np.bincount(flat, weights=g.ravel(), minlength=N * C * H * W).astype(grad.dtype, copy=False)
-        return gx.reshape(ctx.xs)
+        # Bins may overlap, so the same input can win several windows: the scatter adds up.
+        flat = _global_indices(n.asarray(idx), N, C, H * W)
+        if n.graph:
+            return ScatterIndices.apply(grad, flat, ctx.xs)
+        return _scatter_flat(grad, flat, N * C * H * W, grad.dtype).reshape(ctx.xs)
 
 
 # -- argument handling ------------------------------------------------------------------------
