@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from ._common import _check_tensor, _float_pair, _need
 
 __all__ = ["cosine_similarity", "pairwise_distance"]
@@ -32,8 +33,10 @@ class PairwiseDistance(Op):
 
     d/da = -d/db = sign(v) |v|^(p-1) / n^(p-1) (p = 2: v / n; p = 1: sign(v); p = inf: sign(v) on
     the entries reaching the max, shared among ties; p = 0: 0), and 0 where n = 0.
+    With ``create_graph=True`` v and n are recomputed from the saved inputs (Tensors).
     """
     backward_name = "NormBackward1"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b, p, eps, keepdim):
@@ -50,28 +53,39 @@ class PairwiseDistance(Op):
         else:
             n = (av ** p).sum(axis=-1, keepdims=True) ** (1 / p)
         n = n.astype(v.dtype, copy=False)
-        ctx.save_for_backward(v, n)
-        ctx.p = p
+        ctx.save_for_backward(v, n, a, b)
+        ctx.p, ctx.eps = p, eps
         return n if keepdim else n[..., 0]
 
     @staticmethod
     def backward(ctx, grad):
-        v, n = ctx.saved_tensors
+        v, n, a, b = ctx.saved_tensors
         p = ctx.p
-        g = grad.reshape(n.shape)
-        safe = np.where(n == 0, 1, n)
+        xp = array_namespace(grad)
+        zero = xp.asarray(n) == 0
+        if xp.graph:
+            v = a - b + ctx.eps
+            if p == 2:
+                n = xp.sqrt(xp.sum(v * v, axis=-1, keepdims=True))
+            elif p not in (1, 0, math.inf):
+                n = xp.sum(xp.abs(v) ** p, axis=-1, keepdims=True) ** (1 / p)
+            else:
+                n = xp.asarray(n)        # the gradient does not depend on n: a constant
+        g = xp.reshape(grad, n.shape)
+        safe = xp.where(zero, 1.0, n)
         if p == 2:
             local = v / safe
         elif p == 1:
-            local = np.sign(v)
+            local = xp.sign(v)
         elif p == math.inf:
-            hit = np.abs(v) == n
-            local = np.sign(v) * hit / np.maximum(hit.sum(axis=-1, keepdims=True), 1)
+            va = xp.asarray(v)
+            hit = np.abs(va) == xp.asarray(n)
+            local = np.sign(va) * hit / np.maximum(hit.sum(axis=-1, keepdims=True), 1)
         elif p == 0:
-            local = np.zeros_like(v)
+            local = np.zeros_like(xp.asarray(v))
         else:
-            local = np.sign(v) * np.abs(v) ** (p - 1) / safe ** (p - 1)
-        g = g * np.where(n == 0, 0, local)
+            local = xp.sign(v) * xp.abs(v) ** (p - 1) / safe ** (p - 1)
+        g = g * xp.where(zero, 0.0, local)
         return g, (-g if _need(ctx, 1) else None)
 
 
@@ -92,18 +106,21 @@ class CosineSimilarity(Op):
     """``cos = a.b / (max(|a|, eps) max(|b|, eps))`` along ``dim``.
 
     d/da = b / (max(|a|, eps) max(|b|, eps)) - cos a / (|a| max(|a|, eps)), symmetric for b.
+    With ``create_graph=True`` the norms and cos are recomputed from the saved inputs (Tensors;
+    each clamped norm is the norm plus a constant, so the gradient passes the clamp, as PyTorch).
     """
     backward_name = "SumBackward1"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b, dim, eps):
+        ctx.save_for_backward(a, b)
         if a.shape != b.shape:                 # norms are taken over the broadcast operands
             a, b = np.broadcast_arrays(a, b)
         na = np.sqrt((a * a).sum(axis=dim, keepdims=True))
         nb = np.sqrt((b * b).sum(axis=dim, keepdims=True))
         ca, cb = np.maximum(na, eps), np.maximum(nb, eps)
         out = (a * b).sum(axis=dim, keepdims=True) / (ca * cb)
-        ctx.save_for_backward(a, b)
         ctx.state = (dim, na, nb, ca, cb, out)
         return np.squeeze(out, axis=dim).astype(a.dtype, copy=False)
 
@@ -111,15 +128,25 @@ class CosineSimilarity(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         dim, na, nb, ca, cb, out = ctx.state
-        g = np.expand_dims(grad, dim)
+        xp = array_namespace(grad)
+        if a.shape != b.shape:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+            a, b = xp.broadcast_to(a, shape), xp.broadcast_to(b, shape)
+        if xp.graph:
+            na0, nb0 = na, nb
+            na = xp.sqrt(xp.sum(a * a, axis=dim, keepdims=True))
+            nb = xp.sqrt(xp.sum(b * b, axis=dim, keepdims=True))
+            ca, cb = na + (ca - na0), nb + (cb - nb0)
+            out = xp.sum(a * b, axis=dim, keepdims=True) / (ca * cb)
+        g = xp.expand_dims(grad, dim)
         ga = gb = None
         # d/da (a.b / (|a| |b|)) = b / (|a| |b|) - cos a / |a|^2. Where a norm is clamped to eps,
         # PyTorch still lets the gradient pass through the clamp: the second term becomes
         # cos (a / |a|) / eps (and 0 for a zero vector). We do the same.
         if _need(ctx, 0):
-            ga = g * (b / (ca * cb) - out * a / (np.where(na > 0, na, 1) * ca))
+            ga = g * (b / (ca * cb) - out * a / (xp.where(na > 0, na, 1.0) * ca))
         if _need(ctx, 1):
-            gb = g * (a / (ca * cb) - out * b / (np.where(nb > 0, nb, 1) * cb))
+            gb = g * (a / (ca * cb) - out * b / (xp.where(nb > 0, nb, 1.0) * cb))
         return ga, gb
 
 

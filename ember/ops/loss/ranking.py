@@ -9,6 +9,7 @@ distance, similar or not). Triplets: ``triplet_margin_loss`` and
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.xp import array_namespace
 from ..clamp_where import minimum
 from ._common import _check_tensor, _expand, _float_pair, _need, _reduce, _reduction, _size
 from .distance import pairwise_distance
@@ -23,9 +24,11 @@ class CosineEmbeddingLoss(Op):
 
     ``cos = a.b / sqrt(m1 m2)`` with ``m1 = |a|^2 + 1e-12``, ``m2 = |b|^2 + 1e-12``;
     d/da = dcos (b / sqrt(m1 m2) - cos a / m1), symmetric for b, with dcos = -1 (y = 1),
-    1 (y = -1 and cos > margin), else 0.
+    1 (y = -1 and cos > margin), else 0. With ``create_graph=True`` the norms and cos are
+    recomputed from the saved inputs (Tensors).
     """
     _EPS = 1e-12
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b, y, margin, reduction):
@@ -44,10 +47,18 @@ class CosineEmbeddingLoss(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         m1, m2, denom, cos, pos, neg_active = ctx.state
-        dcos = _expand(ctx, grad) * (neg_active.astype(a.dtype) - pos)
-        dcos, denom, cos = dcos[..., None], denom[..., None], cos[..., None]
-        ga = dcos * (b / denom - cos * a / m1[..., None]) if _need(ctx, 0) else None
-        gb = dcos * (a / denom - cos * b / m2[..., None]) if _need(ctx, 1) else None
+        xp = array_namespace(grad)
+        sign = neg_active.astype(cos.dtype) - pos
+        if xp.graph:
+            eps = CosineEmbeddingLoss._EPS
+            m1 = xp.sum(a * a, axis=-1) + eps
+            m2 = xp.sum(b * b, axis=-1) + eps
+            denom = xp.sqrt(m1 * m2)
+            cos = xp.sum(a * b, axis=-1) / denom
+        dcos = xp.expand_dims(_expand(ctx, grad) * sign, -1)
+        denom, cos = xp.expand_dims(denom, -1), xp.expand_dims(cos, -1)
+        ga = dcos * (b / denom - cos * a / xp.expand_dims(m1, -1)) if _need(ctx, 0) else None
+        gb = dcos * (a / denom - cos * b / xp.expand_dims(m2, -1)) if _need(ctx, 1) else None
         return ga, gb, None
 
 
@@ -84,18 +95,26 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 
 class MarginRankingLoss(Op):
-    """``max(0, margin - y (a - b))``; where active: d/da = -y, d/db = y, d/dy = -(a - b)."""
+    """``max(0, margin - y (a - b))``; where active: d/da = -y, d/db = y, d/dy = -(a - b).
+
+    With ``create_graph=True`` a - b is recomputed from the saved inputs (Tensors).
+    """
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b, y, margin, reduction):
         d = a - b
         z = margin - y * d
         act = z > 0
-        ctx.save_for_backward(y, d, act)
+        ctx.save_for_backward(y, d, act, a, b)
         return _reduce(ctx, np.where(act, z, 0).astype(d.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        y, d, act = ctx.saved_tensors
+        y, d, act, a, b = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:
+            d, act = a - b, xp.asarray(act)
         g = _expand(ctx, grad) * act
         gy = -g * d if _need(ctx, 2) else None
         g = g * y
@@ -129,8 +148,10 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 class HingeEmbeddingLoss(Op):
     """``[y != 1] max(0, margin - x) + [y != -1] x``: x where y = 1, the hinge where y = -1.
 
-    d/dx = [y != -1] - [y != 1][margin - x > 0].
+    d/dx = [y != -1] - [y != 1][margin - x > 0] (piecewise constant: linear in the upstream gradient).
     """
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, y, margin, reduction):
         mz = margin - x
@@ -142,7 +163,9 @@ class HingeEmbeddingLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         act, not_neg = ctx.saved_tensors
-        return _expand(ctx, grad) * (not_neg.astype(grad.dtype) - act), None
+        xp = array_namespace(grad)
+        act, not_neg = xp.asarray(act), xp.asarray(not_neg)
+        return _expand(ctx, grad) * (not_neg.astype(xp.asarray(grad).dtype) - act), None
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -169,9 +192,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 class TripletHinge(Op):
     """``max(0, margin + d_ap - d_an)``, reduced: the tail of both triplet losses.
 
-    d/d_ap = -d/d_an = 1 where the hinge is active, else 0.
+    d/d_ap = -d/d_an = 1 where the hinge is active, else 0 (linear in the upstream gradient).
     """
     backward_name = "ClampMinBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, dap, dan, margin, reduction):
@@ -183,7 +207,7 @@ class TripletHinge(Op):
     @staticmethod
     def backward(ctx, grad):
         act, = ctx.saved_tensors
-        g = _expand(ctx, grad) * act
+        g = _expand(ctx, grad) * array_namespace(grad).asarray(act)
         return g, (-g if _need(ctx, 1) else None)
 
 
