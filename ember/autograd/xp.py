@@ -75,6 +75,7 @@ class NumpyNamespace:
     isfinite = staticmethod(np.isfinite)
     roll = staticmethod(np.roll)
     diagonal = staticmethod(np.diagonal)
+    cumprod = staticmethod(np.cumprod)
 
     @staticmethod
     def put(shape, dtype, index, values):
@@ -222,3 +223,5 @@ TensorNamespace.minimum = staticmethod(_binary_method("minimum"))
 # Piecewise-constant elementwise functions (zero gradient), as Tensor methods.
 for _name in ["trunc", "floor", "isfinite"]:
     setattr(TensorNamespace, _name, staticmethod(lambda x, _n=_name: getattr(x, _n)()))
+
+TensorNamespace.cumprod = staticmethod(lambda x, axis: x.cumprod(axis))

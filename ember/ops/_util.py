@@ -89,7 +89,12 @@ def norm_dims(dim, ndim):
 
 
 def expand_reduced(grad, shape, axes, keepdim):
-    """Broadcast a reduction's gradient back to the input shape."""
+    """Broadcast a reduction's gradient back to the input shape (a Tensor ``grad``, under
+    create_graph=True, is broadcast by recorded ops)."""
+    if isinstance(grad, Tensor):
+        if grad.ndim and not keepdim and axes:
+            grad = grad.unsqueeze(axes[0]) if len(axes) == 1 else grad.reshape(_kept_shape(grad.shape, axes))
+        return grad.broadcast_to(tuple(shape))
     if grad.ndim == 0:  # full reduction: a filled array is cheaper than np.broadcast_to
         out = np.empty(shape, grad.dtype)
         out.fill(grad)
@@ -97,6 +102,14 @@ def expand_reduced(grad, shape, axes, keepdim):
     if not keepdim and axes:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)
+
+
+def _kept_shape(shape, axes):
+    """``shape`` with a 1 inserted at each (output-relative) position in ``axes``."""
+    out = list(shape)
+    for a in sorted(a % (len(shape) + len(axes)) for a in axes):
+        out.insert(a, 1)
+    return tuple(out)
 
 
 def size_args(size):

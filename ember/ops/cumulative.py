@@ -7,12 +7,16 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim
 
 __all__ = ["cumsum", "cumprod"]
 
 
 class Cumsum(Op):
+    """out_j = sum_{i<=j} a_i;  dL/da_i = sum_{j>=i} g_j (a reversed cumulative sum)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
@@ -22,8 +26,9 @@ class Cumsum(Op):
     def backward(ctx, grad):
         if grad.ndim == 0:
             return grad
+        xp = array_namespace(grad)
         d = ctx.dim
-        return np.flip(np.cumsum(np.flip(grad, d), axis=d), d)
+        return xp.flip(xp.cumsum(xp.flip(grad, d), axis=d), d)
 
 
 def cumsum(input, dim, *, dtype=None):
@@ -36,6 +41,10 @@ def cumsum(input, dim, *, dtype=None):
 
 
 class Cumprod(Op):
+    """out_j = prod_{i<=j} a_i;  dL/da_i = sum_{j>=i} g_j prod_{k<=j, k!=i} a_k  (without zeros:
+    the reversed cumulative sum of g * out, divided by a)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dim):
         out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
@@ -48,20 +57,20 @@ class Cumprod(Op):
         a, out = ctx.saved_tensors
         if a.ndim == 0:
             return grad
+        xp = array_namespace(grad)
         d = ctx.dim
-        if not (a == 0).any():
-            return np.flip(np.cumsum(np.flip(grad * out, d), axis=d), d) / a
+        if not (xp.asarray(a) == 0).any():
+            return xp.flip(xp.cumsum(xp.flip(grad * out, d), axis=d), d) / a
         # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
-        a_m = np.moveaxis(a, d, -1)
-        g_m = np.moveaxis(grad, d, -1)
+        a_m = xp.moveaxis(a, d, -1)
+        g_m = xp.moveaxis(grad, d, -1)
         n = a_m.shape[-1]
-        res = np.zeros_like(a_m)
+        position = np.arange(n)
+        cols = []
         for i in range(n):
-            b = a_m.copy()
-            b[..., i] = 1
-            cp = np.cumprod(b, axis=-1)
-            res[..., i] = (g_m[..., i:] * cp[..., i:]).sum(-1)
-        return np.moveaxis(res, -1, d)
+            cp = xp.cumprod(xp.where(position == i, 1.0, a_m), axis=-1)   # a with a_i set to 1
+            cols.append(xp.sum(g_m[..., i:] * cp[..., i:], axis=-1))
+        return xp.moveaxis(xp.stack(cols, axis=-1), -1, d)
 
 
 def cumprod(input, dim, *, dtype=None):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import promote
 from .arithmetic import add, mul
 from .index import getitem
@@ -16,12 +17,10 @@ __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "einsum", "line
            "inner", "tensordot", "kron", "cross"]
 
 
-def _swap(x):
-    return np.swapaxes(x, -1, -2)
-
-
 class Matmul(Op):
+    """out = a @ b;  dL/da = g @ b^T,  dL/db = a^T @ g  (1-d operands as a row / column)"""
     backward_name = "MmBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -35,25 +34,26 @@ class Matmul(Op):
         if a.ndim == 1 and b.ndim == 1:  # dot product: grad is 0-d
             return (grad * b if ctx.needs_input_grad[0] else None,
                     grad * a if ctx.needs_input_grad[1] else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        xp = array_namespace(grad)
+        a2 = xp.expand_dims(a, 0) if a.ndim == 1 else a
+        b2 = xp.expand_dims(b, 1) if b.ndim == 1 else b
         g = grad
         if a.ndim == 1:
-            g = np.expand_dims(g, -2)
+            g = xp.expand_dims(g, -2)
         if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = xp.expand_dims(g, -1)
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g, _swap(b2))
+            ga = xp.matmul(g, xp.swapaxes(b2, -1, -2))
             if a.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if ga.ndim > 2 else ga.reshape(-1)
+                ga = xp.reshape(ga, ga.shape[:-2] + ga.shape[-1:])
                 if ga.ndim > 1:
-                    ga = ga.sum(axis=tuple(range(ga.ndim - 1)))
+                    ga = xp.sum(ga, axis=tuple(range(ga.ndim - 1)))
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(_swap(a2), g)
+            gb = xp.matmul(xp.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
-                gb = gb[..., 0]
+                gb = xp.squeeze(gb, -1)
                 if gb.ndim > 1:
-                    gb = gb.sum(axis=tuple(range(gb.ndim - 1)))
+                    gb = xp.sum(gb, axis=tuple(range(gb.ndim - 1)))
         return ga, gb
 
 
@@ -223,6 +223,10 @@ def _parse_einsum(eq, shapes):
 
 
 class Einsum(Op):
+    """out = einsum(terms -> out, *arrays);  the gradient of operand i is the einsum of the output
+    gradient with the other operands, onto operand i's letters"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, terms, out, *arrays):
         ctx.terms, ctx.out = terms, out
@@ -241,37 +245,43 @@ class Einsum(Op):
 
 def _einsum_operand_grad(grad, i, terms, out, arrays):
     """The gradient for operand ``i``: an einsum of the output gradient with the other operands."""
+    xp = array_namespace(grad)
     t, arr = terms[i], arrays[i]
     others = [(terms[j], arrays[j]) for j in range(len(arrays)) if j != i]
     avail = set(out) | set("".join(x for x, _ in others))
     # Letters of this operand that appear nowhere else were summed out: broadcast back.
     uniq = "".join(dict.fromkeys(c for c in t if c in avail))
     spec = ",".join([out] + [x for x, _ in others]) + "->" + uniq
-    g = np.einsum(spec, grad, *[a for _, a in others], optimize=len(others) > 1)
+    if xp.graph:
+        g = xp.einsum(spec, grad, *[a for _, a in others])
+    else:
+        g = np.einsum(spec, grad, *[a for _, a in others], optimize=len(others) > 1)
     sizes = {c: n for c, n in zip(t, arr.shape)}
     full_letters = "".join(dict.fromkeys(t))
-    g = np.broadcast_to(g.reshape([sizes[c] if c in uniq else 1 for c in full_letters])
-                        if uniq != full_letters else
-                        np.einsum(f"{uniq}->{full_letters}", g), [sizes[c] for c in full_letters])
-    if len(full_letters) != len(t):  # repeated letter (diagonal): scatter onto the diagonal
-        g = _onto_diagonal(g, t, full_letters, arr.shape, grad.dtype)
+    if uniq != full_letters:
+        g = xp.broadcast_to(xp.reshape(g, [sizes[c] if c in uniq else 1 for c in full_letters]),
+                            [sizes[c] for c in full_letters])
+    if len(full_letters) != len(t):  # repeated letter (diagonal): place onto the diagonal
+        g = _onto_diagonal(xp, g, t, arr.shape)
     elif full_letters != t:
-        g = np.einsum(f"{full_letters}->{t}", g)
-    return np.ascontiguousarray(g)
+        g = xp.einsum(f"{full_letters}->{t}", g)
+    return g if xp.graph else np.ascontiguousarray(g)
 
 
-def _onto_diagonal(g, t, full_letters, shape, dtype):
-    """``g`` over the distinct letters of ``t`` placed where repeated letters have equal indices."""
-    res = np.zeros(shape, dtype)
-    idx = np.indices(shape)
+def _onto_diagonal(xp, g, t, shape):
+    """``g`` over the distinct letters of ``t`` (in order of first appearance) placed where repeated
+    letters have equal indices, zero elsewhere."""
+    idx = np.indices(shape, sparse=True)
     mask = np.ones(shape, bool)
     for c in set(t):
         pos = [k for k, x in enumerate(t) if x == c]
         for p in pos[1:]:
-            mask &= idx[pos[0]] == idx[p]
-    src = g[tuple(idx[t.index(c)] for c in full_letters)]
-    res[mask] = src[mask]
-    return res
+            mask = mask & (idx[pos[0]] == idx[p])
+    first = [t.index(c) for c in dict.fromkeys(t)]
+    # the distinct letters' axes at their first positions, size 1 at the repeats, then broadcast
+    g = xp.moveaxis(xp.reshape(g, g.shape + (1,) * (len(t) - g.ndim)),
+                    tuple(range(len(first))), tuple(first))
+    return xp.where(mask, xp.broadcast_to(g, shape), 0.0)
 
 
 def einsum(equation, *operands):
@@ -294,7 +304,9 @@ def einsum(equation, *operands):
 
 # -- linear (fused x @ W.T + b) --------------------------------------------------------------
 class Linear(Op):
+    """out = x @ w^T + b;  dL/dx = g @ w,  dL/dw = g^T @ x (over all leading dims),  dL/db = sum g"""
     backward_name = "AddmmBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -308,6 +320,8 @@ class Linear(Op):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
+        if type(grad) is not np.ndarray:  # create_graph=True: the same formulas on Tensors
+            return _linear_backward_graph(ctx, grad, x, w)
         if ctx.needs_input_grad[0]:
             gx = grad @ w
         if ctx.needs_input_grad[1]:
@@ -318,6 +332,19 @@ class Linear(Op):
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
         return gx, gw, gb
+
+
+def _linear_backward_graph(ctx, grad, x, w):
+    xp = array_namespace(grad)
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = xp.matmul(grad, w)
+    if ctx.needs_input_grad[1]:
+        g2 = xp.reshape(grad, (-1, grad.shape[-1]))
+        gw = xp.matmul(xp.transpose(g2), xp.reshape(x, (-1, x.shape[-1])))
+    if ctx.needs_input_grad[2]:
+        gb = xp.sum(grad, axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+    return gx, gw, gb
 
 
 class LinearNoBias(Linear):

@@ -14,6 +14,7 @@ import numpy as np
 from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._util import expand_reduced, norm_dim, norm_dims
 from .clamp_where import maximum, minimum, where
@@ -56,6 +57,9 @@ def _axes_or_all(dim, ndim):
 
 
 class Sum(Op):
+    """out = sum of a over ``axes``;  dL/da = g broadcast back to a's shape"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -85,6 +89,9 @@ def nansum(input, dim=None, keepdim=False):
 
 
 class Mean(Op):
+    """out = sum(a) / n over ``axes``;  dL/da = g / n broadcast back"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -98,7 +105,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return expand_reduced(grad / grad.dtype.type(ctx.n) if ctx.n else grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return expand_reduced(grad / ctx.n if ctx.n else grad, ctx.shape, ctx.axes, ctx.keepdim)
 
 
 class MeanDim(Mean):
@@ -118,6 +125,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class Prod(Op):
+    """out = prod of a along ``axis``;  dL/da_i = g * prod_{j != i} a_j  (= g * out / a_i without zeros;
+    with zeros, the exclusive cumulative products from both sides)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axis, keepdim):
         out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
@@ -128,23 +139,22 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
+        xp = array_namespace(grad)
         axes = (ctx.axis,) if ctx.axis is not None else tuple(range(a.ndim))
         g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
-        o = expand_reduced(out, a.shape, axes, ctx.keepdim)
-        if not (a == 0).any():
-            return g * o / a
+        if not (xp.asarray(a) == 0).any():
+            return g * expand_reduced(out, a.shape, axes, ctx.keepdim) / a
         # With zeros, the product of the others: exclusive cumulative products from both sides.
         ax = ctx.axis
-        flat = a.reshape(-1) if ax is None else a
+        flat = xp.reshape(a, (-1,)) if ax is None else a
         axis = 0 if ax is None else ax
-        ones = np.ones_like(np.take(flat, [0], axis=axis))
-        left = np.cumprod(np.concatenate([ones, flat], axis=axis), axis=axis)
-        left = np.take(left, range(flat.shape[axis]), axis=axis)
-        rev = np.flip(flat, axis=axis)
-        right = np.cumprod(np.concatenate([ones, rev], axis=axis), axis=axis)
-        right = np.flip(np.take(right, range(flat.shape[axis]), axis=axis), axis=axis)
-        others = (left * right).reshape(a.shape)
-        return g * others
+        n = flat.shape[axis]
+        head = (slice(None),) * axis
+        ones = xp.ones_like(flat[head + (slice(0, 1),)])
+        left = xp.cumprod(xp.concatenate([ones, flat[head + (slice(0, n - 1),)]], axis=axis), axis=axis)
+        rev = xp.flip(flat[head + (slice(1, n),)], axis=axis)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, rev], axis=axis), axis=axis), axis=axis)
+        return g * xp.reshape(left * right, a.shape)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -157,7 +167,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class _Extreme(Op):
-    """amax/amin and full max/min: the gradient is shared equally between tied extremes."""
+    """amax/amin and full max/min: the gradient is shared equally between tied extremes
+    (dL/da = g * [a == out] / count; the mask is piecewise constant)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes, keepdim, fn):
         if a.size == 0 and (axes is None or not a.ndim or builtins.any(a.shape[ax] == 0 for ax in axes)):
@@ -171,11 +184,13 @@ class _Extreme(Op):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
+        xp = array_namespace(grad)
+        a, out = xp.asarray(a), xp.asarray(out)   # the mask is a constant
         axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
         mask = a == expand_reduced(out, a.shape, axes, ctx.keepdim)
         count = mask.sum(axis=axes, keepdims=True)
         g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
-        return g * mask / count.astype(grad.dtype)
+        return g * mask / count.astype(a.dtype)
 
 
 class Amax(_Extreme):
@@ -196,6 +211,8 @@ class Min(_Extreme):
 
 class _ExtremeDim(Op):
     """max/min along one dim: values and int64 indices; the gradient goes to the index."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dim, keepdim, argfn):
         if a.shape and a.shape[dim] == 0:
@@ -212,6 +229,11 @@ class _ExtremeDim(Op):
     def backward(ctx, grad, grad_idx):
         if not ctx.shape:
             return grad
+        xp = array_namespace(grad)
+        if xp.graph:  # scatter by a recorded op: the values at the arg-extreme positions
+            index = list(np.indices(ctx.idx.shape, sparse=True))
+            index[ctx.dim] = ctx.idx
+            return xp.put(ctx.shape, xp.asarray(grad).dtype, tuple(index), xp.reshape(grad, ctx.idx.shape))
         g = np.zeros(ctx.shape, grad.dtype)
         grad = grad.reshape(ctx.idx.shape)
         np.put_along_axis(g, ctx.idx, grad, ctx.dim)
@@ -288,6 +310,10 @@ def argmin(input, dim=None, keepdim=False):
 
 
 class Var(Op):
+    """var = sum((a - mean)^2) / (n - correction);  dL/da = g * 2 (a - mean) / (n - correction);
+    std = sqrt(var):  dL/da = g * (a - mean) / ((n - correction) std)  (0 where std is 0)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim, take_sqrt):
         n = 1
@@ -299,21 +325,24 @@ class Var(Op):
         denom = np.maximum(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             var = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
-        out = np.sqrt(var) if take_sqrt else var
-        ctx.save_for_backward(centered, out)
+        out = np.asarray(np.sqrt(var)) if take_sqrt else var
+        ctx.save_for_backward(centered, out, a)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, denom, take_sqrt
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        centered, out = ctx.saved_tensors
+        centered, out, a = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if xp.graph:  # the centred input as a function of the input
+            centered = a - xp.mean(a, axis=ctx.axes, keepdims=True)
         g = expand_reduced(grad, centered.shape, ctx.axes, ctx.keepdim)
-        scale = g * (2 / grad.dtype.type(ctx.denom)) if ctx.denom else g * np.nan
+        scale = g * (2.0 / ctx.denom) if ctx.denom else g * float("nan")
         if ctx.take_sqrt:
             o = expand_reduced(out, centered.shape, ctx.axes, ctx.keepdim)
             with np.errstate(divide="ignore", invalid="ignore"):
                 # d std = d var / (2 std); where std is 0 the gradient is taken as 0 (as torch)
-                return np.where(o == 0, np.zeros((), scale.dtype), scale * centered / (2 * o))
+                return xp.where(o == 0, 0.0, scale * centered / (2 * o))
         return scale * centered
 
 
@@ -355,21 +384,28 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 class Logsumexp(Op):
+    """out = log(sum(exp(a)));  dL/da = g * exp(a - out)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):  # log(0) = -inf for all -inf (or empty) rows
             out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = np.asarray(out.squeeze(axis=axes))
         ctx.save_for_backward(a, out)
-        ctx.axes = axes
-        return out if keepdim else np.asarray(out.squeeze(axis=axes))
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        g = grad.reshape(out.shape)
-        return g * np.exp(a - out)
+        xp = array_namespace(grad)
+        if not ctx.keepdim:
+            grad, out = xp.expand_dims(grad, ctx.axes), xp.expand_dims(out, ctx.axes)
+        return grad * xp.exp(a - out)
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -380,7 +416,10 @@ def logsumexp(input, dim, keepdim=False):
 
 
 class Norm(Op):
+    """out = (sum |a|^p)^(1/p);  dL/da = g * a |a|^(p-2) / out^(p-1)  (p = 2: g a / out; p = 1:
+    g sign(a); p = +-inf: g sign(a) shared between the tied extremes; p = 0: 0)"""
     backward_name = "LinalgVectorNormBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
@@ -398,28 +437,35 @@ class Norm(Op):
         else:
             out = (absa ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         out = out.astype(a.dtype, copy=False)
+        if not keepdim:
+            out = np.asarray(out.squeeze(axis=axes))
         ctx.save_for_backward(a, out)
-        ctx.p, ctx.axes = p, axes
-        return out if keepdim else np.asarray(out.squeeze(axis=axes))
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
+        xp = array_namespace(grad)
         p = ctx.p
-        g = grad.reshape(out.shape)
+        g = grad
+        if not ctx.keepdim:
+            g, out = xp.expand_dims(g, ctx.axes), xp.expand_dims(out, ctx.axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
-                r = np.where(out == 0, 0, a / out)
+                r = xp.where(out == 0, 0.0, a / out)
             elif p == 1:
-                r = np.sign(a)
+                r = xp.sign(a)
             elif p == 0:
-                r = np.zeros_like(a)
-            elif np.isinf(p):
-                mask = np.abs(a) == out
-                r = np.sign(a) * mask / mask.sum(axis=ctx.axes, keepdims=True)
+                r = xp.zeros_like(a)
+            elif np.isinf(p):  # a piecewise-constant weight: a constant
+                a0 = xp.asarray(a)
+                mask = np.abs(a0) == xp.asarray(out)
+                r = np.sign(a0) * mask / mask.sum(axis=ctx.axes, keepdims=True)
+                r = r.astype(a0.dtype, copy=False)
             else:
-                r = np.where(out == 0, 0, a * np.abs(a) ** (p - 2) / out ** (p - 1))
-        return (g * r).astype(a.dtype, copy=False)
+                r = xp.where(out == 0, 0.0, a * xp.abs(a) ** (p - 2) / out ** (p - 1))
+        return g * r
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim
 from .arithmetic import mul, neg
 
@@ -38,6 +39,9 @@ def _dim_dtype(name, input, dim, stacklevel, dtype):
 
 
 class Softmax(Op):
+    """y = exp(x) / sum(exp(x));  dL/dx = y * (g - sum(g * y))"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, dim):
         if x.size == 0:
@@ -54,12 +58,18 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
+        xp = array_namespace(grad)
         gy = grad * out
+        if xp.graph:
+            return gy - out * xp.sum(gy, axis=ctx.dim, keepdims=True)
         gy -= out * gy.sum(axis=ctx.dim, keepdims=True)
         return gy
 
 
 class LogSoftmax(Op):
+    """y = x - log(sum(exp(x)));  dL/dx = g - exp(y) * sum(g)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, dim):
         if x.size == 0:
@@ -75,7 +85,10 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+        if type(grad) is np.ndarray:  # first order: the array method (no np.sum wrapper)
+            return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+        xp = array_namespace(grad)
+        return grad - xp.exp(out) * xp.sum(grad, axis=ctx.dim, keepdims=True)
 
 
 def _prep(input, dim, dtype, name):
