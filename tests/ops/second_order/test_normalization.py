@@ -90,3 +90,28 @@ def test_rms_norm(weighted):
 @pytest.mark.parametrize("p,dim", [(2.0, 1), (2.0, 0), (3.0, 1)])
 def test_normalize(p, dim):
     check_second_order(lambda a: F.normalize(a, p=p, dim=dim), lambda a: TF.normalize(a, p=p, dim=dim), _a(2, 3))
+
+
+@pytest.mark.parametrize("op", ["batch_norm", "layer_norm", "group_norm"])
+@pytest.mark.parametrize("diff", [[0], [1], [2], [1, 2], [0, 2]], ids=str)
+def test_some_inputs_differentiated(op, diff):
+    """Only some of input, weight and bias require grad: the others are constants in the graph."""
+    x, w, b = _a(3, 4, 2), _a(4, seed=1), _a(4, seed=2)
+    fns = {"batch_norm": (lambda a, ww, bb: F.batch_norm(a, None, None, ww, bb, training=True),
+                          lambda a, ww, bb: TF.batch_norm(a, None, None, ww, bb, training=True)),
+           "layer_norm": (lambda a, ww, bb: F.layer_norm(a, (2,), ww[:2], bb[:2]),
+                          lambda a, ww, bb: TF.layer_norm(a, (2,), ww[:2], bb[:2])),
+           "group_norm": (lambda a, ww, bb: F.group_norm(a, 2, ww, bb),
+                          lambda a, ww, bb: TF.group_norm(a, 2, ww, bb))}
+    check_second_order(*fns[op], x, w, b, diff=diff)
+
+
+def test_float32_keeps_dtype():
+    x = ember.tensor(_a(3, 2, 2).astype(np.float32), requires_grad=True)
+    w = ember.tensor(_a(2, seed=1).astype(np.float32), requires_grad=True)
+    for y in (F.batch_norm(x, None, None, w, None, training=True), F.layer_norm(x, (2,), w),
+              F.group_norm(x, 1, w)):
+        gx, gw = ember.autograd.grad((y * y * y).sum(), (x, w), create_graph=True)
+        assert gx.dtype == gw.dtype == ember.float32 and gx.requires_grad
+        hx, hw = ember.autograd.grad(gx.sum() + gw.sum(), (x, w))
+        assert hx.dtype == hw.dtype == ember.float32
