@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 
 __all__ = ["bilinear"]
 
@@ -15,6 +16,7 @@ class Bilinear(Op):
         dL/dw[o, i, j] = sum_b g[b, o] * x1[b, i] * x2[b, j],   dL/dbias[o] = sum_b g[b, o]
     """
     backward_name = "BilinearBackward0"
+    differentiable_backward = True   # backward is einsums: on Tensors with create_graph=True
 
     @staticmethod
     def forward(ctx, x1, x2, w, b):
@@ -31,15 +33,21 @@ class Bilinear(Op):
     @staticmethod
     def backward(ctx, grad):
         x1, x2, w = ctx.saved_tensors
-        a1 = x1.reshape(-1, x1.shape[-1])
-        a2 = x2.reshape(-1, x2.shape[-1])
-        g = grad.reshape(-1, w.shape[0])
+        xp = array_namespace(grad)
+        ein = xp.einsum if xp.graph else _einsum
+        a1 = xp.reshape(x1, (-1, x1.shape[-1]))
+        a2 = xp.reshape(x2, (-1, x2.shape[-1]))
+        g = xp.reshape(grad, (-1, w.shape[0]))
         n = ctx.needs_input_grad
-        g1 = np.einsum("bo,oij,bj->bi", g, w, a2, optimize=True).reshape(x1.shape) if n[0] else None
-        g2 = np.einsum("bo,oij,bi->bj", g, w, a1, optimize=True).reshape(x2.shape) if n[1] else None
-        gw = np.einsum("bo,bi,bj->oij", g, a1, a2, optimize=True) if n[2] else None
-        gb = g.sum(axis=0) if n[3] else None
+        g1 = xp.reshape(ein("bo,oij,bj->bi", g, w, a2), tuple(x1.shape)) if n[0] else None
+        g2 = xp.reshape(ein("bo,oij,bi->bj", g, w, a1), tuple(x2.shape)) if n[1] else None
+        gw = ein("bo,bi,bj->oij", g, a1, a2) if n[2] else None
+        gb = xp.sum(g, axis=0) if n[3] else None
         return g1, g2, gw, gb
+
+
+def _einsum(equation, *operands):
+    return np.einsum(equation, *operands, optimize=True)
 
 
 def bilinear(input1, input2, weight, bias=None):

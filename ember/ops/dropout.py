@@ -19,6 +19,7 @@ class Dropout(Op):
     dL/dx = dL/dy * m (the same mask; the mask itself gets no gradient).
     """
     backward_name = "MulBackward0"
+    differentiable_backward = True   # grad * mask (a constant): the same on Tensors
 
     @staticmethod
     def forward(ctx, x, mask):
@@ -113,6 +114,7 @@ class AlphaDropout(Op):
     so E[y] = 0 and Var[y] = 1 for standardised x.  dL/dx = dL/dy * a.
     """
     backward_name = "AddBackward0"
+    differentiable_backward = True   # grad * mask (a constant): the same on Tensors
 
     @staticmethod
     def forward(ctx, x, a, b):

@@ -3,8 +3,22 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 
 __all__ = ["embedding"]
+
+
+def _scatter_rows(grad, flat, shape, padding_idx, by_freq):
+    """dL/dw (zeros of ``shape``) from dL/dy: row i of dL/dy added into row ``flat[i]``."""
+    g2 = grad.reshape(-1, shape[1])
+    if by_freq:
+        counts = np.bincount(flat, minlength=shape[0])
+        g2 = g2 / counts[flat][:, None].astype(g2.dtype)
+    gw = np.zeros(shape, grad.dtype)
+    np.add.at(gw, flat, g2)
+    if padding_idx is not None:
+        gw[padding_idx] = 0
+    return gw
 
 
 class Embedding(Op):
@@ -13,7 +27,9 @@ class Embedding(Op):
     Backward scatters the output gradient back onto the looked-up rows, summing repeats:
         dL/dw[r] = sum over positions i with idx[i] == r of dL/dy[i]        (scaled by 1 / count(r) with
     ``scale_grad_by_freq``);  dL/dw[padding_idx] = 0.  The indices get no gradient.
+    With create_graph=True that scatter is itself an op (``EmbeddingDenseBackward``).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, idx, w, padding_idx, scale_grad_by_freq):
@@ -25,16 +41,32 @@ class Embedding(Op):
     def backward(ctx, grad):
         idx, = ctx.saved_tensors
         shape, padding_idx, by_freq = ctx.c
-        flat = idx.reshape(-1)
-        g2 = grad.reshape(-1, shape[1])
-        if by_freq:
-            counts = np.bincount(flat, minlength=shape[0])
-            g2 = g2 / counts[flat][:, None].astype(g2.dtype)
-        gw = np.zeros(shape, grad.dtype)
-        np.add.at(gw, flat, g2)
+        if array_namespace(grad).graph:
+            return None, EmbeddingDenseBackward.apply(grad, idx._data, shape, padding_idx, by_freq), None, None
+        return None, _scatter_rows(grad, idx.reshape(-1), shape, padding_idx, by_freq), None, None
+
+
+class EmbeddingDenseBackward(Op):
+    """dL/dw = scatter of dL/dy onto rows idx (Embedding's backward, as an op for create_graph=True).
+
+    Its derivative in dL/dy is PyTorch's ``embedding_dense_double_backward``: the rows idx of the
+    incoming gradient, zero where idx == padding_idx, and (as in PyTorch) not scaled by frequency.
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, grad, idx, shape, padding_idx, by_freq):
+        ctx.c = (idx, grad.shape, padding_idx)
+        return _scatter_rows(grad, idx.reshape(-1), shape, padding_idx, by_freq)
+
+    @staticmethod
+    def backward(ctx, gg):
+        idx, gshape, padding_idx = ctx.c
+        xp = array_namespace(gg)
+        rows = Embedding.apply(idx, gg, None, False) if xp.graph else gg[idx]
         if padding_idx is not None:
-            gw[padding_idx] = 0
-        return None, gw, None, None
+            rows = xp.where((idx == padding_idx)[..., None], 0.0, rows)
+        return xp.reshape(rows, gshape), None, None, None, None
 
 
 def _check_indices(input, weight):

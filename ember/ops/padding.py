@@ -1,8 +1,14 @@
 """Padding: ``pad`` with constant (a copy into a filled array) and reflect / replicate / circular
-(a gather along each padded dim) modes, each one graph node with a closed-form backward."""
+(a gather along each padded dim) modes, each one graph node with a closed-form backward.
+
+Both backwards are linear in the gradient and are ops themselves with create_graph=True: constant
+padding's backward is constant padding by the negated amounts, the gather's is a scatter-add whose
+own backward is the gather again.
+"""
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 
 __all__ = ["pad"]
 
@@ -26,6 +32,7 @@ class PadConstant(Op):
     dL/dx[src] = dL/dy[dst] (zero for cropped elements); the padding value gets no gradient.
     """
     backward_name = "ConstantPadNdBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, pairs, value):
@@ -41,10 +48,13 @@ class PadConstant(Op):
             dst.append(slice(d0, d0 + max(0, s1 - s0)))
         out[tuple(dst)] = x[tuple(src)]
         ctx.c = (x.shape, tuple(src), tuple(dst))
+        ctx.pairs = pairs
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return PadConstant.apply(grad, tuple((-lo, -hi) for lo, hi in ctx.pairs), 0), None, None
         shape, src, dst = ctx.c
         gx = np.zeros(shape, grad.dtype)
         gx[src] = grad[dst]
@@ -67,8 +77,29 @@ def _pad_index(n, lo, hi, mode):
         if lo > n or hi > n:
             raise RuntimeError(f"pad: padding ({lo}, {hi}) should be at most the input dimension ({n}) "
                                "for mode='circular'")
-        i = i % n
+        # negative amounts crop first; the wrap-around is within what is left (as PyTorch)
+        c0, m = max(0, -lo), n - max(0, -lo) - max(0, -hi)
+        if n + lo + hi == 0:
+            return np.arange(0)
+        if m <= 0:
+            raise RuntimeError(f"Negative padding value is resulting in an empty dimension: padding ({lo}, {hi}) "
+                               f"of a dimension of size {n} for mode='circular'")
+        i = c0 + np.arange(-max(0, lo), m + max(0, hi)) % m
     return i
+
+
+def _gather(x, idxs):
+    for d, ix in idxs:
+        x = np.take(x, ix, axis=d)
+    return x
+
+
+def _scatter(g, shape, idxs):
+    for d, ix in reversed(idxs):
+        acc = np.zeros(g.shape[:d] + (shape[d],) + g.shape[d + 1:], g.dtype)
+        np.add.at(np.moveaxis(acc, d, 0), ix, np.moveaxis(g, d, 0))
+        g = acc
+    return g
 
 
 class PadIndex(Op):
@@ -78,28 +109,54 @@ class PadIndex(Op):
     Backward is the matching scatter-add, one dim at a time in reverse order:
         dL/dx[..., i, ...] = sum over j with ix_d[j] == i of dL/dy[..., j, ...]
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, pairs, mode):
-        idxs = []
-        out = x
-        for d, (lo, hi) in enumerate(pairs):
-            if lo or hi:
-                ix = _pad_index(x.shape[d], lo, hi, mode)
-                out = np.take(out, ix, axis=d)
-                idxs.append((d, ix))
+        idxs = [(d, _pad_index(x.shape[d], lo, hi, mode)) for d, (lo, hi) in enumerate(pairs) if lo or hi]
         ctx.c = (x.shape, idxs)
-        return out
+        return _gather(x, idxs)
 
     @staticmethod
     def backward(ctx, grad):
         shape, idxs = ctx.c
-        g = grad
-        for d, ix in reversed(idxs):
-            acc = np.zeros(g.shape[:d] + (shape[d],) + g.shape[d + 1:], g.dtype)
-            np.add.at(np.moveaxis(acc, d, 0), ix, np.moveaxis(g, d, 0))
-            g = acc
-        return g, None, None
+        if array_namespace(grad).graph:
+            return PadIndexScatter.apply(grad, shape, idxs), None, None
+        return _scatter(grad, shape, idxs), None, None
+
+
+class PadIndexScatter(Op):
+    """PadIndex's backward as an op (for create_graph=True): the scatter-add of the gradient. Its
+    own backward is the gather with the same indices (``PadIndexGather``)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, idxs):
+        ctx.c = idxs
+        return _scatter(g, shape, idxs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return PadIndexGather.apply(grad, ctx.c), None, None
+        return _gather(grad, ctx.c), None, None
+
+
+class PadIndexGather(Op):
+    """PadIndex's gather for given indices; its backward is ``PadIndexScatter``."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, idxs):
+        ctx.c = (x.shape, idxs)
+        return _gather(x, idxs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, idxs = ctx.c
+        if array_namespace(grad).graph:
+            return PadIndexScatter.apply(grad, shape, idxs), None
+        return _scatter(grad, shape, idxs), None
 
 
 def pad(input, pad, mode="constant", value=None):

@@ -12,6 +12,9 @@ PAD_CASES = [
     ((2, 1), "reflect", (2, 3, 4)), ((2, 1, 1, 2), "reflect", (1, 2, 4, 5)), ((3, 1), "replicate", (2, 3, 4)),
     ((1, 2, 2, 0), "replicate", (1, 2, 3, 4)), ((2, 1), "circular", (2, 3, 4)),
     ((1, 2, 2, 1), "circular", (1, 2, 3, 4)),
+    # negative circular amounts crop first, then wrap within what is left (regression)
+    ((1, -1), "circular", (2, 3, 5)), ((-2, 2), "circular", (2, 3, 5)), ((2, -2, -1, 1), "circular", (1, 2, 3, 4)),
+    ((-5, 0), "circular", (1, 2, 5)),
 ]
 
 
