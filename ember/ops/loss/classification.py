@@ -9,7 +9,7 @@ smoothing): about ten NumPy calls forward and five backward.
 """
 import numpy as np
 
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
 from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
@@ -79,6 +79,24 @@ def _row_grad(ctx, grad, xp=np):
 
 
 # -- ops --------------------------------------------------------------------------------------
+class _DependsOn(Op):
+    """``g`` unchanged, recorded as a function of ``x`` with a zero derivative: NLL's gradient is
+    constant in its input, yet with ``create_graph=True`` PyTorch's requires grad (its second
+    derivative is zero, not an error), so ember's does too. (``0 * x`` would turn -inf
+    log-probabilities into nan.)"""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, x):
+        ctx.x_meta = (x.shape, x.dtype)
+        return g.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = np.zeros(*ctx.x_meta)
+        return grad, (_wrap(zero) if array_namespace(grad).graph else zero)
+
+
 class CrossEntropyFast(Op):
     """Cross-entropy for (N, C) logits and in-range (N,) class indices, no weight or smoothing.
 
@@ -180,7 +198,7 @@ class CrossEntropy(Op):
             k = np.zeros(e.shape, e.dtype)               # the constant part of the gradient
             k[rows, tc] = a
             if eps:
-                k = k + (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)
+                k = (k + (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)).astype(e.dtype)
             g = _softmax_rows(xp, _xrows(xp, x)) * coef[:, None].astype(e.dtype) - k
             g = g * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1))
             return _unrows(g, shape, xp), None, None
@@ -260,6 +278,7 @@ class NllLoss(Op):
         loss = (-wt * x2[rows, tc]).astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
         ctx.state = (shape, x2.shape, tc, wt, rows)
+        ctx.save_for_backward(x)
         return _row_reduce(ctx, loss, denom, reduction, out_shape)
 
     @staticmethod
@@ -268,9 +287,11 @@ class NllLoss(Op):
         xp = array_namespace(grad)
         gi = _row_grad(ctx, grad, xp)
         if xp.graph:
+            x, = ctx.saved_tensors
             m = np.zeros(shape2, grad._data.dtype)
             m[rows, tc] = -wt
-            return _unrows(m * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1)), shape, xp), None, None
+            g = _unrows(m * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1)), shape, xp)
+            return _DependsOn.apply(g, x), None, None
         g = np.zeros(shape2, grad.dtype)
         g[rows, tc] = -wt * gi
         return _unrows(g, shape), None, None

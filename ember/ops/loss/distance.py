@@ -80,7 +80,7 @@ class PairwiseDistance(Op):
         elif p == math.inf:
             va = xp.asarray(v)
             hit = np.abs(va) == xp.asarray(n)
-            local = np.sign(va) * hit / np.maximum(hit.sum(axis=-1, keepdims=True), 1)
+            local = xp.sign(v) * (hit / np.maximum(hit.sum(axis=-1, keepdims=True), 1)).astype(va.dtype)
         elif p == 0:
             local = np.zeros_like(xp.asarray(v))
         else:

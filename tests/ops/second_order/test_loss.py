@@ -276,3 +276,38 @@ def test_cosine_similarity_small_norm():
     # which finite differences cannot see: compared with torch only, no gradgradcheck.
     a, b = _a(2, 3) * 1e-3, _a(2, 3, seed=1)
     _check(lambda F: lambda a, b: F.cosine_similarity(a, b, eps=0.1), a, b, atol=1e-5, gradgrad=False)
+
+
+# -- what the first derivative records, float32 ---------------------------------------------------
+_RECORDS = {
+    "nll_loss": lambda F, T, x: F.nll_loss(x, T(np.array([0, 3, 1]))),
+    "kl_div": lambda F, T, x: F.kl_div(x, T(_u(3, 4, seed=1)), reduction="batchmean"),
+    "hinge_embedding": lambda F, T, x: F.hinge_embedding_loss(x, T(_signs(3, 4, seed=1))),
+    "l1_loss": lambda F, T, x: F.l1_loss(x, T(_a(3, 4, seed=1))),
+    "pairwise_inf": lambda F, T, x: F.pairwise_distance(x, T(_a(3, 4, seed=1)), p=float("inf")).sum(),
+    "cross_entropy_smoothing": lambda F, T, x: F.cross_entropy(x, T(np.array([0, 3, 1])), label_smoothing=0.1,
+                                                               weight=T(_u(4, seed=2))),
+    "bce_with_logits": lambda F, T, x: F.binary_cross_entropy_with_logits(x, T(_u(3, 4, seed=1)),
+                                                                          pos_weight=T(_u(4, seed=2))),
+}
+
+
+@pytest.mark.parametrize("name", list(_RECORDS))
+def test_first_derivative_records_as_torch(name):
+    # Whether the gradient (create_graph=True) requires grad when only the input does, as PyTorch:
+    # NLL's gradient is constant in the input but still records (second derivative zero); KL's
+    # and the hinge's do not. In float32 the gradient keeps the input's dtype.
+    x = _a(3, 4).astype(np.float32)
+    got = {}
+    for lib, T in ((ember, lambda a: ember.tensor(a.astype(np.float32) if a.dtype.kind == "f" else a)),
+                   (torch, lambda a: torch.tensor(a.astype(np.float32) if a.dtype.kind == "f" else a))):
+        xx = T(x).requires_grad_()
+        g, = lib.autograd.grad(_RECORDS[name](lib.nn.functional, T, xx), xx, create_graph=True)
+        h = lib.autograd.grad((g * g).sum(), xx, allow_unused=True)[0] if g.requires_grad else None
+        got[lib] = (g.requires_grad, str(g.dtype).split(".")[-1], g.detach().numpy(),
+                    None if h is None else (h.detach().numpy(force=True) if lib is torch else h.detach().numpy()))
+    (er, ed, eg, eh), (tr, td, tg, th) = got[ember], got[torch]
+    assert (er, ed) == (tr, td)
+    np.testing.assert_allclose(eg, tg, atol=1e-5)
+    if th is not None:
+        np.testing.assert_allclose(eh, th, atol=1e-4)
