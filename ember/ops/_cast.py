@@ -11,6 +11,7 @@ from ..autograd.function import Op
 
 class ToDtype(Op):
     backward_name = "ToCopyBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, dtype):

@@ -18,6 +18,7 @@ from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import _State
+from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._util import broadcast_error, promote
 
@@ -115,6 +116,10 @@ class Neg(Op):
 
 
 class Pow(Op):
+    """``a ** b``: d/da = b * a**(b-1) (0 where b == 0); d/db = a**b * log(a) (0 where a == 0 and
+    b >= 0), as PyTorch. Written on ``array_namespace`` (differentiable again)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         if type(b) is int and b >= 0:
@@ -131,26 +136,25 @@ class Pow(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
+        xp = array_namespace(grad)
+        scalar_b = not isinstance(b, (np.ndarray, Tensor))
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            if isinstance(b, np.ndarray):
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ga = np.where(b == 0, 0, grad * b * a ** (b - 1)).astype(out.dtype, copy=False)
-            elif b == 0:
-                ga = np.zeros_like(out)
-            elif b == 2:
-                ga = grad * (2 * a)
-            else:
-                with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if ctx.needs_input_grad[0]:
+                if not scalar_b:
+                    ga = xp.where(b == 0, 0.0, grad * (b * a ** (b - 1)))
+                elif b == 0:
+                    ga = xp.zeros_like(grad)
+                elif b == 2:
+                    ga = grad * (2 * a)
+                else:
                     ga = grad * (b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                la = np.log(a)
-            if isinstance(a, np.ndarray):
-                with np.errstate(invalid="ignore"):
-                    gb = grad * np.where((a == 0) & (np.asarray(b) >= 0), 0, out * la)
-            else:
-                gb = grad * out * la
+            if ctx.needs_input_grad[1]:
+                if isinstance(a, (np.ndarray, Tensor)):
+                    gb = grad * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))
+                else:  # a number ** a tensor
+                    la = float(np.log(a))
+                    gb = grad * (xp.where(b >= 0, 0.0, out * la) if a == 0 else out * la)
         return ga, gb
 
 
@@ -305,9 +309,11 @@ def _store(out, result):
 # -- rounding and sign: piecewise constant, zero gradient ---------------------------------------
 class _ZeroGrad(Op):
     """Piecewise-constant functions: the gradient is zero wherever it exists."""
+    differentiable_backward = True
+
     @staticmethod
     def backward(ctx, grad):
-        return np.zeros_like(grad)
+        return array_namespace(grad).zeros_like(grad)
 
 
 def _piecewise(name, f):
@@ -351,6 +357,9 @@ def floor_divide(input, other):
 
 
 class Remainder(Op):
+    """``a - b * floor(a / b)``: d/da = 1, d/db = -floor(a / b) (piecewise constant)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -359,10 +368,13 @@ class Remainder(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad, (-grad * np.floor_divide(a, b) if ctx.needs_input_grad[1] else None)
+        return grad, (-grad * (a // b) if ctx.needs_input_grad[1] else None)
 
 
 class Fmod(Op):
+    """``a - b * trunc(a / b)``: d/da = 1, d/db = -trunc(a / b) (piecewise constant)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -371,7 +383,7 @@ class Fmod(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad, (-grad * np.trunc(a / b) if ctx.needs_input_grad[1] else None)
+        return grad, (-grad * array_namespace(grad).trunc(a / b) if ctx.needs_input_grad[1] else None)
 
 
 def remainder(input, other):

@@ -8,6 +8,7 @@ import numpy as np
 from .._creation import tensor
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._util import broadcast_error, promote
 from .comparison import isnan
@@ -16,7 +17,11 @@ __all__ = ["clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fma
 
 
 class Clamp(Op):
+    """d/da clamp(a, lo, hi) = 1 where lo <= a <= hi, else 0 (as PyTorch: the bounds themselves
+    pass the gradient)."""
     backward_name = "ClampBackward1"  # torch's name for scalar bounds
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
@@ -26,12 +31,14 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        mask = np.ones(a.shape, bool)
-        if ctx.lo is not None:
-            mask &= a >= ctx.lo
-        if ctx.hi is not None:
-            mask &= a <= ctx.hi
-        return grad * mask
+        lo, hi = ctx.lo, ctx.hi
+        if lo is None:
+            inside = a <= hi
+        elif hi is None:
+            inside = a >= lo
+        else:
+            inside = (a >= lo) & (a <= hi)
+        return grad * inside                       # a bool mask: faster than where
 
 
 def clamp(input, min=None, max=None):
@@ -62,12 +69,13 @@ def clamp_max(input, max):
 
 
 class _Extremum(Op):
-    """Elementwise maximum/minimum: ``pick`` chooses, ``wins`` says where ``a`` is chosen outright.
+    """Elementwise maximum/minimum: ``pick`` chooses; ``greater``: maximum (a loses where a < b).
 
-    d/da = 1 where a wins, 1/2 where a == b (ties share the gradient equally, as PyTorch does),
-    0 elsewhere; d/db = 1 - d/da.
+    d/da = 1/2 where a == b (ties share the gradient equally), 0 where a loses, else 1 (so a NaN
+    passes the gradient to both inputs); d/db the same with a and b swapped. As PyTorch.
     """
-    pick = wins = None
+    pick = greater = None
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -80,17 +88,25 @@ class _Extremum(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        w = (ctx.fn.wins(a, b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
-        return (grad * w if ctx.needs_input_grad[0] else None,
-                grad * (1 - w) if ctx.needs_input_grad[1] else None)
+        xp = array_namespace(grad)
+        dtype = grad.dtype
+        half_tie = xp.astype(a == b, dtype) * 0.5
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            a_loses = (a < b) if ctx.fn.greater else (a > b)
+            ga = grad * (1 - xp.astype(a_loses, dtype) - half_tie)
+        if ctx.needs_input_grad[1]:
+            b_loses = (a > b) if ctx.fn.greater else (a < b)
+            gb = grad * (1 - xp.astype(b_loses, dtype) - half_tie)
+        return ga, gb
 
 
 class Maximum(_Extremum):
-    pick, wins = np.maximum, np.greater
+    pick, greater = np.maximum, True
 
 
 class Minimum(_Extremum):
-    pick, wins = np.minimum, np.less
+    pick, greater = np.minimum, False
 
 
 def maximum(input, other):
@@ -116,6 +132,9 @@ def fmin(input, other):
 
 
 class Where(Op):
+    """The gradient goes to ``a`` where the condition holds, to ``b`` elsewhere."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
@@ -127,10 +146,10 @@ class Where(Op):
     @staticmethod
     def backward(ctx, grad):
         c = ctx.cond
-        z = np.zeros((), grad.dtype)
+        xp = array_namespace(grad)
         return (None,
-                np.where(c, grad, z) if ctx.needs_input_grad[1] else None,
-                np.where(c, z, grad) if ctx.needs_input_grad[2] else None)
+                xp.where(c, grad, 0.0) if ctx.needs_input_grad[1] else None,
+                xp.where(c, 0.0, grad) if ctx.needs_input_grad[2] else None)
 
 
 def where(condition, input=None, other=None):
@@ -146,5 +165,22 @@ def where(condition, input=None, other=None):
     return Where.apply(cond, a, b)
 
 
+class NanToNum(Op):
+    """nan, +inf and -inf replaced by numbers: the gradient passes where the input is finite."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.save_for_backward(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * array_namespace(grad).isfinite(a)   # as torch: an inf gradient times 0 is nan
+
+
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    return _wrap(np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf))
+    """Replace nan by ``nan``, +inf/-inf by ``posinf``/``neginf`` (default: the dtype's largest and
+    smallest finite values)."""
+    return NanToNum.apply(input, nan, posinf, neginf)

@@ -6,6 +6,7 @@ Layer: beside arithmetic at the bottom of the op families (it uses none of them)
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 
 __all__ = []
 
@@ -13,6 +14,7 @@ __all__ = []
 class Fill(Op):
     """``x.fill_(v)`` when recorded: the output does not depend on x (zero gradient)."""
     backward_name = "FillBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, value):
@@ -20,7 +22,7 @@ class Fill(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.zeros_like(grad)
+        return array_namespace(grad).zeros_like(grad)
 
 
 class Zero(Fill):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from . import _math
 from ._cast import to_dtype
 from ._util import promote
@@ -23,8 +24,9 @@ __all__ = [
 
 
 # -- one input: an Op each, declared by its forward and derivative ------------------------------
-def _unary(name, fwd, bwd, save="input", doc="", quiet=False, differentiable=False):
-    """Declare a one-input op: ``bwd(grad, saved)`` where saved is the input or the output.
+def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
+    """Declare a one-input op: ``bwd(xp, grad, saved)`` where saved is the input or the output and
+    ``xp`` the array namespace of ``grad`` (so the backward is differentiable again).
 
     ``quiet``: outside the domain the result is nan/inf without NumPy warnings (as in torch).
     """
@@ -34,7 +36,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False, differentiable=Fal
         return out
 
     def backward(ctx, grad):
-        return bwd(grad, ctx.saved_tensors[0])
+        return bwd(array_namespace(grad), grad, ctx.saved_tensors[0])
 
     if quiet:
         plain_f, plain_b = forward, backward
@@ -48,7 +50,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False, differentiable=Fal
                 return plain_b(ctx, grad)
 
     op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
-                            "differentiable_backward": differentiable})
+                            "differentiable_backward": True})
 
     def fn(input):
         if input._data.dtype.kind != "f":
@@ -59,36 +61,39 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False, differentiable=Fal
     return op, fn
 
 
-_LN2 = np.log(2.0)
-_LN10 = np.log(10.0)
-Exp, exp = _unary("Exp", np.exp, lambda g, out: g * out, "output", "Elementwise e**x.", differentiable=True)
-Exp2, exp2 = _unary("Exp2", np.exp2, lambda g, out: g * out * out.dtype.type(_LN2), "output")
-Log, log = _unary("Log", np.log, lambda g, a: g / a, doc="Natural logarithm.", quiet=True)
-Log2, log2 = _unary("Log2", np.log2, lambda g, a: g / (a * a.dtype.type(_LN2)), quiet=True)
-Log10, log10 = _unary("Log10", np.log10, lambda g, a: g / (a * a.dtype.type(_LN10)), quiet=True)
-Log1p, log1p = _unary("Log1P", np.log1p, lambda g, a: g / (a + 1), quiet=True)
-Expm1, expm1 = _unary("Expm1", np.expm1, lambda g, out: g * (out + 1), "output")
-Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda g, out: g / (2 * out), "output", quiet=True)
-Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda g, out: g * (-0.5 * out * out * out), "output", quiet=True)
-Sin, sin = _unary("Sin", np.sin, lambda g, a: g * np.cos(a), differentiable=True)
-Cos, cos = _unary("Cos", np.cos, lambda g, a: -g * np.sin(a))
-Tan, tan = _unary("Tan", np.tan, lambda g, out: g * (1 + out * out), "output")
-Asin, asin = _unary("Asin", np.arcsin, lambda g, a: g / np.sqrt(1 - a * a), quiet=True)
-Acos, acos = _unary("Acos", np.arccos, lambda g, a: -g / np.sqrt(1 - a * a), quiet=True)
-Atan, atan = _unary("Atan", np.arctan, lambda g, a: g / (1 + a * a))
-Sinh, sinh = _unary("Sinh", np.sinh, lambda g, a: g * np.cosh(a))
-Cosh, cosh = _unary("Cosh", np.cosh, lambda g, a: g * np.sinh(a))
-Tanh, tanh = _unary("Tanh", np.tanh, lambda g, out: g * (1 - out * out), "output", "Hyperbolic tangent.",
-                    differentiable=True)
-Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda g, out: -g * out * out, "output", quiet=True)
-Erf, erf = _unary("Erf", _math.erf, lambda g, a: g * (2 / np.sqrt(np.pi)) * np.exp(-a * a))
+_LN2 = float(np.log(2.0))      # Python floats keep float32 arrays float32
+_LN10 = float(np.log(10.0))
+_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+Exp, exp = _unary("Exp", np.exp, lambda xp, g, out: g * out, "output", "Elementwise e**x.")
+Exp2, exp2 = _unary("Exp2", np.exp2, lambda xp, g, out: g * out * _LN2, "output")
+Log, log = _unary("Log", np.log, lambda xp, g, a: g / a, doc="Natural logarithm.", quiet=True)
+Log2, log2 = _unary("Log2", np.log2, lambda xp, g, a: g / (a * _LN2), quiet=True)
+Log10, log10 = _unary("Log10", np.log10, lambda xp, g, a: g / (a * _LN10), quiet=True)
+Log1p, log1p = _unary("Log1P", np.log1p, lambda xp, g, a: g / (a + 1), quiet=True)
+Expm1, expm1 = _unary("Expm1", np.expm1, lambda xp, g, out: g * (out + 1), "output")
+Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda xp, g, out: g / (2 * out), "output", quiet=True)
+Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda xp, g, out: g * (-0.5 * out * out * out), "output",
+                      quiet=True)
+Sin, sin = _unary("Sin", np.sin, lambda xp, g, a: g * xp.cos(a))
+Cos, cos = _unary("Cos", np.cos, lambda xp, g, a: -g * xp.sin(a))
+Tan, tan = _unary("Tan", np.tan, lambda xp, g, out: g * (1 + out * out), "output")
+Asin, asin = _unary("Asin", np.arcsin, lambda xp, g, a: g / xp.sqrt(1 - a * a), quiet=True)
+Acos, acos = _unary("Acos", np.arccos, lambda xp, g, a: -g / xp.sqrt(1 - a * a), quiet=True)
+Atan, atan = _unary("Atan", np.arctan, lambda xp, g, a: g / (1 + a * a))
+Sinh, sinh = _unary("Sinh", np.sinh, lambda xp, g, a: g * xp.cosh(a))
+Cosh, cosh = _unary("Cosh", np.cosh, lambda xp, g, a: g * xp.sinh(a))
+Tanh, tanh = _unary("Tanh", np.tanh, lambda xp, g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda xp, g, out: -g * out * out, "output", quiet=True)
+Erf, erf = _unary("Erf", _math.erf, lambda xp, g, a: g * _TWO_OVER_SQRT_PI * xp.exp(-a * a))
 
 
-Sigmoid, sigmoid = _unary("Sigmoid", _math.sigmoid, lambda g, out: g * out * (1 - out), "output",
+Sigmoid, sigmoid = _unary("Sigmoid", _math.sigmoid, lambda xp, g, out: g * out * (1 - out), "output",
                           "Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|.")
 
 
 class Abs(Op):
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -97,7 +102,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * np.sign(a)
+        return grad * array_namespace(grad).sign(a)
 
 
 def abs(input):
@@ -116,6 +121,9 @@ def atan2(input, other):
 
 
 class Atan2(Op):
+    """d/da atan2(a, b) = b / (a² + b²), d/db = -a / (a² + b²)."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -125,7 +133,8 @@ class Atan2(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         r2 = a * a + b * b
-        return grad * b / r2, -grad * a / r2
+        return (grad * b / r2 if ctx.needs_input_grad[0] else None,
+                -grad * a / r2 if ctx.needs_input_grad[1] else None)
 
 
 def hypot(input, other):
@@ -133,6 +142,9 @@ def hypot(input, other):
 
 
 class Xlogy(Op):
+    """d/da a log(b) = log(b), d/db = a / b."""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -143,7 +155,7 @@ class Xlogy(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (grad * np.log(b) if ctx.needs_input_grad[0] else None,
+            return (grad * array_namespace(grad).log(b) if ctx.needs_input_grad[0] else None,
                     grad * a / b if ctx.needs_input_grad[1] else None)
 
 
