@@ -224,3 +224,16 @@ def test_float32_kept(name):
     h, = ember.autograd.grad(g.sum(), x, allow_unused=True)
     assert g.dtype == ember.float32
     assert h is None or h.dtype == ember.float32
+
+
+def test_extremum_nan_gradient():
+    """A NaN passes the whole gradient to both inputs of maximum/minimum; ties share it (as torch)."""
+    a = np.array([1.0, np.nan, 2.0, 3.0, 0.5])
+    b = np.array([1.0, 1.0, np.nan, 4.0, 0.2])
+    for name in ["maximum", "minimum"]:
+        got, want = [], []
+        for lib, out in ((ember, got), (torch, want)):
+            ta, tb = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+            getattr(lib, name)(ta, tb).sum().backward()
+            out += [ta.grad.numpy(), tb.grad.numpy()]
+        np.testing.assert_array_equal(got, want, err_msg=name)
