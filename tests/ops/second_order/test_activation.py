@@ -198,3 +198,33 @@ def test_bilinear(lead, bias):
     arrays = (x1, x2, w, b) if bias else (x1, x2, w)
     check_second_order(F.bilinear, TF.bilinear, *arrays)
     check_second_order(_squared(F.bilinear), _squared(TF.bilinear), *arrays)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "selu", "celu", "gelu", "gelu_tanh", "silu", "mish",
+                                  "softplus", "softsign", "hardswish", "logsigmoid", "hardtanh", "softshrink"])
+def test_pointwise_third_order(name):
+    """The derivative's derivative records too: third derivatives of f(x)**2 match PyTorch."""
+    res = []
+    for lib, f in ((ember, POINTWISE[name][0]), (torch, POINTWISE[name][1])):
+        x = lib.tensor(X, requires_grad=True)
+        y = f(x)
+        g, = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        h, = lib.autograd.grad((g * g).sum(), x, create_graph=True)
+        k, = lib.autograd.grad((h * h).sum(), x)
+        res.append(k.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode,pad", [("constant", (1, -1, 2, 0)), ("reflect", (1, 2, 2, 1)),
+                                      ("circular", (1, -1, 2, 1))])
+def test_pad_third_order(mode, pad):
+    x0, v0 = _a(1, 1, 3, 3), _a(1, 1, 3 + pad[2] + pad[3], 3 + pad[0] + pad[1], seed=1)
+    res = []
+    for lib, f in ((ember, F.pad), (torch, TF.pad)):
+        x, v = lib.tensor(x0, requires_grad=True), lib.tensor(v0, requires_grad=True)
+        y = f(x, pad, mode)
+        g, = lib.autograd.grad(y, x, v, create_graph=True)
+        gv, = lib.autograd.grad((g * g).sum(), v, create_graph=True)
+        k, = lib.autograd.grad((gv * gv).sum(), v)
+        res.append(k.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-6, atol=1e-9)
