@@ -311,3 +311,19 @@ def test_first_derivative_records_as_torch(name):
     np.testing.assert_allclose(eg, tg, atol=1e-5)
     if th is not None:
         np.testing.assert_allclose(eh, th, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", ["ce_probs_1d", "nll_1d", "mlsm_1d", "cosine_embedding_1d", "bce_logits_bcast_weight"])
+def test_one_sample_shapes(case):
+    x, y = _a(4), _u(4, seed=1)
+    if case == "ce_probs_1d":
+        _check(lambda F: lambda x, y: F.cross_entropy(x, y, reduction="none"), x, y)
+    elif case == "nll_1d":
+        _check(lambda F: lambda x: F.nll_loss(x, t_(F, np.array(2)), reduction="none"), x)
+    elif case == "mlsm_1d":
+        _check(lambda F: lambda x, y: F.multilabel_soft_margin_loss(x, y, reduction="none"), x, y)
+    elif case == "cosine_embedding_1d":
+        _check(lambda F: lambda a, b: F.cosine_embedding_loss(a, b, t_(F, np.array(-1.0)), margin=-0.9), x, _a(4, seed=2))
+    else:
+        x2, y2, w = _a(2, 4), _u(2, 4, seed=1), _u(1, 4, seed=2)
+        _check(lambda F: lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=_w(F, w)), x2, y2)
