@@ -6,13 +6,18 @@ Layer: beside arithmetic at the bottom of the op families (it uses none of them)
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim
 
 __all__ = ["tril", "triu", "diagonal", "diag"]
 
 
 class _Masked(Op):
-    """A zero-gradient-outside-the-mask op: tril/triu/diag-like selections."""
+    """A zero-gradient-outside-the-mask op: tril/triu/diag-like selections.
+
+    out = where(mask, a, 0);  dL/da = where(mask, g, 0)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, mask):
         ctx.mask = mask
@@ -20,7 +25,7 @@ class _Masked(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.mask, grad, np.zeros((), grad.dtype))
+        return array_namespace(grad).where(ctx.mask, grad, 0.0)
 
 
 class Tril(_Masked):
@@ -42,6 +47,9 @@ def triu(input, diagonal=0):
 
 
 class Diagonal(Op):
+    """out = the diagonal of a (``offset`` along dims ``d1``, ``d2``);  dL/da = zeros with g on it"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, offset, d1, d2):
         ctx.shape, ctx.args = a.shape, (offset, d1, d2)
@@ -49,6 +57,11 @@ class Diagonal(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        xp = array_namespace(grad)
+        if xp.graph:  # write g at the diagonal's flat positions
+            n = int(np.prod(ctx.shape))
+            flat = np.diagonal(np.arange(n).reshape(ctx.shape), *ctx.args)
+            return xp.reshape(xp.put((n,), xp.asarray(grad).dtype, flat, grad), ctx.shape)
         g = np.zeros(ctx.shape, grad.dtype)
         offset, d1, d2 = ctx.args
         view = np.diagonal(g, offset, d1, d2)
@@ -63,6 +76,9 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 class DiagEmbed(Op):
+    """out = a matrix with a on diagonal ``offset``;  dL/da = that diagonal of g"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, offset):
         ctx.offset = offset
@@ -70,7 +86,7 @@ class DiagEmbed(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.diag(grad, ctx.offset).copy()
+        return array_namespace(grad).diagonal(grad, ctx.offset)
 
 
 def diag(input, diagonal=0):

@@ -11,6 +11,7 @@ from .._creation import tensor
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import _State
+from ..autograd.xp import array_namespace
 from ._util import norm_dim
 from .arithmetic import mul
 from .views import expand, reshape
@@ -68,6 +69,9 @@ def _check_bounds(key, shape):
 
 
 class Index(Op):
+    """out = a[key];  dL/da = zeros with g written (basic key) or added (advanced: repeats add up) at key"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, key, basic):
         ctx.shape, ctx.key, ctx.basic = a.shape, key, basic
@@ -76,12 +80,8 @@ class Index(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, grad.dtype)
-        if ctx.basic:
-            g[ctx.key] = grad
-        else:
-            np.add.at(g, ctx.key, grad)  # repeated indices accumulate
-        return g
+        xp = array_namespace(grad)
+        return (xp.put if ctx.basic else xp.scatter_add)(ctx.shape, xp.asarray(grad).dtype, ctx.key, grad)
 
 
 class _BasicIndex(Index):
@@ -145,14 +145,29 @@ def _written(a, key, values, accumulate):
 
 def _unwritten_grad(grad, key, accumulate):
     """The gradient reaching the tensor written into: none where its values were overwritten."""
+    xp = array_namespace(grad)
+    if accumulate:
+        return grad
+    if xp.graph:
+        keep = np.ones(tuple(grad.shape), bool)
+        keep[key] = False
+        return xp.where(keep, grad, 0.0)
     g = grad.copy()
-    if not accumulate:
-        g[key] = 0
+    g[key] = 0
     return g
 
 
+def _taken(grad, key):
+    """``grad[key]`` (an array even where NumPy gives a scalar)."""
+    g = grad[key]
+    return g if array_namespace(grad).graph else np.asarray(g)
+
+
 class IndexPut(Op):
+    """out = a with v written (or added, ``accumulate``) at key;
+    dL/da = g, zero where overwritten;  dL/dv = g[key]"""
     backward_name = "IndexPutBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, value, key, accumulate):
@@ -165,7 +180,7 @@ class IndexPut(Op):
     @staticmethod
     def backward(ctx, grad):
         ga = _unwritten_grad(grad, ctx.key, ctx.accumulate) if ctx.needs_input_grad[0] else None
-        gv = np.asarray(grad[ctx.key]) if ctx.needs_input_grad[1] else None
+        gv = _taken(grad, ctx.key) if ctx.needs_input_grad[1] else None
         return ga, gv
 
 
@@ -211,6 +226,9 @@ def _check_index(name, input, dim, index):
 
 
 class Gather(Op):
+    """out = a at ``index`` along ``dim``;  dL/da = zeros with g added at those positions (scatter_add)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dim, index):
         key = _along(index, dim, a.shape)
@@ -219,9 +237,8 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, grad.dtype)
-        np.add.at(g, ctx.key, grad)
-        return g
+        xp = array_namespace(grad)
+        return xp.scatter_add(ctx.shape, xp.asarray(grad).dtype, ctx.key, grad)
 
 
 def gather(input, dim, index, *, sparse_grad=False):
@@ -251,6 +268,10 @@ def take(input, index):
 
 
 class Scatter(Op):
+    """out = a with src written (or added) at ``index`` along ``dim``;
+    dL/da = g, zero where overwritten;  dL/dsrc = g at those positions (gather)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, src, dim, index, reduce_add):
         key = _along(index, dim, a.shape)
@@ -264,8 +285,9 @@ class Scatter(Op):
         ga = _unwritten_grad(grad, ctx.key, ctx.reduce_add) if ctx.needs_input_grad[0] else None
         gs = None
         if ctx.needs_input_grad[1]:
-            gs = np.zeros(ctx.src_shape, grad.dtype)
-            gs[tuple(slice(0, n) for n in ctx.index_shape)] = grad[ctx.key]
+            xp = array_namespace(grad)
+            gs = xp.put(ctx.src_shape, xp.asarray(grad).dtype, tuple(slice(0, n) for n in ctx.index_shape),
+                        grad[ctx.key])
         return ga, gs
 
 
@@ -292,6 +314,9 @@ def scatter_add(input, dim, index, src):
 
 
 class IndexSelect(Op):
+    """out = a at the 1-D ``index`` along ``dim``;  dL/da = zeros with g added at index (repeats add up)"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, dim, index):
         ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
@@ -299,10 +324,9 @@ class IndexSelect(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, grad.dtype)
+        xp = array_namespace(grad)
         key = (slice(None),) * ctx.dim + (ctx.index,)
-        np.add.at(g, key, grad)
-        return g
+        return xp.scatter_add(ctx.shape, xp.asarray(grad).dtype, key, grad)
 
 
 def index_select(input, dim, index):
@@ -327,6 +351,9 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 class MaskedFill(Op):
+    """out = where(mask, value, a);  dL/da = where(mask, 0, g),  dL/dvalue = sum of g where mask"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, mask, value):
         ctx.mask = mask
@@ -334,8 +361,9 @@ class MaskedFill(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.where(ctx.mask, np.zeros((), grad.dtype), grad)
-        return g, None, (np.where(ctx.mask, grad, 0).sum() if ctx.needs_input_grad[2] else None)
+        xp = array_namespace(grad)
+        g = xp.where(ctx.mask, 0.0, grad) if ctx.needs_input_grad[0] else None
+        return g, None, (xp.sum(xp.where(ctx.mask, grad, 0.0)) if ctx.needs_input_grad[2] else None)
 
 
 def masked_fill(input, mask, value):

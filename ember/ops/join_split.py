@@ -10,6 +10,7 @@ import numpy as np
 
 from .._dtype import _promote
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._util import norm_dim
 from .views import Slice, atleast_1d, atleast_2d, dim_key, expand, reshape
@@ -20,6 +21,9 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "split",
 
 # -- join ---------------------------------------------------------------------------------------
 class Cat(Op):
+    """out = the arrays joined along ``axis``;  dL/da_i = the slice of g where a_i went"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, axis, *arrays):
         # 1-D empty tensors are skipped (legacy PyTorch behaviour) and get an empty gradient.
@@ -28,13 +32,16 @@ class Cat(Op):
             skip = [False] * len(arrays)
         kept = [a for a, s in zip(arrays, skip) if not s]
         ctx.axis, ctx.skip = axis, skip
-        ctx.bounds = np.cumsum([a.shape[axis] for a in kept])[:-1]
+        ctx.bounds = [0] + [int(b) for b in np.cumsum([a.shape[axis] for a in kept])]
         return np.concatenate(kept, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        parts = iter(np.split(grad, ctx.bounds, axis=ctx.axis))
-        return (None,) + tuple(np.zeros(0, grad.dtype) if s else next(parts) for s in ctx.skip)
+        xp = array_namespace(grad)
+        lead = (slice(None),) * ctx.axis
+        parts = iter(grad[lead + (slice(a, b),)] for a, b in zip(ctx.bounds[:-1], ctx.bounds[1:]))
+        empty = (slice(0, 0),) * len(grad.shape)  # the gradient of a skipped 1-D empty input
+        return (None,) + tuple(xp.reshape(grad[empty], (0,)) if s else next(parts) for s in ctx.skip)
 
 
 def cat(tensors, dim=0):
@@ -71,14 +78,18 @@ def _common_dtype(tensors):
 
 
 class Stack(Op):
+    """out = the arrays stacked along a new ``axis``;  dL/da_i = g[..., i, ...] at that axis"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, axis, *arrays):
-        ctx.axis = axis
+        ctx.axis, ctx.n = axis, len(arrays)
         return np.stack(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return (None,) + tuple(np.moveaxis(grad, ctx.axis, 0))
+        lead = (slice(None),) * ctx.axis
+        return (None,) + tuple(grad[lead + (i,)] for i in range(ctx.n))
 
 
 def stack(tensors, dim=0):

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim, size_args
 from .views import reshape
 
@@ -16,6 +17,9 @@ __all__ = ["flip", "fliplr", "flipud", "roll", "repeat", "tile", "clone"]
 
 
 class Flip(Op):
+    """out = a reversed along ``axes``;  dL/da = g reversed along them"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, axes):
         ctx.axes = axes
@@ -23,7 +27,7 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.flip(grad, ctx.axes)
+        return array_namespace(grad).flip(grad, ctx.axes)
 
 
 def flip(input, dims):
@@ -41,6 +45,9 @@ def flipud(input):
 
 
 class Roll(Op):
+    """out = a rolled by ``shifts``;  dL/da = g rolled back"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, shifts, axes):
         ctx.shifts, ctx.axes = shifts, axes
@@ -49,7 +56,7 @@ class Roll(Op):
     @staticmethod
     def backward(ctx, grad):
         neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return np.roll(grad, neg, ctx.axes)
+        return array_namespace(grad).roll(grad, neg, ctx.axes)
 
 
 def roll(input, shifts, dims=None):
@@ -60,6 +67,9 @@ def roll(input, shifts, dims=None):
 
 
 class Repeat(Op):
+    """out = a tiled ``reps`` times;  dL/da = the sum of g over the copies"""
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, a, reps):
         lead = len(reps) - a.ndim
@@ -72,8 +82,8 @@ class Repeat(Op):
         inter = []
         for r, s in zip(ctx.reps, ctx.shp):
             inter += [r, s]
-        g = grad.reshape(inter).sum(axis=tuple(range(0, len(inter), 2)))
-        return g  # engine reshapes leading ones away
+        xp = array_namespace(grad)
+        return xp.sum(xp.reshape(grad, inter), axis=tuple(range(0, len(inter), 2)))  # engine reshapes leading ones away
 
 
 def repeat(input, *sizes):
@@ -101,7 +111,9 @@ def clone(input, *, memory_format=None):
 
 
 class _Clone(Op):
+    """out = a copy of a;  dL/da = g"""
     backward_name = "CloneBackward0"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim, size_args
 
 __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze",
@@ -43,8 +44,10 @@ def _infer_shape(shape, numel, src_shape):
 
 
 class Reshape(Op):
+    """out = a in a new shape;  dL/da = g reshaped back"""
     backward_name = "ViewBackward0"
     is_view = True
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -53,7 +56,7 @@ class Reshape(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.shape)
+        return array_namespace(grad).reshape(grad, ctx.shape)
 
 
 class Squeeze(Reshape):
@@ -154,7 +157,9 @@ def atleast_2d(x):
 
 # -- reorder dims -------------------------------------------------------------------------------
 class Permute(Op):
+    """out = a with dims reordered by ``axes``;  dL/da = g with the inverse order"""
     is_view = True
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axes):
@@ -163,7 +168,7 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(np.argsort(ctx.axes))
+        return array_namespace(grad).transpose(grad, tuple(int(i) for i in np.argsort(ctx.axes)))
 
 
 class Transpose(Permute):
@@ -226,7 +231,9 @@ moveaxis = movedim
 
 # -- broadcast ----------------------------------------------------------------------------------
 class Expand(Op):
+    """out = a broadcast to ``shape``;  dL/da = g summed back (by the engine)"""
     is_view = True
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -269,9 +276,12 @@ def broadcast_to(input, size):
 
 # -- slices along one dim ------------------------------------------------------------------------
 class Slice(Op):
-    """Basic slicing along one dim (narrow/split/chunk/unbind/select)."""
+    """Basic slicing along one dim (narrow/split/chunk/unbind/select).
+
+    out = a[key];  dL/da = zeros with g written at key"""
     backward_name = "SliceBackward0"
     is_view = True
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, key):
@@ -280,9 +290,8 @@ class Slice(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, grad.dtype)
-        g[ctx.key] = grad
-        return g
+        xp = array_namespace(grad)
+        return xp.put(ctx.shape, xp.asarray(grad).dtype, ctx.key, grad)
 
 
 def dim_key(dim, sel):
@@ -319,6 +328,7 @@ class CopySlices(Op):
     The gradient of the view's region goes to the view; the rest goes to the base.
     """
     backward_name = "CopySlices"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, base, view, view_op, view_args):
@@ -327,6 +337,13 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        xp = array_namespace(grad)
+        if xp.graph:
+            # The same with Tensors: the view op applied to grad, and grad zeroed in the region.
+            keep = np.ones(tuple(grad.shape), bool)
+            ctx.view_op.forward(_Scratch(), keep, *ctx.view_args)[...] = False
+            gv = ctx.view_op.apply(grad, *ctx.view_args) if ctx.needs_input_grad[1] else None
+            return (xp.where(keep, grad, 0.0) if ctx.needs_input_grad[0] else None), gv
         g = np.array(grad)  # a writable C-contiguous copy, so the view op gives a view of it
         region = ctx.view_op.forward(_Scratch(), g, *ctx.view_args)
         gv = np.array(region) if ctx.needs_input_grad[1] else None
