@@ -84,6 +84,7 @@ class _DependsOn(Op):
     constant in its input, yet with ``create_graph=True`` PyTorch's requires grad (its second
     derivative is zero, not an error), so ember's does too. (``0 * x`` would turn -inf
     log-probabilities into nan.)"""
+    backward_name = "NllLossBackwardBackward0"
     differentiable_backward = True
 
     @staticmethod
