@@ -2,6 +2,10 @@
 
 Batch, layer and group norm are fused ops with a closed-form backward (one graph node per call);
 rms_norm and normalize are compositions of elementwise ops and reductions.
+
+Twice differentiable: with ``create_graph=True`` (``xp.graph``) the fused backwards recompute xhat
+and invstd from the saved input with Tensor ops (``_graph_normalize``), so the gradient records a
+graph back to the input, weight and bias; the first-order backward stays the tuned array code.
 """
 import math
 
