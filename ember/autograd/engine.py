@@ -7,6 +7,7 @@ It is iterative (no recursion), so deep graphs never hit Python's recursion limi
 """
 import numpy as np
 
+from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _wrap
 from .anomaly_mode import _Anomaly, check_gradients
 from .function import AccumulateGrad, gradient_edge
@@ -290,7 +291,7 @@ class GraphGrads:
                                               if n == 1 and g._data.shape[lead + i] != 1)
             g = g.sum(dim=axes, keepdim=True).reshape(meta[0])
         if g._data.dtype != meta[1]:
-            g = g.to(meta[1])
+            g = g.to(from_numpy_dtype(meta[1]))
         return g
 
     def as_tensor(self, g):

@@ -181,3 +181,12 @@ def test_gradcheck_accepts_torch_options():
     assert ember.autograd.gradcheck(ember.tanh, (x,), check_grad_dtypes=True, nondet_tol=1e-12, fast_mode=True)
     with pytest.raises(NotImplementedError, match="check_forward_ad"):
         ember.autograd.gradcheck(ember.tanh, (x,), check_forward_ad=True)
+
+
+def test_create_graph_gradients_keep_each_input_dtype():
+    x32 = ember.tensor([0.5, 1.5], requires_grad=True)
+    x64 = ember.tensor([2.0, 3.0], dtype=ember.float64, requires_grad=True)
+    y = (x32 * x64).sum()                                    # computed in float64
+    g32, g64 = ember.autograd.grad(y, (x32, x64), create_graph=True)
+    assert g32.dtype == ember.float32 and g64.dtype == ember.float64
+    assert g32.tolist() == [2.0, 3.0]
