@@ -99,6 +99,9 @@ def to(self, *args, dtype=None, copy=False, non_blocking=False, device=None, mem
             dtype = a.dtype
         elif isinstance(a, (str, _device)):
             _device(a)
+        elif not isinstance(a, bool):     # non_blocking / copy given positionally are bools
+            raise TypeError(f"to() received an invalid argument {a!r} ({type(a).__name__}); expected an "
+                            f"ember dtype (e.g. ember.float64), a device, or a tensor")
     if device is not None:
         _device(device)
     if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
@@ -342,3 +345,11 @@ NumpyNamespace.sigmoid = staticmethod(_math.sigmoid)
 NumpyNamespace.erf = staticmethod(_math.erf)
 TensorNamespace.sigmoid = staticmethod(math_functions.sigmoid)
 TensorNamespace.erf = staticmethod(math_functions.erf)
+
+
+def _flip(self, *dims):
+    """``x.flip(0, 1)`` or ``x.flip((0, 1))``, as torch's method."""
+    return ops.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+
+Tensor.flip = _flip

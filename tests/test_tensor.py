@@ -288,3 +288,13 @@ def test_to_and_contiguous_refuse_memory_format_instead_of_ignoring_it():
     assert x.to(device="cpu", dtype=ember.float64).dtype == ember.float64
     with pytest.raises(RuntimeError, match="CPU only"):
         x.to(device="cuda")
+
+
+def test_to_refuses_a_numpy_dtype_like_torch_and_flip_takes_several_dims():
+    with pytest.raises(TypeError):
+        ember.ones(2).to(np.float64)
+    with pytest.raises(TypeError):
+        torch.ones(2).to(np.float64)
+    x = np.arange(6.0).reshape(2, 3)
+    assert ember.tensor(x).flip(0, 1).tolist() == torch.tensor(x).flip(0, 1).tolist()
+    assert ember.tensor(x).flip((0, 1)).tolist() == torch.tensor(x).flip((0, 1)).tolist()

@@ -19,6 +19,7 @@ keep a tensor's dtype), no ``.astype`` (use ``xp.astype``). Mark the op
 """
 import numpy as np
 
+from .._dtype import dtype as _dtype_class, from_numpy_dtype
 from .._tensor import Tensor, _wrap
 
 
@@ -187,7 +188,9 @@ class TensorNamespace:
 
     @staticmethod
     def astype(x, dtype):
-        return x.to(dtype) if isinstance(x, Tensor) else np.asarray(x).astype(dtype)
+        if not isinstance(x, Tensor):
+            return np.asarray(x).astype(dtype)
+        return x.to(from_numpy_dtype(np.dtype(dtype)) if not isinstance(dtype, _dtype_class) else dtype)
 
     @staticmethod
     def asarray(x):

@@ -138,8 +138,12 @@ class _Call:
 
 
 class _BackwardHook(Op):
-    """Identity on some tensors that keeps ``state`` (a _BackwardHookState) for its backward."""
+    """Identity on some tensors that keeps ``state`` (a _BackwardHookState) for its backward.
+
+    Its backward passes gradients through the module's hooks as they come: arrays, or Tensors
+    with a graph under ``create_graph=True``."""
     backward_name = "BackwardHookFunctionBackward"
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, state, *xs):
@@ -165,6 +169,16 @@ class _BackwardHookIn(_BackwardHook):
 
 def _as_arrays(values):
     return tuple(None if v is None else (v._data if isinstance(v, Tensor) else np.asarray(v)) for v in values)
+
+
+def _as_tensors(values):
+    return tuple(None if v is None else (v if isinstance(v, Tensor) else _wrap(np.asarray(v))) for v in values)
+
+
+def _like_input(values, grads):
+    """Hook results in the form the engine passed the gradients: Tensors (create_graph) or arrays."""
+    graph = any(isinstance(g, Tensor) for g in grads)
+    return _as_tensors(values) if graph else _as_arrays(values)
 
 
 class _BackwardHookState:
@@ -204,7 +218,7 @@ class _BackwardHookState:
 
     def on_grad_output(self, grads):
         m = self.module
-        go = tuple(_wrap(g) for g in grads)
+        go = _as_tensors(grads)
         for hook in list(m._backward_pre_hooks.values()):
             res = hook(m, go)
             if res is not None:
@@ -212,14 +226,14 @@ class _BackwardHookState:
         self.grad_output = go
         if not self.grad_positions:  # no input needs a gradient: the hooks run now, grad_input all None
             self._run_hooks((None,) * self.n_args)
-        return _as_arrays(go)
+        return _like_input(go, grads)
 
     def on_grad_input(self, grads):
         full = [None] * self.n_args
-        for k, g in zip(self.grad_positions, grads):
-            full[k] = _wrap(g)
+        for k, g in zip(self.grad_positions, _as_tensors(grads)):
+            full[k] = g
         res = self._run_hooks(tuple(full))
-        return tuple(None if res[k] is None else _as_arrays((res[k],))[0] for k in self.grad_positions)
+        return _like_input(tuple(res[k] for k in self.grad_positions), grads)
 
     def _run_hooks(self, grad_input):
         m = self.module
