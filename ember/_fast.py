@@ -46,20 +46,32 @@ _new = object.__new__
 def _op_apply(cls, *args):
     """``Op.apply`` (autograd/function.py) with its steps inlined; same nodes, same tensors."""
     ctx = cls._node()
-    raw = [a._data if isinstance(a, Tensor) else a for a in args]
-    if not _State.enabled or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+    raw = []
+    if not _State.enabled:
+        for a in args:
+            raw.append(a._data if isinstance(a, Tensor) else a)
         return _plain(cls, args, cls.forward(ctx, *raw))
+    # One pass: unwrap, and collect the graph edges in case some input requires grad.
+    record = False
     needs, edges, meta = [], [], []
     for a in args:
-        if isinstance(a, Tensor) and a.requires_grad:
-            needs.append(True)
-            gf = a.grad_fn
-            edges.append((gf, a._out_idx) if gf is not None else (a._acc or accumulator(a), 0))
-            meta.append((a._data.shape, a._data.dtype))
+        if isinstance(a, Tensor):
+            d = a._data
+            raw.append(d)
+            if a.requires_grad:
+                record = True
+                needs.append(True)
+                gf = a.grad_fn
+                edges.append((gf, a._out_idx) if gf is not None else (a._acc or accumulator(a), 0))
+                meta.append((d.shape, d.dtype))
+                continue
         else:
-            needs.append(False)
-            edges.append(None)
-            meta.append(None)
+            raw.append(a)
+        needs.append(False)
+        edges.append(None)
+        meta.append(None)
+    if not record:
+        return _plain(cls, args, cls.forward(ctx, *raw))
     ctx.needs_input_grad, ctx.next_edges, ctx.input_meta = tuple(needs), edges, meta
     if _Anomaly.enabled:
         record_forward(ctx)
@@ -124,7 +136,7 @@ class _AdoptingLeafGrads(engine.CopyLeafGrads):
         self._foreign.add(id(g))
 
     def distinct(self, node, in_grads):
-        if node.fn._backward.__func__ is not _OP_BACKWARD:  # a Function's backward: user arrays
+        if not node.fn.backward_on_arrays:   # a Function's backward returns the user's tensors
             for g in in_grads:
                 self.seen_by_user(g)
         if len(in_grads) < 2:
@@ -149,6 +161,7 @@ def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
     fit = engine.sum_to_shape
     AccumulateGrad = engine.AccumulateGrad
     capturing = targets._captures is not None
+    only = targets._only
     while ready:
         node = ready.pop()
         grads = buffers.pop(node)
@@ -157,20 +170,29 @@ def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
                 grads = engine.run_tensor_hooks(node, grads, leaf_grads)
             if capturing:
                 targets.capture(node, grads)
-            elif targets.accumulates(node):
-                engine.accumulate_into_leaf(node, grads[0], leaf_grads)
+            elif only is None or node in only:
+                var, g = node.variable, grads[0]
+                if var._grad is None and not node.post_hooks and g.shape == var._data.shape:
+                    var._grad = _wrap(leaf_grads.first_grad(g, var._data.dtype))
+                else:
+                    engine.accumulate_into_leaf(node, g, leaf_grads)
             continue
         if node._pre_hooks is not None or node._retain is not None:
             grads = engine.run_tensor_hooks(node, grads, leaf_grads)
         if capturing:
             targets.capture(node, grads)
         fn = node.fn
-        if node.n_outputs == 1 and fn._backward.__func__ is _OP_BACKWARD:
+        if node.n_outputs == 1 and fn.backward_on_arrays:
             in_grads = fn.backward(node, grads[0])
-            in_grads = in_grads if type(in_grads) is tuple else (in_grads,)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            elif len(in_grads) == 2:
+                if in_grads[0] is in_grads[1] and in_grads[0] is not None:   # e.g. Add: one array, two inputs
+                    in_grads = (in_grads[0], in_grads[1].copy())
+            elif len(in_grads) > 2:
+                in_grads = leaf_grads.distinct(node, in_grads)
         else:
-            in_grads = node.backward_arrays(grads)
-        in_grads = leaf_grads.distinct(node, in_grads)
+            in_grads = leaf_grads.distinct(node, node.backward_arrays(grads))
         if not retain_graph and node._saved:
             node.free_saved()
         for edge, g, meta in zip(node.next_edges, in_grads, node.input_meta):
@@ -199,8 +221,6 @@ def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
             if not left:
                 ready.append(nxt)
 
-
-_OP_BACKWARD = Op._backward.__func__
 
 
 # -- arithmetic operators --------------------------------------------------------------------------

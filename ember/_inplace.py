@@ -63,7 +63,7 @@ def inplace_from(self, result):
     if gf is not None and any(s is old for s in gf._saved):
         # The new node saved the old buffer, which is about to be overwritten.
         gf._saved = tuple(s.copy() if s is old else s for s in gf._saved)
-        gf._versions = tuple(v for v in gf._versions if v[0] is not self._vc)
+        gf._versions = tuple(v if v[0] is not self._vc else ([0], 0, v[2], v[3]) for v in gf._versions)
     if result._data.shape != old.shape:
         raise RuntimeError(f"output with shape {list(old.shape)} doesn't match the broadcast shape "
                            f"{list(result._data.shape)}")

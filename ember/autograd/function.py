@@ -60,8 +60,7 @@ class Node:
     n_outputs = 1
     output_meta = ()
     _saved = ()
-    _versions = ()           # (version counter, version when saved, position in _saved)
-    _roles = ()              # per saved value: ("in", j), ("out", i) or None (an intermediate)
+    _versions = ()           # per saved input/output: (version counter, version then, position, role)
     _graph = False           # True while backward runs with create_graph=True
     _freed = False
     _pre_hooks = None        # {output index: [hook, ...]} from Tensor.register_hook
@@ -92,11 +91,12 @@ class Node:
                 "values after they were freed). Saved intermediate values are freed after the first "
                 "backward; pass retain_graph=True to the first backward() (or autograd.grad) if you "
                 "need to backward through the graph again.")
-        for counter, version, pos in self._versions:
+        for counter, version, pos, _ in self._versions:
             if counter[0] != version:
                 raise _modified_error(self, self._saved[pos], counter[0], version)
         if self._graph:
-            return tuple(self._as_tensor(s, role) for s, role in zip(self._saved, self._roles or (None,) * len(self._saved)))
+            roles = {pos: role for _, _, pos, role in self._versions}
+            return tuple(self._as_tensor(s, roles.get(pos)) for pos, s in enumerate(self._saved))
         return self._saved
 
     def _as_tensor(self, value, role):
@@ -212,6 +212,7 @@ class Function:
         >>> y = Square.apply(ember.tensor([3.0], requires_grad=True))
     """
     _suffix = "Backward"
+    backward_on_arrays = False
     is_view = False           # Op: the output shares memory (and version counter) with input 0
 
     def __init_subclass__(cls, **kwargs):
@@ -277,6 +278,7 @@ class Op(Function):
     """
     _suffix = "Backward0"
     differentiable_backward = False   # True: backward is written against ``array_namespace``
+    backward_on_arrays = True         # backward takes and returns NumPy arrays (Function: Tensors)
 
     @classmethod
     def _forward(cls, ctx, args):
@@ -315,7 +317,7 @@ def _as_tuple(result):
 def _saves_differentiable(ctx):
     """True if a saved value is an input or output that gradients flow through."""
     return any(role is not None and (role[0] == "out" or ctx.next_edges[role[1]] is not None)
-               for role in ctx._roles)
+               for _, _, _, role in ctx._versions)
 
 
 def _connect(ctx, args):
@@ -348,27 +350,31 @@ def _wrap_outputs(cls, ctx, out, args, record):
 
 
 def record_saved(ctx, args, outs):
-    """For every saved value that is a tensor's buffer (input or output): its version now, to
-    detect a later in-place change, and its role, to unpack it as that tensor for create_graph."""
-    versions, roles = [], []
+    """For every saved value that is a tensor's buffer (an output ``("out", i)`` or an input
+    ``("in", j)``): its version now, to detect a later in-place change, and its role, to unpack it
+    as that tensor under create_graph. Other saved values are intermediates."""
+    versions = []
     for pos, s in enumerate(ctx._saved):
+        if s is None:
+            continue
         array = s._data if isinstance(s, Tensor) else s
-        role = owner = None
+        found = None
         for i, t in enumerate(outs):
             if t._data is array:
-                role, owner = ("out", i), t
+                found = (t, ("out", i))
                 break
         else:
             for j, t in enumerate(args):
                 if isinstance(t, Tensor) and t._data is array:
-                    role, owner = ("in", j), t
+                    found = (t, ("in", j))
                     break
-        if owner is None and isinstance(s, Tensor):
-            owner = s
-        if owner is not None:
-            versions.append((owner._vc, owner._vc[0], pos))
-        roles.append(role)
-    ctx._versions, ctx._roles = versions, roles
+            else:
+                if isinstance(s, Tensor):
+                    found = (s, None)
+        if found is not None:
+            owner, role = found
+            versions.append((owner._vc, owner._vc[0], pos, role))
+    ctx._versions = versions
 
 
 def _modified_error(node, value, now, expected):
