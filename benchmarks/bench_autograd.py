@@ -1,7 +1,7 @@
 """Per-op overhead: a chain of 10 small elementwise ops plus a sum on 16x128 float32, forward+backward."""
 import numpy as np
 
-from run import Workload
+from run import Workload, setups
 
 SHAPE = (16, 128)
 
@@ -36,16 +36,6 @@ def _make(lib):
     return setup
 
 
-def _ember():
-    import ember
-    return _make(ember)()
-
-
-def _torch():
-    import torch
-    return _make(torch)()
-
-
 WORKLOADS = [
-    Workload("elementwise chain x10 + sum, fwd+bwd (16x128)", _ember, _torch, required=1.0, goal=0.5),
+    Workload("elementwise chain x10 + sum, fwd+bwd (16x128)", *setups(_make), required=1.0, goal=0.5),
 ]

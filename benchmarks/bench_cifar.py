@@ -5,7 +5,7 @@ weights and data.
 """
 import numpy as np
 
-from run import Workload
+from run import Workload, train_step
 
 BATCH = 64
 
@@ -27,14 +27,7 @@ def _data():
 
 def _step(lib, model, x, y):
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = lib.nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-    return step
+    return train_step(model, opt, lib.nn.CrossEntropyLoss(), x, y)
 
 
 def _ember():

@@ -3,7 +3,7 @@ create_graph=True, a penalty on its norm, and backward through both (second deri
 LeakyReLU, max-pool, Linear, Tanh). Batch 16 of 1x16x16 images. No target yet."""
 import numpy as np
 
-from run import Workload
+from run import Workload, setups
 
 
 def _make(lib):
@@ -30,17 +30,7 @@ def _make(lib):
     return setup
 
 
-def _ember():
-    import ember
-    return _make(ember)()
-
-
-def _torch():
-    import torch
-    return _make(torch)()
-
-
 WORKLOADS = [
-    Workload("WGAN-GP critic step, gradient penalty (16x1x16x16)", _ember, _torch,
+    Workload("WGAN-GP critic step, gradient penalty (16x1x16x16)", *setups(_make),
              note="second derivatives through conv, LeakyReLU, max-pool, Linear, Tanh; no target yet"),
 ]

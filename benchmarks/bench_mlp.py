@@ -4,7 +4,7 @@ import pathlib
 
 import numpy as np
 
-from run import Workload
+from run import Workload, setups, train_step
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "phone_price" / "train.csv"
 
@@ -29,28 +29,12 @@ def _make(lib, batch):
         opt = lib.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss()
         xs, ys = _data(batch)
-        x, y = lib.tensor(xs), lib.tensor(ys)
-
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-        return step
+        return train_step(model, opt, loss_fn, lib.tensor(xs), lib.tensor(ys))
     return setup
 
 
-def _ember(batch):
-    import ember
-    return _make(ember, batch)
-
-
-def _torch(batch):
-    import torch
-    return _make(torch, batch)
-
-
 WORKLOADS = [
-    Workload("phone MLP train step, Adam (batch 16)", _ember(16), _torch(16), required=1.0, goal=0.5),
-    Workload("phone MLP train step, Adam (batch 128)", _ember(128), _torch(128), required=1.2, goal=1.0),
+    Workload("phone MLP train step, Adam (batch 16)", *setups(lambda lib: _make(lib, 16)), required=1.0, goal=0.5),
+    Workload("phone MLP train step, Adam (batch 128)", *setups(lambda lib: _make(lib, 128)), required=1.2,
+             goal=1.0),
 ]

@@ -26,6 +26,29 @@ class Workload:
     note: str = field(default="")
 
 
+def setups(make):
+    """The (ember, PyTorch) setups of a workload written once as ``make(lib)``, which returns the
+    setup for that library; each library is imported when its setup runs."""
+    def ember_setup():
+        import ember
+        return make(ember)()
+
+    def torch_setup():
+        import torch
+        return make(torch)()
+    return ember_setup, torch_setup
+
+
+def train_step(model, opt, loss_fn, x, y):
+    """The step function of one training step: zero_grad, forward, loss, backward, optimizer step."""
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
 def best_time(step, min_time=0.5, repeats=5):
     """Best per-call time over ``repeats`` rounds of at least ``min_time`` / repeats seconds."""
     step()

@@ -106,6 +106,17 @@ def zero_(self):
     return _fill(self, 0, Zero)
 
 
+def zero_grad_in_place(g):
+    """``zero_grad(set_to_none=False)`` for one gradient (Module's and Optimizer's): ``g`` is
+    detached from any graph and filled with zeros (a new zero array where it is read-only)."""
+    g.grad_fn = None
+    g.requires_grad = False
+    if g._data.flags.writeable:
+        g._data.fill(0)
+    else:
+        g._data = np.zeros_like(g._data)
+
+
 def fill_(self, value):
     """Fill with ``value`` in place."""
     return _fill(self, value, Fill)

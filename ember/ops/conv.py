@@ -21,6 +21,15 @@ from ._util import ntuple
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
+def _operands(x, w, geo, shape4):
+    """The input and weight of a conv or transposed conv in their 4-D shapes (``shape4[0]`` and
+    ``shape4[1]`` when given: conv1d, or a recorded backward), and the weight's GEMM matrix."""
+    if shape4 is not None:
+        x = x.reshape(shape4[0])
+        w = w.reshape(shape4[1])
+    return x, w, wmat(w, geo.g)
+
+
 class Convolution(Op):
     """conv2d (and conv1d through a size-1 height): x (N, C, H, W), w (Cout, C/g, kh, kw).
 
@@ -42,10 +51,7 @@ class Convolution(Op):
     def forward(ctx, x, w, b, geo, shape4):
         x0, w0 = x, w
         xs, ws = x.shape, w.shape
-        if shape4 is not None:
-            x = x.reshape(shape4[0])
-            w = w.reshape(shape4[1])
-        wm = wmat(w, geo.g)
+        x, w, wm = _operands(x, w, geo, shape4)
         xp = padded_nhwc(x, geo)
         y = conv_forward(xp, wm, geo, x.dtype, b)
         need = ctx.needs_input_grad
@@ -98,10 +104,7 @@ class ConvTranspose(Op):
     def forward(ctx, x, w, b, geo, shape4):
         x0, w0 = x, w
         xs, ws = x.shape, w.shape
-        if shape4 is not None:
-            x = x.reshape(shape4[0])
-            w = w.reshape(shape4[1])
-        wm = wmat(w, geo.g)
+        x, w, wm = _operands(x, w, geo, shape4)
         xr = rows(x, geo.g)
         y = col2im(gemm(xr, wm), geo, x.dtype)
         if b is not None:

@@ -13,6 +13,21 @@ from ._util import norm_dim
 __all__ = ["cumsum", "cumprod"]
 
 
+def _reversed_cumsum(xp, x, d):
+    """sum_{j>=i} x_j along ``d``."""
+    return xp.flip(xp.cumsum(xp.flip(x, d), axis=d), d)
+
+
+def _cumulative(input, dim, dtype, npfn, op):
+    """cumsum / cumprod: cast to ``dtype`` first; integer and bool inputs accumulate in int64
+    (no gradient), floating ones through ``op``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind in "biu":
+        return _wrap(npfn(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+    return op.apply(input, norm_dim(dim, input._data.ndim))
+
+
 class Cumsum(Op):
     """out_j = sum_{i<=j} a_i;  dL/da_i = sum_{j>=i} g_j (a reversed cumulative sum)"""
     differentiable_backward = True
@@ -28,16 +43,12 @@ class Cumsum(Op):
             return grad
         xp = array_namespace(grad)
         d = ctx.dim
-        return xp.flip(xp.cumsum(xp.flip(grad, d), axis=d), d)
+        return _reversed_cumsum(xp, grad, d)
 
 
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind in "biu":
-        return _wrap(np.cumsum(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
-    return Cumsum.apply(input, norm_dim(dim, input._data.ndim))
+    return _cumulative(input, dim, dtype, np.cumsum, Cumsum)
 
 
 class Cumprod(Op):
@@ -60,7 +71,7 @@ class Cumprod(Op):
         xp = array_namespace(grad)
         d = ctx.dim
         if not (xp.asarray(a) == 0).any():
-            return xp.flip(xp.cumsum(xp.flip(grad * out, d), axis=d), d) / a
+            return _reversed_cumsum(xp, grad * out, d) / a
         # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
         a_m = xp.moveaxis(a, d, -1)
         g_m = xp.moveaxis(grad, d, -1)
@@ -75,8 +86,4 @@ class Cumprod(Op):
 
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind in "biu":
-        return _wrap(np.cumprod(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
-    return Cumprod.apply(input, norm_dim(dim, input._data.ndim))
+    return _cumulative(input, dim, dtype, np.cumprod, Cumprod)

@@ -102,6 +102,21 @@ def _scatter(g, shape, idxs):
     return g
 
 
+def _gather_forward(ctx, x, idxs):
+    """The forward of ``PadIndex`` and ``PadIndexGather``: the gather, remembering what
+    ``_scatter_backward`` needs."""
+    ctx.c = (x.shape, idxs)
+    return _gather(x, idxs)
+
+
+def _scatter_backward(ctx, grad):
+    """The gradient of ``_gather_forward``'s input: the scatter-add, an op under create_graph."""
+    shape, idxs = ctx.c
+    if array_namespace(grad).graph:
+        return PadIndexScatter.apply(grad, shape, idxs)
+    return _scatter(grad, shape, idxs)
+
+
 class PadIndex(Op):
     """reflect / replicate / circular padding as a gather along each padded dim.
 
@@ -114,15 +129,11 @@ class PadIndex(Op):
     @staticmethod
     def forward(ctx, x, pairs, mode):
         idxs = [(d, _pad_index(x.shape[d], lo, hi, mode)) for d, (lo, hi) in enumerate(pairs) if lo or hi]
-        ctx.c = (x.shape, idxs)
-        return _gather(x, idxs)
+        return _gather_forward(ctx, x, idxs)
 
     @staticmethod
     def backward(ctx, grad):
-        shape, idxs = ctx.c
-        if array_namespace(grad).graph:
-            return PadIndexScatter.apply(grad, shape, idxs), None, None
-        return _scatter(grad, shape, idxs), None, None
+        return _scatter_backward(ctx, grad), None, None
 
 
 class PadIndexScatter(Op):
@@ -148,15 +159,11 @@ class PadIndexGather(Op):
 
     @staticmethod
     def forward(ctx, x, idxs):
-        ctx.c = (x.shape, idxs)
-        return _gather(x, idxs)
+        return _gather_forward(ctx, x, idxs)
 
     @staticmethod
     def backward(ctx, grad):
-        shape, idxs = ctx.c
-        if array_namespace(grad).graph:
-            return PadIndexScatter.apply(grad, shape, idxs), None
-        return _scatter(grad, shape, idxs), None
+        return _scatter_backward(ctx, grad), None
 
 
 def pad(input, pad, mode="constant", value=None):

@@ -56,6 +56,26 @@ def _axes_or_all(dim, ndim):
     return None if dim is None else _axes(dim, ndim)
 
 
+def _every_axis(axes, ndim):
+    """``axes`` with None (a full reduction) spelled out as every axis."""
+    return axes if axes is not None else tuple(range(ndim))
+
+
+def _count(shape, axes):
+    """How many elements a reduction over ``axes`` takes together."""
+    n = 1
+    for ax in axes:
+        n *= shape[ax]
+    return n
+
+
+def _save_reduction(ctx, a, out, axes, keepdim):
+    """Save a reduction's input and output (and its axes, keepdim) for its backward; returns out."""
+    ctx.save_for_backward(a, out)
+    ctx.axes, ctx.keepdim = axes, keepdim
+    return out
+
+
 class Sum(Op):
     """out = sum of a over ``axes``;  dL/da = g broadcast back to a's shape"""
     differentiable_backward = True
@@ -95,9 +115,7 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        n = 1
-        for ax in (axes if axes is not None else range(a.ndim)):
-            n *= a.shape[ax]
+        n = _count(a.shape, _every_axis(axes, a.ndim))
         ctx.n = n
         if n == 0:  # mean of nothing is nan, as torch (without NumPy's warning)
             return np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, a.dtype)
@@ -132,20 +150,18 @@ class Prod(Op):
     @staticmethod
     def forward(ctx, a, axis, keepdim):
         out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        ctx.axis, ctx.keepdim = axis, keepdim
-        return out
+        return _save_reduction(ctx, a, out, None if axis is None else (axis,), keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         xp = array_namespace(grad)
-        axes = (ctx.axis,) if ctx.axis is not None else tuple(range(a.ndim))
+        axes = _every_axis(ctx.axes, a.ndim)
         g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
         if not (xp.asarray(a) == 0).any():
             return g * expand_reduced(out, a.shape, axes, ctx.keepdim) / a
         # With zeros, the product of the others: exclusive cumulative products from both sides.
-        ax = ctx.axis
+        ax = None if ctx.axes is None else ctx.axes[0]
         flat = xp.reshape(a, (-1,)) if ax is None else a
         axis = 0 if ax is None else ax
         n = flat.shape[axis]
@@ -176,17 +192,14 @@ class _Extreme(Op):
         if a.size == 0 and (axes is None or not a.ndim or builtins.any(a.shape[ax] == 0 for ax in axes)):
             raise RuntimeError(f"{'max' if fn is np.max else 'min'}(): Expected reduction dim to be specified "
                                "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
-        out = np.asarray(fn(a, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out
+        return _save_reduction(ctx, a, np.asarray(fn(a, axis=axes, keepdims=keepdim)), axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         xp = array_namespace(grad)
         a, out = xp.asarray(a), xp.asarray(out)   # the mask is a constant
-        axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
+        axes = _every_axis(ctx.axes, a.ndim)
         mask = a == expand_reduced(out, a.shape, axes, ctx.keepdim)
         count = mask.sum(axis=axes, keepdims=True)
         g = expand_reduced(grad, a.shape, axes, ctx.keepdim)
@@ -316,9 +329,7 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim, take_sqrt):
-        n = 1
-        for ax in axes:
-            n *= a.shape[ax]
+        n = _count(a.shape, axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             m = a.sum(axis=axes, keepdims=True) / a.dtype.type(n) if n else np.zeros((1,) * a.ndim, a.dtype)
         centered = a - m
@@ -395,9 +406,7 @@ class Logsumexp(Op):
             out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
         if not keepdim:
             out = np.asarray(out.squeeze(axis=axes))
-        ctx.save_for_backward(a, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out
+        return _save_reduction(ctx, a, out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -439,9 +448,8 @@ class Norm(Op):
         out = out.astype(a.dtype, copy=False)
         if not keepdim:
             out = np.asarray(out.squeeze(axis=axes))
-        ctx.save_for_backward(a, out)
-        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
-        return out
+        ctx.p = p
+        return _save_reduction(ctx, a, out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):

@@ -38,22 +38,38 @@ def _dim_dtype(name, input, dim, stacklevel, dtype):
     return dim, dtype
 
 
+def _stable_forward(ctx, x, dim, finish):
+    """The forward of softmax and log_softmax along ``dim``: an empty input is passed through
+    (copied); otherwise ``finish(x - max(x), dim)`` (a new array it may change in place) is the
+    output. What it returns is saved for the backward."""
+    if x.size == 0:
+        ctx.save_for_backward(x)
+        ctx.dim = dim
+        return x.copy()
+    out = finish(x - x.max(axis=dim, keepdims=True), dim)
+    ctx.save_for_backward(out)
+    ctx.dim = dim
+    return out
+
+
+def _softmax_shifted(e, dim):
+    np.exp(e, out=e)
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
+
+
+def _log_softmax_shifted(shifted, dim):
+    shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return shifted
+
+
 class Softmax(Op):
     """y = exp(x) / sum(exp(x));  dL/dx = y * (g - sum(g * y))"""
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, dim):
-        if x.size == 0:
-            ctx.save_for_backward(x)
-            ctx.dim = dim
-            return x.copy()
-        e = x - x.max(axis=dim, keepdims=True)
-        np.exp(e, out=e)
-        e /= e.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(e)
-        ctx.dim = dim
-        return e
+        return _stable_forward(ctx, x, dim, _softmax_shifted)
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,15 +88,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        if x.size == 0:
-            ctx.save_for_backward(x)
-            ctx.dim = dim
-            return x.copy()
-        shifted = x - x.max(axis=dim, keepdims=True)
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(shifted)
-        ctx.dim = dim
-        return shifted
+        return _stable_forward(ctx, x, dim, _log_softmax_shifted)
 
     @staticmethod
     def backward(ctx, grad):

@@ -17,6 +17,7 @@ from collections import OrderedDict, defaultdict
 
 import numpy as np
 
+from .._inplace import zero_grad_in_place
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ._checks import check_implementation_flags
@@ -249,13 +250,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        g = p.grad
-                        g.grad_fn = None
-                        g.requires_grad = False
-                        if g._data.flags.writeable:
-                            g._data.fill(0)
-                        else:
-                            g._data = np.zeros_like(g._data)
+                        zero_grad_in_place(p.grad)
 
     @_hooked
     def step(self, closure=None):

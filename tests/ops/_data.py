@@ -50,6 +50,25 @@ def check_binary_broadcast(binary, name, shapes):
     check(binary[name](ember), binary[name](torch), a, b)
 
 
+def leaf64(*shape, positive=False):
+    """A float64 tensor that requires grad, for gradcheck: ``rnd`` values (``pos`` ones if ``positive``)."""
+    arr = pos(*shape, dtype=np.float64) if positive else rnd(*shape, dtype=np.float64)
+    return ember.tensor(arr, requires_grad=True)
+
+
+def gradcheck_unary(unary, name):
+    """gradcheck of ember's ``name`` on a (2, 3) input, positive where ``unary[name]`` is ``pos``."""
+    assert ember.autograd.gradcheck(getattr(ember, name), (leaf64(2, 3, positive=unary[name] is pos),))
+
+
+def binary_gradcheck_inputs():
+    """Inputs for gradcheck of a binary op: a (2, 3) and a (3,) float64 tensor, the second kept away
+    from zero (for division)."""
+    a = leaf64(2, 3)
+    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
+    return a, b
+
+
 def check_unary(unary, name, shape):
     """The function ``name`` and the Tensor method ``name`` on ``unary[name](*shape)``, vs torch."""
     x = unary[name](*shape)

@@ -6,7 +6,8 @@ import torch
 
 import ember
 from tests.oracle import assert_close, check
-from tests.ops._data import check_binary_broadcast, check_unary, BCAST, SHAPES, pos, rnd
+from tests.ops._data import (binary_gradcheck_inputs, check_binary_broadcast, check_unary, gradcheck_unary, leaf64,
+                             BCAST, SHAPES, pos, rnd)
 
 BINARY = {
     "add": lambda m: m.add,
@@ -136,21 +137,14 @@ def test_bool_negation_error():
 
 
 # -- gradcheck in float64 ------------------------------------------------------------------------
-def _d(*shape, positive=False):
-    arr = pos(*shape, dtype=np.float64) if positive else rnd(*shape, dtype=np.float64)
-    return ember.tensor(arr, requires_grad=True)
-
-
 @pytest.mark.parametrize("name", sorted(set(UNARY) - NO_GRADCHECK))
 def test_gradcheck_unary(name):
-    positive = UNARY[name] is pos
-    assert ember.autograd.gradcheck(_fn(ember, name), (_d(2, 3, positive=positive),))
+    gradcheck_unary(UNARY, name)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_gradcheck_binary(name):
-    a = _d(2, 3)
-    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
+    a, b = binary_gradcheck_inputs()
     if name in ("remainder", "fmod"):  # keep away from the jumps
         a = ember.tensor(np.array([[0.3, 1.1, -0.4], [2.2, -1.3, 0.7]]), requires_grad=True)
         b = ember.tensor(np.array([0.9, -0.8, 0.65]), requires_grad=True)
@@ -159,16 +153,16 @@ def test_gradcheck_binary(name):
 
 def test_gradcheck_misc():
     gc = ember.autograd.gradcheck
-    assert gc(lambda a, b: a ** b, (_d(2, 3, positive=True), _d(3)))
-    assert gc(lambda a: a ** 3, (_d(4),))
-    assert gc(lambda a: 2.0 ** a, (_d(4),))
-    assert gc(lambda a: a.square(), (_d(3),))
-    assert gc(lambda a, b, c: ember.lerp(a, b, c), (_d(3), _d(3), _d(3)))
+    assert gc(lambda a, b: a ** b, (leaf64(2, 3, positive=True), leaf64(3)))
+    assert gc(lambda a: a ** 3, (leaf64(4),))
+    assert gc(lambda a: 2.0 ** a, (leaf64(4),))
+    assert gc(lambda a: a.square(), (leaf64(3),))
+    assert gc(lambda a, b, c: ember.lerp(a, b, c), (leaf64(3), leaf64(3), leaf64(3)))
 
 
 def test_gradcheck_composites():
     gc = ember.autograd.gradcheck
-    assert gc(lambda a, b, c: ember.addcdiv(a, b, c, value=0.5), (_d(3), _d(3), _d(3, positive=True)))
-    assert gc(lambda a, b, c: ember.addcmul(a, b, c, value=2), (_d(3), _d(2, 3), _d(3)))
-    assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (_d(3, positive=True),))
-    assert gc(lambda a: a.double() * a, (_d(3),))
+    assert gc(lambda a, b, c: ember.addcdiv(a, b, c, value=0.5), (leaf64(3), leaf64(3), leaf64(3, positive=True)))
+    assert gc(lambda a, b, c: ember.addcmul(a, b, c, value=2), (leaf64(3), leaf64(2, 3), leaf64(3)))
+    assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (leaf64(3, positive=True),))
+    assert gc(lambda a: a.double() * a, (leaf64(3),))

@@ -6,7 +6,7 @@ import torch
 
 import ember
 from tests.oracle import assert_close, check
-from tests.ops._data import check_binary_broadcast, BCAST, pos, rnd
+from tests.ops._data import binary_gradcheck_inputs, check_binary_broadcast, leaf64, BCAST, rnd
 
 BINARY = {
     "maximum": lambda m: m.maximum,
@@ -66,15 +66,9 @@ def test_where_requires_bool_condition():
 
 
 # -- gradcheck in float64 ------------------------------------------------------------------------
-def _d(*shape):
-    return ember.tensor(rnd(*shape, dtype=np.float64), requires_grad=True)
-
-
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_gradcheck_binary(name):
-    a = _d(2, 3)
-    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
-    assert ember.autograd.gradcheck(BINARY[name](ember), (a, b))
+    assert ember.autograd.gradcheck(BINARY[name](ember), binary_gradcheck_inputs())
 
 
 def test_gradcheck_clamp_where_maximum_minimum():
@@ -82,7 +76,7 @@ def test_gradcheck_clamp_where_maximum_minimum():
     assert gc(lambda a: ember.clamp(a, -0.5, 0.5), (ember.tensor([-0.9, -0.2, 0.3, 0.8], dtype=ember.float64,
                                                                  requires_grad=True),))
     cond = ember.tensor([True, False, True])
-    assert gc(lambda a, b: ember.where(cond, a, b), (_d(2, 3), _d(3)))
-    assert gc(lambda a, b: ember.maximum(a, b), (_d(2, 3), _d(3)))
-    assert gc(lambda a, lo, hi: ember.clamp(a, lo, hi), (_d(2, 3), _d(3) - 1.5, _d(2, 1) + 1.5))
-    assert gc(lambda a, b: ember.minimum(a, b), (_d(2, 3), _d(3)))
+    assert gc(lambda a, b: ember.where(cond, a, b), (leaf64(2, 3), leaf64(3)))
+    assert gc(lambda a, b: ember.maximum(a, b), (leaf64(2, 3), leaf64(3)))
+    assert gc(lambda a, lo, hi: ember.clamp(a, lo, hi), (leaf64(2, 3), leaf64(3) - 1.5, leaf64(2, 1) + 1.5))
+    assert gc(lambda a, b: ember.minimum(a, b), (leaf64(2, 3), leaf64(3)))

@@ -5,7 +5,7 @@ import torch
 
 import ember
 from tests.oracle import check
-from tests.ops._data import rnd
+from tests.ops._data import leaf64, rnd
 
 MATMUL_SHAPES = [
     ((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
@@ -91,10 +91,6 @@ def test_matmul_errors():
 
 
 # -- gradcheck ---------------------------------------------------------------------------------
-def _d(*shape):
-    return ember.tensor(rnd(*shape, dtype=np.float64), requires_grad=True)
-
-
 @pytest.mark.parametrize("fn,shapes", [
     (lambda a, b: a @ b, [(2, 3), (3, 2)]), (lambda a, b: a @ b, [(3,), (3, 2)]), (lambda a, b: a @ b, [(2, 3), (3,)]),
     (lambda a, b: a @ b, [(2, 2, 3), (3, 2)]), (lambda a, b: ember.bmm(a, b), [(2, 2, 3), (2, 3, 2)]),
@@ -104,4 +100,4 @@ def _d(*shape):
     (lambda x, w, b: ember.nn.functional.linear(x, w, b), [(4, 3), (2, 3), (2,)]),
 ], ids=lambda f: "")
 def test_gradcheck(fn, shapes):
-    assert ember.autograd.gradcheck(fn, tuple(_d(*s) for s in shapes))
+    assert ember.autograd.gradcheck(fn, tuple(leaf64(*s) for s in shapes))

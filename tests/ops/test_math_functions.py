@@ -6,7 +6,8 @@ import torch
 
 import ember
 from tests.oracle import check
-from tests.ops._data import check_binary_broadcast, check_unary, BCAST, SHAPES, pos, rnd
+from tests.ops._data import (binary_gradcheck_inputs, check_binary_broadcast, check_unary, gradcheck_unary, leaf64,
+                             BCAST, SHAPES, pos, rnd)
 
 BINARY = {
     "atan2": lambda m: m.atan2,
@@ -18,10 +19,6 @@ UNARY = {
     "rsqrt": pos, "abs": rnd, "sin": rnd, "cos": rnd, "tan": rnd, "tanh": rnd,
     "sigmoid": rnd, "reciprocal": pos, "exp2": rnd, "sinh": rnd, "cosh": rnd, "atan": rnd, "erf": rnd,
 }
-
-
-def _fn(mod, name):
-    return getattr(mod, name)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -48,28 +45,20 @@ def test_sigmoid_and_exp_extremes():
 
 
 # -- gradcheck in float64 ------------------------------------------------------------------------
-def _d(*shape, positive=False):
-    arr = pos(*shape, dtype=np.float64) if positive else rnd(*shape, dtype=np.float64)
-    return ember.tensor(arr, requires_grad=True)
-
-
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_gradcheck_unary(name):
-    positive = UNARY[name] is pos
-    assert ember.autograd.gradcheck(_fn(ember, name), (_d(2, 3, positive=positive),))
+    gradcheck_unary(UNARY, name)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_gradcheck_binary(name):
-    a = _d(2, 3)
-    b = ember.tensor(pos(3, dtype=np.float64) * np.array([1, -1, 1]), requires_grad=True)
-    assert ember.autograd.gradcheck(BINARY[name](ember), (a, b))
+    assert ember.autograd.gradcheck(BINARY[name](ember), binary_gradcheck_inputs())
 
 
 def test_gradcheck_hypot_xlogy():
     gc = ember.autograd.gradcheck
-    assert gc(ember.hypot, (_d(2, 3), _d(3)))
-    assert gc(ember.xlogy, (_d(2, 3), _d(3, positive=True)))
+    assert gc(ember.hypot, (leaf64(2, 3), leaf64(3)))
+    assert gc(ember.xlogy, (leaf64(2, 3), leaf64(3, positive=True)))
 
 
 @pytest.mark.parametrize("fn", [

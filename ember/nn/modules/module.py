@@ -9,9 +9,8 @@ into a module lives in ``_state_dict.py``.
 """
 from collections import OrderedDict
 
-import numpy as np
-
 from ... import _dtype
+from ..._inplace import zero_grad_in_place
 from ..._tensor import Tensor, _wrap, device as _device
 from ..parameter import Buffer, Parameter
 from . import _state_dict
@@ -339,12 +338,7 @@ class Module:
             if set_to_none:
                 p._grad = None
             else:
-                g.grad_fn = None
-                g.requires_grad = False
-                if g._data.flags.writeable:
-                    g._data.fill(0)
-                else:
-                    g._data = np.zeros_like(g._data)
+                zero_grad_in_place(g)
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first) and self; returns self.

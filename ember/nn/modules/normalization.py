@@ -21,6 +21,13 @@ def _register_affine(module, shape, affine, bias, dtype, device):
                          _creation.ones, _creation.zeros, device=device)
 
 
+def _shape_tuple(normalized_shape):
+    """``normalized_shape`` (an int or a sequence of ints) as a tuple."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 class _AffineNorm(Module):
     """A normalisation layer with an optional affine map: ``weight`` ones, ``bias`` zeros."""
 
@@ -192,9 +199,7 @@ class LayerNorm(_AffineNorm):
     def __init__(self, normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None,
                  dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
@@ -246,9 +251,7 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         check_device(device)

@@ -11,7 +11,7 @@ import torch
 
 import ember
 import ember.nn.functional as EF
-from tests.autograd.second_order import check_second_order
+from tests.autograd.second_order import check_second_order, dense
 
 TF = torch.nn.functional
 
@@ -40,19 +40,7 @@ def _check(name, *arrays, args=(), kwargs=None, pick=None, square=False, **kw):
                 out = out[pick]
             return out * out if square else out
         return f
-    check_second_order(make(ember), _dense(make(torch)), *arrays, **kw)
-
-
-def _dense(fn):
-    """torch's second derivative of a piecewise-linear function can be a ZeroTensor, which cannot be
-    read as NumPy: add an exact zero ``0 * x^2`` per float input so it is an ordinary zero tensor."""
-    def f(*args):
-        out = fn(*args)
-        for a in args:
-            if isinstance(a, torch.Tensor) and a.requires_grad:
-                out = out + 0 * (a * a).sum()
-        return out
-    return f
+    check_second_order(make(ember), dense(make(torch)), *arrays, **kw)
 
 
 SQUARE = [False, True]
