@@ -6,6 +6,7 @@
                             [--batchnorm] [--dropout P] [--seed S] [--out DIR] [--resume CKPT]
     ember train cifar10 (--root DIR | --synthetic) [--limit N] [same training options]
     ember plot activations|losses [--out FILE.png]
+    ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
 
 Bad input ends with one ``ember: error: ...`` line on stderr and exit status 2 (usage) or 1.
 """
@@ -13,7 +14,7 @@ import argparse
 import os
 import sys
 
-from .. import _parallel
+from .. import _parallel, compat
 from . import cifar10, phone_price
 from .trainer import CLIError, fit, load_checkpoint
 
@@ -229,6 +230,13 @@ def _run_plot(args):
 
 def main(argv=None):
     """Run the ``ember`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:               # everything after SCRIPT belongs to the script
+        if len(argv) < 2 or argv[1] in ("-h", "--help"):
+            sys.stdout.write("usage: ember run SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
+                             "'torch' and 'torchvision' imports resolve to ember.\n")
+            return 0 if len(argv) > 1 else 2
+        return compat.run_script(argv[1], argv[2:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
