@@ -69,7 +69,7 @@ def _wrap(data, requires_grad=False):
 class Tensor:
     """A multi-dimensional array that records operations for automatic differentiation.
 
-    Create tensors with ``ember.tensor``, ``ember.zeros``, ``ember.randn``, ...; ``.data`` is the
+    Create tensors with ``ember.tensor``, ``ember.zeros``, ``ember.randn``, ...; ``.numpy()`` is the
     underlying ``numpy.ndarray``.
 
     Example:
@@ -101,12 +101,20 @@ class Tensor:
     # -- basic attributes -----------------------------------------------------------------------
     @property
     def data(self):
-        """The underlying ``numpy.ndarray`` (ember's internal array is ``_data``)."""
-        return self._data
+        """This tensor's values as a new Tensor that shares its memory but not its graph
+        (``requires_grad=False``, no ``grad_fn``) nor its version counter, so in-place changes
+        through it are not tracked by autograd — PyTorch's ``.data``
+        (``p.data.add_(g, alpha=-lr)``, ``m.bias.data.fill_(0)``, ``p.grad.data.zero_()``).
+        ember's own code reads the NumPy array as ``_data``."""
+        return _wrap(self._data)
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else value
+        """``p.data = other``: ``p`` now holds ``other``'s values (shape and dtype may change)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be assigned a Tensor, got {type(value).__name__}; "
+                            "use ember.as_tensor(...) first")
+        self._data = value._data
 
     @property
     def shape(self):

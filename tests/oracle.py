@@ -16,7 +16,7 @@ def to_torch(a, requires_grad=False):
 
 def assert_close(e, t, atol=1e-5, rtol=1e-4, what="value"):
     """``e`` (ember Tensor / array / number) equals ``t`` (torch Tensor / number) to tolerance."""
-    ev = e.data if isinstance(e, ember.Tensor) else np.asarray(e)
+    ev = e._data if isinstance(e, ember.Tensor) else np.asarray(e)
     tv = t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
     assert ev.shape == tv.shape, f"{what}: shape {ev.shape} != torch {tv.shape}"
     if isinstance(t, torch.Tensor):
@@ -59,7 +59,7 @@ def check(fn_e, fn_t=None, *inputs, grad=True, atol=1e-5, rtol=1e-4, seed=0):
     for i, (ei, ti) in enumerate(zip(e_in, t_in)):
         if req[i]:
             if ti.grad is None:
-                assert ei.grad is None or np.all(ei.grad.data == 0), f"input {i}: torch has no grad"
+                assert ei.grad is None or np.all(ei.grad._data == 0), f"input {i}: torch has no grad"
             else:
                 assert ei.grad is not None, f"input {i}: ember produced no gradient"
                 assert_close(ei.grad, ti.grad, atol, rtol, what=f"grad of input {i}")

@@ -149,7 +149,7 @@ def _conv_pool_step(x, w, g):
     y = F.avg_pool2d(F.conv2d(F.max_pool2d(F.conv2d(xe, we, padding=1), 2), we, padding=1), 2)
     y = y + F.conv2d(y, ember.tensor(g), groups=2)
     y.backward(ember.ones(*y.shape))
-    return y.data, xe.grad.data, we.grad.data
+    return y._data, xe.grad._data, we.grad._data
 
 
 @pytest.mark.parametrize("n", [2, 3])

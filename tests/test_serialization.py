@@ -19,7 +19,7 @@ def _same(a, b):
     if isinstance(a, ember.Tensor):
         assert a.dtype == b.dtype and a.shape == b.shape
         assert a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
     elif isinstance(a, np.ndarray):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
@@ -104,8 +104,8 @@ def test_requires_grad_and_shared_tensors(tmp_path):
 
 def test_loaded_tensors_are_writable_and_independent(tmp_path):
     out = _roundtrip({"w": ember.zeros(3)}, tmp_path)
-    out["w"].data += 1  # in-place updates (an optimizer step after resume) must work
-    np.testing.assert_array_equal(out["w"].data, [1, 1, 1])
+    out["w"]._data += 1  # in-place updates (an optimizer step after resume) must work
+    np.testing.assert_array_equal(out["w"]._data, [1, 1, 1])
 
 
 def test_real_model_and_optimizer_state_dicts(tmp_path):
@@ -131,7 +131,7 @@ def test_real_model_and_optimizer_state_dicts(tmp_path):
     sched2.load_state_dict(out["scheduler"])
     x = ember.randn(5, 3)
     model.eval(), model2.eval()
-    np.testing.assert_array_equal(model(x).data, model2(x).data)
+    np.testing.assert_array_equal(model(x)._data, model2(x)._data)
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
 
 
@@ -149,7 +149,7 @@ def test_interop_with_safetensors(tmp_path):
     ember.save(sd, tmp_path / "w.safetensors")
     raw = load_file(str(tmp_path / "w.safetensors"))
     assert set(raw) == {"fc1.weight", "fc1.bias"}
-    np.testing.assert_array_equal(raw["fc1.weight"], sd["fc1.weight"].data)
+    np.testing.assert_array_equal(raw["fc1.weight"], sd["fc1.weight"]._data)
     # and a safetensors file from another tool loads as a flat dict of tensors
     save_file({"x": np.arange(3, dtype=np.int64)}, str(tmp_path / "other.safetensors"))
     other = ember.load(tmp_path / "other.safetensors")

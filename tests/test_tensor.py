@@ -111,7 +111,7 @@ def test_conversion_methods(method, dtype):
     arr = np.array([-1.7, 0.0, 2.5, 300.2], np.float32)
     e, t = getattr(ember.tensor(arr), method)(), getattr(torch.tensor(arr), method)()
     assert e.dtype == getattr(ember, dtype)
-    np.testing.assert_array_equal(e.data, t.numpy())
+    np.testing.assert_array_equal(e._data, t.numpy())
 
 
 def test_to():
@@ -141,9 +141,9 @@ def test_to_is_differentiable():
 def test_clone_contiguous_detach():
     x = ember.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.grad_fn.name() == "CloneBackward0" and c.data is not x.data
+    assert c.grad_fn.name() == "CloneBackward0" and c._data is not x._data
     d = x.detach()
-    assert not d.requires_grad and d.is_leaf and np.shares_memory(d.data, x.data)
+    assert not d.requires_grad and d.is_leaf and np.shares_memory(d._data, x._data)
     d.add_(1)  # shares data and version counter with x
     assert x.tolist() == [2.0, 3.0] and x._version == d._version
 
@@ -225,12 +225,12 @@ def test_no_numpy_warnings_for_ordinary_use():
 
 
 def test_numpy_interop_data_update_pattern():
-    # the classic manual SGD step: w.data -= lr * w.grad keeps .data a NumPy array, updated in place
+    # the classic manual SGD step: w._data -= lr * w.grad keeps ._data a NumPy array, updated in place
     w = ember.tensor([1.0, 2.0], requires_grad=True)
-    buf = w.data
+    buf = w._data
     (w * w).sum().backward()
-    w.data -= 0.1 * w.grad
-    assert isinstance(w.data, np.ndarray) and w.data is buf
+    w._data -= 0.1 * w.grad
+    assert isinstance(w._data, np.ndarray) and w._data is buf
     assert w.tolist() == pytest.approx([0.8, 1.6])
     with ember.no_grad():
         w -= 0.1 * w.grad
@@ -253,7 +253,7 @@ def test_numpy_unary_ufuncs_return_tensors():
     for f in [np.exp, np.log, np.sqrt, np.sin, np.tanh, np.abs, np.negative, np.square]:
         r = f(x)
         assert isinstance(r, ember.Tensor) and r.requires_grad
-        np.testing.assert_allclose(r.data, f(np.array([0.5, 2.0], np.float32)), rtol=1e-6)
+        np.testing.assert_allclose(r._data, f(np.array([0.5, 2.0], np.float32)), rtol=1e-6)
         assert isinstance(f(torch.tensor([0.5, 2.0])), torch.Tensor)
     assert isinstance(np.cbrt(x.detach()), np.ndarray)  # others fall back to NumPy arrays
 

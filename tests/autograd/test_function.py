@@ -100,7 +100,7 @@ def test_multiple_outputs_and_non_differentiable():
     d, e, i = SplitMax.apply(x)
     assert not i.requires_grad and i.item() == 1
     e.sum().backward()  # g_double is materialised as zeros
-    np.testing.assert_allclose(x.grad.data, np.exp([0.5, 1.5]), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, np.exp([0.5, 1.5]), rtol=1e-6)
 
 
 def test_no_record_without_requires_grad_or_under_no_grad():

@@ -89,9 +89,9 @@ def test_tolerances_and_eps_arguments():
 
 def test_inputs_unchanged_after_check():
     x = _d(4)
-    before = x.data.copy()
+    before = x._data.copy()
     gradcheck(lambda a: a.sin(), (x,))
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x._data, before)
     assert x.grad is None
 
 

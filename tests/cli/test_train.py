@@ -22,7 +22,7 @@ def _weights(ckpt_path):
 def _assert_same_weights(a, b):
     assert list(a) == list(b)
     for k in a:
-        np.testing.assert_array_equal(a[k].data, b[k].data, err_msg=k)
+        np.testing.assert_array_equal(a[k]._data, b[k]._data, err_msg=k)
 
 
 def test_synthetic_phone_price_run_writes_everything(tmp_path, capsys):
@@ -111,8 +111,8 @@ def test_two_epochs_then_resume_two_more(tmp_path, capsys):
     _assert_same_weights(_weights(tmp_path / "a" / "checkpoint"), _weights(tmp_path / "c" / "checkpoint"))
     # and a different seed really gives different weights (the comparison above can fail)
     assert main(common + ["--epochs", "1", "--seed", "1", "--out", str(tmp_path / "d")]) == 0
-    assert not np.array_equal(_weights(tmp_path / "a" / "checkpoint")["layers.0.weight"].data,
-                              _weights(tmp_path / "d" / "checkpoint")["layers.0.weight"].data)
+    assert not np.array_equal(_weights(tmp_path / "a" / "checkpoint")["layers.0.weight"]._data,
+                              _weights(tmp_path / "d" / "checkpoint")["layers.0.weight"]._data)
 
 
 def test_resume_of_finished_run_only_evaluates(tmp_path, capsys):

@@ -9,7 +9,7 @@ from tests.oracle import assert_close
 
 def copy_weights(e_mod, t_mod):
     """Load ember's state_dict into the torch module (strict: the keys must be identical)."""
-    sd = {k: torch.tensor(np.array(v.data)) for k, v in e_mod.state_dict().items()}
+    sd = {k: torch.tensor(np.array(v._data)) for k, v in e_mod.state_dict().items()}
     t_mod.load_state_dict(sd, strict=True)
     assert list(e_mod.state_dict()) == list(t_mod.state_dict())
 
@@ -40,7 +40,7 @@ def compare_module(e_mod, t_mod, *inputs, train=True, atol=1e-5, rtol=1e-4, grad
         for name, tp in t_params.items():
             ep = e_params[name]
             if tp.grad is None:
-                assert ep.grad is None or not np.any(ep.grad.data), f"{name}: torch has no grad"
+                assert ep.grad is None or not np.any(ep.grad._data), f"{name}: torch has no grad"
             else:
                 assert ep.grad is not None, f"{name}: ember has no grad"
                 assert_close(ep.grad, tp.grad, atol, rtol, what=f"grad of {name}")

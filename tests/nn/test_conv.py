@@ -62,12 +62,12 @@ def test_conv2d_padding_modes(mode):
 def test_conv_transpose2d_output_size():
     e = ember.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
     t = torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._data) for k, v in e.state_dict().items()})
     x = r(1, 4, 5, 5)
     ye = e(ember.tensor(x), output_size=[10, 10])
     yt = t(torch.tensor(x), output_size=[10, 10])
     assert tuple(ye.shape) == (1, 2, 10, 10)
-    np.testing.assert_allclose(ye.data, yt.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(ye._data, yt.detach().numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="output size"):
         e(ember.tensor(x), output_size=[20, 20])
 
@@ -76,7 +76,7 @@ def test_conv_init_like_torch():
     ember.manual_seed(0)
     m = ember.nn.Conv2d(16, 32, 3)
     bound = 1 / math.sqrt(16 * 9)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight._data, m.bias._data
     assert w.dtype == np.float32 and b.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # uniform on [-bound, bound]: std bound/sqrt(3)
@@ -84,7 +84,7 @@ def test_conv_init_like_torch():
     assert abs(w.mean()) < 0.05 * bound
     mt = ember.nn.ConvTranspose2d(16, 8, 3, groups=2)     # fan_in from weight dim 1: 8/2 * 9
     assert tuple(mt.weight.shape) == (16, 4, 3, 3)
-    assert np.abs(mt.bias.data).max() <= 1 / math.sqrt(4 * 9)
+    assert np.abs(mt.bias._data).max() <= 1 / math.sqrt(4 * 9)
     assert ember.nn.Conv2d(3, 4, 3, bias=False).bias is None
 
 

@@ -10,7 +10,7 @@ import ember
 def test_dropout_statistics_in_training(p):
     m = ember.nn.Dropout(p)
     x = ember.ones(200, 500)
-    y = m(x).data
+    y = m(x)._data
     kept = y != 0
     assert abs(kept.mean() - (1 - p)) < 0.01
     np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-6)  # kept units scaled by 1/(1-p)
@@ -27,7 +27,7 @@ def test_dropout_identity_in_eval_and_p0():
 
 def test_dropout_p1_zeroes_everything():
     y = ember.nn.Dropout(1.0)(ember.ones(3, 3))
-    assert np.all(y.data == 0)
+    assert np.all(y._data == 0)
 
 
 def test_dropout_bad_p():
@@ -37,11 +37,11 @@ def test_dropout_bad_p():
 
 def test_dropout2d_drops_whole_channels():
     ember.manual_seed(0)
-    y = ember.nn.Dropout2d(0.5)(ember.ones(16, 32, 3, 3)).data
+    y = ember.nn.Dropout2d(0.5)(ember.ones(16, 32, 3, 3))._data
     per_channel = y.reshape(16, 32, 9)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
     assert 0.35 < (per_channel[..., 0] == 0).mean() < 0.65
-    assert ember.nn.Dropout2d(0.5).eval()(ember.ones(2, 2, 2, 2)).data.min() == 1
+    assert ember.nn.Dropout2d(0.5).eval()(ember.ones(2, 2, 2, 2))._data.min() == 1
 
 
 def test_dropout_repr_matches_torch():
@@ -54,16 +54,16 @@ def test_dropout_eval_matches_torch_in_a_model():
     def build(lib):
         return lib.nn.Sequential(lib.nn.Linear(4, 4), lib.nn.Dropout(0.5), lib.nn.Linear(4, 2))
     e, t = build(ember), build(torch)
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._data) for k, v in e.state_dict().items()})
     e.eval()
     t.eval()
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
-    np.testing.assert_allclose(e(ember.tensor(x)).data, t(torch.tensor(x)).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(e(ember.tensor(x))._data, t(torch.tensor(x)).detach().numpy(), atol=1e-6)
 
 
 def test_alpha_dropout_keeps_mean_and_variance():
     x = ember.randn(500, 400)
-    y = ember.nn.AlphaDropout(0.2)(x).data
+    y = ember.nn.AlphaDropout(0.2)(x)._data
     assert abs(y.mean()) < 0.01 and abs(y.std() - 1) < 0.01
     values, counts = np.unique(y, return_counts=True)
     assert 0.18 < counts.max() / y.size < 0.22  # every dropped unit takes the same value
@@ -72,6 +72,6 @@ def test_alpha_dropout_keeps_mean_and_variance():
 
 
 def test_feature_alpha_dropout_whole_channels():
-    y = ember.nn.FeatureAlphaDropout(0.5)(ember.zeros(8, 16, 3, 3)).data.reshape(8, 16, 9)
+    y = ember.nn.FeatureAlphaDropout(0.5)(ember.zeros(8, 16, 3, 3))._data.reshape(8, 16, 9)
     assert np.all(y.max(-1) == y.min(-1))  # constant per channel (input is zero)
     assert len(np.unique(np.round(y, 5))) == 2

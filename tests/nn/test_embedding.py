@@ -20,13 +20,13 @@ def test_embedding_matches_torch(kwargs):
     compare_module(e, t, idx)
     assert repr(e) == repr(t)
     if "max_norm" in kwargs:  # looked-up rows were renormalised in place, as in torch
-        np.testing.assert_allclose(e.weight.data, t.weight.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(e.weight._data, t.weight.detach().numpy(), atol=1e-5)
 
 
 def test_embedding_init_and_padding_row():
     e = ember.nn.Embedding(1000, 8, padding_idx=3)
-    assert np.all(e.weight.data[3] == 0)
-    w = np.delete(e.weight.data, 3, axis=0)
+    assert np.all(e.weight._data[3] == 0)
+    w = np.delete(e.weight._data, 3, axis=0)
     assert abs(w.mean()) < 0.05 and abs(w.std() - 1) < 0.05  # N(0, 1)
 
 
@@ -44,5 +44,5 @@ def test_embedding_from_pretrained():
     w = ember.randn(4, 3)
     e = ember.nn.Embedding.from_pretrained(w)
     assert not e.weight.requires_grad
-    np.testing.assert_array_equal(e(ember.tensor([2])).data[0], w.data[2])
+    np.testing.assert_array_equal(e(ember.tensor([2]))._data[0], w._data[2])
     assert ember.nn.Embedding.from_pretrained(w, freeze=False).weight.requires_grad

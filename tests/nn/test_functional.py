@@ -159,4 +159,4 @@ def test_functional_values_match_torch(name):
     kwargs = {"dim": 1} if "softmax" in name else {}
     e = getattr(F, name)(ember.tensor(x), **kwargs)
     t = getattr(TF, name)(torch.tensor(x), **kwargs)
-    np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(e._data, t.numpy(), rtol=1e-6, atol=1e-6)

@@ -39,12 +39,12 @@ def test_linear_default_init_bounds_and_distribution():
     ember.manual_seed(0)
     m = ember.nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)  # kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-    w = m.weight.data
+    w = m.weight._data
     assert w.dtype == np.float32 and w.shape == (300, 400)
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
     assert abs(w.mean()) < 0.01 * bound
     np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.01)  # std of U(-b, b)
-    b = m.bias.data
+    b = m.bias._data
     assert np.abs(b).max() <= bound and b.std() > 0.4 * bound
     # torch draws from the same distribution
     t = torch.nn.Linear(400, 300)
@@ -53,9 +53,9 @@ def test_linear_default_init_bounds_and_distribution():
 
 def test_linear_init_reproducible_with_seed():
     ember.manual_seed(3)
-    a = ember.nn.Linear(5, 5).weight.data.copy()
+    a = ember.nn.Linear(5, 5).weight._data.copy()
     ember.manual_seed(3)
-    b = ember.nn.Linear(5, 5).weight.data
+    b = ember.nn.Linear(5, 5).weight._data
     np.testing.assert_array_equal(a, b)
 
 
@@ -72,7 +72,7 @@ def test_bilinear_matches_torch(bias):
     compare_module(e, t, _x(2, 2, 3), _x(2, 2, 4, seed=1), atol=1e-5)
     assert repr(e) == repr(t)
     bound = 1 / math.sqrt(3)
-    assert np.abs(e.weight.data).max() <= bound
+    assert np.abs(e.weight._data).max() <= bound
     with pytest.raises(RuntimeError, match="features"):
         e(ember.randn(2, 4), ember.randn(2, 4))
 

@@ -159,7 +159,7 @@ def test_training_step_updates_parameters():
     y = ember.tensor(_int(16))
     loss = ember.nn.CrossEntropyLoss()(model(x), y)
     loss.backward()
-    assert all(p.grad is not None and np.isfinite(p.grad.data).all() for p in model.parameters())
+    assert all(p.grad is not None and np.isfinite(p.grad._data).all() for p in model.parameters())
     assert loss.grad_fn.name() == "NllLossBackward0"
 
 

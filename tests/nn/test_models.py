@@ -66,7 +66,7 @@ def _compare_training(e_model, t_model, x, y, steps, lr=0.05, atol=1e-5):
             assert_close(p.grad, t_params[name].grad, atol, 1e-3, what=f"grad of {name} at step {step}")
         with ember.no_grad():  # plain SGD, the same on both sides
             for p in e_model.parameters():
-                p.data -= lr * p.grad.data
+                p._data -= lr * p.grad._data
         with torch.no_grad():
             for p in t_model.parameters():
                 p -= lr * p.grad
@@ -98,7 +98,7 @@ def test_phone_price_model_eval_and_no_grad_inference():
         out = e(ember.tensor(x))
     assert out.grad_fn is None
     assert_close(out, t(torch.tensor(x)), 1e-5)
-    assert (out.argmax(1).data == t(torch.tensor(x)).argmax(1).numpy()).all()
+    assert (out.argmax(1)._data == t(torch.tensor(x)).argmax(1).numpy()).all()
 
 
 needs_conv = pytest.mark.skipif(not hasattr(ember.nn, "Conv2d") or not hasattr(ember.nn, "MaxPool2d"),

@@ -56,13 +56,13 @@ def test_names_match_torch():
 
 def test_forward_matches_torch_after_state_dict_copy():
     e, t = _net(ember), _net(torch)
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._data) for k, v in e.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
-    np.testing.assert_allclose(e(ember.tensor(x)).data, t(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(e(ember.tensor(x))._data, t(torch.tensor(x)).detach().numpy(), atol=1e-5)
     # and back: torch -> ember
     e2 = _net(ember)
     e2.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t.state_dict().items()})
-    np.testing.assert_allclose(e2(ember.tensor(x)).data, t(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(e2(ember.tensor(x))._data, t(torch.tensor(x)).detach().numpy(), atol=1e-5)
 
 
 def test_state_dict_is_detached_and_shares_memory():
@@ -73,7 +73,7 @@ def test_state_dict_is_detached_and_shares_memory():
     assert not isinstance(sd["weight"], nn.Parameter)
     with ember.no_grad():
         m.weight.fill_(2.0)
-    assert np.all(sd["weight"].data == 2.0)
+    assert np.all(sd["weight"]._data == 2.0)
     kv = m.state_dict(keep_vars=True)
     assert kv["weight"] is m.weight
 
@@ -83,11 +83,11 @@ def test_load_state_dict_copies_in_place():
     w = m.weight
     src = {"weight": ember.ones(2, 3), "bias": ember.zeros(2)}
     res = m.load_state_dict(src)
-    assert m.weight is w and np.all(w.data == 1) and w.requires_grad
+    assert m.weight is w and np.all(w._data == 1) and w.requires_grad
     assert res.missing_keys == [] and res.unexpected_keys == []
     assert repr(res) == "<All keys matched successfully>"
-    src["weight"].data[...] = 5  # no aliasing
-    assert np.all(w.data == 1)
+    src["weight"]._data[...] = 5  # no aliasing
+    assert np.all(w._data == 1)
 
 
 def test_load_state_dict_strict_errors():
@@ -106,7 +106,7 @@ def test_load_state_dict_strict_errors():
            "the shape in current model is ember.Size([2, 3])" in msg
     # same structure as torch's message
     t = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
-    tsd = {k: torch.tensor(v.data) for k, v in sd.items()}
+    tsd = {k: torch.tensor(v._data) for k, v in sd.items()}
     with pytest.raises(RuntimeError) as ti:
         t.load_state_dict(tsd)
     assert msg.replace("ember.", "torch.") == str(ti.value)
@@ -119,7 +119,7 @@ def test_load_state_dict_non_strict_returns_keys():
     sd["foo"] = ember.zeros(1)
     res = m.load_state_dict(sd, strict=False)
     t = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
-    tres = t.load_state_dict({k: torch.tensor(v.data) for k, v in sd.items()}, strict=False)
+    tres = t.load_state_dict({k: torch.tensor(v._data) for k, v in sd.items()}, strict=False)
     assert res.missing_keys == tres.missing_keys == ["1.bias"]
     assert res.unexpected_keys == tres.unexpected_keys == ["foo"]
     # size mismatches raise even when not strict
@@ -158,7 +158,7 @@ def test_setattr_getattr_delattr():
     m.w = None
     assert m.w is None and list(m.parameters()) == list(m.sub.parameters())
     m.buf = ember.zeros(1)  # buffers accept tensors
-    assert np.all(m.buf.data == 0)
+    assert np.all(m.buf._data == 0)
     with pytest.raises(TypeError, match="buffer"):
         m.buf = 3
     with pytest.raises(AttributeError, match="'Module' object has no attribute 'nope'"):
@@ -233,7 +233,7 @@ def test_zero_grad_and_requires_grad():
     assert m.weight.grad is not None
     g = m.weight.grad
     m.zero_grad(set_to_none=False)
-    assert m.weight.grad is g and np.all(g.data == 0)
+    assert m.weight.grad is g and np.all(g._data == 0)
     m.zero_grad()
     assert m.weight.grad is None and m.bias.grad is None
     m.requires_grad_(False)
@@ -251,7 +251,7 @@ def test_apply_and_children_order():
         if isinstance(mod, nn.Linear):
             nn.init.zeros_(mod.weight)
     m.apply(init_fn)
-    assert all(np.all(p.data == 0) for n, p in m.named_parameters() if n.endswith("weight"))
+    assert all(np.all(p._data == 0) for n, p in m.named_parameters() if n.endswith("weight"))
 
 
 def test_to_double_float_and_device():
@@ -309,8 +309,8 @@ def test_parameter_repr_and_semantics():
     assert not nn.Parameter(ember.zeros(1), requires_grad=False).requires_grad
     t = ember.zeros(2)
     q = nn.Parameter(t)
-    q.data[0] = 5
-    assert t.data[0] == 5  # shares memory
+    q._data[0] = 5
+    assert t._data[0] == 5  # shares memory
     assert type(p * 2) is ember.Tensor
 
 
@@ -320,9 +320,9 @@ def test_deepcopy_and_pickle():
     assert list(m2.state_dict()) == list(m.state_dict())
     assert m2.block.fc.weight is not m.block.fc.weight
     assert isinstance(m2.block.fc.weight, nn.Parameter)
-    np.testing.assert_array_equal(m2.block.fc.weight.data, m.block.fc.weight.data)
+    np.testing.assert_array_equal(m2.block.fc.weight._data, m.block.fc.weight._data)
     m3 = pickle.loads(pickle.dumps(m.head))
-    np.testing.assert_array_equal(m3[0].weight.data, m.head[0].weight.data)
+    np.testing.assert_array_equal(m3[0].weight._data, m.head[0].weight._data)
 
 
 def test_get_submodule_parameter_buffer():
@@ -348,5 +348,5 @@ def test_state_dict_roundtrip_through_ember_save(tmp_path):
     e2 = _net(ember)
     assert repr(e2.load_state_dict(ember.load(path))) == "<All keys matched successfully>"
     for (k, v), v2 in zip(e.state_dict().items(), e2.state_dict().values()):
-        np.testing.assert_array_equal(v.data, v2.data, err_msg=k)
+        np.testing.assert_array_equal(v._data, v2._data, err_msg=k)
     assert e2.block.norm.num_batches_tracked.item() == 1

@@ -25,7 +25,7 @@ def test_forward_hooks():
     # returning a value replaces the input / output
     m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
     h = m.register_forward_hook(lambda mod, args, out: out + 1)
-    np.testing.assert_allclose(m(x).data, m.bias.data[None, :].repeat(3, 0) + 1, atol=1e-6)
+    np.testing.assert_allclose(m(x)._data, m.bias._data[None, :].repeat(3, 0) + 1, atol=1e-6)
     h.remove()
     # with_kwargs and prepend
     order = []
@@ -143,15 +143,15 @@ def _hooked(lib, log):
 def test_full_backward_hooks_match_torch():
     e_log, t_log = [], []
     e, t = _hooked(ember, e_log), _hooked(torch, t_log)
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in e.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._data) for k, v in e.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
     ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     e(ex).sum().backward()
     t(tx).sum().backward()
     assert e_log == t_log == [("post", [(5, 4)], [(5, 2)]), ("pre", [(5, 4)])]
-    np.testing.assert_allclose(ex.grad.data, tx.grad.numpy(), atol=1e-6)  # the doubled grad_input
+    np.testing.assert_allclose(ex.grad._data, tx.grad.numpy(), atol=1e-6)  # the doubled grad_input
     for (n, p), tp in zip(e.named_parameters(), t.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), atol=1e-6, err_msg=n)
+        np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), atol=1e-6, err_msg=n)
 
 
 def test_backward_hook_without_input_grad_and_removal():

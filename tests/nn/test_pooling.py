@@ -43,5 +43,5 @@ def test_pool_modules_return_indices():
         x = r(2, 3, 8) if name.endswith("1d") else r(2, 3, 8, 8)
         ye, ie = getattr(ember.nn, name)(*args, return_indices=True)(ember.tensor(x))
         yt, it = getattr(torch.nn, name)(*args, return_indices=True)(torch.tensor(x))
-        np.testing.assert_array_equal(ie.data, it.numpy())
+        np.testing.assert_array_equal(ie._data, it.numpy())
         assert ie.dtype == ember.int64

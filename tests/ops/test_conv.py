@@ -221,10 +221,10 @@ def test_threaded_conv_works_in_a_forked_child(monkeypatch):
     _tiny_chunks(monkeypatch)
     monkeypatch.setattr(_parallel, "workers", lambda: 2)
     x, w = ember.tensor(r(4, 2, 6, 6)), ember.tensor(r(3, 2, 3, 3))
-    expected = F.conv2d(x, w).data          # creates the worker pool in this process
+    expected = F.conv2d(x, w)._data          # creates the worker pool in this process
     ctx = mp.get_context("fork")
     q = ctx.Queue()
-    p = ctx.Process(target=lambda: q.put(F.conv2d(x, w).data))
+    p = ctx.Process(target=lambda: q.put(F.conv2d(x, w)._data))
     p.start()
     got = q.get(timeout=20)
     p.join(timeout=20)

@@ -50,8 +50,8 @@ def test_softmin():
 def test_softmax_sums_to_one_and_matches_exp_log_softmax():
     x = ember.randn(4, 7)
     s = x.softmax(-1)
-    np.testing.assert_allclose(s.sum(-1).data, 1.0, rtol=1e-6)
-    np.testing.assert_allclose(x.log_softmax(-1).exp().data, s.data, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(s.sum(-1)._data, 1.0, rtol=1e-6)
+    np.testing.assert_allclose(x.log_softmax(-1).exp()._data, s._data, rtol=1e-5, atol=1e-7)
 
 
 def test_softmax_int_input_error():
@@ -83,7 +83,7 @@ def test_implicit_dim_warns_at_the_caller(name, shape):
     assert w[0].filename == __file__
     with pytest.warns(UserWarning, match="Implicit dimension choice"):
         t = getattr(F, name)(torch.tensor(x))
-    np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(e._data, t.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_explicit_stacklevel_moves_the_warning():
@@ -103,7 +103,7 @@ def test_dtype_as_third_argument(name):
     e = getattr(ember, name)(ember.tensor(x), 1, ember.float64)
     t = getattr(torch, name)(torch.tensor(x), 1, torch.float64)
     assert e.dtype == ember.float64 and t.dtype == torch.float64
-    np.testing.assert_allclose(e.data, t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(e._data, t.numpy(), rtol=1e-12)
     assert getattr(ember.tensor(x), name)(1, ember.float64).dtype == ember.float64
     with pytest.raises(TypeError, match="two dtypes"):
         getattr(ember, name)(ember.tensor(x), 1, ember.float64, dtype=ember.float32)

@@ -62,6 +62,6 @@ def compare_state(eo, to, dtype):
         for k, tv in tstate.items():
             ev = estate[k]
             assert isinstance(ev, ember.Tensor)
-            assert ev.data.dtype.name == str(tv.dtype).replace("torch.", ""), f"{k} dtype"
+            assert ev._data.dtype.name == str(tv.dtype).replace("torch.", ""), f"{k} dtype"
             assert ev.shape == tuple(tv.shape), f"{k} shape"
-            np.testing.assert_allclose(ev.data, tv.numpy(), rtol=rtol, atol=atol, err_msg=f"state {idx} {k}")
+            np.testing.assert_allclose(ev._data, tv.numpy(), rtol=rtol, atol=atol, err_msg=f"state {idx} {k}")

@@ -162,7 +162,7 @@ def test_zero_grad():
     m.loss().backward()
     g = m.params[0].grad
     opt.zero_grad(set_to_none=False)
-    assert m.params[0].grad is g and not g.data.any()
+    assert m.params[0].grad is g and not g._data.any()
     opt.zero_grad()
     assert all(p.grad is None for p in m.params)
 
@@ -237,13 +237,13 @@ def test_bad_params():
 def test_step_bumps_version_and_updates_in_place():
     m = Model(ember, "float32")
     opt = ember.optim.Adam(m.params, lr=0.1)
-    arrays = [p.data for p in m.params]
+    arrays = [p._data for p in m.params]
     versions = [p._version for p in m.params]
     train_step(m, opt)
-    assert all(p.data is a for p, a in zip(m.params, arrays))
+    assert all(p._data is a for p, a in zip(m.params, arrays))
     assert [p._version for p in m.params[:4]] == [v + 1 for v in versions[:4]]
-    assert all(p.data.dtype == np.float32 for p in m.params)
-    assert all(s["exp_avg"].data.dtype == np.float32 for s in opt.state.values())
+    assert all(p._data.dtype == np.float32 for p in m.params)
+    assert all(s["exp_avg"]._data.dtype == np.float32 for s in opt.state.values())
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])
@@ -283,7 +283,7 @@ def test_deepcopied_optimizer_continues_like_the_original(name):
         np.testing.assert_array_equal(a, b)
     for s, s2 in zip(opt.state_dict()["state"].values(), opt2.state_dict()["state"].values()):
         for k in s:
-            np.testing.assert_array_equal(s[k].data, s2[k].data)
+            np.testing.assert_array_equal(s[k]._data, s2[k]._data)
 
 
 @pytest.mark.parametrize("name,sched", [
@@ -314,7 +314,7 @@ def test_ember_state_dict_loads_into_torch():
     for _ in range(10):
         train_step(em, eo)
     sd = copy.deepcopy(eo.state_dict())
-    sd["state"] = {i: {k: torch.tensor(v.data) for k, v in s.items()} for i, s in sd["state"].items()}
+    sd["state"] = {i: {k: torch.tensor(v._data) for k, v in s.items()} for i, s in sd["state"].items()}
     tm = Model(torch, "float64", init=em.values())
     to = _grouped(torch.optim, "Adam", tm.params)
     to.load_state_dict(sd)

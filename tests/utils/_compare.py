@@ -7,7 +7,7 @@ import ember
 def as_plain(x):
     """Nested containers with tensors replaced by (dtype name, ndarray)."""
     if isinstance(x, ember.Tensor):
-        return ("tensor", str(x.dtype).split(".")[-1], x.data.copy())
+        return ("tensor", str(x.dtype).split(".")[-1], x._data.copy())
     if type(x).__module__.startswith("torch") and hasattr(x, "numpy"):
         return ("tensor", str(x.dtype).split(".")[-1], x.numpy().copy())
     if isinstance(x, dict):

@@ -96,7 +96,7 @@ def test_fast_path_equals_general_path(kind, shuffle):
     for a, b in zip(fast, slow):
         assert_same(a, b)
         for t in (a if isinstance(a, list) else [a]):
-            assert t.data.flags.c_contiguous and not t.requires_grad
+            assert t._data.flags.c_contiguous and not t.requires_grad
 
 
 def test_fast_path_skipped_with_grad_or_custom_collate():

@@ -50,7 +50,7 @@ def test_cosine_similarity_zero_vector_is_zero_and_finite():
     a = np.array([[0.0, 0.0], [1.0, 2.0]], np.float32)
     b = np.array([[3.0, 1.0], [2.0, -1.0]], np.float32)
     e, _ = check(F.cosine_similarity, TF.cosine_similarity, a, b, rtol=1e-3)
-    assert e.data[0] == 0
+    assert e._data[0] == 0
 
 
 def test_cosine_similarity_norms_below_eps_match_torch():

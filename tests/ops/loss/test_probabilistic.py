@@ -44,10 +44,10 @@ def test_binary_cross_entropy_clamps_log_at_minus_100():
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0], np.float32)
     e, _ = check(lambda a: F.binary_cross_entropy(a, ember.tensor(y), reduction="none"),
                  lambda a: TF.binary_cross_entropy(a, torch.tensor(y), reduction="none"), p)
-    assert e.data[0] == 100 and e.data[1] == 100 and np.isfinite(e.data).all()
+    assert e._data[0] == 100 and e._data[1] == 100 and np.isfinite(e._data).all()
     pe = ember.tensor(p, requires_grad=True)
     F.binary_cross_entropy(pe, ember.tensor(y)).backward()
-    assert np.isfinite(pe.grad.data).all()
+    assert np.isfinite(pe.grad._data).all()
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -74,7 +74,7 @@ def test_bce_with_logits_extreme(pos_weight):
     e, _ = check(lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=pe, reduction="none"),
                  lambda a, b: TF.binary_cross_entropy_with_logits(a, b, pos_weight=pt, reduction="none"),
                  x, y, rtol=1e-5)
-    assert np.isfinite(e.data).all()
+    assert np.isfinite(e._data).all()
 
 
 def test_bce_with_logits_pos_weight_broadcasts_over_k_dims():
@@ -127,7 +127,7 @@ def test_poisson_nll_full_zero_target():
           lambda a: TF.poisson_nll_loss(a, torch.tensor(y), full=True), x)
     ye = ember.tensor(y, requires_grad=True)
     F.poisson_nll_loss(ember.tensor(x), ye, full=True).backward()
-    assert np.isfinite(ye.grad.data).all()
+    assert np.isfinite(ye.grad._data).all()
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
