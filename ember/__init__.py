@@ -49,25 +49,10 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
-class _Cuda:
-    """ember has no GPU support; ``ember.cuda.is_available()`` is False so device-agnostic code picks the CPU."""
-
-    @staticmethod
-    def is_available():
-        return False
-
-    @staticmethod
-    def device_count():
-        return 0
-
-    @staticmethod
-    def manual_seed(seed):
-        pass
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()
+from . import accelerator, amp, backends, cuda  # noqa: E402,F401  (CPU-only answers: ember.cuda, ...)
+from .amp import autocast  # noqa: E402,F401
+from .backends._precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
 
 from . import nn, optim, utils  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401

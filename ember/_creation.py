@@ -18,6 +18,15 @@ def _size(size):
     return tuple(int(s) for s in size)
 
 
+def _size_or_kw(name, args, size):
+    """The shape given positionally (``f(2, 3)``, ``f((2, 3))``) or as ``size=`` (``f(size=(2, 3))``)."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{name}() got the size both positionally and as size=; pass only one")
+        args = (size,)
+    return _size(args)
+
+
 def _check_device(device):
     if device is not None:
         _device(device)
@@ -66,20 +75,22 @@ def from_numpy(array):
     return _wrap(array)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*args, size=None, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor of zeros with the given shape (float32 unless ``dtype``); with ``out``, written into it."""
     _check_device(device)
+    size = _size_or_kw("zeros", args, size)
     if out is not None:
-        return _filled_out("zeros", out, _size(size), 0, dtype, requires_grad)
-    return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+        return _filled_out("zeros", out, size, 0, dtype, requires_grad)
+    return _out(np.zeros(size, _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*args, size=None, dtype=None, device=None, requires_grad=False, out=None):
     """A tensor of ones with the given shape; with ``out``, written into it."""
     _check_device(device)
+    size = _size_or_kw("ones", args, size)
     if out is not None:
-        return _filled_out("ones", out, _size(size), 1, dtype, requires_grad)
-    return _out(np.ones(_size(size), _float_dtype(dtype)), requires_grad)
+        return _filled_out("ones", out, size, 1, dtype, requires_grad)
+    return _out(np.ones(size, _float_dtype(dtype)), requires_grad)
 
 
 def _filled_out(name, out, shape, value, dtype, requires_grad):
@@ -103,10 +114,10 @@ def _filled_out(name, out, shape, value, dtype, requires_grad):
     return out
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty(*args, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialised tensor (ember fills it with zeros)."""
     _check_device(device)
-    return _out(np.zeros(_size(size), _float_dtype(dtype)), requires_grad)
+    return _out(np.zeros(_size_or_kw("empty", args, size), _float_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -198,28 +209,30 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _out(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
     _check_device(device)
     npd = _float_dtype(dtype)
-    arr = _rng(generator).random(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
+    arr = _rng(generator).random(_size_or_kw("rand", args, size), dtype=np.float64 if npd == np.float64 else np.float32)
     return _out(arr.astype(npd, copy=False), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
     _check_device(device)
     npd = _float_dtype(dtype)
-    arr = _rng(generator).standard_normal(_size(size), dtype=np.float64 if npd == np.float64 else np.float32)
+    arr = _rng(generator).standard_normal(_size_or_kw("randn", args, size), dtype=np.float64 if npd == np.float64 else np.float32)
     return _out(arr.astype(npd, copy=False), requires_grad)
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers uniformly drawn from [low, high); ``randint(high, size)`` also works."""
     _check_device(device)
-    if size is None:
+    if size is None:  # randint(high, size)
         low, high, size = 0, low, high
-    if high is None:
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    if high is None or size is None:
         raise TypeError("randint() missing required argument 'size'")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")

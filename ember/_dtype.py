@@ -80,8 +80,8 @@ def to_numpy_dtype(d):
         return None
     if type(d) is dtype:
         return d.np
-    if d is builtins_float:
-        return _Defaults.float.np
+    if d is builtins_float:  # Python's float is a double, as in PyTorch (not the default dtype)
+        return np.dtype(np.float64)
     if d is builtins_int:
         return np.dtype(np.int64)
     if d is builtins_bool:

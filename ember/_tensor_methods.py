@@ -353,3 +353,10 @@ def _flip(self, *dims):
 
 
 Tensor.flip = _flip
+
+
+# ---- device probes (issue 12): a CPU-only framework answers False, as torch for a CPU tensor ----
+# (append-only section; is_cuda is a property of Tensor itself in _tensor.py)
+for _name in ("is_xpu", "is_mps", "is_meta", "is_sparse", "is_quantized"):
+    setattr(Tensor, _name, property(lambda self: False, doc=f"False: ember tensors are dense CPU tensors ({_name})."))
+del _name

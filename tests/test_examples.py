@@ -24,7 +24,7 @@ def _run(name, *args):
 def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
     tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
-              "checkpoint.py", "higher_order.py"}
+              "checkpoint.py", "higher_order.py", "reinforce.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
@@ -37,6 +37,12 @@ def test_higher_order_newton_converges_and_penalty_step_runs():
     assert abs(float(last[0]) - 1) < 1e-6 and abs(float(last[1]) - 1) < 1e-6
     penalty = float(re.search(r"gradient penalty ([\d.]+)", out).group(1))
     assert np.isfinite(penalty) and penalty > 0
+
+
+def test_reinforce_learns_the_corridor():
+    out = _run("reinforce.py")
+    final = float(re.search(r"final average reward (-?[\d.]+)", out).group(1))
+    assert final > 0.6    # a random policy averages below 0; the best possible is 0.75
 
 
 def test_losses():

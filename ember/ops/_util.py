@@ -157,3 +157,18 @@ def ntuple(value, n, name=None, message="{name} must either be a single int, or 
 def stride_or_kernel(stride, kernel_size):
     """A pooling stride: ``kernel_size`` when ``stride`` is None or empty (PyTorch's default)."""
     return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
+
+
+def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None):
+    """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
+    ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``
+    is the function's default ``dim``; any other ``dim`` together with ``axis`` is an error)."""
+    if axis is not None:
+        if dim is not default:
+            raise TypeError(f"{name}() got both 'dim' and its alias 'axis'; pass only one")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'; pass only one")
+        keepdim = keepdims
+    return dim, keepdim

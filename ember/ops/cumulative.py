@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import norm_dim
+from ._util import norm_dim, numpy_dim
 
 __all__ = ["cumsum", "cumprod"]
 
@@ -46,8 +46,12 @@ class Cumsum(Op):
         return _reversed_cumsum(xp, grad, d)
 
 
-def cumsum(input, dim, *, dtype=None):
+def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sum along ``dim``."""
+    if axis is not None:
+        dim, _ = numpy_dim("cumsum", dim, axis)
+    if dim is None:
+        raise TypeError('cumsum() missing 1 required positional argument: "dim"')
     return _cumulative(input, dim, dtype, np.cumsum, Cumsum)
 
 
@@ -84,6 +88,10 @@ class Cumprod(Op):
         return xp.moveaxis(xp.stack(cols, axis=-1), -1, d)
 
 
-def cumprod(input, dim, *, dtype=None):
+def cumprod(input, dim=None, *, dtype=None, axis=None):
     """Running product along ``dim``."""
+    if axis is not None:
+        dim, _ = numpy_dim("cumprod", dim, axis)
+    if dim is None:
+        raise TypeError('cumprod() missing 1 required positional argument: "dim"')
     return _cumulative(input, dim, dtype, np.cumprod, Cumprod)

@@ -33,10 +33,12 @@ def _index_key(key, shape=None):
             if k.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors "
                                  f"(got {k.dtype}); convert with .long()")
-        if isinstance(k, (list, np.ndarray)):
+        if isinstance(k, (list, np.ndarray, range)):
             basic = False
             k = np.asarray(k)
-            if k.dtype.kind == "f":
+            if k.dtype.kind == "f" and k.size == 0:  # x[[]]: an empty integer index
+                k = k.astype(np.int64)
+            elif k.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         elif isinstance(k, bool) or isinstance(k, np.bool_):
             basic = False

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import expand_reduced, norm_dim, norm_dims
+from ._util import expand_reduced, norm_dim, norm_dims, numpy_dim
 from .clamp_where import maximum, minimum, where
 from .comparison import isnan
 from .diagonals import diagonal
@@ -94,8 +94,10 @@ class SumDim(Sum):
     backward_name = "SumBackward1"  # torch's name for the dim overload
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("sum", dim, axis, keepdim, keepdims)
     d = input._data.dtype
     npd = np.dtype(dtype.np if hasattr(dtype, "np") else dtype) if dtype is not None else (
         np.int64 if d.kind in "biu" else None)
@@ -104,7 +106,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return (Sum if dim is None else SumDim).apply(input, _axes(dim, input._data.ndim), keepdim, npd)
 
 
-def nansum(input, dim=None, keepdim=False):
+def nansum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("nansum", dim, axis, keepdim, keepdims)
     return sum(where(isnan(input), _wrap(np.zeros((), input._data.dtype)), input), dim, keepdim)
 
 
@@ -130,8 +134,10 @@ class MeanDim(Mean):
     backward_name = "MeanBackward1"
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("mean", dim, axis, keepdim, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -173,8 +179,10 @@ class Prod(Op):
         return g * xp.reshape(left * right, a.shape)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements or along ``dim``."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("prod", dim, axis, keepdim, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
@@ -272,27 +280,37 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
     return values_indices(vals, idx, "max" if npfn is np.max else "min")
 
 
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("max", dim, axis, keepdim, keepdims)
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("min", dim, axis, keepdim, keepdims)
     return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Maximum over ``dim`` (all dims by default); ties share the gradient."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("amax", dim, axis, keepdim, keepdims, default=())
     return Amax.apply(input, _axes(dim if dim != () else None, input._data.ndim), keepdim, np.max)
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None):
     """Minimum over ``dim`` (all dims by default); ties share the gradient."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("amin", dim, axis, keepdim, keepdims, default=())
     return Amin.apply(input, _axes(dim if dim != () else None, input._data.ndim), keepdim, np.min)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("aminmax", dim, axis, keepdim, keepdims)
     mm = return_type("aminmax", ("min", "max"))
     d = () if dim is None else dim
     return mm(amin(input, d, keepdim), amax(input, d, keepdim))
@@ -312,13 +330,17 @@ def _arg(input, dim, keepdim, fn):
     return _wrap(np.asarray(out, dtype=np.int64))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the largest element (flattened, or along ``dim``)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("argmax", dim, axis, keepdim, keepdims)
     return _arg(input, dim, keepdim, np.argmax)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the smallest element (flattened, or along ``dim``)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("argmin", dim, axis, keepdim, keepdims)
     return _arg(input, dim, keepdim, np.argmin)
 
 
@@ -374,23 +396,31 @@ def _var_args(dim, unbiased):
     return dim, unbiased
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Variance with Bessel's correction by default (``correction=1``; ``unbiased=False`` gives 0)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("var", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
     return Var.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, False)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation with Bessel's correction by default."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("std", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
     return Std.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, True)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("var_mean", dim, axis, keepdim, keepdims)
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("std_mean", dim, axis, keepdim, keepdims)
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -417,8 +447,12 @@ class Logsumexp(Op):
         return grad * xp.exp(a - out)
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))) along ``dim``, computed stably."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("logsumexp", dim, axis, keepdim, keepdims)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional argument: "dim"')
     if input._data.dtype.kind != "f":
         input = input.float()
     return Logsumexp.apply(input, _axes(dim, input._data.ndim), keepdim)
@@ -501,17 +535,23 @@ def _norm_dtype(input, dtype):
     return to_dtype(input, npd) if npd != input._data.dtype else input
 
 
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if every element (along ``dim``) is non-zero."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("all", dim, axis, keepdim, keepdims)
     return _wrap(np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if some element (along ``dim``) is non-zero."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("any", dim, axis, keepdim, keepdims)
     return _wrap(np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
+    if axis is not None:
+        dim, _ = numpy_dim("count_nonzero", dim, axis)
     return _wrap(np.asarray(np.count_nonzero(input._data, axis=_axes_or_all(dim, input._data.ndim)), dtype=np.int64))
 
 

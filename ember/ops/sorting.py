@@ -7,7 +7,7 @@ Layer: above views, rearrange, index and reduce.
 import numpy as np
 
 from .._tensor import _wrap
-from ._util import norm_dim
+from ._util import norm_dim, numpy_dim
 from .index import gather, getitem
 from .rearrange import clone
 from .reduce import values_indices
@@ -16,8 +16,10 @@ from .views import reshape, squeeze
 __all__ = ["sort", "argsort", "topk", "median", "unique", "nonzero"]
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """Sorted values and their indices along ``dim`` (always a stable sort, so ``stable`` is honoured)."""
+    if axis is not None:
+        dim, _ = numpy_dim("sort", dim, axis, default=-1)
     d = norm_dim(dim, input._data.ndim)
     key = -input._data if descending and input._data.dtype.kind != "b" else input._data
     if descending and input._data.dtype.kind == "b":
@@ -27,13 +29,17 @@ def sort(input, dim=-1, descending=False, stable=False):
     return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else clone(input), _wrap(idx), "sort")
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    if axis is not None:
+        dim, _ = numpy_dim("argsort", dim, axis, default=-1)
     return sort(input, dim, descending, stable)[1]
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """The ``k`` largest (or smallest) values and their indices along ``dim`` (always in sorted order,
     which ``sorted=False`` allows)."""
+    if axis is not None:
+        dim, _ = numpy_dim("topk", dim, axis, default=-1)
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
@@ -43,8 +49,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
 
 
-def median(input, dim=None, keepdim=False):
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims)
     if dim is None:
         flat = reshape(input, -1)
         k = (flat._data.size - 1) // 2

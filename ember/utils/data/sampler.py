@@ -81,20 +81,33 @@ class RandomSampler(Sampler):
     def num_samples(self):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _indices(self):
-        """All the indices of one pass as an int64 array (what ``__iter__`` yields)."""
+    def _chunks(self):
+        """The indices of one pass, lazily, as int64 arrays: with replacement 32 draws at a time (as
+        PyTorch draws them, so ``num_samples=10**10`` costs nothing up front), else one permutation
+        of the data per pass through it."""
         n = len(self.data_source)
         rng = _fresh_generator(self.generator)
         if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
+            full, rest = divmod(self.num_samples, 32)
+            for _ in range(full):
+                yield rng.integers(0, n, size=32, dtype=np.int64)
+            if rest:
+                yield rng.integers(0, n, size=rest, dtype=np.int64)
+            return
         full, rest = divmod(self.num_samples, n)
-        parts = [rng.permutation(n) for _ in range(full)]
+        for _ in range(full):
+            yield rng.permutation(n)
         if rest:
-            parts.append(rng.permutation(n)[:rest])
+            yield rng.permutation(n)[:rest]
+
+    def _indices(self):
+        """All the indices of one pass as one int64 array (what ``__iter__`` yields)."""
+        parts = list(self._chunks())
         return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
     def __iter__(self):
-        return iter(self._indices().tolist())
+        for chunk in self._chunks():
+            yield from chunk.tolist()
 
     def __len__(self):
         return self.num_samples
@@ -155,6 +168,9 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
+_WHOLE_PASS = 1 << 22  # passes longer than this are batched lazily, item by item
+
+
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size``.
 
@@ -174,7 +190,7 @@ class BatchSampler(Sampler):
 
     def __iter__(self):
         bs = self.batch_size
-        if type(self.sampler) in (RandomSampler, SequentialSampler):
+        if type(self.sampler) in (RandomSampler, SequentialSampler) and len(self.sampler) <= _WHOLE_PASS:
             # One array for the whole pass, cut into lists: the same indices, fewer Python steps.
             idx = (self.sampler._indices() if type(self.sampler) is RandomSampler
                    else np.arange(len(self.sampler.data_source)))

@@ -1,0 +1,24 @@
+"""Probability distributions with PyTorch's API (``torch.distributions``), on ember's differentiable
+ops: gradients flow through ``log_prob``, ``entropy``, ``kl_divergence`` and ``rsample``.
+
+Layer: above ops (and nn); nothing below imports it.
+"""
+from . import constraints  # noqa: F401
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
+from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Dirichlet
+from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
+           "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
+           "kl_divergence", "register_kl", "constraints"]

@@ -1,0 +1,34 @@
+"""probs <-> logits, as torch.distributions.utils (clamped so log never sees 0 or 1)."""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..ops import clamp, log, log1p, logsumexp, sigmoid, softmax
+
+
+def as_float_tensor(v):
+    if isinstance(v, Tensor):
+        return v
+    return _wrap(np.asarray(v, dtype=np.float32))
+
+
+def clamp_probs(probs):
+    eps = float(np.finfo(probs._data.dtype).eps)
+    return clamp(probs, min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs, is_binary=False):
+    ps = clamp_probs(probs)
+    return log(ps) - log1p(-ps) if is_binary else log(ps)
+
+
+def logits_to_probs(logits, is_binary=False):
+    return sigmoid(logits) if is_binary else softmax(logits, dim=-1)
+
+
+def normalize_logits(logits):
+    return logits - logsumexp(logits, dim=-1, keepdim=True)
+
+
+def one_of(probs, logits, name):
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")

@@ -1,0 +1,155 @@
+"""Special functions the distributions need and ember's ops do not have yet: lgamma, digamma,
+trigamma, and the Cholesky factor and triangular solve of MultivariateNormal.
+
+Each is an ``autograd.Function`` whose backward is written in Tensor operations, so gradients
+(and gradients of gradients) flow through them:
+
+    d lgamma(x)/dx = digamma(x),   d digamma(x)/dx = trigamma(x)
+    X = L^-1 B:  dB = L^-T g,  dL = -tril(dB X^T)
+    A = L L^T:   dA = sym(L^-T Phi(L^T g) L^-1),  Phi = lower triangle with the diagonal halved
+"""
+import math
+
+import numpy as np
+
+from .._tensor import _wrap
+from ..autograd.function import Function
+from ..ops import matmul, tril
+
+_lgamma_scalar = np.frompyfunc(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, 1, 1)
+
+
+def _np_lgamma(x):
+    return np.asarray(_lgamma_scalar(x), dtype=np.float64).astype(x.dtype)
+
+
+def _np_digamma(x):
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    neg = x < 0.5
+    # reflection: psi(1 - x) - psi(x) = pi / tan(pi x)
+    refl = np.where(neg, math.pi / np.tan(math.pi * np.where(neg, x, 0.5)), 0.0)
+    z = np.where(neg, 1.0 - x, x)
+    for _ in range(10):
+        small = z < 10
+        out -= np.where(small, 1.0 / z, 0.0)
+        z = np.where(small, z + 1, z)
+    r = 1.0 / (z * z)
+    out += np.log(z) - 0.5 / z - r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132)))))
+    out = np.where(neg, out - refl, out)
+    return np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
+
+
+def _np_trigamma(x):
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    z = x.copy()
+    for _ in range(10):
+        small = z < 10
+        out += np.where(small, 1.0 / (z * z), 0.0)
+        z = np.where(small, z + 1, z)
+    r = 1.0 / (z * z)
+    out += 1 / z + r / 2 + (r / z) * (1 / 6 - r * (1 / 30 - r * (1 / 42 - r * (1 / 30))))
+    return out
+
+
+def _unary(np_fn):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _wrap(np.asarray(np_fn(x._data)).astype(x._data.dtype))
+    return forward
+
+
+class Lgamma(Function):
+    forward = staticmethod(_unary(_np_lgamma))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * digamma(x)
+
+
+class Digamma(Function):
+    forward = staticmethod(_unary(_np_digamma))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * Trigamma.apply(x)
+
+
+class Trigamma(Function):
+    forward = staticmethod(_unary(_np_trigamma))
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("ember.distributions: the derivative of trigamma (polygamma(2)) is not implemented")
+
+
+def lgamma(x):
+    return Lgamma.apply(x)
+
+
+def digamma(x):
+    return Digamma.apply(x)
+
+
+def _mT(t):
+    return t.transpose(-1, -2)
+
+
+def _phi(t):
+    """Lower triangle with the diagonal halved."""
+    eye = _wrap(np.eye(t.shape[-1], dtype=t._data.dtype))
+    return tril(t) - 0.5 * t * eye
+
+
+class Cholesky(Function):
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            L = np.linalg.cholesky(a._data)
+        except np.linalg.LinAlgError:
+            raise ValueError("cholesky: the matrix is not positive-definite") from None
+        out = _wrap(L)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        L, = ctx.saved_tensors
+        P = _phi(matmul(_mT(L), grad))
+        S = solve_triangular(L, _mT(solve_triangular(L, _mT(P), upper_from_lower=True)), upper_from_lower=True)
+        return 0.5 * (S + _mT(S))
+
+
+def cholesky(a):
+    return Cholesky.apply(a)
+
+
+class SolveTriangular(Function):
+    """X = L^-1 B for lower-triangular L (or L^-T B when ``transpose``)."""
+
+    @staticmethod
+    def forward(ctx, L, B, transpose):
+        Ld = np.swapaxes(L._data, -1, -2) if transpose else L._data
+        shape = np.broadcast_shapes(Ld.shape[:-2], B._data.shape[:-2])
+        X = np.linalg.solve(np.broadcast_to(Ld, shape + Ld.shape[-2:]),
+                            np.broadcast_to(B._data, shape + B._data.shape[-2:]))
+        out = _wrap(X.astype(B._data.dtype))
+        ctx.save_for_backward(L, out)
+        ctx.transpose = transpose
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        L, X = ctx.saved_tensors
+        gB = solve_triangular(L, grad, upper_from_lower=not ctx.transpose)
+        gM = -matmul(gB, _mT(X))          # gradient w.r.t. the matrix actually solved with
+        gL = tril(_mT(gM)) if ctx.transpose else tril(gM)
+        return gL, gB, None
+
+
+def solve_triangular(L, B, upper_from_lower=False):
+    """L^-1 B (L lower-triangular); with ``upper_from_lower``, L^-T B."""
+    return SolveTriangular.apply(L, B, upper_from_lower)

@@ -1,0 +1,70 @@
+"""Bernoulli(probs | logits): log p(x) = x logits - softplus(logits)  (x in {0, 1})."""
+import numpy as np
+
+from .._random import _rng
+from .._tensor import _wrap
+from ..ops import softplus, where
+from . import constraints
+from ._logits import as_float_tensor, logits_to_probs, one_of, probs_to_logits
+from .distribution import Distribution, broadcast_all, lazy_property
+
+__all__ = ["Bernoulli"]
+
+
+class Bernoulli(Distribution):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        one_of(probs, logits, "Bernoulli")
+        if probs is not None:
+            self.probs, = broadcast_all(as_float_tensor(probs))
+            param = self.probs
+        else:
+            self.logits, = broadcast_all(as_float_tensor(logits))
+            param = self.logits
+        self._param = param
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        p = self.probs
+        return where(p == 0.5, float("nan"), (p >= 0.5).to(p.dtype))
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        p = self.probs._data
+        return _wrap((_rng().random(tuple(shape)) < p).astype(p.dtype))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return value * self.logits - softplus(self.logits)
+
+    def entropy(self):
+        return softplus(self.logits) - self.probs * self.logits
+
+    def enumerate_support(self, expand=True):
+        values = _wrap(np.arange(2, dtype=self._param._data.dtype).reshape((2,) + (1,) * len(self.batch_shape)))
+        return values.expand((2,) + tuple(self.batch_shape)) if expand else values

@@ -1,0 +1,76 @@
+"""Binomial(total_count, probs | logits):
+log p(k) = lgamma(n+1) - lgamma(k+1) - lgamma(n-k+1) + k logits - n softplus(logits).
+"""
+import numpy as np
+
+from .._random import _rng
+from .._tensor import _wrap
+from ..ops import floor, softplus, where
+from . import constraints
+from ._logits import as_float_tensor, logits_to_probs, one_of, probs_to_logits
+from ._special import lgamma
+from .distribution import Distribution, broadcast_all, lazy_property
+
+__all__ = ["Binomial"]
+
+
+class Binomial(Distribution):
+    arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
+                       "logits": constraints.real}
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        one_of(probs, logits, "Binomial")
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, as_float_tensor(probs))
+            self.total_count = self.total_count.to(self.probs.dtype)
+            param = self.probs
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, as_float_tensor(logits))
+            self.total_count = self.total_count.to(self.logits.dtype)
+            param = self.logits
+        self._param = param
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.total_count * self.probs
+
+    @property
+    def mode(self):
+        m = floor((self.total_count + 1) * self.probs)
+        return where(m > self.total_count, self.total_count, m)
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        n = np.broadcast_to(self.total_count._data, shape).astype(np.int64)
+        p = np.broadcast_to(self.probs._data, shape).astype(np.float64)
+        return _wrap(_rng().binomial(n, p).astype(self._param._data.dtype))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        n = self.total_count
+        log_comb = lgamma(n + 1) - lgamma(value + 1) - lgamma(n - value + 1)
+        # k logits - n softplus(logits), written so that logits = +-inf with k = n or 0 give 0
+        return log_comb + value * self.logits - n * softplus(self.logits)

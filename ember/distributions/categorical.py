@@ -1,0 +1,143 @@
+"""Categorical(probs | logits) over {0, ..., K-1}, and OneHotCategorical (the same, one-hot coded).
+
+probs are normalised along the last dimension; logits are normalised so logsumexp(logits) = 0.
+log p(k) = logits[k];  H = -sum_k probs[k] logits[k].
+"""
+import numpy as np
+
+from .._random import _rng
+from .._tensor import Size, _wrap
+from ..ops import argmax, clamp, gather, one_hot
+from . import constraints
+from ._logits import as_float_tensor, logits_to_probs, normalize_logits, one_of, probs_to_logits
+from .distribution import Distribution, lazy_property
+
+__all__ = ["Categorical", "OneHotCategorical"]
+
+
+class Categorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        one_of(probs, logits, "Categorical")
+        if probs is not None:
+            probs = as_float_tensor(probs)
+            if probs.dim() < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+            param = self.probs
+        else:
+            logits = as_float_tensor(logits)
+            if logits.dim() < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = normalize_logits(logits)
+            param = self.logits
+        self._param = param
+        self._num_events = param.shape[-1]
+        super().__init__(param.shape[:-1], validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return _wrap(np.full(tuple(self.batch_shape), np.nan, dtype=self._param._data.dtype))
+
+    @property
+    def mode(self):
+        return argmax(self.probs, dim=-1)
+
+    @property
+    def variance(self):
+        return self.mean
+
+    def sample(self, sample_shape=()):
+        """Inverse-CDF sampling: the first k whose cumulative probability exceeds u ~ U[0, 1)."""
+        sample_shape = Size(tuple(Size(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)))
+        p = self.probs._data.astype(np.float64)
+        cdf = np.cumsum(p, axis=-1)
+        cdf /= cdf[..., -1:]
+        u = _rng().random(tuple(sample_shape) + tuple(self.batch_shape) + (1,))
+        k = (np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1)
+        return _wrap(np.minimum(k, self._num_events - 1).astype(np.int64))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value = value.long().unsqueeze(-1)
+        shape = np.broadcast_shapes(tuple(value.shape[:-1]), tuple(self.logits.shape[:-1]))
+        logits = self.logits.expand(shape + (self._num_events,))
+        return gather(logits, -1, value.expand(shape + (1,))).squeeze(-1)
+
+    def entropy(self):
+        min_real = float(np.finfo(self.logits._data.dtype).min)
+        return -(self.probs * clamp(self.logits, min=min_real)).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        n = self._num_events
+        values = _wrap(np.arange(n, dtype=np.int64).reshape((n,) + (1,) * len(self.batch_shape)))
+        return values.expand((n,) + tuple(self.batch_shape)) if expand else values
+
+
+class OneHotCategorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        return one_hot(self.probs.argmax(-1), self.event_shape[-1]).to(self.probs.dtype)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        k = self._categorical.sample(sample_shape)
+        return one_hot(k, self.event_shape[-1]).to(self.probs.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def __repr__(self):
+        return repr(self._categorical).replace("Categorical", "OneHotCategorical", 1)

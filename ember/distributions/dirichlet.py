@@ -1,0 +1,68 @@
+"""Dirichlet(concentration c) on the simplex:
+log p(x) = sum (c_i - 1) log x_i + lgamma(sum c) - sum lgamma(c_i).
+"""
+import numpy as np
+
+from .._tensor import _wrap
+from ..ops import clamp, one_hot, where, xlogy
+from . import constraints
+from ._logits import as_float_tensor
+from ._special import digamma, lgamma
+from .distribution import Distribution
+from .gamma import _standard_gamma
+
+__all__ = ["Dirichlet"]
+
+
+class Dirichlet(Distribution):
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = False   # implicit reparameterisation not implemented
+
+    def __init__(self, concentration, validate_args=None):
+        concentration = as_float_tensor(concentration)
+        if concentration.dim() < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        self.concentration = concentration
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self):
+        """(c - 1)+ normalised; where every c < 1, the one-hot of its largest coordinate."""
+        cm1 = clamp(self.concentration - 1, min=0.0)
+        mode = cm1 / cm1.sum(-1, keepdim=True)
+        all_small = (self.concentration < 1).all(-1, keepdim=True)
+        corner = one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
+        return where(all_small, corner, mode)
+
+    @property
+    def variance(self):
+        c = self.concentration
+        c0 = c.sum(-1, keepdim=True)
+        return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
+
+    def rsample(self, sample_shape=()):
+        raise NotImplementedError("Dirichlet.rsample: ember does not implement the implicit reparameterisation "
+                                  "of Dirichlet samples; use sample()")
+
+    def sample(self, sample_shape=()):
+        g = _standard_gamma(self.concentration, tuple(self._extended_shape(sample_shape)))
+        x = g / g.sum(-1, keepdims=True)
+        eps = np.finfo(x.dtype).tiny
+        return _wrap(np.clip(x, eps, 1 - np.finfo(x.dtype).eps).astype(x.dtype))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        c = self.concentration
+        return xlogy(c - 1.0, value).sum(-1) + lgamma(c.sum(-1)) - lgamma(c).sum(-1)
+
+    def entropy(self):
+        c = self.concentration
+        k = c.shape[-1]
+        c0 = c.sum(-1)
+        return lgamma(c).sum(-1) - lgamma(c0) - (k - c0) * digamma(c0) - ((c - 1.0) * digamma(c)).sum(-1)

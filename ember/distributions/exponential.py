@@ -1,0 +1,54 @@
+"""Exponential(rate): log p(x) = log rate - rate x  (x >= 0)."""
+from .._random import _rng
+from ..ops import exp, log
+from . import constraints
+from .distribution import Distribution, _rng_array, broadcast_all
+
+__all__ = ["Exponential"]
+
+
+class Exponential(Distribution):
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, rate, validate_args=None):
+        self.rate, = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.rate.reciprocal()
+
+    @property
+    def mode(self):
+        return self.rate * 0
+
+    @property
+    def stddev(self):
+        return self.rate.reciprocal()
+
+    @property
+    def variance(self):
+        return self.rate ** -2
+
+    def rsample(self, sample_shape=()):
+        """e / rate, e ~ Exp(1)."""
+        e = _rng_array(_rng().standard_exponential, self._extended_shape(sample_shape), self.rate._data.dtype)
+        return e / self.rate
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return log(self.rate) - self.rate * value
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 1 - exp(-self.rate * value)
+
+    def icdf(self, value):
+        return -log(1 - value) / self.rate
+
+    def entropy(self):
+        return 1.0 - log(self.rate)

@@ -1,0 +1,50 @@
+"""Laplace(loc, scale): log p(x) = -log(2 scale) - |x - loc| / scale."""
+import numpy as np
+
+from .._random import _rng
+from ..ops import abs, log, log1p, sign
+from . import constraints
+from .distribution import Distribution, _rng_array, broadcast_all
+
+__all__ = ["Laplace"]
+
+
+class Laplace(Distribution):
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return 2 ** 0.5 * self.scale
+
+    @property
+    def variance(self):
+        return 2 * self.scale ** 2
+
+    def rsample(self, sample_shape=()):
+        """loc - scale sign(u) log(1 - |u|), u ~ U(-1, 1)."""
+        dtype = self.loc._data.dtype
+        lo = np.nextafter(np.array(-1, dtype), np.array(0, dtype))
+        u = _rng_array(lambda s: _rng().uniform(lo, 1.0, s), self._extended_shape(sample_shape), dtype)
+        return self.loc - self.scale * sign(u) * log1p(-abs(u))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return -log(2 * self.scale) - abs(value - self.loc) / self.scale
+
+    def entropy(self):
+        return 1 + log(2 * self.scale)
