@@ -298,3 +298,22 @@ def test_to_refuses_a_numpy_dtype_like_torch_and_flip_takes_several_dims():
     x = np.arange(6.0).reshape(2, 3)
     assert ember.tensor(x).flip(0, 1).tolist() == torch.tensor(x).flip(0, 1).tolist()
     assert ember.tensor(x).flip((0, 1)).tolist() == torch.tensor(x).flip((0, 1)).tolist()
+
+
+def test_data_is_pytorchs_shared_untracked_tensor():
+    for lib in (ember, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        d = w.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
+        y = (w * w).sum()
+        w.data.add_(1.0)                       # not tracked, no version error (as torch)
+        y.backward()
+        assert w.tolist() == [2.0, 3.0] and w.grad.tolist() == [4.0, 6.0]   # grad from the saved new values
+        w.grad.data.zero_()
+        assert w.grad.tolist() == [0.0, 0.0]
+        w.data = lib.zeros(3)                  # shape may change
+        assert tuple(w.shape) == (3,) and w.requires_grad
+        w.data.normal_(0, 0.02)
+        assert w.data.size(0) == 3
+    with pytest.raises(TypeError, match="assigned a Tensor"):
+        ember.ones(2).data = np.zeros(2)
