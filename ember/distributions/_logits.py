@@ -3,6 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..ops import clamp, log, log1p, logsumexp, sigmoid, softmax
+from .distribution import lazy_property
 
 
 def as_float_tensor(v):
@@ -32,3 +33,20 @@ def normalize_logits(logits):
 def one_of(probs, logits, name):
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class BinaryProbsOrLogits:
+    """Mixin for distributions given by ``probs`` or ``logits`` of a yes/no event (Bernoulli,
+    Binomial): the other one is derived on first use; ``_param`` is the one given."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape

@@ -5,13 +5,13 @@ from .._random import _rng
 from .._tensor import _wrap
 from ..ops import softplus, where
 from . import constraints
-from ._logits import as_float_tensor, logits_to_probs, one_of, probs_to_logits
-from .distribution import Distribution, broadcast_all, lazy_property
+from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
+from .distribution import Distribution, broadcast_all
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbsOrLogits, Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -26,18 +26,6 @@ class Bernoulli(Distribution):
             param = self.logits
         self._param = param
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     @property
     def mean(self):

@@ -7,14 +7,14 @@ from .._random import _rng
 from .._tensor import _wrap
 from ..ops import floor, softplus, where
 from . import constraints
-from ._logits import as_float_tensor, logits_to_probs, one_of, probs_to_logits
+from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
 from ._special import lgamma
-from .distribution import Distribution, broadcast_all, lazy_property
+from .distribution import Distribution, broadcast_all
 
 __all__ = ["Binomial"]
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbsOrLogits, Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
                        "logits": constraints.real}
     has_enumerate_support = True
@@ -32,21 +32,9 @@ class Binomial(Distribution):
         self._param = param
         super().__init__(param.shape, validate_args=validate_args)
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
     @property
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     @property
     def mean(self):

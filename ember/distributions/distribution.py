@@ -152,6 +152,26 @@ class Distribution:
         return f"{type(self).__name__}({args})"
 
 
+class LocScale(Distribution):
+    """A real-valued distribution of ``loc + scale * noise`` (Normal, Laplace): parameters,
+    shapes, mean and mode (both ``loc``); subclasses give the noise and the density."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+
 def broadcast_all(*values):
     """Numbers and Tensors to Tensors of one broadcast shape (numbers take the Tensors' float dtype)."""
     tensors = [v for v in values if isinstance(v, Tensor)]

@@ -3,29 +3,12 @@ import numpy as np
 
 from .._random import _rng
 from ..ops import abs, log, log1p, sign
-from . import constraints
-from .distribution import Distribution, _rng_array, broadcast_all
+from .distribution import LocScale, _rng_array
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
+class Laplace(LocScale):
     @property
     def stddev(self):
         return 2 ** 0.5 * self.scale

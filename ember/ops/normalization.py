@@ -380,7 +380,7 @@ class GroupNorm(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
-        nb, c = x.shape[0], x.shape[1]
+        nb = x.shape[0]
         xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w, x)
