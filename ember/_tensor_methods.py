@@ -159,7 +159,7 @@ _UFUNC_OPS = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div
 
 def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
     """NumPy ufuncs on Tensors: ``ndarray -= tensor`` stays an in-place NumPy update (as in
-    ``w.data -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
+    ``arr -= lr * w.grad``); ``ndarray * tensor`` and ``np.exp(tensor)`` give Tensors (as torch)."""
     if out is not None:
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         outs = tuple(o._data if isinstance(o, Tensor) else o for o in out)
