@@ -257,3 +257,18 @@ def test_seeding_helpers():
         ember.manual_seed(2 ** 64)
     with pytest.raises(TypeError, match="Generator"):
         ember.rand(2, generator=np.random.default_rng(0))
+
+
+def test_fork_rng_restores_the_global_stream():
+    ember.manual_seed(1)
+    torch.manual_seed(1)
+    with ember.random.fork_rng():
+        ember.manual_seed(99)
+        inner = ember.rand(3)
+    with torch.random.fork_rng():
+        torch.manual_seed(99)
+        np.testing.assert_array_equal(inner.numpy(), torch.rand(3).numpy())
+    np.testing.assert_array_equal(ember.rand(2).numpy(), torch.rand(2).numpy())
+    with pytest.raises(RuntimeError, match="CPU only"):
+        with ember.random.fork_rng(devices=[0]):
+            pass
