@@ -1,0 +1,560 @@
+"""The structure of an ember checkpoint: Python objects <-> JSON nodes plus named arrays.
+
+``ember.serialization`` puts the result in one safetensors file; this module is the mapping:
+
+- plain JSON for None, bool, int, finite float, str, list;
+- ``{"$": kind, ...}`` nodes for everything else: ``tensor``/``ndarray``/``npscalar`` (pointing at
+  an array entry by name), ``dict``/``odict``/``defaultdict``/``counter``/``tuple``/``set``/
+  ``frozenset`` (``items``), ``float`` (nan/inf), ``dtype``, ``bytes``/``bytearray`` (base64),
+  ``size``, ``device``, ``slice``, ``range``, ``complex``;
+- objects: ``instance`` (class ``module``/``qualname`` + ``attrs`` (``__dict__``), ``slots``,
+  ``state`` (a ``__getstate__()`` result), ``args`` (``__getnewargs__``), ``list``/``dict`` items
+  of list/dict subclasses), ``global`` (a function or class by name), ``enum`` (a member by name);
+- identity: a container or instance that is reached again gets an ``id`` and later occurrences
+  are ``{"$": "ref", "id": k}``, so shared and cyclic references load as one object.
+
+Loading never imports or calls anything a file names: classes come from
+``_safe_globals.resolve`` (the allowlist), and an object is rebuilt as pickle's default protocol
+would (``cls.__new__(cls)``, then ``__setstate__`` or the attributes), for allowed classes only.
+Nesting deeper than ``MAX_DEPTH`` levels is refused on save and on load.
+"""
+import base64
+import copyreg
+import enum
+import math
+import pickle
+import sys
+import types
+from collections import Counter, OrderedDict, defaultdict
+
+import numpy as np
+
+from . import _safe_globals
+from ._dtype import _from_name, dtype as ember_dtype
+from ._tensor import Size, Tensor, _wrap, device
+from .nn.parameter import Parameter
+
+_MAX_DEPTH = 200  # nesting levels of the saved object (each level is 1-3 JSON levels)
+# safetensors dtype names <-> NumPy dtypes (what NumPy can represent).
+_ST_DTYPES = {"BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "U16": np.uint16,
+              "I32": np.int32, "U32": np.uint32, "I64": np.int64, "U64": np.uint64,
+              "F16": np.float16, "F32": np.float32, "F64": np.float64}
+_NP_TO_ST = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# encoding: Python object -> (JSON-able structure, {name: ndarray})
+# --------------------------------------------------------------------------------------------
+class _Attr(str):
+    """A path step that is an attribute (shown as ``.name``), not a key (``['name']``)."""
+
+
+class _SaveError(TypeError, pickle.PicklingError):
+    """``ember.save`` cannot represent an object (catch it as TypeError or pickle.PicklingError)."""
+
+
+# left out of tensor names, so a whole module's tensors are named like its state_dict ("fc1.weight")
+_HIDDEN_IN_NAMES = {"_modules", "_parameters", "_buffers"}
+_DICT_KINDS = {dict: "dict", OrderedDict: "odict", defaultdict: "defaultdict", Counter: "counter"}
+
+
+class _Encoder:
+    def __init__(self):
+        self.arrays = {}
+        self.by_id = {}      # id(tensor or array) -> (name, obj): one tensor saved twice is stored once
+        self.memo = {}       # id(container or instance) -> [node, obj]: shared and cyclic references
+        self.building = set()  # ids of tuples/frozensets being encoded (a cycle through them is refused)
+        self.list_ids = {}   # id(JSON list) -> object id, for lists referenced more than once
+        self.next_id = 0
+        self.objects = False  # a node kind beyond format 1.0 was written
+
+    def _name(self, path):
+        base = ".".join(p for p in path if not (isinstance(p, _Attr) and p in _HIDDEN_IN_NAMES)) or "tensor"
+        name, i = base, 1
+        while name in self.arrays:
+            name = f"{base}#{i}"
+            i += 1
+        return name
+
+    def _array(self, obj, kind, path, extra=None):
+        key = id(obj)
+        if key in self.by_id:
+            name = self.by_id[key][0]
+        else:
+            arr = obj._data if isinstance(obj, Tensor) else obj
+            if arr.dtype not in _NP_TO_ST:
+                raise TypeError(f"ember.save: {_where(path)} has dtype {arr.dtype}, which cannot be stored; "
+                                f"supported: {', '.join(str(np.dtype(d)) for d in _ST_DTYPES.values())}")
+            name = self._name(path)
+            # safetensors stores little-endian, C-contiguous data
+            # (np.ascontiguousarray would turn 0-d arrays into shape (1,))
+            self.arrays[name] = np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C")
+            self.by_id[key] = (name, obj)  # holding obj keeps its id from being reused
+        node = {"$": kind, "name": name}
+        if extra:
+            node.update(extra)
+        return node
+
+    def _ref(self, key):
+        node = self.memo[key][0]
+        if isinstance(node, list):
+            k = self.list_ids.setdefault(id(node), self.next_id)
+        else:
+            k = node.setdefault("id", self.next_id)
+        if k == self.next_id:
+            self.next_id += 1
+        self.objects = True
+        return {"$": "ref", "id": k}
+
+    def encode(self, obj, path=(), depth=0):
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"ember.save: {_where(path)} is nested more than {_MAX_DEPTH} levels deep; "
+                             "ember refuses structures that deep (flatten it, or save a state_dict())")
+        if isinstance(obj, enum.Enum):
+            return self._named(obj, path, {"$": "enum", "name": obj.name}, type(obj))
+        if isinstance(obj, (np.str_, np.bytes_)):
+            obj = obj.item()
+        elif isinstance(obj, np.generic):  # NumPy scalar (np.float64 is also a float): keep its dtype
+            return self._array(np.asarray(obj), "npscalar", path)
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int) and type(obj) is not bool:
+            return obj if type(obj) is int else int(obj)
+        if isinstance(obj, float):
+            return float(obj) if math.isfinite(obj) else {"$": "float", "value": repr(float(obj))}
+        if isinstance(obj, Tensor):
+            extra = {"requires_grad": True} if obj.requires_grad else {}
+            if _is_parameter(obj):
+                extra["parameter"] = True
+            return self._array(obj, "tensor", path, extra)
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, "ndarray", path)
+        if isinstance(obj, ember_dtype):
+            return {"$": "dtype", "name": obj.name}
+        if isinstance(obj, bytes):
+            return {"$": "bytes", "b64": base64.b64encode(bytes(obj)).decode("ascii")}
+        t = type(obj)
+        d = depth + 1
+        if t in _SIMPLE_KINDS:
+            self.objects = True
+            return _SIMPLE_KINDS[t](self, obj, path, d)
+        key = id(obj)
+        if key in self.memo:
+            return self._ref(key)
+        if key in self.building:
+            raise _SaveError(f"ember.save: {_where(path)} refers back to an object that contains it; "
+                             "ember cannot save a cycle through a tuple, a frozenset or constructor arguments (use a list)")
+        if t in _DICT_KINDS:
+            return self._dict(obj, path, d)
+        if t is list:
+            out = []
+            self.memo[key] = [out, obj]
+            out.extend(self.encode(v, path + (str(i),), d) for i, v in enumerate(obj))
+            return out
+        if t is set:
+            self.objects = True
+            node = {"$": "set", "items": []}
+            self.memo[key] = [node, obj]
+            node["items"].extend(self.encode(v, path + (str(i),), d) for i, v in enumerate(obj))
+            return node
+        if t is tuple or t is frozenset:
+            self.building.add(key)
+            try:
+                items = [self.encode(v, path + (str(i),), d) for i, v in enumerate(obj)]
+            finally:
+                self.building.discard(key)
+            if t is frozenset:
+                self.objects = True
+            return {"$": "tuple" if t is tuple else "frozenset", "items": items}
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            return self._named(obj, path, {"$": "global"}, obj, what="function or class")
+        return self._instance(obj, path, d)
+
+    def _dict(self, obj, path, d):
+        items = []
+        node = {"$": _DICT_KINDS[type(obj)], "items": items}
+        self.memo[id(obj)] = [node, obj]
+        if type(obj) is defaultdict:
+            self.objects = True
+            node["factory"] = self.encode(obj.default_factory, path + (_Attr("default_factory"),), d)
+        elif type(obj) is Counter:
+            self.objects = True
+        for k, v in obj.items():
+            try:
+                key = self.encode(k, path + ("key",), d)
+            except TypeError as e:
+                raise type(e)(f"ember.save: {_where(path)} has a key of type {type(k).__name__} ({str(k)[:60]}) "
+                              f"that cannot be saved ({e})") from None
+            step = str(k) if k is None or isinstance(k, (str, int, float)) else f"#{len(items)}"
+            items.append([key, self.encode(v, path + (step,), d)])
+        return node
+
+    def _named(self, obj, path, node, named, what="class"):
+        """A node naming a class or function by ``module.qualname`` (checked to lead back to it)."""
+        module, qualname = getattr(named, "__module__", None), getattr(named, "__qualname__", None)
+        found = None
+        if isinstance(module, str) and isinstance(qualname, str) and "<" not in qualname:
+            found = sys.modules.get(module)
+            for part in qualname.split("."):
+                found = getattr(found, part, None)
+        if found is not named:
+            kind = "a lambda or a function/class defined inside a function" if "<" in str(qualname) \
+                else f"not reachable as {module}.{qualname}"
+            raise _SaveError(f"ember.save: cannot save {_where(path)} ({named!r}): its {what} is {kind}, and "
+                             "ember stores classes and functions by name only. Define it at the top level of a "
+                             "module, remove the attribute, or save obj.state_dict() instead of the object")
+        self.objects = True
+        node.update({"module": module, "qualname": qualname})
+        return node
+
+    def _instance(self, obj, path, d):
+        cls = type(obj)
+        if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+            raise self._cannot(obj, path, "its class defines its own pickling (__reduce__), which names code "
+                                          "to run at load time; ember stores attributes only")
+        try:
+            rv = object.__reduce_ex__(obj, 2)  # what pickle would store: (new, args, state, items...)
+        except Exception as e:
+            raise self._cannot(obj, path, f"it has no attributes to store ({e})") from None
+        func, newargs, state, listitems, dictitems = (tuple(rv) + (None,) * 5)[:5]
+        args, kwargs = (newargs[1], newargs[2]) if func is copyreg.__newobj_ex__ else (newargs[1:], {})
+        node = self._named(obj, path, {"$": "instance"}, cls)
+        key = id(obj)
+        if args or kwargs:  # __getnewargs__: arguments for cls.__new__ (no cycle can go through them)
+            self.building.add(key)
+            try:
+                if args:
+                    node["args"] = [self.encode(a, path + (_Attr(f"__getnewargs__()[{i}]"),), d)
+                                    for i, a in enumerate(args)]
+                if kwargs:
+                    node["kwargs"] = {k: self.encode(v, path + (_Attr(k),), d) for k, v in kwargs.items()}
+            finally:
+                self.building.discard(key)
+        self.memo[key] = [node, obj]
+        slots = None
+        if isinstance(state, tuple) and len(state) == 2 and getattr(cls, "__getstate__", None) is object.__getstate__:
+            state, slots = state  # the default state of a class with __slots__: (__dict__ or None, slots)
+        if type(state) is dict and all(type(k) is str for k in state):
+            node["attrs"] = {k: self.encode(v, path + (_Attr(k),), d) for k, v in state.items()}
+        elif state is not None:
+            node["state"] = self.encode(state, path + (_Attr("__getstate__()"),), d)
+        if slots:
+            node["slots"] = {k: self.encode(v, path + (_Attr(k),), d) for k, v in slots.items()}
+        if listitems is not None:
+            node["list"] = [self.encode(v, path + (str(i),), d) for i, v in enumerate(listitems)]
+        if dictitems is not None:
+            node["dict"] = [[self.encode(k, path + ("key",), d), self.encode(v, path + (f"#{i}",), d)]
+                            for i, (k, v) in enumerate(dictitems)]
+        return node
+
+    def _cannot(self, obj, path, why):
+        cls = type(obj)
+        return _SaveError(f"ember.save: cannot save {_where(path)} of type {cls.__module__}.{cls.__qualname__}: "
+                          f"{why}. Remove or replace that attribute, or save obj.state_dict() (modules, "
+                          "optimizers) instead of the whole object")
+
+    def finish(self, structure):
+        """Wrap each list referenced more than once as {"$": "list", "id": k, "items": [...]}."""
+        ids = self.list_ids
+        if not ids:
+            return structure
+        stack = [structure]
+        if isinstance(structure, list) and id(structure) in ids:
+            structure = {"$": "list", "id": ids[id(structure)], "items": structure}
+        while stack:
+            x = stack.pop()
+            for k, v in (x.items() if isinstance(x, dict) else enumerate(x)):
+                if isinstance(v, list):
+                    if id(v) in ids:
+                        x[k] = {"$": "list", "id": ids[id(v)], "items": v}
+                    stack.append(v)
+                elif isinstance(v, dict):
+                    stack.append(v)
+        return structure
+
+
+def _enc_items(kind):
+    return lambda enc, obj, path, d: {"$": kind, "items": [enc.encode(v, path + (str(i),), d)
+                                                           for i, v in enumerate(obj)]}
+
+
+# types stored as small data nodes (no identity kept)
+_SIMPLE_KINDS = {
+    Size: _enc_items("size"),
+    slice: lambda enc, obj, path, d: {"$": "slice", "items": [enc.encode(v, path, d)
+                                                              for v in (obj.start, obj.stop, obj.step)]},
+    range: lambda enc, obj, path, d: {"$": "range", "items": [obj.start, obj.stop, obj.step]},
+    complex: lambda enc, obj, path, d: {"$": "complex", "items": [enc.encode(obj.real, path, d),
+                                                                  enc.encode(obj.imag, path, d)]},
+    bytearray: lambda enc, obj, path, d: {"$": "bytearray", "b64": base64.b64encode(bytes(obj)).decode("ascii")},
+    device: lambda enc, obj, path, d: {"$": "device", "type": obj.type, "index": obj.index},
+}
+
+
+def _where(path):
+    if not path:
+        return "the object"
+    return "obj" + "".join(f".{p}" if isinstance(p, _Attr) else f"[{p!r}]" for p in path)
+
+
+def _is_parameter(t):
+    return isinstance(t, Parameter)
+
+
+# --------------------------------------------------------------------------------------------
+# decoding: (structure, arrays) -> Python object
+# --------------------------------------------------------------------------------------------
+class _Decoder:
+    def __init__(self, arrays, where, weights_only=True):
+        self.arrays = arrays
+        self.where = where
+        self.weights_only = weights_only
+        self.tensors = {}  # name -> Tensor, so shared tensors stay shared
+        self.memo = {}     # object id -> object, for {"$": "ref"} nodes
+
+    def _bad(self, msg):
+        return RuntimeError(f"ember.load: {self.where} is not a valid ember checkpoint: {msg}")
+
+    def _array(self, node):
+        name = node.get("name")
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self._bad(f"the structure refers to tensor {name!r}, which is not in the file")
+        return self.arrays[name]
+
+    def _items(self, node, pairs=False):
+        items = node.get("items")
+        if not isinstance(items, list) or (pairs and not all(isinstance(p, list) and len(p) == 2 for p in items)):
+            raise self._bad(f"a {node['$']} node has no valid 'items' list" + (" of [key, value] pairs" if pairs else ""))
+        return items
+
+    def _remember(self, node, obj):
+        k = node.get("id")
+        if k is not None:
+            if type(k) is not int or k in self.memo:
+                raise self._bad(f"invalid or repeated object id {k!r}")
+            self.memo[k] = obj
+        return obj
+
+    def _allow(self, module, qualname):
+        return _safe_globals.resolve(module, qualname, self.weights_only, self.where)
+
+    def decode(self, node, depth=0):
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if depth > _MAX_DEPTH:
+            raise self._bad(f"the structure is nested too deeply (more than {_MAX_DEPTH} levels)")
+        d = depth + 1
+        if isinstance(node, list):
+            return [self.decode(v, d) for v in node]
+        if not isinstance(node, dict) or "$" not in node:
+            raise self._bad(f"unexpected JSON value {str(node)[:80]}")
+        kind = node["$"]
+        method = _DECODERS.get(kind) if isinstance(kind, str) else None
+        if method is None:
+            raise self._bad(f"unknown node type {kind!r} (only data types are allowed; nothing is imported or called)")
+        return method(self, node, d)
+
+    def _dec_dict(self, node, d):
+        kind = node["$"]
+        items = self._items(node, pairs=True)
+        if kind == "defaultdict":
+            self._allow("collections", "defaultdict")
+            factory = self.decode(node.get("factory"), d)
+            if factory is not None and not callable(factory):
+                raise self._bad("a defaultdict's factory is not callable")
+            out = defaultdict(factory)
+        elif kind == "counter":
+            self._allow("collections", "Counter")
+            out = Counter()
+        else:
+            out = OrderedDict() if kind == "odict" else {}
+        self._remember(node, out)
+        for k, v in items:
+            k = self.decode(k, d)
+            try:
+                hash(k)
+            except TypeError:
+                raise self._bad(f"a dict key decodes to an unhashable {type(k).__name__}") from None
+            out[k] = self.decode(v, d)
+        return out
+
+    def _dec_list(self, node, d):
+        out = self._remember(node, [])
+        out.extend(self.decode(v, d) for v in self._items(node))
+        return out
+
+    def _dec_set(self, node, d):
+        out = self._remember(node, set())
+        for v in self._items(node):
+            v = self.decode(v, d)
+            try:
+                out.add(v)
+            except TypeError:
+                raise self._bad(f"a set element decodes to an unhashable {type(v).__name__}") from None
+        return out
+
+    def _dec_frozen(self, node, d):
+        if node["$"] == "frozenset":
+            self._allow("builtins", "frozenset")  # (the check only: the builtin itself is used)
+        items = [self.decode(v, d) for v in self._items(node)]
+        try:
+            return tuple(items) if node["$"] == "tuple" else frozenset(items)
+        except TypeError:
+            raise self._bad("a frozenset element is unhashable") from None
+
+    def _dec_ref(self, node, d):
+        k = node.get("id")
+        if type(k) is not int or k not in self.memo:
+            raise self._bad(f"a reference to object {k!r}, which is not defined before it")
+        return self.memo[k]
+
+    def _dec_tensor(self, node, d):
+        name = node.get("name")
+        if name in self.tensors:
+            return self.tensors[name]
+        t = self._tensor(self._array(node), node)
+        self.tensors[name] = t
+        return t
+
+    def _dec_scalar(self, node, d):
+        kind = node["$"]
+        if kind == "ndarray":
+            return self._array(node)
+        if kind == "npscalar":
+            arr = self._array(node)
+            if arr.ndim != 0:
+                raise self._bad(f"a NumPy scalar has shape {arr.shape}")
+            return arr[()]
+        if kind == "float":
+            value = node.get("value")
+            if value not in ("nan", "inf", "-inf"):
+                raise self._bad(f"bad special float {value!r}")
+            return float(value)
+        if kind == "dtype":
+            try:
+                return _from_name(node.get("name"))
+            except (KeyError, TypeError):
+                raise self._bad(f"unknown dtype {node.get('name')!r}") from None
+        try:
+            raw = base64.b64decode(node.get("b64", ""), validate=True)
+        except (ValueError, TypeError):
+            raise self._bad(f"a {kind} node is not valid base64") from None
+        if kind == "bytes":
+            return raw
+        self._allow("builtins", "bytearray")
+        return bytearray(raw)
+
+    def _dec_small(self, node, d):
+        """Size, slice, range, complex, device: checked plain values into a builtin constructor."""
+        kind = node["$"]
+        if kind == "device":
+            type_, index = node.get("type"), node.get("index")
+            if not isinstance(type_, str) or not (index is None or type(index) is int):
+                raise self._bad("a device node needs a string 'type' and an integer or null 'index'")
+            return device(type_, index)
+        items = [self.decode(v, d) for v in self._items(node)]
+        if kind == "size" and all(type(v) is int for v in items):
+            return Size(items)
+        if kind == "slice" and len(items) == 3:
+            self._allow("builtins", "slice")
+            return slice(*items)
+        if kind == "range" and len(items) == 3 and all(type(v) is int for v in items) and items[2] != 0:
+            self._allow("builtins", "range")
+            return range(*items)
+        if kind == "complex" and len(items) == 2 and all(type(v) in (int, float) for v in items):
+            self._allow("builtins", "complex")
+            return complex(*items)
+        raise self._bad(f"invalid {kind} node {str(node)[:80]}")
+
+    def _dec_global(self, node, d):
+        return self._allow(node.get("module"), node.get("qualname"))
+
+    def _dec_enum(self, node, d):
+        cls = self._allow(node.get("module"), node.get("qualname"))
+        member = cls.__members__.get(node.get("name")) if isinstance(cls, type) and issubclass(cls, enum.Enum) else None
+        if member is None:
+            raise self._bad(f"no enum member {node.get('name')!r} in {node.get('module')}.{node.get('qualname')}")
+        return member
+
+    def _dec_instance(self, node, d):
+        cls = self._allow(node.get("module"), node.get("qualname"))
+        name = f"{node.get('module')}.{node.get('qualname')}"
+        if not isinstance(cls, type):
+            raise self._bad(f"{name} is not a class")
+        args, kwargs = node.get("args", []), node.get("kwargs", {})
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise self._bad(f"an instance of {name} has invalid constructor arguments")
+        args = [self.decode(a, d) for a in args]
+        kwargs = {k: self.decode(v, d) for k, v in kwargs.items()}
+        try:
+            obj = cls.__new__(cls, *args, **kwargs)  # the allowed class's allocator; __init__ is not run
+        except Exception as e:
+            raise self._bad(f"cannot create an instance of {name} ({type(e).__name__}: {e})") from None
+        self._remember(node, obj)
+        parts = {}
+        for field in ("attrs", "state", "slots"):
+            if field in node:
+                value = node[field]
+                if field != "state" and not isinstance(value, dict):
+                    raise self._bad(f"the {field} of an instance of {name} is not a JSON object")
+                parts[field] = ({k: self.decode(v, d) for k, v in value.items()} if field != "state"
+                                else self.decode(value, d))
+        items = node.get("list", [])
+        if not isinstance(items, list):
+            raise self._bad(f"the list items of an instance of {name} are not a list")
+        items = [self.decode(v, d) for v in items]
+        pairs = [(self.decode(k, d), self.decode(v, d)) for k, v in self._pairs(node.get("dict", []), name)]
+        state = parts.get("attrs", parts.get("state"))
+        if "slots" in parts:
+            state = (state, parts["slots"])
+        try:
+            if items:
+                obj.extend(items)
+            for k, v in pairs:
+                obj[k] = v
+            if state is not None:
+                _set_state(obj, state)
+        except Exception as e:
+            raise self._bad(f"cannot restore an instance of {name} ({type(e).__name__}: {e})") from None
+        return obj
+
+    def _pairs(self, pairs, name):
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise self._bad(f"the dict items of an instance of {name} are not [key, value] pairs")
+        return pairs
+
+    @staticmethod
+    def _tensor(arr, node):
+        t = _wrap(arr)
+        if node.get("parameter"):
+            return Parameter(t, requires_grad=bool(node.get("requires_grad", False)))
+        if node.get("requires_grad") and arr.dtype.kind == "f":
+            t.requires_grad = True
+        return t
+
+
+def _set_state(obj, state):
+    """pickle's BUILD step: ``__setstate__`` if the class defines one, else fill __dict__ and slots."""
+    setstate = getattr(type(obj), "__setstate__", None)
+    if setstate is not None:
+        setstate(obj, state)
+        return
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        obj.__dict__.update(state)
+    for k, v in (slots or {}).items():
+        setattr(obj, k, v)
+
+
+_DECODERS = {
+    "dict": _Decoder._dec_dict, "odict": _Decoder._dec_dict, "defaultdict": _Decoder._dec_dict,
+    "counter": _Decoder._dec_dict, "list": _Decoder._dec_list, "set": _Decoder._dec_set,
+    "tuple": _Decoder._dec_frozen, "frozenset": _Decoder._dec_frozen, "ref": _Decoder._dec_ref,
+    "tensor": _Decoder._dec_tensor, "ndarray": _Decoder._dec_scalar, "npscalar": _Decoder._dec_scalar,
+    "float": _Decoder._dec_scalar, "dtype": _Decoder._dec_scalar, "bytes": _Decoder._dec_scalar,
+    "bytearray": _Decoder._dec_scalar, "size": _Decoder._dec_small, "slice": _Decoder._dec_small,
+    "range": _Decoder._dec_small, "complex": _Decoder._dec_small, "device": _Decoder._dec_small,
+    "global": _Decoder._dec_global, "enum": _Decoder._dec_enum, "instance": _Decoder._dec_instance,
+}
