@@ -69,7 +69,7 @@ class _Encoder:
         self.objects = False  # a node kind beyond format 1.0 was written
 
     def _name(self, path):
-        base = ".".join(p for p in path if not (isinstance(p, _Attr) and p in _HIDDEN_IN_NAMES)) or "tensor"
+        base = ".".join(str(p) for p in path if not (isinstance(p, _Attr) and p in _HIDDEN_IN_NAMES)) or "tensor"
         name, i = base, 1
         while name in self.arrays:
             name = f"{base}#{i}"
@@ -149,25 +149,25 @@ class _Encoder:
         if t is list:
             out = []
             self.memo[key] = [out, obj]
-            out.extend(self.encode(v, path + (str(i),), d) for i, v in enumerate(obj))
+            out.extend(self.encode(v, path + (i,), d) for i, v in enumerate(obj))
             return out
         if t is set:
             self.objects = True
             node = {"$": "set", "items": []}
             self.memo[key] = [node, obj]
-            node["items"].extend(self.encode(v, path + (str(i),), d) for i, v in enumerate(obj))
+            node["items"].extend(self.encode(v, path + (i,), d) for i, v in enumerate(obj))
             return node
         if t is tuple or t is frozenset:
             self.building.add(key)
             try:
-                items = [self.encode(v, path + (str(i),), d) for i, v in enumerate(obj)]
+                items = [self.encode(v, path + (i,), d) for i, v in enumerate(obj)]
             finally:
                 self.building.discard(key)
             if t is frozenset:
                 self.objects = True
             return {"$": "tuple" if t is tuple else "frozenset", "items": items}
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            return self._named(obj, path, {"$": "global"}, obj, what="function or class")
+            return self._named(obj, path, {"$": "global"}, obj, subject=repr(obj))
         return self._instance(obj, path, d)
 
     def _dict(self, obj, path, d):
@@ -185,11 +185,11 @@ class _Encoder:
             except TypeError as e:
                 raise type(e)(f"ember.save: {_where(path)} has a key of type {type(k).__name__} ({str(k)[:60]}) "
                               f"that cannot be saved ({e})") from None
-            step = str(k) if k is None or isinstance(k, (str, int, float)) else f"#{len(items)}"
+            step = k if k is None or type(k) in (str, int, float, bool) else f"#{len(items)}"
             items.append([key, self.encode(v, path + (step,), d)])
         return node
 
-    def _named(self, obj, path, node, named, what="class"):
+    def _named(self, obj, path, node, named, subject=None):
         """A node naming a class or function by ``module.qualname`` (checked to lead back to it)."""
         module, qualname = getattr(named, "__module__", None), getattr(named, "__qualname__", None)
         found = None
@@ -198,11 +198,12 @@ class _Encoder:
             for part in qualname.split("."):
                 found = getattr(found, part, None)
         if found is not named:
-            kind = "a lambda or a function/class defined inside a function" if "<" in str(qualname) \
-                else f"not reachable as {module}.{qualname}"
-            raise _SaveError(f"ember.save: cannot save {_where(path)} ({named!r}): its {what} is {kind}, and "
-                             "ember stores classes and functions by name only. Define it at the top level of a "
-                             "module, remove the attribute, or save obj.state_dict() instead of the object")
+            subject = subject or f"its class {module}.{qualname}"
+            kind = "is a lambda or is defined inside a function" if "<" in str(qualname) \
+                else f"cannot be found as {module}.{qualname}"
+            raise _SaveError(f"ember.save: cannot save {_where(path)}: {subject} {kind}, and ember stores "
+                             "classes and functions by name only. Define it at the top level of a module, "
+                             "remove the attribute, or save obj.state_dict() instead of the whole object")
         self.objects = True
         node.update({"module": module, "qualname": qualname})
         return node
@@ -241,7 +242,7 @@ class _Encoder:
         if slots:
             node["slots"] = {k: self.encode(v, path + (_Attr(k),), d) for k, v in slots.items()}
         if listitems is not None:
-            node["list"] = [self.encode(v, path + (str(i),), d) for i, v in enumerate(listitems)]
+            node["list"] = [self.encode(v, path + (i,), d) for i, v in enumerate(listitems)]
         if dictitems is not None:
             node["dict"] = [[self.encode(k, path + ("key",), d), self.encode(v, path + (f"#{i}",), d)]
                             for i, (k, v) in enumerate(dictitems)]
@@ -274,7 +275,7 @@ class _Encoder:
 
 
 def _enc_items(kind):
-    return lambda enc, obj, path, d: {"$": kind, "items": [enc.encode(v, path + (str(i),), d)
+    return lambda enc, obj, path, d: {"$": kind, "items": [enc.encode(v, path + (i,), d)
                                                            for i, v in enumerate(obj)]}
 
 

@@ -1,0 +1,537 @@
+"""ember.save / ember.load of whole objects (modules, optimizers, user classes) without pickle.
+
+An object is stored as its class name and its attributes; loading rebuilds only allowed classes
+(ember's own with weights_only=False, plus the allowlist) and never imports or calls what a file
+names. Behaviour is compared with torch.save / torch.load where it is observable.
+"""
+import collections
+import dataclasses
+import enum
+import io
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember import nn, serialization
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# -- classes the tests save: one ember and one torch version where both are needed --------------------
+def _net_class(lib):
+    class Net(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = lib.nn.Linear(4, 8)
+            self.drop = lib.nn.Dropout(0.5)
+            self.bn = lib.nn.BatchNorm1d(8)
+            self.fc2 = lib.nn.Linear(8, 3)
+            self.scale = 2.0
+            self.act = lib.nn.functional.relu
+
+        def forward(self, x):
+            return self.fc2(self.drop(self.act(self.bn(self.fc1(x))))) * self.scale
+    return Net
+
+
+Net = _net_class(ember)
+Net.__qualname__ = Net.__name__ = "Net"
+TNet = _net_class(torch)
+TNet.__qualname__ = TNet.__name__ = "TNet"
+
+
+class Tied(nn.Module):
+    """Two Linear layers sharing one weight Parameter, and a child that refers to its parent."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(3, 3)
+        self.b = nn.Linear(3, 3)
+        self.b.weight = self.a.weight
+        self.a.__dict__["parent"] = self        # not a submodule: a plain back-reference (a cycle)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+
+@dataclasses.dataclass
+class Cfg:
+    lr: float = 0.1
+    name: str = "run"
+    sizes: tuple = (1, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenCfg:
+    depth: int = 3
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class Slotted:
+    __slots__ = ("a", "__hidden")
+
+    def __init__(self, a=1):
+        self.a = a
+        self.__hidden = [a, a]
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.a, self.__hidden) == (other.a, other.__hidden)
+
+
+class WithState:
+    """Saves only `kept` through __getstate__; __setstate__ marks the rebuild."""
+
+    def __init__(self):
+        self.kept, self.cache = 5, object()
+
+    def __getstate__(self):
+        return {"kept": self.kept}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, restored=True)
+
+
+class Tagged(list):
+    def __init__(self, items=(), tag=""):
+        super().__init__(items)
+        self.tag = tag
+
+
+def helper(x):
+    return x + 1
+
+
+_calls = []
+
+
+class Trap:
+    """Records any construction or state restore: a refused file must not reach these."""
+
+    def __new__(cls, *args, **kwargs):
+        _calls.append("new")
+        return super().__new__(cls)
+
+    def __init__(self):
+        _calls.append("init")
+
+    def __setstate__(self, state):
+        _calls.append("setstate")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_allowlists():
+    serialization.clear_safe_globals()
+    before = torch.serialization.get_safe_globals()
+    yield
+    serialization.clear_safe_globals()
+    torch.serialization.clear_safe_globals()
+    torch.serialization.add_safe_globals(before)
+
+
+def _roundtrip(lib, obj, **load_kwargs):
+    buf = io.BytesIO()
+    lib.save(obj, buf)
+    buf.seek(0)
+    return lib.load(buf, **load_kwargs)
+
+
+def _copy_weights(src, dst):
+    dst.load_state_dict({k: torch.tensor(v.numpy()) for k, v in src.state_dict().items()})
+
+
+# -- whole models ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["allowlist", "context"])
+def test_user_model_round_trip_matches_torch(mode, tmp_path):
+    model, tmodel = Net(), TNet()
+    _copy_weights(model, tmodel)
+    x = np.random.randn(6, 4).astype(np.float32)
+    for m in (model, tmodel):                        # a training step moves the BatchNorm statistics
+        m(ember.tensor(x) if m is model else torch.tensor(x)).sum().backward()
+    ember.save(model, tmp_path / "net.ckpt")
+    torch.save(tmodel, tmp_path / "net.pt")
+    if mode == "allowlist":
+        serialization.add_safe_globals([Net])
+        loaded = ember.load(tmp_path / "net.ckpt", weights_only=False)
+    else:
+        with serialization.safe_globals([Net]):
+            loaded = ember.load(tmp_path / "net.ckpt", weights_only=False)
+    tloaded = torch.load(tmp_path / "net.pt", weights_only=False)
+    assert type(loaded) is Net and type(tloaded) is TNet
+    assert loaded.act is ember.nn.functional.relu and loaded.scale == tloaded.scale == 2.0
+    assert loaded.training == tloaded.training is True
+    # same state_dict (names, values) as the original, as torch's round trip gives
+    sd, lsd, tsd = model.state_dict(), loaded.state_dict(), tloaded.state_dict()
+    assert list(lsd) == list(sd) == list(tsd)
+    for k in sd:
+        np.testing.assert_array_equal(lsd[k].numpy(), sd[k].numpy())
+        np.testing.assert_allclose(lsd[k].numpy(), tsd[k].numpy(), rtol=1e-5, atol=1e-6)
+    # gradients are not part of a saved Parameter, in either library
+    assert loaded.fc1.weight.grad is None and tloaded.fc1.weight.grad is None
+    assert loaded.fc1.weight.requires_grad and isinstance(loaded.fc1.weight, nn.Parameter)
+    # eval mode: same outputs as the original and as torch
+    for m in (model, loaded, tloaded):
+        m.eval()
+    with ember.no_grad():
+        out, lout = model(ember.tensor(x)), loaded(ember.tensor(x))
+    np.testing.assert_array_equal(out.numpy(), lout.numpy())
+    np.testing.assert_allclose(lout.numpy(), tloaded(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_loaded_model_trains_like_the_original_with_a_recreated_optimizer(tmp_path):
+    model = Net()
+    ember.save(model, tmp_path / "m")
+    with serialization.safe_globals([Net]):
+        loaded = ember.load(tmp_path / "m", weights_only=False)
+    model.drop.p = loaded.drop.p = 0.0
+    x, y = ember.randn(8, 4), ember.randint(0, 3, (8,))
+    for m in (model, loaded):
+        opt = ember.optim.Adam(m.parameters(), lr=1e-2)
+        for _ in range(3):
+            opt.zero_grad()
+            nn.functional.cross_entropy(m(x), y).backward()
+            opt.step()
+    for (k, v), (k2, v2) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert k == k2
+        np.testing.assert_array_equal(v.numpy(), v2.numpy())
+
+
+def test_eval_mode_is_saved_as_in_torch():
+    model, tmodel = nn.Sequential(nn.Linear(2, 2), nn.Dropout()), torch.nn.Sequential(torch.nn.Linear(2, 2),
+                                                                                       torch.nn.Dropout())
+    model.eval(), tmodel.eval()
+    loaded, tloaded = _roundtrip(ember, model, weights_only=False), _roundtrip(torch, tmodel, weights_only=False)
+    assert [m.training for m in loaded.modules()] == [m.training for m in tloaded.modules()] == [False] * 3
+
+
+def test_model_and_optimizer_together_keep_shared_parameters():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = ember.randn(5, 3)
+    model(x).sum().backward()
+    opt.step()
+    m2, o2 = _roundtrip(ember, {"model": model, "opt": opt}, weights_only=False).values()
+    params = list(m2.parameters())
+    assert o2.param_groups[0]["params"][0] is params[0]
+    assert all(any(k is p for p in params) for k in o2.state)     # state keyed by the same Parameters
+    for m, o in ((model, opt), (m2, o2)):                          # one more step: identical results
+        o.zero_grad()
+        m(x).sum().backward()
+        o.step()
+    for p, q in zip(model.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_tied_weights_and_parent_cycle_load_as_one_object():
+    tied = Tied()
+    with serialization.safe_globals([Tied]):
+        loaded = _roundtrip(ember, tied, weights_only=False)
+    assert loaded.a.weight is loaded.b.weight and loaded.a.parent is loaded
+    assert len(list(loaded.parameters())) == len(list(tied.parameters())) == 3
+    x = ember.randn(2, 3)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), tied(x).detach().numpy())
+
+
+def test_whole_module_file_has_state_dict_tensor_names(tmp_path):
+    from safetensors.numpy import load_file
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    ember.save(model, tmp_path / "m.safetensors")
+    assert set(load_file(str(tmp_path / "m.safetensors"))) == set(model.state_dict())
+
+
+# -- weights_only ----------------------------------------------------------------------------------
+def test_weights_only_default_refuses_a_whole_model_like_torch():
+    tbuf = io.BytesIO()
+    torch.save(torch.nn.Linear(2, 2), tbuf)
+    tbuf.seek(0)
+    with pytest.raises(Exception) as texc:
+        torch.load(tbuf)
+    assert type(texc.value) is pickle.UnpicklingError
+    buf = io.BytesIO()
+    ember.save(nn.Linear(2, 2), buf)
+    for kwargs in ({}, {"weights_only": True}, {"weights_only": None}):
+        buf.seek(0)
+        with pytest.raises(type(texc.value)) as exc:
+            ember.load(buf, **kwargs)
+        msg = str(exc.value)
+        assert "weights_only=False" in msg and "trust" in msg
+        assert "ember.serialization.add_safe_globals([ember.nn.modules.linear.Linear])" in msg
+
+
+def test_weights_only_with_allowlisted_classes_loads_like_torch():
+    classes = [nn.Sequential, nn.Linear, nn.ReLU]
+    tclasses = [torch.nn.Sequential, torch.nn.Linear, torch.nn.ReLU]
+    with serialization.safe_globals(classes):
+        loaded = _roundtrip(ember, nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+    with torch.serialization.safe_globals(tclasses + [set]):   # torch also needs set; ember allows it
+        tloaded = _roundtrip(torch, torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))
+    assert [type(m).__name__ for m in loaded.modules()] == [type(m).__name__ for m in tloaded.modules()]
+    with pytest.raises(pickle.UnpicklingError, match=r"Unsupported global.*ember\.nn\.modules\.activation\.ReLU"):
+        with serialization.safe_globals(classes[:2]):
+            _roundtrip(ember, nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+
+
+def test_user_class_needs_the_allowlist_even_with_weights_only_false():
+    buf = io.BytesIO()
+    ember.save(Net(), buf)
+    for weights_only in (False, True):
+        buf.seek(0)
+        with pytest.raises(pickle.UnpicklingError) as exc:
+            ember.load(buf, weights_only=weights_only)
+        msg = str(exc.value)
+        assert f"add_safe_globals([{Net.__module__}.Net])" in msg and "trust" in msg
+    buf.seek(0)
+    with serialization.safe_globals([Net, nn.Linear, nn.Dropout, nn.BatchNorm1d, nn.functional.relu]):
+        assert type(ember.load(buf, weights_only=True)) is Net
+
+
+# -- other objects, compared with torch ----------------------------------------------------------------
+def _objects(lib):
+    return {
+        "set": ({1, 2}, []), "complex": (1 + 2j, []), "bytearray": (bytearray(b"ab"), []), "bytes": (b"\x00b", []),
+        "counter": (collections.Counter("aab"), []), "odict": (collections.OrderedDict(b=1, a=2), []),
+        "size": (lib.Size([2, 3]), []), "device": (lib.device("cpu"), []), "dtype": (lib.float64, []),
+        "frozenset": (frozenset({1, 3}), [frozenset]), "slice": (slice(1, None, 2), [slice]),
+        "range": (range(2, 9, 3), [range]), "enum": (Color.BLUE, [Color]), "dataclass": (Cfg(name="a"), [Cfg]),
+        "frozen_dataclass": (FrozenCfg(4), [FrozenCfg]), "namedtuple": (Point(1, [2]), [Point]),
+        "function": (helper, [helper]), "builtin_type": (int, [int]), "slots": (Slotted(7), [Slotted]),
+    }
+
+
+@pytest.mark.parametrize("name", list(_objects(ember)))
+def test_objects_round_trip_and_weights_only_agrees_with_torch(name):
+    obj, needed = _objects(ember)[name]
+    tobj, _ = _objects(torch)[name]
+    tbuf, buf = io.BytesIO(), io.BytesIO()
+    torch.save(tobj, tbuf)
+    ember.save(obj, buf)
+    tbuf.seek(0)
+    try:
+        torch.load(tbuf, weights_only=True)
+        torch_ok = True
+    except pickle.UnpicklingError:
+        torch_ok = False
+    buf.seek(0)
+    try:
+        ember.load(buf, weights_only=True)
+        ember_ok = True
+    except pickle.UnpicklingError:
+        ember_ok = False
+    assert ember_ok == torch_ok == (not needed)
+    with serialization.safe_globals(needed), torch.serialization.safe_globals(needed):
+        for weights_only in (True, False):
+            tbuf.seek(0)
+            buf.seek(0)
+            tout, out = torch.load(tbuf, weights_only=weights_only), ember.load(buf, weights_only=weights_only)
+            assert type(out).__name__ == type(tout).__name__ and type(out).__module__ == type(obj).__module__
+            assert out == obj
+            if type(obj).__module__ in ("builtins", "collections"):
+                assert repr(out) == repr(tout)
+
+
+def test_more_objects_round_trip():
+    state = WithState()
+    tagged = Tagged([1, 2], tag="t")
+    dd = collections.defaultdict(list, a=[1])
+    with serialization.safe_globals([WithState, Tagged]):
+        out = _roundtrip(ember, {"state": state, "tagged": tagged, "dd": dd, "fn": nn.functional.gelu,
+                                 "dtypes": [ember.float32, ember.int64], "nan": float("nan")}, weights_only=False)
+    assert out["state"].__dict__ == {"kept": 5, "restored": True}
+    assert type(out["tagged"]) is Tagged and out["tagged"] == [1, 2] and out["tagged"].tag == "t"
+    assert type(out["dd"]) is collections.defaultdict and out["dd"].default_factory is list and out["dd"]["b"] == []
+    assert out["fn"] is nn.functional.gelu and out["dtypes"] == [ember.float32, ember.int64]
+    assert np.isnan(out["nan"])
+
+
+def test_shared_and_cyclic_containers_like_torch():
+    def build():
+        shared = [1, 2]
+        d = {"a": shared, "b": shared, "s": {3}}
+        d["self"] = d
+        cyc = []
+        cyc.append(cyc)
+        return [d, cyc, d["s"]]
+    out, tout = _roundtrip(ember, build(), weights_only=False), _roundtrip(torch, build(), weights_only=False)
+    for o in (out, tout):
+        assert o[0]["a"] is o[0]["b"] and o[0]["self"] is o[0] and o[1][0] is o[1] and o[2] is o[0]["s"]
+    assert out[0]["a"] == tout[0]["a"]
+
+
+def test_plain_data_keeps_the_original_format(tmp_path):
+    ember.save({"w": ember.ones(2), "epoch": 1}, tmp_path / "a")
+    ember.save({"m": nn.Linear(1, 1)}, tmp_path / "b")
+    formats = [_header(tmp_path / n)["__metadata__"]["ember.format"] for n in "ab"]
+    assert formats == ["ember-checkpoint/1", "ember-checkpoint/1.1"]
+
+
+def _header(path):
+    raw = path.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8:8 + n])
+
+
+# -- what cannot be saved ------------------------------------------------------------------------------
+@pytest.mark.parametrize("make, what", [
+    (lambda: (lambda x: x), "lambda"),
+    (lambda: open(os.devnull), "TextIOWrapper"),
+    (lambda: (i for i in range(3)), "generator"),
+    (lambda: threading.Lock(), "lock"),
+])
+def test_unrepresentable_attribute_raises_naming_its_path(make, what, tmp_path):
+    model = nn.Linear(2, 2)
+    value = make()
+    model.__dict__["extra"] = {"thing": value}
+    try:
+        with pytest.raises(TypeError) as exc:
+            ember.save(model, tmp_path / "m")
+        assert isinstance(exc.value, pickle.PicklingError)
+        msg = str(exc.value)
+        assert "obj.extra['thing']" in msg and what in msg and "state_dict()" in msg
+        assert not (tmp_path / "m").exists()
+        with pytest.raises(Exception):         # torch cannot save these either
+            torch.save({"thing": value}, io.BytesIO())
+    finally:
+        if hasattr(value, "close"):
+            value.close()
+
+
+def test_class_defined_in_a_function_cannot_be_saved():
+    class Local:
+        pass
+    with pytest.raises(TypeError, match=r"obj\['x'\].*Local.*defined inside a function"):
+        ember.save({"x": Local()}, io.BytesIO())
+
+
+def test_too_deep_structures_give_a_clear_error():
+    deep = nn.Linear(1, 1)
+    for _ in range(300):
+        outer = nn.Linear(1, 1)
+        outer.__dict__["inner"] = deep
+        deep = outer
+    with pytest.raises(ValueError, match="nested more than 200 levels"):
+        ember.save(deep, io.BytesIO())
+    ok = cur = {}
+    for _ in range(150):
+        cur["x"] = {}
+        cur = cur["x"]
+    assert _roundtrip(ember, ok) == ok
+
+
+# -- hostile files -------------------------------------------------------------------------------------
+def _craft(structure, tensors=None):
+    from safetensors.numpy import save
+    meta = {"ember.format": "ember-checkpoint/1.1", "ember.structure": json.dumps(structure)}
+    return io.BytesIO(save(tensors or {}, metadata=meta))
+
+
+SENTINEL = "wholeobj_sentinel_module"
+
+
+@pytest.mark.parametrize("module, qualname", [
+    ("os", "system"), ("builtins", "eval"), ("subprocess", "Popen"), ("builtins", "__import__"),
+    (SENTINEL, "Evil"), ("ember.serialization", "os.system"), ("ember.serialization", "os"),
+    ("ember.__main__", "main"), ("ember", "_tensor.np.load"), ("posix", "system"),
+])
+@pytest.mark.parametrize("kind", ["instance", "global", "enum"])
+def test_crafted_names_import_and_call_nothing(module, qualname, kind, tmp_path, monkeypatch):
+    marker = tmp_path / "imported"
+    (tmp_path / f"{SENTINEL}.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass Evil:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    called = []
+    monkeypatch.setattr(os, "system", lambda *a: called.append(a))
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: called.append(a))
+    node = {"$": kind, "module": module, "qualname": qualname, "name": "X", "args": ["touch pwned"],
+            "attrs": {"x": 1}}
+    before = set(sys.modules)
+    for weights_only in (True, False):
+        with pytest.raises(pickle.UnpicklingError, match=r"(not an allowed global|Unsupported global|cannot be used)"):
+            ember.load(_craft(node), weights_only=weights_only)
+    assert not called and not marker.exists() and SENTINEL not in sys.modules
+    assert set(sys.modules) == before
+
+
+def test_refused_user_class_runs_none_of_its_code():
+    _calls.clear()
+    node = {"$": "instance", "module": Trap.__module__, "qualname": "Trap", "attrs": {"a": 1}}
+    with pytest.raises(pickle.UnpicklingError, match=r"add_safe_globals\(\[.*Trap\]\)"):
+        ember.load(_craft(node), weights_only=False)
+    assert _calls == []
+    with serialization.safe_globals([Trap]):          # allowed: __new__ and __setstate__, never __init__
+        ember.load(_craft(node), weights_only=False)
+    assert _calls == ["new", "setstate"]
+
+
+@pytest.mark.parametrize("structure, message", [
+    ({"$": "ref", "id": 0}, "not defined before"),
+    ([{"$": "list", "id": 0, "items": []}, {"$": "list", "id": 0, "items": []}], "repeated object id"),
+    ({"$": "instance", "module": "ember.nn.modules.linear", "qualname": "Linear", "args": {"a": 1}},
+     "invalid constructor arguments"),
+    ({"$": "instance", "module": "ember.serialization", "qualname": "save"}, "not a class"),
+    ({"$": "set", "items": [[1]]}, "unhashable"),
+    ({"$": "range", "items": [1, 2, 0]}, "invalid range"),
+    ({"$": "size", "items": ["a"]}, "invalid size"),
+    ({"$": "device", "type": 3}, "device node"),
+])
+def test_crafted_structures_refused_with_clear_errors(structure, message):
+    with pytest.raises(RuntimeError, match=message):
+        ember.load(_craft(structure), weights_only=False)
+
+
+def test_crafted_deep_nesting_refused_without_recursion_error():
+    node = 1
+    for _ in range(300):
+        node = {"$": "list", "items": [node]}
+    with pytest.raises(RuntimeError, match="nested too deeply"):
+        ember.load(_craft(node), weights_only=False)
+
+
+# -- the allowlist API -----------------------------------------------------------------------------------
+def test_safe_globals_api_like_torch():
+    serialization.add_safe_globals([Cfg, (Color, "renamed.Color")])
+    torch.serialization.add_safe_globals([Cfg, (Color, "renamed.Color")])
+    assert serialization.get_safe_globals() == [Cfg, (Color, "renamed.Color")]
+    assert all(g in torch.serialization.get_safe_globals() for g in serialization.get_safe_globals())
+    with serialization.safe_globals([Point]):
+        assert Point in serialization.get_safe_globals()
+    assert Point not in serialization.get_safe_globals()
+    with pytest.raises(KeyError):
+        with serialization.safe_globals([Point]):
+            raise KeyError("inside")
+    assert serialization.get_safe_globals() == [Cfg, (Color, "renamed.Color")]
+    serialization.clear_safe_globals()
+    assert serialization.get_safe_globals() == []
+    with pytest.raises(TypeError, match="list of classes"):
+        serialization.add_safe_globals(Cfg)
+    with pytest.raises(TypeError, match="classes or functions"):
+        serialization.add_safe_globals([3])
+
+
+def test_renamed_allowlist_entry_is_used_for_that_name():
+    node = {"$": "enum", "module": "renamed", "qualname": "Color", "name": "RED"}
+    with serialization.safe_globals([(Color, "renamed.Color")]):
+        assert ember.load(_craft(node)) is Color.RED
+
+
+def test_torch_serialization_maps_to_ember_serialization_under_ember_run():
+    code = ("import ember.compat; ember.compat.install()\n"
+            "import torch, torch.serialization, ember\n"
+            "assert torch.serialization.add_safe_globals is ember.serialization.add_safe_globals\n"
+            "assert torch.serialization.safe_globals is ember.serialization.safe_globals\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
