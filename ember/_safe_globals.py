@@ -13,7 +13,8 @@ calls anything:
   ``bytearray``, ``OrderedDict``, ``Counter``, ``Size``, ``device``; tensors, parameters, dtypes);
 - with ``weights_only=False`` ember's own classes and functions are allowed too, looked up in
   modules that are *already imported* (through the modules' and classes' ``__dict__``, never
-  ``getattr``), plus builtin data types (``frozenset``, ``slice``, ``range``, ``defaultdict``...).
+  ``getattr``), plus builtin data types (``frozenset``, ``slice``, ``range``, ``defaultdict``...)
+  and NumPy random generators (rebuilt from their state).
 
 Anything else raises ``pickle.UnpicklingError`` (PyTorch's exception for a refused global) naming
 the class and how to allow it. Allow only classes from sources you trust.
@@ -28,6 +29,8 @@ import pickle
 import sys
 import types
 
+import numpy as np
+
 __all__ = ["add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _entries = []    # what the user passed, in order (get_safe_globals returns these)
@@ -41,7 +44,8 @@ _WEIGHTS_ONLY_DEFAULT = {"builtins.set": set, "builtins.complex": complex, "buil
 # Harmless builtin data types, also allowed with weights_only=False (they are referenced, not called).
 _BUILTIN_DATA = {f"builtins.{t.__name__}": t for t in (dict, list, tuple, set, frozenset, int, float, complex,
                                                       str, bytes, bytearray, bool, slice, range, object)}
-_BUILTIN_DATA.update({"collections.OrderedDict": collections.OrderedDict,
+_BUILTIN_DATA.update({"numpy.random._generator.Generator": np.random.Generator,
+                      "collections.OrderedDict": collections.OrderedDict,
                       "collections.Counter": collections.Counter,
                       "collections.defaultdict": collections.defaultdict})
 
@@ -166,7 +170,7 @@ def resolve(module, qualname, weights_only, where="the file"):
     if weights_only:
         if path in _WEIGHTS_ONLY_DEFAULT:
             return _WEIGHTS_ONLY_DEFAULT[path]
-        raise weights_only_error(path, is_ember_module(module))
+        raise weights_only_error(path, is_ember_module(module) or path in _BUILTIN_DATA)
     if path in _BUILTIN_DATA:
         return _BUILTIN_DATA[path]
     if is_ember_module(module):
@@ -183,13 +187,13 @@ def resolve(module, qualname, weights_only, where="the file"):
         f"`ember.serialization.safe_globals([{path}])` context manager, then load again.")
 
 
-def weights_only_error(path, ember_own):
+def weights_only_error(path, allowed_when_false):
     allow = (f"`ember.serialization.add_safe_globals([{path}])` or the `ember.serialization.safe_globals"
              f"([{path}])` context manager")
-    if ember_own:
+    if allowed_when_false:
         options = ("(1) ember.load defaults to weights_only=True, as PyTorch 2.6+ does. Re-running ember.load "
                    "with weights_only=False will likely succeed (ember still runs no code named in the file: "
-                   "it rebuilds only ember's own classes and the ones you allow).\n"
+                   "it rebuilds only ember's own classes, builtin data types and the ones you allow).\n"
                    f"\t(2) Alternatively, to load with weights_only=True, allowlist this class with {allow}.")
     else:
         options = (f"Allowlist it with {allow} (needed with weights_only=True or False: ember never imports "

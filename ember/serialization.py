@@ -2,10 +2,19 @@
 
 A checkpoint is ONE safetensors file. Every tensor and NumPy array in the saved object becomes a
 safetensors entry (named after its path in the object, e.g. ``model.fc1.weight``), and the
-structure around them (dicts, lists, tuples, numbers, strings, None) is JSON stored in the
-safetensors header metadata under ``ember.structure``. So:
+structure around them (dicts, lists, tuples, numbers, strings, None, ...) is JSON stored in the
+safetensors header metadata under ``ember.structure`` (the node kinds: ``_checkpoint_encode``).
 
-- loading parses JSON and raw little-endian arrays only: an untrusted file cannot run code;
+Whole objects too (``torch.save(model)``): a module, an optimizer or an instance of any class is
+stored as its class name (``module.qualname``) and its attributes, as data; shared and cyclic
+references are kept. ``ember.load(f, weights_only=False)`` rebuilds ember's own classes, and
+other classes only once allowed with ``add_safe_globals([cls])`` / ``safe_globals([cls])``
+(PyTorch's ``torch.serialization`` names); with ``weights_only=True`` (the default, as in PyTorch
+2.6+) only data and allowlisted classes load. The rest raises ``pickle.UnpicklingError``. So:
+
+- loading parses JSON and raw little-endian arrays and rebuilds allowed classes only, as
+  ``cls.__new__`` + ``__setstate__``/attributes: an untrusted file imports nothing and runs
+  no code it names (``_safe_globals``);
 - the weights open with any safetensors reader (``safetensors.numpy.load_file``);
 - a plain safetensors file written by another tool loads as a flat ``{name: Tensor}`` dict;
 - a CRC-32 of the structure and the arrays (``ember.crc32`` in the metadata) catches corrupted
@@ -19,6 +28,9 @@ Example:
     >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
     >>> ckpt = ember.load("ckpt.safetensors")
     >>> model.load_state_dict(ckpt["model"])
+    >>> ember.save(model, "model.ckpt")                       # the whole module
+    >>> with ember.serialization.safe_globals([MyNet]):       # MyNet: the user's class
+    ...     model = ember.load("model.ckpt", weights_only=False)
 """
 import json
 import os
@@ -29,7 +41,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._checkpoint_codec import _ST_DTYPES, _Decoder, _Encoder
+from ._checkpoint_encode import _ST_DTYPES, _Encoder
+from ._checkpoint_decode import _Decoder
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]

@@ -535,3 +535,45 @@ def test_torch_serialization_maps_to_ember_serialization_under_ember_run():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+# -- data pipeline and training-loop objects ---------------------------------------------------------------
+def test_generators_dataloader_and_scheduler_round_trip(tmp_path):
+    g = ember.Generator().manual_seed(3)
+    rng = np.random.default_rng(5)
+    loader = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(ember.arange(10)), batch_size=4,
+                                         shuffle=True, generator=ember.Generator().manual_seed(1))
+    model = nn.Linear(2, 1)
+    opt = ember.optim.SGD(model.parameters(), lr=1.0)
+    sched = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    opt.step()
+    sched.step()
+    ember.save({"g": g, "rng": rng, "loader": loader, "sched": sched}, tmp_path / "run")
+    out = ember.load(str(tmp_path / "run"), map_location="cpu", weights_only=False)   # str path, map_location
+    np.testing.assert_array_equal(ember.rand(4, generator=out["g"]).numpy(), ember.rand(4, generator=g).numpy())
+    np.testing.assert_array_equal(out["rng"].random(3), rng.random(3))
+    assert [b[0].tolist() for b in out["loader"]] == [b[0].tolist() for b in loader]
+    assert out["sched"].optimizer.param_groups[0]["lr"] == 0.5 and out["sched"].last_epoch == 1
+    out["sched"].optimizer.step()
+    out["sched"].step()
+    assert out["sched"].optimizer.param_groups[0]["lr"] == 0.25
+    ember.save([rng], tmp_path / "rng")
+    with pytest.raises(pickle.UnpicklingError, match=r"(?s)weights_only=False.*numpy\.random\._generator\.Generator"):
+        ember.load(tmp_path / "rng")
+    with serialization.safe_globals([np.random.Generator]):
+        assert isinstance(ember.load(tmp_path / "rng")[0], np.random.Generator)
+
+
+def test_module_level_hook_functions_are_saved_by_name():
+    model = nn.Linear(2, 2)
+    model.register_forward_hook(_double_output)
+    with serialization.safe_globals([_double_output]):
+        loaded = _roundtrip(ember, model, weights_only=False)
+    x = ember.randn(1, 2)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), model(x).detach().numpy())
+    np.testing.assert_allclose(loaded(x).detach().numpy(), 2 * nn.functional.linear(x, model.weight, model.bias)
+                               .detach().numpy(), rtol=1e-6)
+
+
+def _double_output(module, args, output):
+    return output * 2

@@ -1,22 +1,24 @@
-"""The structure of an ember checkpoint: Python objects <-> JSON nodes plus named arrays.
+"""The structure of an ember checkpoint, and writing it: Python objects -> JSON nodes + named arrays.
 
-``ember.serialization`` puts the result in one safetensors file; this module is the mapping:
+``ember.serialization`` puts the result in one safetensors file (``_checkpoint_decode`` reads it
+back). The nodes:
 
 - plain JSON for None, bool, int, finite float, str, list;
 - ``{"$": kind, ...}`` nodes for everything else: ``tensor``/``ndarray``/``npscalar`` (pointing at
   an array entry by name), ``dict``/``odict``/``defaultdict``/``counter``/``tuple``/``set``/
   ``frozenset`` (``items``), ``float`` (nan/inf), ``dtype``, ``bytes``/``bytearray`` (base64),
-  ``size``, ``device``, ``slice``, ``range``, ``complex``;
+  ``size``, ``device``, ``slice``, ``range``, ``complex``, ``nprandom`` (a NumPy Generator's state);
 - objects: ``instance`` (class ``module``/``qualname`` + ``attrs`` (``__dict__``), ``slots``,
   ``state`` (a ``__getstate__()`` result), ``args`` (``__getnewargs__``), ``list``/``dict`` items
   of list/dict subclasses), ``global`` (a function or class by name), ``enum`` (a member by name);
 - identity: a container or instance that is reached again gets an ``id`` and later occurrences
   are ``{"$": "ref", "id": k}``, so shared and cyclic references load as one object.
 
-Loading never imports or calls anything a file names: classes come from
-``_safe_globals.resolve`` (the allowlist), and an object is rebuilt as pickle's default protocol
-would (``cls.__new__(cls)``, then ``__setstate__`` or the attributes), for allowed classes only.
-Nesting deeper than ``MAX_DEPTH`` levels is refused on save and on load.
+An object is stored as pickle's default protocol sees it (``object.__reduce_ex__(obj, 2)``), but
+only as data: a class whose pickling names other code (its own ``__reduce__``), or an object with
+no attributes to store (a lambda, an open file, a lock, a generator), raises a ``TypeError`` that
+is also a ``pickle.PicklingError``, naming the attribute path. Nesting deeper than ``_MAX_DEPTH``
+levels is refused on save and on load.
 """
 import base64
 import copyreg
@@ -29,9 +31,8 @@ from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
-from . import _safe_globals
-from ._dtype import _from_name, dtype as ember_dtype
-from ._tensor import Size, Tensor, _wrap, device
+from ._dtype import dtype as ember_dtype
+from ._tensor import Size, Tensor, device
 from .nn.parameter import Parameter
 
 _MAX_DEPTH = 200  # nesting levels of the saved object (each level is 1-3 JSON levels)
@@ -168,6 +169,9 @@ class _Encoder:
             return {"$": "tuple" if t is tuple else "frozenset", "items": items}
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
             return self._named(obj, path, {"$": "global"}, obj, subject=repr(obj))
+        if t is np.random.Generator:  # NumPy's pickling names code; its state is plain data
+            self.objects = True
+            return {"$": "nprandom", "state": self.encode(obj.bit_generator.state, path + (_Attr("state"),), d)}
         return self._instance(obj, path, d)
 
     def _dict(self, obj, path, d):
@@ -295,267 +299,11 @@ _SIMPLE_KINDS = {
 def _where(path):
     if not path:
         return "the object"
-    return "obj" + "".join(f".{p}" if isinstance(p, _Attr) else f"[{p!r}]" for p in path)
+    steps = [f".{p}" if isinstance(p, _Attr) else f"[{p!r}]" for p in path]
+    if len(steps) > 16:
+        steps = steps[:4] + ["..."] + steps[-10:]
+    return "obj" + "".join(steps)
 
 
 def _is_parameter(t):
     return isinstance(t, Parameter)
-
-
-# --------------------------------------------------------------------------------------------
-# decoding: (structure, arrays) -> Python object
-# --------------------------------------------------------------------------------------------
-class _Decoder:
-    def __init__(self, arrays, where, weights_only=True):
-        self.arrays = arrays
-        self.where = where
-        self.weights_only = weights_only
-        self.tensors = {}  # name -> Tensor, so shared tensors stay shared
-        self.memo = {}     # object id -> object, for {"$": "ref"} nodes
-
-    def _bad(self, msg):
-        return RuntimeError(f"ember.load: {self.where} is not a valid ember checkpoint: {msg}")
-
-    def _array(self, node):
-        name = node.get("name")
-        if not isinstance(name, str) or name not in self.arrays:
-            raise self._bad(f"the structure refers to tensor {name!r}, which is not in the file")
-        return self.arrays[name]
-
-    def _items(self, node, pairs=False):
-        items = node.get("items")
-        if not isinstance(items, list) or (pairs and not all(isinstance(p, list) and len(p) == 2 for p in items)):
-            raise self._bad(f"a {node['$']} node has no valid 'items' list" + (" of [key, value] pairs" if pairs else ""))
-        return items
-
-    def _remember(self, node, obj):
-        k = node.get("id")
-        if k is not None:
-            if type(k) is not int or k in self.memo:
-                raise self._bad(f"invalid or repeated object id {k!r}")
-            self.memo[k] = obj
-        return obj
-
-    def _allow(self, module, qualname):
-        return _safe_globals.resolve(module, qualname, self.weights_only, self.where)
-
-    def decode(self, node, depth=0):
-        if node is None or isinstance(node, (bool, int, float, str)):
-            return node
-        if depth > _MAX_DEPTH:
-            raise self._bad(f"the structure is nested too deeply (more than {_MAX_DEPTH} levels)")
-        d = depth + 1
-        if isinstance(node, list):
-            return [self.decode(v, d) for v in node]
-        if not isinstance(node, dict) or "$" not in node:
-            raise self._bad(f"unexpected JSON value {str(node)[:80]}")
-        kind = node["$"]
-        method = _DECODERS.get(kind) if isinstance(kind, str) else None
-        if method is None:
-            raise self._bad(f"unknown node type {kind!r} (only data types are allowed; nothing is imported or called)")
-        return method(self, node, d)
-
-    def _dec_dict(self, node, d):
-        kind = node["$"]
-        items = self._items(node, pairs=True)
-        if kind == "defaultdict":
-            self._allow("collections", "defaultdict")
-            factory = self.decode(node.get("factory"), d)
-            if factory is not None and not callable(factory):
-                raise self._bad("a defaultdict's factory is not callable")
-            out = defaultdict(factory)
-        elif kind == "counter":
-            self._allow("collections", "Counter")
-            out = Counter()
-        else:
-            out = OrderedDict() if kind == "odict" else {}
-        self._remember(node, out)
-        for k, v in items:
-            k = self.decode(k, d)
-            try:
-                hash(k)
-            except TypeError:
-                raise self._bad(f"a dict key decodes to an unhashable {type(k).__name__}") from None
-            out[k] = self.decode(v, d)
-        return out
-
-    def _dec_list(self, node, d):
-        out = self._remember(node, [])
-        out.extend(self.decode(v, d) for v in self._items(node))
-        return out
-
-    def _dec_set(self, node, d):
-        out = self._remember(node, set())
-        for v in self._items(node):
-            v = self.decode(v, d)
-            try:
-                out.add(v)
-            except TypeError:
-                raise self._bad(f"a set element decodes to an unhashable {type(v).__name__}") from None
-        return out
-
-    def _dec_frozen(self, node, d):
-        if node["$"] == "frozenset":
-            self._allow("builtins", "frozenset")  # (the check only: the builtin itself is used)
-        items = [self.decode(v, d) for v in self._items(node)]
-        try:
-            return tuple(items) if node["$"] == "tuple" else frozenset(items)
-        except TypeError:
-            raise self._bad("a frozenset element is unhashable") from None
-
-    def _dec_ref(self, node, d):
-        k = node.get("id")
-        if type(k) is not int or k not in self.memo:
-            raise self._bad(f"a reference to object {k!r}, which is not defined before it")
-        return self.memo[k]
-
-    def _dec_tensor(self, node, d):
-        name = node.get("name")
-        if name in self.tensors:
-            return self.tensors[name]
-        t = self._tensor(self._array(node), node)
-        self.tensors[name] = t
-        return t
-
-    def _dec_scalar(self, node, d):
-        kind = node["$"]
-        if kind == "ndarray":
-            return self._array(node)
-        if kind == "npscalar":
-            arr = self._array(node)
-            if arr.ndim != 0:
-                raise self._bad(f"a NumPy scalar has shape {arr.shape}")
-            return arr[()]
-        if kind == "float":
-            value = node.get("value")
-            if value not in ("nan", "inf", "-inf"):
-                raise self._bad(f"bad special float {value!r}")
-            return float(value)
-        if kind == "dtype":
-            try:
-                return _from_name(node.get("name"))
-            except (KeyError, TypeError):
-                raise self._bad(f"unknown dtype {node.get('name')!r}") from None
-        try:
-            raw = base64.b64decode(node.get("b64", ""), validate=True)
-        except (ValueError, TypeError):
-            raise self._bad(f"a {kind} node is not valid base64") from None
-        if kind == "bytes":
-            return raw
-        self._allow("builtins", "bytearray")
-        return bytearray(raw)
-
-    def _dec_small(self, node, d):
-        """Size, slice, range, complex, device: checked plain values into a builtin constructor."""
-        kind = node["$"]
-        if kind == "device":
-            type_, index = node.get("type"), node.get("index")
-            if not isinstance(type_, str) or not (index is None or type(index) is int):
-                raise self._bad("a device node needs a string 'type' and an integer or null 'index'")
-            return device(type_, index)
-        items = [self.decode(v, d) for v in self._items(node)]
-        if kind == "size" and all(type(v) is int for v in items):
-            return Size(items)
-        if kind == "slice" and len(items) == 3:
-            self._allow("builtins", "slice")
-            return slice(*items)
-        if kind == "range" and len(items) == 3 and all(type(v) is int for v in items) and items[2] != 0:
-            self._allow("builtins", "range")
-            return range(*items)
-        if kind == "complex" and len(items) == 2 and all(type(v) in (int, float) for v in items):
-            self._allow("builtins", "complex")
-            return complex(*items)
-        raise self._bad(f"invalid {kind} node {str(node)[:80]}")
-
-    def _dec_global(self, node, d):
-        return self._allow(node.get("module"), node.get("qualname"))
-
-    def _dec_enum(self, node, d):
-        cls = self._allow(node.get("module"), node.get("qualname"))
-        member = cls.__members__.get(node.get("name")) if isinstance(cls, type) and issubclass(cls, enum.Enum) else None
-        if member is None:
-            raise self._bad(f"no enum member {node.get('name')!r} in {node.get('module')}.{node.get('qualname')}")
-        return member
-
-    def _dec_instance(self, node, d):
-        cls = self._allow(node.get("module"), node.get("qualname"))
-        name = f"{node.get('module')}.{node.get('qualname')}"
-        if not isinstance(cls, type):
-            raise self._bad(f"{name} is not a class")
-        args, kwargs = node.get("args", []), node.get("kwargs", {})
-        if not isinstance(args, list) or not isinstance(kwargs, dict):
-            raise self._bad(f"an instance of {name} has invalid constructor arguments")
-        args = [self.decode(a, d) for a in args]
-        kwargs = {k: self.decode(v, d) for k, v in kwargs.items()}
-        try:
-            obj = cls.__new__(cls, *args, **kwargs)  # the allowed class's allocator; __init__ is not run
-        except Exception as e:
-            raise self._bad(f"cannot create an instance of {name} ({type(e).__name__}: {e})") from None
-        self._remember(node, obj)
-        parts = {}
-        for field in ("attrs", "state", "slots"):
-            if field in node:
-                value = node[field]
-                if field != "state" and not isinstance(value, dict):
-                    raise self._bad(f"the {field} of an instance of {name} is not a JSON object")
-                parts[field] = ({k: self.decode(v, d) for k, v in value.items()} if field != "state"
-                                else self.decode(value, d))
-        items = node.get("list", [])
-        if not isinstance(items, list):
-            raise self._bad(f"the list items of an instance of {name} are not a list")
-        items = [self.decode(v, d) for v in items]
-        pairs = [(self.decode(k, d), self.decode(v, d)) for k, v in self._pairs(node.get("dict", []), name)]
-        state = parts.get("attrs", parts.get("state"))
-        if "slots" in parts:
-            state = (state, parts["slots"])
-        try:
-            if items:
-                obj.extend(items)
-            for k, v in pairs:
-                obj[k] = v
-            if state is not None:
-                _set_state(obj, state)
-        except Exception as e:
-            raise self._bad(f"cannot restore an instance of {name} ({type(e).__name__}: {e})") from None
-        return obj
-
-    def _pairs(self, pairs, name):
-        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
-            raise self._bad(f"the dict items of an instance of {name} are not [key, value] pairs")
-        return pairs
-
-    @staticmethod
-    def _tensor(arr, node):
-        t = _wrap(arr)
-        if node.get("parameter"):
-            return Parameter(t, requires_grad=bool(node.get("requires_grad", False)))
-        if node.get("requires_grad") and arr.dtype.kind == "f":
-            t.requires_grad = True
-        return t
-
-
-def _set_state(obj, state):
-    """pickle's BUILD step: ``__setstate__`` if the class defines one, else fill __dict__ and slots."""
-    setstate = getattr(type(obj), "__setstate__", None)
-    if setstate is not None:
-        setstate(obj, state)
-        return
-    slots = None
-    if isinstance(state, tuple) and len(state) == 2:
-        state, slots = state
-    if state:
-        obj.__dict__.update(state)
-    for k, v in (slots or {}).items():
-        setattr(obj, k, v)
-
-
-_DECODERS = {
-    "dict": _Decoder._dec_dict, "odict": _Decoder._dec_dict, "defaultdict": _Decoder._dec_dict,
-    "counter": _Decoder._dec_dict, "list": _Decoder._dec_list, "set": _Decoder._dec_set,
-    "tuple": _Decoder._dec_frozen, "frozenset": _Decoder._dec_frozen, "ref": _Decoder._dec_ref,
-    "tensor": _Decoder._dec_tensor, "ndarray": _Decoder._dec_scalar, "npscalar": _Decoder._dec_scalar,
-    "float": _Decoder._dec_scalar, "dtype": _Decoder._dec_scalar, "bytes": _Decoder._dec_scalar,
-    "bytearray": _Decoder._dec_scalar, "size": _Decoder._dec_small, "slice": _Decoder._dec_small,
-    "range": _Decoder._dec_small, "complex": _Decoder._dec_small, "device": _Decoder._dec_small,
-    "global": _Decoder._dec_global, "enum": _Decoder._dec_enum, "instance": _Decoder._dec_instance,
-}
