@@ -20,6 +20,7 @@ from ._dtype import _from_name
 from ._tensor import Size, _wrap, device
 from .nn.parameter import Parameter
 
+_MAX_RANGE_ARG = 1 << 20  # longest range given to a constructor (tuple.__new__ would materialize it)
 
 class _Decoder:
     def __init__(self, arrays, where, weights_only=True):
@@ -212,11 +213,16 @@ class _Decoder:
         name = f"{node.get('module')}.{node.get('qualname')}"
         if not isinstance(cls, type):
             raise self._bad(f"{name} is not a class")
+        if cls.__module__ == "builtins" or cls in _safe_globals.BUILTIN_DATA.values():
+            raise self._bad(f"an instance of {name}: builtin types have node kinds of their own")
         args, kwargs = node.get("args", []), node.get("kwargs", {})
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise self._bad(f"an instance of {name} has invalid constructor arguments")
         args = [self.decode(a, d) for a in args]
         kwargs = {k: self.decode(v, d) for k, v in kwargs.items()}
+        if any(isinstance(a, range) and len(a) > _MAX_RANGE_ARG for a in (*args, *kwargs.values())):
+            raise self._bad(f"an instance of {name} gets a range of more than {_MAX_RANGE_ARG} numbers as a "
+                            "constructor argument (refused: it could make ember allocate unbounded memory)")
         try:
             obj = cls.__new__(cls, *args, **kwargs)  # the allowed class's allocator; __init__ is not run
         except Exception as e:
@@ -276,6 +282,8 @@ def _set_state(obj, state):
     if state:
         obj.__dict__.update(state)
     for k, v in (slots or {}).items():
+        if not isinstance(k, str) or (k.startswith("__") and k.endswith("__")):
+            raise ValueError(f"invalid slot name {k!r}")
         setattr(obj, k, v)
 
 

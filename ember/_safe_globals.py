@@ -11,7 +11,9 @@ calls anything:
 - with ``weights_only=True`` (the default, as in PyTorch 2.6+) nothing else is allowed except
   the few data types PyTorch's ``weights_only`` loader also accepts (``set``, ``complex``,
   ``bytearray``, ``OrderedDict``, ``Counter``, ``Size``, ``device``; tensors, parameters, dtypes);
-- with ``weights_only=False`` ember's own classes and functions are allowed too, looked up in
+- with ``weights_only=False`` ember's own classes are allowed too (not those of the modules that
+  run programs or write files: ``cli``, ``compat``, ``serialization``), and ember's math functions
+  (``ember.ops``, ``nn.functional``, ``nn.init``, factories, ``default_collate``), looked up in
   modules that are *already imported* (through the modules' and classes' ``__dict__``, never
   ``getattr``), plus builtin data types (``frozenset``, ``slice``, ``range``, ``defaultdict``...)
   and NumPy random generators (rebuilt from their state).
@@ -42,12 +44,25 @@ _WEIGHTS_ONLY_DEFAULT = {"builtins.set": set, "builtins.complex": complex, "buil
                          "collections.OrderedDict": collections.OrderedDict,
                          "collections.Counter": collections.Counter}
 # Harmless builtin data types, also allowed with weights_only=False (they are referenced, not called).
-_BUILTIN_DATA = {f"builtins.{t.__name__}": t for t in (dict, list, tuple, set, frozenset, int, float, complex,
+BUILTIN_DATA = {f"builtins.{t.__name__}": t for t in (dict, list, tuple, set, frozenset, int, float, complex,
                                                       str, bytes, bytearray, bool, slice, range, object)}
-_BUILTIN_DATA.update({"numpy.random._generator.Generator": np.random.Generator,
+BUILTIN_DATA.update({"numpy.random._generator.Generator": np.random.Generator,
                       "collections.OrderedDict": collections.OrderedDict,
                       "collections.Counter": collections.Counter,
                       "collections.defaultdict": collections.defaultdict})
+
+
+# ember functions a file may name without the allowlist: math and layers (a model may keep F.relu,
+# a DataLoader its default_collate). Other ember functions (ember.save, ...) must be allowlisted.
+_EMBER_FUNCTION_MODULES = ("ember.ops", "ember.nn.functional", "ember.nn.init", "ember._creation",
+                           "ember.utils.data.collate")
+# ember modules whose classes are never rebuilt without the allowlist (they run programs, read files).
+_EMBER_CLOSED_MODULES = ("ember.cli", "ember.__main__", "ember.compat", "ember.serialization", "ember._safe_globals",
+                         "ember._checkpoint_encode", "ember._checkpoint_decode")
+
+
+def _under(module, prefixes):
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
 def name_of(obj):
@@ -170,19 +185,21 @@ def resolve(module, qualname, weights_only, where="the file"):
     if weights_only:
         if path in _WEIGHTS_ONLY_DEFAULT:
             return _WEIGHTS_ONLY_DEFAULT[path]
-        raise weights_only_error(path, is_ember_module(module) or path in _BUILTIN_DATA)
-    if path in _BUILTIN_DATA:
-        return _BUILTIN_DATA[path]
-    if is_ember_module(module):
+        raise weights_only_error(path, is_ember_module(module) or path in BUILTIN_DATA)
+    if path in BUILTIN_DATA:
+        return BUILTIN_DATA[path]
+    if is_ember_module(module) and not _under(module, _EMBER_CLOSED_MODULES):
         obj = _lookup_ember(module, qualname)
-        if obj is not None:
+        if isinstance(obj, type) or (obj is not None and _under(module, _EMBER_FUNCTION_MODULES)):
             return obj
-        why = ("its module is not imported (ember never imports a module named in a file; import it "
-               "before loading)" if module not in sys.modules else "no such class or function is defined there")
-        raise pickle.UnpicklingError(f"ember.load: {where} names {path}, which cannot be used: {why}")
+        if obj is None:
+            why = ("its module is not imported (ember never imports a module named in a file; import it "
+                   "before loading)" if module not in sys.modules else "no such class or function is defined there")
+            raise pickle.UnpicklingError(f"ember.load: {where} names {path}, which cannot be used: {why}")
     raise pickle.UnpicklingError(
         f"ember.load: {where} names {path}, which is not an allowed global. ember never imports or runs "
-        f"code named in a file; it rebuilds only ember's own classes and the ones you allow. If you trust "
+        f"code named in a file; it rebuilds only ember's own classes (and refers to ember's math functions) "
+        f"and the ones you allow. If you trust "
         f"the source of this file, allow it with `ember.serialization.add_safe_globals([{path}])` or the "
         f"`ember.serialization.safe_globals([{path}])` context manager, then load again.")
 

@@ -445,6 +445,8 @@ SENTINEL = "wholeobj_sentinel_module"
     ("os", "system"), ("builtins", "eval"), ("subprocess", "Popen"), ("builtins", "__import__"),
     (SENTINEL, "Evil"), ("ember.serialization", "os.system"), ("ember.serialization", "os"),
     ("ember.__main__", "main"), ("ember", "_tensor.np.load"), ("posix", "system"),
+    ("ember.serialization", "save"), ("ember._parallel", "set_num_threads"), ("ember.cli.main", "main"),
+    ("ember.compat", "install"),
 ])
 @pytest.mark.parametrize("kind", ["instance", "global", "enum"])
 def test_crafted_names_import_and_call_nothing(module, qualname, kind, tmp_path, monkeypatch):
@@ -480,7 +482,13 @@ def test_refused_user_class_runs_none_of_its_code():
     ([{"$": "list", "id": 0, "items": []}, {"$": "list", "id": 0, "items": []}], "repeated object id"),
     ({"$": "instance", "module": "ember.nn.modules.linear", "qualname": "Linear", "args": {"a": 1}},
      "invalid constructor arguments"),
-    ({"$": "instance", "module": "ember.serialization", "qualname": "save"}, "not a class"),
+    ({"$": "instance", "module": "ember.ops.activation", "qualname": "relu"}, "not a class"),
+    ({"$": "instance", "module": "builtins", "qualname": "bytes", "args": [10 ** 12]}, "builtin types"),
+    ({"$": "instance", "module": "ember._tensor", "qualname": "Size",        # would materialize 10**7 ints
+      "args": [{"$": "range", "items": [0, 10 ** 7, 1]}]}, "range of more than"),
+    ({"$": "instance", "module": "ember._tensor", "qualname": "device",
+      "slots": {"__class__": {"$": "global", "module": "ember.nn.modules.conv", "qualname": "Conv2d"}}},
+     "invalid slot name"),
     ({"$": "set", "items": [[1]]}, "unhashable"),
     ({"$": "range", "items": [1, 2, 0]}, "invalid range"),
     ({"$": "size", "items": ["a"]}, "invalid size"),
