@@ -174,6 +174,11 @@ def _lookup_ember(module, qualname):
     return obj
 
 
+def allowed_by_default(path):
+    """Whether ``weights_only=True`` accepts the class or function named ``path`` (no lookup)."""
+    return path in _by_name or path in _WEIGHTS_ONLY_DEFAULT
+
+
 def resolve(module, qualname, weights_only, where="the file"):
     """The class or function a checkpoint names, if allowed; else ``pickle.UnpicklingError``."""
     if not (isinstance(module, str) and isinstance(qualname, str)):

@@ -43,9 +43,11 @@ import numpy as np
 
 from ._checkpoint_encode import _ST_DTYPES, _Encoder
 from ._checkpoint_decode import _Decoder
+from . import _safe_globals
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
-__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]
 
 _FORMAT_KEY = "ember.format"
 _FORMAT = "ember-checkpoint/1"        # plain data (dicts, lists, tuples, tensors, ...)
@@ -204,6 +206,20 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         >>> model.load_state_dict(ember.load("run/checkpoint")["model"])
         >>> model = ember.load("run/model", weights_only=False)   # a whole module
     """
+    arrays, meta, where = _read(f)
+    dec = _Decoder(arrays, where, weights_only=True if weights_only is None else bool(weights_only))
+    if _STRUCT_KEY not in meta:
+        # a plain safetensors file from another tool: a flat dict of tensors
+        return OrderedDict((name, dec._tensor(arr, {})) for name, arr in arrays.items())
+    structure = _structure(arrays, meta, dec)
+    try:
+        return dec.decode(structure)
+    except RecursionError:
+        raise dec._bad("the structure is nested too deeply") from None
+
+
+def _read(f):
+    """(arrays, metadata, name for messages) of a checkpoint at a path or in a file object."""
     if hasattr(f, "read"):
         where = repr(getattr(f, "name", "<file object>"))
         raw = f.read()
@@ -214,20 +230,49 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             raise FileNotFoundError(f"ember.load: no such file {path!r}")
         with open(path, "rb") as fh:
             raw = fh.read()
-    raw = bytes(raw)
-    arrays, meta = _parse(raw, where)
-    dec = _Decoder(arrays, where, weights_only=True if weights_only is None else bool(weights_only))
-    if _STRUCT_KEY not in meta:
-        # a plain safetensors file from another tool: a flat dict of tensors
-        return OrderedDict((name, dec._tensor(arr, {})) for name, arr in arrays.items())
+    arrays, meta = _parse(bytes(raw), where)
+    return arrays, meta, where
+
+
+def _structure(arrays, meta, dec):
     crc = meta.get(_CRC_KEY)
     if crc is not None and crc != _checksum(meta[_STRUCT_KEY], arrays):
         raise dec._bad("its checksum does not match its contents (the file is corrupted)")
     try:
-        structure = json.loads(meta[_STRUCT_KEY])
+        return json.loads(meta[_STRUCT_KEY])
     except (ValueError, TypeError, RecursionError) as e:
         raise dec._bad(f"the structure metadata is not valid JSON ({type(e).__name__})") from None
-    try:
-        return dec.decode(structure)
-    except RecursionError:
-        raise dec._bad("the structure is nested too deeply") from None
+
+
+# the class or function each node kind names (instance, global and enum nodes name their own)
+_KIND_GLOBALS = {"defaultdict": "collections.defaultdict", "frozenset": "builtins.frozenset",
+                 "slice": "builtins.slice", "range": "builtins.range",
+                 "nprandom": "numpy.random._generator.Generator"}
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The classes and functions a checkpoint names that ``weights_only=True`` would refuse.
+
+    Those neither allowed by default nor on the allowlist, as ``"module.qualname"`` strings in
+    order of appearance. The file is only read: nothing is rebuilt, imported or called.
+
+    Example:
+        >>> ember.serialization.get_unsafe_globals_in_checkpoint("model.ckpt")
+        ['ember.nn.modules.container.Sequential', 'ember.nn.modules.linear.Linear']
+    """
+    arrays, meta, where = _read(f)
+    if _STRUCT_KEY not in meta:
+        return []
+    stack, found = [_structure(arrays, meta, _Decoder(arrays, where))], {}
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("$")
+            name = (f"{node.get('module')}.{node.get('qualname')}" if kind in ("instance", "global", "enum")
+                    else _KIND_GLOBALS.get(kind))
+            if name is not None and not _safe_globals.allowed_by_default(name):
+                found.setdefault(name, None)
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return list(found)

@@ -585,3 +585,22 @@ def test_module_level_hook_functions_are_saved_by_name():
 
 def _double_output(module, args, output):
     return output * 2
+
+
+def test_get_unsafe_globals_in_checkpoint_like_torch():
+    def obj(lib):
+        return {"m": lib.nn.Sequential(lib.nn.Linear(2, 2)), "d": collections.defaultdict(list), "s": {1},
+                "size": lib.Size([1])}
+    buf, tbuf = io.BytesIO(), io.BytesIO()
+    ember.save(obj(ember), buf)
+    torch.save(obj(torch), tbuf)
+    for allowed in ([], [nn.Linear]):
+        serialization.clear_safe_globals()
+        serialization.add_safe_globals(allowed)
+        torch.serialization.add_safe_globals([torch.nn.Linear] if allowed else [])
+        buf.seek(0)
+        tbuf.seek(0)
+        names = serialization.get_unsafe_globals_in_checkpoint(buf)
+        tnames = [n.replace("torch.", "ember.", 1) for n in torch.serialization.get_unsafe_globals_in_checkpoint(tbuf)]
+        assert sorted(names) == sorted(tnames) and len(names) == (4 if not allowed else 3)
+    assert serialization.get_unsafe_globals_in_checkpoint(_craft({"w": 1})) == []
