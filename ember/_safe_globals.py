@@ -205,13 +205,18 @@ def resolve(module, qualname, weights_only, where="the file"):
         f"ember.load: {where} names {path}, which is not an allowed global. ember never imports or runs "
         f"code named in a file; it rebuilds only ember's own classes (and refers to ember's math functions) "
         f"and the ones you allow. If you trust "
-        f"the source of this file, allow it with `ember.serialization.add_safe_globals([{path}])` or the "
-        f"`ember.serialization.safe_globals([{path}])` context manager, then load again.")
+        f"the source of this file, allow it with `ember.serialization.add_safe_globals([{_shown(path)}])` or "
+        f"the `ember.serialization.safe_globals([{_shown(path)}])` context manager, then load again.")
+
+
+def _shown(path):
+    """How a user refers to the class in code: a class of the running script by its bare name."""
+    return path[len("__main__."):] if path.startswith("__main__.") else path
 
 
 def weights_only_error(path, allowed_when_false):
-    allow = (f"`ember.serialization.add_safe_globals([{path}])` or the `ember.serialization.safe_globals"
-             f"([{path}])` context manager")
+    allow = (f"`ember.serialization.add_safe_globals([{_shown(path)}])` or the `ember.serialization.safe_globals"
+             f"([{_shown(path)}])` context manager")
     if allowed_when_false:
         options = ("(1) ember.load defaults to weights_only=True, as PyTorch 2.6+ does. Re-running ember.load "
                    "with weights_only=False will likely succeed (ember still runs no code named in the file: "

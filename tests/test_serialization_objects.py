@@ -534,15 +534,41 @@ def test_renamed_allowlist_entry_is_used_for_that_name():
         assert ember.load(_craft(node)) is Color.RED
 
 
-def test_torch_serialization_maps_to_ember_serialization_under_ember_run():
-    code = ("import ember.compat; ember.compat.install()\n"
-            "import torch, torch.serialization, ember\n"
-            "assert torch.serialization.add_safe_globals is ember.serialization.add_safe_globals\n"
-            "assert torch.serialization.safe_globals is ember.serialization.safe_globals\n")
+SCRIPT = """
+import torch, torch.nn as nn, pickle
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+assert torch.serialization.add_safe_globals.__module__ == "ember._safe_globals"
+model = Net().eval()
+torch.save(model, "model.pt")
+for kwargs in ({}, {"weights_only": False}):
+    try:
+        torch.load("model.pt", **kwargs)
+        raise SystemExit("loaded a class that is not allowed")
+    except pickle.UnpicklingError as e:
+        assert "add_safe_globals([Net])" in str(e), str(e)
+torch.serialization.add_safe_globals([Net])
+loaded = torch.load("model.pt", weights_only=False)
+x = torch.randn(2, 3)
+assert type(loaded) is Net and not loaded.training and torch.equal(loaded(x), model(x))
+print("ok")
+"""
+
+
+def test_unmodified_script_saves_and_loads_a_whole_model_under_ember_run(tmp_path):
+    (tmp_path / "script.py").write_text(SCRIPT)
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+    code = "import sys, ember.compat; sys.exit(ember.compat.run_script('script.py'))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 
 # -- data pipeline and training-loop objects ---------------------------------------------------------------
