@@ -10,12 +10,14 @@ deeper than ``_MAX_DEPTH`` levels is refused.
 """
 import base64
 import enum
+import functools
+import types
 from collections import Counter, OrderedDict, defaultdict
 
 import numpy as np
 
 from . import _safe_globals
-from ._checkpoint_encode import _MAX_DEPTH
+from ._checkpoint_encode import _MAX_DEPTH, _class_function
 from ._dtype import _from_name
 from ._tensor import Size, _wrap, device
 from .nn.parameter import Parameter
@@ -198,6 +200,23 @@ class _Decoder:
             raise self._bad(f"invalid NumPy {name} state ({e})") from None
         return np.random.Generator(bits)
 
+    def _dec_method(self, node, d):
+        self._allow("types", "MethodType")
+        owner = self.decode(node.get("self"), d)
+        func, bound = _class_function(owner, node.get("name"))
+        if func is None:
+            raise self._bad(f"no method {node.get('name')!r} in the class of a saved bound method")
+        return types.MethodType(func, bound)
+
+    def _dec_partial(self, node, d):
+        self._allow("functools", "partial")
+        func = self.decode(node.get("func"), d)
+        args, kwargs = node.get("args"), node.get("kwargs")
+        if not callable(func) or not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise self._bad("a functools.partial node needs a callable 'func', an 'args' list and a 'kwargs' object")
+        return functools.partial(func, *[self.decode(a, d) for a in args],
+                                 **{k: self.decode(v, d) for k, v in kwargs.items()})
+
     def _dec_global(self, node, d):
         return self._allow(node.get("module"), node.get("qualname"))
 
@@ -296,5 +315,5 @@ _DECODERS = {
     "bytearray": _Decoder._dec_scalar, "size": _Decoder._dec_small, "slice": _Decoder._dec_small,
     "range": _Decoder._dec_small, "complex": _Decoder._dec_small, "device": _Decoder._dec_small,
     "nprandom": _Decoder._dec_nprandom, "global": _Decoder._dec_global, "enum": _Decoder._dec_enum,
-    "instance": _Decoder._dec_instance,
+    "instance": _Decoder._dec_instance, "method": _Decoder._dec_method, "partial": _Decoder._dec_partial,
 }

@@ -7,7 +7,8 @@ back). The nodes:
 - ``{"$": kind, ...}`` nodes for everything else: ``tensor``/``ndarray``/``npscalar`` (pointing at
   an array entry by name), ``dict``/``odict``/``defaultdict``/``counter``/``tuple``/``set``/
   ``frozenset`` (``items``), ``float`` (nan/inf), ``dtype``, ``bytes``/``bytearray`` (base64),
-  ``size``, ``device``, ``slice``, ``range``, ``complex``, ``nprandom`` (a NumPy Generator's state);
+  ``size``, ``device``, ``slice``, ``range``, ``complex``, ``nprandom`` (a NumPy Generator's state),
+  ``partial`` (``functools.partial``), ``method`` (a bound method: object + name in its class);
 - objects: ``instance`` (class ``module``/``qualname`` + ``attrs`` (``__dict__``), ``slots``,
   ``state`` (a ``__getstate__()`` result), ``args`` (``__getnewargs__``), ``list``/``dict`` items
   of list/dict subclasses), ``global`` (a function or class by name), ``enum`` (a member by name);
@@ -23,6 +24,7 @@ levels is refused on save and on load.
 import base64
 import copyreg
 import enum
+import functools
 import math
 import pickle
 import sys
@@ -167,8 +169,18 @@ class _Encoder:
             if t is frozenset:
                 self.objects = True
             return {"$": "tuple" if t is tuple else "frozenset", "items": items}
+        if isinstance(obj, types.BuiltinFunctionType) and not isinstance(obj.__self__, (types.ModuleType, type(None))):
+            raise self._cannot(obj, path, f"{obj!r} is a bound method of a builtin object, which has no "
+                                          "attributes to store")
         if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
             return self._named(obj, path, {"$": "global"}, obj, subject=repr(obj))
+        if t is types.MethodType:
+            return self._method(obj, path, d)
+        if t is functools.partial and not obj.__dict__:
+            self.objects = True
+            return {"$": "partial", "func": self.encode(obj.func, path + (_Attr("func"),), d),
+                    "args": [self.encode(a, path + (_Attr(f"args[{i}]"),), d) for i, a in enumerate(obj.args)],
+                    "kwargs": {k: self.encode(v, path + (_Attr(k),), d) for k, v in obj.keywords.items()}}
         if t is np.random.Generator:  # NumPy's pickling names code; its state is plain data
             self.objects = True
             return {"$": "nprandom", "state": self.encode(obj.bit_generator.state, path + (_Attr("state"),), d)}
@@ -211,6 +223,15 @@ class _Encoder:
         self.objects = True
         node.update({"module": module, "qualname": qualname})
         return node
+
+    def _method(self, obj, path, d):
+        """A bound method: its object (or class) and the function's name, found in the class's dict."""
+        owner, name = obj.__self__, obj.__func__.__name__
+        if _class_function(owner, name)[0] is not obj.__func__:
+            raise _SaveError(f"ember.save: cannot save {_where(path)}: the bound method {obj!r} is not found "
+                             f"as {name!r} in its class. Remove the attribute, or save obj.state_dict() instead")
+        self.objects = True
+        return {"$": "method", "self": self.encode(owner, path + (_Attr("__self__"),), d), "name": name}
 
     def _instance(self, obj, path, d):
         cls = type(obj)
@@ -276,6 +297,20 @@ class _Encoder:
                 elif isinstance(v, dict):
                     stack.append(v)
         return structure
+
+
+def _class_function(owner, name):
+    """(function, object to bind) for ``name`` in the class dicts of ``owner`` (a method or classmethod).
+
+    Only class ``__dict__``s are read, so no descriptor or ``__getattr__`` runs.
+    """
+    cls = owner if isinstance(owner, type) else type(owner)
+    raw = next((vars(c)[name] for c in cls.__mro__ if name in vars(c)), None) if isinstance(name, str) else None
+    if isinstance(raw, classmethod):
+        return raw.__func__, cls
+    if isinstance(raw, types.FunctionType) and not isinstance(owner, type):
+        return raw, owner
+    return None, None
 
 
 def _enc_items(kind):

@@ -16,7 +16,8 @@ calls anything:
   (``ember.ops``, ``nn.functional``, ``nn.init``, factories, ``default_collate``), looked up in
   modules that are *already imported* (through the modules' and classes' ``__dict__``, never
   ``getattr``), plus builtin data types (``frozenset``, ``slice``, ``range``, ``defaultdict``...)
-  and NumPy random generators (rebuilt from their state).
+  NumPy random generators (rebuilt from their state), ``functools.partial`` of allowed functions
+  and bound methods (an allowed object + a function found by name in its class's ``__dict__``).
 
 Anything else raises ``pickle.UnpicklingError`` (PyTorch's exception for a refused global) naming
 the class and how to allow it. Allow only classes from sources you trust.
@@ -27,6 +28,7 @@ Example:
     ...     net = ember.load("net.ckpt", weights_only=False)
 """
 import collections
+import functools
 import pickle
 import sys
 import types
@@ -47,6 +49,7 @@ _WEIGHTS_ONLY_DEFAULT = {"builtins.set": set, "builtins.complex": complex, "buil
 BUILTIN_DATA = {f"builtins.{t.__name__}": t for t in (dict, list, tuple, set, frozenset, int, float, complex,
                                                       str, bytes, bytearray, bool, slice, range, object)}
 BUILTIN_DATA.update({"numpy.random._generator.Generator": np.random.Generator,
+                      "functools.partial": functools.partial, "types.MethodType": types.MethodType,
                       "collections.OrderedDict": collections.OrderedDict,
                       "collections.Counter": collections.Counter,
                       "collections.defaultdict": collections.defaultdict})
@@ -142,9 +145,10 @@ class safe_globals:
         add_safe_globals(self.safe_globals)
 
     def __exit__(self, *exc):
-        _entries[:], saved = self._saved[0], self._saved[1]
+        entries, by_name = self._saved
+        _entries[:] = entries
         _by_name.clear()
-        _by_name.update(saved)
+        _by_name.update(by_name)
         return False
 
 

@@ -7,6 +7,7 @@ names. Behaviour is compared with torch.save / torch.load where it is observable
 import collections
 import dataclasses
 import enum
+import functools
 import io
 import json
 import os
@@ -72,6 +73,10 @@ class Cfg:
     lr: float = 0.1
     name: str = "run"
     sizes: tuple = (1, 2)
+
+    @classmethod
+    def make(cls):
+        return cls(name="made")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -611,6 +616,39 @@ def test_module_level_hook_functions_are_saved_by_name():
 
 def _double_output(module, args, output):
     return output * 2
+
+
+class Block(nn.Module):
+    """Keeps a partial (layer factory) and a bound method as attributes, as torchvision models do."""
+
+    def __init__(self):
+        super().__init__()
+        self.make_norm = functools.partial(nn.LayerNorm, eps=1e-3)
+        self.norm = self.make_norm(4)
+        self.step = self._twice
+        self.make = Cfg.make
+
+    def _twice(self, x):
+        return 2 * self.norm(x)
+
+    def forward(self, x):
+        return self.step(x)
+
+
+def test_partials_and_bound_methods_round_trip():
+    block = Block()
+    with serialization.safe_globals([Block, Cfg]):
+        loaded = _roundtrip(ember, block, weights_only=False)
+    with serialization.safe_globals([Block, Cfg, nn.LayerNorm]):
+        with pytest.raises(pickle.UnpicklingError, match="functools.partial"):
+            _roundtrip(ember, block, weights_only=True)
+    assert loaded.step.__self__ is loaded and loaded.step.__func__ is Block._twice
+    assert loaded.make_norm.func is nn.LayerNorm and loaded.make_norm.keywords == {"eps": 1e-3}
+    assert loaded.make() == Cfg(name="made")
+    x = ember.randn(2, 4)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), block(x).detach().numpy())
+    with pytest.raises(TypeError, match=r"obj\['m'\].*bound method"):
+        ember.save({"m": [].append}, io.BytesIO())
 
 
 def test_get_unsafe_globals_in_checkpoint_like_torch():
