@@ -383,6 +383,39 @@ def test_plain_data_keeps_the_original_format(tmp_path):
     assert formats == ["ember-checkpoint/1", "ember-checkpoint/1.1"]
 
 
+# written by ember before whole-object support (format ember-checkpoint/1): {"model": Linear(2, 1)
+# state_dict, "epoch": 3, "shape": Size([2, 1]) (stored as a tuple then), "lr": inf, "dt": float16,
+# "raw": b"ab", "np": np.float32(1.5), "odict": OrderedDict(a=(1, None)), "opt": {0: {"step": tensor(2.)}}}
+OLD_CHECKPOINT = (
+    "4AMAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJlbWJlci5jcmMzMiI6Ijg0ZDBmY2EyIiwiZW1iZXIuZm9ybWF0IjoiZW1iZXItY2hl"
+    "Y2twb2ludC8xIiwiZW1iZXIuc3RydWN0dXJlIjoie1wiJFwiOlwiZGljdFwiLFwiaXRlbXNcIjpbW1wibW9kZWxcIix7XCIkXCI6"
+    "XCJvZGljdFwiLFwiaXRlbXNcIjpbW1wid2VpZ2h0XCIse1wiJFwiOlwidGVuc29yXCIsXCJuYW1lXCI6XCJtb2RlbC53ZWlnaHRc"
+    "In1dLFtcImJpYXNcIix7XCIkXCI6XCJ0ZW5zb3JcIixcIm5hbWVcIjpcIm1vZGVsLmJpYXNcIn1dXX1dLFtcImVwb2NoXCIsM10s"
+    "W1wic2hhcGVcIix7XCIkXCI6XCJ0dXBsZVwiLFwiaXRlbXNcIjpbMiwxXX1dLFtcImxyXCIse1wiJFwiOlwiZmxvYXRcIixcInZh"
+    "bHVlXCI6XCJpbmZcIn1dLFtcImR0XCIse1wiJFwiOlwiZHR5cGVcIixcIm5hbWVcIjpcImZsb2F0MTZcIn1dLFtcInJhd1wiLHtc"
+    "IiRcIjpcImJ5dGVzXCIsXCJiNjRcIjpcIllXST1cIn1dLFtcIm5wXCIse1wiJFwiOlwibnBzY2FsYXJcIixcIm5hbWVcIjpcIm5w"
+    "XCJ9XSxbXCJvZGljdFwiLHtcIiRcIjpcIm9kaWN0XCIsXCJpdGVtc1wiOltbXCJhXCIse1wiJFwiOlwidHVwbGVcIixcIml0ZW1z"
+    "XCI6WzEsbnVsbF19XV19XSxbXCJvcHRcIix7XCIkXCI6XCJkaWN0XCIsXCJpdGVtc1wiOltbMCx7XCIkXCI6XCJkaWN0XCIsXCJp"
+    "dGVtc1wiOltbXCJzdGVwXCIse1wiJFwiOlwidGVuc29yXCIsXCJuYW1lXCI6XCJvcHQuMC5zdGVwXCJ9XV19XV19XV19In0sIm1v"
+    "ZGVsLmJpYXMiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzFdLCJkYXRhX29mZnNldHMiOlswLDRdfSwibW9kZWwud2VpZ2h0Ijp7"
+    "ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsxLDJdLCJkYXRhX29mZnNldHMiOls0LDEyXX0sIm5wIjp7ImR0eXBlIjoiRjMyIiwic2hh"
+    "cGUiOltdLCJkYXRhX29mZnNldHMiOlsxMiwxNl19LCJvcHQuMC5zdGVwIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOltdLCJkYXRh"
+    "X29mZnNldHMiOlsxNiwyMF19fSAgICAgIPqGbr4Kf6i+ot4GPwAAwD8AAABA"
+)
+
+
+def test_checkpoints_written_before_objects_still_load():
+    import base64
+    for weights_only in (None, True, False):
+        out = ember.load(io.BytesIO(base64.b64decode(OLD_CHECKPOINT)), weights_only=weights_only)
+        assert list(out) == ["model", "epoch", "shape", "lr", "dt", "raw", "np", "odict", "opt"]
+        assert type(out["model"]) is collections.OrderedDict and list(out["model"]) == ["weight", "bias"]
+        assert out["model"]["weight"].shape == (1, 2) and out["model"]["weight"].dtype == ember.float32
+        assert out["epoch"] == 3 and out["shape"] == (2, 1) and out["lr"] == float("inf")
+        assert out["dt"] is ember.float16 and out["raw"] == b"ab" and out["np"] == np.float32(1.5)
+        assert out["odict"] == collections.OrderedDict(a=(1, None)) and out["opt"][0]["step"].item() == 2.0
+
+
 def _header(path):
     raw = path.read_bytes()
     n = int.from_bytes(raw[:8], "little")
