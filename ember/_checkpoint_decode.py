@@ -44,7 +44,8 @@ class _Decoder:
     def _items(self, node, pairs=False):
         items = node.get("items")
         if not isinstance(items, list) or (pairs and not all(isinstance(p, list) and len(p) == 2 for p in items)):
-            raise self._bad(f"a {node['$']} node has no valid 'items' list" + (" of [key, value] pairs" if pairs else ""))
+            raise self._bad(f"a {node['$']} node has no valid 'items' list"
+                            + (" of [key, value] pairs" if pairs else ""))
         return items
 
     def _remember(self, node, obj):

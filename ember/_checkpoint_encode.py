@@ -145,8 +145,8 @@ class _Encoder:
         if key in self.memo:
             return self._ref(key)
         if key in self.building:
-            raise _SaveError(f"ember.save: {_where(path)} refers back to an object that contains it; "
-                             "ember cannot save a cycle through a tuple, a frozenset or constructor arguments (use a list)")
+            raise _SaveError(f"ember.save: {_where(path)} refers back to an object that contains it; ember "
+                             "cannot save a cycle through a tuple, a frozenset or constructor arguments (use a list)")
         if t in _DICT_KINDS:
             return self._dict(obj, path, d)
         if t is list:
