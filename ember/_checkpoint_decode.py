@@ -17,7 +17,7 @@ from collections import Counter, OrderedDict, defaultdict
 import numpy as np
 
 from . import _safe_globals
-from ._checkpoint_encode import _MAX_DEPTH, _class_function
+from ._checkpoint_encode import _MAX_DEPTH, _NP_BIT_GENERATORS, _class_function
 from ._dtype import _from_name
 from ._tensor import Size, _wrap, device
 from .nn.parameter import Parameter
@@ -188,18 +188,23 @@ class _Decoder:
         raise self._bad(f"invalid {kind} node {str(node)[:80]}")
 
     def _dec_nprandom(self, node, d):
-        """A NumPy Generator: one of NumPy's bit generators (by a fixed list of names) and its state."""
-        self._allow("numpy.random._generator", "Generator")
+        """A NumPy Generator or bit generator: one of NumPy's bit generators (by name) and its state."""
+        generator = node["$"] == "nprandom"
+        if generator:
+            self._allow("numpy.random._generator", "Generator")
+        else:
+            self._allow("numpy.random.bit_generator", "BitGenerator")
         state = self.decode(node.get("state"), d)
         name = state.get("bit_generator") if isinstance(state, dict) else None
-        if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+        cls = {c.__name__: c for c in _NP_BIT_GENERATORS}.get(name)
+        if cls is None:
             raise self._bad(f"unknown NumPy bit generator {name!r}")
-        bits = getattr(np.random, name)()
+        bits = cls()
         try:
             bits.state = state
         except (TypeError, ValueError, KeyError) as e:
             raise self._bad(f"invalid NumPy {name} state ({e})") from None
-        return np.random.Generator(bits)
+        return np.random.Generator(bits) if generator else bits
 
     def _dec_method(self, node, d):
         self._allow("types", "MethodType")
@@ -315,6 +320,7 @@ _DECODERS = {
     "float": _Decoder._dec_scalar, "dtype": _Decoder._dec_scalar, "bytes": _Decoder._dec_scalar,
     "bytearray": _Decoder._dec_scalar, "size": _Decoder._dec_small, "slice": _Decoder._dec_small,
     "range": _Decoder._dec_small, "complex": _Decoder._dec_small, "device": _Decoder._dec_small,
-    "nprandom": _Decoder._dec_nprandom, "global": _Decoder._dec_global, "enum": _Decoder._dec_enum,
-    "instance": _Decoder._dec_instance, "method": _Decoder._dec_method, "partial": _Decoder._dec_partial,
+    "nprandom": _Decoder._dec_nprandom, "npbits": _Decoder._dec_nprandom, "global": _Decoder._dec_global,
+    "enum": _Decoder._dec_enum, "instance": _Decoder._dec_instance, "method": _Decoder._dec_method,
+    "partial": _Decoder._dec_partial,
 }

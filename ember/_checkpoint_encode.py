@@ -7,7 +7,8 @@ back). The nodes:
 - ``{"$": kind, ...}`` nodes for everything else: ``tensor``/``ndarray``/``npscalar`` (pointing at
   an array entry by name), ``dict``/``odict``/``defaultdict``/``counter``/``tuple``/``set``/
   ``frozenset`` (``items``), ``float`` (nan/inf), ``dtype``, ``bytes``/``bytearray`` (base64),
-  ``size``, ``device``, ``slice``, ``range``, ``complex``, ``nprandom`` (a NumPy Generator's state),
+  ``size``, ``device``, ``slice``, ``range``, ``complex``, ``nprandom``/``npbits`` (the state of a
+  NumPy Generator / bit generator),
   ``partial`` (``functools.partial``), ``method`` (a bound method: object + name in its class);
 - objects: ``instance`` (class ``module``/``qualname`` + ``attrs`` (``__dict__``), ``slots``,
   ``state`` (a ``__getstate__()`` result), ``args`` (``__getnewargs__``), ``list``/``dict`` items
@@ -37,6 +38,8 @@ from ._dtype import dtype as ember_dtype
 from ._tensor import Size, Tensor, device
 from .nn.parameter import Parameter
 
+# NumPy's bit generators, stored by their state (a dict naming one of these)
+_NP_BIT_GENERATORS = {np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox, np.random.SFC64}
 _MAX_DEPTH = 200  # nesting levels of the saved object (each level is 1-3 JSON levels)
 # safetensors dtype names <-> NumPy dtypes (what NumPy can represent).
 _ST_DTYPES = {"BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "U16": np.uint16,
@@ -181,9 +184,11 @@ class _Encoder:
             return {"$": "partial", "func": self.encode(obj.func, path + (_Attr("func"),), d),
                     "args": [self.encode(a, path + (_Attr(f"args[{i}]"),), d) for i, a in enumerate(obj.args)],
                     "kwargs": {k: self.encode(v, path + (_Attr(k),), d) for k, v in obj.keywords.items()}}
-        if t is np.random.Generator:  # NumPy's pickling names code; its state is plain data
+        if t is np.random.Generator or t in _NP_BIT_GENERATORS:  # NumPy's pickling names code; state is data
             self.objects = True
-            return {"$": "nprandom", "state": self.encode(obj.bit_generator.state, path + (_Attr("state"),), d)}
+            bits = obj.bit_generator if t is np.random.Generator else obj
+            return {"$": "nprandom" if t is np.random.Generator else "npbits",
+                    "state": self.encode(bits.state, path + (_Attr("state"),), d)}
         return self._instance(obj, path, d)
 
     def _dict(self, obj, path, d):

@@ -49,6 +49,7 @@ _WEIGHTS_ONLY_DEFAULT = {"builtins.set": set, "builtins.complex": complex, "buil
 BUILTIN_DATA = {f"builtins.{t.__name__}": t for t in (dict, list, tuple, set, frozenset, int, float, complex,
                                                       str, bytes, bytearray, bool, slice, range, object)}
 BUILTIN_DATA.update({"numpy.random._generator.Generator": np.random.Generator,
+                      "numpy.random.bit_generator.BitGenerator": np.random.BitGenerator,
                       "functools.partial": functools.partial, "types.MethodType": types.MethodType,
                       "collections.OrderedDict": collections.OrderedDict,
                       "collections.Counter": collections.Counter,

@@ -247,7 +247,8 @@ def _structure(arrays, meta, dec):
 # the class or function each node kind names (instance, global and enum nodes name their own)
 _KIND_GLOBALS = {"defaultdict": "collections.defaultdict", "frozenset": "builtins.frozenset",
                  "slice": "builtins.slice", "range": "builtins.range",
-                 "nprandom": "numpy.random._generator.Generator", "partial": "functools.partial",
+                 "nprandom": "numpy.random._generator.Generator", "npbits": "numpy.random.bit_generator.BitGenerator",
+                 "partial": "functools.partial",
                  "method": "types.MethodType"}
 
 

@@ -613,6 +613,7 @@ def test_unmodified_script_saves_and_loads_a_whole_model_under_ember_run(tmp_pat
 def test_generators_dataloader_and_scheduler_round_trip(tmp_path):
     g = ember.Generator().manual_seed(3)
     rng = np.random.default_rng(5)
+    bits = np.random.MT19937(7)
     loader = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(ember.arange(10)), batch_size=4,
                                          shuffle=True, generator=ember.Generator().manual_seed(1))
     model = nn.Linear(2, 1)
@@ -620,10 +621,11 @@ def test_generators_dataloader_and_scheduler_round_trip(tmp_path):
     sched = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     opt.step()
     sched.step()
-    ember.save({"g": g, "rng": rng, "loader": loader, "sched": sched}, tmp_path / "run")
+    ember.save({"g": g, "rng": rng, "bits": bits, "loader": loader, "sched": sched}, tmp_path / "run")
     out = ember.load(str(tmp_path / "run"), map_location="cpu", weights_only=False)   # str path, map_location
     np.testing.assert_array_equal(ember.rand(4, generator=out["g"]).numpy(), ember.rand(4, generator=g).numpy())
     np.testing.assert_array_equal(out["rng"].random(3), rng.random(3))
+    assert type(out["bits"]) is np.random.MT19937 and out["bits"].random_raw(3).tolist() == bits.random_raw(3).tolist()
     assert [b[0].tolist() for b in out["loader"]] == [b[0].tolist() for b in loader]
     assert out["sched"].optimizer.param_groups[0]["lr"] == 0.5 and out["sched"].last_epoch == 1
     out["sched"].optimizer.step()
@@ -634,6 +636,9 @@ def test_generators_dataloader_and_scheduler_round_trip(tmp_path):
         ember.load(tmp_path / "rng")
     with serialization.safe_globals([np.random.Generator]):
         assert isinstance(ember.load(tmp_path / "rng")[0], np.random.Generator)
+    ember.save(bits, tmp_path / "bits")
+    with serialization.safe_globals([np.random.BitGenerator]):
+        assert ember.load(tmp_path / "bits").random_raw() == bits.random_raw()
 
 
 def test_module_level_hook_functions_are_saved_by_name():
