@@ -197,6 +197,8 @@ def build_parser():
                     help=f"dropout (default: {charlm.DEFAULTS['dropout']})")
     lm.add_argument("--max-chars", type=_positive_int, default=S, metavar="N",
                     help=f"read at most N characters of the text (default: {charlm.DEFAULTS['max_chars']})")
+    lm.add_argument("--sample-chars", type=_positive_int, default=S, metavar="N",
+                    help=f"characters to generate at the end (default: {charlm.DEFAULTS['sample_chars']})")
     _add_training_options(lm, charlm.DEFAULTS)
 
     plot = sub.add_parser("plot", help="plot activation or loss functions with their derivatives",
