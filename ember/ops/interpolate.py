@@ -1,0 +1,323 @@
+"""Resampling (``interpolate``): nearest, nearest-exact, linear, bilinear, trilinear, bicubic, area.
+
+Every mode is separable: along each spatial dim ``d`` the output is a fixed linear map of the input,
+built from the sizes with PyTorch's coordinate conventions (in the input's compute dtype):
+
+- nearest:        src = min(floor(dst * scale), n_in - 1)
+- nearest-exact:  src = min(floor((dst + 0.5) * scale), n_in - 1)
+- linear modes:   src = scale * dst (align_corners) or max(scale * (dst + 0.5) - 0.5, 0); the two
+                  neighbours floor(src), floor(src) + 1 (clamped) weighted 1 - t, t
+- bicubic:        the same source (not clamped at 0), four neighbours floor(src) - 1 .. + 2 with
+                  clamped border access, Keys' cubic convolution weights with A = -0.75
+- area:           adaptive average pooling: window [floor(i n_in / n_out), ceil((i + 1) n_in / n_out))
+
+where ``scale = (n_in - 1) / (n_out - 1)`` with align_corners, else ``1 / scale_factor`` when a scale
+factor is used, else ``n_in / n_out``.
+
+Two ops carry them. ``Resample`` applies a weight matrix ``M_d`` (n_out x n_in) along each dim:
+``y = x ×_d M_d`` and ``dL/dx = g ×_d M_d^T`` (the same op with transposed matrices, so every order
+of derivative works). ``NearestGather`` picks source indices along each dim (an exact copy, as
+PyTorch's nearest); its backward is the scatter-add ``NearestScatter``, whose backward is the gather.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..autograd.xp import array_namespace
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
+
+
+# -- per-dim index and weight tables ------------------------------------------------------------
+def _scale(n_in, n_out, align_corners, scale_factor, ft):
+    """PyTorch's ``area_pixel_compute_scale`` in the compute dtype ``ft``."""
+    if align_corners:
+        return ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
+    if scale_factor is not None and scale_factor > 0:
+        return ft(1.0 / scale_factor)
+    return ft(n_in) / ft(n_out)
+
+
+def nearest_indices(n_in, n_out, scale_factor, exact, ft=np.float32):
+    """Source index of each output position along one dim (nearest or nearest-exact)."""
+    if not exact and n_out == 2 * n_in:          # PyTorch's shortcut for nearest (not nearest-exact)
+        return np.arange(n_out) // 2
+    scale = ft(1.0 / scale_factor) if scale_factor is not None and scale_factor > 0 else ft(n_in) / ft(n_out)
+    dst = np.arange(n_out).astype(ft)
+    if exact:
+        dst = dst + ft(0.5)
+    return np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1)
+
+
+def _source(n_in, n_out, align_corners, scale_factor, cubic, ft):
+    scale = _scale(n_in, n_out, align_corners, scale_factor, ft)
+    dst = np.arange(n_out).astype(ft)
+    if align_corners:
+        return dst * scale
+    src = scale * (dst + ft(0.5)) - ft(0.5)
+    return src if cubic else np.maximum(src, ft(0))
+
+
+def linear_matrix(n_in, n_out, align_corners, scale_factor, ft=np.float32):
+    """(n_out, n_in) weights of linear interpolation along one dim."""
+    src = _source(n_in, n_out, align_corners, scale_factor, False, ft)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - i0.astype(ft), ft(0), ft(1)).astype(ft)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    m = np.zeros((n_out, n_in), ft)
+    rows = np.arange(n_out)
+    np.add.at(m, (rows, i0), ft(1) - t)
+    np.add.at(m, (rows, i1), t)
+    return m
+
+
+def _cubic_weights(t, ft):
+    a = ft(-0.75)
+
+    def near(x):         # |x| <= 1
+        return ((a + ft(2)) * x - (a + ft(3))) * x * x + ft(1)
+
+    def far(x):          # 1 < |x| < 2
+        return ((a * x - ft(5) * a) * x + ft(8) * a) * x - ft(4) * a
+    return far(t + ft(1)), near(t), near(ft(1) - t), far(ft(2) - t)
+
+
+def cubic_matrix(n_in, n_out, align_corners, scale_factor, ft=np.float32):
+    """(n_out, n_in) weights of bicubic interpolation along one dim (border rows clamped)."""
+    src = _source(n_in, n_out, align_corners, scale_factor, True, ft)
+    i0 = np.floor(src)
+    t = (src - i0).astype(ft)
+    i0 = i0.astype(np.int64)
+    m = np.zeros((n_out, n_in), ft)
+    rows = np.arange(n_out)
+    for k, w in enumerate(_cubic_weights(t, ft)):
+        np.add.at(m, (rows, np.clip(i0 - 1 + k, 0, n_in - 1)), w.astype(ft))
+    return m
+
+
+def area_matrix(n_in, n_out, ft=np.float32):
+    """(n_out, n_in) weights of adaptive average pooling along one dim."""
+    m = np.zeros((n_out, n_in), ft)
+    for i in range(n_out):
+        lo, hi = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+        m[i, lo:hi] = ft(1) / ft(hi - lo)
+    return m
+
+
+# -- the ops ------------------------------------------------------------------------------------
+def _along(x, axis, m):
+    """x with the linear map ``m`` (n_out, n_in) applied along ``axis``."""
+    shp = x.shape
+    lead, trail = int(np.prod(shp[:axis], dtype=np.int64)), int(np.prod(shp[axis + 1:], dtype=np.int64))
+    if trail == 1:
+        y = x.reshape(lead, shp[axis]) @ m.T
+    else:
+        y = np.matmul(m, x.reshape(lead, shp[axis], trail))
+    return y.reshape(shp[:axis] + (m.shape[0],) + shp[axis + 1:])
+
+
+def _resample(x, mats):
+    for axis, m in mats:
+        x = _along(x, axis, m.astype(x.dtype, copy=False))
+    return np.ascontiguousarray(x)
+
+
+class Resample(Op):
+    """y = x ×_d M_d for each (d, M_d) in ``mats`` (linear / bilinear / trilinear / bicubic / area).
+
+    dL/dx = g ×_d M_d^T: the same op with the transposed matrices.
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, mats):
+        ctx.mats = mats
+        return _resample(x, mats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mats_t = tuple((axis, m.T) for axis, m in reversed(ctx.mats))
+        if array_namespace(grad).graph:
+            return Resample.apply(grad, mats_t), None
+        return _resample(grad, mats_t), None
+
+
+def _gather(x, idxs):
+    for axis, ix in idxs:
+        x = np.take(x, ix, axis=axis)
+    return x
+
+
+def _scatter(g, shape, idxs):
+    for axis, ix in reversed(idxs):
+        acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
+        np.add.at(np.moveaxis(acc, axis, 0), ix, np.moveaxis(g, axis, 0))
+        g = acc
+    return g
+
+
+class NearestGather(Op):
+    """y[..., j, ...] = x[..., ix_d[j], ...] along each dim d (nearest / nearest-exact).
+
+    dL/dx[..., i, ...] = sum over j with ix_d[j] == i of dL/dy[..., j, ...]  (``NearestScatter``).
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, idxs):
+        ctx.c = (x.shape, idxs)
+        return _gather(x, idxs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, idxs = ctx.c
+        if array_namespace(grad).graph:
+            return NearestScatter.apply(grad, shape, idxs), None
+        return _scatter(grad, shape, idxs), None
+
+
+class NearestScatter(Op):
+    """The scatter-add of ``NearestGather``'s backward, as an op; its derivative is the gather."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, idxs):
+        ctx.idxs = idxs
+        return _scatter(g, shape, idxs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if array_namespace(grad).graph:
+            return NearestGather.apply(grad, ctx.idxs), None, None
+        return _gather(grad, ctx.idxs), None, None
+
+
+# -- interpolate ----------------------------------------------------------------------------------
+def _sizes(input, size, scale_factor, mode, recompute_scale_factor):
+    """(output sizes, scale factors passed to the kernels or None) by F.interpolate's rules."""
+    dim = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                                 f"Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                                 f"(o1, o2, ...,oK) format.")
+            out = [int(s) for s in size]
+        else:
+            out = [int(size)] * dim
+        scales = None
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+                                 f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                                 f"and scale_factor in (s1, s2, ...,sK) format.")
+            scales = [float(s) for s in scale_factor]
+        else:
+            scales = [float(scale_factor)] * dim
+        out = None
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and out is None:
+        recompute_scale_factor = True
+    if out is None:
+        out = [int(math.floor(float(n) * s)) for n, s in zip(input.shape[2:], scales)]
+    if recompute_scale_factor:
+        scales = None
+    if mode != "area" and (any(o <= 0 for o in out) or any(n <= 0 for n in input.shape[2:])):
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but got input spatial "
+                           f"sizes {list(input.shape[2:])} and output sizes {out}")
+    return out, (scales or [None] * dim)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample the spatial dims of ``input`` (N, C, d1[, d2[, d3]]) to ``size`` or by ``scale_factor``.
+
+    ``mode``: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D input), ``'bilinear'`` or
+    ``'bicubic'`` (4-D), ``'trilinear'`` (5-D), ``'area'`` (adaptive average pooling).
+    ``align_corners`` (linear modes only) maps the corner pixels' centres onto each other.
+
+    Example:
+        >>> x = ember.arange(4.).reshape(1, 1, 2, 2)
+        >>> ember.nn.functional.interpolate(x, scale_factor=2, mode="bilinear").shape
+        ember.Size([1, 1, 4, 4])
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    nd = input.ndim
+    if mode not in _MODES or nd not in (3, 4, 5):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for the "
+                                  f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
+                                  f"(got {mode})")
+    if mode in _LINEAR and _LINEAR[mode] != nd:
+        raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs {_LINEAR[mode]}D input")
+    if antialias:
+        if not (mode in ("bilinear", "bicubic") and nd == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D "
+                             "tensor as input")
+        raise NotImplementedError("interpolate: antialias=True is not supported by ember (use antialias=False, or "
+                                  "smooth the input first, e.g. with avg_pool2d, before downsampling)")
+    out, scales = _sizes(input, size, scale_factor, mode, recompute_scale_factor)
+    dt = input._data.dtype
+    ft = np.float64 if dt == np.float64 else np.float32
+    axes = range(2, nd)
+    if mode in ("nearest", "nearest-exact"):
+        idxs = tuple((a, nearest_indices(input.shape[a], o, s, mode == "nearest-exact", ft))
+                     for a, o, s in zip(axes, out, scales)
+                     if not (o == input.shape[a] and (mode == "nearest" or s in (None, 1.0))))
+        return NearestGather.apply(input, idxs)
+    if dt.kind != "f":
+        raise NotImplementedError(f"interpolate: mode={mode!r} needs a floating-point input, got {input.dtype} "
+                                  f"(convert it first, e.g. input.float())")
+    if mode == "area":
+        mats = tuple((a, area_matrix(input.shape[a], o, ft)) for a, o in zip(axes, out))
+    elif mode == "bicubic":
+        mats = tuple((a, cubic_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales))
+    else:
+        mats = tuple((a, linear_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales))
+    return Resample.apply(input, mats)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (as ``torch.nn.functional.upsample``).
+
+    Example:
+        >>> ember.nn.functional.upsample(ember.ones(1, 1, 2), scale_factor=2).shape
+        ember.Size([1, 1, 4])
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``.
+
+    Example:
+        >>> ember.nn.functional.upsample_nearest(ember.ones(1, 1, 2, 2), scale_factor=2).shape
+        ember.Size([1, 1, 4, 4])
+    """
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``.
+
+    Example:
+        >>> ember.nn.functional.upsample_bilinear(ember.ones(1, 1, 2, 2), scale_factor=2).shape
+        ember.Size([1, 1, 4, 4])
+    """
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -1,0 +1,132 @@
+"""interpolate (ember.ops.interpolate) and the Upsample layers against PyTorch: every mode, size or
+scale_factor, align_corners, recompute_scale_factor; values, gradients, dtypes, errors, second order."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+import ember.nn.functional as F
+from tests.autograd.second_order import check_second_order
+from tests.oracle import check
+
+MODES = [(3, "nearest"), (4, "nearest"), (5, "nearest"), (3, "nearest-exact"), (4, "nearest-exact"),
+         (5, "nearest-exact"), (3, "linear"), (4, "bilinear"), (5, "trilinear"), (4, "bicubic"), (3, "area"),
+         (4, "area"), (5, "area")]
+SIZES = [dict(size=1), dict(size=4), dict(size=9), dict(scale_factor=2), dict(scale_factor=0.5),
+         dict(scale_factor=1.7), dict(scale_factor=3.3), dict(scale_factor=0.37),
+         dict(scale_factor=1.7, recompute_scale_factor=True), dict(scale_factor=2.5, recompute_scale_factor=False)]
+
+
+def _cases():
+    for nd, mode in MODES:
+        for kw in SIZES:
+            for ac in ([None] if mode in ("nearest", "nearest-exact", "area") else [False, True]):
+                for n_in in ((3, 7) if nd == 5 else (2, 5, 7)):
+                    yield nd, mode, kw, ac, n_in
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(c) for c in CASES])
+def test_interpolate_matches_torch(case):
+    nd, mode, kw, ac, n_in = case
+    shape = (2, 3) + tuple(n_in + i for i in range(nd - 2))
+    x = np.random.default_rng(n_in).standard_normal(shape).astype(np.float32)
+    try:
+        out = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, align_corners=ac, **kw)
+    except RuntimeError:        # an empty output: both refuse it
+        with pytest.raises(RuntimeError, match="greater than 0"):
+            F.interpolate(ember.tensor(x), mode=mode, align_corners=ac, **kw)
+        return
+    if out.numel() == 0:        # area: torch gives the empty result (its backward refuses it)
+        assert F.interpolate(ember.tensor(x), mode=mode, align_corners=ac, **kw).shape == out.shape
+        return
+    check(lambda a: F.interpolate(a, mode=mode, align_corners=ac, **kw),
+          lambda a: torch.nn.functional.interpolate(a, mode=mode, align_corners=ac, **kw), x, atol=2e-5)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area", "nearest-exact"])
+def test_interpolate_per_dim_sizes_and_scales_float64(mode):
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 6))
+    ac = {"bilinear": True, "bicubic": False}.get(mode)
+    for kw in (dict(size=(3, 11)), dict(scale_factor=(1.5, 0.7)), dict(scale_factor=(3, 2))):
+        check(lambda a: F.interpolate(a, mode=mode, align_corners=ac, **kw),
+              lambda a: torch.nn.functional.interpolate(a, mode=mode, align_corners=ac, **kw), x, atol=1e-10,
+              rtol=1e-10)
+
+
+def test_interpolate_large_upsample_matches_torch():
+    x = np.random.default_rng(2).standard_normal((2, 3, 17, 13)).astype(np.float32)
+    for mode, ac in (("bilinear", False), ("bicubic", True), ("nearest", None), ("area", None)):
+        size = (64, 40) if mode != "area" else (6, 5)
+        check(lambda a: F.interpolate(a, size=size, mode=mode, align_corners=ac),
+              lambda a: torch.nn.functional.interpolate(a, size=size, mode=mode, align_corners=ac), x, atol=3e-5)
+
+
+def test_interpolate_nearest_keeps_integer_dtype():
+    x = np.arange(12, dtype=np.uint8).reshape(1, 1, 3, 4)
+    e = F.interpolate(ember.tensor(x), scale_factor=1.5)
+    t = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=1.5)
+    assert e.dtype == ember.uint8
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+def test_interpolate_errors_match_torch():
+    x = ember.zeros(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="align_corners option can only be set"):
+        F.interpolate(x, size=2, mode="nearest", align_corners=True)
+    with pytest.raises(ValueError, match="only one of size or scale_factor"):
+        F.interpolate(x, size=2, scale_factor=2)
+    with pytest.raises(ValueError, match="either size or scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="same number of spatial dimensions"):
+        F.interpolate(x, size=(2, 2, 2))
+    with pytest.raises(ValueError, match="recompute_scale_factor is not meaningful"):
+        F.interpolate(x, size=2, recompute_scale_factor=True)
+    with pytest.raises(NotImplementedError, match="Got 4D input, but linear mode needs 3D input"):
+        F.interpolate(x, size=2, mode="linear")
+    with pytest.raises(NotImplementedError, match="Got 4D input, but trilinear mode needs 5D input"):
+        F.interpolate(x, size=2, mode="trilinear")
+    with pytest.raises(NotImplementedError, match="Only 3D, 4D and 5D"):
+        F.interpolate(x, size=2, mode="cubic")
+    with pytest.raises(ValueError, match="Anti-alias option is restricted"):
+        F.interpolate(x, size=2, mode="nearest", antialias=True)
+    with pytest.raises(NotImplementedError, match="antialias"):
+        F.interpolate(x, size=2, mode="bilinear", antialias=True)
+    with pytest.raises(RuntimeError, match="greater than 0"):
+        F.interpolate(ember.zeros(1, 1, 1), scale_factor=0.5)
+    # torch raises the same types
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.interpolate(torch.zeros(1, 1, 4, 4), size=2, mode="linear")
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.interpolate(torch.zeros(1, 1, 1), scale_factor=0.5)
+
+
+def test_upsample_modules_match_torch():
+    x = np.random.default_rng(3).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    pairs = [(ember.nn.Upsample(scale_factor=2), torch.nn.Upsample(scale_factor=2)),
+             (ember.nn.Upsample(size=(7, 3), mode="bicubic", align_corners=True),
+              torch.nn.Upsample(size=(7, 3), mode="bicubic", align_corners=True)),
+             (ember.nn.Upsample(scale_factor=(1.5, 2.5), mode="bilinear"),
+              torch.nn.Upsample(scale_factor=(1.5, 2.5), mode="bilinear")),
+             (ember.nn.UpsamplingNearest2d(scale_factor=3), torch.nn.UpsamplingNearest2d(scale_factor=3)),
+             (ember.nn.UpsamplingNearest2d(size=(5, 9)), torch.nn.UpsamplingNearest2d(size=(5, 9))),
+             (ember.nn.UpsamplingBilinear2d(scale_factor=2), torch.nn.UpsamplingBilinear2d(scale_factor=2)),
+             (ember.nn.UpsamplingBilinear2d(size=6), torch.nn.UpsamplingBilinear2d(size=6))]
+    for em, tm in pairs:
+        assert repr(em) == repr(tm)
+        check(em, tm, x)
+
+
+@pytest.mark.parametrize("nd,mode,kw", [(3, "nearest", dict(scale_factor=2.5)), (4, "nearest-exact", dict(size=(3, 7))),
+                                        (3, "linear", dict(size=7)), (4, "bilinear", dict(scale_factor=1.5)),
+                                        (5, "trilinear", dict(size=3)), (4, "bicubic", dict(size=(5, 3))),
+                                        (4, "area", dict(size=(2, 3)))])
+def test_interpolate_second_order(nd, mode, kw):
+    x = np.random.default_rng(4).standard_normal((1, 2) + (4,) * (nd - 2))
+    ac = None if mode in ("nearest", "nearest-exact", "area") else True
+
+    def f(lib):
+        return lambda a: lib.nn.functional.interpolate(a * a, mode=mode, align_corners=ac, **kw) * 1.5
+    check_second_order(f(ember), f(torch), x)
