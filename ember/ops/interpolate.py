@@ -10,6 +10,8 @@ built from the sizes with PyTorch's coordinate conventions (in the input's compu
 - bicubic:        the same source (not clamped at 0), four neighbours floor(src) - 1 .. + 2 with
                   clamped border access, Keys' cubic convolution weights with A = -0.75
 - area:           adaptive average pooling: window [floor(i n_in / n_out), ceil((i + 1) n_in / n_out))
+- antialias:      (bilinear / bicubic) the triangle / cubic (A = -0.5) filter centred at scale (dst + 0.5),
+                  stretched by the scale when downsampling, weights normalised to sum 1 per output
 
 where ``scale = (n_in - 1) / (n_out - 1)`` with align_corners, else ``1 / scale_factor`` when a scale
 factor is used, else ``n_in / n_out``.
@@ -96,6 +98,35 @@ def cubic_matrix(n_in, n_out, align_corners, scale_factor, ft=np.float32):
     rows = np.arange(n_out)
     for k, w in enumerate(_cubic_weights(t, ft)):
         np.add.at(m, (rows, np.clip(i0 - 1 + k, 0, n_in - 1)), w.astype(ft))
+    return m
+
+
+def _aa_filter(x, cubic, ft):
+    """PyTorch's antialias filters: the triangle (bilinear) or Keys' cubic with A = -0.5 (bicubic)."""
+    x = np.abs(x)
+    if not cubic:
+        return np.maximum(ft(1) - x, ft(0)).astype(ft)
+    a = ft(-0.5)
+    near = ((a + ft(2)) * x - (a + ft(3))) * x * x + ft(1)
+    far = (((x - ft(5)) * x + ft(8)) * x - ft(4)) * a
+    return np.where(x < 1, near, np.where(x < 2, far, ft(0))).astype(ft)
+
+
+def antialias_matrix(n_in, n_out, align_corners, scale_factor, cubic, ft=np.float32):
+    """(n_out, n_in) weights of antialiased bilinear / bicubic resampling along one dim: the filter
+    stretched by the downscale factor (so every input pixel contributes), normalised per output."""
+    scale = _scale(n_in, n_out, align_corners, scale_factor, ft)
+    support = ft(2 if cubic else 1) * (scale if scale >= 1 else ft(1))
+    invscale = ft(1) / scale if scale >= 1 else ft(1)
+    m = np.zeros((n_out, n_in), ft)
+    for i in range(n_out):
+        center = scale * (ft(i) + ft(0.5))
+        lo = max(int(center - support + ft(0.5)), 0)
+        hi = min(int(center + support + ft(0.5)), n_in)
+        j = np.arange(lo, hi).astype(ft)
+        w = _aa_filter((j - center + ft(0.5)) * invscale, cubic, ft)
+        total = w.sum(dtype=ft)
+        m[i, lo:hi] = w / total if total != 0 else w
     return m
 
 
@@ -247,6 +278,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``mode``: ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (3-D input), ``'bilinear'`` or
     ``'bicubic'`` (4-D), ``'trilinear'`` (5-D), ``'area'`` (adaptive average pooling).
     ``align_corners`` (linear modes only) maps the corner pixels' centres onto each other.
+    ``antialias=True`` (bilinear / bicubic) widens the filter when downsampling, as PIL does.
 
     Example:
         >>> x = ember.arange(4.).reshape(1, 1, 2, 2)
@@ -270,8 +302,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if not (mode in ("bilinear", "bicubic") and nd == 4):
             raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D "
                              "tensor as input")
-        raise NotImplementedError("interpolate: antialias=True is not supported by ember (use antialias=False, or "
-                                  "smooth the input first, e.g. with avg_pool2d, before downsampling)")
     out, scales = _sizes(input, size, scale_factor, mode, recompute_scale_factor)
     dt = input._data.dtype
     ft = np.float64 if dt == np.float64 else np.float32
@@ -284,7 +314,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if dt.kind != "f":
         raise NotImplementedError(f"interpolate: mode={mode!r} needs a floating-point input, got {input.dtype} "
                                   f"(convert it first, e.g. input.float())")
-    if mode == "area":
+    if antialias:
+        mats = tuple((a, antialias_matrix(input.shape[a], o, align_corners, s, mode == "bicubic", ft))
+                     for a, o, s in zip(axes, out, scales))
+    elif mode == "area":
         mats = tuple((a, area_matrix(input.shape[a], o, ft)) for a, o in zip(axes, out))
     elif mode == "bicubic":
         mats = tuple((a, cubic_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales))
