@@ -184,9 +184,20 @@ def _gather(x, idxs):
 
 
 def _scatter(g, shape, idxs):
+    """The adjoint of ``_gather``: along each axis, output j adds into input ix[j]. Nearest indices
+    never decrease, so each input's share is one contiguous run, summed by ``np.add.reduceat``."""
     for axis, ix in reversed(idxs):
-        acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
-        np.add.at(np.moveaxis(acc, axis, 0), ix, np.moveaxis(g, axis, 0))
+        uniq, starts = np.unique(ix, return_index=True)
+        if np.all(np.diff(ix) >= 0):
+            sums = np.add.reduceat(g, starts, axis=axis)
+            if len(uniq) == shape[axis]:
+                g = sums
+                continue
+            acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
+            acc[(slice(None),) * axis + (uniq,)] = sums
+        else:
+            acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
+            np.add.at(np.moveaxis(acc, axis, 0), ix, np.moveaxis(g, axis, 0))
         g = acc
     return g
 
