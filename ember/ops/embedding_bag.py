@@ -69,6 +69,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     """
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode!r}")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
     if sparse:
         raise NotImplementedError("embedding_bag: sparse=True (a sparse weight gradient) is not supported by ember, "
                                   "which has no sparse tensors; use sparse=False")

@@ -179,6 +179,25 @@ def test_embedding_bag_per_sample_weights_and_max_norm():
     assert_close(em.weight, tm.weight, what="renormalised weight")
 
 
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq_is_embeddings(mode):
+    """With scale_grad_by_freq each row's gradient is divided by how often its index occurs in the whole
+    input, as F.embedding does. The oracle is torch's F.embedding followed by the per-bag sum/mean:
+    torch 2.13's own embedding_bag backward divides some rows by another index's count."""
+    idx, off = np.array([1, 2, 2, 5, 4, 3, 2, 9, 2, 2, 7]), np.array([0, 4, 4, 8])
+    bag = torch.tensor(np.repeat(np.arange(4), np.diff(np.append(off, len(idx)))))
+    w = _x(10, 3, seed=9)
+
+    def torch_bags(a):
+        rows = TF.embedding(torch.tensor(idx), a, scale_grad_by_freq=True)
+        out = torch.zeros(4, 3).index_add(0, bag, rows)
+        if mode == "mean":
+            out = out / torch.bincount(bag, minlength=4).clamp(min=1)[:, None]
+        return out
+    check(lambda a: F.embedding_bag(ember.tensor(idx), a, ember.tensor(off), mode=mode, scale_grad_by_freq=True),
+          torch_bags, w)
+
+
 def test_embedding_bag_functional_and_errors():
     w = _x(10, 3, seed=5)
     idx, off = np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 4])
@@ -195,6 +214,10 @@ def test_embedding_bag_functional_and_errors():
         F.embedding_bag(ember.tensor(idx), e, ember.tensor(off), per_sample_weights=ember.ones(8))
     with pytest.raises(NotImplementedError):
         TF.embedding_bag(torch.tensor(idx), t, torch.tensor(off), per_sample_weights=torch.ones(8))
+    with pytest.raises(ValueError, match="max mode does not support scaling"):
+        F.embedding_bag(ember.tensor(idx), e, ember.tensor(off), mode="max", scale_grad_by_freq=True)
+    with pytest.raises(ValueError):
+        TF.embedding_bag(torch.tensor(idx), t, torch.tensor(off), mode="max", scale_grad_by_freq=True)
     with pytest.raises(ValueError, match="mode has to be one of"):
         F.embedding_bag(ember.tensor(idx), e, ember.tensor(off), mode="min")
     with pytest.raises(IndexError):
