@@ -71,3 +71,9 @@ def test_fold_unfold_second_order():
     cols = np.random.default_rng(5).standard_normal((1, 8, 9))
     check_second_order(lambda a: F.fold(a * a, (4, 4), 2, dilation=1, padding=1, stride=2),
                        lambda a: torch.nn.functional.fold(a * a, (4, 4), 2, dilation=1, padding=1, stride=2), cols)
+
+
+def test_empty_batch_matches_torch():
+    check(lambda a: F.unfold(a, 2), lambda a: torch.nn.functional.unfold(a, 2), np.zeros((0, 2, 3, 4), np.float32))
+    check(lambda a: F.fold(a, (3, 3), 2), lambda a: torch.nn.functional.fold(a, (3, 3), 2),
+          np.zeros((0, 8, 4), np.float32))

@@ -149,3 +149,10 @@ def test_interpolate_second_order(nd, mode, kw):
     def f(lib):
         return lambda a: lib.nn.functional.interpolate(a * a, mode=mode, align_corners=ac, antialias=aa, **kw) * 1.5
     check_second_order(f(ember), f(torch), x)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area"])
+def test_interpolate_empty_batch_matches_torch(mode):
+    x = np.zeros((0, 2, 3, 4), np.float32)
+    check(lambda a: F.interpolate(a, size=(5, 3), mode=mode), lambda a: torch.nn.functional.interpolate(
+        a, size=(5, 3), mode=mode), x)
