@@ -1,23 +1,155 @@
-"""EmbeddingBag: the sum, mean or max of the embedding rows of each bag of indices, without
-materialising the (bags, length, dim) tensor of looked-up rows.
+"""EmbeddingBag: the sum, mean or max of the embedding rows of each bag of indices, as one fused op
+that never materialises the (bags, length, dim) tensor of looked-up rows.
 
-    rows_j  = w[idx_j] (* per_sample_weights_j, mode 'sum' only)     for every index j not padding_idx
-    sum:  y[b] = sum_{j in bag b} rows_j       mean: y[b] = that / |bag b|      (0 for an empty bag)
-    max:  y[b, d] = max_{j in bag b} rows_j[d]   (the gradient goes to the winning row, per column)
-
-Built from ``embedding`` (the lookup and its scatter-add backward), ``index_add`` (the per-bag sum)
-and ``gather`` (max), so gradients for the weight and the per-sample weights, and every higher
-order, come from theirs.
+For the K indices j kept (those not equal to padding_idx), in bag b_j, with per-sample weight a_j
+(mode 'sum' only; else 1):
+    sum:  y[b] = sum_{j in b} a_j w[i_j]        mean: y[b] = that / |b|          (0 for an empty bag)
+    max:  y[b, d] = max_{j in b} w[i_j, d]      (the first maximum wins)
+Gradients:
+    sum/mean:  dL/dw[r] = sum_{j: i_j = r} c_j a_j g[b_j]   with c_j = 1 (sum) or 1 / |b_j| (mean), also
+               divided by the count of r among the indices with ``scale_grad_by_freq``
+               dL/da_j = g[b_j] · w[i_j]
+    max:       dL/dw[i_win(b, d), d] += g[b, d]
+The first-order backward is NumPy (a ``bincount`` scatter); with create_graph=True it is written with
+ember's differentiable ops (``index_select``, ``index_add``), so every order works.
 """
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from .arithmetic import div, mul
-from .embedding import embedding
-from .index import gather, index_add, index_select
-from .views import unsqueeze
+from ..autograd.function import Op
+from ..autograd.xp import array_namespace
+from .arithmetic import mul
+from .embedding import _renorm_rows
+from .index import index_add, index_select
+from .reduce import sum as sum_
+from .views import reshape, unsqueeze
 
 __all__ = ["embedding_bag"]
+
+
+class _Bags:
+    """The bag structure of the kept indices: index ``i``, bag ``b`` (non-decreasing), B bags."""
+    __slots__ = ("i", "b", "B", "counts", "starts", "filled", "inv_freq")
+
+    def __init__(self, i, b, B, by_freq, num):
+        self.i, self.b, self.B = i, b, B
+        self.counts = np.bincount(b, minlength=B)
+        self.filled = np.nonzero(self.counts)[0]
+        self.starts = np.searchsorted(b, self.filled)
+        self.inv_freq = 1.0 / np.bincount(i, minlength=num)[i] if by_freq and len(i) else None
+
+
+def _scatter_rows(G, i, num):
+    """zeros(num, D) with row j of G added into row i[j].
+
+    Sorted by index, the k-th occurrences of all indices form one duplicate-free fancy-indexed add
+    (as many passes as the most repeated index occurs); heavy repeats fall back to ``bincount``.
+    """
+    K, D = G.shape
+    gw = np.zeros((num, D), G.dtype)
+    if not K:
+        return gw
+    order = np.argsort(i, kind="stable")
+    si = i[order]
+    new = np.empty(K, bool)
+    new[0] = True
+    np.not_equal(si[1:], si[:-1], out=new[1:])
+    rank = np.arange(K) - np.maximum.accumulate(np.where(new, np.arange(K), 0))
+    passes = int(rank.max()) + 1
+    if passes > 32:
+        pos = (i[:, None] * D + np.arange(D)).ravel()
+        return np.bincount(pos, weights=G.ravel(), minlength=num * D).reshape(num, D).astype(G.dtype, copy=False)
+    for r in range(passes):
+        sel = order[rank == r]
+        if r == 0:
+            gw[i[sel]] = G[sel]
+        else:
+            gw[i[sel]] += G[sel]
+    return gw
+
+
+def _bag_reduce(rows, bags, ufunc):
+    """Per-bag ``ufunc`` reduction of ``rows`` for the non-empty bags (equal-length bags: one reshape)."""
+    n = len(bags.filled)
+    if n and len(rows) % n == 0 and bags.starts[-1] == len(rows) - len(rows) // n and \
+            np.all(bags.counts[bags.filled] == len(rows) // n):
+        return ufunc.reduce(rows.reshape(n, len(rows) // n, rows.shape[1]), axis=1)
+    return ufunc.reduceat(rows, bags.starts, axis=0)
+
+
+class EmbeddingBag(Op):
+    """y = per-bag sum / mean / max of (per-sample weighted) rows of w (see the module docstring)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, w, psw, bags, mode):
+        rows = w[bags.i]
+        if psw is not None:
+            rows = rows * psw[:, None]
+        out = np.zeros((bags.B, w.shape[1]), w.dtype)
+        win = None
+        if len(bags.i):
+            if mode == "max":
+                out[bags.filled] = _bag_reduce(rows, bags, np.maximum)
+                pos = np.where(rows == out[bags.b], np.arange(len(bags.i))[:, None], len(bags.i))
+                win = _bag_reduce(pos, bags, np.minimum)      # first maximum per (bag, column)
+            else:
+                out[bags.filled] = _bag_reduce(rows, bags, np.add)
+                if mode == "mean":
+                    out[bags.filled] /= bags.counts[bags.filled, None].astype(w.dtype)
+        ctx.save_for_backward(w, psw)
+        ctx.c = (bags, mode, win)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, psw = ctx.saved_tensors
+        bags, mode, win = ctx.c
+        num, D = w.shape
+        xp = array_namespace(grad)
+        dt = (grad._data if isinstance(grad, Tensor) else grad).dtype
+        need_w, need_psw = ctx.needs_input_grad[0], psw is not None and ctx.needs_input_grad[1]
+        if mode == "max":
+            if not len(bags.i):
+                return None, None, None, None
+            flat = (bags.i[win] * D + np.arange(D)).ravel()
+            if xp.graph:
+                g = index_select(grad, 0, _wrap(bags.filled))
+                gw = index_add(_wrap(np.zeros(num * D, dt)), 0, _wrap(flat), reshape(g, (-1,)))
+                return reshape(gw, (num, D)), None, None, None
+            g = grad[bags.filled]
+            gw = np.bincount(flat, weights=g.ravel(), minlength=num * D).astype(grad.dtype, copy=False)
+            return gw.reshape(num, D), None, None, None
+        coef = None
+        if mode == "mean":
+            coef = (1.0 / np.maximum(bags.counts, 1))[bags.b].astype(dt)
+        if xp.graph:
+            G = index_select(grad, 0, _wrap(bags.b))
+            if coef is not None:
+                G = mul(G, _wrap(coef[:, None]))
+            gpsw = sum_(mul(G, index_select(w, 0, _wrap(bags.i))), 1) if need_psw else None
+            gw = None
+            if need_w:
+                if psw is not None:
+                    G = mul(G, unsqueeze(psw, 1))
+                if bags.inv_freq is not None:
+                    G = mul(G, _wrap(bags.inv_freq[:, None].astype(dt)))
+                gw = index_add(_wrap(np.zeros((num, D), dt)), 0, _wrap(bags.i), G)
+            return gw, gpsw, None, None
+        G = grad[bags.b]
+        if coef is not None:
+            G *= coef[:, None]
+        gpsw = np.einsum("kd,kd->k", G, w[bags.i]) if need_psw else None
+        gw = None
+        if need_w:
+            scale = psw if psw is not None else None
+            if bags.inv_freq is not None:
+                f = bags.inv_freq.astype(dt)
+                scale = f if scale is None else scale * f
+            if scale is not None:
+                G = G * scale[:, None]
+            gw = _scatter_rows(G, bags.i, num)
+        return gw, gpsw, None, None
 
 
 def _bags(input, offsets, include_last_offset, per_sample_weights):
@@ -83,7 +215,16 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, "
                              f"then it must have the same shape as the input ({tuple(input.shape)})")
     flat, bag_of, B = _bags(input, offsets, include_last_offset, per_sample_weights)
-    num, dim = weight.shape
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding_bag: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+                           f"{tuple(weight.shape)}")
+    num = weight.shape[0]
+    if flat.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding_bag: expected an integer index tensor (Long or Int), got {input.dtype}")
+    if flat.size and (flat.min() < 0 or flat.max() >= num):
+        bad = int(flat.max() if flat.max() >= num else flat.min())
+        raise IndexError(f"index out of range in self: embedding_bag index {bad} is outside [0, {num - 1}] for a "
+                         f"weight with {num} rows")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise AssertionError(f"padding_idx must be within the number of embeddings ({num}), got {padding_idx}")
@@ -91,35 +232,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         keep = np.nonzero(flat != padding_idx)[0]
     else:
         keep = np.arange(flat.size)
-    rows = embedding(_wrap(flat[keep]), weight, None, max_norm, norm_type, scale_grad_by_freq)
+    if max_norm is not None:
+        _renorm_rows(weight, flat, max_norm, norm_type)
+    bags = _Bags(flat[keep].astype(np.intp), bag_of[keep], B, bool(scale_grad_by_freq), num)
+    psw = None
     if per_sample_weights is not None:
-        psw = index_select(per_sample_weights.reshape(-1), 0, _wrap(keep))
-        rows = mul(rows, unsqueeze(psw, 1))
-    bags = bag_of[keep]
-    zeros = _wrap(np.zeros((B, dim), weight._data.dtype))
-    if mode == "max":
-        return _bag_max(rows, bags, B, zeros)
-    out = index_add(zeros, 0, _wrap(bags), rows)
-    if mode == "mean":
-        counts = np.maximum(np.bincount(bags, minlength=B), 1).astype(weight._data.dtype)
-        out = div(out, _wrap(counts[:, None]))
-    return out
-
-
-def _bag_max(rows, bags, B, zeros):
-    """Per bag and column, the largest row value (first maximum wins); zero for an empty bag."""
-    r = rows._data
-    if r.shape[0] == 0:
-        return zeros
-    win = np.zeros((B, r.shape[1]), np.int64)
-    filled = np.zeros(B, bool)
-    starts = np.searchsorted(bags, np.arange(B))
-    ends = np.searchsorted(bags, np.arange(B), side="right")
-    for b in range(B):
-        if ends[b] > starts[b]:
-            win[b] = starts[b] + np.argmax(r[starts[b]:ends[b]], axis=0)
-            filled[b] = True
-    if filled.all():
-        return gather(rows, 0, _wrap(win))
-    picked = gather(rows, 0, _wrap(np.where(filled[:, None], win, 0)))
-    return mul(picked, _wrap(filled[:, None].astype(r.dtype)))
+        psw = index_select(reshape(per_sample_weights, (-1,)), 0, _wrap(keep))
+    return EmbeddingBag.apply(weight, psw, bags, mode)

@@ -167,6 +167,17 @@ def test_embedding_bag_matches_torch(mode, padding_idx):
     _compare_bag(em, tm, np.array([2, 2, 5], np.int64), np.array([0, 2], np.int64))  # a bag of padding only
 
 
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_many_repeats_and_equal_bags(mode):
+    """An index repeated more than 32 times (the bincount scatter) and equal-length bags given by offsets."""
+    idx = np.random.default_rng(11).integers(0, 10, 120)
+    idx[::3] = 3
+    em, tm = _bag_pair(mode)
+    _compare_bag(em, tm, idx, np.arange(0, 120, 8))
+    em, tm = _bag_pair(mode)
+    _compare_bag(em, tm, idx, np.array([0, 1, 50, 50, 119]))
+
+
 def test_embedding_bag_per_sample_weights_and_max_norm():
     em, tm = _bag_pair("sum")
     idx = np.array([1, 2, 4, 5, 4, 3], np.int64)
