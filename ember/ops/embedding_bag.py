@@ -1,5 +1,5 @@
 """EmbeddingBag: the sum, mean or max of the embedding rows of each bag of indices, as one fused op
-that never materialises the (bags, length, dim) tensor of looked-up rows.
+(one graph node; the looked-up rows are reduced per bag in NumPy, never kept for backward).
 
 For the K indices j kept (those not equal to padding_idx), in bag b_j, with per-sample weight a_j
 (mode 'sum' only; else 1):
@@ -10,7 +10,7 @@ Gradients:
                divided by the count of r among the indices with ``scale_grad_by_freq``
                dL/da_j = g[b_j] · w[i_j]
     max:       dL/dw[i_win(b, d), d] += g[b, d]
-The first-order backward is NumPy (a ``bincount`` scatter); with create_graph=True it is written with
+The first-order backward is NumPy (a sorted, duplicate-free scatter of rows); with create_graph=True it is written with
 ember's differentiable ops (``index_select``, ``index_add``), so every order works.
 """
 import numpy as np
