@@ -1,4 +1,4 @@
-"""Embedding: a lookup table of learnable vectors."""
+"""Embedding and EmbeddingBag: lookup tables of learnable vectors (EmbeddingBag reduces bags of them)."""
 from ... import _creation
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
