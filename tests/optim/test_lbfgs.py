@@ -162,3 +162,39 @@ def test_errors_match_torch():
         torch.optim.LBFGS([torch.zeros(2)]).step()
     with pytest.raises(RuntimeError, match="needs a closure"):
         opt.step(None)
+
+
+def _to_ember(v):
+    if isinstance(v, torch.Tensor):
+        return ember.tensor(v.detach().numpy().copy())
+    if isinstance(v, list):
+        return [_to_ember(x) for x in v]
+    return v
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_torch_state_dict_continues_torchs_run(line_search_fn):
+    kw = dict(lr=0.5, max_iter=4, history_size=3, line_search_fn=line_search_fn)
+    tm = Model(torch, "float64")
+    to = torch.optim.LBFGS(tm.params[:4], **kw)
+
+    def closure_for(model, opt):
+        def closure():
+            opt.zero_grad()
+            loss = model.loss()
+            loss.backward()
+            return loss
+        return closure
+    for _ in range(2):
+        to.step(closure_for(tm, to))
+    sd = copy.deepcopy(to.state_dict())
+    sd["state"] = {i: {k: _to_ember(v) for k, v in s.items()} for i, s in sd["state"].items()}
+    em = Model(ember, "float64", init=tm.values())
+    eo = ember.optim.LBFGS(em.params[:4], **kw)
+    eo.load_state_dict(sd)
+    for _ in range(2):
+        to.step(closure_for(tm, to))
+        eo.step(closure_for(em, eo))
+    for a, b in zip(em.values()[:4], tm.values()[:4]):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert eo.state[em.params[0]]["func_evals"] == to.state[tm.params[0]]["func_evals"]
