@@ -48,6 +48,10 @@ def nearest_indices(n_in, n_out, scale_factor, exact, ft=np.float32):
     """Source index of each output position along one dim (nearest or nearest-exact)."""
     if not exact and n_out == 2 * n_in:          # PyTorch's shortcut for nearest (not nearest-exact)
         return np.arange(n_out) // 2
+    if ft == np.float64 and not (scale_factor is not None and scale_factor > 0):
+        # PyTorch's float64 kernel agrees with the exact rational index floor(dst * n_in / n_out)
+        i = np.arange(n_out, dtype=np.int64)
+        return np.minimum(((2 * i + 1) * n_in) // (2 * n_out) if exact else (i * n_in) // n_out, n_in - 1)
     scale = ft(1.0 / scale_factor) if scale_factor is not None and scale_factor > 0 else ft(n_in) / ft(n_out)
     dst = np.arange(n_out).astype(ft)
     if exact:
