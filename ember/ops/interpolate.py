@@ -44,14 +44,22 @@ def _scale(n_in, n_out, align_corners, scale_factor, ft):
     return ft(n_in) / ft(n_out)
 
 
-def nearest_indices(n_in, n_out, scale_factor, exact, ft=np.float32):
-    """Source index of each output position along one dim (nearest or nearest-exact)."""
-    if not exact and n_out == 2 * n_in:          # PyTorch's shortcut for nearest (not nearest-exact)
+def nearest_indices(n_in, n_out, scale_factor, exact, ft=np.float32, shortcuts=False):
+    """Source index of each output position along one dim (nearest or nearest-exact).
+
+    ``shortcuts``: PyTorch's 2-d nearest kernel copies a dim whose size is unchanged and takes
+    dst // 2 for an exact doubling, whatever the scale factor (its 1-d and 3-d kernels do not).
+    """
+    if shortcuts and n_out == n_in:
+        return np.arange(n_out)
+    if shortcuts and n_out == 2 * n_in:
         return np.arange(n_out) // 2
     if ft == np.float64 and not (scale_factor is not None and scale_factor > 0):
         # PyTorch's float64 kernel agrees with the exact rational index floor(dst * n_in / n_out)
         i = np.arange(n_out, dtype=np.int64)
         return np.minimum(((2 * i + 1) * n_in) // (2 * n_out) if exact else (i * n_in) // n_out, n_in - 1)
+    if scale_factor is not None and scale_factor > 0:
+        ft = np.float32         # PyTorch computes a scale-factor index in float32 for every dtype
     scale = ft(1.0 / scale_factor) if scale_factor is not None and scale_factor > 0 else ft(n_in) / ft(n_out)
     dst = np.arange(n_out).astype(ft)
     if exact:
@@ -322,10 +330,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ft = np.float64 if dt == np.float64 else np.float32
     axes = range(2, nd)
     if mode in ("nearest", "nearest-exact"):
-        idxs = tuple((a, nearest_indices(input.shape[a], o, s, mode == "nearest-exact", ft))
-                     for a, o, s in zip(axes, out, scales)
-                     if not (o == input.shape[a] and (mode == "nearest" or s in (None, 1.0))))
-        return NearestGather.apply(input, idxs)
+        short = mode == "nearest" and nd == 4
+        idxs = tuple((a, nearest_indices(input.shape[a], o, s, mode == "nearest-exact", ft, short))
+                     for a, o, s in zip(axes, out, scales))
+        return NearestGather.apply(input, tuple((a, ix) for a, ix in idxs
+                                                if not np.array_equal(ix, np.arange(input.shape[a]))))
     if dt.kind != "f":
         raise NotImplementedError(f"interpolate: mode={mode!r} needs a floating-point input, got {input.dtype} "
                                   f"(convert it first, e.g. input.float())")
@@ -336,8 +345,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         mats = tuple((a, area_matrix(input.shape[a], o, ft)) for a, o in zip(axes, out))
     elif mode == "bicubic":
         mats = tuple((a, cubic_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales))
-    else:
-        mats = tuple((a, linear_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales))
+    else:   # PyTorch's (bi/tri)linear kernels copy a dim whose size is unchanged, whatever the scale factor
+        mats = tuple((a, linear_matrix(input.shape[a], o, align_corners, s, ft)) for a, o, s in zip(axes, out, scales)
+                     if o != input.shape[a])
     return Resample.apply(input, mats)
 
 

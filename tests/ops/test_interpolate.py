@@ -179,3 +179,25 @@ def test_nearest_source_indices_match_torch_for_every_size(dtype, mode):
             assert np.any(((2 * i + 1) * n_in) % (2 * n_out) == 0)
     else:
         assert misses == []
+
+
+SWEEP_SF = [1.152, 2.466, 2.1, 1.1, 2.05, 0.37, 0.8, 3.3, 1.0, 2.0, 0.5, 1.5]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("nd,mode", [(3, "nearest"), (3, "nearest-exact"), (3, "linear"), (4, "nearest"),
+                                     (4, "nearest-exact"), (4, "bilinear"), (4, "bicubic"), (5, "nearest"),
+                                     (5, "trilinear")])
+def test_scale_factor_sweep_matches_torch(nd, mode, dtype):
+    """Scale factors whose output size equals the input's or twice it: PyTorch's kernels copy such a dim
+    (linear modes; 2-d nearest also halves the index for a doubling) instead of using the factor."""
+    rng = np.random.default_rng(nd)
+    for n in (1, 2, 3, 5):
+        x = rng.standard_normal((1, 2) + (n,) * (nd - 2)).astype(dtype)
+        for sf in SWEEP_SF:
+            sfs = tuple(SWEEP_SF[(SWEEP_SF.index(sf) + k) % len(SWEEP_SF)] for k in range(nd - 2))
+            if any(int(np.floor(n * f)) < 1 for f in sfs):
+                continue
+            t = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=sfs, mode=mode)
+            e = F.interpolate(ember.tensor(x), scale_factor=sfs, mode=mode)
+            np.testing.assert_allclose(e.numpy(), t.numpy(), atol=1e-5, rtol=1e-5, err_msg=f"n={n} sf={sfs}")
