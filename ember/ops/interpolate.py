@@ -340,7 +340,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"(convert it first, e.g. input.float())")
     if antialias:
         mats = tuple((a, antialias_matrix(input.shape[a], o, align_corners, s, mode == "bicubic", ft))
-                     for a, o, s in zip(axes, out, scales))
+                     for a, o, s in zip(axes, out, scales) if o != input.shape[a])     # (an unchanged dim: copied)
     elif mode == "area":
         mats = tuple((a, area_matrix(input.shape[a], o, ft)) for a, o in zip(axes, out))
     elif mode == "bicubic":
