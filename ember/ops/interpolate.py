@@ -164,6 +164,8 @@ def _along(x, axis, m):
 
 
 def _resample(x, mats):
+    if not mats:
+        return x.copy()         # every dim copied: still a new array, as PyTorch's result
     for axis, m in mats:
         x = _along(x, axis, m.astype(x.dtype, copy=False))
     return np.ascontiguousarray(x)
@@ -190,6 +192,8 @@ class Resample(Op):
 
 
 def _gather(x, idxs):
+    if not idxs:
+        return x.copy()
     for axis, ix in idxs:
         x = np.take(x, ix, axis=axis)
     return x

@@ -210,3 +210,11 @@ def test_scale_factor_sweep_matches_torch(nd, mode, dtype):
             t = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=sfs, mode=mode)
             e = F.interpolate(ember.tensor(x), scale_factor=sfs, mode=mode)
             np.testing.assert_allclose(e.numpy(), t.numpy(), atol=1e-5, rtol=1e-5, err_msg=f"n={n} sf={sfs}")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area"])
+def test_unchanged_size_returns_a_new_tensor(mode):
+    x = ember.randn(1, 2, 3, 3)
+    y = F.interpolate(x, size=3, mode=mode)
+    np.testing.assert_allclose(y.numpy(), x.numpy(), atol=1e-6)
+    assert not np.shares_memory(y.numpy(), x.numpy())
