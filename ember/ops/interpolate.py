@@ -201,18 +201,23 @@ def _gather(x, idxs):
 
 def _scatter(g, shape, idxs):
     """The adjoint of ``_gather``: along each axis, output j adds into input ix[j]. Nearest indices
-    never decrease, so each input's share is one contiguous run, summed by ``np.add.reduceat``."""
+    never decrease, so each input's share is one contiguous run of outputs: k strided adds for an
+    integer upscale by k, ``np.add.reduceat`` over the runs otherwise."""
     for axis, ix in reversed(idxs):
-        uniq, starts = np.unique(ix, return_index=True)
+        n_in = shape[axis]
+        k = len(ix) // n_in
+        if len(ix) == k * n_in and np.array_equal(ix, np.arange(len(ix)) // k):
+            r = g.reshape(g.shape[:axis] + (n_in, k) + g.shape[axis + 1:])
+            pick = (slice(None),) * (axis + 1)
+            g = r[pick + (0,)].copy()
+            for j in range(1, k):        # much faster than a sum over a short strided axis
+                g += r[pick + (j,)]
+            continue
+        acc = np.zeros(g.shape[:axis] + (n_in,) + g.shape[axis + 1:], g.dtype)
         if np.all(np.diff(ix) >= 0):
-            sums = np.add.reduceat(g, starts, axis=axis)
-            if len(uniq) == shape[axis]:
-                g = sums
-                continue
-            acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
-            acc[(slice(None),) * axis + (uniq,)] = sums
+            uniq, starts = np.unique(ix, return_index=True)
+            acc[(slice(None),) * axis + (uniq,)] = np.add.reduceat(g, starts, axis=axis)
         else:
-            acc = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], g.dtype)
             np.add.at(np.moveaxis(acc, axis, 0), ix, np.moveaxis(g, axis, 0))
         g = acc
     return g
