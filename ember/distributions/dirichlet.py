@@ -1,15 +1,12 @@
 """Dirichlet(concentration c) on the simplex:
 log p(x) = sum (c_i - 1) log x_i + lgamma(sum c) - sum lgamma(c_i).
 """
-import numpy as np
-
-from .._tensor import _wrap
 from ..ops import clamp, one_hot, where, xlogy
 from . import constraints
 from ._logits import as_float_tensor
 from ._special import digamma, lgamma
+from ._gamma_sample import sample_dirichlet
 from .distribution import Distribution
-from .gamma import _standard_gamma
 
 __all__ = ["Dirichlet"]
 
@@ -17,7 +14,7 @@ __all__ = ["Dirichlet"]
 class Dirichlet(Distribution):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
-    has_rsample = False   # implicit reparameterisation not implemented
+    has_rsample = True
 
     def __init__(self, concentration, validate_args=None):
         concentration = as_float_tensor(concentration)
@@ -45,15 +42,12 @@ class Dirichlet(Distribution):
         c0 = c.sum(-1, keepdim=True)
         return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
 
-    def rsample(self, sample_shape=()):
-        raise NotImplementedError("Dirichlet.rsample: ember does not implement the implicit reparameterisation "
-                                  "of Dirichlet samples; use sample()")
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Dirichlet, batch_shape, _instance, ("concentration",))
 
-    def sample(self, sample_shape=()):
-        g = _standard_gamma(self.concentration, tuple(self._extended_shape(sample_shape)))
-        x = g / g.sum(-1, keepdims=True)
-        eps = np.finfo(x.dtype).tiny
-        return _wrap(np.clip(x, eps, 1 - np.finfo(x.dtype).eps).astype(x.dtype))
+    def rsample(self, sample_shape=()):
+        """Normalised gamma draws, differentiable in the concentration (implicit reparameterisation)."""
+        return sample_dirichlet(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -1,4 +1,5 @@
-"""Uniform(low, high) on [low, high): log p(x) = -log(high - low) inside, -inf outside."""
+"""Uniform(low, high): log p(x) = -log(high - low) on [low, high), -inf outside (the support,
+as PyTorch's, is the closed interval: ``high`` itself passes validation and has density 0)."""
 from .._random import _rng
 from ..ops import clamp, log
 from . import constraints
@@ -27,11 +28,14 @@ class Uniform(Distribution):
 
     @property
     def support(self):
-        return constraints.half_open_interval(self.low, self.high)
+        return constraints.interval(self.low, self.high)
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Uniform, batch_shape, _instance, ("low", "high"))
 
     @property
     def mean(self):
