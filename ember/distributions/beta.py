@@ -5,6 +5,7 @@ from ..ops import stack, xlogy
 from . import constraints
 from ._gamma_sample import sample_dirichlet
 from ._special import digamma, lgamma
+from .dirichlet import _dirichlet_mode
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Beta"]
@@ -25,7 +26,8 @@ class Beta(Distribution):
 
     @property
     def mode(self):
-        return (self.concentration1 - 1) / (self.concentration1 + self.concentration0 - 2)
+        """The Dirichlet([a, b]) mode's first coordinate: (a-1)/(a+b-2) when a, b >= 1, else an end."""
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
 
     @property
     def variance(self):

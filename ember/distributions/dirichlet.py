@@ -11,6 +11,15 @@ from .distribution import Distribution
 __all__ = ["Dirichlet"]
 
 
+def _dirichlet_mode(c):
+    """(c - 1)+ normalised; where every c < 1, the one-hot of the argmax of that (0/0) vector."""
+    cm1 = clamp(c - 1, min=0.0)
+    mode = cm1 / cm1.sum(-1, keepdim=True)
+    all_small = (c < 1).all(-1, keepdim=True)
+    corner = one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
+    return where(all_small, corner, mode)
+
+
 class Dirichlet(Distribution):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -29,12 +38,7 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self):
-        """(c - 1)+ normalised; where every c < 1, the one-hot of its largest coordinate."""
-        cm1 = clamp(self.concentration - 1, min=0.0)
-        mode = cm1 / cm1.sum(-1, keepdim=True)
-        all_small = (self.concentration < 1).all(-1, keepdim=True)
-        corner = one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
-        return where(all_small, corner, mode)
+        return _dirichlet_mode(self.concentration)
 
     @property
     def variance(self):
@@ -43,7 +47,7 @@ class Dirichlet(Distribution):
         return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
 
     def expand(self, batch_shape, _instance=None):
-        return self._expanded(Dirichlet, batch_shape, _instance, ("concentration",))
+        return self._expanded(Dirichlet, batch_shape, _instance, ("concentration",), self.event_shape)
 
     def rsample(self, sample_shape=()):
         """Normalised gamma draws, differentiable in the concentration (implicit reparameterisation)."""

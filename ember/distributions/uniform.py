@@ -8,23 +8,12 @@ from .distribution import Distribution, _rng_array, broadcast_all
 __all__ = ["Uniform"]
 
 
-class _LessThanHigh(constraints.Constraint):
-    def __init__(self, dist):
-        self.dist = dist
-
-    def _ok(self, x):
-        return x < self.dist.high._data
-
-    def __repr__(self):
-        return f"LessThan(upper_bound={self.dist.high})"
-
-
 class Uniform(Distribution):
     has_rsample = True
 
     @property
     def arg_constraints(self):
-        return {"low": _LessThanHigh(self), "high": constraints.dependent}
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     @property
     def support(self):
