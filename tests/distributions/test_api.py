@@ -174,3 +174,14 @@ def test_batch_and_event_shapes_are_sizes():
     d = D.MultivariateNormal(ember.zeros(4, 3), ember.eye(3))
     assert isinstance(d.batch_shape, ember.Size) and isinstance(d.event_shape, ember.Size)
     assert d.batch_shape == ember.Size([4]) and d.event_shape == ember.Size([3])
+
+
+def test_beta_and_dirichlet_mode_with_concentrations_below_one_match_torch():
+    # regression: Beta.mode was (a-1)/(a+b-2) everywhere; torch takes the Dirichlet([a, b]) mode
+    c = [[0.5, 0.3], [0.2, 0.9], [2.0, 0.5], [0.5, 2.0], [3.0, 2.0], [1.0, 1.0]]
+    a, b = [v[0] for v in c], [v[1] for v in c]
+    np.testing.assert_array_equal(D.Beta(ember.tensor(a), ember.tensor(b)).mode.numpy(),
+                                  torch.distributions.Beta(torch.tensor(a), torch.tensor(b)).mode.numpy())
+    for conc in (c, [[0.5, 0.3, 0.4], [0.2, 0.9, 0.1], [2.0, 0.5, 3.0]]):
+        np.testing.assert_allclose(D.Dirichlet(ember.tensor(conc)).mode.numpy(),
+                                   torch.distributions.Dirichlet(torch.tensor(conc)).mode.numpy(), rtol=1e-6)
