@@ -155,8 +155,8 @@ class OneHotCategorical(Distribution):
     def enumerate_support(self, expand=True):
         """The K one-hot vectors along a new first dimension."""
         n = self.event_shape[0]
-        values = _wrap(np.eye(n, dtype=self._categorical._param._data.dtype).reshape((n,) + (1,) * len(self.batch_shape)
-                                                                                 + (n,)))
+        eye = np.eye(n, dtype=self._categorical._param._data.dtype)
+        values = _wrap(eye.reshape((n,) + (1,) * len(self.batch_shape) + (n,)))
         return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
 
     def __repr__(self):

@@ -86,7 +86,7 @@ class Distribution:
 
         Example:
             >>> d = ember.distributions.Normal(ember.tensor([0.0, 1.0]), 1.0).expand((3, 2))
-            >>> d.batch_shape, d.sample().shape        # (torch.Size([3, 2]), torch.Size([3, 2]))
+            >>> d.batch_shape, d.sample().shape        # (ember.Size([3, 2]), ember.Size([3, 2]))
         """
         raise NotImplementedError(f"{type(self).__name__}.expand is not implemented")
 
