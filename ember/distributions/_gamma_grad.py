@@ -22,6 +22,15 @@ from ._special import _np_digamma
 __all__ = ["standard_gamma_grad", "dirichlet_grad"]
 
 
+# PyTorch compares with float32 literals (0.8f, 0.9f, 1.1f) even for float64 input; so does ember.
+_F08, _F09, _F11 = (float(np.float32(v)) for v in (0.8, 0.9, 1.1))
+
+
+def _psi(a):
+    """digamma, +inf at 0 and the negative integers (the poles' convention of PyTorch's kernels)."""
+    return np.where((a <= 0) & (a == np.floor(a)), np.inf, _np_digamma(a))
+
+
 def _piecewise(shape, pieces):
     """``pieces``: (mask, fn) in order; each element takes the first piece whose mask holds."""
     out = np.zeros(shape)
@@ -46,14 +55,14 @@ def _gamma_small_x(a, x):
         term = term * (-x / n)
         s1 = s1 + term / (a + n)
         s2 = s2 + term / ((a + n) * (a + n))
-    r = -((np.log(x) - _np_digamma(a)) * s1 - s2) * np.power(x, a) / (np.power(x, a - 1) * np.exp(-x))
+    r = -((np.log(x) - _psi(a)) * s1 - s2) * np.power(x, a) / (np.power(x, a - 1) * np.exp(-x))
     return np.where(np.isnan(r), 0.0, r)
 
 
 def _gamma_large_alpha(a, x):
     """alpha > 8: Rice's saddle-point expansion of the gamma CDF around x = alpha (a polynomial in
     the band 0.9 alpha <= x <= 1.1 alpha, where the general form is 0/0)."""
-    band = (0.9 * a <= x) & (x <= 1.1 * a)
+    band = (_F09 * a <= x) & (x <= _F11 * a)
     near = (1 + 24 * a * (1 + 12 * a)) * (1440 * a * a + 6 * x * (53 - 120 * x) - 65 * x * x / a
                                           + a * (107 + 3600 * x)) / (1244160 * a ** 4)
     with np.errstate(all="ignore"):
@@ -94,7 +103,7 @@ def standard_gamma_grad(alpha, x):
     xx = np.broadcast_to(x, shape).astype(np.float64)
     with np.errstate(all="ignore"):
         out = _piecewise(shape, [
-            (xx < 0.8, lambda i: _gamma_small_x(a[i], xx[i])),
+            (xx < _F08, lambda i: _gamma_small_x(a[i], xx[i])),
             (a > 8.0, lambda i: _gamma_large_alpha(a[i], xx[i])),
             (np.ones(shape, dtype=bool), lambda i: _gamma_rational(a[i], xx[i])),
         ])
@@ -107,7 +116,7 @@ def _beta_alpha_small_x(x, a, b):
     """x near 0. I_x(a, b) = x^a / B(a, b) sum_n (1-b)_n x^n / (n! (a+n)) ((1-b)_n rising), so
     dx/da = x (1-x)^(1-b) sum_n (1-b)_n x^n / (n! (a+n)) [psi(a) - psi(a+b) - log x + 1/(a+n)]
     (11 terms); returned divided by (1 - x)."""
-    f = _np_digamma(a) - _np_digamma(a + b) - np.log(x)
+    f = _psi(a) - _psi(a + b) - np.log(x)
     coef = np.ones_like(x)
     s = (f + 1 / a) / a
     for n in range(1, 11):
@@ -119,7 +128,7 @@ def _beta_alpha_small_x(x, a, b):
 
 def _beta_beta_small_y(y, a, b):
     """d y / d b for y ~ Beta(a, b) near 0 (series in y of the derivative of I_y in b, 9 terms)."""
-    f = _np_digamma(a + b) - _np_digamma(b)
+    f = _psi(a + b) - _psi(b)
     term, poly, dpoly = np.ones_like(y), np.ones_like(y), np.zeros_like(y)
     s = f / a
     for n in range(1, 9):
@@ -189,7 +198,7 @@ def _beta_rational(x, a, t):
     coef = _BETA_C.reshape(2, 9, 4)
     p = np.einsum("kn,kn->n", uA, coef[0] @ powers)
     q = np.einsum("kn,kn->n", uA, coef[1] @ powers)
-    return p / q * x * (_np_digamma(t) - _np_digamma(a)) / (t - a)
+    return p / q * x * (_psi(t) - _psi(a)) / (t - a)
 
 
 def dirichlet_grad(x, alpha, total):

@@ -38,6 +38,27 @@ def test_standard_gamma_grad_matches_torch(dtype, rtol):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_standard_gamma_grad_special_values_and_branch_edges_match_torch(dtype):
+    # the branch edges are PyTorch's float32 literals (x < 0.8f even for float64 x: x = 0.8 takes the series)
+    vals = [0.0, 1e-30, 1e-3, 0.5, 0.8, 0.9 * 20, 1.1 * 20, 1.0, 7.9, 8.0, 8.1, 20.0, 100.0, 1e6, np.inf, np.nan, -1.0]
+    a, x = (np.array(v, dtype=dtype) for v in zip(*[(p, q) for p in vals for q in vals]))
+    with np.errstate(all="ignore"):
+        got = standard_gamma_grad(a, x)
+    want = torch._standard_gamma_grad(torch.from_numpy(a), torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
+def test_dirichlet_grad_special_values_match_torch():
+    xv, av, tv = [0.0, 1e-30, 1e-3, 0.3, 0.5, 0.7, 0.999, 1.0, np.nan], [1e-3, 0.5, 1.0, 7.0, 50.0], [1e-2, 1.0, 8.0,
+                                                                                                    60.0, 1e3]
+    x, a, t = (np.array(v) for v in zip(*[(p, q, r) for p in xv for q in av for r in tv]))
+    with np.errstate(all="ignore"):
+        got = dirichlet_grad(x, a, t)
+    want = torch._dirichlet_grad(torch.from_numpy(x), torch.from_numpy(a), torch.from_numpy(t)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
 def _beta_inputs(dtype, n=20_000):
     c = np.exp(R.uniform(np.log(0.05), np.log(200), (n, 2)))
     x = np.clip(R.beta(c[:, 0], c[:, 1]), np.finfo(dtype).tiny, 1 - np.finfo(dtype).eps)
