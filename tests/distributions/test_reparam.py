@@ -4,6 +4,8 @@ draws, and the statistics of the gradients against closed forms."""
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch.distributions.dirichlet import _Dirichlet_backward
 
 import ember
@@ -207,3 +209,26 @@ def test_dirichlet_gradient_is_a_constant_under_create_graph_as_in_torch():
         x = mod.Dirichlet(c).rsample()
         g, = lib.autograd.grad((x * lib.tensor([1.0, 2.0])).sum(), c, create_graph=True)
         assert not g.requires_grad     # once differentiable (torch) / constant (ember)
+
+
+_POS = st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infinity=False)
+_UNIT = st.floats(min_value=1e-12, max_value=1 - 1e-12, allow_nan=False)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(a=_POS, q=_UNIT)
+def test_standard_gamma_grad_fuzzed_against_torch(a, q):
+    x = np.array([q * 3 * a])     # over (0, 3 a): every branch
+    got = standard_gamma_grad(np.array([a]), x)
+    want = torch._standard_gamma_grad(torch.tensor([a], dtype=torch.float64), torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+@SETTINGS
+@given(a=_POS, b=_POS, x=_UNIT)
+def test_dirichlet_grad_fuzzed_against_torch(a, b, x):
+    args = (np.array([x]), np.array([a]), np.array([a + b]))
+    got = dirichlet_grad(*args)
+    want = torch._dirichlet_grad(*(torch.from_numpy(v) for v in args)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-300)
