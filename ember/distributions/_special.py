@@ -172,13 +172,13 @@ def digamma(x):
 class Erfinv(Function):
     @staticmethod
     def forward(ctx, y):
-        out = _wrap(_np_erfinv(y._data).astype(y._data.dtype))
-        ctx.save_for_backward(out)
-        return out
+        ctx.save_for_backward(y)
+        return _wrap(_np_erfinv(y._data).astype(y._data.dtype))
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        y, = ctx.saved_tensors
+        out = erfinv(y)          # recomputed from the input, so that it records under create_graph
         return grad * (math.sqrt(math.pi) / 2) * exp(out * out)
 
 

@@ -185,3 +185,26 @@ def test_beta_and_dirichlet_mode_with_concentrations_below_one_match_torch():
     for conc in (c, [[0.5, 0.3, 0.4], [0.2, 0.9, 0.1], [2.0, 0.5, 3.0]]):
         np.testing.assert_allclose(D.Dirichlet(ember.tensor(conc)).mode.numpy(),
                                    torch.distributions.Dirichlet(torch.tensor(conc)).mode.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,params,value", [
+    ("Normal", dict(loc=[0.3, -1.0], scale=[1.5, 0.7]), [0.1, 0.8]),      # icdf: erfinv
+    ("Gamma", dict(concentration=[0.7, 3.0], rate=[1.5, 0.5]), [0.4, 5.0]),  # cdf: incomplete gamma in x
+])
+def test_second_derivatives_of_cdf_and_icdf_match_torch(name, params, value):
+    method = "icdf" if name == "Normal" else "cdf"
+    outs = []
+    for lib, mod in ((ember, D), (torch, torch.distributions)):
+        ps = {k: lib.tensor(v, dtype=lib.float64, requires_grad=(name == "Normal")) for k, v in params.items()}
+        v = lib.tensor(value, dtype=lib.float64, requires_grad=True)
+        y = getattr(getattr(mod, name)(**ps), method)(v)
+        g, = lib.autograd.grad(y.sum(), v, create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), v)
+        outs.append((g.detach().numpy(), gg.numpy()))
+    for e, t in zip(*outs):
+        np.testing.assert_allclose(e, t, rtol=1e-9)
+    from ember.distributions._special import erfinv, gammainc
+    y = ember.tensor([0.1, -0.7], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(erfinv, (y,))
+    x = ember.tensor([0.4, 5.0], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda t: gammainc(ember.tensor([0.7, 3.0], dtype=ember.float64), t), (x,))
