@@ -17,6 +17,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..ops import exp, log, matmul, tril
 
 _lgamma_scalar = np.frompyfunc(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, 1, 1)
@@ -226,12 +227,14 @@ class Cholesky(Function):
         except np.linalg.LinAlgError:
             raise ValueError("cholesky: the matrix is not positive-definite") from None
         out = _wrap(L)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        L, = ctx.saved_tensors
+        a, L = ctx.saved_tensors
+        if is_grad_enabled():    # create_graph: a saved output is a constant; recompute it so it records
+            L = cholesky(a)
         P = _phi(matmul(_mT(L), grad))
         S = solve_triangular(L, _mT(solve_triangular(L, _mT(P), upper_from_lower=True)), upper_from_lower=True)
         return 0.5 * (S + _mT(S))
@@ -251,13 +254,15 @@ class SolveTriangular(Function):
         X = np.linalg.solve(np.broadcast_to(Ld, shape + Ld.shape[-2:]),
                             np.broadcast_to(B._data, shape + B._data.shape[-2:]))
         out = _wrap(X.astype(B._data.dtype))
-        ctx.save_for_backward(L, out)
+        ctx.save_for_backward(L, B, out)
         ctx.transpose = transpose
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        L, X = ctx.saved_tensors
+        L, B, X = ctx.saved_tensors
+        if is_grad_enabled():    # create_graph: recompute the output from the inputs so that it records
+            X = solve_triangular(L, B, upper_from_lower=ctx.transpose)
         gB = solve_triangular(L, grad, upper_from_lower=not ctx.transpose)
         gM = -matmul(gB, _mT(X))          # gradient w.r.t. the matrix actually solved with
         gL = tril(_mT(gM)) if ctx.transpose else tril(gM)
