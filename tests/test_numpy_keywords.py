@@ -178,7 +178,8 @@ def _assert_same(e, t, where):
 def _compare(fn, where):
     t = _outcome(TORCH, fn)
     e = _outcome(EMBER, fn)
-    assert e[0] == t[0], f"{where}: torch {t[0]} {t[1] if t[0] == 'raised' else ''}, ember {e[0]} {e[1] if e[0] == 'raised' else ''}"
+    assert e[0] == t[0], (f"{where}: torch {t[0]} {t[1] if t[0] == 'raised' else ''}, "
+                          f"ember {e[0]} {e[1] if e[0] == 'raised' else ''}")
     if t[0] == "raised":
         assert e[1] == t[1], f"{where}: torch raised {t[1]}, ember raised {e[1]}"
     else:

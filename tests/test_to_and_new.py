@@ -52,12 +52,23 @@ CASES = [
     "x.new_full((2,), 1, requires_grad=True)",
     "x.new_empty(2, 3).shape", "x.new_empty((2,), dtype=int).dtype", "x.new_empty(2, dtype=float).dtype",
     "i.new_empty(3).dtype", "x.new_empty(size=(0, 2)).shape", "x.new_empty(2, requires_grad=True).requires_grad",
+    # Module.to takes the same forms (floating dtypes only)
+    "lin.to(float).weight", "lin.to('cpu', float).bias", "lin.to(dtype=float).weight", "lin.to(int)",
+    "lin.to(m.tensor([1.0], dtype=m.float64)).weight", "lin.to(bool)", "lin.to('cpu', m.float64, True).weight",
 ]
 
 
 def _env(m):
     return {"m": m, "np": np, "x": m.tensor([[1.5, -2.0], [0.0, 3.25]]), "i": m.tensor([1, 2]),
-            "b": m.tensor([True, False]), "xg": m.tensor([1.5, -2.0], requires_grad=True)}
+            "b": m.tensor([True, False]), "xg": m.tensor([1.5, -2.0], requires_grad=True), "lin": _linear(m)}
+
+
+def _linear(m):
+    lin = m.nn.Linear(2, 1)
+    with m.no_grad():
+        lin.weight.copy_(m.tensor([[0.5, -1.0]]))
+        lin.bias.fill_(0.25)
+    return lin
 
 
 def _outcome(m, expr):

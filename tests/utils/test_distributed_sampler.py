@@ -6,7 +6,6 @@ import sys
 import textwrap
 
 import pytest
-import torch
 from torch.utils.data.distributed import DistributedSampler as TorchSampler
 
 import ember
