@@ -111,6 +111,7 @@ KEEP_SPELLINGS = {
     "dim-positional,keepdims=": (True, {"keepdims": True}),
     "axis=,keepdims=False": (False, {"axis": "D", "keepdims": False}),
     "keepdims= alone": (None, {"keepdims": True}),
+    "keepdim= alone": (None, {"keepdim": True}),
     "keepdim=+keepdims=": (False, {"dim": "D", "keepdim": True, "keepdims": True}),
     "dim=None,keepdims=": (False, {"dim": None, "keepdims": True}),
 }
@@ -188,7 +189,7 @@ def _compare(fn, where):
 
 # ember cannot tell ``x.sum(keepdims=True)`` (a TypeError in PyTorch) from ``x.sum(dim=None,
 # keepdims=True)`` (accepted): both reduce everything, keeping the dims (README: differences).
-LENIENT = {("sum", "keepdims= alone"), ("mean", "keepdims= alone")}
+LENIENT = {(name, spelling) for name in ("sum", "mean") for spelling in ("keepdims= alone", "keepdim= alone")}
 
 
 @pytest.mark.parametrize("name, form, spelling", list(_cases()))

@@ -165,7 +165,7 @@ def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepd
     """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
     ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``
     is the function's default ``dim``; any other ``dim`` together with ``axis`` is an error).
-    ``keepdim_needs_dim``: the function (like torch.sum) takes ``keepdim`` only together with ``dim``."""
+    ``keepdim_needs_dim``: the function (like torch.prod) takes ``keepdim`` only together with ``dim``."""
     if axis is not None:
         if dim is not default:
             raise TypeError(f"{name}() got both 'dim' and its alias 'axis'; pass only one")
@@ -173,10 +173,10 @@ def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepd
     if keepdims is not None:
         if keepdim:
             raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'; pass only one")
-        if keepdim_needs_dim and dim is None:
-            raise TypeError(f"{name}() got keepdims={keepdims!r} without dim: keepdim(s) applies only to a "
-                            f"reduction over given dims, e.g. {name}(x, dim=1, keepdims=True)")
         keepdim = keepdims
+    if keepdim_needs_dim and dim is None and (keepdim or keepdims is not None):
+        raise TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
+                        f"dim, e.g. {name}(x, dim=1, keepdim=True); without dim, {name} reduces every element")
     return dim, keepdim
 
 

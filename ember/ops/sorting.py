@@ -51,7 +51,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
-    if axis is not None or keepdims is not None:
+    if axis is not None or keepdims is not None or (keepdim and dim is None):
         dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dim is None:
         flat = reshape(input, -1)
