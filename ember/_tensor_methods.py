@@ -23,6 +23,7 @@ from .autograd.function import _RemovableHandle, accumulator
 from .autograd.xp import TensorNamespace
 from .ops import arithmetic, comparison, math_functions
 from .ops._cast import to_dtype
+from .ops._util import numpy_keywords
 from .ops.index import getitem, setitem
 
 
@@ -464,3 +465,5 @@ del _name
 
 # ---- NumPy keywords (issue 12): Tensor.unflatten is Python in PyTorch and takes no axis= alias ----
 Tensor.unflatten = ops.unflatten.__wrapped__
+Tensor.size = numpy_keywords(Tensor.size)         # x.size(axis=1), as torch's native method
+Tensor.stride = numpy_keywords(Tensor.stride)

@@ -260,6 +260,9 @@ OTHER = {
     "sort axis descending": lambda m, x: x.sort(axis=0, descending=True),
     "topk keyword k axis": lambda m, x: m.T.topk(x, k=1, axis=0, largest=False),
     "chunk keyword chunks axis": lambda m, x: x.chunk(chunks=2, axis=2),
+    "Tensor.size axis": lambda m, x: m.T.tensor(x.size(axis=1)),
+    "Tensor.size dim and axis": lambda m, x: x.size(1, axis=1),
+    "Tensor.stride axis": lambda m, x: m.T.tensor(x.stride(axis=0)),
 }
 
 
