@@ -467,3 +467,4 @@ del _name
 Tensor.unflatten = ops.unflatten.__wrapped__
 Tensor.size = numpy_keywords(Tensor.size)         # x.size(axis=1), as torch's native method
 Tensor.stride = numpy_keywords(Tensor.stride)
+Tensor.mode = ops.mode

@@ -58,6 +58,7 @@ SPECS = [
     ("any", "TM", (3, 4), (), (), True, "bool"),
     ("logsumexp", "TM", (3, 4), (), (), True, "float"),
     ("median", "TM", (3, 4), (), (), True, "float"),
+    ("mode", "TM", (3, 4), (), (), True, "float"),
     ("count_nonzero", "TM", (3, 4), (), (), False, "float"),
     ("cumsum", "TM", (3, 4), (), (), False, "float"),
     ("cumprod", "TM", (3, 4), (), (), False, "float"),
