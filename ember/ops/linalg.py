@@ -7,7 +7,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import promote
+from ._util import numpy_keywords, promote
 from .arithmetic import add, mul
 from .index import getitem
 from .join_split import stack
@@ -179,6 +179,7 @@ def kron(input, other):
     return reshape(out, *(x * y for x, y in zip(sa, sb)))
 
 
+@numpy_keywords
 def cross(input, other, dim=None):
     d = -1 if dim is None else dim
 
