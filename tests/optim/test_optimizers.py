@@ -7,7 +7,7 @@ import torch
 
 import ember
 
-from ._mlp import INIT, N_STEPS, Model, check_trajectory, compare, compare_state, train_step
+from ._mlp import N_STEPS, Model, check_trajectory, compare, compare_state, train_step
 
 CONFIGS = {
     "SGD": [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),

@@ -8,7 +8,7 @@ import torch
 
 import ember
 
-from ._mlp import INIT, N_STEPS, Model, check_trajectory, compare, compare_state, train_step
+from ._mlp import N_STEPS, Model, check_trajectory, compare, train_step
 
 CONFIGS = {
     "Rprop": [dict(), dict(lr=0.05), dict(lr=0.01, etas=(0.3, 1.5)), dict(lr=0.02, step_sizes=(1e-3, 0.05)),
