@@ -199,7 +199,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         weights = q_scaled @ k.transpose(-2, -1)
         if attn_mask is not None:
             weights = weights + attn_mask
-        weights = softmax(weights, dim=-1)
+        with np.errstate(invalid="ignore"):    # a fully masked row is NaN, as in PyTorch, without a warning
+            weights = softmax(weights, dim=-1)
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
         out = weights @ v

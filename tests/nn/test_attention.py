@@ -272,3 +272,46 @@ def test_errors_as_pytorch(case):
         run(torch)
     with pytest.raises(type(te.value)):
         run(ember)
+
+
+def test_float64_module():
+    ember.manual_seed(0)
+    e = ember.nn.MultiheadAttention(E, H, dtype=ember.float64)
+    t = torch.nn.MultiheadAttention(E, H, dtype=torch.float64)
+    copy_weights(e, t)
+    assert e.in_proj_weight.dtype == ember.float64 and e.out_proj.weight.dtype == ember.float64
+    q = _r(L, N, E, seed=1).astype(np.float64)
+    out, w = compare_mha(e, t, q, key_padding_mask=_kpm("bool", N, L), atol=1e-10, rtol=1e-10)
+    assert out.dtype == ember.float64 and w.dtype == ember.float64
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_second_order_through_multi_head_attention(need_weights):
+    from tests.autograd.second_order import check_second_order
+
+    def fn(lib):
+        F = lib.nn.functional
+
+        def f(q, k, w_in, b_in, w_out):
+            mask = lib.tensor(np.array([[False, False, True, False]] * 2))
+            return F.multi_head_attention_forward(q, k, k, 4, 2, w_in, b_in, None, None, False, 0.0, w_out, None,
+                                                  key_padding_mask=mask, need_weights=need_weights)[0]
+        return f
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in [(3, 2, 4), (4, 2, 4), (12, 4), (12,), (4, 4)]]
+    # PyTorch's CPU flash kernel has no double backward; its math kernel is the reference here
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    with sdpa_kernel(SDPBackend.MATH):
+        check_second_order(fn(ember), fn(torch), *arrays, gradgrad=False)
+
+
+def test_fully_masked_rows_do_not_warn():
+    import warnings
+    e = ember.nn.MultiheadAttention(E, H)
+    kpm = np.zeros((N, L), bool)
+    kpm[0] = True
+    x = ember.tensor(_r(L, N, E))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, w = e(x, x, x, key_padding_mask=ember.tensor(kpm))
+    assert np.isnan(w._data[0]).all() and not np.isnan(w._data[1:]).any()

@@ -247,3 +247,35 @@ def test_module_paths():
     for name in ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
                  "TransformerDecoderLayer"]:
         assert getattr(et, name) is getattr(ember.nn, name)
+
+
+def test_custom_encoder_and_decoder():
+    enc = ember.nn.TransformerEncoder(ember.nn.TransformerEncoderLayer(D, H, FF), 1)
+    dec = ember.nn.TransformerDecoder(ember.nn.TransformerDecoderLayer(D, H, FF), 1)
+    m = ember.nn.Transformer(D, H, custom_encoder=enc, custom_decoder=dec)
+    assert m.encoder is enc and m.decoder is dec
+    assert m(ember.randn(S, N, D), ember.randn(L, N, D)).shape == (L, N, D)
+
+
+def test_torch_module_paths_resolve_under_ember_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "import torch\n"
+        "from torch.nn.modules.activation import MultiheadAttention\n"
+        "from torch.nn.modules.transformer import TransformerEncoderLayer, Transformer\n"
+        "import torch.nn.functional as F\n"
+        "layer = TransformerEncoderLayer(8, 2, 16, batch_first=True)\n"
+        "x = torch.randn(2, 5, 8)\n"
+        "y = layer(x, src_mask=Transformer.generate_square_subsequent_mask(5), is_causal=True)\n"
+        "a = F.scaled_dot_product_attention(x, x, x, is_causal=True)\n"
+        "print(torch.__name__, tuple(y.shape), tuple(a.shape),"
+        " MultiheadAttention is torch.nn.MultiheadAttention)\n")
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "ember.cli.main", "run", str(script)], capture_output=True,
+                          text=True, env=env, cwd=str(tmp_path), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "ember (2, 5, 8) (2, 5, 8) True" in proc.stdout
