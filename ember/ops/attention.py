@@ -8,7 +8,7 @@ The softmax probabilities P are computed once in the forward and saved; the back
 
     dV = (P * D)^T @ dO
     dP = (dO @ V^T) * D
-    dS = P * (dP - sum(dP * P, keys))
+    dS = P * (dP - sum(dP * P, keys)),   sum(dP * P, keys) = sum(dO * O, features)
     dQ = scale * dS @ K,   dK = scale * dS^T @ Q,   dM = dS (float mask only)
 
 Layer: above softmax_ops, views and dropout (it uses their helpers); below nn.
@@ -62,19 +62,25 @@ class ScaledDotProductAttention(Op):
         s = q @ np.swapaxes(k, -1, -2)
         s *= q.dtype.type(scale)
         if mask is not None:
+            in_place = np.broadcast_shapes(mask.shape, s.shape) == s.shape
             if bool_mask:
-                s = np.where(mask, s, q.dtype.type(-np.inf))
+                if in_place:
+                    np.copyto(s, q.dtype.type(-np.inf), where=~mask)
+                else:
+                    s = np.where(mask, s, q.dtype.type(-np.inf))
+            elif in_place:
+                s += mask
             else:
                 s = s + mask
         p = _softmax_rows(s)
-        pd = p if drop is None else p * drop
-        ctx.save_for_backward(q, k, v, mask, p, drop)
+        out = (p if drop is None else p * drop) @ v
+        ctx.save_for_backward(q, k, v, mask, p, drop, out)
         ctx.scale, ctx.bool_mask = scale, bool_mask
-        return pd @ v
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        q, k, v, mask, p, drop = ctx.saved_tensors
+        q, k, v, mask, p, drop, out = ctx.saved_tensors
         xp = array_namespace(grad)
         scale, need = ctx.scale, ctx.needs_input_grad
         if xp.graph:
@@ -95,8 +101,8 @@ class ScaledDotProductAttention(Op):
             dp = grad @ np.swapaxes(v, -1, -2)
             if drop is not None:
                 dp *= drop
-            row = (dp * p).sum(axis=-1, keepdims=True)
-            dp -= row
+            # sum_j P_ij dP_ij = sum_j P_ij D_ij (dO_i . V_j) = dO_i . O_i: over Ev, not over the keys
+            dp -= np.einsum("...i,...i->...", grad, out)[..., None]
             dp *= p
             ds = dp
         gm = ds if need[3] else None
