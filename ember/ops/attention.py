@@ -147,6 +147,9 @@ def _check(query, key, value, attn_mask):
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): attn_mask must be a Tensor or None, "
                             f"not {type(attn_mask).__name__}")
+        if attn_mask._data.ndim < 2:
+            raise IndexError(f"scaled_dot_product_attention: attn_mask must be at least 2-D (L, S), got shape "
+                             f"{tuple(attn_mask._data.shape)}; use mask[None, :] for one row shared by all queries")
         md = attn_mask._data.dtype
         if md != np.bool_ and md != q.dtype:
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "

@@ -151,7 +151,7 @@ def _both_raise(fn_e, fn_t, exc, match=None):
 
 
 @pytest.mark.parametrize("case", ["mask_and_causal", "dtype", "mask_dtype", "mask_shape", "E", "S", "gqa",
-                                  "heads_without_gqa", "p", "1d"])
+                                  "heads_without_gqa", "p", "1d", "mask_1d"])
 def test_errors_as_pytorch(case):
     q, k, v = _qkv((2, 4, 3, 4), (2, 4, 5, 4), (2, 4, 5, 6))
     kw, mask = {}, None
@@ -175,7 +175,9 @@ def test_errors_as_pytorch(case):
         kw = {"dropout_p": 1.5}
     elif case == "1d":
         q, k, v = q[0, 0, 0], k[0, 0, 0], v[0, 0, 0]
-    exc = RuntimeError
+    elif case == "mask_1d":
+        mask = np.ones((5,), bool)
+    exc = IndexError if case == "mask_1d" else RuntimeError
     me = None if mask is None else ember.tensor(mask)
     mt = None if mask is None else torch.tensor(mask)
     _both_raise(lambda: F.scaled_dot_product_attention(ember.tensor(q), ember.tensor(k), ember.tensor(v),
