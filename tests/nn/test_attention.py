@@ -28,7 +28,7 @@ def _masks(lib, masks):
     return {k: (None if v is None else lib.tensor(v)) for k, v in masks.items()}
 
 
-def compare_mha(e, t, q, k=None, v=None, train=False, atol=2e-5, rtol=1e-4, **kw):
+def compare_mha(e, t, q, k=None, v=None, train=False, atol=2e-5, rtol=1e-4, seed=None, **kw):
     """Run both on the same inputs (k/v None: self-attention with one tensor object; v None: key is
     value); compare outputs, weights, input and parameter gradients. Mask arrays in ``kw`` become
     tensors of each library."""
@@ -40,6 +40,8 @@ def compare_mha(e, t, q, k=None, v=None, train=False, atol=2e-5, rtol=1e-4, **kw
         tq = lib.tensor(q, requires_grad=True)
         tk = tq if k is None else lib.tensor(k, requires_grad=True)
         tv = tk if v is None else lib.tensor(v, requires_grad=True)
+        if seed is not None:        # the same dropout masks: ember's random stream is PyTorch's
+            lib.manual_seed(seed)
         out, w = mod(tq, tk, tv, **_masks(lib, masks), **kw)
         outs.append((tq, tk, tv, out, w))
     (eq, ek, ev, eo, ew), (tq, tk, tv, to, tw) = outs
@@ -315,3 +317,21 @@ def test_fully_masked_rows_do_not_warn():
         warnings.simplefilter("error")
         out, w = e(x, x, x, key_padding_mask=ember.tensor(kpm))
     assert np.isnan(w._data[0]).all() and not np.isnan(w._data[1:]).any()
+
+
+@pytest.mark.parametrize("kw", [{}, {"kdim": 3, "vdim": 5, "add_bias_kv": True}, {"bias": False}])
+def test_initialisation_equals_pytorch_after_manual_seed(kw):
+    ember.manual_seed(0)
+    e = ember.nn.MultiheadAttention(E, H, **kw)
+    torch.manual_seed(0)
+    t = torch.nn.MultiheadAttention(E, H, **kw)
+    for k, v in t.state_dict().items():
+        np.testing.assert_array_equal(e.state_dict()[k]._data, v.numpy(), err_msg=k)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("average", [True, False])
+def test_train_mode_with_dropout_equals_pytorch(need_weights, average):
+    e, t = _pair(E, H, dropout=0.3)
+    compare_mha(e, t, _r(L, N, E, seed=1), _r(S, N, E, seed=2), train=True, seed=4, need_weights=need_weights,
+                average_attn_weights=average, key_padding_mask=_kpm("bool"))

@@ -26,7 +26,7 @@ def _build(make, seed=0):
     return e, t
 
 
-def compare(e, t, inputs, masks=None, train=False, atol=5e-5, rtol=2e-4, **kw):
+def compare(e, t, inputs, masks=None, train=False, atol=5e-5, rtol=2e-4, seed=None, **kw):
     """Both modules on the same float inputs (requiring grad) plus mask keyword arrays; compares the
     output, the inputs' and the parameters' gradients."""
     masks = masks or {}
@@ -36,6 +36,8 @@ def compare(e, t, inputs, masks=None, train=False, atol=5e-5, rtol=2e-4, **kw):
     for lib, mod in ((ember, e), (torch, t)):
         xs = [lib.tensor(a, requires_grad=True) for a in inputs]
         ms = {k: (lib.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in masks.items()}
+        if seed is not None:        # the same dropout masks: ember's random stream is PyTorch's
+            lib.manual_seed(seed)
         res.append((xs, mod(*xs, **ms, **kw)))
     (exs, eo), (txs, to) = res
     assert_close(eo, to, atol, rtol, "output")
@@ -279,3 +281,26 @@ def test_torch_module_paths_resolve_under_ember_run(tmp_path):
                           text=True, env=env, cwd=str(tmp_path), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "ember (2, 5, 8) (2, 5, 8) True" in proc.stdout
+
+
+def test_initialisation_equals_pytorch_after_manual_seed():
+    for make in (lambda lib: lib.nn.Transformer(D, H, 1, 2, FF),
+                 lambda lib: lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(D, H, FF), 2),
+                 lambda lib: lib.nn.TransformerDecoderLayer(D, H, FF, bias=False)):
+        ember.manual_seed(0)
+        e = make(ember)
+        torch.manual_seed(0)
+        t = make(torch)
+        for k, v in t.state_dict().items():
+            np.testing.assert_array_equal(e.state_dict()[k]._data, v.numpy(), err_msg=k)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_train_mode_with_dropout_equals_pytorch(norm_first):
+    e, t = _build(lambda lib: lib.nn.TransformerEncoderLayer(D, H, FF, dropout=0.2, norm_first=norm_first))
+    compare(e, t, [_r(L, N, D, seed=1)], {"src_key_padding_mask": _kpm(N, L)}, train=True, seed=5)
+    e, t = _build(lambda lib: lib.nn.TransformerDecoderLayer(D, H, FF, dropout=0.2, norm_first=norm_first))
+    compare(e, t, [_r(L, N, D, seed=1), _r(S, N, D, seed=2)], {"tgt_mask": _causal(L)}, train=True, seed=6,
+            tgt_is_causal=True)
+    e, t = _build(lambda lib: lib.nn.Transformer(D, H, 1, 1, FF, dropout=0.2, norm_first=norm_first))
+    compare(e, t, [_r(S, N, D, seed=1), _r(L, N, D, seed=2)], {"tgt_mask": _causal(L)}, train=True, seed=7)

@@ -227,3 +227,15 @@ def test_second_order_bool_mask_and_gqa():
     check_second_order(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, ember.tensor(mask), enable_gqa=True),
                        lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, torch.tensor(mask),
                                                                        enable_gqa=True), q, k, v)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 5, 4), (2, 5, 3)), ((2, 4, 8, 16), (2, 4, 8, 16), (2, 4, 8, 16)),
+                                    ((1, 2, 64, 32), (1, 2, 64, 32), (1, 2, 64, 32))])
+@pytest.mark.parametrize("causal", [False, True])
+def test_dropout_equals_pytorch_after_manual_seed(shapes, causal):
+    def run(lib, f):
+        def fn(q, k, v):
+            lib.manual_seed(3)
+            return f(q, k, v, dropout_p=0.3, is_causal=causal)
+        return fn
+    check(run(ember, F.scaled_dot_product_attention), run(torch, TF.scaled_dot_product_attention), *_qkv(*shapes))
