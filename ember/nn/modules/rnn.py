@@ -385,12 +385,12 @@ class RNNCell(RNNCellBase):
     """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
 
     def forward(self, input, hx=None):
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         x, (h,), unbatched = self._prepare(input, hx, 1)
         gi = F.linear(x, self.weight_ih, self.bias_ih)
         _, h_n = rnn_layer(gi, h, self.weight_hh, self.bias_hh, (x.shape[0],), False, self.nonlinearity)
