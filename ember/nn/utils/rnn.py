@@ -20,7 +20,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ... import _creation
+from ... import _creation, _dtype
 from ..._tensor import Tensor, _wrap
 from ...ops.index import getitem
 from ...ops.join_split import cat
@@ -83,38 +83,40 @@ class PackedSequence(namedtuple("PackedSequence_", ["data", "batch_sizes", "sort
         return self._with_data(self.data.cuda(*args, **kwargs))
 
     def pin_memory(self):
-        return self._with_data(self.data.pin_memory())
+        """Pinned memory is a CUDA notion; on ember's CPU tensors this returns ``self``."""
+        return self
 
     def double(self):
-        return self._with_data(self.data.double())
+        return self._with_data(self.data.to(_dtype.float64))
 
     def float(self):
-        return self._with_data(self.data.float())
+        return self._with_data(self.data.to(_dtype.float32))
 
     def half(self):
-        return self._with_data(self.data.half())
+        return self._with_data(self.data.to(_dtype.float16))
 
     def long(self):
-        return self._with_data(self.data.long())
+        return self._with_data(self.data.to(_dtype.int64))
 
     def int(self):
-        return self._with_data(self.data.int())
+        return self._with_data(self.data.to(_dtype.int32))
 
     def short(self):
-        return self._with_data(self.data.short())
+        return self._with_data(self.data.to(_dtype.int16))
 
     def char(self):
-        return self._with_data(self.data.char())
+        return self._with_data(self.data.to(_dtype.int8))
 
     def byte(self):
-        return self._with_data(self.data.byte())
+        return self._with_data(self.data.to(_dtype.uint8))
 
     @property
     def is_cuda(self):
         return self.data.is_cuda
 
     def is_pinned(self):
-        return self.data.is_pinned()
+        """Always False: ember has no pinned (page-locked) memory."""
+        return False
 
 
 def _lengths_array(lengths):
