@@ -39,6 +39,12 @@ from ._math import sigmoid as _np_sigmoid
 __all__ = ["rnn_layer", "lstm_layer", "gru_layer"]
 
 
+def _t(xp, w):
+    """w^T as the right operand of the per-step GEMM (C-ordered on NumPy: small GEMMs are much
+    faster than on a transposed view)."""
+    return xp.transpose(w) if xp.graph else np.ascontiguousarray(w.T)
+
+
 def _sigmoid(xp, a):
     if not xp.graph:
         return _np_sigmoid(a)
@@ -107,9 +113,10 @@ def _cat_rows(xp, by_time):
 
 def _rnn_forward(xp, gi, h0, w_hh, b_hh, batch_sizes, reverse, relu):
     outs = {}
+    w_t = _t(xp, w_hh)
 
     def cell(t, off, bs, state):
-        pre = gi[off:off + bs] + xp.matmul(state[0], xp.transpose(w_hh))
+        pre = gi[off:off + bs] + xp.matmul(state[0], w_t)
         if b_hh is not None:
             pre = pre + b_hh
         h = xp.maximum(pre, 0.0) if relu else xp.tanh(pre)
@@ -185,13 +192,68 @@ def _lstm_forward(xp, gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
     return saved, final
 
 
+def _lstm_forward_numpy(gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
+    """``_lstm_forward`` tuned for NumPy (first-order training): b_hh added to all rows at once,
+    the gate activations computed in place in one (rows, 4H) buffer; the same saved layout plus
+    that buffer at index 9."""
+    H = c0.shape[1]
+    gib = gi + b_hh if b_hh is not None else gi
+    w_t = np.ascontiguousarray(w_hh.T)         # a C-ordered right operand: small GEMMs ~1.7x faster
+    w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+    saved = {}
+
+    def cell(t, off, bs, state):
+        h, c = state
+        act = h @ w_t
+        act += gib[off:off + bs]
+        g = np.tanh(act[:, 2 * H:3 * H])
+        np.negative(act, out=act)               # sigmoid of all four blocks, in place ...
+        np.exp(act, out=act)
+        act += 1
+        np.reciprocal(act, out=act)
+        act[:, 2 * H:3 * H] = g                 # ... then the cell block is tanh
+        i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
+        c_new = f * c
+        c_new += i * g
+        tc = np.tanh(c_new)
+        r = o * tc
+        h_new = r if w_hr_t is None else r @ w_hr_t
+        saved[t] = (i, f, g, o, c, tc, r, h, h_new, act)
+        return h_new, c_new
+    with np.errstate(over="ignore"):            # exp(-x) = inf for x < -88 gives sigmoid 0, as it should
+        final = _run(_NP, cell, (h0, c0), batch_sizes, reverse)
+    return saved, final
+
+
+def _lstm_gate_grads_numpy(act, g, c, tc, o, dh, dc):
+    """The pre-activation gate gradients (rows, 4H) and dc_t, with few passes over the arrays."""
+    H = c.shape[1]
+    dc_t = tc * tc
+    np.subtract(1, dc_t, out=dc_t)
+    dc_t *= o
+    dc_t *= dh
+    dc_t += dc
+    d = np.empty_like(act)
+    np.multiply(dc_t, g, out=d[:, :H])
+    np.multiply(dc_t, c, out=d[:, H:2 * H])
+    np.multiply(dc_t, act[:, :H], out=d[:, 2 * H:3 * H])
+    np.multiply(dh, tc, out=d[:, 3 * H:])
+    deriv = act * act                           # s (1 - s) for the sigmoid blocks ...
+    np.subtract(act, deriv, out=deriv)
+    gd = deriv[:, 2 * H:3 * H]                  # ... and 1 - g^2 for the tanh block
+    np.multiply(g, g, out=gd)
+    np.subtract(1, gd, out=gd)
+    d *= deriv
+    return d, dc_t
+
+
 class LSTMLayer(Op):
     """One layer and direction of an LSTM (optionally with projection) over packed rows."""
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
-        saved, (h_n, c_n) = _lstm_forward(_NP, gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse)
+        saved, (h_n, c_n) = _lstm_forward_numpy(gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse)
         ctx.args = (batch_sizes, reverse)
         ctx.save_for_backward(gi, h0, c0, w_hh, b_hh, w_hr, saved)
         out = np.concatenate([saved[t][8] for t in range(len(batch_sizes))], axis=0)
@@ -208,13 +270,16 @@ class LSTMLayer(Op):
 
         def cell_backward(t, off, bs, carry):
             dh, dc = carry
-            i, f, g, o, c, tc, r, h, _ = saved[t]
+            i, f, g, o, c, tc, r, h = saved[t][:8]
             if w_hr is not None:
                 dh_all[t], r_all[t] = dh, r
                 dh = xp.matmul(dh, w_hr)
-            dc = dc + dh * o * (1 - tc * tc)
-            d = xp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                                dh * tc * o * (1 - o)], axis=1)
+            if not xp.graph:
+                d, dc = _lstm_gate_grads_numpy(saved[t][9], g, c, tc, o, dh, dc)
+            else:
+                dc = dc + dh * o * (1 - tc * tc)
+                d = xp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                                    dh * tc * o * (1 - o)], axis=1)
             dgates[t], h_prev[t] = d, h
             return xp.matmul(d, w_hh), dc * f
         gh0, gc0 = _bptt(xp, cell_backward, (g_hn, g_cn), g_out, batch_sizes, reverse)
@@ -232,11 +297,12 @@ class LSTMLayer(Op):
 def _gru_forward(xp, gi, h0, w_hh, b_hh, batch_sizes, reverse):
     H = h0.shape[1]
     saved = {}
+    w_t = _t(xp, w_hh)
 
     def cell(t, off, bs, state):
         h, = state
         x = gi[off:off + bs]
-        gh = xp.matmul(h, xp.transpose(w_hh))
+        gh = xp.matmul(h, w_t)
         if b_hh is not None:
             gh = gh + b_hh
         r = _sigmoid(xp, x[:, :H] + gh[:, :H])
