@@ -168,3 +168,21 @@ def test_packed_sequence_dtype_conversions_like_torch(name):
     ep = getattr(ernn.pack_sequence([ember.ones(3), ember.ones(1)]), name)()
     tp = getattr(trnn.pack_sequence([torch.ones(3), torch.ones(1)]), name)()
     _same_packed(ep, tp)
+
+
+def test_torch_paths_resolve_under_compat():
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import ember.compat; ember.compat.install()\n"
+            "from torch.nn.utils.rnn import pack_sequence, PackedSequence\n"
+            "from torch.nn.modules.rnn import LSTM\n"
+            "import torch, ember\n"
+            "assert torch.nn.LSTM is LSTM is ember.nn.LSTM and PackedSequence is ember.nn.utils.rnn.PackedSequence\n"
+            "out, _ = LSTM(2, 3)(pack_sequence([torch.ones(3, 2), torch.ones(2, 2)]))\n"
+            "print(type(out).__name__, out.data.shape)\n")
+    env = dict(os.environ, PYTHONPATH=root)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "PackedSequence ember.Size([5, 3])"
