@@ -404,3 +404,16 @@ def test_empty_sequence_error_like_torch():
     e, t = _same_error(lambda: ember.nn.LSTM(3, 4)(ember.randn(0, 2, 3)),
                        lambda: torch.nn.LSTM(3, 4)(torch.randn(0, 2, 3)))
     assert e == t
+
+
+@pytest.mark.parametrize("module", ["ember.nn.modules.rnn", "ember.nn.utils.rnn", "ember.ops.recurrent"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module(module)
+    ember.manual_seed(0)
+    result = doctest.testmod(mod, extraglobs={"ember": ember, **{n: getattr(mod, n) for n in mod.__all__}},
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    if module != "ember.ops.recurrent":
+        assert result.attempted >= len(mod.__all__)
