@@ -417,3 +417,11 @@ def test_docstring_examples(module):
     assert result.failed == 0
     if module != "ember.ops.recurrent":
         assert result.attempted >= len(mod.__all__)
+
+
+def test_malformed_packed_sequence_is_rejected():
+    m = ember.nn.GRU(I, H)
+    with pytest.raises(ValueError, match="non-increasing"):
+        m(ernn.PackedSequence(ember.zeros(5, I), ember.tensor([2, 3])))
+    with pytest.raises(ValueError, match="sum to the 4 rows"):
+        m(ernn.PackedSequence(ember.zeros(4, I), ember.tensor([2, 1])))

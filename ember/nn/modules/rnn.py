@@ -146,6 +146,11 @@ class RNNBase(Module):
         if packed:
             x, batch_sizes_t, sorted_indices, unsorted_indices = input
             batch_sizes = tuple(int(b) for b in batch_sizes_t._data)
+            if not batch_sizes or batch_sizes[-1] <= 0 or any(a < b for a, b in zip(batch_sizes, batch_sizes[1:])) \
+                    or sum(batch_sizes) != x.shape[0]:
+                raise ValueError(f"{type(self).__name__}: invalid PackedSequence: batch_sizes {list(batch_sizes)} must "
+                                 f"be positive, non-increasing and sum to the {x.shape[0]} rows of data; build it "
+                                 "with pack_padded_sequence or pack_sequence")
             batch = batch_sizes[0]
             self._check_input(x, (2,))
         else:
