@@ -153,16 +153,17 @@ class RNNLayer(Op):
             return (xp.matmul(d, w_hh),)
         gh0, = _bptt(xp, cell_backward, (g_hn,), g_out, batch_sizes, reverse)
         need = ctx.needs_input_grad
-        gw, gb = _hh_grads(ctx, xp, dpre, h_prev, 2)
-        return _cat_rows(xp, dpre) if need[0] else None, gh0 if need[1] else None, gw, gb
+        d = _cat_rows(xp, dpre)
+        gw, gb = _hh_grads(ctx, xp, d, h_prev, 2)
+        return d if need[0] else None, gh0 if need[1] else None, gw, gb
 
 
-def _hh_grads(ctx, xp, dgh, h_prev, k):
-    """(dW_hh, db_hh) for the op whose inputs ``k`` and ``k + 1`` are W_hh and b_hh."""
+def _hh_grads(ctx, xp, d, h_prev, k):
+    """(dW_hh, db_hh) from the gate gradients ``d`` of all rows, for the op whose inputs ``k`` and
+    ``k + 1`` are W_hh and b_hh."""
     need = ctx.needs_input_grad
     if not (need[k] or need[k + 1]):
         return None, None
-    d = _cat_rows(xp, dgh)
     gw = xp.matmul(xp.transpose(d), _cat_rows(xp, h_prev)) if need[k] else None
     return gw, (xp.sum(d, axis=0) if need[k + 1] else None)
 
@@ -225,15 +226,15 @@ def _lstm_forward_numpy(gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse):
     return saved, final
 
 
-def _lstm_gate_grads_numpy(act, g, c, tc, o, dh, dc):
-    """The pre-activation gate gradients (rows, 4H) and dc_t, with few passes over the arrays."""
+def _lstm_gate_grads_numpy(act, g, c, tc, o, dh, dc, d):
+    """The pre-activation gate gradients (rows, 4H), written into ``d``, and dc_t, with few passes
+    over the arrays."""
     H = c.shape[1]
     dc_t = tc * tc
     np.subtract(1, dc_t, out=dc_t)
     dc_t *= o
     dc_t *= dh
     dc_t += dc
-    d = np.empty_like(act)
     np.multiply(dc_t, g, out=d[:, :H])
     np.multiply(dc_t, c, out=d[:, H:2 * H])
     np.multiply(dc_t, act[:, :H], out=d[:, 2 * H:3 * H])
@@ -267,6 +268,7 @@ class LSTMLayer(Op):
         if xp.graph:
             saved, _ = _lstm_forward(xp, gi, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse)
         dgates, h_prev, dh_all, r_all = {}, {}, {}, {}
+        d_all = None if xp.graph else np.empty(gi.shape, gi.dtype)   # NumPy: gate gradients written in place
 
         def cell_backward(t, off, bs, carry):
             dh, dc = carry
@@ -275,7 +277,7 @@ class LSTMLayer(Op):
                 dh_all[t], r_all[t] = dh, r
                 dh = xp.matmul(dh, w_hr)
             if not xp.graph:
-                d, dc = _lstm_gate_grads_numpy(saved[t][9], g, c, tc, o, dh, dc)
+                d, dc = _lstm_gate_grads_numpy(saved[t][9], g, c, tc, o, dh, dc, d_all[off:off + bs])
             else:
                 dc = dc + dh * o * (1 - tc * tc)
                 d = xp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
@@ -284,11 +286,13 @@ class LSTMLayer(Op):
             return xp.matmul(d, w_hh), dc * f
         gh0, gc0 = _bptt(xp, cell_backward, (g_hn, g_cn), g_out, batch_sizes, reverse)
         need = ctx.needs_input_grad
-        gw, gb = _hh_grads(ctx, xp, dgates, h_prev, 3)
+        if d_all is None:
+            d_all = _cat_rows(xp, dgates)
+        gw, gb = _hh_grads(ctx, xp, d_all, h_prev, 3)
         gw_hr = None
         if w_hr is not None and need[5]:
             gw_hr = xp.matmul(xp.transpose(_cat_rows(xp, dh_all)), _cat_rows(xp, r_all))
-        return (_cat_rows(xp, dgates) if need[0] else None, gh0 if need[1] else None, gc0 if need[2] else None,
+        return (d_all if need[0] else None, gh0 if need[1] else None, gc0 if need[2] else None,
                 gw, gb, gw_hr)
 
 
@@ -348,7 +352,7 @@ class GRULayer(Op):
             h_prev[t] = h
             return (dh * z + xp.matmul(d, w_hh),)
         gh0, = _bptt(xp, cell_backward, (g_hn,), g_out, batch_sizes, reverse)
-        gw, gb = _hh_grads(ctx, xp, dgh, h_prev, 2)
+        gw, gb = _hh_grads(ctx, xp, _cat_rows(xp, dgh), h_prev, 2)
         return _cat_rows(xp, dgi) if ctx.needs_input_grad[0] else None, gh0 if ctx.needs_input_grad[1] else None, gw, gb
 
 
