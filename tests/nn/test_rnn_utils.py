@@ -150,7 +150,8 @@ def test_pack_length_beyond_padding_is_an_error():
 def test_pad_errors_like_torch():
     tp = trnn.pack_sequence([torch.ones(3), torch.ones(1)])
     ep = ernn.pack_sequence([ember.ones(3), ember.ones(1)])
-    _same_error(lambda: ernn.pad_packed_sequence(ep, total_length=2), lambda: trnn.pad_packed_sequence(tp, total_length=2))
+    _same_error(lambda: ernn.pad_packed_sequence(ep, total_length=2),
+                lambda: trnn.pad_packed_sequence(tp, total_length=2))
     _same_error(lambda: ernn.pad_sequence([ember.ones(2)], padding_side="middle"),
                 lambda: trnn.pad_sequence([torch.ones(2)], padding_side="middle"))
     _same_error(lambda: ernn.pad_sequence([]), lambda: trnn.pad_sequence([]))

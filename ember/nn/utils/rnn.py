@@ -239,7 +239,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
             raise RuntimeError(f"pad_sequence: sequence {i} has shape {tuple(s.shape)} but sequence 0 has "
                                f"{tuple(sequences[0].shape)}; all must agree after the first (time) dimension")
     lengths = np.array([s.shape[0] for s in sequences], dtype=np.int64)
-    T, B = int(lengths.max()), len(sequences)
+    T = int(lengths.max())
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     n = int(lengths.sum())
     t = np.arange(T)[:, None]
