@@ -49,7 +49,7 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
-from . import accelerator, amp, backends, cuda  # noqa: E402,F401  (CPU-only answers: ember.cuda, ...)
+from . import accelerator, amp, backends, cuda, random  # noqa: E402,F401  (CPU-only answers: ember.cuda, ...)
 from .amp import autocast  # noqa: E402,F401
 from .backends._precision import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402,F401
 

@@ -4,7 +4,8 @@ import numbers
 import numpy as np
 
 from . import _dtype
-from ._random import _rng
+from . import _sampling
+from ._random import _gen
 from ._tensor import Tensor, _wrap, device as _device, to_array as _to_array
 from .autograd.grad_mode import _State
 
@@ -210,19 +211,17 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1) (PyTorch's stream after ``manual_seed``)."""
     _check_device(device)
     npd = _float_dtype(dtype)
-    arr = _rng(generator).random(_size_or_kw("rand", args, size), dtype=np.float64 if npd == np.float64 else np.float32)
-    return _out(arr.astype(npd, copy=False), requires_grad)
+    return _out(_sampling.uniform(_gen(generator), _size_or_kw("rand", args, size), npd), requires_grad)
 
 
 def randn(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples."""
+    """Standard normal samples (PyTorch's stream after ``manual_seed``)."""
     _check_device(device)
     npd = _float_dtype(dtype)
-    arr = _rng(generator).standard_normal(_size_or_kw("randn", args, size), dtype=np.float64 if npd == np.float64 else np.float32)
-    return _out(arr.astype(npd, copy=False), requires_grad)
+    return _out(_sampling.normal(_gen(generator), _size_or_kw("randn", args, size), npd), requires_grad)
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
@@ -237,35 +236,69 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
-    return _out(_rng(generator).integers(low, high, _size(tuple(size))).astype(npd), requires_grad)
+    arr = _sampling.random_from_to(_gen(generator), _size(tuple(size)), npd, low, high)
+    return _out(arr, requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1 (int64)."""
+    """A random permutation of 0..n-1 (int64), PyTorch's for the same seed."""
     _check_device(device)
     npd = _dtype.to_numpy_dtype(dtype) if dtype is not None else np.dtype(np.int64)
-    return _out(_rng(generator).permutation(int(n)).astype(npd), requires_grad)
+    if int(n) < 0:
+        raise RuntimeError(f"n must be non-negative, got {n}")
+    return _out(_sampling.randperm(_gen(generator), n).astype(npd, copy=False), requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_grad=False):
-    """Normal samples: ``normal(mean_tensor, std_tensor)`` elementwise or ``normal(m, s, size)``."""
+    """Normal samples: ``normal(mean_tensor, std_tensor)`` elementwise or ``normal(m, s, size)``.
+
+    As PyTorch: standard normals of the output's shape, then ``* std + mean``."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects all elements of std >= 0.0, got std={std}")
     if size is None:
         size = np.broadcast_shapes(np.shape(m), np.shape(s))
     npd = _float_dtype(dtype) if dtype is not None else (
         m.dtype if isinstance(m, np.ndarray) else s.dtype if isinstance(s, np.ndarray) else _float_dtype(None))
-    arr = _rng(generator).normal(m, s, _size(tuple(size))).astype(npd)
-    return _out(arr, requires_grad)
+    shape = _size(tuple(size))
+    if not isinstance(m, np.ndarray) and not isinstance(s, np.ndarray):
+        return _out(_sampling.normal(_gen(generator), shape, npd, m, s), requires_grad)
+    z = _sampling.normal(_gen(generator), shape, npd)
+    return _out((z * np.asarray(s, dtype=npd) + np.asarray(m, dtype=npd)).astype(npd, copy=False), requires_grad)
 
 
 def bernoulli(input, p=None, generator=None):
-    probs = input._data if p is None else np.full(input._data.shape, p)
-    return _wrap((_rng(generator).random(probs.shape) < probs).astype(input._data.dtype))
+    """1 with probability ``input`` (elementwise), else 0, in ``input``'s dtype."""
+    gen = _gen(generator)
+    if p is not None:
+        return _wrap(_sampling.bernoulli_scalar(gen, input._data.shape, p).astype(input._data.dtype))
+    probs = input._data
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"bernoulli expects a floating point tensor of probabilities, got {input.dtype}")
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false: bernoulli "
+                           "probabilities must lie in [0, 1]")
+    return _wrap(_sampling.bernoulli_tensor(gen, probs).astype(probs.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
-    rng = _rng(generator)
-    probs = np.atleast_2d(input._data.astype(np.float64))
-    out = np.stack([rng.choice(p.size, num_samples, replace=replacement, p=p / p.sum()) for p in probs])
-    return _wrap(out.reshape(input._data.shape[:-1] + (num_samples,)).astype(np.int64))
+    """Indices drawn from the categories of each row with weights ``input`` (PyTorch's stream)."""
+    probs = input._data
+    if probs.ndim not in (1, 2):
+        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype}")
+    k = probs.shape[-1]
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
+    if not replacement and num_samples > k:
+        raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                           f"(n_sample={num_samples}, prob_dist.size(-1)={k})")
+    rows = np.atleast_2d(probs)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    out = _sampling.multinomial(_gen(generator), rows, int(num_samples), replacement)
+    return _wrap(out.reshape(probs.shape[:-1] + (int(num_samples),)).astype(np.int64))

@@ -11,7 +11,8 @@ Attached to Tensor as methods by ``ember._tensor_methods``.
 """
 import numpy as np
 
-from ._random import _rng
+from . import _sampling
+from ._random import _gen
 from ._tensor import Tensor, _wrap
 from ._creation import tensor as _tensor
 from .autograd.grad_mode import _State
@@ -153,35 +154,83 @@ def set_(self, source):
     return self
 
 
-def _random_fill(self, values):
+def _memory_order(arr):
+    """Positions (C order) of ``arr``'s elements sorted by address: the order PyTorch's CPU kernels
+    fill a non-contiguous tensor in."""
+    offsets = np.zeros((), dtype=np.int64)
+    for size, stride in zip(arr.shape, arr.strides):
+        offsets = offsets[..., None] + np.arange(size, dtype=np.int64) * stride
+    return np.argsort(offsets.ravel(), kind="stable")
+
+
+def _random_fill(self, sample):
+    """Write ``sample(n)`` (n values in PyTorch's fill order) into ``self``."""
     check_inplace(self)
-    self._data[...] = values
+    arr = self._data
+    values = sample(arr.size)
+    if arr.flags.c_contiguous or arr.ndim <= 1:
+        arr[...] = values.reshape(arr.shape)
+    else:
+        flat = np.empty(arr.size, dtype=values.dtype)
+        flat[_memory_order(arr)] = values
+        arr[...] = flat.reshape(arr.shape)
     self._vc[0] += 1
     return self
 
 
+def _float_type(self, name):
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"{name} expects a floating point tensor, got {self.dtype}: convert it first, "
+                           f"e.g. x.float().{name}(...)")
+    return self._data.dtype
+
+
 def uniform_(self, a=0.0, b=1.0, generator=None):
-    """Fill with samples from U(a, b)."""
-    return _random_fill(self, _rng(generator).uniform(a, b, self._data.shape))
+    """Fill with samples from U(a, b) (PyTorch's stream)."""
+    dtype = _float_type(self, "uniform_")
+    if not a <= b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _random_fill(self, lambda n: _sampling.uniform(_gen(generator), (n,), dtype, a, b))
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
-    """Fill with samples from N(mean, std^2)."""
-    return _random_fill(self, _rng(generator).normal(mean, std, self._data.shape))
+    """Fill with samples from N(mean, std^2) (PyTorch's stream)."""
+    dtype = _float_type(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    contiguous = self._data.flags.c_contiguous or self._data.ndim <= 1 and self._data.strides[0] == self._data.itemsize
+    return _random_fill(self, lambda n: _sampling.normal(_gen(generator), (n,), dtype, mean, std,
+                                                         contiguous=contiguous))
 
 
 def bernoulli_(self, p=0.5, generator=None):
-    """Fill with 1 with probability p, else 0."""
-    return _random_fill(self, _rng(generator).random(self._data.shape) < p)
+    """Fill with 1 with probability p (a number or a tensor of probabilities), else 0."""
+    gen = _gen(generator)
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p._data, self._data.shape)
+        return _random_fill(self, lambda n: _sampling.bernoulli_tensor(gen, probs.ravel()))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _random_fill(self, lambda n: _sampling.bernoulli_scalar(gen, (n,), p))
 
 
-def random_(self, low=0, high=None, generator=None):
-    """Fill with integers from [low, high) (or [0, low) with one argument)."""
+def random_(self, low=None, high=None, generator=None):
+    """Fill with integers: ``random_()`` over the dtype's range, ``random_(to)`` from [0, to),
+    ``random_(from, to)`` from [from, to) (PyTorch's stream)."""
+    gen = _gen(generator)
+    dtype = self._data.dtype
+    if low is None:
+        return _random_fill(self, lambda n: _sampling.random_full(gen, (n,), dtype))
     if high is None:
         low, high = 0, low
-    return _random_fill(self, _rng(generator).integers(low, high, self._data.shape))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _random_fill(self, lambda n: _sampling.random_from_to(gen, (n,), dtype, low, high))
 
 
 def exponential_(self, lambd=1.0, generator=None):
-    """Fill with samples from Exp(lambd)."""
-    return _random_fill(self, _rng(generator).exponential(1.0 / lambd, self._data.shape))
+    """Fill with samples from Exp(lambd) (PyTorch's stream)."""
+    dtype = _float_type(self, "exponential_")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _random_fill(self, lambda n: _sampling.exponential(_gen(generator), (n,), lambd).astype(dtype))

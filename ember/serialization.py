@@ -2,10 +2,19 @@
 
 A checkpoint is ONE safetensors file. Every tensor and NumPy array in the saved object becomes a
 safetensors entry (named after its path in the object, e.g. ``model.fc1.weight``), and the
-structure around them (dicts, lists, tuples, numbers, strings, None) is JSON stored in the
-safetensors header metadata under ``ember.structure``. So:
+structure around them (dicts, lists, tuples, numbers, strings, None, ...) is JSON stored in the
+safetensors header metadata under ``ember.structure`` (the node kinds: ``_checkpoint_encode``).
 
-- loading parses JSON and raw little-endian arrays only: an untrusted file cannot run code;
+Whole objects too (``torch.save(model)``): a module, an optimizer or an instance of any class is
+stored as its class name (``module.qualname``) and its attributes, as data; shared and cyclic
+references are kept. ``ember.load(f, weights_only=False)`` rebuilds ember's own classes, and
+other classes only once allowed with ``add_safe_globals([cls])`` / ``safe_globals([cls])``
+(PyTorch's ``torch.serialization`` names); with ``weights_only=True`` (the default, as in PyTorch
+2.6+) only data and allowlisted classes load. The rest raises ``pickle.UnpicklingError``. So:
+
+- loading parses JSON and raw little-endian arrays and rebuilds allowed classes only, as
+  ``cls.__new__`` + ``__setstate__``/attributes: an untrusted file imports nothing and runs
+  no code it names (``_safe_globals``);
 - the weights open with any safetensors reader (``safetensors.numpy.load_file``);
 - a plain safetensors file written by another tool loads as a flat ``{name: Tensor}`` dict;
 - a CRC-32 of the structure and the arrays (``ember.crc32`` in the metadata) catches corrupted
@@ -19,10 +28,11 @@ Example:
     >>> ember.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
     >>> ckpt = ember.load("ckpt.safetensors")
     >>> model.load_state_dict(ckpt["model"])
+    >>> ember.save(model, "model.ckpt")                       # the whole module
+    >>> with ember.serialization.safe_globals([MyNet]):       # MyNet: the user's class
+    ...     model = ember.load("model.ckpt", weights_only=False)
 """
-import base64
 import json
-import math
 import os
 import struct
 import tempfile
@@ -31,191 +41,21 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._dtype import _from_name, dtype as ember_dtype
-from ._tensor import Size, Tensor, _wrap
-from .nn.parameter import Parameter
+from ._checkpoint_encode import _ST_DTYPES, _Encoder
+from ._checkpoint_decode import _Decoder
+from . import _safe_globals
+from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]
 
 _FORMAT_KEY = "ember.format"
-_FORMAT = "ember-checkpoint/1"
+_FORMAT = "ember-checkpoint/1"        # plain data (dicts, lists, tuples, tensors, ...)
+_FORMAT_OBJECTS = "ember-checkpoint/1.1"  # also objects, shared references, sets, enums, ...
 _STRUCT_KEY = "ember.structure"
 _CRC_KEY = "ember.crc32"
 _MAX_HEADER = 100 * 1024 * 1024  # the safetensors reference implementation's limit
 _CHUNK = 1 << 22
-# safetensors dtype names <-> NumPy dtypes (what NumPy can represent).
-_ST_DTYPES = {"BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "U16": np.uint16,
-              "I32": np.int32, "U32": np.uint32, "I64": np.int64, "U64": np.uint64,
-              "F16": np.float16, "F32": np.float32, "F64": np.float64}
-_NP_TO_ST = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
-
-
-# --------------------------------------------------------------------------------------------
-# encoding: Python object -> (JSON-able structure, {name: ndarray})
-# --------------------------------------------------------------------------------------------
-class _Encoder:
-    def __init__(self):
-        self.arrays = {}
-        self.by_id = {}  # id(obj) -> (name, obj), so one tensor saved twice is stored once
-
-    def _name(self, path):
-        base = ".".join(path) or "tensor"
-        name, i = base, 1
-        while name in self.arrays:
-            name = f"{base}#{i}"
-            i += 1
-        return name
-
-    def _array(self, obj, kind, path, extra=None):
-        key = id(obj)
-        if key in self.by_id:
-            name = self.by_id[key][0]
-        else:
-            arr = obj._data if isinstance(obj, Tensor) else obj
-            if arr.dtype not in _NP_TO_ST:
-                raise TypeError(f"ember.save: {_where(path)} has dtype {arr.dtype}, which cannot be stored; "
-                                f"supported: {', '.join(str(np.dtype(d)) for d in _ST_DTYPES.values())}")
-            name = self._name(path)
-            # safetensors stores little-endian, C-contiguous data
-            # (np.ascontiguousarray would turn 0-d arrays into shape (1,))
-            self.arrays[name] = np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C")
-            self.by_id[key] = (name, obj)  # holding obj keeps its id from being reused
-        node = {"$": kind, "name": name}
-        if extra:
-            node.update(extra)
-        return node
-
-    def encode(self, obj, path=()):
-        if isinstance(obj, (np.str_, np.bytes_)):
-            obj = obj.item()
-        elif isinstance(obj, np.generic):  # NumPy scalar (np.float64 is also a float): keep its dtype
-            return self._array(np.asarray(obj), "npscalar", path)
-        if obj is None or isinstance(obj, (bool, str)):
-            return obj
-        if isinstance(obj, int) and type(obj) is not bool:
-            return obj if type(obj) is int else int(obj)
-        if isinstance(obj, float):
-            return float(obj) if math.isfinite(obj) else {"$": "float", "value": repr(float(obj))}
-        if isinstance(obj, Tensor):
-            extra = {"requires_grad": True} if obj.requires_grad else {}
-            if _is_parameter(obj):
-                extra["parameter"] = True
-            return self._array(obj, "tensor", path, extra)
-        if isinstance(obj, np.ndarray):
-            return self._array(obj, "ndarray", path)
-        if isinstance(obj, ember_dtype):
-            return {"$": "dtype", "name": obj.name}
-        if isinstance(obj, (bytes, bytearray)):
-            return {"$": "bytes", "b64": base64.b64encode(bytes(obj)).decode("ascii")}
-        if isinstance(obj, dict):
-            items = []
-            for k, v in obj.items():
-                if not (k is None or isinstance(k, (str, int, float, bool, tuple))):
-                    raise TypeError(f"ember.save: {_where(path)} has a key of type {type(k).__name__} ({k!r}); "
-                                    "dict keys must be str, int, float, bool, None or tuples of those")
-                items.append([self.encode(k, path + ("key",)), self.encode(v, path + (str(k),))])
-            node = {"$": "odict" if isinstance(obj, OrderedDict) else "dict", "items": items}
-            return node
-        if isinstance(obj, Size):
-            return {"$": "tuple", "items": [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]}
-        if isinstance(obj, tuple):
-            return {"$": "tuple", "items": [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]}
-        if isinstance(obj, list):
-            return [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]
-        raise TypeError(f"ember.save: cannot save {_where(path)} of type {type(obj).__module__}.{type(obj).__qualname__}; "
-                        "checkpoints hold tensors, NumPy arrays, numbers, strings, None, bytes and "
-                        "dicts/lists/tuples of those (save obj.state_dict() instead of a module or optimizer)")
-
-
-def _where(path):
-    return "obj" + "".join(f"[{p!r}]" for p in path) if path else "the object"
-
-
-def _is_parameter(t):
-    return isinstance(t, Parameter)
-
-
-# --------------------------------------------------------------------------------------------
-# decoding: (structure, arrays) -> Python object
-# --------------------------------------------------------------------------------------------
-class _Decoder:
-    def __init__(self, arrays, where):
-        self.arrays = arrays
-        self.where = where
-        self.tensors = {}  # name -> Tensor, so shared tensors stay shared
-
-    def _bad(self, msg):
-        return RuntimeError(f"ember.load: {self.where} is not a valid ember checkpoint: {msg}")
-
-    def _array(self, node):
-        name = node.get("name")
-        if not isinstance(name, str) or name not in self.arrays:
-            raise self._bad(f"the structure refers to tensor {name!r}, which is not in the file")
-        return self.arrays[name]
-
-    def decode(self, node):
-        if node is None or isinstance(node, (bool, int, float, str)):
-            return node
-        if isinstance(node, list):
-            return [self.decode(v) for v in node]
-        if not isinstance(node, dict) or "$" not in node:
-            raise self._bad(f"unexpected JSON value {str(node)[:80]}")
-        kind = node["$"]
-        if kind in ("dict", "odict"):
-            items = node.get("items")
-            if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2 for p in items):
-                raise self._bad("a dict node has no valid 'items' list of [key, value] pairs")
-            out = OrderedDict() if kind == "odict" else {}
-            for k, v in items:
-                k = self.decode(k)
-                if isinstance(k, list):
-                    raise self._bad("a dict key decodes to a list")
-                out[k] = self.decode(v)
-            return out
-        if kind == "tuple":
-            items = node.get("items")
-            if not isinstance(items, list):
-                raise self._bad("a tuple node has no 'items' list")
-            return tuple(self.decode(v) for v in items)
-        if kind == "tensor":
-            name = node.get("name")
-            if name in self.tensors:
-                return self.tensors[name]
-            t = self._tensor(self._array(node), node)
-            self.tensors[name] = t
-            return t
-        if kind == "ndarray":
-            return self._array(node)
-        if kind == "npscalar":
-            arr = self._array(node)
-            if arr.ndim != 0:
-                raise self._bad(f"a NumPy scalar has shape {arr.shape}")
-            return arr[()]
-        if kind == "float":
-            value = node.get("value")
-            if value not in ("nan", "inf", "-inf"):
-                raise self._bad(f"bad special float {value!r}")
-            return float(value)
-        if kind == "dtype":
-            try:
-                return _from_name(node.get("name"))
-            except (KeyError, TypeError):
-                raise self._bad(f"unknown dtype {node.get('name')!r}") from None
-        if kind == "bytes":
-            try:
-                return base64.b64decode(node.get("b64", ""), validate=True)
-            except (ValueError, TypeError):
-                raise self._bad("a bytes node is not valid base64") from None
-        raise self._bad(f"unknown node type {kind!r} (only data types are allowed; nothing is imported or called)")
-
-    @staticmethod
-    def _tensor(arr, node):
-        t = _wrap(arr)
-        if node.get("parameter"):
-            return Parameter(t, requires_grad=bool(node.get("requires_grad", False)))
-        if node.get("requires_grad") and arr.dtype.kind == "f":
-            t.requires_grad = True
-        return t
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,21 +121,30 @@ def _parse(raw, where):
 # public API
 # --------------------------------------------------------------------------------------------
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
-    """Save ``obj`` (tensors, arrays, numbers, strings, None and dicts/lists/tuples of them) to ``f``.
+    """Save ``obj`` to ``f``: tensors, arrays, numbers, strings, containers, or whole objects.
 
     ``f`` is a path (written atomically: temp file + rename) or a binary file-like object.
     Integer dict keys (optimizer state) stay integers; dtypes, 0-d tensors and OrderedDicts are
-    kept. Modules and optimizers are saved via their ``state_dict()``.
+    kept. A module, an optimizer or any other object is stored as its class name and its
+    attributes (shared and cyclic references kept); loading it back needs ``weights_only=False``
+    (and, for classes that are not ember's, ``ember.serialization.add_safe_globals``). An object
+    that has no attributes to store (a lambda, an open file, a lock) raises ``TypeError``.
 
     Example:
         >>> ember.save({"model": model.state_dict(), "epoch": 3}, "run/checkpoint")
+        >>> ember.save(model, "run/model")     # the whole module
     """
     if pickle_module is not None:
         raise ValueError("ember.save never pickles; pickle_module is not supported")
     enc = _Encoder()
-    structure = enc.encode(obj)
-    text = json.dumps(structure, allow_nan=False, separators=(",", ":"))
-    meta = {_FORMAT_KEY: _FORMAT, _STRUCT_KEY: text, _CRC_KEY: _checksum(text, enc.arrays)}
+    try:
+        structure = enc.finish(enc.encode(obj))
+        text = json.dumps(structure, allow_nan=False, separators=(",", ":"))
+    except RecursionError:
+        raise ValueError("ember.save: the object is nested too deeply to save (Python's recursion limit was "
+                         "reached); flatten it, or save a state_dict()") from None
+    meta = {_FORMAT_KEY: _FORMAT_OBJECTS if enc.objects else _FORMAT, _STRUCT_KEY: text,
+            _CRC_KEY: _checksum(text, enc.arrays)}
     data = _serialize(enc.arrays, meta)
     if hasattr(f, "write"):
         _write_all(f, data)
@@ -339,18 +188,38 @@ def _write_all(fh, data):
         fh.write(view[i:i + _CHUNK])
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **kwargs):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **kwargs):
     """Load an object written by ``ember.save`` (or any safetensors file) from a path or file object.
 
-    Only data is read: nothing is imported or called, so untrusted files are safe to load. A file
-    that is truncated, corrupted or not a checkpoint raises ``RuntimeError`` naming the file and
-    the problem. ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility and
-    ignored (ember is CPU-only and never unpickles). A safetensors file without ember's structure
-    loads as a flat ``{name: Tensor}`` dict.
+    Nothing named in the file is imported or called. ``weights_only=True`` (the default, as in
+    PyTorch 2.6+; ``None`` means True) loads data only: tensors, arrays, numbers, strings,
+    containers, dtypes, ``Size``, ``device``, plus classes on the allowlist
+    (``ember.serialization.add_safe_globals``); a file holding other objects raises
+    ``pickle.UnpicklingError``. ``weights_only=False`` also rebuilds objects of ember's own classes
+    (modules, optimizers, ...): ``cls.__new__(cls)`` then ``__setstate__`` or the attributes, never
+    ``__init__`` or any other function the file names. A file that is truncated, corrupted or not a
+    checkpoint raises ``RuntimeError`` naming the file and the problem. ``map_location`` and
+    ``mmap`` are accepted for PyTorch compatibility and ignored (ember is CPU-only). A safetensors
+    file without ember's structure loads as a flat ``{name: Tensor}`` dict.
 
     Example:
         >>> model.load_state_dict(ember.load("run/checkpoint")["model"])
+        >>> model = ember.load("run/model", weights_only=False)   # a whole module
     """
+    arrays, meta, where = _read(f)
+    dec = _Decoder(arrays, where, weights_only=True if weights_only is None else bool(weights_only))
+    if _STRUCT_KEY not in meta:
+        # a plain safetensors file from another tool: a flat dict of tensors
+        return OrderedDict((name, dec._tensor(arr, {})) for name, arr in arrays.items())
+    structure = _structure(arrays, meta, dec)
+    try:
+        return dec.decode(structure)
+    except RecursionError:
+        raise dec._bad("the structure is nested too deeply") from None
+
+
+def _read(f):
+    """(arrays, metadata, name for messages) of a checkpoint at a path or in a file object."""
     if hasattr(f, "read"):
         where = repr(getattr(f, "name", "<file object>"))
         raw = f.read()
@@ -361,20 +230,51 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             raise FileNotFoundError(f"ember.load: no such file {path!r}")
         with open(path, "rb") as fh:
             raw = fh.read()
-    raw = bytes(raw)
-    arrays, meta = _parse(raw, where)
-    dec = _Decoder(arrays, where)
-    if _STRUCT_KEY not in meta:
-        # a plain safetensors file from another tool: a flat dict of tensors
-        return OrderedDict((name, dec._tensor(arr, {})) for name, arr in arrays.items())
+    arrays, meta = _parse(bytes(raw), where)
+    return arrays, meta, where
+
+
+def _structure(arrays, meta, dec):
     crc = meta.get(_CRC_KEY)
     if crc is not None and crc != _checksum(meta[_STRUCT_KEY], arrays):
         raise dec._bad("its checksum does not match its contents (the file is corrupted)")
     try:
-        structure = json.loads(meta[_STRUCT_KEY])
+        return json.loads(meta[_STRUCT_KEY])
     except (ValueError, TypeError, RecursionError) as e:
         raise dec._bad(f"the structure metadata is not valid JSON ({type(e).__name__})") from None
-    try:
-        return dec.decode(structure)
-    except RecursionError:
-        raise dec._bad("the structure is nested too deeply") from None
+
+
+# the class or function each node kind names (instance, global and enum nodes name their own)
+_KIND_GLOBALS = {"defaultdict": "collections.defaultdict", "frozenset": "builtins.frozenset",
+                 "slice": "builtins.slice", "range": "builtins.range",
+                 "nprandom": "numpy.random._generator.Generator", "npbits": "numpy.random.bit_generator.BitGenerator",
+                 "partial": "functools.partial",
+                 "method": "types.MethodType"}
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The classes and functions a checkpoint names that ``weights_only=True`` would refuse.
+
+    Those neither allowed by default nor on the allowlist, as ``"module.qualname"`` strings in
+    order of appearance. The file is only read: nothing is rebuilt, imported or called.
+
+    Example:
+        >>> ember.serialization.get_unsafe_globals_in_checkpoint("model.ckpt")
+        ['ember.nn.modules.container.Sequential', 'ember.nn.modules.linear.Linear']
+    """
+    arrays, meta, where = _read(f)
+    if _STRUCT_KEY not in meta:
+        return []
+    stack, found = [_structure(arrays, meta, _Decoder(arrays, where))], {}
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("$")
+            name = (f"{node.get('module')}.{node.get('qualname')}" if kind in ("instance", "global", "enum")
+                    else _KIND_GLOBALS.get(kind))
+            if name is not None and not _safe_globals.allowed_by_default(name):
+                found.setdefault(name, None)
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return list(found)

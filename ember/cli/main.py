@@ -5,6 +5,8 @@
                             [--weight-decay WD] [--no-standardize] [--hidden 128,256]
                             [--batchnorm] [--dropout P] [--seed S] [--out DIR] [--resume CKPT]
     ember train cifar10 (--root DIR | --synthetic) [--limit N] [same training options]
+    ember train charlm [--text FILE] [--model lstm|gpt] [--seq-len T] [--hidden H] [--layers L]
+                       [--heads N] [--dropout P] [--max-chars N] [same training options]
     ember plot activations|losses [--out FILE.png]
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
 
@@ -15,7 +17,7 @@ import os
 import sys
 
 from .. import _parallel, compat
-from . import cifar10, phone_price
+from . import charlm, cifar10, phone_price
 from .trainer import CLIError, fit, load_checkpoint
 
 __all__ = ["main", "build_parser"]
@@ -52,6 +54,25 @@ data:
   The network is the tutorial's (3 x [Conv2d 5x5 + MaxPool2d] -> Flatten -> Linear(1024, 64)
   -> Linear(64, 10)); NumPy convolutions take minutes per full epoch, so --limit N trains on
   the first N images for a quick look. Outputs as for phone-price (default DIR runs/cifar10).
+"""
+
+
+_TRAIN_EPILOG_CHARLM = """\
+data:
+  Without --text, ember trains on the text that ships with it: the docstrings of its own source
+  files (about 200,000 characters). --text FILE trains on any UTF-8 text; --max-chars caps how
+  much of it is read. Windows of --seq-len + 1 characters: the first 90 % train, the last 10 %
+  validate.
+
+models:
+  lstm (default): Embedding -> 2-layer LSTM (hidden 192) -> Linear, dropout 0.1.
+  gpt: token + position embeddings -> 2 pre-norm Transformer blocks (4 heads, causal
+  scaled-dot-product attention, GELU MLP) -> LayerNorm -> Linear.
+  AdamW lr 3e-3, weight decay 0.01, gradient norm clipped to 1, cosine schedule, 4 epochs.
+
+outputs (in --out DIR, default runs/charlm): as for phone-price (metrics.json with the loss per
+character in nats, checkpoint, curves.png), plus the unigram entropy of the training text for
+comparison and a generated sample printed at the end.
 """
 
 
@@ -109,8 +130,9 @@ def _add_training_options(p, defaults):
                    help=f"learning-rate schedule over the epochs (default: {defaults['scheduler']})")
     p.add_argument("--weight-decay", type=_nonneg_float, default=S, metavar="WD",
                    help=f"weight decay: L2 for adam/sgd, decoupled for adamw (default: {defaults['weight_decay']:g})")
-    p.add_argument("--no-standardize", dest="standardize", action="store_false", default=S,
-                   help="keep raw feature values instead of standardizing with training-part statistics")
+    if "standardize" in defaults:
+        p.add_argument("--no-standardize", dest="standardize", action="store_false", default=S,
+                       help="keep raw feature values instead of standardizing with training-part statistics")
     p.add_argument("--seed", type=int, default=S, metavar="S",
                    help=f"seed for the split, the initial weights and the data order (default: {defaults['seed']})")
     p.add_argument("--out", default=S, metavar="DIR",
@@ -125,6 +147,7 @@ def build_parser():
                             "  ember train phone-price --data train.csv     # the real phone-price CSV\n"
                             "  ember train phone-price --resume runs/phone-price/checkpoint\n"
                             "  ember train cifar10 --synthetic --epochs 1\n"
+                            "  ember train charlm --model gpt               # a character-level GPT\n"
                             "  ember plot activations --out activations.png\n"
                             "details: ember train phone-price --help",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,7 +155,7 @@ def build_parser():
 
     train = sub.add_parser("train", help="train one of the tutorials' models",
                            description="Train one of the tutorials' models.")
-    tasks = train.add_subparsers(dest="task", metavar="{phone-price,cifar10}", required=True)
+    tasks = train.add_subparsers(dest="task", metavar="{phone-price,cifar10,charlm}", required=True)
 
     pp = tasks.add_parser("phone-price", help="the phone-price MLP on a CSV (or synthetic data)",
                           description="Train the tutorials' phone-price classifier (20 features -> 4 price classes).",
@@ -156,6 +179,28 @@ def build_parser():
                     help="train on the first N images only (and test on N/5)")
     _add_training_options(cf, cifar10.DEFAULTS)
 
+    lm = tasks.add_parser("charlm", help="a character-level language model (LSTM or small GPT) on a text",
+                          description="Train a character-level language model on a text file (or ember's own "
+                                      "docstrings) and print a generated sample.",
+                          epilog=_TRAIN_EPILOG_CHARLM, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lm.add_argument("--text", default=S, metavar="FILE", help="UTF-8 text to learn (default: ember's docstrings)")
+    lm.add_argument("--model", choices=["lstm", "gpt"], default=S, help="architecture (default: lstm)")
+    lm.add_argument("--seq-len", type=_positive_int, default=S, metavar="T",
+                    help=f"characters of context per training window (default: {charlm.DEFAULTS['seq_len']})")
+    lm.add_argument("--hidden", type=_positive_int, default=S, metavar="H",
+                    help=f"hidden / embedding width (default: {charlm.DEFAULTS['hidden']})")
+    lm.add_argument("--layers", type=_positive_int, default=S, metavar="L",
+                    help=f"LSTM layers or Transformer blocks (default: {charlm.DEFAULTS['layers']})")
+    lm.add_argument("--heads", type=_positive_int, default=S, metavar="N",
+                    help=f"attention heads for --model gpt (default: {charlm.DEFAULTS['heads']})")
+    lm.add_argument("--dropout", type=_probability, default=S, metavar="P",
+                    help=f"dropout (default: {charlm.DEFAULTS['dropout']})")
+    lm.add_argument("--max-chars", type=_positive_int, default=S, metavar="N",
+                    help=f"read at most N characters of the text (default: {charlm.DEFAULTS['max_chars']})")
+    lm.add_argument("--sample-chars", type=_positive_int, default=S, metavar="N",
+                    help=f"characters to generate at the end (default: {charlm.DEFAULTS['sample_chars']})")
+    _add_training_options(lm, charlm.DEFAULTS)
+
     plot = sub.add_parser("plot", help="plot activation or loss functions with their derivatives",
                           description="Plot the tutorials' activation or loss functions, each with its "
                                       "derivative computed by ember's autograd (needs matplotlib).")
@@ -171,7 +216,7 @@ def _one_line(text):
 
 def _run_train(args):
 
-    module = phone_price if args.task == "phone-price" else cifar10
+    module = {"phone-price": phone_price, "cifar10": cifar10, "charlm": charlm}[args.task]
     explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume")}
     config = dict(module.DEFAULTS)
     resume = None
@@ -179,7 +224,7 @@ def _run_train(args):
         resume = load_checkpoint(args.resume, args.task)
         resume["path"] = args.resume
         config.update(resume["config"])
-        changeable = ("epochs", "data", "root")
+        changeable = ("epochs", "data", "root", "text")
         for k, v in explicit.items():
             if k not in changeable and config.get(k) != v:
                 raise CLIError(f"--{k.replace('_', '-')} {v} differs from the checkpoint's value {config.get(k)}: a "
@@ -191,7 +236,7 @@ def _run_train(args):
         out = getattr(args, "out", None) or os.path.join("runs", args.task)
     if args.task == "cifar10" and config.get("synthetic") and config.get("root"):
         raise CLIError("give either --root DIR or --synthetic, not both")
-    for key in ("data", "root"):  # absolute, so --resume works from any directory
+    for key in ("data", "root", "text"):  # absolute, so --resume works from any directory
         if config.get(key):
             config[key] = os.path.abspath(config[key])
     args.resolved_out = out
@@ -204,7 +249,7 @@ def _run_train(args):
     except OSError as e:
         raise CLIError(f"--out: cannot create {out!r} ({e.strerror})") from None
     # small GEMMs gain nothing from BLAS threads, and spinning threads hurt on a busy machine
-    threads = 1 if args.task == "phone-price" else 64
+    threads = 64 if args.task == "cifar10" else 1
     with _parallel.blas_threads(threads):
         fit(task, config, out, resume=resume, log=lambda m: print(m, flush=True))
     return 0

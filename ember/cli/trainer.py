@@ -42,6 +42,8 @@ class Task:
     fingerprint: str = ""          # identifies the data, so a resume on other data is refused
     extra: dict = field(default_factory=dict)  # saved in the checkpoint (e.g. standardization stats)
     collate_fn: object = None      # None: the DataLoader's default
+    confusion: bool = True         # print the confusion matrix at the end (not for 100-class vocabularies)
+    after_fit: object = None       # (model, history, log) -> None: a task's own closing report
 
 
 def fingerprint(*arrays):
@@ -227,6 +229,8 @@ def fit(task, config, out_dir, resume=None, log=print):
             loss = loss_fn(out, yb)
             optimizer.zero_grad()
             loss.backward()
+            if config.get("clip_grad_norm"):
+                nn.utils.clip_grad_norm_(model.parameters(), config["clip_grad_norm"])
             optimizer.step()
             n = len(yb)
             run_loss += loss.item() * n
@@ -269,7 +273,10 @@ def fit(task, config, out_dir, resume=None, log=print):
     drew = bool(history) and plot_curves(history, curves, f"ember train {task.name}")
     acc = metrics["final"]["test_accuracy"]
     log(f"\nfinal test accuracy: {acc:.4f} ({int((preds == targets).sum())}/{len(targets)})")
-    log(format_confusion(cm, task.classes))
+    if task.confusion:
+        log(format_confusion(cm, task.classes))
+    if task.after_fit is not None:
+        task.after_fit(model, history, log)
     wrote = [metrics_path, ckpt_path] + ([curves] if drew else [])
     log("wrote " + ", ".join(wrote))
     if not drew and history:

@@ -4,6 +4,7 @@ ops: gradients flow through ``log_prob``, ``entropy``, ``kl_divergence`` and ``r
 Layer: above ops (and nn); nothing below imports it.
 """
 from . import constraints  # noqa: F401
+from . import utils  # noqa: F401
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial

@@ -50,3 +50,9 @@ class BinaryProbsOrLogits:
     @property
     def param_shape(self):
         return self._param.shape
+
+    def _expanded_binary(self, cls, batch_shape, _instance, params):
+        """``expand``, keeping whichever of probs/logits is set (``_param`` the given one)."""
+        new = self._expanded(cls, batch_shape, _instance, params + ("probs", "logits"))
+        new._param = new.__dict__["probs"] if self._param is self.__dict__.get("probs") else new.__dict__["logits"]
+        return new

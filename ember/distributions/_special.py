@@ -1,10 +1,13 @@
 """Special functions the distributions need and ember's ops do not have yet: lgamma, digamma,
-trigamma, and the Cholesky factor and triangular solve of MultivariateNormal.
+trigamma, erfinv, the regularised incomplete gamma function, and the Cholesky factor and
+triangular solve of MultivariateNormal.
 
 Each is an ``autograd.Function`` whose backward is written in Tensor operations, so gradients
 (and gradients of gradients) flow through them:
 
     d lgamma(x)/dx = digamma(x),   d digamma(x)/dx = trigamma(x)
+    d erfinv(y)/dy = sqrt(pi)/2 exp(erfinv(y)^2)
+    d P(a, x)/dx = x^(a-1) e^-x / Gamma(a)   (d/da: not implemented, as PyTorch)
     X = L^-1 B:  dB = L^-T g,  dL = -tril(dB X^T)
     A = L L^T:   dA = sym(L^-T Phi(L^T g) L^-1),  Phi = lower triangle with the diagonal halved
 """
@@ -14,7 +17,8 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Function
-from ..ops import matmul, tril
+from ..autograd.grad_mode import is_grad_enabled
+from ..ops import exp, log, matmul, tril
 
 _lgamma_scalar = np.frompyfunc(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, 1, 1)
 
@@ -50,6 +54,78 @@ def _np_trigamma(x):
         z = np.where(small, z + 1, z)
     r = 1.0 / (z * z)
     out += 1 / z + r / 2 + (r / z) * (1 / 6 - r * (1 / 30 - r * (1 / 42 - r * (1 / 30))))
+    return out
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _np_erfinv(y):
+    """Inverse of erf on [-1, 1]: Winitzki's closed-form guess (~2e-3 relative), then Newton steps
+    (quadratic convergence: 4 reach float64 round-off) on erf(x) = |y|, or on erfc(x) = 1 - |y|
+    for |y| > 0.5, where 1 - |y| is exact and erf would lose the digits near 1."""
+    y = np.asarray(y, dtype=np.float64)
+    z = np.abs(y)
+    with np.errstate(all="ignore"):
+        k = 0.147
+        ln = np.log1p(-z * z)
+        t = 2 / (math.pi * k) + ln / 2
+        x = np.sqrt(np.sqrt(t * t - ln / k) - t)
+        inner = z < 1
+        xi, zi = x[inner], z[inner]
+        tail = zi > 0.5
+        for _ in range(4):
+            resid = np.where(tail, (1 - zi) - _erfc(xi), _erf(xi) - zi)
+            xi = xi - resid / (2 / math.sqrt(math.pi) * np.exp(-xi * xi))
+        x[inner] = xi
+        x = np.where(z == 1, np.inf, np.where(z > 1, np.nan, x))
+    return np.copysign(x, y)
+
+
+def _np_gammainc(a, x):
+    """P(a, x) = gamma(a, x) / Gamma(a): the series x^a e^-x / Gamma(a+1) sum_n x^n / ((a+1)...(a+n))
+    for x < a + 1, else 1 - Q(a, x) with Q's continued fraction (modified Lentz)."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    out = np.full(a.shape, np.nan)
+    ok = (a > 0) & (x >= 0)
+    out[ok & (x == 0)] = 0.0
+    out[ok & np.isinf(x)] = 1.0
+    live = ok & (x > 0) & np.isfinite(x)
+    low = live & (x < a + 1)
+    high = live & ~low
+    with np.errstate(all="ignore"):
+        if low.any():
+            aa, xx = a[low], x[low]
+            term = 1 / aa
+            total, n = term.copy(), aa.copy()
+            for _ in range(5000):
+                n = n + 1
+                term = term * xx / n
+                total = total + term
+                if np.all(np.abs(term) < np.abs(total) * 1e-17):
+                    break
+            out[low] = total * np.exp(aa * np.log(xx) - xx - _np_lgamma(aa))
+        if high.any():
+            aa, xx = a[high], x[high]
+            tiny = 1e-300
+            b = xx + 1 - aa
+            c = np.full_like(b, 1 / tiny)
+            d = 1 / b
+            h = d.copy()
+            for i in range(1, 5000):
+                an = -i * (i - aa)
+                b = b + 2
+                d = an * d + b
+                d = np.where(np.abs(d) < tiny, tiny, d)
+                c = b + an / c
+                c = np.where(np.abs(c) < tiny, tiny, c)
+                d = 1 / d
+                delta = d * c
+                h = h * delta
+                if np.all(np.abs(delta - 1) < 1e-16):
+                    break
+            out[high] = 1 - np.exp(aa * np.log(xx) - xx - _np_lgamma(aa)) * h
     return out
 
 
@@ -94,6 +170,45 @@ def digamma(x):
     return Digamma.apply(x)
 
 
+class Erfinv(Function):
+    @staticmethod
+    def forward(ctx, y):
+        ctx.save_for_backward(y)
+        return _wrap(_np_erfinv(y._data).astype(y._data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        out = erfinv(y)          # recomputed from the input, so that it records under create_graph
+        return grad * (math.sqrt(math.pi) / 2) * exp(out * out)
+
+
+def erfinv(y):
+    """The inverse error function (``torch.erfinv``): erf(erfinv(y)) = y on (-1, 1), +-inf at +-1."""
+    return Erfinv.apply(y)
+
+
+class Gammainc(Function):
+    @staticmethod
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        dtype = np.result_type(a._data.dtype, x._data.dtype)
+        return _wrap(_np_gammainc(a._data, x._data).astype(dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        return None, grad * exp((a - 1) * log(x) - x - lgamma(a))
+
+
+def gammainc(a, x):
+    """The regularised lower incomplete gamma function P(a, x) (``torch.special.gammainc``);
+    differentiable in x only."""
+    return Gammainc.apply(a, x)
+
+
 def _mT(t):
     return t.transpose(-1, -2)
 
@@ -112,12 +227,14 @@ class Cholesky(Function):
         except np.linalg.LinAlgError:
             raise ValueError("cholesky: the matrix is not positive-definite") from None
         out = _wrap(L)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        L, = ctx.saved_tensors
+        a, L = ctx.saved_tensors
+        if is_grad_enabled():    # create_graph: a saved output is a constant; recompute it so it records
+            L = cholesky(a)
         P = _phi(matmul(_mT(L), grad))
         S = solve_triangular(L, _mT(solve_triangular(L, _mT(P), upper_from_lower=True)), upper_from_lower=True)
         return 0.5 * (S + _mT(S))
@@ -137,13 +254,15 @@ class SolveTriangular(Function):
         X = np.linalg.solve(np.broadcast_to(Ld, shape + Ld.shape[-2:]),
                             np.broadcast_to(B._data, shape + B._data.shape[-2:]))
         out = _wrap(X.astype(B._data.dtype))
-        ctx.save_for_backward(L, out)
+        ctx.save_for_backward(L, B, out)
         ctx.transpose = transpose
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        L, X = ctx.saved_tensors
+        L, B, X = ctx.saved_tensors
+        if is_grad_enabled():    # create_graph: recompute the output from the inputs so that it records
+            X = solve_triangular(L, B, upper_from_lower=ctx.transpose)
         gB = solve_triangular(L, grad, upper_from_lower=not ctx.transpose)
         gM = -matmul(gB, _mT(X))          # gradient w.r.t. the matrix actually solved with
         gL = tril(_mT(gM)) if ctx.transpose else tril(gM)

@@ -27,6 +27,9 @@ class Bernoulli(BinaryProbsOrLogits, Distribution):
         self._param = param
         super().__init__(param.shape, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded_binary(Bernoulli, batch_shape, _instance, ())
+
     @property
     def mean(self):
         return self.probs

@@ -1,13 +1,11 @@
 """Beta(a = concentration1, b = concentration0):
 log p(x) = (a-1) log x + (b-1) log(1-x) - [lgamma(a) + lgamma(b) - lgamma(a+b)].
 """
-import numpy as np
-
-from .._random import _rng
-from .._tensor import _wrap
-from ..ops import xlogy
+from ..ops import stack, xlogy
 from . import constraints
+from ._gamma_sample import sample_dirichlet
 from ._special import digamma, lgamma
+from .dirichlet import _dirichlet_mode
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Beta"]
@@ -16,7 +14,7 @@ __all__ = ["Beta"]
 class Beta(Distribution):
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
-    has_rsample = False   # implicit reparameterisation (through the Dirichlet/gamma draws) not implemented
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
@@ -28,22 +26,22 @@ class Beta(Distribution):
 
     @property
     def mode(self):
-        return (self.concentration1 - 1) / (self.concentration1 + self.concentration0 - 2)
+        """The Dirichlet([a, b]) mode's first coordinate: (a-1)/(a+b-2) when a, b >= 1, else an end."""
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
 
     @property
     def variance(self):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total ** 2 * (total + 1))
 
-    def rsample(self, sample_shape=()):
-        raise NotImplementedError("Beta.rsample: ember does not implement the implicit reparameterisation of "
-                                  "beta samples; use sample()")
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Beta, batch_shape, _instance, ("concentration1", "concentration0"))
 
-    def sample(self, sample_shape=()):
+    def rsample(self, sample_shape=()):
+        """The first coordinate of a Dirichlet([concentration1, concentration0]) draw."""
         shape = tuple(self._extended_shape(sample_shape))
-        a = np.broadcast_to(self.concentration1._data, shape).astype(np.float64)
-        b = np.broadcast_to(self.concentration0._data, shape).astype(np.float64)
-        return _wrap(_rng().beta(a, b).astype(self.concentration1._data.dtype))
+        c = stack([self.concentration1, self.concentration0], -1).expand(shape + (2,))
+        return sample_dirichlet(c).select(-1, 0)
 
     def log_prob(self, value):
         if self._validate_args:

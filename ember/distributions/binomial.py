@@ -5,7 +5,7 @@ import numpy as np
 
 from .._random import _rng
 from .._tensor import _wrap
-from ..ops import floor, softplus, where
+from ..ops import exp, floor, softplus, where
 from . import constraints
 from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
 from ._special import lgamma
@@ -32,6 +32,9 @@ class Binomial(BinaryProbsOrLogits, Distribution):
         self._param = param
         super().__init__(param.shape, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded_binary(Binomial, batch_shape, _instance, ("total_count",))
+
     @property
     def support(self):
         return constraints.integer_interval(0, self.total_count)
@@ -54,6 +57,24 @@ class Binomial(BinaryProbsOrLogits, Distribution):
         n = np.broadcast_to(self.total_count._data, shape).astype(np.int64)
         p = np.broadcast_to(self.probs._data, shape).astype(np.float64)
         return _wrap(_rng().binomial(n, p).astype(self._param._data.dtype))
+
+    def _homogeneous_count(self, what):
+        n = self.total_count._data
+        if n.size and n.min() != n.max():
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return int(n.max()) if n.size else 0
+
+    def enumerate_support(self, expand=True):
+        """0, 1, ..., total_count along a new first dimension (one total_count for the whole batch)."""
+        n = self._homogeneous_count("enumerate_support")
+        values = _wrap(np.arange(n + 1, dtype=self._param._data.dtype).reshape((-1,) + (1,) * len(self.batch_shape)))
+        return values.expand((n + 1,) + tuple(self.batch_shape)) if expand else values
+
+    def entropy(self):
+        """-sum_k p(k) log p(k) over the support (one total_count for the whole batch)."""
+        self._homogeneous_count("entropy")
+        lp = self.log_prob(self.enumerate_support(False))
+        return -(exp(lp) * lp).sum(0)
 
     def log_prob(self, value):
         if self._validate_args:

@@ -37,6 +37,12 @@ class Categorical(Distribution):
         self._num_events = param.shape[-1]
         super().__init__(param.shape[:-1], validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._expanded(Categorical, batch_shape, _instance, ("probs", "logits"), (self._num_events,))
+        new._param = new.__dict__["probs"] if self._param is self.__dict__.get("probs") else new.__dict__["logits"]
+        new._num_events = self._num_events
+        return new
+
     @lazy_property
     def logits(self):
         return probs_to_logits(self.probs)
@@ -103,6 +109,13 @@ class OneHotCategorical(Distribution):
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, new._categorical.batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def probs(self):
         return self._categorical.probs
@@ -138,6 +151,13 @@ class OneHotCategorical(Distribution):
 
     def entropy(self):
         return self._categorical.entropy()
+
+    def enumerate_support(self, expand=True):
+        """The K one-hot vectors along a new first dimension."""
+        n = self.event_shape[0]
+        eye = np.eye(n, dtype=self._categorical._param._data.dtype)
+        values = _wrap(eye.reshape((n,) + (1,) * len(self.batch_shape) + (n,)))
+        return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
 
     def __repr__(self):
         return repr(self._categorical).replace("Categorical", "OneHotCategorical", 1)

@@ -9,6 +9,7 @@ from .._tensor import _wrap
 
 __all__ = ["Constraint", "real", "real_vector", "positive", "nonnegative", "greater_than", "interval",
            "half_open_interval", "unit_interval", "boolean", "simplex", "integer_interval", "nonnegative_integer",
+           "less_than", "greater_than_eq", "positive_integer",
            "one_hot", "lower_cholesky", "positive_definite", "independent", "dependent"]
 
 
@@ -52,6 +53,17 @@ class _GreaterThan(Constraint):
         return f"GreaterThan{'' if self.strict else 'Eq'}(lower_bound={self.lower_bound})"
 
 
+class _LessThan(Constraint):
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def _ok(self, x):
+        return x < _arr(self.upper_bound)
+
+    def __repr__(self):
+        return f"LessThan(upper_bound={self.upper_bound})"
+
+
 class _Interval(Constraint):
     def __init__(self, lower_bound, upper_bound, half_open=False):
         self.lower_bound, self.upper_bound, self.half_open = lower_bound, upper_bound, half_open
@@ -85,11 +97,17 @@ class _IntegerInterval(Constraint):
         return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
-class _NonnegativeInteger(Constraint):
+class _IntegerGreaterThan(Constraint):
     is_discrete = True
 
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
     def _ok(self, x):
-        return (x % 1 == 0) & (x >= 0)
+        return (x % 1 == 0) & (x >= self.lower_bound)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
 class _Simplex(Constraint):
@@ -149,11 +167,17 @@ unit_interval = _Interval(0.0, 1.0)
 boolean = _Boolean()
 simplex = _Simplex()
 integer_interval = _IntegerInterval
-nonnegative_integer = _NonnegativeInteger()
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+less_than = _LessThan
 one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
 independent = _Independent
+
+
+def greater_than_eq(lower_bound):
+    return _GreaterThan(lower_bound, strict=False)
 
 
 def half_open_interval(lower_bound, upper_bound):

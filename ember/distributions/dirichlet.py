@@ -1,23 +1,29 @@
 """Dirichlet(concentration c) on the simplex:
 log p(x) = sum (c_i - 1) log x_i + lgamma(sum c) - sum lgamma(c_i).
 """
-import numpy as np
-
-from .._tensor import _wrap
 from ..ops import clamp, one_hot, where, xlogy
 from . import constraints
 from ._logits import as_float_tensor
 from ._special import digamma, lgamma
+from ._gamma_sample import sample_dirichlet
 from .distribution import Distribution
-from .gamma import _standard_gamma
 
 __all__ = ["Dirichlet"]
+
+
+def _dirichlet_mode(c):
+    """(c - 1)+ normalised; where every c < 1, the one-hot of the argmax of that (0/0) vector."""
+    cm1 = clamp(c - 1, min=0.0)
+    mode = cm1 / cm1.sum(-1, keepdim=True)
+    all_small = (c < 1).all(-1, keepdim=True)
+    corner = one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
+    return where(all_small, corner, mode)
 
 
 class Dirichlet(Distribution):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
-    has_rsample = False   # implicit reparameterisation not implemented
+    has_rsample = True
 
     def __init__(self, concentration, validate_args=None):
         concentration = as_float_tensor(concentration)
@@ -32,12 +38,7 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self):
-        """(c - 1)+ normalised; where every c < 1, the one-hot of its largest coordinate."""
-        cm1 = clamp(self.concentration - 1, min=0.0)
-        mode = cm1 / cm1.sum(-1, keepdim=True)
-        all_small = (self.concentration < 1).all(-1, keepdim=True)
-        corner = one_hot(mode.argmax(-1), cm1.shape[-1]).to(mode.dtype)
-        return where(all_small, corner, mode)
+        return _dirichlet_mode(self.concentration)
 
     @property
     def variance(self):
@@ -45,15 +46,12 @@ class Dirichlet(Distribution):
         c0 = c.sum(-1, keepdim=True)
         return c * (c0 - c) / (c0 ** 2 * (c0 + 1))
 
-    def rsample(self, sample_shape=()):
-        raise NotImplementedError("Dirichlet.rsample: ember does not implement the implicit reparameterisation "
-                                  "of Dirichlet samples; use sample()")
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Dirichlet, batch_shape, _instance, ("concentration",), self.event_shape)
 
-    def sample(self, sample_shape=()):
-        g = _standard_gamma(self.concentration, tuple(self._extended_shape(sample_shape)))
-        x = g / g.sum(-1, keepdims=True)
-        eps = np.finfo(x.dtype).tiny
-        return _wrap(np.clip(x, eps, 1 - np.finfo(x.dtype).eps).astype(x.dtype))
+    def rsample(self, sample_shape=()):
+        """Normalised gamma draws, differentiable in the concentration (implicit reparameterisation)."""
+        return sample_dirichlet(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -4,6 +4,8 @@ Shapes (as PyTorch): ``sample(sample_shape)`` has shape ``sample_shape + batch_s
 event_shape``; ``log_prob(value)`` sums over the event dimensions and has shape
 ``sample_shape + batch_shape``.
 """
+import warnings
+
 import numpy as np
 
 from .._tensor import Size, Tensor, _wrap
@@ -79,7 +81,35 @@ class Distribution:
         return Size(tuple(_as_size(sample_shape)) + tuple(self._batch_shape) + tuple(self._event_shape))
 
     def expand(self, batch_shape, _instance=None):
-        raise NotImplementedError(f"{type(self).__name__}.expand is not implemented in ember")
+        """A view of this distribution with a larger batch shape: parameters are ``expand``-ed
+        (broadcast, no copy) to ``batch_shape`` and ``validate_args`` is kept (no re-validation).
+
+        Example:
+            >>> d = ember.distributions.Normal(ember.tensor([0.0, 1.0]), 1.0).expand((3, 2))
+            >>> d.batch_shape, d.sample().shape        # (ember.Size([3, 2]), ember.Size([3, 2]))
+        """
+        raise NotImplementedError(f"{type(self).__name__}.expand is not implemented")
+
+    def _get_checked_instance(self, cls, _instance=None):
+        """The (empty) instance ``expand`` fills: ``_instance`` if given, else a new object of this
+        type. A subclass with its own ``__init__`` must write its own ``expand``."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            base = next(c for c in type(self).__mro__[1:] if c.__module__.startswith("ember.distributions"))
+            raise NotImplementedError(f"Subclass {type(self).__name__} of {base.__name__} that defines a custom "
+                                      "__init__ method must also define a custom .expand() method.")
+        return self.__new__(type(self)) if _instance is None else _instance
+
+    def _expanded(self, cls, batch_shape, _instance, params, param_event_shape=()):
+        """``expand`` for a distribution whose parameters (those of ``params`` that are set) have the
+        shape ``batch_shape + param_event_shape``; the event shape is kept."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = _as_size(batch_shape)
+        for name in params:
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(tuple(batch_shape) + tuple(param_event_shape)))
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     # moments -------------------------------------------------------------------------------
     @property
@@ -107,6 +137,7 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not support rsample (reparameterized sampling)")
 
     def sample_n(self, n):
+        warnings.warn("`sample_n(n)` will be deprecated. Use `sample((n,))` instead.", FutureWarning, stacklevel=2)
         return self.sample(Size((n,)))
 
     def log_prob(self, value):
@@ -162,6 +193,9 @@ class LocScale(Distribution):
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(LocScale, batch_shape, _instance, ("loc", "scale"))
 
     @property
     def mean(self):

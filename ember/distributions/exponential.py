@@ -16,6 +16,9 @@ class Exponential(Distribution):
         self.rate, = broadcast_all(rate)
         super().__init__(self.rate.shape, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Exponential, batch_shape, _instance, ("rate",))
+
     @property
     def mean(self):
         return self.rate.reciprocal()

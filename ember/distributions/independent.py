@@ -25,6 +25,17 @@ class Independent(Distribution):
         self.reinterpreted_batch_ndims = n
         super().__init__(shape[:len(shape) - event_dim], shape[len(shape) - event_dim:], validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        """The base is expanded to ``batch_shape`` + the reinterpreted dimensions."""
+        new = self._get_checked_instance(Independent, _instance)
+        batch_shape = tuple(batch_shape) if not isinstance(batch_shape, int) else (batch_shape,)
+        n = self.reinterpreted_batch_ndims
+        new.base_dist = self.base_dist.expand(batch_shape + tuple(self.event_shape[:n]))
+        new.reinterpreted_batch_ndims = n
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def has_rsample(self):
         return self.base_dist.has_rsample

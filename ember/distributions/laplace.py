@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._random import _rng
-from ..ops import abs, log, log1p, sign
+from ..ops import abs, expm1, log, log1p, sign
 from .distribution import LocScale, _rng_array
 
 __all__ = ["Laplace"]
@@ -28,6 +28,18 @@ class Laplace(LocScale):
         if self._validate_args:
             self._validate_sample(value)
         return -log(2 * self.scale) - abs(value - self.loc) / self.scale
+
+    def cdf(self, value):
+        """1/2 - 1/2 sign(value - loc) expm1(-|value - loc| / scale)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        d = value - self.loc
+        return 0.5 - 0.5 * sign(d) * expm1(-abs(d) / self.scale)
+
+    def icdf(self, value):
+        """loc - scale sign(value - 1/2) log1p(-2 |value - 1/2|)."""
+        t = value - 0.5
+        return self.loc - self.scale * sign(t) * log1p(-2 * abs(t))
 
     def entropy(self):
         return 1 + log(2 * self.scale)

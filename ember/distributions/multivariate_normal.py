@@ -55,6 +55,14 @@ class MultivariateNormal(Distribution):
             m_inv = solve_triangular(cholesky(precision_matrix), self._eye(precision_matrix))
             self._unbroadcasted_scale_tril = cholesky(matmul(_mT(m_inv), m_inv))
 
+    def expand(self, batch_shape, _instance=None):
+        k = self.event_shape[0]
+        new = self._expanded(MultivariateNormal, batch_shape, _instance,
+                             ("covariance_matrix", "scale_tril", "precision_matrix"), (k, k))
+        new.loc = self.loc.expand(tuple(new.batch_shape) + (k,))
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
+        return new
+
     @staticmethod
     def _eye(like):
         return _wrap(np.eye(like.shape[-1], dtype=like._data.dtype))

@@ -3,6 +3,7 @@ import math
 
 from .._random import _rng
 from ..ops import erf, log
+from ._special import erfinv
 from .distribution import LocScale, _rng_array
 
 __all__ = ["Normal"]
@@ -31,6 +32,10 @@ class Normal(LocScale):
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 * (1 + erf((value - self.loc) / (self.scale * math.sqrt(2))))
+
+    def icdf(self, value):
+        """loc + scale sqrt(2) erfinv(2 value - 1)."""
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + log(self.scale)

@@ -1,4 +1,5 @@
-"""Uniform(low, high) on [low, high): log p(x) = -log(high - low) inside, -inf outside."""
+"""Uniform(low, high): log p(x) = -log(high - low) on [low, high), -inf outside (the support,
+as PyTorch's, is the closed interval: ``high`` itself passes validation and has density 0)."""
 from .._random import _rng
 from ..ops import clamp, log
 from . import constraints
@@ -7,31 +8,23 @@ from .distribution import Distribution, _rng_array, broadcast_all
 __all__ = ["Uniform"]
 
 
-class _LessThanHigh(constraints.Constraint):
-    def __init__(self, dist):
-        self.dist = dist
-
-    def _ok(self, x):
-        return x < self.dist.high._data
-
-    def __repr__(self):
-        return f"LessThan(upper_bound={self.dist.high})"
-
-
 class Uniform(Distribution):
     has_rsample = True
 
     @property
     def arg_constraints(self):
-        return {"low": _LessThanHigh(self), "high": constraints.dependent}
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     @property
     def support(self):
-        return constraints.half_open_interval(self.low, self.high)
+        return constraints.interval(self.low, self.high)
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expanded(Uniform, batch_shape, _instance, ("low", "high"))
 
     @property
     def mean(self):

@@ -18,6 +18,12 @@ from ..ops.bilinear import bilinear
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.embedding import embedding
+from ..ops.embedding_bag import embedding_bag
+from ..ops.fold import fold, unfold
+from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
+from ..ops.local_response_norm import local_response_norm
+from ..ops.shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
+from ..ops.unpool import max_unpool1d, max_unpool2d
 from ..ops.index import one_hot
 from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
@@ -55,4 +61,8 @@ __all__ = [
     "multilabel_soft_margin_loss", "multilabel_margin_loss", "multi_margin_loss", "soft_margin_loss", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "triplet_margin_loss",
     "triplet_margin_with_distance_loss", "cosine_similarity", "pairwise_distance",
+    # resampling, sliding blocks, unpooling, bags, channel rearrangement, local response norm
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold", "max_unpool1d",
+    "max_unpool2d", "embedding_bag", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+    "local_response_norm",
 ]

@@ -1,15 +1,17 @@
 """Weight initialisation, as ``torch.nn.init``: in-place fills that return the tensor.
 
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel) and
-fan_out = out * prod(kernel). Random numbers come from ember's generator (same distributions
-as PyTorch, different streams).
+fan_out = out * prod(kernel). Random fills draw from ember's generator exactly as PyTorch's do
+(``Tensor.uniform_``/``normal_`` under ``no_grad``), so the same seed gives PyTorch's weights.
 """
 import math
 import warnings
 
 import numpy as np
 
-from .._random import _rng
+from .. import _inplace
+from .._creation import randperm
+from ..autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -78,16 +80,24 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
+    with no_grad():
+        return _inplace.uniform_(tensor, a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std**2)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor._data.shape))
+    with no_grad():
+        return _inplace.normal_(tensor, mean, std, generator=generator)
+
+
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std**2) truncated to [a, b] (values outside are redrawn).
+    """Fill with N(mean, std**2) truncated to [a, b], by rejection as PyTorch does (same stream):
+    normal draws redrawn where outside [a, b] when the interval holds more than 30 % of the mass,
+    else uniform proposals on [a, b] accepted with probability pdf / peak.
 
     Example:
         >>> ember.nn.init.trunc_normal_(ember.empty(3, 5), std=0.02, a=-0.04, b=0.04)
@@ -95,16 +105,34 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    rng = _rng(generator)
-    values = rng.normal(mean, std, tensor._data.shape)
-    bad = (values < a) | (values > b)
-    for _ in range(1000):
-        n = int(bad.sum())
-        if not n:
-            break
-        values[bad] = rng.normal(mean, std, n)
-        bad = (values < a) | (values > b)
-    return _fill(tensor, np.clip(values, a, b))
+    if tensor.numel() == 0:
+        return tensor
+    dt = tensor._data.dtype
+    draw = tensor.new_empty(tuple(tensor.shape))
+    if _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std) > 0.3:
+        lo, hi = dt.type(a), dt.type(b)
+        result = normal_(tensor, mean, std, generator)._data.copy()
+        while True:
+            outside = (result < lo) | (result > hi)
+            if not outside.any():
+                break
+            result = np.where(outside, normal_(draw, mean, std, generator)._data, result)
+        return _fill(tensor, result)
+
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    acceptance = tensor.new_empty(tuple(tensor.shape))
+
+    def log_pdf(x):  # in the tensor's precision, as PyTorch's in-place chain computes it
+        return ((x - dt.type(mean)) / dt.type(std)) ** 2 * dt.type(-0.5) - dt.type(log_peak)
+
+    result = uniform_(tensor, a, b, generator)._data.copy()
+    pending = np.log(uniform_(acceptance, 0.0, 1.0, generator)._data) > log_pdf(result)
+    while pending.any():
+        candidates = uniform_(draw, a, b, generator)._data
+        result = np.where(pending, candidates, result)
+        pending &= np.log(uniform_(acceptance, 0.0, 1.0, generator)._data) > log_pdf(candidates)
+    return _fill(tensor, result)
 
 
 def constant_(tensor, val):
@@ -196,7 +224,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor._data.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    flat = _inplace.normal_(tensor.new_empty((rows, cols)), 0.0, 1.0, generator=generator)._data.astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -211,11 +239,11 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor._data.shape
-    rng = _rng(generator)
-    w = rng.normal(0.0, std, (rows, cols))
+    normal_(tensor, 0.0, std, generator)
+    w = tensor._data.copy()
     n_zero = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        w[rng.permutation(rows)[:n_zero], c] = 0
+    for c in range(cols):  # PyTorch draws these permutations from the global stream
+        w[randperm(rows)._data[:n_zero], c] = 0
     return _fill(tensor, w)
 
 

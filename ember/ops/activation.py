@@ -13,7 +13,8 @@ Layer: the top of the core op families.
 """
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from . import _math
@@ -128,7 +129,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, (lower+upper)/2 in eval."""
     _floatify(input, "rrelu")
     if training:
-        slope = _rng(None).uniform(lower, upper, input._data.shape).astype(input._data.dtype)
+        # as PyTorch: one double U(lower, upper) per non-positive element, in order; 1 elsewhere
+        x = input._data
+        slope = np.ones(x.shape, dtype=np.float64)
+        negative = x <= 0
+        slope[negative] = _sampling.uniform(default_generator, (int(negative.sum()),), np.float64, lower, upper)
+        slope = slope.astype(x.dtype)
     else:
         slope = (lower + upper) / 2
     return _inplace_or(input, LeakyRelu.apply(input, slope), inplace)

@@ -1,12 +1,15 @@
 """Dropout ops: elementwise, feature-wise (whole channels) and alpha dropout for SELU networks.
 
-The random mask comes from ember's global generator; the op multiplies by it (one graph node per call).
+The random mask comes from ember's global generator, drawn as PyTorch draws it (``bernoulli_(1 - p)``
+then divided by ``1 - p``), so a seeded run drops the units PyTorch drops; the op multiplies by it
+(one graph node per call).
 """
 import warnings
 
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from ..autograd.function import Op
 from .arithmetic import mul
 
@@ -41,8 +44,8 @@ def _dropout_mask(shape, p, dtype):
     """Keep each unit with probability 1-p and scale kept units by 1/(1-p)."""
     if p == 1.0:
         return np.zeros(shape, dtype)
-    keep = _rng(None).random(shape, dtype=np.float32) >= p
-    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
+    keep = _sampling.bernoulli_scalar(default_generator, shape, 1.0 - p)
+    return keep.astype(dtype) / dtype.type(1.0 - p)
 
 
 def _result(input, out, inplace):
@@ -137,7 +140,7 @@ def _alpha_dropout(input, p, training, inplace, mshape):
     dt = input._data.dtype
     if p == 1.0:
         return _result(input, mul(input, 0.0), inplace)
-    keep = (_rng(None).random(mshape, dtype=np.float32) >= p).astype(dt)
+    keep = _sampling.bernoulli_scalar(default_generator, mshape, 1.0 - p).astype(dt)
     # dropped units are set to SELU's saturation value, then an affine map restores mean 0 / var 1
     a = (1.0 - p) * (1.0 + p * _SELU_SAT ** 2)
     a = a ** -0.5

@@ -14,7 +14,7 @@ __all__ = ["step_state", "zeros_state", "init_zeros", "load_value"]
 # Scalar bookkeeping kept in its own dtype on load. PyTorch keeps only ``step``; it also casts NAdam's
 # float32 ``mu_product`` to a float64 parameter's dtype, which makes a resumed float64 run drift by
 # rounding. Keeping it float32 makes save/load resume exactly.
-_SCALAR_KEYS = ("step", "mu_product")
+_SCALAR_KEYS = ("step", "mu_product", "eta", "mu")  # eta, mu: ASGD's, kept float32 likewise
 
 
 def step_state():

@@ -48,3 +48,17 @@ def ema_sq_(v, g, beta, tmp):
     np.multiply(g, g, out=tmp)
     tmp *= 1.0 - beta
     v += tmp
+
+
+def add_scaled_(a, x, alpha):
+    """``a += alpha * x`` in place, rounded once as PyTorch's ``a.add_(x, alpha=alpha)`` is (a fused
+    multiply-add, ``alpha`` first rounded to the array's dtype): float32 arrays are combined in float64
+    (where the product is exact) and rounded back."""
+    if a.dtype == np.float32:
+        a[...] = a.astype(np.float64) + x.astype(np.float64) * np.float64(np.float32(alpha))
+    else:
+        a += x * np.asarray(alpha, a.dtype)
+    return a
+
+
+__all__ += ["add_scaled_"]

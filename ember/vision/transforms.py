@@ -16,7 +16,8 @@ import numpy as np
 
 from .. import _dtype
 from .._creation import as_tensor
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from .._tensor import Tensor, _wrap
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "Normalize", "RandomHorizontalFlip", "RandomVerticalFlip",
@@ -71,6 +72,11 @@ def _array_op(img, fn):
         return fn(img, 0)
     return _PILImage.fromarray(fn(np.asarray(img), 0))
 
+
+
+def _draw_below(p):
+    """``torch.rand(1) < p`` on the global stream, as torchvision's random transforms decide."""
+    return _sampling.uniform(default_generator, (1,), np.float32)[0] < np.float32(p)
 
 class Compose:
     """Apply transforms one after another.
@@ -203,7 +209,7 @@ class RandomHorizontalFlip:
 
     def __call__(self, img):
         _check_image(img, type(self).__name__)
-        if _rng().random() < self.p:
+        if _draw_below(self.p):
             if _is_pil(img):
                 return img.transpose(_PILImage.FLIP_LEFT_RIGHT)
             return _array_op(img, lambda a, h: np.flip(a, h + 1).copy())
@@ -223,7 +229,7 @@ class RandomVerticalFlip(RandomHorizontalFlip):
 
     def __call__(self, img):
         _check_image(img, type(self).__name__)
-        if _rng().random() < self.p:
+        if _draw_below(self.p):
             if _is_pil(img):
                 return img.transpose(_PILImage.FLIP_TOP_BOTTOM)
             return _array_op(img, lambda a, h: np.flip(a, h).copy())
@@ -296,9 +302,8 @@ class RandomCrop:
             raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
         if h == th and w == tw:
             return 0, 0, h, w
-        rng = _rng()
-        i = int(rng.integers(0, h - th + 1))
-        j = int(rng.integers(0, w - tw + 1))
+        i = int(_sampling.random_from_to(default_generator, (1,), np.int64, 0, h - th + 1)[0])
+        j = int(_sampling.random_from_to(default_generator, (1,), np.int64, 0, w - tw + 1)[0])
         return i, j, th, tw
 
     def __call__(self, img):

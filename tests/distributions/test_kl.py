@@ -54,8 +54,8 @@ def test_kl_matches_torch(name):
 def test_kl_uniform_uniform_including_infinite():
     p = dict(low=np.array([0.0, -1.0]), high=np.array([1.0, 1.0]))
     q = dict(low=np.array([-1.0, 0.0]), high=np.array([2.0, 1.0]))
-    (ep, epp), (eq, eqp) = _make(ember, "Uniform", p), _make(ember, "Uniform", q)
-    (tp, tpp), (tq, tqp) = _make(torch, "Uniform", p), _make(torch, "Uniform", q)
+    (ep, _), (eq, _) = _make(ember, "Uniform", p), _make(ember, "Uniform", q)
+    (tp, _), (tq, _) = _make(torch, "Uniform", p), _make(torch, "Uniform", q)
     ekl, tkl = D.kl_divergence(ep, eq), torch.distributions.kl_divergence(tp, tq)
     np.testing.assert_allclose(ekl.detach().numpy(), tkl.detach().numpy())
     assert np.isinf(ekl.detach().numpy()[1])

@@ -125,17 +125,6 @@ def test_rsample_gradients_are_reparameterised():
     np.testing.assert_allclose(gL, [[2.0, 0.0], [1.0, 4.0]], atol=0.06)
 
 
-@pytest.mark.parametrize("name,params", [("Gamma", dict(concentration=1.0, rate=1.0)),
-                                         ("Beta", dict(concentration1=1.0, concentration0=1.0)),
-                                         ("Dirichlet", dict(concentration=[1.0, 1.0]))])
-def test_implicit_reparameterisation_is_refused_by_name(name, params):
-    d = getattr(D, name)(**{k: ember.tensor(v) for k, v in params.items()})
-    with pytest.raises(NotImplementedError, match=f"{name}.rsample"):
-        d.rsample()
-    assert not d.has_rsample
-    d.sample((3,))
-
-
 def test_sampling_uses_embers_generator():
     ember.manual_seed(3)
     a = D.Normal(0.0, 1.0).sample((4,))

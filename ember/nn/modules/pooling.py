@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, LPPool, MaxUnpool1d/2d."""
 from .. import functional as F
 from ...ops._util import ntuple, stride_or_kernel
 from .module import Module
@@ -191,3 +191,49 @@ class LPPool1d(LPPool2d):
 
     def forward(self, input):
         return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+# -- max unpooling ------------------------------------------------------------------------------
+class _MaxUnpoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = ntuple(kernel_size, self._n)
+        self.stride = ntuple(stride if stride is not None else kernel_size, self._n)
+        self.padding = ntuple(padding, self._n)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool2d``: each value goes back to the position its index names, the
+    rest is zero. ``forward(input, indices, output_size=None)``.
+
+    Example:
+        >>> pool, unpool = ember.nn.MaxPool2d(2, return_indices=True), ember.nn.MaxUnpool2d(2)
+        >>> y, i = pool(ember.randn(1, 1, 4, 4))
+        >>> unpool(y, i).shape
+        ember.Size([1, 1, 4, 4])
+    """
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of ``MaxPool1d``. ``forward(input, indices, output_size=None)``.
+
+    Example:
+        >>> y, i = ember.nn.MaxPool1d(2, return_indices=True)(ember.randn(1, 1, 8))
+        >>> ember.nn.MaxUnpool1d(2)(y, i).shape
+        ember.Size([1, 1, 8])
+    """
+    _n = 1
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+__all__ += ["MaxUnpool1d", "MaxUnpool2d"]

@@ -10,6 +10,9 @@ import time
 import warnings
 import weakref
 
+import numpy as np
+
+from ... import _sampling
 from ..._random import default_generator
 from . import worker as _worker
 from .collate import default_collate, default_convert
@@ -177,7 +180,7 @@ def _warn_if_too_many_workers(n):
 
 def _draw_base_seed(loader):
     gen = loader.generator if loader.generator is not None else default_generator
-    return int(gen._np.integers(0, 2 ** 62))
+    return int(_sampling.random_full(gen, (), np.int64))  # as PyTorch: one int64 random_()
 
 
 class _BaseIter:

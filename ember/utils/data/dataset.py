@@ -3,7 +3,8 @@ import bisect
 import math
 import warnings
 
-from ..._random import default_generator, _rng
+from ... import _sampling
+from ..._random import _gen, default_generator
 from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset",
@@ -225,7 +226,7 @@ def random_split(dataset, lengths, generator=default_generator):
     if sum(lengths) != n:
         raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
                          f"(lengths {lengths} sum to {sum(lengths)}, the dataset has {n} samples)")
-    perm = _rng(generator).permutation(n).tolist()
+    perm = _sampling.randperm(_gen(generator), n).tolist()
     out, start = [], 0
     for size in lengths:
         out.append(Subset(dataset, perm[start:start + int(size)]))

@@ -3,7 +3,8 @@ import numbers
 
 import numpy as np
 
-from ..._random import default_generator, _rng
+from ... import _sampling
+from ..._random import Generator, _gen, default_generator
 from ..._tensor import Tensor
 from ..._creation import tensor
 
@@ -12,12 +13,12 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 def _fresh_generator(generator):
-    """The NumPy generator to draw from: ``generator``'s own, or a new one seeded by one draw from
-    ember's global stream (so ``ember.manual_seed`` fixes the order and each epoch differs)."""
+    """The Generator to draw from: ``generator`` itself, or (as PyTorch) a new one seeded by one
+    int64 draw from the global stream, so ``ember.manual_seed`` fixes the order and each epoch differs."""
     if generator is not None:
-        return generator._np
-    seed = int(default_generator._np.integers(0, 2 ** 63))
-    return np.random.Generator(np.random.PCG64(seed))
+        return generator
+    seed = int(_sampling.random_full(default_generator, (), np.int64))
+    return Generator().manual_seed(seed)
 
 
 class Sampler:
@@ -86,19 +87,17 @@ class RandomSampler(Sampler):
         PyTorch draws them, so ``num_samples=10**10`` costs nothing up front), else one permutation
         of the data per pass through it."""
         n = len(self.data_source)
-        rng = _fresh_generator(self.generator)
+        gen = _fresh_generator(self.generator)
         if self.replacement:
             full, rest = divmod(self.num_samples, 32)
             for _ in range(full):
-                yield rng.integers(0, n, size=32, dtype=np.int64)
-            if rest:
-                yield rng.integers(0, n, size=rest, dtype=np.int64)
+                yield _sampling.random_from_to(gen, (32,), np.int64, 0, n)
+            yield _sampling.random_from_to(gen, (rest,), np.int64, 0, n)
             return
         full, rest = divmod(self.num_samples, n)
         for _ in range(full):
-            yield rng.permutation(n)
-        if rest:
-            yield rng.permutation(n)[:rest]
+            yield _sampling.randperm(gen, n)
+        yield _sampling.randperm(gen, n)[:rest]
 
     def _indices(self):
         """All the indices of one pass as one int64 array (what ``__iter__`` yields)."""
@@ -125,8 +124,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        rng = _fresh_generator(self.generator)
-        for i in rng.permutation(len(self.indices)).tolist():
+        for i in _sampling.randperm(_gen(self.generator), len(self.indices)).tolist():
             yield self.indices[i]
 
     def __len__(self):
@@ -160,9 +158,9 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        w = self.weights._data
-        rng = _rng(self.generator)
-        return iter(rng.choice(w.size, size=self.num_samples, replace=self.replacement, p=w / w.sum()).tolist())
+        picks = _sampling.multinomial(_gen(self.generator), self.weights._data[None], self.num_samples,
+                                      self.replacement)
+        return iter(picks[0].tolist())
 
     def __len__(self):
         return self.num_samples
