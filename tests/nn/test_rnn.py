@@ -461,3 +461,25 @@ def test_fast_and_reference_paths_train_identically():
         assert proc.returncode == 0, proc.stderr
         digests.append(proc.stdout.strip())
     assert digests[0] == digests[1] and len(digests[0]) == 64
+
+
+@pytest.mark.parametrize("cls,kw", [("LSTM", dict(num_layers=2, bidirectional=True, proj_size=3)), ("GRU", {}),
+                                    ("RNN", dict(nonlinearity="relu", bias=False)), ("RNNCell", {}),
+                                    ("LSTMCell", {}), ("GRUCell", dict(bias=False))])
+def test_same_seed_gives_torchs_weights(cls, kw):
+    ember.manual_seed(7)
+    torch.manual_seed(7)
+    e, t = getattr(ember.nn, cls)(I, H, **kw), getattr(torch.nn, cls)(I, H, **kw)
+    for (n, a), (_, b) in zip(e.named_parameters(), t.named_parameters()):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=n)
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_train_mode_dropout_matches_torch_after_the_same_seed(cls):
+    x = _x(5, 3, I, dtype=np.float32)
+    ember.manual_seed(7)
+    torch.manual_seed(7)
+    e = getattr(ember.nn, cls)(I, H, num_layers=3, dropout=0.5)
+    t = getattr(torch.nn, cls)(I, H, num_layers=3, dropout=0.5)
+    eo, to = e(ember.tensor(x))[0], t(torch.tensor(x))[0]
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), atol=1e-6)
