@@ -25,8 +25,7 @@ def _run(name, *args):
 def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
     tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
-              "checkpoint.py", "higher_order.py", "reinforce.py"}
-    tested |= {"tiny_gpt.py"}
+              "checkpoint.py", "higher_order.py", "reinforce.py", "lstm_sequence.py", "tiny_gpt.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
@@ -104,3 +103,13 @@ def test_tiny_gpt_learns_characters():
     assert losses[0] > 4.0 and losses[-1] < 0.85 * losses[0]     # from ~log(vocab) to well below
     assert losses[-1] < unigram
     assert len(re.search(r"sample: (.*)", out, re.S).group(1)) >= 40
+
+
+def test_lstm_sequence_classifier_learns():
+    out = _run("lstm_sequence.py")
+    before = float(re.search(r"before training: test accuracy ([\d.]+)", out).group(1))
+    losses = [float(v) for v in re.findall(r"epoch \d+: loss ([\d.]+)", out)]
+    final = float(re.search(r"final test accuracy ([\d.]+)", out).group(1))
+    assert before < 0.45                  # three classes: chance is 1/3
+    assert losses[-1] < 0.5 * losses[0]
+    assert final > 0.9
