@@ -149,6 +149,9 @@ def _check_writable(out):
     """Fail before training, not at the first checkpoint, when ``out`` cannot take files."""
     try:
         os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out: cannot create {out!r} ({e.strerror})") from None
+    try:
         fd, probe = tempfile.mkstemp(dir=out, prefix=".ember-write-test.")
         os.close(fd)
         os.unlink(probe)
