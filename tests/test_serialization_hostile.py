@@ -196,3 +196,24 @@ def test_stale_temporaries_of_a_killed_save_are_removed_by_the_next_save(tmp_pat
     ember.save({"a": 1}, p)
     assert sorted(os.listdir(tmp_path)) == sorted([".other.ckpt.12345678.abcdefgh.tmp", "c.ckpt", "c.ckpt.tmp"])
     assert ember.load(p) == {"a": 1}
+
+
+def test_crafted_structure_of_many_tiny_containers_is_refused_with_little_memory(tmp_path):
+    import tracemalloc
+    p = tmp_path / "s.ckpt"
+    ember.save({"w": ember.ones(2)}, p)
+    header, data = _read(p)
+    header["__metadata__"]["ember.structure"] = "[" + ",".join(["[]"] * 1_100_000) + "]"
+    del header["__metadata__"]["ember.crc32"]
+    _write(p, header, data)
+    size = p.stat().st_size
+    tracemalloc.start()
+    try:
+        with pytest.raises(RuntimeError, match="lists and objects"):
+            ember.load(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * size, (peak, size)
+    ember.save({"rows": [[i] for i in range(1000)]}, tmp_path / "ok.ckpt")  # ordinary nesting still loads
+    assert ember.load(tmp_path / "ok.ckpt")["rows"][999] == [999]
