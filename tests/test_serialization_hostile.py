@@ -217,3 +217,43 @@ def test_crafted_structure_of_many_tiny_containers_is_refused_with_little_memory
     assert peak < 6 * size, (peak, size)
     ember.save({"rows": [[i] for i in range(1000)]}, tmp_path / "ok.ckpt")  # ordinary nesting still loads
     assert ember.load(tmp_path / "ok.ckpt")["rows"][999] == [999]
+
+
+def test_random_structure_mutations_raise_only_documented_errors(tmp_path):
+    # 150 random edits (1-3 nodes each) of a checkpoint holding a module, optimizer state and plain data
+    import random
+    p = tmp_path / "m.ckpt"
+    m = ember.nn.Sequential(ember.nn.Linear(2, 3), ember.nn.BatchNorm1d(3))
+    opt = ember.optim.Adam(m.parameters())
+    m(ember.ones(4, 2)).sum().backward()
+    opt.step()
+    ember.save({"m": m, "o": opt.state_dict(), "x": (1, 2.5, "s", None, {3, 4}), "sz": ember.Size([2])}, p)
+    header, data = _read(p)
+    base = header["__metadata__"]["ember.structure"]
+    del header["__metadata__"]["ember.crc32"]
+    values = [0, -1, 2 ** 70, 1.5, "", "x", "$", [], {}, None, True, ["a"], {"$": "tensor"}, {"$": "ref", "id": 0}]
+
+    def containers(x, out):
+        if isinstance(x, (dict, list)) and x:
+            out.append(x)
+            for v in (x.values() if isinstance(x, dict) else x):
+                containers(v, out)
+        return out
+
+    rng = random.Random(1234)
+    leaks = []
+    for _ in range(150):
+        s = json.loads(base)
+        for _ in range(rng.randint(1, 3)):
+            c = rng.choice(containers(s, []))
+            c[rng.choice(list(c)) if isinstance(c, dict) else rng.randrange(len(c))] = rng.choice(values)
+        header["__metadata__"]["ember.structure"] = json.dumps(s)
+        _write(p, header, data)
+        for weights_only in (True, False):
+            try:
+                ember.load(p, weights_only=weights_only)
+            except (RuntimeError, pickle.UnpicklingError):
+                pass
+            except Exception as e:  # noqa: BLE001 - collected and reported below
+                leaks.append(f"{type(e).__name__}: {e}"[:120])
+    assert leaks == []
