@@ -37,7 +37,7 @@ class KilledWhileSending(Dataset):
 
 class Big(Dataset):
     def __len__(self):
-        return 2
+        return 3
 
     def __getitem__(self, i):
         return np.ones(4 << 20, np.float64)
@@ -85,7 +85,8 @@ def _kill_mid_message():
     t = threading.Thread(target=watch, daemon=True)
     t.start()
     with pytest.raises(RuntimeError) as info:
-        _bounded(lambda: next(it), 20)
+        # list(): should the main process win the race and get the whole first batch, the next one fails
+        _bounded(lambda: list(it), 20)
     t.join()
     return str(info.value), pid
 
