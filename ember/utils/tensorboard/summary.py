@@ -76,7 +76,7 @@ def histogram(tag, values, bins="tensorflow", max_bins=None):
                          f"({int((~np.isfinite(arr)).sum())} of {arr.size}); a histogram needs finite values")
     counts, edges = np.histogram(arr, bins=default_bins() if isinstance(bins, str) and bins == "tensorflow" else bins)
     if max_bins is not None and len(counts) > max_bins:
-        step = -(-len(counts) // int(max_bins))
+        step = len(counts) // int(max_bins)          # merge groups of `step` buckets, as PyTorch
         pad = -len(counts) % step
         counts = np.pad(counts, (0, pad)).reshape(-1, step).sum(1)
         edges = np.append(edges[:-1:step], edges[-1])
@@ -134,7 +134,7 @@ def image(tag, img, dataformats="CHW"):
     arr = to_numpy(img, what)
     hwc = _to_hwc(arr, dataformats, what)
     if hwc.dtype != np.uint8:
-        hwc = np.clip(hwc.astype(np.float64) * 255.0, 0, 255).round().astype(np.uint8)
+        hwc = np.clip(hwc.astype(np.float32) * np.float32(255), 0, 255).astype(np.uint8)   # truncated, as PyTorch
     try:
         from PIL import Image
     except ImportError:
