@@ -284,3 +284,15 @@ def test_ember_train_tensorboard(tmp_path, capsys):
     assert main(["train", "phone-price", "--resume", str(out / "checkpoint"), "--epochs", "3",
                  "--tensorboard", str(tmp_path / "tb2")]) == 0
     assert [e.step for e in _read(tmp_path / "tb2").Scalars("Loss/train")] == [3]
+
+
+def test_histogram_raw_and_unsupported_methods(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram_raw("raw", min=0.0, max=3.0, num=6, sum=9.0, sum_squares=17.0,
+                            bucket_limits=[1.0, 2.0, 3.0], bucket_counts=[1, 2, 3], global_step=2)
+        with pytest.raises(ValueError, match="one right edge per bucket"):
+            w.add_histogram_raw("raw", 0, 1, 1, 1, 1, [1.0], [1, 2])
+        with pytest.raises(NotImplementedError, match="add_embedding"):
+            w.add_embedding(ember.zeros(3, 2))
+    (e,) = _read(tmp_path).Histograms("raw")
+    assert e.step == 2 and list(e.histogram_value.bucket) == [1, 2, 3] and e.histogram_value.num == 6

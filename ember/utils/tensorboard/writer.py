@@ -138,6 +138,20 @@ class SummaryWriter:
         self._get_file_writer().add_summary(_summary.histogram(tag, values, bins, max_bins),
                                             _step(global_step, f"add_histogram({tag!r})"), walltime)
 
+    def add_histogram_raw(self, tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts,
+                          global_step=None, walltime=None):
+        """Log a histogram already computed: its statistics and buckets (right edges and counts)."""
+        limits, counts = list(_summary.to_numpy(bucket_limits).reshape(-1)), list(_summary.to_numpy(bucket_counts).reshape(-1))
+        if len(limits) != len(counts):
+            raise ValueError(f"add_histogram_raw({tag!r}): bucket_limits has {len(limits)} entries but bucket_counts "
+                             f"has {len(counts)}; give one right edge per bucket")
+        summary_pb2 = require("tensorboard.compat.proto.summary_pb2")
+        histo = summary_pb2.HistogramProto(min=float(min), max=float(max), num=float(num), sum=float(sum),
+                                           sum_squares=float(sum_squares), bucket_limit=[float(x) for x in limits],
+                                           bucket=[float(c) for c in counts])
+        self._get_file_writer().add_summary(summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, histo=histo)]),
+                                            _step(global_step, f"add_histogram_raw({tag!r})"), walltime)
+
     # ---- pictures and text -----------------------------------------------------------------
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
         """Log an image: float values in [0, 1] or uint8; ``dataformats`` 'CHW', 'HWC', 'HW', ..."""
@@ -204,6 +218,22 @@ class SummaryWriter:
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self.close()
+
+
+def _not_implemented(name):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f"SummaryWriter.{name} is not implemented in ember yet; supported: add_scalar(s), "
+                                  "add_histogram(_raw), add_image(s), add_figure, add_text, add_hparams, add_graph")
+    method.__name__ = name
+    method.__doc__ = f"PyTorch's ``{name}``: not implemented in ember (raises NotImplementedError)."
+    return method
+
+
+for _name in ("add_audio", "add_video", "add_embedding", "add_pr_curve", "add_pr_curve_raw", "add_mesh",
+              "add_custom_scalars", "add_custom_scalars_multilinechart", "add_custom_scalars_marginchart",
+              "add_image_with_boxes", "add_onnx_graph"):
+    setattr(SummaryWriter, _name, _not_implemented(_name))
+del _name
 
 
 def _render(figure, close):
