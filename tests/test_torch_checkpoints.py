@@ -153,6 +153,14 @@ def test_optimizer_state_dict_loads_into_ember_optimizer(tmp_path):
     np.testing.assert_allclose(e_lin.weight.detach().numpy(), t_lin.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("protocol", [3, 4, 5])
+def test_newer_pickle_protocols(tmp_path, protocol):
+    obj = {"w": torch.randn(2, 3), "b": b"bytes", "nested": [OrderedDict(a=torch.arange(3))], "f": frozenset({1})}
+    buf = io.BytesIO()
+    torch.save(obj, buf, pickle_protocol=protocol)
+    _same_values(ember.load(io.BytesIO(buf.getvalue())), obj)
+
+
 def test_parameters_and_file_objects(tmp_path):
     obj = {"w": torch.nn.Parameter(torch.ones(2, 2)), "frozen": torch.nn.Parameter(torch.zeros(1), requires_grad=False),
            "g": torch.ones(2, requires_grad=True)}
