@@ -32,6 +32,7 @@ Example:
     >>> with ember.serialization.safe_globals([MyNet]):       # MyNet: the user's class
     ...     model = ember.load("model.ckpt", weights_only=False)
 """
+import io
 import json
 import math
 import os
@@ -47,6 +48,7 @@ import numpy as np
 from ._checkpoint_encode import _ST_DTYPES, _Encoder
 from ._checkpoint_decode import _Decoder
 from . import _safe_globals
+from . import _torch_load, _torch_save
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
@@ -145,7 +147,7 @@ def _is_int(v):
 # --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
-def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True, *, format=None):
     """Save ``obj`` to ``f``: tensors, arrays, numbers, strings, containers, or whole objects.
 
     ``f`` is a path (written atomically: temp file + rename) or a binary file-like object.
@@ -158,9 +160,19 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     Example:
         >>> ember.save({"model": model.state_dict(), "epoch": 3}, "run/checkpoint")
         >>> ember.save(model, "run/model")     # the whole module
+        >>> ember.save(model.state_dict(), "model.pt", format="torch")   # for torch.load(weights_only=True)
+
+    ``format="torch"`` writes PyTorch's zip format (``ember/_torch_save.py``) for state dicts of
+    models and optimizers; the default (``None`` or ``"ember"``) is ember's safetensors checkpoint.
     """
     if pickle_module is not None:
         raise ValueError("ember.save never pickles; pickle_module is not supported")
+    if format not in (None, "ember", "torch"):
+        raise ValueError(f"ember.save: format must be None, 'ember' or 'torch', got {format!r}")
+    if format == "torch":
+        buf = io.BytesIO()
+        _torch_save.save_torch(obj, buf)
+        return _write_file(buf.getvalue(), f)
     enc = _Encoder()
     try:
         structure = enc.finish(enc.encode(obj))
@@ -172,6 +184,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     meta[_CRC_KEY] = _header_checksum(meta, {k: (_st_dtype(a), list(a.shape)) for k, a in enc.arrays.items()},
                                       enc.arrays)
     data = _serialize(enc.arrays, meta)
+    _write_file(data, f)
+
+
+def _write_file(data, f):
     if hasattr(f, "write"):
         _write_all(f, data)
         return
@@ -294,7 +310,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     Example:
         >>> model.load_state_dict(ember.load("run/checkpoint")["model"])
         >>> model = ember.load("run/model", weights_only=False)   # a whole module
+        >>> model.load_state_dict(ember.load("resnet.pt"))          # written by torch.save
+
+    A file written by ``torch.save`` (zip or legacy format, recognised by its first bytes) is read
+    by a restricted pickle reader that runs nothing and accepts only what a weights-only
+    checkpoint holds (``ember/_torch_load.py``), whatever ``weights_only`` says.
     """
+    if _torch_load.is_torch_file(f):
+        return _torch_load.load_torch(f)
     arrays, meta, where = _read(f)
     dec = _Decoder(arrays, where, weights_only=True if weights_only is None else bool(weights_only))
     if _STRUCT_KEY not in meta:

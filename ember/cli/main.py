@@ -19,6 +19,7 @@ import tempfile
 
 from .. import _parallel, compat
 from . import charlm, cifar10, phone_price
+from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
 
 __all__ = ["main", "build_parser"]
@@ -202,6 +203,9 @@ def _add_training_options(p, defaults):
     p.add_argument("--out", default=S, metavar="DIR",
                    help="output directory (default: runs/<task>, or the checkpoint's directory with --resume)")
     p.add_argument("--resume", default=S, metavar="CKPT", help="continue the run saved in CKPT (DIR/checkpoint)")
+    p.add_argument("--tensorboard", nargs="?", const="", default=S, metavar="DIR",
+                   help="log losses, accuracy, lr and weight/gradient histograms for TensorBoard to DIR "
+                        "(default: OUT/tensorboard; needs pip install 'ember[tensorboard]')")
 
 
 def build_parser():
@@ -281,7 +285,7 @@ def _one_line(text):
 def _run_train(args):
 
     module = {"phone-price": phone_price, "cifar10": cifar10, "charlm": charlm}[args.task]
-    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume")}
+    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume", "tensorboard")}
     config = dict(module.DEFAULTS)
     resume = None
     if getattr(args, "resume", None):
@@ -312,8 +316,16 @@ def _run_train(args):
           f"output {out}", flush=True)
     # small GEMMs gain nothing from BLAS threads, and spinning threads hurt on a busy machine
     threads = 64 if args.task == "cifar10" else 1
-    with _parallel.blas_threads(threads):
-        fit(task, config, out, resume=resume, log=lambda m: print(m, flush=True))
+    tb_dir = getattr(args, "tensorboard", None)
+    tb = None if tb_dir is None else TrainLogger(tb_dir or os.path.join(out, "tensorboard"), config)
+    try:
+        with _parallel.blas_threads(threads):
+            fit(task, config, out, resume=resume, log=lambda m: print(m, flush=True), tensorboard=tb)
+    finally:
+        if tb is not None:
+            tb.close()
+    if tb is not None:
+        print(f"TensorBoard logs in {tb.log_dir}: tensorboard --logdir {tb.log_dir}", flush=True)
     return 0
 
 

@@ -173,10 +173,11 @@ def load_checkpoint(path, task_name):
     return ckpt
 
 
-def fit(task, config, out_dir, resume=None, log=print):
+def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
     """Train ``task`` with ``config`` (a dict) and write the run's files to ``out_dir``.
 
     Returns ``(metrics, model)``: the dict also written to ``out_dir/metrics.json`` and the trained model.
+    ``tensorboard``: a ``tensorboard_log.TrainLogger`` (``--tensorboard``) or None.
     """
     os.makedirs(out_dir, exist_ok=True)
     ember.manual_seed(config["seed"])
@@ -236,6 +237,8 @@ def fit(task, config, out_dir, resume=None, log=print):
             run_loss += loss.item() * n
             run_correct += int((out._data.argmax(1) == yb._data).sum())
             seen += n
+            if tensorboard is not None:
+                tensorboard.batch(epoch, len(train_loader), loss.item())
             if bar is not None:
                 bar.set_postfix(loss=f"{run_loss / seen:.4f}", acc=f"{run_correct / seen:.3f}", refresh=False)
                 bar.update(1)
@@ -246,6 +249,8 @@ def fit(task, config, out_dir, resume=None, log=print):
                "test_loss": test_loss, "test_accuracy": test_acc, "lr": lr,
                "seconds": round(time.perf_counter() - t0, 4)}
         history.append(row)
+        if tensorboard is not None:
+            tensorboard.epoch(epoch + 1, row, model)
         summary = (f"train_loss {row['train_loss']:.4f}  train_acc {row['train_accuracy']:.4f}"
                    f"  test_loss {test_loss:.4f}  test_acc {test_acc:.4f}  lr {lr:.3g}")
         if bar is not None:  # on a terminal the epoch's bar keeps the summary
