@@ -138,6 +138,9 @@ def _add_training_options(p, defaults):
     p.add_argument("--out", default=S, metavar="DIR",
                    help="output directory (default: runs/<task>, or the checkpoint's directory with --resume)")
     p.add_argument("--resume", default=S, metavar="CKPT", help="continue the run saved in CKPT (DIR/checkpoint)")
+    p.add_argument("--diagnose", action="store_true", default=S,
+                   help="record per-layer gradients, updates, dead/saturated units and NaNs; print findings and "
+                        "write diagnostics.json and diagnostics.png (ember.utils.diagnostics)")
 
 
 def build_parser():
@@ -224,7 +227,7 @@ def _run_train(args):
         resume = load_checkpoint(args.resume, args.task)
         resume["path"] = args.resume
         config.update(resume["config"])
-        changeable = ("epochs", "data", "root", "text")
+        changeable = ("epochs", "data", "root", "text", "diagnose")
         for k, v in explicit.items():
             if k not in changeable and config.get(k) != v:
                 raise CLIError(f"--{k.replace('_', '-')} {v} differs from the checkpoint's value {config.get(k)}: a "
