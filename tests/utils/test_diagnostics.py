@@ -33,7 +33,7 @@ def _pair(seed=0):
 def test_one_step_numbers_equal_torch():
     em, tm, x, y = _pair()
     opt = ember.optim.SGD(em.parameters(), lr=0.1)
-    diag = Diagnostics(em, opt)
+    diag = Diagnostics(em, opt, every=1)
     loss = nn.functional.cross_entropy(em(ember.tensor(x)), ember.tensor(y))
     opt.zero_grad()
     loss.backward()
@@ -51,9 +51,11 @@ def test_one_step_numbers_equal_torch():
         layer = tm[k]
         g = math.sqrt(layer.weight.grad.pow(2).sum() + layer.bias.grad.pow(2).sum())
         w = math.sqrt(layer.weight.detach().pow(2).sum() + layer.bias.detach().pow(2).sum())
+        w1 = math.sqrt((layer.weight - 0.1 * layer.weight.grad).detach().pow(2).sum()
+                       + (layer.bias - 0.1 * layer.bias.grad).detach().pow(2).sum())
         upd = 0.1 * g / w                      # plain SGD: ||W1 - W0|| = lr * ||grad||
         assert rec[str(k)]["grad_norm"] == pytest.approx(g, rel=1e-5)
-        assert rec[str(k)]["weight_norm"] == pytest.approx(w, rel=1e-5)
+        assert rec[str(k)]["weight_norm"] == pytest.approx(w1, rel=1e-5)   # after the step
         assert rec[str(k)]["update_ratio"] == pytest.approx(upd, rel=1e-4)
     for k in range(5):
         a = acts[k].astype(np.float64)
@@ -65,6 +67,26 @@ def test_one_step_numbers_equal_torch():
     t = acts[3]
     assert rec["3"]["saturated_fraction"] == pytest.approx((1 - t * t < 0.05).mean())
     assert "saturated_fraction" not in rec["1"] and "dead_fraction" not in rec["3"]
+
+
+def test_sampled_statistics_and_every_step_statistics():
+    em, _, x, y = _pair()
+    opt = ember.optim.SGD(em.parameters(), lr=0.1)
+    diag = Diagnostics(em, opt, every=3)
+    batches = [ember.tensor(x * s) for s in (1.0, 5.0, 9.0, 0.5, 2.0)]
+    relu_out = []
+    em[1].register_forward_hook(lambda m, a, o: relu_out.append(o._data.copy()))
+    for xb in batches:
+        opt.zero_grad()
+        nn.functional.cross_entropy(em(xb), ember.tensor(y)).backward()
+        opt.step()
+    rec = diag.end_epoch()["layers"]
+    assert len(diag.layers["0"].grad_norms) == 0 and len(diag.steps) == 5   # every step's gradient norm
+    sampled = np.concatenate([relu_out[0], relu_out[3]]).astype(np.float64)  # steps 1 and 4
+    assert rec["1"]["act_mean"] == pytest.approx(sampled.mean(), rel=1e-5)
+    assert rec["1"]["dead_fraction"] == pytest.approx(1 - (np.concatenate(relu_out) > 0).any(0).mean())
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        Diagnostics(em, every=0)
 
 
 def test_dead_units_are_counted_over_the_whole_epoch():

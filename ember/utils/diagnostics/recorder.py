@@ -5,7 +5,7 @@
 - **gradient norm** (per step; the epoch's mean and maximum): the L2 norm over the layer's own
   parameters' ``.grad`` as backward leaves it, before any clipping (a post-accumulate-grad hook
   on each parameter);
-- **weight norm** and **update-to-weight ratio** ``||W_after - W_before|| / ||W_before||`` of
+- **weight norm** (at the end of each epoch) and **update-to-weight ratio** ``||W_after - W_before|| / ||W_before||`` of
   each optimizer step (the optimizer's step pre/post hooks; needs ``optimizer``);
 - **activation mean and standard deviation** of every leaf module's output over the epoch;
 - **dead units**: for a ReLU-family activation, the fraction of units (features, or channels of
@@ -70,12 +70,11 @@ def _first_array(value):
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
     __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "weight_norm", "before")
+                 "sat", "grad_norms", "update_ratios", "before")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
         self.order = self.source = None
-        self.weight_norm = None
         self.before = None
         self.reset()
 
@@ -99,6 +98,9 @@ class Diagnostics:
             update-to-weight ratio of each step is recorded.
         record_steps: keep every step's gradient norms (``steps`` in ``to_dict()``), not only
             the epoch means.
+        every: compute the activation mean/std, saturation and update-to-weight ratio on every
+            ``every``-th step of an epoch (its first step always), to keep the cost low. Gradient
+            norms, dead units and the NaN/Inf check run on every step.
 
     Example:
         >>> diag = Diagnostics(model, optimizer)      # train as usual, then after each epoch:
@@ -106,11 +108,14 @@ class Diagnostics:
         >>> print("\\n".join(str(f) for f in diag.findings()))
     """
 
-    def __init__(self, model, optimizer=None, *, record_steps=True):
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=4):
         if not isinstance(model, Module):
             raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
                             "pass the model itself, e.g. Diagnostics(model, optimizer)")
-        self.model, self.optimizer, self.record_steps = model, optimizer, record_steps
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"Diagnostics: every must be a positive integer (sample every n-th step), got {every!r}")
+        self.model, self.optimizer, self.record_steps, self.every = model, optimizer, record_steps, every
+        self._epoch_step = 0          # steps completed in the epoch in progress
         self.layers = {}
         self.epochs, self.steps = [], []
         self.step = 0                 # optimizer steps (or backward passes without an optimizer) so far
@@ -144,14 +149,12 @@ class Diagnostics:
             self._last = layer.name
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
-            mean = float(a.mean())
-            ss = float(np.vdot(a, a))
-            if not (math.isfinite(mean) and math.isfinite(ss)) and not np.isfinite(a).all():
+            sample = self._epoch_step % self.every == 0
+            total = float(a.sum())
+            ss = float(np.vdot(a, a)) if sample else 0.0
+            if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
                 self._nonfinite_output(layer, args, a)
                 return None
-            layer.n += a.size
-            layer.s += mean * a.size
-            layer.ss += ss
             if layer.kind == "relu" and a.ndim >= 2:
                 axis = layer.units_axis if a.ndim >= 3 else -1
                 fired = (a > 0).any(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim))
@@ -159,7 +162,12 @@ class Diagnostics:
                     layer.fired = fired
                 else:
                     layer.fired |= fired
-            elif layer.kind == "sigmoid":
+            if not sample:
+                return None
+            layer.n += a.size
+            layer.s += total
+            layer.ss += ss
+            if layer.kind == "sigmoid":
                 layer.sat += int(np.count_nonzero(a * (1 - a) < SIGMOID_TAIL))
             elif layer.kind == "tanh":
                 layer.sat += int(np.count_nonzero(1 - a * a < TANH_TAIL))
@@ -203,6 +211,7 @@ class Diagnostics:
             sums[layer] = sums.get(layer, 0.0) + sq
         self._pending = {}
         self.step += 1
+        self._epoch_step += 1
         row = {}
         for layer, sq in sums.items():
             gn = math.sqrt(sq) if sq >= 0 else float("nan")
@@ -212,6 +221,8 @@ class Diagnostics:
             self.steps.append({"step": self.step, "epoch": len(self.epochs) + 1, "grad_norm": row})
 
     def _pre_step(self, optimizer, args, kwargs):
+        if self._epoch_step % self.every:
+            return None
         for layer in self.layers.values():
             if layer.params:
                 layer.before = [p._data.copy() for _, p in layer.params]
@@ -221,13 +232,12 @@ class Diagnostics:
         for layer in self.layers.values():
             if not layer.params or layer.before is None:
                 continue
-            du = w = 0.0
+            du, w = 0.0, 0.0
             for (_, p), b in zip(layer.params, layer.before):
                 d = p._data - b
                 du += float(np.vdot(d, d))
                 w += float(np.vdot(b, b))
             layer.before = None
-            layer.weight_norm = math.sqrt(w)
             if w > 0:
                 layer.update_ratios.append(math.sqrt(du / w))
         self._flush()
@@ -236,6 +246,7 @@ class Diagnostics:
     def end_epoch(self, **metrics):
         """Close the epoch: summarise its steps per layer and keep ``metrics`` (numbers) beside them."""
         self._flush()
+        self._epoch_step = 0
         rec = {"epoch": len(self.epochs) + 1,
                "metrics": {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
                "layers": {}}
@@ -245,10 +256,7 @@ class Diagnostics:
                 g = np.asarray(layer.grad_norms, np.float64)
                 s["grad_norm"], s["grad_norm_max"] = float(g.mean()), float(g.max())
             if layer.params:
-                if layer.weight_norm is None:
-                    layer.weight_norm = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
-                s["weight_norm"] = layer.weight_norm
-                layer.weight_norm = None
+                s["weight_norm"] = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
             if layer.update_ratios:
                 s["update_ratio"] = float(np.mean(layer.update_ratios))
             if layer.n:
