@@ -207,7 +207,7 @@ def fit(task, config, out_dir, resume=None, log=print):
             scheduler.T_max = max(1, config["epochs"])
         log(f"resuming {task.name} from epoch {start} ({resume.get('path', 'checkpoint')})")
 
-    diag = Diagnostics(model, optimizer) if config.get("diagnose") else None
+    diag = Diagnostics(model, optimizer, first_epoch=start + 1) if config.get("diagnose") else None
     loss_fn = nn.CrossEntropyLoss()
     bs = config["batch_size"]
     kw = {} if task.collate_fn is None else {"collate_fn": task.collate_fn}

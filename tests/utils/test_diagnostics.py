@@ -81,7 +81,7 @@ def test_sampled_statistics_and_every_step_statistics():
         nn.functional.cross_entropy(em(xb), ember.tensor(y)).backward()
         opt.step()
     rec = diag.end_epoch()["layers"]
-    assert len(diag.layers["0"].grad_norms) == 0 and len(diag.steps) == 5   # every step's gradient norm
+    assert diag.step == 5 and [s["step"] for s in diag.steps] == [1, 4]   # sampled: steps 1 and 4 of 5
     sampled = np.concatenate([relu_out[0], relu_out[3]]).astype(np.float64)  # steps 1 and 4
     assert rec["1"]["act_mean"] == pytest.approx(sampled.mean(), rel=1e-5)
     assert rec["1"]["dead_fraction"] == pytest.approx(1 - (np.concatenate(relu_out) > 0).any(0).mean())
@@ -127,15 +127,18 @@ def test_without_optimizer_each_backward_is_a_step():
     assert "update_ratio" not in rec["layers"]["0"] and rec["layers"]["0"]["grad_norm"] > 0
 
 
-def test_gradient_norm_is_taken_before_clipping():
+def test_gradient_norm_is_what_the_optimizer_receives_or_raw_without_one():
     em, _, x, y = _pair()
     opt = ember.optim.SGD(em.parameters(), lr=0.01)
-    diag = Diagnostics(em, opt)
+    with_opt, raw_diag = Diagnostics(em, opt), Diagnostics(em)
     nn.functional.cross_entropy(em(ember.tensor(x)) * 100, ember.tensor(y)).backward()
     raw = math.sqrt(sum(float((p.grad._data.astype(np.float64) ** 2).sum()) for p in em[0].parameters()))
     nn.utils.clip_grad_norm_(em.parameters(), 1e-3)
+    clipped = math.sqrt(sum(float((p.grad._data.astype(np.float64) ** 2).sum()) for p in em[0].parameters()))
     opt.step()
-    assert diag.end_epoch()["layers"]["0"]["grad_norm"] == pytest.approx(raw, rel=1e-5)
+    assert clipped < raw / 10
+    assert with_opt.end_epoch()["layers"]["0"]["grad_norm"] == pytest.approx(clipped, rel=1e-5)
+    assert raw_diag.end_epoch()["layers"]["0"]["grad_norm"] == pytest.approx(raw, rel=1e-5)
 
 
 def test_remove_takes_every_hook_away():

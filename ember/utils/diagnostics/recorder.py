@@ -2,9 +2,9 @@
 
 ``Diagnostics(model, optimizer)`` registers hooks and records, per layer:
 
-- **gradient norm** (per step; the epoch's mean and maximum): the L2 norm over the layer's own
-  parameters' ``.grad`` as backward leaves it, before any clipping (a post-accumulate-grad hook
-  on each parameter);
+- **gradient norm** (per sampled step, see ``every``; the epoch's mean and maximum): the L2 norm over the layer's own
+  parameters' ``.grad``; with an optimizer, as the optimizer receives it (its step pre-hook, so
+  after any clipping), without one as backward leaves it (a post-accumulate-grad hook);
 - **weight norm** (at the end of each epoch) and **update-to-weight ratio** ``||W_after - W_before|| / ||W_before||`` of
   each optimizer step (the optimizer's step pre/post hooks; needs ``optimizer``);
 - **activation mean and standard deviation** of every leaf module's output over the epoch;
@@ -70,10 +70,11 @@ def _first_array(value):
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
     __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "before")
+                 "sat", "grad_norms", "update_ratios", "before", "nonneg")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
+        self.nonneg = isinstance(module, (ReLU, ReLU6))
         self.order = self.source = None
         self.before = None
         self.reset()
@@ -98,9 +99,10 @@ class Diagnostics:
             update-to-weight ratio of each step is recorded.
         record_steps: keep every step's gradient norms (``steps`` in ``to_dict()``), not only
             the epoch means.
-        every: compute the activation mean/std, saturation and update-to-weight ratio on every
-            ``every``-th step of an epoch (its first step always), to keep the cost low. Gradient
-            norms, dead units and the NaN/Inf check run on every step.
+        every: with an optimizer, measure gradient norms, activation mean/std, saturation and
+            update-to-weight ratios on every ``every``-th step of an epoch (its first step
+            always), to keep the cost low. Dead units and the NaN/Inf check run on every step.
+        first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
 
     Example:
         >>> diag = Diagnostics(model, optimizer)      # train as usual, then after each epoch:
@@ -108,7 +110,7 @@ class Diagnostics:
         >>> print("\\n".join(str(f) for f in diag.findings()))
     """
 
-    def __init__(self, model, optimizer=None, *, record_steps=True, every=4):
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=4, first_epoch=1):
         if not isinstance(model, Module):
             raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
                             "pass the model itself, e.g. Diagnostics(model, optimizer)")
@@ -116,6 +118,7 @@ class Diagnostics:
             raise ValueError(f"Diagnostics: every must be a positive integer (sample every n-th step), got {every!r}")
         self.model, self.optimizer, self.record_steps, self.every = model, optimizer, record_steps, every
         self._epoch_step = 0          # steps completed in the epoch in progress
+        self.epoch = first_epoch      # the epoch in progress
         self.layers = {}
         self.epochs, self.steps = [], []
         self.step = 0                 # optimizer steps (or backward passes without an optimizer) so far
@@ -131,8 +134,9 @@ class Diagnostics:
             layer.units_axis = 1 if convs else -1
             if leaf:
                 self._handles.append(m.register_forward_hook(self._forward_hook(layer)))
-            for _, p in own:
-                self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
+            if optimizer is None:
+                for _, p in own:
+                    self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
         if optimizer is not None:
             self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
             self._handles.append(optimizer.register_step_post_hook(self._post_step))
@@ -150,14 +154,19 @@ class Diagnostics:
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
             sample = self._epoch_step % self.every == 0
-            total = float(a.sum())
-            ss = float(np.vdot(a, a)) if sample else 0.0
-            if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
-                self._nonfinite_output(layer, args, a)
-                return None
+            if layer.kind == "other" or sample:     # activations make no NaN/Inf from a finite input
+                ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
+                total = float(a.sum()) if sample else 0.0
+                if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
+                    self._nonfinite_output(layer, args, a)
+                    return None
             if layer.kind == "relu" and a.ndim >= 2:
                 axis = layer.units_axis if a.ndim >= 3 else -1
-                fired = (a > 0).any(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim))
+                if layer.nonneg and axis == -1:       # column sums of a >= 0 output by one GEMV
+                    a2 = a.reshape(-1, a.shape[-1])
+                    fired = np.ones(a2.shape[0], a.dtype) @ a2 > 0
+                else:
+                    fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
                 if layer.fired is None or layer.fired.shape != fired.shape:
                     layer.fired = fired
                 else:
@@ -181,51 +190,58 @@ class Diagnostics:
         input_finite = inp is None or inp.dtype.kind != "f" or bool(np.isfinite(inp).all())
         self.first_nonfinite = {
             "where": "output" if input_finite else "input", "layer": layer.name, "type": layer.type,
-            "value": "NaN" if np.isnan(a).any() else "Inf", "step": self.step + 1, "epoch": len(self.epochs) + 1,
+            "value": "NaN" if np.isnan(a).any() else "Inf", "step": self.step + 1, "epoch": self.epoch,
             "fraction": float(1 - np.isfinite(a).mean())}
+
+    def _grad_sq(self, layer, g):
+        sq = float(np.vdot(g, g))
+        if not math.isfinite(sq) and self.first_nonfinite is None and not np.isfinite(g).all():
+            self.first_nonfinite = {
+                "where": "gradient", "layer": layer.name, "type": layer.type,
+                "value": "NaN" if np.isnan(g).any() else "Inf", "step": self.step + 1,
+                "epoch": self.epoch, "fraction": float(1 - np.isfinite(g).mean())}
+        return sq
 
     def _grad_hook(self, layer, p):
         key = id(p)
 
         def hook(param):
-            g = param.grad
-            if g is None:
+            if param.grad is None:
                 return
-            g = g._data
-            sq = float(np.vdot(g, g))
-            if not math.isfinite(sq) and self.first_nonfinite is None and not np.isfinite(g).all():
-                self.first_nonfinite = {
-                    "where": "gradient", "layer": layer.name, "type": layer.type,
-                    "value": "NaN" if np.isnan(g).any() else "Inf", "step": self.step + 1,
-                    "epoch": len(self.epochs) + 1, "fraction": float(1 - np.isfinite(g).mean())}
-            if self.optimizer is None and key in self._pending:
+            sq = self._grad_sq(layer, param.grad._data)
+            if key in self._pending:
                 self._flush()      # the same parameter again: a new backward pass began
             self._pending[key] = (layer, sq)
         return hook
 
     def _flush(self):
+        """Close a step: its gradient norms (when measured) per layer."""
+        self.step += 1
+        self._epoch_step += 1
         if not self._pending:
             return
         sums = {}
         for layer, sq in self._pending.values():
             sums[layer] = sums.get(layer, 0.0) + sq
         self._pending = {}
-        self.step += 1
-        self._epoch_step += 1
         row = {}
         for layer, sq in sums.items():
             gn = math.sqrt(sq) if sq >= 0 else float("nan")
             layer.grad_norms.append(gn)
             row[layer.name] = gn
         if self.record_steps:
-            self.steps.append({"step": self.step, "epoch": len(self.epochs) + 1, "grad_norm": row})
+            self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
 
     def _pre_step(self, optimizer, args, kwargs):
         if self._epoch_step % self.every:
             return None
         for layer in self.layers.values():
-            if layer.params:
-                layer.before = [p._data.copy() for _, p in layer.params]
+            if not layer.params:
+                continue
+            for key, p in layer.params:
+                if p.grad is not None:
+                    self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
+            layer.before = [p._data.copy() for _, p in layer.params]
         return None
 
     def _post_step(self, optimizer, args, kwargs):
@@ -245,9 +261,10 @@ class Diagnostics:
     # -- epochs --------------------------------------------------------------------------------
     def end_epoch(self, **metrics):
         """Close the epoch: summarise its steps per layer and keep ``metrics`` (numbers) beside them."""
-        self._flush()
+        if self._pending:        # without an optimizer, the last backward's gradients
+            self._flush()
         self._epoch_step = 0
-        rec = {"epoch": len(self.epochs) + 1,
+        rec = {"epoch": self.epoch,
                "metrics": {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
                "layers": {}}
         for layer in self.layers.values():
@@ -272,6 +289,7 @@ class Diagnostics:
                 rec["layers"][layer.name] = s
             layer.reset()
         self.epochs.append(rec)
+        self.epoch += 1
         return rec
 
     # -- results -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ exploding       the largest layer gradient norm of an epoch > 100 x the first ep
 dead_relu       >= 40 % of a ReLU-family layer's units never fired (output > 0) in an epoch
 saturation      >= 30 % of a Sigmoid/Tanh layer's outputs in the flat tails in an epoch
 large_updates   a weight layer's mean update-to-weight ratio per step > 0.3 in an epoch
-small_updates   every weight layer's update-to-weight ratio < 1e-5 in the first epoch
+small_updates   every weight layer's update-to-weight ratio < 1e-5 in the first epoch recorded
 overfitting     test loss rose for >= 5 epochs since its minimum (by > 5 %) while the train
                 loss kept falling
 ==============  ===========================================================================
@@ -109,7 +109,7 @@ def _exploding(data):
         for epoch, g, name in peaks[1:]:
             if g > THRESHOLDS["exploding_growth"] * peaks[0][1]:
                 return [Finding("exploding", f"{name}: gradient norm reached {g:.2e} in epoch {epoch}, "
-                                             f"{g / peaks[0][1]:.3g} times epoch 1's largest ({peaks[0][1]:.2e}) "
+                                             f"{g / peaks[0][1]:.3g} times epoch {peaks[0][0]}'s largest ({peaks[0][1]:.2e}) "
                                              "(exploding gradients)",
                                 "try gradient clipping (nn.utils.clip_grad_norm_) or a lower learning rate",
                                 name, epoch, {"grad_norm": g, "first_epoch": peaks[0][1]})]
@@ -170,10 +170,11 @@ def _updates(data):
                   if "update_ratio" in first.get(l["name"], {})}
         if ratios and max(ratios.values()) < THRESHOLDS["small_updates"]:
             name = max(ratios, key=ratios.get)
-            out.append(Finding("small_updates", f"the largest update-to-weight ratio in epoch 1 is {ratios[name]:.1e} "
+            epoch = data["epochs"][0]["epoch"]
+            out.append(Finding("small_updates", f"the largest update-to-weight ratio in epoch {epoch} is {ratios[name]:.1e} "
                                                 f"({name}): the weights barely move (updates too small)",
                                "try a learning rate 10 to 100 times higher (a healthy ratio is around 1e-3)",
-                               name, 1, {"update_ratios": ratios}))
+                               name, epoch, {"update_ratios": ratios}))
     return out
 
 
