@@ -133,6 +133,17 @@ def test_large_and_small_updates():
     assert _train(model, opt=ember.optim.SGD(model.parameters(), lr=0.05)) == []
 
 
+def test_unscaled_inputs():
+    x, y = _data()
+    x = ember.tensor(x._data * np.array([1000, 1, 1, 1, 500, 1, 1, 2000], np.float32))   # raw, like RAM in MB
+    found = [f for f in _train(_mlp(), epochs=1, data=(x, y)) if f.rule == "unscaled"]
+    assert len(found) == 1 and found[0].layer == "0" and found[0].evidence["act_std"] > 100
+    assert "standardize the input features" in found[0].suggestion
+    logits_only = _mlp(depth=0)               # the last layer's (logit) scale is not judged
+    assert "unscaled" not in _rules(_train(logits_only, epochs=1, data=(x, y)))
+    assert "unscaled" not in _rules(_train(_mlp(), epochs=1))
+
+
 def test_overfitting():
     train, test = _data(24, 8, noise=True, seed=0), _data(200, 8, noise=True, seed=1)
     found = _train(_mlp(width=128), epochs=40, data=train, test=test, batch=8)

@@ -29,6 +29,7 @@ def plot_diagnostics(data, path):
     except ImportError:
         return False
     layers = data["layers"]
+    types = {l["name"]: l["type"] for l in layers}
     weight = [l["name"] for l in layers if l["weight_layer"]]
     relu = [l["name"] for l in layers if l["kind"] == "relu"]
     sat = [l["name"] for l in layers if l["kind"] in ("sigmoid", "tanh")]
@@ -43,7 +44,7 @@ def plot_diagnostics(data, path):
     for ax, (title, key, names, log, ylim) in zip(axes, panels):
         series = _series(data, key, names)
         for name, x, y in series:
-            ax.plot(x, y, marker="." if len(x) < 30 else None, label=name)
+            ax.plot(x, y, marker="." if len(x) < 30 else None, label=f"{name} ({types.get(name, '?')})")
         if not series:
             ax.text(0.5, 0.5, "no such layers", ha="center", va="center", transform=ax.transAxes, color="grey")
         elif log and all(v > 0 for _, _, y in series for v in y):

@@ -14,6 +14,8 @@ dead_relu       >= 40 % of a ReLU-family layer's units never fired (output > 0) 
 saturation      >= 30 % of a Sigmoid/Tanh layer's outputs in the flat tails in an epoch
 large_updates   a weight layer's mean update-to-weight ratio per step > 0.3 in an epoch
 small_updates   every weight layer's update-to-weight ratio < 1e-5 in the first epoch recorded
+unscaled        a weight layer other than the last has outputs with standard deviation > 10
+                in an epoch (raw, unstandardized inputs: the phone-price tutorial's case)
 overfitting     test loss rose for >= 5 epochs since its minimum (by > 5 %) while the train
                 loss kept falling
 ==============  ===========================================================================
@@ -27,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 __all__ = ["Finding", "find", "THRESHOLDS"]
 
 THRESHOLDS = {"vanishing": 1e-3, "exploding_growth": 100.0, "dead_relu": 0.4,
-              "saturation": 0.3, "large_updates": 0.3, "small_updates": 1e-5, "overfitting_epochs": 5,
+              "saturation": 0.3, "large_updates": 0.3, "small_updates": 1e-5, "unscaled": 10.0, "overfitting_epochs": 5,
               "overfitting_rise": 0.05}
 
 
@@ -195,7 +197,19 @@ def _overfitting(data):
     return []
 
 
-RULES = [_nonfinite, _vanishing, _exploding, _dead_relu, _saturation, _updates, _overfitting]
+def _unscaled(data):
+    wl = _weight_layers(data)[:-1]          # the last layer's outputs are logits: any scale is fine
+    hits = _by_layer({"layers": wl, "epochs": data["epochs"]}, "act_std", THRESHOLDS["unscaled"])
+    if not hits:
+        return []
+    l, epoch, v, _ = min(hits, key=lambda h: h[0]["order"])
+    return [Finding("unscaled", f"{l['name']} ({l['type']}): outputs have standard deviation {v:.3g} in epoch {epoch} "
+                                "(activations far from unit scale)",
+                    "standardize the input features (subtract the mean, divide by the standard deviation of the "
+                    "training data) or add BatchNorm", l["name"], epoch, {"act_std": v})]
+
+
+RULES = [_nonfinite, _vanishing, _exploding, _dead_relu, _saturation, _updates, _unscaled, _overfitting]
 
 
 def find(data):
