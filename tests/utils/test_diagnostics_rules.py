@@ -171,3 +171,43 @@ def test_nonfinite_names_the_layer_that_produced_it():
     nf = [f for f in found if f.rule == "nonfinite"]
     assert nf and nf[0].evidence["where"] == "gradient" and nf[0].layer == "0"
     assert "nonfinite" not in _rules(_train(_mlp(), epochs=1))
+
+
+class LogInForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return ember.log(self.lin(x))          # not a leaf module: the model itself makes the NaN
+
+
+def test_nonfinite_on_an_unsampled_step_is_found_by_rerunning_the_forward():
+    x, y = _data()
+    x._data[40, 1] = np.inf                  # batch 2 of 4: a step whose layers are not sampled
+    found = _train(_mlp(), epochs=1, data=(x, y))
+    assert found[0].rule == "nonfinite" and found[0].evidence["where"] == "input"
+    assert found[0].layer == "0" and found[0].evidence["step"] == 2
+    ember.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.BatchNorm1d(16), nn.Linear(16, 3))
+    x, y = _data()
+    x._data[40, 1] = np.nan
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    diag = Diagnostics(model, opt)
+    states = []
+    for i in range(0, 64, 32):
+        model(x[i:i + 32]).sum().backward()
+        states.append((ember.get_rng_state()._data.copy(), model[3].running_mean._data.copy()))
+        opt.step()
+    nf = diag.first_nonfinite
+    assert nf["where"] == "input" and nf["layer"] == "0" and nf["step"] == 2
+    ember.manual_seed(0)                      # the same two forwards without diagnostics
+    plain = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.BatchNorm1d(16), nn.Linear(16, 3))
+    opt = ember.optim.SGD(plain.parameters(), lr=0.1)
+    for i, (rng, mean) in zip(range(0, 64, 32), states):
+        plain(x[i:i + 32]).sum().backward()
+        np.testing.assert_array_equal(ember.get_rng_state()._data, rng)      # the rerun left no trace
+        np.testing.assert_array_equal(plain[3].running_mean._data, mean)
+        opt.step()
+    found = _train(LogInForward(), epochs=1)
+    assert found[0].evidence["where"] == "model" and "outside its leaf modules" in found[0].message

@@ -34,7 +34,9 @@ import os
 
 import numpy as np
 
+from ..._random import get_rng_state, set_rng_state
 from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, LeakyReLU, PReLU, ReLU,
                                       ReLU6, RReLU, SiLU, Sigmoid, Tanh)
 from ...nn.modules.module import Module
@@ -124,6 +126,7 @@ class Diagnostics:
         self.step = 0                 # optimizer steps (or backward passes without an optimizer) so far
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
+        self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
             own = [(p_name, p) for p_name, p in m.named_parameters(recurse=False) if p.requires_grad]
@@ -137,6 +140,7 @@ class Diagnostics:
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
+        self._handles.append(model.register_forward_hook(self._model_hook))
         if optimizer is not None:
             self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
             self._handles.append(optimizer.register_step_post_hook(self._post_step))
@@ -147,6 +151,10 @@ class Diagnostics:
             if not module.training:
                 return None
             a = _first_array(output)
+            if self._hunting:
+                if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+                    self._nonfinite_output(layer, args, a)
+                return None
             if layer.order is None:
                 layer.order, layer.source = self._calls, self._last
                 self._calls += 1
@@ -154,7 +162,7 @@ class Diagnostics:
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
             sample = self._epoch_step % self.every == 0
-            if layer.kind == "other" or sample:     # activations make no NaN/Inf from a finite input
+            if sample:     # other steps: the model's output is checked (``_model_hook``)
                 ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
                 total = float(a.sum()) if sample else 0.0
                 if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
@@ -182,6 +190,33 @@ class Diagnostics:
                 layer.sat += int(np.count_nonzero(1 - a * a < TANH_TAIL))
             return None
         return hook
+
+    def _model_hook(self, model, args, output):
+        """Every training step: is the model's output finite? If not, and no layer was caught
+        making the NaN/Inf (layers are checked on sampled steps only), run this forward again
+        with every layer checked; the random state and buffers are restored afterwards."""
+        if self._hunting or not model.training or self.first_nonfinite is not None:
+            return None
+        a = _first_array(output)
+        if a is None or a.dtype.kind != "f" or math.isfinite(float(np.vdot(a, a))) or np.isfinite(a).all():
+            return None
+        rng = get_rng_state()
+        buffers = [(b, b._data.copy()) for b in model.buffers()]
+        self._hunting = True
+        try:
+            with no_grad():
+                model(*args)
+        except Exception:  # noqa: BLE001 - a forward needing keyword arguments: fall back below
+            pass
+        finally:
+            self._hunting = False
+            set_rng_state(rng)
+            for b, saved in buffers:
+                b._data[...] = saved
+        if self.first_nonfinite is None:   # made outside the watched modules (a functional op in forward)
+            self._nonfinite_output(_Layer(type(model).__name__, model, []), (), a)
+            self.first_nonfinite["where"] = "model"
+        return None
 
     def _nonfinite_output(self, layer, args, a):
         if self.first_nonfinite is not None:

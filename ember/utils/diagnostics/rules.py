@@ -69,7 +69,9 @@ def _nonfinite(data):
     where = {"output": f"{nf['layer']} ({nf['type']}) produced {nf['value']} from a finite input",
              "input": f"the input of {nf['layer']} ({nf['type']}) already held {nf['value']} "
                       "(the data, or a step outside the watched modules)",
-             "gradient": f"the gradient of {nf['layer']} ({nf['type']}) held {nf['value']}"}[nf["where"]]
+             "gradient": f"the gradient of {nf['layer']} ({nf['type']}) held {nf['value']}",
+             "model": f"the model's output held {nf['value']}, made outside its leaf modules (an operation "
+                      "in its forward)"}[nf["where"]]
     return [Finding("nonfinite", f"{where} at step {nf['step']} (epoch {nf['epoch']}; "
                                  f"{_pct(nf['fraction'])} of the values)",
                     "try a lower learning rate, gradient clipping (nn.utils.clip_grad_norm_), or check the "
