@@ -285,14 +285,6 @@ class Tensor:
             return format(self.item(), spec)
         return repr(self) if not spec else format(repr(self), spec)
 
-    def type(self, dtype=None):
-        """The type name (``'ember.FloatTensor'``), or a copy converted to ``dtype``."""
-        if dtype is None:
-            return {"float32": "ember.FloatTensor", "float64": "ember.DoubleTensor",
-                    "int64": "ember.LongTensor", "int32": "ember.IntTensor",
-                    "bool": "ember.BoolTensor"}.get(self._data.dtype.name, f"ember.{self._data.dtype.name}")
-        return self.to(dtype)
-
     def cpu(self):
         return self
 

@@ -23,6 +23,7 @@ from .autograd.function import _RemovableHandle, accumulator
 from .autograd.xp import TensorNamespace
 from .ops import arithmetic, comparison, math_functions
 from .ops._cast import to_dtype
+from .ops._util import numpy_keywords
 from .ops.index import getitem, setitem
 
 
@@ -85,25 +86,65 @@ Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
 
 
 # -- conversions and new tensors -------------------------------------------------------------
-def to(self, *args, dtype=None, copy=False, non_blocking=False, device=None, memory_format=None):
-    """Convert dtype (device must be cpu). ``t.to(ember.float64)``, ``t.to('cpu')``, ``t.to(other)``.
+_PY_DTYPES = (float, int, bool)     # Python types PyTorch takes as dtypes: float64, int64, bool
 
-    ``non_blocking`` has no effect on the CPU (as in PyTorch)."""
+
+def _is_dtype(a):
+    return isinstance(a, _dtype.dtype) or any(a is t for t in _PY_DTYPES)
+
+
+def _to_device(a):
+    """Check a device argument of ``to`` (ember has only the CPU)."""
+    if isinstance(a, numbers.Integral) and not isinstance(a, bool):
+        raise RuntimeError(f"to(): device index {a} names an accelerator, and ember runs on the CPU only; "
+                           "use 'cpu'")
+    if not isinstance(a, (str, _device)):
+        raise TypeError(f"to() received an invalid argument {a!r} ({type(a).__name__}) where a device was expected; "
+                        "pass 'cpu' or an ember.device")
+    _device(a)
+
+
+def to(self, *args, dtype=None, copy=False, non_blocking=False, device=None, memory_format=None):
+    """Convert dtype (device must be cpu), with PyTorch's three forms:
+    ``t.to(dtype, non_blocking=False, copy=False)``, ``t.to(device=None, dtype=None, non_blocking=False,
+    copy=False)`` and ``t.to(other, non_blocking=False, copy=False)`` (other's dtype). Python's
+    ``float``, ``int`` and ``bool`` are float64, int64 and bool. Returns self when nothing changes,
+    unless ``copy=True``; ``non_blocking`` has no effect on the CPU (as in PyTorch).
+
+    Example: ``ember.ones(2).to('cpu', float).dtype`` is ``ember.float64``."""
     if memory_format is not None:
         raise NotImplementedError("Tensor.to: memory_format is not supported by ember (tensors are "
                                   "always in row-major layout)")
-    for a in args:
-        if isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str, _device)):
-            _device(a)
-        elif not isinstance(a, bool):     # non_blocking / copy given positionally are bools
-            raise TypeError(f"to() received an invalid argument {a!r} ({type(a).__name__}); expected an "
-                            f"ember dtype (e.g. ember.float64), a device, or a tensor")
+    args = list(args)
+    first = args.pop(0) if args else None
+    if isinstance(first, Tensor):
+        if dtype is not None or device is not None:
+            raise TypeError("to(other) takes no dtype= or device=; the other tensor gives them")
+        dtype = first.dtype
+    elif _is_dtype(first):
+        if dtype is not None:
+            raise TypeError(f"to() got two dtypes: {first} (first argument) and dtype={dtype}")
+        dtype = first
+    else:                                            # the device form: to(device=None, dtype=None, ...)
+        if first is not None:
+            if device is not None:
+                raise TypeError("to() got the device both positionally and as device=; pass only one")
+            device = first
+        if args and (args[0] is None or _is_dtype(args[0])):
+            second = args.pop(0)
+            if second is not None and dtype is not None:
+                raise TypeError(f"to() got two dtypes: {second} (second argument) and dtype={dtype}")
+            dtype = second if second is not None else dtype
+    if len(args) > 2 or not all(isinstance(a, bool) for a in args):
+        raise TypeError(f"to() received an invalid combination of arguments: {args!r} after the "
+                        f"{'tensor' if isinstance(first, Tensor) else 'dtype' if _is_dtype(first) else 'device'}; "
+                        "expected at most non_blocking and copy (bools), e.g. t.to('cpu', ember.float64)")
+    if len(args) == 2:
+        copy = args[1]
     if device is not None:
-        _device(device)
+        _to_device(device)
+    if dtype is not None and not _is_dtype(dtype):
+        raise TypeError(f"to(): dtype must be an ember dtype (e.g. ember.float64) or float/int/bool, got {dtype!r}")
     if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
         return self.clone() if copy else self
     return to_dtype(self, _dtype.to_numpy_dtype(dtype))
@@ -123,25 +164,84 @@ for _name, _dt in [("float", _dtype.float32), ("double", _dtype.float64), ("half
     setattr(Tensor, _name, _converter(_dt))
 
 
-def new_tensor(self, data, dtype=None, requires_grad=False):
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def _new_options(name, dtype, device, layout, pin_memory):
+    """The dtype of a ``new_*`` tensor (self's unless given); checks PyTorch's other options."""
+    if device is not None:
+        _to_device(device)
+    if layout is not None and str(layout).split(".")[-1] != "strided":
+        raise NotImplementedError(f"{name}: layout={layout} is not supported by ember (tensors are dense)")
+    if pin_memory:
+        raise NotImplementedError(f"{name}: pin_memory=True is not supported by ember (there is no accelerator "
+                                  "to pin memory for); leave it False")
+    return dtype
 
 
-def new_zeros(self, *size, dtype=None, requires_grad=False):
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """A new tensor of ``data`` with self's dtype unless ``dtype`` is given (Python's float is float64).
+
+    Example: ``ember.ones(2).new_tensor([1, 2])`` is float32; ``.new_tensor([1, 2], dtype=int)`` int64."""
+    dtype = _new_options("new_tensor", dtype, device, layout, pin_memory)
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
 
-def new_ones(self, *size, dtype=None, requires_grad=False):
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def _new_factory(name, factory):
+    def new(self, *args, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        dtype = _new_options(name, dtype, device, layout, pin_memory)
+        return factory(*args, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = (f"``t.{name}(size, dtype=None, ...)``: a new tensor of that shape with t's dtype unless "
+                   f"``dtype`` is given.\n\n    Example: ``ember.ones(2).{name}(3, dtype=int)``")
+    return new
 
 
-def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+new_zeros = _new_factory("new_zeros", zeros)
+new_ones = _new_factory("new_ones", ones)
+new_empty = _new_factory("new_empty", zeros)     # ember's empty tensors are zero-filled
 
 
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """``t.new_full(size, fill_value)``: a tensor of ``fill_value`` with t's dtype unless ``dtype`` is given."""
+    dtype = _new_options("new_full", dtype, device, layout, pin_memory)
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+               "int32": "IntTensor", "int64": "LongTensor", "bool": "BoolTensor"}
+_BY_TYPE_NAME = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """Without ``dtype``: the type name (``'ember.FloatTensor'``). With an ember dtype or a type name
+    (``'torch.DoubleTensor'``, ``'ember.LongTensor'``): self converted (self when already of it).
+
+    Example: ``ember.ones(2).type('torch.DoubleTensor').dtype`` is ``ember.float64``."""
+    if kwargs.keys() - {"async"}:
+        raise TypeError(f"type() got an unexpected keyword argument '{sorted(kwargs.keys() - {'async'})[0]}'")
+    if dtype is None:
+        name = self._data.dtype.name
+        return f"ember.{_TYPE_NAMES.get(name, name)}"
+    if isinstance(dtype, str):
+        module, _, cls = dtype.rpartition(".")
+        if module in ("torch.cuda", "ember.cuda"):
+            raise RuntimeError(f"type({dtype!r}): ember runs on the CPU only; use "
+                               f"'{module.split('.')[0]}.{cls}' (a CPU tensor type)")
+        if module not in ("torch", "ember") or cls not in _BY_TYPE_NAME:
+            raise ValueError(f"invalid type: {dtype!r}; expected a tensor type name such as 'torch.FloatTensor' "
+                             f"or 'torch.DoubleTensor', or a dtype such as ember.float64")
+        dtype = getattr(_dtype, _BY_TYPE_NAME[cls]) if _BY_TYPE_NAME[cls] != "bool" else _dtype.bool_
+    elif not isinstance(dtype, _dtype.dtype):
+        raise ValueError(f"invalid type: {getattr(dtype, '__name__', dtype)!r}; expected a dtype such as "
+                         "ember.float64 or a tensor type name such as 'torch.DoubleTensor'")
+    return self.to(dtype)
+
+
+Tensor.type = _type
 Tensor.new_tensor = new_tensor
 Tensor.new_zeros = new_zeros
-Tensor.new_empty = new_zeros
+Tensor.new_empty = new_empty
 Tensor.new_ones = new_ones
 Tensor.new_full = new_full
 Tensor.__repr__ = Tensor.__str__ = tensor_repr
@@ -347,8 +447,10 @@ TensorNamespace.sigmoid = staticmethod(math_functions.sigmoid)
 TensorNamespace.erf = staticmethod(math_functions.erf)
 
 
-def _flip(self, *dims):
-    """``x.flip(0, 1)`` or ``x.flip((0, 1))``, as torch's method."""
+def _flip(self, *dims, **kwargs):
+    """``x.flip(0, 1)``, ``x.flip((0, 1))`` or ``x.flip(dims=(0, 1))``, as torch's method."""
+    if kwargs:
+        return ops.flip(self, *dims, **kwargs)
     return ops.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
 
@@ -360,3 +462,9 @@ Tensor.flip = _flip
 for _name in ("is_xpu", "is_mps", "is_meta", "is_sparse", "is_quantized"):
     setattr(Tensor, _name, property(lambda self: False, doc=f"False: ember tensors are dense CPU tensors ({_name})."))
 del _name
+
+# ---- NumPy keywords (issue 12): Tensor.unflatten is Python in PyTorch and takes no axis= alias ----
+Tensor.unflatten = ops.unflatten.__wrapped__
+Tensor.size = numpy_keywords(Tensor.size)         # x.size(axis=1), as torch's native method
+Tensor.stride = numpy_keywords(Tensor.stride)
+Tensor.mode = ops.mode

@@ -33,9 +33,12 @@ Example:
     ...     model = ember.load("model.ckpt", weights_only=False)
 """
 import json
+import math
 import os
+import re
 import struct
 import tempfile
+import time
 import zlib
 from collections import OrderedDict
 
@@ -56,6 +59,7 @@ _STRUCT_KEY = "ember.structure"
 _CRC_KEY = "ember.crc32"
 _MAX_HEADER = 100 * 1024 * 1024  # the safetensors reference implementation's limit
 _CHUNK = 1 << 22
+_MAX_NODES = 1_000_000  # JSON containers in a structure: each costs ~100 bytes of Python objects to load
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,27 +98,48 @@ def _parse(raw, where):
     data_len = len(raw) - 8 - n
     arrays = {}
     buf = memoryview(raw)[8 + n:]
+    entries = []
     for name, info in header.items():
         if name == "__metadata__":
             continue
         try:
             dt = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
-            shape = tuple(int(s) for s in info["shape"])
-            start, end = (int(o) for o in info["data_offsets"])
+            shape, offsets = list(info["shape"]), list(info["data_offsets"])
         except (KeyError, TypeError, ValueError):
             raise bad(f"tensor {name!r} has an invalid header entry {str(info)[:120]}") from None
-        if any(s < 0 for s in shape):
+        if not all(_is_int(v) for v in shape + offsets) or len(offsets) != 2:
+            raise bad(f"tensor {name!r} has an invalid header entry {str(info)[:120]}: the shape and the two "
+                      "data_offsets must be integers")
+        if any(v < 0 for v in shape):
             raise bad(f"tensor {name!r} has a negative dimension in shape {shape}")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+        start, end = offsets
+        nbytes = math.prod(shape) * dt.itemsize  # Python ints: no overflow for shapes like [2**62, 4]
         if not (0 <= start <= end <= data_len) or end - start != nbytes:
-            raise bad(f"tensor {name!r} ({info['dtype']}, shape {list(shape)}) needs {nbytes} bytes at "
+            raise bad(f"tensor {name!r} ({info['dtype']}, shape {shape}) needs {nbytes} bytes at "
                       f"[{start}, {end}) but the data section has {data_len} bytes (truncated or corrupted file)")
+        entries.append((start, end, name, dt, tuple(shape)))
+    pos = 0
+    for start, end, name, _, _ in sorted(entries, key=lambda e: (e[0], e[1])):
+        if start != pos:
+            what = "overlaps the previous tensor" if start < pos else f"leaves a gap of {start - pos} bytes before it"
+            raise bad(f"tensor {name!r} at [{start}, {end}) {what}; a checkpoint's tensors must tile its data "
+                      "section exactly (corrupted or crafted file)")
+        pos = end
+    if pos != data_len:
+        raise bad(f"the data section has {data_len - pos} bytes after the last tensor (trailing bytes: "
+                  "corrupted or crafted file)")
+    for start, end, name, dt, shape in entries:
         arr = np.frombuffer(buf[start:end], dtype=dt).reshape(shape)
         arrays[name] = arr.astype(arr.dtype.newbyteorder("="), copy=True)  # own, writable, native order
     meta = header.get("__metadata__") or {}
-    if not isinstance(meta, dict):
-        raise bad("__metadata__ is not a JSON object")
-    return arrays, meta
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise bad("__metadata__ is not a JSON object of strings")
+    return arrays, meta, {name: (info["dtype"], list(info["shape"])) for name, info in header.items()
+                          if name != "__metadata__"}
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,25 +168,33 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     except RecursionError:
         raise ValueError("ember.save: the object is nested too deeply to save (Python's recursion limit was "
                          "reached); flatten it, or save a state_dict()") from None
-    meta = {_FORMAT_KEY: _FORMAT_OBJECTS if enc.objects else _FORMAT, _STRUCT_KEY: text,
-            _CRC_KEY: _checksum(text, enc.arrays)}
+    meta = {_FORMAT_KEY: _FORMAT_OBJECTS if enc.objects else _FORMAT, _STRUCT_KEY: text}
+    meta[_CRC_KEY] = _header_checksum(meta, {k: (_st_dtype(a), list(a.shape)) for k, a in enc.arrays.items()},
+                                      enc.arrays)
     data = _serialize(enc.arrays, meta)
     if hasattr(f, "write"):
         _write_all(f, data)
         return
     path = os.fspath(f)
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # write through a symlink (as PyTorch does), keep the link
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"ember.save: directory {directory!r} does not exist (for {path!r}); create it first")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        mode = os.stat(path).st_mode & 0o7777  # re-saving keeps the file's permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    _remove_stale_temporaries(directory, os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_all(fh, data)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -169,6 +202,48 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         except OSError:
             pass
         raise
+
+
+_LEGACY_TMP_AGE = 600  # seconds: a temporary without a pid older than this is a leftover
+
+
+def _remove_stale_temporaries(directory, base):
+    """Delete temporaries of earlier saves to ``directory/base`` whose process is gone (killed
+    mid-save). Only ember's own names are touched: ``.{base}.{pid}.{8 random}.tmp``, and
+    ``.{base}.{8 random}.tmp`` of older versions once they are ten minutes old."""
+    pattern = re.compile(r"\." + re.escape(base) + r"\.(?:(\d+)\.)?[a-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None:
+            continue
+        full = os.path.join(directory, name)
+        try:
+            if m.group(1) is not None:
+                if _alive(int(m.group(1))):
+                    continue
+            elif now - os.lstat(full).st_mtime < _LEGACY_TMP_AGE:
+                continue
+            if os.path.isfile(full) and not os.path.islink(full):
+                os.unlink(full)
+        except OSError:
+            pass
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 def _checksum(structure_text, arrays):
@@ -180,6 +255,20 @@ def _checksum(structure_text, arrays):
         crc = zlib.crc32(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).view(np.uint8).reshape(-1)
                          if a.size else b"", crc)
     return f"{crc:08x}"
+
+
+def _st_dtype(a):
+    return next(k for k, v in _ST_DTYPES.items() if np.dtype(v) == a.dtype.newbyteorder("="))
+
+
+def _header_checksum(meta, entries, arrays):
+    """"h:" + CRC-32 of the whole header (every metadata entry but this one; every tensor's name,
+    dtype and shape) and of every tensor's bytes. The offsets need no CRC: ``_parse`` requires the
+    tensors to tile the data section, so only their order is free, and that moves bytes between
+    names, which the CRC sees."""
+    head = json.dumps([sorted((k, v) for k, v in meta.items() if k != _CRC_KEY),
+                       sorted([k, v[0], v[1]] for k, v in entries.items())], separators=(",", ":"))
+    return "h:" + _checksum(head, arrays)
 
 
 def _write_all(fh, data):
@@ -216,6 +305,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         return dec.decode(structure)
     except RecursionError:
         raise dec._bad("the structure is nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        # a crafted structure (non-string entries, lists where names belong, ...): the documented error
+        raise dec._bad(f"the structure is invalid ({type(e).__name__}: {str(e)[:120]})") from None
 
 
 def _read(f):
@@ -230,16 +322,25 @@ def _read(f):
             raise FileNotFoundError(f"ember.load: no such file {path!r}")
         with open(path, "rb") as fh:
             raw = fh.read()
-    arrays, meta = _parse(bytes(raw), where)
+    arrays, meta, entries = _parse(bytes(raw), where)
+    crc = meta.get(_CRC_KEY)
+    if crc is not None and crc.startswith("h:") and crc != _header_checksum(meta, entries, arrays):
+        raise RuntimeError(f"ember.load: {where} is not a valid ember checkpoint: its checksum does not match "
+                           "its header and contents (the file is corrupted)")
     return arrays, meta, where
 
 
 def _structure(arrays, meta, dec):
     crc = meta.get(_CRC_KEY)
-    if crc is not None and crc != _checksum(meta[_STRUCT_KEY], arrays):
+    if crc is not None and not crc.startswith("h:") and crc != _checksum(meta[_STRUCT_KEY], arrays):
         raise dec._bad("its checksum does not match its contents (the file is corrupted)")
+    text = meta[_STRUCT_KEY]
+    nodes = text.count("[") + text.count("{")  # an upper bound on the JSON containers (brackets in strings count too)
+    if nodes > _MAX_NODES:
+        raise dec._bad(f"the structure has about {nodes:,} lists and objects (limit {_MAX_NODES:,}); a crafted "
+                       "structure like this would need far more memory than the file's size")
     try:
-        return json.loads(meta[_STRUCT_KEY])
+        return json.loads(text)
     except (ValueError, TypeError, RecursionError) as e:
         raise dec._bad(f"the structure metadata is not valid JSON ({type(e).__name__})") from None
 

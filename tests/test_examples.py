@@ -15,6 +15,7 @@ DATA = PHONE_CSV
 
 def _run(name, *args):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")   # this tree's ember, not an installed one
     proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *args], capture_output=True, text=True,
                           timeout=300, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -24,7 +25,7 @@ def _run(name, *args):
 def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
     tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
-              "checkpoint.py", "higher_order.py", "reinforce.py"}
+              "checkpoint.py", "higher_order.py", "reinforce.py", "lstm_sequence.py", "tiny_gpt.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
@@ -93,3 +94,22 @@ def test_checkpoint_resume(tmp_path):
     assert "identical: True" in out
     from safetensors.numpy import load_file
     assert "model.0.weight" in load_file(str(tmp_path / "ckpt"))  # weights readable by other tools
+
+
+def test_tiny_gpt_learns_characters():
+    out = _run("tiny_gpt.py", "--steps", "60", "--sample", "40", "--batch", "8")
+    unigram = float(re.search(r"unigram entropy ([\d.]+)", out).group(1))
+    losses = [float(v) for v in re.findall(r"step +\d+ +loss ([\d.]+)", out)]
+    assert losses[0] > 4.0 and losses[-1] < 0.85 * losses[0]     # from ~log(vocab) to well below
+    assert losses[-1] < unigram
+    assert len(re.search(r"sample: (.*)", out, re.S).group(1)) >= 40
+
+
+def test_lstm_sequence_classifier_learns():
+    out = _run("lstm_sequence.py")
+    before = float(re.search(r"before training: test accuracy ([\d.]+)", out).group(1))
+    losses = [float(v) for v in re.findall(r"epoch \d+: loss ([\d.]+)", out)]
+    final = float(re.search(r"final test accuracy ([\d.]+)", out).group(1))
+    assert before < 0.45                  # three classes: chance is 1/3
+    assert losses[-1] < 0.5 * losses[0]
+    assert final > 0.9

@@ -38,6 +38,7 @@ CORE_LAYERS = ["_math", "_cast", "_util",
                "arithmetic", "math_functions", "comparison", "clamp_where", "fill",  # elementwise
                "views", "join_split", "rearrange", "diagonals",  # shape
                "index", "reduce", "cumulative", "sorting", "linalg", "softmax_ops", "activation"]
+CORE_LAYERS += ["attention"]  # above views, dropout and the autograd layer
 
 
 def _imports(tree):

@@ -272,3 +272,21 @@ def test_fork_rng_restores_the_global_stream():
     with pytest.raises(RuntimeError, match="CPU only"):
         with ember.random.fork_rng(devices=[0]):
             pass
+
+
+def test_distribution_samples():
+    def draws(L):
+        D = L.distributions
+        out = [D.Normal(L.tensor([0.0, 1.0]), L.tensor([1.0, 2.0])).sample((20,)),
+               D.Normal(L.tensor([0.0, 1.0]), L.tensor([1.0, 2.0])).rsample((3,)),
+               D.Uniform(L.tensor([0.0]), L.tensor([2.0])).sample((5,)),
+               D.Exponential(L.tensor([1.5])).sample((5,)),
+               D.Laplace(L.tensor([0.0]), L.tensor([1.0])).sample((5,)),
+               D.Bernoulli(probs=L.tensor([0.3, 0.8])).sample((6,)),
+               D.Categorical(probs=L.tensor([0.2, 0.5, 0.3])).sample((10,)).float(),
+               D.Categorical(logits=L.tensor([[0.2, 0.5, 0.3], [1., 0., -1.]])).sample().float(),
+               D.OneHotCategorical(probs=L.tensor([0.2, 0.5, 0.3])).sample((4,)),
+               D.MultivariateNormal(L.zeros(3), L.eye(3) * 2).sample((7,))]
+        return L.cat([o.flatten() for o in out])
+    a, b = both(draws, 0)
+    np.testing.assert_allclose(a, b, **NORMAL_F32)

@@ -102,6 +102,10 @@ class Node:
     def _as_tensor(self, value, role):
         """A saved array as the Tensor it was, so a backward with create_graph=True records a graph
         that reaches the forward's inputs (PyTorch's SavedVariable unpacking)."""
+        if isinstance(value, Tensor):   # a custom Function's save: inputs are already themselves
+            if role is None or role[0] != "out":
+                return value
+            value = value._data           # an output created inside forward: unpack it as the output
         if not isinstance(value, np.ndarray):
             return value
         if role is None:
@@ -264,7 +268,11 @@ class Function:
 
     @classmethod
     def _backward_graph(cls, ctx, grads):
-        result = cls.backward(ctx, *grads)         # Tensors in and out, grad mode on: it records
+        ctx._graph = True                          # saved outputs unpack as the outputs (with this node)
+        try:
+            result = cls.backward(ctx, *grads)     # Tensors in and out, grad mode on: it records
+        finally:
+            ctx._graph = False
         if not isinstance(result, tuple):
             result = (result,)
         return tuple(r if r is None or isinstance(r, Tensor) else _wrap(np.asarray(r)) for r in result)

@@ -67,7 +67,7 @@ def _batch_is_ready(batch):
 
 def load_arrays(config):
     if config["synthetic"]:
-        rng = np.random.default_rng(config["seed"])
+        rng = np.random.default_rng(config["seed"] % 2 ** 64)  # negative seeds are valid, as in PyTorch
         n_train, n_test = 1024, 256
         if config.get("limit"):
             n_train, n_test = min(n_train, config["limit"]), min(n_test, max(1, config["limit"] // 5))

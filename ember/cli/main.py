@@ -15,6 +15,7 @@ Bad input ends with one ``ember: error: ...`` line on stderr and exit status 2 (
 import argparse
 import os
 import sys
+import tempfile
 
 from .. import _parallel, compat
 from . import charlm, cifar10, phone_price
@@ -114,6 +115,69 @@ def _hidden(text):
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(f"expected comma-separated positive layer sizes such as 128,256, got {text!r}")
     return sizes
+
+
+_MAX_PARAMETERS = 50_000_000  # hidden sizes beyond this would need gigabytes (weights + Adam state)
+
+
+def _validate_config(config, task, where):
+    """Check a run's settings as the command line would (a resumed checkpoint's config may be crafted)."""
+    def bad(key, expected):
+        raise CLIError(f"{where}: {key} = {str(config.get(key))[:60]!r} is invalid; expected {expected}")
+
+    def is_int(v):
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_num(v):
+        return (is_int(v) or isinstance(v, float)) and v == v and abs(v) != float("inf")
+
+    for key in ("epochs", "batch_size"):
+        if not is_int(config.get(key)) or config[key] < 1:
+            bad(key, "a positive integer")
+    if config.get("limit") is not None and (not is_int(config["limit"]) or config["limit"] < 1):
+        bad("limit", "a positive integer or None")
+    if not is_num(config.get("lr")) or config["lr"] <= 0:
+        bad("lr", "a positive number")
+    if not is_num(config.get("weight_decay")) or config["weight_decay"] < 0:
+        bad("weight_decay", "a number >= 0")
+    if config.get("optimizer") not in ("adam", "adamw", "sgd"):
+        bad("optimizer", "adam, adamw or sgd")
+    if config.get("scheduler") not in ("none", "step", "cosine"):
+        bad("scheduler", "none, step or cosine")
+    if not is_int(config.get("seed")):
+        bad("seed", "an integer")
+    for key in ("standardize", "batchnorm", "synthetic"):
+        if key in config and not isinstance(config[key], bool):
+            bad(key, "true or false")
+    for key in ("data", "root"):
+        if config.get(key) is not None and not isinstance(config[key], str):
+            bad(key, "a path")
+    if task == "phone-price":
+        if not is_num(config.get("dropout")) or not 0 <= config["dropout"] < 1:
+            bad("dropout", "a probability in [0, 1)")
+        hidden = config.get("hidden")
+        if (not isinstance(hidden, (list, tuple)) or not hidden or len(hidden) > 64
+                or not all(is_int(h) and h >= 1 for h in hidden)):
+            bad("hidden", "a list of positive layer sizes such as [128, 256]")
+        widths = [20, *hidden, 4]
+        n = sum(a * b + b for a, b in zip(widths, widths[1:]))
+        if n > _MAX_PARAMETERS:
+            raise CLIError(f"{where}: hidden sizes {list(hidden)} make a model of about {n:,} parameters "
+                           f"({n * 16 / 2 ** 30:.1f} GiB with Adam's state); the limit is {_MAX_PARAMETERS:,}")
+
+
+def _check_writable(out):
+    """Fail before training, not at the first checkpoint, when ``out`` cannot take files."""
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out: cannot create {out!r} ({e.strerror})") from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".ember-write-test.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise CLIError(f"--out: cannot write to {out!r} ({e.strerror or e}); choose a writable directory") from None
 
 
 def _add_training_options(p, defaults):
@@ -243,14 +307,12 @@ def _run_train(args):
         if config.get(key):
             config[key] = os.path.abspath(config[key])
     args.resolved_out = out
+    _validate_config(config, args.task, "--resume: the checkpoint's config" if resume is not None else "ember train")
+    _check_writable(out)
 
     task, source = module.build_task(config)
     print(f"ember train {args.task}: data {source}; {len(task.train_set)} train / {len(task.test_set)} test rows; "
           f"output {out}", flush=True)
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as e:
-        raise CLIError(f"--out: cannot create {out!r} ({e.strerror})") from None
     # small GEMMs gain nothing from BLAS threads, and spinning threads hurt on a busy machine
     threads = 64 if args.task == "cifar10" else 1
     with _parallel.blas_threads(threads):
@@ -285,19 +347,26 @@ def main(argv=None):
                              "'torch' and 'torchvision' imports resolve to ember.\n")
             return 0 if len(argv) > 1 else 2
         return compat.run_script(argv[1], argv[2:])
-    parser = build_parser()
+    args = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # --help (0) or a usage error already reported (2)
-        return e.code if isinstance(e.code, int) else 2
-    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as e:  # --help (0) or a usage error already reported (2)
+            return e.code if isinstance(e.code, int) else 2
         if args.command == "train":
             return _run_train(args)
         return _run_plot(args)
     except CLIError as e:
         sys.stderr.write(f"ember: error: {_one_line(e)}\n")
         return 1
+    except OSError as e:  # a full disk, a directory that became read-only, ...
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"ember: error: cannot write or read{where}: {_one_line(e.strerror or e)}\n")
+        return 1
     except KeyboardInterrupt:
+        if args is None or args.command != "train":
+            sys.stderr.write("ember: interrupted\n")
+            return 130
         ckpt = os.path.join(getattr(args, "resolved_out", ""), "checkpoint")
         hint = (f"; continue with: ember train {args.task} --resume {ckpt}"
                 if args.command == "train" and os.path.isfile(ckpt) else "")

@@ -24,6 +24,7 @@ from .synthetic import make_phone_price
 from .trainer import CLIError, Task, fingerprint
 
 TARGET = "price_range"
+MAX_CLASSES = 10000
 DEFAULTS = {"epochs": 80, "batch_size": 64, "lr": 3e-3, "optimizer": "adam", "scheduler": "cosine",
             "weight_decay": 0.025, "standardize": True, "hidden": [128, 256], "batchnorm": False,
             "dropout": 0.0, "seed": 0, "data": None}
@@ -48,19 +49,32 @@ def read_csv(path):
                        f"found non-integer values such as {y[np.argmax(y != np.round(y))]}")
     if y.min() < 0:
         raise CLIError(f"--data: column {TARGET!r} of {path!r} has a negative class {y.min()}; classes must be 0, 1, 2, ...")
-    if len(np.unique(y)) < 2:
+    classes = np.unique(y)
+    if len(classes) < 2:
         raise CLIError(f"--data: column {TARGET!r} of {path!r} has a single class ({y[0]}); need at least two")
+    k = len(classes)
+    if k > MAX_CLASSES or y.max() >= k:
+        row = int(np.argmax(y >= min(k, MAX_CLASSES)))
+        raise CLIError(f"--data: data row {row + 1} of {path!r} has class {y[row]} in column {TARGET!r}, but the "
+                       f"file has {k} distinct classes, so classes must be 0..{k - 1} (at most {MAX_CLASSES})")
+    counts = np.bincount(y, minlength=k)
+    if counts.min() < 2:
+        c = int(np.argmin(counts))
+        raise CLIError(f"--data: class {c} of column {TARGET!r} in {path!r} has {counts[c]} row(s); each class needs "
+                       f"at least 2 (one to train on, one to test on) - {len(y)} rows in total")
     return ds.features._data.astype(np.float32), y.astype(np.int64), list(ds.columns)
 
 
 def stratified_split(y, test_fraction, seed):
     """Indices (train, test): each class split ``1 - test_fraction : test_fraction``, shuffled by ``seed``."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed % 2 ** 64)  # negative seeds are valid, as in PyTorch
     train, test = [], []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         rng.shuffle(idx)
         n_test = int(round(len(idx) * test_fraction))
+        if len(idx) >= 2:
+            n_test = min(len(idx) - 1, max(1, n_test))  # every class in both parts
         test.append(idx[:n_test])
         train.append(idx[n_test:])
     train, test = np.concatenate(train), np.concatenate(test)

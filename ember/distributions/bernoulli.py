@@ -1,7 +1,8 @@
 """Bernoulli(probs | logits): log p(x) = x logits - softplus(logits)  (x in {0, 1})."""
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from .._tensor import _wrap
 from ..ops import softplus, where
 from . import constraints
@@ -46,7 +47,7 @@ class Bernoulli(BinaryProbsOrLogits, Distribution):
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         p = self.probs._data
-        return _wrap((_rng().random(tuple(shape)) < p).astype(p.dtype))
+        return _wrap(_sampling.bernoulli_tensor(default_generator, np.broadcast_to(p, tuple(shape))).astype(p.dtype))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -5,7 +5,8 @@ log p(k) = logits[k];  H = -sum_k probs[k] logits[k].
 """
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from .._tensor import Size, _wrap
 from ..ops import argmax, clamp, gather, one_hot
 from . import constraints
@@ -72,14 +73,12 @@ class Categorical(Distribution):
         return self.mean
 
     def sample(self, sample_shape=()):
-        """Inverse-CDF sampling: the first k whose cumulative probability exceeds u ~ U[0, 1)."""
+        """``multinomial(probs, n, replacement=True)`` per row, as PyTorch draws it."""
         sample_shape = Size(tuple(Size(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)))
-        p = self.probs._data.astype(np.float64)
-        cdf = np.cumsum(p, axis=-1)
-        cdf /= cdf[..., -1:]
-        u = _rng().random(tuple(sample_shape) + tuple(self.batch_shape) + (1,))
-        k = (np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1)
-        return _wrap(np.minimum(k, self._num_events - 1).astype(np.int64))
+        n = int(np.prod(sample_shape, dtype=np.int64))
+        rows = self.probs._data.reshape(-1, self._num_events)
+        picks = _sampling.multinomial(default_generator, rows, n, True).T if n else np.zeros((0, len(rows)), np.int64)
+        return _wrap(picks.reshape(tuple(sample_shape) + tuple(self.batch_shape)).astype(np.int64))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .._random import default_generator
 from .._tensor import Size, Tensor, _wrap
 from ..autograd.grad_mode import no_grad
 from ..ops import exp, sqrt
@@ -218,6 +219,7 @@ def broadcast_all(*values):
     return [t if tuple(t.shape) == shape else t.expand(shape) for t in out]
 
 
-def _rng_array(fn, shape, dtype):
-    """Draw from ember's default generator (NumPy) and wrap as a Tensor of ``dtype``."""
-    return _wrap(np.asarray(fn(tuple(shape))).astype(dtype))
+def _draw(sampler, shape, dtype, *args):
+    """``sampler(default_generator, shape, dtype, *args)`` from ``ember._sampling`` as a Tensor:
+    PyTorch's draws for the same seed (e.g. ``_sampling.normal`` is ``empty(shape).normal_()``)."""
+    return _wrap(np.asarray(sampler(default_generator, tuple(shape), np.dtype(dtype), *args)).astype(dtype))

@@ -1,8 +1,8 @@
 """Exponential(rate): log p(x) = log rate - rate x  (x >= 0)."""
-from .._random import _rng
+from .. import _sampling
 from ..ops import exp, log
 from . import constraints
-from .distribution import Distribution, _rng_array, broadcast_all
+from .distribution import Distribution, _draw, broadcast_all
 
 __all__ = ["Exponential"]
 
@@ -37,7 +37,8 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape=()):
         """e / rate, e ~ Exp(1)."""
-        e = _rng_array(_rng().standard_exponential, self._extended_shape(sample_shape), self.rate._data.dtype)
+        e = _draw(lambda g, s, d: _sampling.exponential(g, s, 1.0), self._extended_shape(sample_shape),
+                  self.rate._data.dtype)
         return e / self.rate
 
     def log_prob(self, value):

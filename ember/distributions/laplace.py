@@ -1,9 +1,9 @@
 """Laplace(loc, scale): log p(x) = -log(2 scale) - |x - loc| / scale."""
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
 from ..ops import abs, expm1, log, log1p, sign
-from .distribution import LocScale, _rng_array
+from .distribution import LocScale, _draw
 
 __all__ = ["Laplace"]
 
@@ -20,8 +20,7 @@ class Laplace(LocScale):
     def rsample(self, sample_shape=()):
         """loc - scale sign(u) log(1 - |u|), u ~ U(-1, 1)."""
         dtype = self.loc._data.dtype
-        lo = np.nextafter(np.array(-1, dtype), np.array(0, dtype))
-        u = _rng_array(lambda s: _rng().uniform(lo, 1.0, s), self._extended_shape(sample_shape), dtype)
+        u = _draw(_sampling.uniform, self._extended_shape(sample_shape), dtype, float(np.finfo(dtype).eps) - 1, 1.0)
         return self.loc - self.scale * sign(u) * log1p(-abs(u))
 
     def log_prob(self, value):

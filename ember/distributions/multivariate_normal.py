@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
 from .._tensor import _wrap
 from ..ops import diagonal, log, matmul
 from . import constraints
 from ._special import cholesky, solve_triangular
-from .distribution import Distribution, _rng_array, lazy_property
+from .distribution import Distribution, _draw, lazy_property
 
 __all__ = ["MultivariateNormal"]
 
@@ -99,7 +99,7 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, sample_shape=()):
         """loc + L eps, eps ~ N(0, I)."""
-        eps = _rng_array(_rng().standard_normal, self._extended_shape(sample_shape), self.loc._data.dtype)
+        eps = _draw(_sampling.normal, self._extended_shape(sample_shape), self.loc._data.dtype)
         return self.loc + matmul(self._unbroadcasted_scale_tril, eps.unsqueeze(-1)).squeeze(-1)
 
     def _half_log_det(self):

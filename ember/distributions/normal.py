@@ -1,10 +1,10 @@
 """Normal(loc, scale): log p(x) = -(x - loc)^2 / (2 scale^2) - log scale - log sqrt(2 pi)."""
 import math
 
-from .._random import _rng
+from .. import _sampling
 from ..ops import erf, log
 from ._special import erfinv
-from .distribution import LocScale, _rng_array
+from .distribution import LocScale, _draw
 
 __all__ = ["Normal"]
 
@@ -20,7 +20,7 @@ class Normal(LocScale):
 
     def rsample(self, sample_shape=()):
         """loc + scale * eps, eps ~ N(0, 1): differentiable in loc and scale."""
-        eps = _rng_array(_rng().standard_normal, self._extended_shape(sample_shape), self.loc._data.dtype)
+        eps = _draw(_sampling.normal, self._extended_shape(sample_shape), self.loc._data.dtype)
         return self.loc + eps * self.scale
 
     def log_prob(self, value):

@@ -1,9 +1,9 @@
 """Uniform(low, high): log p(x) = -log(high - low) on [low, high), -inf outside (the support,
 as PyTorch's, is the closed interval: ``high`` itself passes validation and has density 0)."""
-from .._random import _rng
+from .. import _sampling
 from ..ops import clamp, log
 from . import constraints
-from .distribution import Distribution, _rng_array, broadcast_all
+from .distribution import Distribution, _draw, broadcast_all
 
 __all__ = ["Uniform"]
 
@@ -44,7 +44,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape=()):
         """low + u * (high - low), u ~ U[0, 1)."""
-        u = _rng_array(_rng().random, self._extended_shape(sample_shape), self.low._data.dtype)
+        u = _draw(_sampling.uniform, self._extended_shape(sample_shape), self.low._data.dtype)
         return self.low + u * (self.high - self.low)
 
     def log_prob(self, value):

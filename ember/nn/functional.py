@@ -14,6 +14,8 @@ from ..ops.activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink, har
                               hardtanh_, leaky_relu, leaky_relu_, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu,
                               rrelu_, selu, selu_, silu, softplus, softshrink, softsign, tanhshrink, threshold,
                               threshold_)
+from ..ops.attention import scaled_dot_product_attention
+from ._functional_attention import multi_head_attention_forward
 from ..ops.bilinear import bilinear
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
@@ -55,6 +57,8 @@ __all__ = [
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize",
     "embedding", "pad", "one_hot",
+    # attention
+    "scaled_dot_product_attention", "multi_head_attention_forward",
     # losses and distances
     "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "poisson_nll_loss", "gaussian_nll_loss",
     "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",

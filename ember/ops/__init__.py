@@ -29,3 +29,7 @@ __all__ = sorted({name for family in (activation, arithmetic, clamp_where, compa
                                       join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting,
                                       views) for name in family.__all__}
                  | {"to_dtype", "activation", "index", "linalg", "reduce"})
+
+# torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
+# ember.nn.functional keeps F's own softmax and log_softmax (softmax_ops.softmax, .log_softmax).
+softmax, log_softmax = softmax_ops.tensor_softmax, softmax_ops.tensor_log_softmax

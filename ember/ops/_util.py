@@ -1,4 +1,6 @@
 """Small helpers shared by the op families: argument normalisation and dtype promotion."""
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -159,10 +161,11 @@ def stride_or_kernel(stride, kernel_size):
     return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
 
 
-def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None):
+def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepdim_needs_dim=False):
     """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
     ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``
-    is the function's default ``dim``; any other ``dim`` together with ``axis`` is an error)."""
+    is the function's default ``dim``; any other ``dim`` together with ``axis`` is an error).
+    ``keepdim_needs_dim``: the function (like torch.prod) takes ``keepdim`` only together with ``dim``."""
     if axis is not None:
         if dim is not default:
             raise TypeError(f"{name}() got both 'dim' and its alias 'axis'; pass only one")
@@ -171,4 +174,31 @@ def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None):
         if keepdim:
             raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'; pass only one")
         keepdim = keepdims
+    if keepdim_needs_dim and dim is None and (keepdim or keepdims is not None):
+        raise TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
+                        f"dim, e.g. {name}(x, dim=1, keepdim=True); without dim, {name} reduces every element")
     return dim, keepdim
+
+
+def numpy_keywords(fn):
+    """Let ``fn`` take NumPy's ``axis=`` for its ``dim`` and ``keepdims=`` for its ``keepdim``, as
+    PyTorch's native functions do (``torch.cat(ts, axis=1)``, ``x.gather(axis=1, index=i)``).
+
+    Giving both a parameter and its alias (``dim`` positionally or by name, and ``axis``) is a
+    TypeError, as in PyTorch. Functions PyTorch writes in Python (``F.softmax``, ``torch.norm``,
+    ``Tensor.split``) take no aliases there, so ember leaves theirs undecorated.
+    """
+    params = list(inspect.signature(fn).parameters)
+    aliases = [(alias, name, params.index(name)) for alias, name in (("axis", "dim"), ("keepdims", "keepdim"))
+               if name in params]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            for alias, name, position in aliases:
+                if alias in kwargs:
+                    if name in kwargs or len(args) > position:
+                        raise TypeError(f"{fn.__name__}() got both '{name}' and its alias '{alias}'; pass only one")
+                    kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return wrapper

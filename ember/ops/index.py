@@ -12,7 +12,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ..autograd.xp import array_namespace
-from ._util import norm_dim
+from ._util import norm_dim, numpy_keywords
 from .arithmetic import mul
 from .views import expand, reshape
 
@@ -243,6 +243,7 @@ class Gather(Op):
         return xp.scatter_add(ctx.shape, xp.asarray(grad).dtype, ctx.key, grad)
 
 
+@numpy_keywords
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for dim=0 (and so on)."""
     if sparse_grad:
@@ -253,6 +254,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     return Gather.apply(input, d, index._data)
 
 
+@numpy_keywords
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
@@ -297,6 +299,7 @@ class ScatterAdd(Scatter):
     pass
 
 
+@numpy_keywords
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Write ``src`` (or ``value``) into a copy of ``input`` at ``index`` along ``dim``."""
     d = norm_dim(dim, input._data.ndim)
@@ -308,6 +311,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index._data, reduce == "add")
 
 
+@numpy_keywords
 def scatter_add(input, dim, index, src):
     """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeats accumulate)."""
     d = norm_dim(dim, input._data.ndim)
@@ -331,6 +335,7 @@ class IndexSelect(Op):
         return xp.scatter_add(ctx.shape, xp.asarray(grad).dtype, key, grad)
 
 
+@numpy_keywords
 def index_select(input, dim, index):
     """Entries of ``input`` along ``dim`` at the 1-D ``index``."""
     d = norm_dim(dim, input._data.ndim)
@@ -345,6 +350,7 @@ def index_select(input, dim, index):
     return IndexSelect.apply(input, d, idx.reshape(-1))
 
 
+@numpy_keywords
 def index_add(input, dim, index, source, *, alpha=1):
     d = norm_dim(dim, input._data.ndim)
     src = mul(source, alpha) if alpha != 1 else source
@@ -394,6 +400,7 @@ def masked_select(input, mask):
     return getitem(expand(input, *m.shape), _wrap(m))
 
 
+@numpy_keywords
 def repeat_interleave(input, repeats, dim=None, *, output_size=None):
     """Repeat each element ``repeats`` times (an int or one count per element) along ``dim``.
 

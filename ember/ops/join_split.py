@@ -12,7 +12,7 @@ from .._dtype import _promote
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import norm_dim
+from ._util import norm_dim, numpy_keywords
 from .views import Slice, atleast_1d, atleast_2d, dim_key, expand, reshape
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "tensor_split", "chunk", "unbind",
@@ -44,6 +44,7 @@ class Cat(Op):
         return (None,) + tuple(xp.reshape(grad[empty], (0,)) if s else next(parts) for s in ctx.skip)
 
 
+@numpy_keywords
 def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
     tensors = list(tensors)
@@ -92,6 +93,7 @@ class Stack(Op):
         return (None,) + tuple(grad[lead + (i,)] for i in range(ctx.n))
 
 
+@numpy_keywords
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = list(tensors)
@@ -135,6 +137,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
+@numpy_keywords
 def tensor_split(input, indices_or_sections, dim=0):
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d]
@@ -147,6 +150,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     return split(input, sizes, dim)
 
 
+@numpy_keywords
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if it divides unevenly)."""
     n = input._data.shape[norm_dim(dim, input._data.ndim)]
@@ -154,6 +158,7 @@ def chunk(input, chunks, dim=0):
     return split(input, size, dim)
 
 
+@numpy_keywords
 def unbind(input, dim=0):
     """All slices along ``dim``, as a tuple."""
     d = norm_dim(dim, input._data.ndim)

@@ -7,7 +7,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import promote
+from ._util import numpy_keywords, promote
 from .arithmetic import add, mul
 from .index import getitem
 from .join_split import stack
@@ -179,6 +179,7 @@ def kron(input, other):
     return reshape(out, *(x * y for x, y in zip(sa, sb)))
 
 
+@numpy_keywords
 def cross(input, other, dim=None):
     d = -1 if dim is None else dim
 
@@ -311,7 +312,10 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = x @ w.T
+        if x.ndim > 2 and x.size:   # one GEMM over all leading dims (faster than NumPy's batched matmul loop)
+            out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            out = x @ w.T
         if b is not None:
             out += b
         return out
@@ -323,7 +327,10 @@ class Linear(Op):
         if type(grad) is not np.ndarray:  # create_graph=True: the same formulas on Tensors
             return _linear_backward_graph(ctx, grad, x, w)
         if ctx.needs_input_grad[0]:
-            gx = grad @ w
+            if grad.ndim > 2 and grad.size:
+                gx = (grad.reshape(-1, grad.shape[-1]) @ w).reshape(grad.shape[:-1] + (w.shape[1],))
+            else:
+                gx = grad @ w
         if ctx.needs_input_grad[1]:
             if grad.ndim == 2:
                 gw = grad.T @ x

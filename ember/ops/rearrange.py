@@ -31,8 +31,11 @@ class Flip(Op):
 
 
 def flip(input, dims):
-    """Reverse the order of elements along ``dims``."""
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    """Reverse the order of elements along ``dims`` (a tuple or list; ``x.flip(0)`` takes ints)."""
+    if isinstance(dims, numbers.Integral):
+        raise TypeError(f"flip(): argument 'dims' must be a tuple of ints, not int; write flip(x, ({dims},)) "
+                        f"or x.flip({dims})")
+    dims = tuple(dims)
     return Flip.apply(input, tuple(norm_dim(d, input._data.ndim) for d in dims))
 
 

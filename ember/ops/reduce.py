@@ -181,8 +181,8 @@ class Prod(Op):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements or along ``dim``."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("prod", dim, axis, keepdim, keepdims)
+    if axis is not None or keepdims is not None or (keepdim and dim is None):
+        dim, keepdim = numpy_dim("prod", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
@@ -282,15 +282,15 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("max", dim, axis, keepdim, keepdims)
+    if axis is not None or keepdims is not None or (keepdim and dim is None):
+        dim, keepdim = numpy_dim("max", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("min", dim, axis, keepdim, keepdims)
+    if axis is not None or keepdims is not None or (keepdim and dim is None):
+        dim, keepdim = numpy_dim("min", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import norm_dim
+from ._util import norm_dim, numpy_keywords
 from .arithmetic import mul, neg
 
 __all__ = ["softmax", "log_softmax", "softmin"]
@@ -130,3 +130,22 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim``."""
     dim, dtype = _dim_dtype("softmin", input, dim, _stacklevel, dtype)
     return softmax(neg(input), dim, dtype=dtype)
+
+
+def _native(fn):
+    """PyTorch's native ``torch.<fn>`` / ``Tensor.<fn>``: ``dim`` required, NumPy's ``axis=`` accepted
+    (``F.<fn>``, which PyTorch writes in Python, keeps an optional ``dim`` and takes no ``axis``)."""
+    @numpy_keywords
+    def native(input, dim, *dtype_positional, dtype=None):
+        if dim is None:
+            raise TypeError(f"{fn.__name__}(): argument 'dim' must be an int, not None; "
+                            f"write {fn.__name__}(x, dim=1) (or F.{fn.__name__} for the implicit choice)")
+        return fn(input, dim, *dtype_positional, dtype=dtype)
+    native.__name__ = native.__qualname__ = fn.__name__
+    native.__doc__ = (f"``torch.{fn.__name__}(x, dim, dtype=None)``: {fn.__doc__} ``dim`` is required; "
+                      f"``axis=`` is accepted for it.\n\n    Example: ``x.{fn.__name__}(axis=1)``")
+    return native
+
+
+tensor_softmax = _native(softmax)
+tensor_log_softmax = _native(log_softmax)

@@ -1,4 +1,4 @@
-"""Sorting and selection: sort, argsort, topk and median give values with their indices along a dim
+"""Sorting and selection: sort, argsort, topk, median and mode give values with their indices along a dim
 (a named tuple, as max/min along a dim); unique gives the distinct values, nonzero the indices of the
 non-zero elements.
 
@@ -13,7 +13,7 @@ from .rearrange import clone
 from .reduce import values_indices
 from .views import reshape, squeeze
 
-__all__ = ["sort", "argsort", "topk", "median", "unique", "nonzero"]
+__all__ = ["sort", "argsort", "topk", "median", "mode", "unique", "nonzero"]
 
 
 def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
@@ -51,8 +51,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims)
+    if axis is not None or keepdims is not None or (keepdim and dim is None):
+        dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dim is None:
         flat = reshape(input, -1)
         k = (flat._data.size - 1) // 2
@@ -67,6 +67,49 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         vals = squeeze(vals, d)
         idx = idx.squeeze(d)
     return values_indices(vals, _wrap(idx.astype(np.int64)), "median")
+
+
+def _mode_indices(a, d):
+    """Index along axis ``d`` of each row's mode: the smallest of the most frequent values, at its
+    last occurrence (PyTorch's CPU choice). A stable sort keeps equal values in input order, so each
+    run of equal sorted values ends at the value's last occurrence."""
+    rows = np.moveaxis(a, d, -1)
+    n = rows.shape[-1]
+    order = np.argsort(rows, axis=-1, kind="stable")
+    s = np.take_along_axis(rows, order, -1)
+    pos = np.broadcast_to(np.arange(n), s.shape)
+    new_run = np.ones(s.shape, bool)
+    new_run[..., 1:] = s[..., 1:] != s[..., :-1]
+    last = np.ones(s.shape, bool)
+    last[..., :-1] = new_run[..., 1:]
+    start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=-1)
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, pos, n), -1), axis=-1), -1)
+    best = np.argmax(end - start, axis=-1)[..., None]           # first longest run: the smallest value
+    idx = np.take_along_axis(order, np.take_along_axis(end, best, -1), -1)
+    return np.moveaxis(idx, -1, d).astype(np.int64)
+
+
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+    """The most frequent value along ``dim`` (the smallest if several are), with the index of its last
+    occurrence, as a ``(values, indices)`` pair; gradients flow to that element.
+
+    Example:
+        >>> ember.tensor([[1., 2., 2., 3., 3.]]).mode(1)       # values=[2.], indices=[2]
+    """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_dim("mode", dim, axis, keepdim, keepdims, default=-1)
+    if input._data.ndim == 0:
+        return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "mode")
+    d = norm_dim(dim, input._data.ndim)
+    if input._data.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size (input shape "
+                         f"{tuple(input._data.shape)}); pick a dim with at least one element")
+    idx = _mode_indices(input._data, d)
+    vals = gather(input, d, _wrap(idx))
+    if not keepdim:
+        vals = squeeze(vals, d)
+        idx = idx.squeeze(d)
+    return values_indices(vals, _wrap(idx), "mode")
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import norm_dim, size_args
+from ._util import norm_dim, numpy_keywords, size_args
 
 __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze",
            "atleast_1d", "atleast_2d", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim",
@@ -115,6 +115,7 @@ def ravel(input):
     return reshape(input, -1)
 
 
+@numpy_keywords
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes``."""
     d = norm_dim(dim, input._data.ndim)
@@ -128,6 +129,7 @@ def unflatten(input, dim, sizes):
     return reshape(input, *(shp[:d] + sizes + shp[d + 1:]))
 
 
+@numpy_keywords
 def squeeze(input, dim=None):
     """Drop dims of size 1 (all, or those in ``dim``)."""
     shp = input._data.shape
@@ -139,6 +141,7 @@ def squeeze(input, dim=None):
     return (Squeeze if dim is None else SqueezeDim).apply(input, new)
 
 
+@numpy_keywords
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at ``dim``."""
     nd = input._data.ndim
@@ -204,7 +207,12 @@ def transpose(input, dim0, dim1):
     return Transpose.apply(input, tuple(axes))
 
 
-swapaxes = swapdims = transpose
+swapdims = transpose
+
+
+def swapaxes(input, axis0, axis1):
+    """``transpose`` under NumPy's name and parameter names (``axis0``, ``axis1``), as PyTorch's."""
+    return transpose(input, axis0, axis1)
 
 
 def t(input):
@@ -299,6 +307,7 @@ def dim_key(dim, sel):
     return (slice(None),) * dim + (sel,)
 
 
+@numpy_keywords
 def narrow(input, dim, start, length):
     """``length`` elements of dim ``dim`` from ``start``."""
     d = norm_dim(dim, input._data.ndim)
@@ -311,6 +320,7 @@ def narrow(input, dim, start, length):
     return Slice.apply(input, dim_key(d, slice(start, start + length)))
 
 
+@numpy_keywords
 def select(input, dim, index):
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d]

@@ -46,3 +46,42 @@ def _mod(a):
 def test_gradcheck(fn):
     x = ember.tensor(rnd(2, 3, 2, dtype=np.float64), requires_grad=True)
     assert ember.autograd.gradcheck(fn, (x,))
+
+
+# -- mode ----------------------------------------------------------------------------------------
+MODE_ROWS = np.array([[1, 2, 2, 3, 3], [5, 4, 4, 5, 1], [7, 7, 7, 7, 7], [1, 2, 3, 4, 5], [3, 1, 1, 3, 2]],
+                     np.float32)
+
+
+@pytest.mark.parametrize("dim, keepdim", [(1, False), (-1, True), (0, False), (0, True)])
+def test_mode_values_indices_and_gradient(dim, keepdim):
+    # ties between values go to the smallest; the index is the value's last occurrence (PyTorch's)
+    e, t = check(lambda a: a.mode(dim, keepdim), None, MODE_ROWS)
+    assert_close(e.indices, t.indices)
+    assert type(e).__name__ == "mode" and e.indices.dtype == ember.int64
+
+
+@pytest.mark.parametrize("x", [np.float32(2.5), np.array([3, 1, 1, 3, 2, 2]), np.array([True, False, True]),
+                               np.zeros((0, 3), np.float32), np.random.default_rng(0).integers(0, 3, (4, 6, 5))],
+                         ids=["0-d", "int", "bool", "empty-rows", "3-d"])
+def test_mode_shapes_and_dtypes(x):
+    e, t = check(lambda a: _mod(a).mode(a), None, x, grad=False)
+    assert_close(e.indices, t.indices)
+    if x.ndim == 3:
+        e, t = check(lambda a: a.mode(dim=1, keepdim=True), None, x, grad=False)
+        assert_close(e.indices, t.indices)
+
+
+def test_mode_errors_as_torch():
+    for m in (torch, ember):
+        with pytest.raises(IndexError):
+            m.mode(m.ones(2, 0), 1)
+        with pytest.raises(IndexError):
+            m.mode(m.ones(2, 3), dim=5)
+
+
+def test_mode_gradcheck():
+    # distinct values (a tie would change the mode under gradcheck's perturbation): the mode is the minimum
+    x = ember.tensor(np.array([[1.0, 2.0, 2.5, 0.5], [3.0, 3.5, 1.0, 1.5]]), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda a: a.mode(1).values * 2.0, (x,))
+    assert ember.autograd.gradgradcheck(lambda a: (a.mode(1).values ** 2), (x,))

@@ -3,6 +3,7 @@ the comparisons of its parameters and optimizer state with torch's."""
 import numpy as np
 
 import ember
+import torch
 
 N_STEPS = 25
 RTOL64, ATOL64 = 1e-6, 1e-12
@@ -65,3 +66,18 @@ def compare_state(eo, to, dtype):
             assert ev._data.dtype.name == str(tv.dtype).replace("torch.", ""), f"{k} dtype"
             assert ev.shape == tuple(tv.shape), f"{k} shape"
             np.testing.assert_allclose(ev._data, tv.numpy(), rtol=rtol, atol=atol, err_msg=f"state {idx} {k}")
+
+
+def check_trajectory(name, kw, dtype):
+    """``N_STEPS`` of optimizer ``name(**kw)`` on both libraries: equal parameters after every step,
+    the parameter without a gradient untouched, and equal optimizer state at the end."""
+    sign = -1.0 if kw.get("maximize") else 1.0
+    em, tm = Model(ember, dtype, sign=sign), Model(torch, dtype, sign=sign)
+    eo = getattr(ember.optim, name)(em.params, **kw)
+    to = getattr(torch.optim, name)(tm.params, **kw)
+    for step in range(N_STEPS):
+        train_step(em, eo)
+        train_step(tm, to)
+        compare(em, tm, dtype, f"{name} step {step + 1}")
+    assert np.array_equal(em.values()[-1], INIT[-1].astype(em.values()[-1].dtype)), "param without grad moved"
+    compare_state(eo, to, dtype)

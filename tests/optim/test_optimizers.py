@@ -7,7 +7,7 @@ import torch
 
 import ember
 
-from ._mlp import INIT, N_STEPS, Model, compare, compare_state, train_step
+from ._mlp import N_STEPS, Model, check_trajectory, compare, compare_state, train_step
 
 CONFIGS = {
     "SGD": [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),
@@ -48,17 +48,7 @@ def _ids(case):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_trajectory_matches_torch(case, dtype):
-    name, kw = case
-    sign = -1.0 if kw.get("maximize") else 1.0
-    em, tm = Model(ember, dtype, sign=sign), Model(torch, dtype, sign=sign)
-    eo = getattr(ember.optim, name)(em.params, **kw)
-    to = getattr(torch.optim, name)(tm.params, **kw)
-    for step in range(N_STEPS):
-        train_step(em, eo)
-        train_step(tm, to)
-        compare(em, tm, dtype, f"{name} step {step + 1}")
-    assert np.array_equal(em.values()[-1], INIT[-1].astype(em.values()[-1].dtype)), "param without grad moved"
-    compare_state(eo, to, dtype)
+    check_trajectory(*case, dtype)
 
 
 GROUP_OPTIONS = {

@@ -8,7 +8,7 @@ import torch
 
 import ember
 
-from ._mlp import INIT, N_STEPS, Model, compare, compare_state, train_step
+from ._mlp import N_STEPS, Model, check_trajectory, compare, train_step
 
 CONFIGS = {
     "Rprop": [dict(), dict(lr=0.05), dict(lr=0.01, etas=(0.3, 1.5)), dict(lr=0.02, step_sizes=(1e-3, 0.05)),
@@ -23,17 +23,7 @@ CASES = [(name, kw) for name, kws in CONFIGS.items() for kw in kws]
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[0] + "-" + ",".join(f"{k}={v}" for k, v in c[1].items()))
 def test_trajectory_matches_torch(case, dtype):
-    name, kw = case
-    sign = -1.0 if kw.get("maximize") else 1.0
-    em, tm = Model(ember, dtype, sign=sign), Model(torch, dtype, sign=sign)
-    eo = getattr(ember.optim, name)(em.params, **kw)
-    to = getattr(torch.optim, name)(tm.params, **kw)
-    for step in range(N_STEPS):
-        train_step(em, eo)
-        train_step(tm, to)
-        compare(em, tm, dtype, f"{name} step {step + 1}")
-    assert np.array_equal(em.values()[-1], INIT[-1].astype(em.values()[-1].dtype)), "param without grad moved"
-    compare_state(eo, to, dtype)
+    check_trajectory(*case, dtype)
 
 
 def test_asgd_foreach_is_accepted_and_agrees_to_round_off():

@@ -4,11 +4,13 @@ from .. import functional as F
 from ..init import constant_
 from ..parameter import Parameter
 from .module import Module
+from .multihead_attention import MultiheadAttention  # noqa: F401  (PyTorch keeps it in this module)
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU",
            "SiLU", "Mish", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
            "Threshold", "Hardshrink", "Softshrink", "Tanhshrink", "GLU", "Softmax", "LogSoftmax", "Softmin",
            "Softmax2d"]
+__all__ += ["MultiheadAttention"]
 
 
 def _inplace_repr(inplace):

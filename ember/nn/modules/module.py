@@ -389,7 +389,7 @@ class Module:
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
-            if isinstance(a, _dtype.dtype):
+            if isinstance(a, _dtype.dtype) or a is float or a is int or a is bool:   # float is float64
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype

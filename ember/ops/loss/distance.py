@@ -10,6 +10,7 @@ import numpy as np
 
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
+from .._util import numpy_keywords
 from ._common import _check_tensor, _float_pair, _need
 
 __all__ = ["cosine_similarity", "pairwise_distance"]
@@ -89,6 +90,7 @@ class PairwiseDistance(Op):
         return g, (-g if _need(ctx, 1) else None)
 
 
+@numpy_keywords
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """p-norm distance along the last dimension: ``||x1 - x2 + eps||_p``.
 
@@ -150,6 +152,7 @@ class CosineSimilarity(Op):
         return ga, gb
 
 
+@numpy_keywords
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between x1 and x2 along ``dim``: ``x1.x2 / (max(|x1|, eps) max(|x2|, eps))``.
 

@@ -17,3 +17,7 @@ __all__ = ["BatchSampler", "CSVDataset", "ChainDataset", "ConcatDataset", "DataL
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "default_collate",
            "default_convert", "get_worker_info", "random_split"]
+
+from .distributed import DistributedSampler  # noqa: E402  (also at its PyTorch path, ember.utils.data.distributed)
+
+__all__ += ["DistributedSampler"]

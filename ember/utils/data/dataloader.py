@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _sampling
 from ..._random import default_generator
+from . import _receive
 from . import worker as _worker
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
@@ -233,8 +234,9 @@ class _MultiProcessIter(_BaseIter):
         self._epoch = 0
         self._result_queue = _worker.ResultQueue(ctx)
         self._index_queues, self._workers = [], []
+        self._reader = _receive.MessageReader(self._result_queue._reader, self._workers)
         self._finalizer = weakref.finalize(self, _shutdown_workers, self._workers, self._index_queues,
-                                           self._result_queue)
+                                           self._result_queue, os.getpid())
         factory = functools.partial(make_fetcher, self._is_iterable, self._auto_collation, self._collate_fn,
                                     self._drop_last)
         try:
@@ -296,13 +298,11 @@ class _MultiProcessIter(_BaseIter):
         while True:
             wait = _POLL if deadline is None else max(0.0, min(_POLL, deadline - time.monotonic()))
             try:
-                return self._result_queue.get(timeout=wait)
-            except queue.Empty:
-                dead = [w.pid for w in self._workers if not w.is_alive()]
-                if dead:
-                    self._shutdown()
-                    raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(map(str, dead))}) exited "
-                                       f"unexpectedly (killed, out of memory, or a crash in native code)") from None
+                return self._reader.get(wait)
+            except _receive.WorkerDied:
+                self._shutdown()
+                raise
+            except TimeoutError:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds waiting for a "
                                        f"batch from its workers; raise timeout= or make __getitem__ faster") from None
@@ -355,9 +355,13 @@ class _MultiProcessIter(_BaseIter):
         self._finalizer()
 
 
-def _shutdown_workers(workers, index_queues, result_queue):
+def _shutdown_workers(workers, index_queues, result_queue, owner_pid):
     """Stop workers and close queues. Runs from a weakref finalizer that holds the queues, so they
-    are still open even when the iterator dies inside a garbage cycle (e.g. held by a traceback)."""
+    are still open even when the iterator dies inside a garbage cycle (e.g. held by a traceback).
+    A forked worker inherits the finalizers of other loaders' iterators: there it does nothing,
+    since only the process that started the workers may join them."""
+    if os.getpid() != owner_pid:
+        return
     for q in index_queues:
         try:
             q.put(None)

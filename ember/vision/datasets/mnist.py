@@ -1,7 +1,9 @@
 """MNIST and Fashion-MNIST from IDX files (gzipped or not) under ``root/<ClassName>/raw``."""
 import gzip
+import math
 import os
 import urllib.error
+import zlib
 
 import numpy as np
 
@@ -21,23 +23,49 @@ def read_idx(path):
         >>> read_idx("MNIST/raw/train-labels-idx1-ubyte").shape
         (60000,)
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path} is not an IDX file: its first 4 bytes are {raw[:4]!r}, expected 0, 0, a type "
-                         f"code ({', '.join(hex(k) for k in _IDX_DTYPES)}) and the number of dimensions")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes for {ndim} dimensions)")
-    shape = tuple(int(x) for x in np.frombuffer(raw, ">u4", ndim, 4))
-    dt = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = header + int(np.prod(shape)) * dt.itemsize
-    if len(raw) != expected:
+    gz = str(path).endswith(".gz")
+    size = os.path.getsize(path)
+    # what the file can hold: its size, or for gzip the most DEFLATE can inflate it to (about 1032:1)
+    limit = size * 1032 + (1 << 16) if gz else size
+    with (gzip.open if gz else open)(path, "rb") as f:
+        head = _read_exactly(f, 4, path)
+        if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+            raise ValueError(f"{path} is not an IDX file: its first 4 bytes are {bytes(head)!r}, expected 0, 0, a "
+                             f"type code ({', '.join(hex(k) for k in _IDX_DTYPES)}) and the number of dimensions")
+        ndim = head[3]
+        header = 4 + 4 * ndim
+        dims = _read_exactly(f, 4 * ndim, path)
+        if len(dims) < 4 * ndim:
+            raise ValueError(f"{path}: truncated IDX header ({4 + len(dims)} bytes for {ndim} dimensions)")
+        shape = tuple(int(x) for x in np.frombuffer(bytes(dims), ">u4", ndim))
+        dt = np.dtype(_IDX_DTYPES[head[2]])
+        expected = header + math.prod(shape) * dt.itemsize
+        if expected > limit:
+            raise ValueError(f"{path}: IDX header says shape {shape} of {dt} ({expected} bytes with the header) "
+                             f"but the file ({size} bytes{', gzip' if gz else ''}) cannot hold that much; "
+                             f"it is truncated or corrupted")
+        body = _read_exactly(f, expected - header, path)  # exactly what the header declares, no more
+        extra = len(f.read(1))
+    if len(body) != expected - header or extra:
+        got = header + len(body) if not extra else "more than that"
         raise ValueError(f"{path}: IDX header says shape {shape} of {dt} ({expected} bytes with the header) "
-                         f"but the file has {len(raw)} bytes; it is truncated or corrupted")
-    return np.frombuffer(raw, dt, offset=header).reshape(shape).astype(dt.newbyteorder("="))
+                         f"but the {'decompressed ' if gz else ''}file has {got} bytes; it is truncated or corrupted")
+    arr = np.frombuffer(body, dt).reshape(shape)
+    return arr if dt.isnative else arr.astype(dt.newbyteorder("="))
+
+
+def _read_exactly(f, n, path):
+    """Up to ``n`` bytes of ``f`` read in chunks, so a short file costs only what it holds."""
+    out = bytearray()
+    try:
+        while len(out) < n:
+            chunk = f.read(min(n - len(out), 1 << 24))
+            if not chunk:
+                break
+            out += chunk
+    except (OSError, EOFError, zlib.error) as e:
+        raise ValueError(f"{path}: cannot be read as IDX data ({type(e).__name__}: {e}); it is corrupted") from None
+    return out
 
 
 class MNIST(VisionDataset):

@@ -35,14 +35,31 @@ def _frombuffer(buf, dtype, shape, order):
     return arr.copy(order="K")
 
 
+class _NDArrayName:
+    """What the name ``numpy.ndarray`` resolves to: an argument for ``_reconstruct`` only. The real
+    class would let a file call ``ndarray(shape)`` and get memory that no byte of the file backs."""
+
+
+def _empty_array(subtype, shape, dtype):
+    # NumPy pickles ``_reconstruct(ndarray, (0,), b'b')`` and then sets shape and bytes with
+    # ``__setstate__``, which checks that the bytes fill the shape. Any other call would return
+    # uninitialised memory of the size the file asks for, so it is refused.
+    if subtype is not _NDArrayName:
+        raise pickle.UnpicklingError("refusing _reconstruct of a class other than numpy.ndarray")
+    if not isinstance(shape, tuple) or shape != (0,):
+        raise pickle.UnpicklingError(f"refusing an array of shape {str(shape)[:60]} that no bytes in the file back "
+                                     f"(a NumPy pickle starts every array empty)")
+    return _reconstruct(np.ndarray, (0,), b"b")
+
+
 _ALLOWED = {
     ("numpy.core.numeric", "_frombuffer"): _frombuffer,
     ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.multiarray", "_reconstruct"): _empty_array,
+    ("numpy._core.multiarray", "_reconstruct"): _empty_array,
     ("numpy.core.multiarray", "scalar"): _scalar,
     ("numpy._core.multiarray", "scalar"): _scalar,
-    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "ndarray"): _NDArrayName,
     ("numpy", "dtype"): _dtype,
     ("_codecs", "encode"): _encode,
 }
