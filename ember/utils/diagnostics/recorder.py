@@ -360,7 +360,7 @@ class Diagnostics:
         data = self.save(json_path)
         found = data["findings"]
         log(f"\ndiagnostics: {len(found)} finding{'s' if len(found) != 1 else ''}" if found else
-            "\ndiagnostics: no problems found (gradients, updates, dead or saturated units, NaN/Inf, overfitting)")
+            "\ndiagnostics: no problems found (gradients, updates, dead or saturated units, activation scale, NaN/Inf, overfitting)")
         for f in found:
             log("  - " + f["text"])
         png = os.path.join(out_dir, "diagnostics.png")
