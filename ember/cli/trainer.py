@@ -24,6 +24,7 @@ import numpy as np
 import ember
 from ember import nn
 from ember.utils.data import DataLoader
+from ember.utils.diagnostics import Diagnostics
 
 CHECKPOINT_FORMAT = "ember-train/1"
 
@@ -207,6 +208,7 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
             scheduler.T_max = max(1, config["epochs"])
         log(f"resuming {task.name} from epoch {start} ({resume.get('path', 'checkpoint')})")
 
+    diag = Diagnostics(model, optimizer, first_epoch=start + 1) if config.get("diagnose") else None
     loss_fn = nn.CrossEntropyLoss()
     bs = config["batch_size"]
     kw = {} if task.collate_fn is None else {"collate_fn": task.collate_fn}
@@ -251,6 +253,8 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
         history.append(row)
         if tensorboard is not None:
             tensorboard.epoch(epoch + 1, row, model)
+        if diag is not None:
+            diag.end_epoch(**row)
         summary = (f"train_loss {row['train_loss']:.4f}  train_acc {row['train_accuracy']:.4f}"
                    f"  test_loss {test_loss:.4f}  test_acc {test_acc:.4f}  lr {lr:.3g}")
         if bar is not None:  # on a terminal the epoch's bar keeps the summary
@@ -283,6 +287,8 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
     if task.after_fit is not None:
         task.after_fit(model, history, log)
     wrote = [metrics_path, ckpt_path] + ([curves] if drew else [])
+    if diag is not None:
+        wrote += diag.report(out_dir, log)
     log("wrote " + ", ".join(wrote))
     if not drew and history:
         log("(no curves.png: matplotlib is not installed; pip install 'ember[plot]')")

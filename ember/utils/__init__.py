@@ -1,3 +1,4 @@
 """ember.utils: data loading and helpers."""
 from . import data  # noqa: F401
 from . import viz  # noqa: F401
+from . import diagnostics  # noqa: F401

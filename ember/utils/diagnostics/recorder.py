@@ -1,0 +1,383 @@
+"""What training does inside a model, layer by layer: the recorder behind ``ember train --diagnose``.
+
+``Diagnostics(model, optimizer)`` registers hooks and records, per layer:
+
+- **gradient norm** (per sampled step, see ``every``; the epoch's mean and maximum): the L2 norm over the layer's own
+  parameters' ``.grad``; with an optimizer, as the optimizer receives it (its step pre-hook, so
+  after any clipping), without one as backward leaves it (a post-accumulate-grad hook);
+- **weight norm** (at the end of each epoch) and **update-to-weight ratio** ``||W_after - W_before|| / ||W_before||`` of
+  each optimizer step (the optimizer's step pre/post hooks; needs ``optimizer``);
+- **activation mean and standard deviation** of every leaf module's output over the epoch;
+- **dead units**: for a ReLU-family activation, the fraction of units (features, or channels of
+  an image) whose output was never above 0 on any training example of the epoch;
+- **saturation**: for Sigmoid and Tanh, the fraction of outputs in the flat tails, where the
+  local derivative is below 5 % of its peak (sigmoid ``s(1-s) < 0.0125``, tanh ``1-t² < 0.05``);
+- the **first NaN/Inf**: the first layer whose output was not finite while its input was (the
+  layer that produced it), or the first parameter whose gradient was not finite.
+
+Only forwards in training mode are recorded (``model.eval()`` evaluation is not). Call
+``end_epoch(**metrics)`` after each epoch (metrics such as ``train_loss``, ``test_loss`` feed the
+overfitting rule); ``findings()`` turns the records into plain-language advice (``rules.py``).
+
+Example:
+    >>> diag = Diagnostics(model, optimizer)
+    >>> for epoch in range(epochs):
+    ...     for x, y in loader:
+    ...         optimizer.zero_grad(); loss_fn(model(x), y).backward(); optimizer.step()
+    ...     diag.end_epoch(train_loss=..., test_loss=...)
+    >>> for f in diag.findings(): print(f)
+    >>> diag.save("diagnostics.json"); diag.remove()
+"""
+import json
+import math
+import os
+
+import numpy as np
+
+from ..._random import get_rng_state, set_rng_state
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, LeakyReLU, PReLU, ReLU,
+                                      ReLU6, RReLU, SiLU, Sigmoid, Tanh)
+from ...nn.modules.module import Module
+from . import rules
+from .plot import plot_diagnostics
+
+__all__ = ["Diagnostics"]
+
+RELU_FAMILY = (ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU, Hardswish)
+SIGMOID_TAIL = 0.0125   # s(1 - s) below 5 % of its peak 0.25
+TANH_TAIL = 0.05        # 1 - t^2 below 5 % of its peak 1
+
+
+def _kind(module):
+    if isinstance(module, RELU_FAMILY) and not isinstance(module, Hardsigmoid):
+        return "relu"
+    if isinstance(module, (Sigmoid, Tanh)):
+        return "sigmoid" if isinstance(module, Sigmoid) else "tanh"
+    return "other"
+
+
+def _first_array(value):
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            a = _first_array(v)
+            if a is not None:
+                return a
+    return None
+
+
+class _Layer:
+    """One module's records: identity, and the accumulators of the epoch in progress."""
+    __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
+                 "sat", "grad_norms", "update_ratios", "before", "nonneg")
+
+    def __init__(self, name, module, params):
+        self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
+        self.nonneg = isinstance(module, (ReLU, ReLU6))
+        self.order = self.source = None
+        self.before = None
+        self.reset()
+
+    def reset(self):
+        self.n, self.s, self.ss, self.sat = 0, 0.0, 0.0, 0
+        self.fired = None
+        self.grad_norms, self.update_ratios = [], []
+
+    @property
+    def is_weight_layer(self):  # has a matrix or kernel of its own (Linear, Conv, Embedding, RNN ...)
+        return any(p.ndim >= 2 for _, p in self.params)
+
+
+class Diagnostics:
+    """Hooks on ``model`` (and ``optimizer``, for update ratios) recording per-layer training statistics.
+
+    Args:
+        model: any ``nn.Module``; every leaf module's output and every module's own parameters
+            are watched.
+        optimizer: optional; with it, gradient norms are grouped by optimizer step and the
+            update-to-weight ratio of each step is recorded.
+        record_steps: keep every step's gradient norms (``steps`` in ``to_dict()``), not only
+            the epoch means.
+        every: with an optimizer, measure gradient norms, activation mean/std, saturation and
+            update-to-weight ratios on every ``every``-th step of an epoch (its first step
+            always), to keep the cost low. Dead units and the NaN/Inf check run on every step.
+        first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
+
+    Example:
+        >>> diag = Diagnostics(model, optimizer)      # train as usual, then after each epoch:
+        >>> diag.end_epoch(train_loss=0.9, test_loss=1.1)
+        >>> print("\\n".join(str(f) for f in diag.findings()))
+    """
+
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=4, first_epoch=1):
+        if not isinstance(model, Module):
+            raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
+                            "pass the model itself, e.g. Diagnostics(model, optimizer)")
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"Diagnostics: every must be a positive integer (sample every n-th step), got {every!r}")
+        self.model, self.optimizer, self.record_steps, self.every = model, optimizer, record_steps, every
+        self._epoch_step = 0          # steps completed in the epoch in progress
+        self.epoch = first_epoch      # the epoch in progress
+        self.layers = {}
+        self.epochs, self.steps = [], []
+        self.step = 0                 # optimizer steps (or backward passes without an optimizer) so far
+        self.first_nonfinite = None
+        self._handles, self._pending, self._calls, self._last = [], {}, 0, None
+        self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
+        convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
+        for name, m in model.named_modules():
+            own = [(p_name, p) for p_name, p in m.named_parameters(recurse=False) if p.requires_grad]
+            leaf = not any(True for _ in m.children())
+            if not own and not leaf:
+                continue
+            layer = self.layers[name or type(m).__name__] = _Layer(name or type(m).__name__, m, own)
+            layer.units_axis = 1 if convs else -1
+            if leaf:
+                self._handles.append(m.register_forward_hook(self._forward_hook(layer)))
+            if optimizer is None:
+                for _, p in own:
+                    self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
+        self._handles.append(model.register_forward_hook(self._model_hook))
+        if optimizer is not None:
+            self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
+            self._handles.append(optimizer.register_step_post_hook(self._post_step))
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def _forward_hook(self, layer):
+        def hook(module, args, output):
+            if not module.training:
+                return None
+            a = _first_array(output)
+            if self._hunting:
+                if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+                    self._nonfinite_output(layer, args, a)
+                return None
+            if layer.order is None:
+                layer.order, layer.source = self._calls, self._last
+                self._calls += 1
+            self._last = layer.name
+            if a is None or a.size == 0 or a.dtype.kind != "f":
+                return None
+            sample = self._epoch_step % self.every == 0
+            if sample:     # other steps: the model's output is checked (``_model_hook``)
+                ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
+                total = float(a.sum()) if sample else 0.0
+                if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
+                    self._nonfinite_output(layer, args, a)
+                    return None
+            if layer.kind == "relu" and a.ndim >= 2:
+                axis = layer.units_axis if a.ndim >= 3 else -1
+                if layer.nonneg and axis == -1:       # column sums of a >= 0 output by one GEMV
+                    a2 = a.reshape(-1, a.shape[-1])
+                    fired = np.ones(a2.shape[0], a.dtype) @ a2 > 0
+                else:
+                    fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
+                if layer.fired is None or layer.fired.shape != fired.shape:
+                    layer.fired = fired
+                else:
+                    layer.fired |= fired
+            if not sample:
+                return None
+            layer.n += a.size
+            layer.s += total
+            layer.ss += ss
+            if layer.kind == "sigmoid":
+                layer.sat += int(np.count_nonzero(a * (1 - a) < SIGMOID_TAIL))
+            elif layer.kind == "tanh":
+                layer.sat += int(np.count_nonzero(1 - a * a < TANH_TAIL))
+            return None
+        return hook
+
+    def _model_hook(self, model, args, output):
+        """Every training step: is the model's output finite? If not, and no layer was caught
+        making the NaN/Inf (layers are checked on sampled steps only), run this forward again
+        with every layer checked; the random state and buffers are restored afterwards."""
+        if self._hunting or not model.training or self.first_nonfinite is not None:
+            return None
+        a = _first_array(output)
+        if a is None or a.dtype.kind != "f" or math.isfinite(float(np.vdot(a, a))) or np.isfinite(a).all():
+            return None
+        rng = get_rng_state()
+        buffers = [(b, b._data.copy()) for b in model.buffers()]
+        self._hunting = True
+        try:
+            with no_grad():
+                model(*args)
+        except Exception:  # noqa: BLE001 - a forward needing keyword arguments: fall back below
+            pass
+        finally:
+            self._hunting = False
+            set_rng_state(rng)
+            for b, saved in buffers:
+                b._data[...] = saved
+        if self.first_nonfinite is None:   # made outside the watched modules (a functional op in forward)
+            self._nonfinite_output(_Layer(type(model).__name__, model, []), (), a)
+            self.first_nonfinite["where"] = "model"
+        return None
+
+    def _nonfinite_output(self, layer, args, a):
+        if self.first_nonfinite is not None:
+            return
+        inp = _first_array(args)
+        input_finite = inp is None or inp.dtype.kind != "f" or bool(np.isfinite(inp).all())
+        self.first_nonfinite = {
+            "where": "output" if input_finite else "input", "layer": layer.name, "type": layer.type,
+            "value": "NaN" if np.isnan(a).any() else "Inf", "step": self.step + 1, "epoch": self.epoch,
+            "fraction": float(1 - np.isfinite(a).mean())}
+
+    def _grad_sq(self, layer, g):
+        sq = float(np.vdot(g, g))
+        if not math.isfinite(sq) and self.first_nonfinite is None and not np.isfinite(g).all():
+            self.first_nonfinite = {
+                "where": "gradient", "layer": layer.name, "type": layer.type,
+                "value": "NaN" if np.isnan(g).any() else "Inf", "step": self.step + 1,
+                "epoch": self.epoch, "fraction": float(1 - np.isfinite(g).mean())}
+        return sq
+
+    def _grad_hook(self, layer, p):
+        key = id(p)
+
+        def hook(param):
+            if param.grad is None:
+                return
+            sq = self._grad_sq(layer, param.grad._data)
+            if key in self._pending:
+                self._flush()      # the same parameter again: a new backward pass began
+            self._pending[key] = (layer, sq)
+        return hook
+
+    def _flush(self):
+        """Close a step: its gradient norms (when measured) per layer."""
+        self.step += 1
+        self._epoch_step += 1
+        if not self._pending:
+            return
+        sums = {}
+        for layer, sq in self._pending.values():
+            sums[layer] = sums.get(layer, 0.0) + sq
+        self._pending = {}
+        row = {}
+        for layer, sq in sums.items():
+            gn = math.sqrt(sq) if sq >= 0 else float("nan")
+            layer.grad_norms.append(gn)
+            row[layer.name] = gn
+        if self.record_steps:
+            self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
+
+    def _pre_step(self, optimizer, args, kwargs):
+        if self._epoch_step % self.every:
+            return None
+        for layer in self.layers.values():
+            if not layer.params:
+                continue
+            for key, p in layer.params:
+                if p.grad is not None:
+                    self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
+            layer.before = [p._data.copy() for _, p in layer.params]
+        return None
+
+    def _post_step(self, optimizer, args, kwargs):
+        for layer in self.layers.values():
+            if not layer.params or layer.before is None:
+                continue
+            du, w = 0.0, 0.0
+            for (_, p), b in zip(layer.params, layer.before):
+                d = p._data - b
+                du += float(np.vdot(d, d))
+                w += float(np.vdot(b, b))
+            layer.before = None
+            if w > 0:
+                layer.update_ratios.append(math.sqrt(du / w))
+        self._flush()
+
+    # -- epochs --------------------------------------------------------------------------------
+    def end_epoch(self, **metrics):
+        """Close the epoch: summarise its steps per layer and keep ``metrics`` (numbers) beside them."""
+        if self._pending:        # without an optimizer, the last backward's gradients
+            self._flush()
+        self._epoch_step = 0
+        rec = {"epoch": self.epoch,
+               "metrics": {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
+               "layers": {}}
+        for layer in self.layers.values():
+            s = {}
+            if layer.grad_norms:
+                g = np.asarray(layer.grad_norms, np.float64)
+                s["grad_norm"], s["grad_norm_max"] = float(g.mean()), float(g.max())
+            if layer.params:
+                s["weight_norm"] = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
+            if layer.update_ratios:
+                s["update_ratio"] = float(np.mean(layer.update_ratios))
+            if layer.n:
+                mean = layer.s / layer.n
+                s["act_mean"] = mean
+                s["act_std"] = math.sqrt(max(layer.ss / layer.n - mean * mean, 0.0))
+                if layer.kind in ("sigmoid", "tanh"):
+                    s["saturated_fraction"] = layer.sat / layer.n
+            if layer.fired is not None:
+                s["dead_fraction"] = float(1 - layer.fired.mean())
+                s["units"] = int(layer.fired.size)
+            if s:
+                rec["layers"][layer.name] = s
+            layer.reset()
+        self.epochs.append(rec)
+        self.epoch += 1
+        return rec
+
+    # -- results -------------------------------------------------------------------------------
+    def to_dict(self):
+        """Everything recorded, as JSON-ready data (what ``save`` writes and ``rules.find`` reads)."""
+        if self._pending or any(l.n or l.grad_norms for l in self.layers.values()):
+            self.end_epoch()
+        return {"format": "ember-diagnostics/1",
+                "layers": [{"name": l.name, "type": l.type, "kind": l.kind, "order": l.order, "source": l.source,
+                            "weight_layer": l.is_weight_layer, "parameters": [n for n, _ in l.params]}
+                           for l in sorted(self.layers.values(),
+                                           key=lambda l: (l.order is None, l.order or 0))],
+                "epochs": self.epochs, "steps": self.steps, "first_nonfinite": self.first_nonfinite}
+
+    def findings(self):
+        """Plain-language findings (``rules.Finding``) from what was recorded so far."""
+        return rules.find(self.to_dict())
+
+    def save(self, path):
+        """Write ``to_dict()`` and the findings to ``path`` as JSON."""
+        data = self.to_dict()
+        data["findings"] = [f.to_dict() for f in rules.find(data)]
+        with open(path, "w") as f:
+            json.dump(data, f, indent=1)
+        return data
+
+    def report(self, out_dir, log=print):
+        """Log the findings and write ``out_dir/diagnostics.json`` and ``diagnostics.png``; the paths written.
+
+        Without matplotlib the picture is skipped with a note saying how to get it.
+        """
+        json_path = os.path.join(out_dir, "diagnostics.json")
+        data = self.save(json_path)
+        found = data["findings"]
+        log(f"\ndiagnostics: {len(found)} finding{'s' if len(found) != 1 else ''}" if found else
+            "\ndiagnostics: no problems found (gradients, updates, dead or saturated units, activation scale, NaN/Inf, overfitting)")
+        for f in found:
+            log("  - " + f["text"])
+        png = os.path.join(out_dir, "diagnostics.png")
+        if plot_diagnostics(data, png):
+            return [json_path, png]
+        log("(no diagnostics.png: matplotlib is not installed; pip install 'ember[plot]')")
+        return [json_path]
+
+    def remove(self):
+        """Remove every hook this object registered."""
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
