@@ -20,7 +20,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import broadcast_error, promote
+from ._util import as_tensor_arg, broadcast_error, promote
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
@@ -210,7 +210,15 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"{rounding_mode!r}")
+    if rounding_mode is None and _int_tensors(input, other):
+        # integer true division: each operand goes to float on its own (no cast through the
+        # promoted integer type: 0-d int64 300 / uint8 tensor is 150, not 300 wrapped to 44)
+        return Div.apply(_float(as_tensor_arg(input)), _float(as_tensor_arg(other)))
     a, b = promote(input, other)
+    if rounding_mode is not None and _int_data(a) is not None and _int_data(b) is not None:
+        dt = (a if isinstance(a, Tensor) else b)._data.dtype
+        _check_int_divisor(a, b)
+        return _wrap(_int_div(_int_data(a), _int_data(b), rounding_mode, dt))
     if rounding_mode is not None:
         q = div(_float(a), _float(b))
         res = trunc(q) if rounding_mode == "trunc" else floor(q)
@@ -220,6 +228,37 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res
     a, b = _float(a), _float(b)
     return Div.apply(a, b)
+
+
+def _int_tensors(a, b):
+    """Both operands integer or bool (tensors or Python ints), at least one a tensor."""
+    ok = [isinstance(x, Tensor) and x._data.dtype.kind in "iub" or type(x) in (int, bool) for x in (a, b)]
+    return all(ok) and (isinstance(a, Tensor) or isinstance(b, Tensor))
+
+
+def _int_data(x):
+    """The integer array of a promoted operand (tensor or Python int), else None."""
+    d = x._data if isinstance(x, Tensor) else (np.asarray(x) if type(x) is int else None)
+    return d if d is not None and d.dtype.kind in "iu" else None
+
+
+def _check_int_divisor(a, b):
+    """Integer division or modulo by zero raises, as PyTorch (a, b: promoted operands)."""
+    t = a if isinstance(a, Tensor) else b
+    bd = b._data if isinstance(b, Tensor) else np.asarray(b)
+    if t._data.dtype.kind in "iub" and np.any(bd == 0):
+        raise RuntimeError("ZeroDivisionError: integer division or modulo by zero (PyTorch raises "
+                           "for integer tensors; convert to float for inf/nan results)")
+
+
+def _int_div(a, b, mode, dt):
+    """Exact integer division rounded to 'floor' or 'trunc' (no round trip through float)."""
+    with np.errstate(over="ignore"):
+        q = np.floor_divide(a, b)
+        if mode == "trunc":                              # floor is one below trunc when the signs
+            r = np.remainder(a, b)                       # differ and the division is inexact
+            q = q + ((r != 0) & ((a < 0) != (b < 0)))
+    return np.asarray(q).astype(dt, copy=False)
 
 
 def _float(x):
@@ -389,12 +428,14 @@ class Fmod(Op):
 def remainder(input, other):
     """Python-style modulus (sign of the divisor)."""
     a, b = promote(input, other)
+    _check_int_divisor(a, b)
     return Remainder.apply(a, b)
 
 
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     a, b = promote(input, other)
+    _check_int_divisor(a, b)
     return Fmod.apply(a, b)
 
 

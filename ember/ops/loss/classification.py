@@ -163,11 +163,13 @@ class CrossEntropy(Op):
         shape, out_shape = x.shape, t.shape if x.ndim > 1 else ()
         x2, t2 = _rows(x, t)
         m, c = x2.shape
+        valid = t2 != ignore_index
+        if not valid.all():                              # ignored rows are excluded, not scaled
+            x2 = np.where(valid[:, None], x2, x2.dtype.type(0))   # by 0 (-inf logits: no nan)
         s = x2 - x2.max(axis=1, keepdims=True)
         e = np.exp(s)
         se = e.sum(axis=1, keepdims=True)
         logp = s - np.log(se)
-        valid = t2 != ignore_index
         tc = np.where(valid, t2, 0)
         rows = np.arange(m)
         wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
@@ -200,7 +202,10 @@ class CrossEntropy(Op):
             k[rows, tc] = a
             if eps:
                 k = (k + (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)).astype(e.dtype)
-            g = _softmax_rows(xp, _xrows(xp, x)) * coef[:, None].astype(e.dtype) - k
+            xr = _xrows(xp, x)
+            if not valid.all():
+                xr = xp.where(valid[:, None], xr, xp.zeros_like(xr))
+            g = _softmax_rows(xp, xr) * coef[:, None].astype(e.dtype) - k
             g = g * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1))
             return _unrows(g, shape, xp), None, None
         g = (e / se) * coef[:, None]
@@ -276,7 +281,10 @@ class NllLoss(Op):
         tc = np.where(valid, t2, 0)
         rows = np.arange(x2.shape[0])
         wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
-        loss = (-wt * x2[rows, tc]).astype(x.dtype, copy=False)
+        picked = x2[rows, tc]
+        if not valid.all():                              # ignored rows give 0, even for inf/nan
+            picked = np.where(valid, picked, picked.dtype.type(0))
+        loss = (-wt * picked).astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
         ctx.state = (shape, x2.shape, tc, wt, rows)
         ctx.save_for_backward(x)
