@@ -352,13 +352,17 @@ class Var(Op):
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim, take_sqrt):
         n = _count(a.shape, axes)
+        a0, dt = a, a.dtype
+        if dt.kind == "f" and dt.itemsize <= 4:           # accumulate wider, as PyTorch: no overflow
+            a = a.astype(np.float64 if dt.itemsize == 4 else np.float32)   # of the squares near max
         with np.errstate(divide="ignore", invalid="ignore"):
             m = a.sum(axis=axes, keepdims=True) / a.dtype.type(n) if n else np.zeros((1,) * a.ndim, a.dtype)
         centered = a - m
         denom = np.maximum(n - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             var = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
-        out = np.asarray(np.sqrt(var)) if take_sqrt else var
+            out = np.asarray(np.sqrt(var) if take_sqrt else var).astype(dt, copy=False)
+        centered, a = centered.astype(dt, copy=False), a0
         ctx.save_for_backward(centered, out, a)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, denom, take_sqrt
         return out
@@ -466,6 +470,9 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
+        a0, dt = a, a.dtype
+        if dt == np.float16:                              # accumulate in float32, as PyTorch
+            a = a.astype(np.float32)
         absa = np.abs(a)
         if p == np.inf:
             out = absa.max(axis=axes, keepdims=True)
@@ -479,7 +486,8 @@ class Norm(Op):
             out = absa.sum(axis=axes, keepdims=True)
         else:
             out = (absa ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
-        out = out.astype(a.dtype, copy=False)
+        out = out.astype(dt, copy=False)
+        a = a0
         if not keepdim:
             out = np.asarray(out.squeeze(axis=axes))
         ctx.p = p
