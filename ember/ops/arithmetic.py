@@ -290,6 +290,8 @@ def float_power(input, exponent):
 
 def square(input):
     """``input * input``."""
+    if input._data.dtype == np.bool_:                    # as pow(bool, 2): int64
+        return _wrap(input._data.astype(np.int64))
     return Pow.apply(input, 2) if input._data.dtype.kind == "f" else _wrap(input._data * input._data)
 
 
@@ -367,7 +369,17 @@ def _piecewise(name, f):
     return op, fn
 
 
-Sign, sign = _piecewise("Sign", np.sign)
+def _sign(a):
+    """PyTorch's sign: 0 for nan, a bool stays itself."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    out = np.asarray(np.sign(a))
+    if a.dtype.kind == "f":
+        out = np.asarray(np.where(np.isnan(out), out.dtype.type(0), out))
+    return out
+
+
+Sign, sign = _piecewise("Sign", _sign)
 Floor, floor = _piecewise("Floor", np.floor)
 Ceil, ceil = _piecewise("Ceil", np.ceil)
 Trunc, trunc = _piecewise("Trunc", np.trunc)

@@ -48,7 +48,10 @@ def values_indices(values, indices, name="max"):
 
 
 def _axes(dim, ndim):
-    return norm_dims(dim, ndim) if ndim else ()
+    if ndim:
+        return norm_dims(dim, ndim)
+    norm_dims(dim, 0)                                    # a 0-d tensor takes dim 0 / -1 only
+    return ()
 
 
 def _axes_or_all(dim, ndim):
@@ -318,12 +321,19 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
 
 def _arg(input, dim, keepdim, fn):
     a = input._data
+    name = fn.__name__
     if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 "
+                             f"(the input has shape {tuple(a.shape)})")
         out = np.asarray(fn(a.reshape(-1)))
         if keepdim:
             out = out.reshape((1,) * a.ndim)
         return _wrap(out.astype(np.int64))
     d = norm_dim(dim, a.ndim)
+    if a.ndim and a.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size (the input has "
+                         f"shape {tuple(a.shape)})")
     out = fn(a, axis=d) if a.ndim else np.asarray(0)
     if keepdim and a.ndim:
         out = np.expand_dims(out, d)
@@ -547,14 +557,16 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if every element (along ``dim``) is non-zero."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("all", dim, axis, keepdim, keepdims)
-    return _wrap(np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
+    out = np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if input._data.dtype == np.uint8 else out)   # uint8 stays uint8
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if some element (along ``dim``) is non-zero."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("any", dim, axis, keepdim, keepdims)
-    return _wrap(np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
+    out = np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if input._data.dtype == np.uint8 else out)   # uint8 stays uint8
 
 
 def count_nonzero(input, dim=None, *, axis=None):

@@ -69,10 +69,20 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims)
     if dim is None:
         flat = reshape(input, -1)
+        if flat._data.size == 0 and flat._data.dtype.kind == "f":   # nothing to take: nan, as PyTorch
+            return _wrap(np.full((), np.nan, flat._data.dtype))
+        if flat._data.size == 0:
+            raise IndexError("median() of an empty integer tensor is undefined (got shape "
+                             f"{tuple(input.shape)})")
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
         return getitem(flat, int(idx))
     d = norm_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:                            # a scalar is its own median, index 0
+        return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "median")
+    if input._data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size (the input has shape "
+                         f"{tuple(input.shape)})")
     k = (input._data.shape[d] - 1) // 2
     order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
