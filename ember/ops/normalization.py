@@ -15,6 +15,7 @@ from .._tensor import Size, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
+from ._empty import empty_result
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -250,6 +251,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 t._data[...] = s32._data.astype(t._data.dtype)
                 t._vc[0] += 1
         return _downcast(out, input)
+    if training and d.size == 0:                        # an empty batch: empty output, stats unchanged
+        return empty_result(d.shape, input, weight, bias)
     if training:
         if d.size // c == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
@@ -298,6 +301,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: use_input_stats=False needs running_mean and running_var")
         return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+    if input._data.size == 0:                            # an empty batch: empty output, stats unchanged
+        return empty_result(shape, input, weight, bias)
     spatial = input._data.size // (shape[0] * c) if shape[0] * c else 0
     if spatial <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {Size(shape)!r}")
@@ -381,8 +386,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t._data.shape) != normalized_shape:
             raise RuntimeError(f"layer_norm: {what} should have shape {normalized_shape}, got {tuple(t.shape)}")
     n = math.prod(normalized_shape)
-    if input._data.size == 0:
-        return mul(input, 1.0)
+    if input._data.size == 0:                            # weight and bias get zero gradients
+        return empty_result(shape, input, weight, bias)
     if input._data.dtype == np.float16:                  # statistics in float32, as PyTorch
         return _downcast(LayerNorm.apply(*_upcast(input, weight, bias), n, eps), input)
     return LayerNorm.apply(input, weight, bias, n, eps)
@@ -462,6 +467,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
                            f"input of shape {list(shape)} and num_groups={num_groups}")
     _check_channel_vecs(c, "group_norm", weight=weight, bias=bias)
+    if input._data.size == 0:                            # an empty batch: an empty output
+        return empty_result(shape, input, weight, bias)
     if input._data.dtype == np.float16:                  # statistics in float32, as PyTorch
         return _downcast(GroupNorm.apply(*_upcast(input, weight, bias), num_groups, eps), input)
     return GroupNorm.apply(input, weight, bias, num_groups, eps)
