@@ -213,6 +213,10 @@ class CrossEntropy(Op):
         if eps:
             g -= (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)
         g *= gi if np.ndim(gi) == 0 else gi[:, None]
+        if not valid.all():                              # as PyTorch: an ignored row's gradient is
+            xi = _xrows(np, x)[~valid]                   # softmax * 0 (nan where its softmax is)
+            with np.errstate(invalid="ignore"):
+                g[~valid] = np.exp(xi - xi.max(axis=1, keepdims=True)) * 0
         return _unrows(g.astype(e.dtype, copy=False), shape), None, None
 
 
