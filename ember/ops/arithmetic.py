@@ -10,6 +10,7 @@ Binary ops broadcast; the engine sums gradients back to each input's shape.
 
 Layer: the lowest op family (on ``_cast`` and ``_util``); every other family builds on it.
 """
+import math
 import warnings
 
 import numpy as np
@@ -215,6 +216,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         # promoted integer type: 0-d int64 300 / uint8 tensor is 150, not 300 wrapped to 44)
         return Div.apply(_float(as_tensor_arg(input)), _float(as_tensor_arg(other)))
     a, b = promote(input, other)
+    if rounding_mode is not None and all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError(f'div with rounding_mode={rounding_mode!r} is not implemented for bool tensors '
+                                  f'(as in PyTorch); convert them with .long() first')
     if rounding_mode is not None and _int_data(a) is not None and _int_data(b) is not None:
         dt = (a if isinstance(a, Tensor) else b)._data.dtype
         _check_int_divisor(a, b)
@@ -246,7 +250,8 @@ def _check_int_divisor(a, b):
     """Integer division or modulo by zero raises, as PyTorch (a, b: promoted operands)."""
     t = a if isinstance(a, Tensor) else b
     bd = b._data if isinstance(b, Tensor) else np.asarray(b)
-    if t._data.dtype.kind in "iub" and np.any(bd == 0):
+    ad = a._data if isinstance(a, Tensor) else np.asarray(a)
+    if t._data.dtype.kind in "iub" and np.any(bd == 0) and math.prod(np.broadcast_shapes(ad.shape, bd.shape)):
         raise RuntimeError("ZeroDivisionError: integer division or modulo by zero (PyTorch raises "
                            "for integer tensors; convert to float for inf/nan results)")
 
@@ -278,6 +283,9 @@ def neg(input):
 def pow(input, exponent):
     """``input ** exponent`` (either may be a scalar)."""
     a, b = promote(input, exponent)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"pow" is not implemented for two bool tensors (as in PyTorch); convert '
+                                  'one with .long() or .float() first')
     if isinstance(a, Tensor) and a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor) else PowScalarBase).apply(a, b)
@@ -440,6 +448,9 @@ class Fmod(Op):
 def remainder(input, other):
     """Python-style modulus (sign of the divisor)."""
     a, b = promote(input, other)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"remainder" is not implemented for bool tensors (as in PyTorch); convert '
+                                  'them with .long() first')
     _check_int_divisor(a, b)
     return Remainder.apply(a, b)
 
@@ -447,6 +458,9 @@ def remainder(input, other):
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     a, b = promote(input, other)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"fmod" is not implemented for bool tensors (as in PyTorch); convert '
+                                  'them with .long() first')
     _check_int_divisor(a, b)
     return Fmod.apply(a, b)
 

@@ -127,8 +127,9 @@ class Atan2(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.dtype.kind == "f" and a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
-            return np.arctan2(a.astype(np.float64), b).astype(a.dtype)   # atan2 is off by an ulp
+        if a.dtype.kind != "f" or a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
+            dt = a.dtype if a.dtype.kind == "f" else np.float32   # atan2 is off by an ulp; integer
+            return np.arctan2(a.astype(np.float64), b).astype(dt)   # inputs give float32
         return np.arctan2(a, b)
 
     @staticmethod
@@ -147,6 +148,9 @@ def hypot(input, other):
     float and rounded back, so float32 near its largest value is finite, as PyTorch)."""
     a, b = promote(input, other)
     dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    if dt.kind != "f":
+        raise NotImplementedError(f'"hypot" is not implemented for {dt} inputs (as in PyTorch); convert '
+                                  f'them with .float() first')
     wide = _WIDER.get(dt)
     if wide is None:
         return sqrt(add(mul(a, a), mul(b, b)))

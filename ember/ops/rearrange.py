@@ -33,7 +33,8 @@ class Flip(Op):
 def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
-    return Flip.apply(input, tuple(norm_dim(d, input._data.ndim) for d in dims))
+    axes = tuple(norm_dim(d, input._data.ndim) for d in dims)
+    return Flip.apply(input, axes if input._data.ndim else ())   # a 0-d tensor: dim 0 / -1, unchanged
 
 
 def fliplr(input):

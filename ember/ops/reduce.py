@@ -189,7 +189,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
-        return _wrap(np.asarray(input._data.prod(axis=dim, keepdims=keepdim, dtype=np.int64)))
+        axes = None if dim is None else _axes(dim, input._data.ndim)   # checks dim (PyTorch's IndexError)
+        return _wrap(np.asarray(input._data.prod(axis=axes, keepdims=keepdim, dtype=np.int64)))
     return Prod.apply(input, None if dim is None else norm_dim(dim, input._data.ndim), keepdim)
 
 
@@ -403,6 +404,12 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _float_only(name, input):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"std and var only support floating point and complex dtypes: {name}() got "
+                           f"{input.dtype}; call .float() first")
+
+
 def _var_args(dim, unbiased):
     # var(x, True) in the old API means unbiased=True
     if isinstance(dim, bool):
@@ -415,6 +422,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("var", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
+    _float_only("var", input)
     return Var.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, False)
 
 
@@ -423,6 +431,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("std", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
+    _float_only("std", input)
     return Std.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, True)
 
 
