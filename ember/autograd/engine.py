@@ -113,11 +113,33 @@ def run_tensor_hooks(node, grads, leaf_grads):
     return grads
 
 
+def _check_hook_result(hook, new, g):
+    """A tensor hook must return None or a Tensor of the gradient's shape and dtype (PyTorch's
+    errors: TypeError for a non-Tensor, RuntimeError for a changed size or type)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{_type_name(new)}': hook '{name}' must "
+                        f"return None or a Tensor (the new gradient)")
+    old = g._data if isinstance(g, Tensor) else np.asarray(g)
+    if tuple(new._data.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value (the gradient has shape "
+                           f"{tuple(old.shape)}, the hook returned {tuple(new._data.shape)})")
+    if new._data.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.dtype}, got "
+                           f"{new._data.dtype}); return a tensor of the gradient's dtype")
+
+
+def _type_name(x):
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
 def _call_hooks(hooks, g, leaf_grads):
     for hook in list(hooks):
         leaf_grads.seen_by_user(g)
         new = hook(leaf_grads.as_tensor(g))
         if new is not None:
+            _check_hook_result(hook, new, g)
             g = leaf_grads.from_tensor(new)
             leaf_grads.seen_by_user(g)
     return g

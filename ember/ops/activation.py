@@ -40,7 +40,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (out > 0)
+        return grad * ~(out <= 0)                        # as PyTorch: a nan input passes the gradient
 
 
 def relu(input, inplace=False):

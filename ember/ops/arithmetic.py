@@ -10,6 +10,7 @@ Binary ops broadcast; the engine sums gradients back to each input's shape.
 
 Layer: the lowest op family (on ``_cast`` and ``_util``); every other family builds on it.
 """
+import math
 import warnings
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import broadcast_error, promote
+from ._util import as_tensor_arg, broadcast_error, promote
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
@@ -210,7 +211,18 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"{rounding_mode!r}")
+    if rounding_mode is None and _int_tensors(input, other):
+        # integer true division: each operand goes to float on its own (no cast through the
+        # promoted integer type: 0-d int64 300 / uint8 tensor is 150, not 300 wrapped to 44)
+        return Div.apply(_float(as_tensor_arg(input)), _float(as_tensor_arg(other)))
     a, b = promote(input, other)
+    if rounding_mode is not None and all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError(f'div with rounding_mode={rounding_mode!r} is not implemented for bool tensors '
+                                  f'(as in PyTorch); convert them with .long() first')
+    if rounding_mode is not None and _int_data(a) is not None and _int_data(b) is not None:
+        dt = (a if isinstance(a, Tensor) else b)._data.dtype
+        _check_int_divisor(a, b)
+        return _wrap(_int_div(_int_data(a), _int_data(b), rounding_mode, dt))
     if rounding_mode is not None:
         q = div(_float(a), _float(b))
         res = trunc(q) if rounding_mode == "trunc" else floor(q)
@@ -220,6 +232,38 @@ def div(input, other, *, rounding_mode=None, out=None):
         return res
     a, b = _float(a), _float(b)
     return Div.apply(a, b)
+
+
+def _int_tensors(a, b):
+    """Both operands integer or bool (tensors or Python ints), at least one a tensor."""
+    ok = [isinstance(x, Tensor) and x._data.dtype.kind in "iub" or type(x) in (int, bool) for x in (a, b)]
+    return all(ok) and (isinstance(a, Tensor) or isinstance(b, Tensor))
+
+
+def _int_data(x):
+    """The integer array of a promoted operand (tensor or Python int), else None."""
+    d = x._data if isinstance(x, Tensor) else (np.asarray(x) if type(x) is int else None)
+    return d if d is not None and d.dtype.kind in "iu" else None
+
+
+def _check_int_divisor(a, b):
+    """Integer division or modulo by zero raises, as PyTorch (a, b: promoted operands)."""
+    t = a if isinstance(a, Tensor) else b
+    bd = b._data if isinstance(b, Tensor) else np.asarray(b)
+    ad = a._data if isinstance(a, Tensor) else np.asarray(a)
+    if t._data.dtype.kind in "iub" and np.any(bd == 0) and math.prod(np.broadcast_shapes(ad.shape, bd.shape)):
+        raise RuntimeError("ZeroDivisionError: integer division or modulo by zero (PyTorch raises "
+                           "for integer tensors; convert to float for inf/nan results)")
+
+
+def _int_div(a, b, mode, dt):
+    """Exact integer division rounded to 'floor' or 'trunc' (no round trip through float)."""
+    with np.errstate(over="ignore"):
+        q = np.floor_divide(a, b)
+        if mode == "trunc":                              # floor is one below trunc when the signs
+            r = np.remainder(a, b)                       # differ and the division is inexact
+            q = q + ((r != 0) & ((a < 0) != (b < 0)))
+    return np.asarray(q).astype(dt, copy=False)
 
 
 def _float(x):
@@ -239,6 +283,9 @@ def neg(input):
 def pow(input, exponent):
     """``input ** exponent`` (either may be a scalar)."""
     a, b = promote(input, exponent)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"pow" is not implemented for two bool tensors (as in PyTorch); convert '
+                                  'one with .long() or .float() first')
     if isinstance(a, Tensor) and a._data.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor) else PowScalarBase).apply(a, b)
@@ -251,6 +298,8 @@ def float_power(input, exponent):
 
 def square(input):
     """``input * input``."""
+    if input._data.dtype == np.bool_:                    # as pow(bool, 2): int64
+        return _wrap(input._data.astype(np.int64))
     return Pow.apply(input, 2) if input._data.dtype.kind == "f" else _wrap(input._data * input._data)
 
 
@@ -328,7 +377,17 @@ def _piecewise(name, f):
     return op, fn
 
 
-Sign, sign = _piecewise("Sign", np.sign)
+def _sign(a):
+    """PyTorch's sign: 0 for nan, a bool stays itself."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    out = np.asarray(np.sign(a))
+    if a.dtype.kind == "f":
+        out = np.asarray(np.where(np.isnan(out), out.dtype.type(0), out))
+    return out
+
+
+Sign, sign = _piecewise("Sign", _sign)
 Floor, floor = _piecewise("Floor", np.floor)
 Ceil, ceil = _piecewise("Ceil", np.ceil)
 Trunc, trunc = _piecewise("Trunc", np.trunc)
@@ -389,12 +448,20 @@ class Fmod(Op):
 def remainder(input, other):
     """Python-style modulus (sign of the divisor)."""
     a, b = promote(input, other)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"remainder" is not implemented for bool tensors (as in PyTorch); convert '
+                                  'them with .long() first')
+    _check_int_divisor(a, b)
     return Remainder.apply(a, b)
 
 
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     a, b = promote(input, other)
+    if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
+        raise NotImplementedError('"fmod" is not implemented for bool tensors (as in PyTorch); convert '
+                                  'them with .long() first')
+    _check_int_divisor(a, b)
     return Fmod.apply(a, b)
 
 

@@ -14,6 +14,7 @@ other's derivatives, so with ``create_graph=True`` each backward is made of the 
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._empty import empty_result
 from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, weight_grad
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
 from ._util import ntuple
@@ -334,6 +335,8 @@ def _conv_setup(fname, input, weight, bias, stride, padding, dilation, groups, n
         geo, out_shape = _geometry(N, C, cout, spatial, ksize, stride, dilation, pads, groups, nd)
     if unbatched:
         out_shape = out_shape[1:]
+    if N == 0 or 0 in out_shape:
+        return geo, ("empty", out_shape)
     if nd == 1 or unbatched:
         return geo, ((N, C) + spatial, (w.shape[0], w.shape[1]) + ksize, out_shape)
     return geo, None
@@ -348,6 +351,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         ember.Size([8, 16, 32, 32])
     """
     geo, shape4 = _conv_setup("conv2d", input, weight, bias, stride, padding, dilation, groups, 2, False)
+    if shape4 is not None and shape4[0] == "empty":       # an empty batch: an empty output
+        return empty_result(shape4[1], input, weight, bias)
     return Convolution.apply(input, weight, bias, geo, shape4)
 
 
@@ -359,6 +364,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         ember.Size([4, 6, 8])
     """
     geo, shape4 = _conv_setup("conv1d", input, weight, bias, stride, padding, dilation, groups, 1, False)
+    if shape4 is not None and shape4[0] == "empty":       # an empty batch: an empty output
+        return empty_result(shape4[1], input, weight, bias)
     return Convolution.apply(input, weight, bias, geo, shape4)
 
 
@@ -371,6 +378,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     geo, shape4 = _conv_setup("conv_transpose2d", input, weight, bias, stride, padding, dilation, groups, 2,
                               True, output_padding)
+    if shape4 is not None and shape4[0] == "empty":       # an empty batch: an empty output
+        return empty_result(shape4[1], input, weight, bias)
     return ConvTranspose.apply(input, weight, bias, geo, shape4)
 
 
@@ -383,4 +392,6 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     geo, shape4 = _conv_setup("conv_transpose1d", input, weight, bias, stride, padding, dilation, groups, 1,
                               True, output_padding)
+    if shape4 is not None and shape4[0] == "empty":       # an empty batch: an empty output
+        return empty_result(shape4[1], input, weight, bias)
     return ConvTranspose.apply(input, weight, bias, geo, shape4)

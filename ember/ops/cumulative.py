@@ -24,7 +24,8 @@ def _cumulative(input, dim, dtype, npfn, op):
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
-        return _wrap(npfn(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64))
+        out = npfn(input._data, axis=norm_dim(dim, input._data.ndim), dtype=np.int64)
+        return _wrap(out.reshape(input._data.shape))    # NumPy gives a 0-d input shape (1,)
     return op.apply(input, norm_dim(dim, input._data.ndim))
 
 
@@ -70,10 +71,12 @@ class Cumprod(Op):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        if a.ndim == 0:
-            return grad
+        if a.ndim == 0 or a.shape[ctx.dim] == 1 or 0 in a.shape:
+            return grad                                  # out = a: PyTorch passes grad through
         xp = array_namespace(grad)
         d = ctx.dim
+        if not xp.graph:
+            return _cumprod_grad(a, out, grad, d)
         if not (xp.asarray(a) == 0).any():
             return _reversed_cumsum(xp, grad * out, d) / a
         # Exact form with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k.
@@ -86,6 +89,25 @@ class Cumprod(Op):
             cp = xp.cumprod(xp.where(position == i, 1.0, a_m), axis=-1)   # a with a_i set to 1
             cols.append(xp.sum(g_m[..., i:] * cp[..., i:], axis=-1))
         return xp.moveaxis(xp.stack(cols, axis=-1), -1, d)
+
+
+def _cumprod_grad(a, out, g, d):
+    """First-order cumprod gradient in PyTorch's O(n) form (so nan / inf propagate as there).
+
+    Before the first zero z1 of each line: reversed_cumsum(out * g) / a. At z1:
+    prod(a before z1) * sum_{z1 <= i < z2} g_i prod_{z1 < j <= i} a_j. After z1: 0.
+    """
+    is_zero = a == 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if not is_zero.any():
+            return _reversed_cumsum(np, out * g, d) / a
+        cs = np.cumsum(is_zero, axis=d)
+        m0, m1 = cs == 0, cs == 1
+        first = m1 & is_zero
+        gi = np.where(m0, _reversed_cumsum(np, np.where(m0, out * g, 0), d) / a, 0)
+        s = np.sum(np.cumprod(np.where(m1 & ~first, a, 1), axis=d) * np.where(m1, g, 0), axis=d, keepdims=True)
+        before = np.prod(np.where(m0, a, 1), axis=d, keepdims=True)
+        return np.where(first, s * before, gi).astype(a.dtype, copy=False)
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None):

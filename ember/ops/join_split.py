@@ -118,13 +118,23 @@ def vstack(tensors):
 
 
 # -- split --------------------------------------------------------------------------------------
+def _need_dims(name, t):
+    if t._data.ndim == 0:
+        raise RuntimeError(f"{name} expects at least a 1-dimensional tensor (got a 0-d tensor; use "
+                           f"reshape(1) first)")
+
+
 def split(tensor, split_size_or_sections, dim=0):
     """Split into chunks of ``split_size`` (last may be smaller) or of the listed sizes."""
+    _need_dims("split", tensor)
     d = norm_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, numbers.Integral):
         s = int(split_size_or_sections)
-        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else [0]
+        if s < 0 or (s == 0 and n):
+            raise RuntimeError(f"split expects split_size be non-negative (and 0 only for an empty dim), but "
+                               f"got split_size={s} for a dim of size {n}")
+        sizes = ([s] * (n // s) + ([n % s] if n % s else [])) if n else [0]   # empty: one empty piece
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -139,6 +149,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 @numpy_keywords
 def tensor_split(input, indices_or_sections, dim=0):
+    _need_dims("tensor_split", input)
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if isinstance(indices_or_sections, numbers.Integral):
@@ -153,14 +164,21 @@ def tensor_split(input, indices_or_sections, dim=0):
 @numpy_keywords
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if it divides unevenly)."""
+    _need_dims("chunk", input)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input._data.shape[norm_dim(dim, input._data.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:                                           # an empty dim gives `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 @numpy_keywords
 def unbind(input, dim=0):
     """All slices along ``dim``, as a tuple."""
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions (unbind needs a tensor "
+                         "with at least one dimension)")
     d = norm_dim(dim, input._data.ndim)
     return tuple(Slice.apply(input, dim_key(d, i)) for i in range(input._data.shape[d]))
 

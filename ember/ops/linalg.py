@@ -136,6 +136,19 @@ vdot = inner = dot
 
 
 def mv(input, vec):
+    """Matrix (n, m) times vector (m,): a vector (n,).
+
+    Example:
+        >>> ember.mv(ember.ones(2, 3), ember.ones(3))
+        tensor([3., 3.])
+    """
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}-D input and "
+                           f"{vec._data.ndim}-D vec: mv takes a 2-D matrix and a 1-D vector (use matmul "
+                           f"for other ranks)")
+    if input._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat "
+                           f"({input._data.shape[0]}x{input._data.shape[1]}), vec ({vec._data.shape[0]})")
     return matmul(input, vec)
 
 

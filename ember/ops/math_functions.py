@@ -127,6 +127,9 @@ class Atan2(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.dtype.kind != "f" or a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
+            dt = a.dtype if a.dtype.kind == "f" else np.float32   # atan2 is off by an ulp; integer
+            return np.arctan2(a.astype(np.float64), b).astype(dt)   # inputs give float32
         return np.arctan2(a, b)
 
     @staticmethod
@@ -137,8 +140,22 @@ class Atan2(Op):
                 -grad * a / r2 if ctx.needs_input_grad[1] else None)
 
 
+_WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
 def hypot(input, other):
-    return sqrt(add(mul(input, input), mul(other, other)))
+    """sqrt(input**2 + other**2) elementwise, without overflow of the squares (computed in a wider
+    float and rounded back, so float32 near its largest value is finite, as PyTorch)."""
+    a, b = promote(input, other)
+    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    if dt.kind != "f":
+        raise NotImplementedError(f'"hypot" is not implemented for {dt} inputs (as in PyTorch); convert '
+                                  f'them with .float() first')
+    wide = _WIDER.get(dt)
+    if wide is None:
+        return sqrt(add(mul(a, a), mul(b, b)))
+    a, b = [to_dtype(x, wide) if isinstance(x, Tensor) else x for x in (a, b)]
+    return to_dtype(sqrt(add(mul(a, a), mul(b, b))), dt)
 
 
 class Xlogy(Op):

@@ -11,9 +11,11 @@ import math
 
 import numpy as np
 
-from .._tensor import Size
+from .._tensor import Size, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._cast import to_dtype
+from ._empty import empty_result
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -88,6 +90,16 @@ def _normalized_shape_error(normalized_shape, shape):
     return RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                         f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
                         f"{list(shape)}")
+
+
+def _upcast(*tensors):
+    """float16 tensors as float32 (differentiably), others unchanged: PyTorch computes the
+    statistics of a half-precision input in float32 (mean and variance overflow in float16)."""
+    return [to_dtype(t, np.float32) if t is not None and t._data.dtype == np.float16 else t for t in tensors]
+
+
+def _downcast(out, input):
+    return to_dtype(out, np.float16) if input._data.dtype == np.float16 else out
 
 
 # -- batch norm ------------------------------------------------------------------------------------
@@ -230,6 +242,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     c = d.shape[1]
     _check_channel_vecs(c, "batch_norm", running_mean=running_mean, running_var=running_var, weight=weight,
                         bias=bias)
+    if d.dtype == np.float16:                          # statistics in float32, as PyTorch
+        x, w, b = _upcast(input, weight, bias)
+        stats = [None if t is None else _wrap(t._data.astype(np.float32)) for t in (running_mean, running_var)]
+        out = batch_norm(x, stats[0], stats[1], w, b, training, momentum, eps)
+        for t, s32 in zip((running_mean, running_var), stats):
+            if t is not None and training:
+                t._data[...] = s32._data.astype(t._data.dtype)
+                t._vc[0] += 1
+        return _downcast(out, input)
+    if training and d.size == 0:                        # an empty batch: empty output, stats unchanged
+        return empty_result(d.shape, input, weight, bias)
     if training:
         if d.size // c == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
@@ -278,6 +301,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: use_input_stats=False needs running_mean and running_var")
         return BatchNormEval.apply(input, weight, bias, running_mean, running_var, eps)
+    if input._data.size == 0:                            # an empty batch: empty output, stats unchanged
+        return empty_result(shape, input, weight, bias)
     spatial = input._data.size // (shape[0] * c) if shape[0] * c else 0
     if spatial <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {Size(shape)!r}")
@@ -361,8 +386,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t._data.shape) != normalized_shape:
             raise RuntimeError(f"layer_norm: {what} should have shape {normalized_shape}, got {tuple(t.shape)}")
     n = math.prod(normalized_shape)
-    if input._data.size == 0:
-        return mul(input, 1.0)
+    if input._data.size == 0:                            # weight and bias get zero gradients
+        return empty_result(shape, input, weight, bias)
+    if input._data.dtype == np.float16:                  # statistics in float32, as PyTorch
+        return _downcast(LayerNorm.apply(*_upcast(input, weight, bias), n, eps), input)
     return LayerNorm.apply(input, weight, bias, n, eps)
 
 
@@ -440,6 +467,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
                            f"input of shape {list(shape)} and num_groups={num_groups}")
     _check_channel_vecs(c, "group_norm", weight=weight, bias=bias)
+    if input._data.size == 0:                            # an empty batch: an empty output
+        return empty_result(shape, input, weight, bias)
+    if input._data.dtype == np.float16:                  # statistics in float32, as PyTorch
+        return _downcast(GroupNorm.apply(*_upcast(input, weight, bias), num_groups, eps), input)
     return GroupNorm.apply(input, weight, bias, num_groups, eps)
 
 
@@ -454,7 +485,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input._data.ndim - k, input._data.ndim))
-    out = mul(input, rsqrt(add(mean(mul(input, input), dims, keepdim=True), eps)))
+    x, = _upcast(input)                                  # float16: mean of squares in float32
+    out = _downcast(mul(x, rsqrt(add(mean(mul(x, x), dims, keepdim=True), eps))), input)
     return out if weight is None else mul(out, weight)
 
 
@@ -466,4 +498,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         >>> ember.nn.functional.normalize(ember.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
+    if input._data.dtype == np.float16 and out is None:  # the norm in float32, as PyTorch
+        x, = _upcast(input)
+        return _downcast(div(x, clamp_min(norm(x, p, dim, keepdim=True), eps)), input)
     return div(input, clamp_min(norm(input, p, dim, keepdim=True), eps), out=out)

@@ -16,9 +16,10 @@ a gather at the same positions (``GatherIndices``); average pools' backward (``A
 import numpy as np
 
 from .._parallel import parallel_batches
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._empty import empty_result
 from ._im2col import nchw_contiguous
 from ._pool_layout import (PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_layout,
                            scatter_taps, spatial_key)
@@ -566,7 +567,15 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """
     x = _adaptive_input("adaptive_max_pool2d", input, 2)
     out = _adaptive_size("adaptive_max_pool2d", x, output_size, 2)
+    if x.size == 0:
+        return _empty_max(input, x.shape[:-2] + tuple(out[-2:]), return_indices)
     return AdaptiveMaxPool2d.apply(input, out, bool(return_indices), _shapes4(x, 2, out))
+
+
+def _empty_max(input, shape, return_indices):
+    """Max pooling of an empty batch: an empty output (and empty int64 indices), as PyTorch."""
+    out = empty_result(shape, input)
+    return (out, _wrap(np.zeros(shape, np.int64))) if return_indices else out
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -578,6 +587,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     """
     x = _adaptive_input("adaptive_max_pool1d", input, 1)
     out = _adaptive_size("adaptive_max_pool1d", x, output_size, 1)
+    if x.size == 0:
+        return _empty_max(input, x.shape[:-1] + tuple(out[-1:]), return_indices)
     return AdaptiveMaxPool2d.apply(input, out, bool(return_indices), _shapes4(x, 1, out))
 
 

@@ -35,8 +35,8 @@ def flip(input, dims):
     if isinstance(dims, numbers.Integral):
         raise TypeError(f"flip(): argument 'dims' must be a tuple of ints, not int; write flip(x, ({dims},)) "
                         f"or x.flip({dims})")
-    dims = tuple(dims)
-    return Flip.apply(input, tuple(norm_dim(d, input._data.ndim) for d in dims))
+    axes = tuple(norm_dim(d, input._data.ndim) for d in tuple(dims))
+    return Flip.apply(input, axes if input._data.ndim else ())   # a 0-d tensor: dim 0 / -1, unchanged
 
 
 def fliplr(input):

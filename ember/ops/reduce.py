@@ -48,7 +48,10 @@ def values_indices(values, indices, name="max"):
 
 
 def _axes(dim, ndim):
-    return norm_dims(dim, ndim) if ndim else ()
+    if ndim:
+        return norm_dims(dim, ndim)
+    norm_dims(dim, 0)                                    # a 0-d tensor takes dim 0 / -1 only
+    return ()
 
 
 def _axes_or_all(dim, ndim):
@@ -186,7 +189,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
-        return _wrap(np.asarray(input._data.prod(axis=dim, keepdims=keepdim, dtype=np.int64)))
+        axes = None if dim is None else _axes(dim, input._data.ndim)   # checks dim (PyTorch's IndexError)
+        return _wrap(np.asarray(input._data.prod(axis=axes, keepdims=keepdim, dtype=np.int64)))
     return Prod.apply(input, None if dim is None else norm_dim(dim, input._data.ndim), keepdim)
 
 
@@ -318,12 +322,19 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
 
 def _arg(input, dim, keepdim, fn):
     a = input._data
+    name = fn.__name__
     if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0 "
+                             f"(the input has shape {tuple(a.shape)})")
         out = np.asarray(fn(a.reshape(-1)))
         if keepdim:
             out = out.reshape((1,) * a.ndim)
         return _wrap(out.astype(np.int64))
     d = norm_dim(dim, a.ndim)
+    if a.ndim and a.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size (the input has "
+                         f"shape {tuple(a.shape)})")
     out = fn(a, axis=d) if a.ndim else np.asarray(0)
     if keepdim and a.ndim:
         out = np.expand_dims(out, d)
@@ -352,13 +363,17 @@ class Var(Op):
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim, take_sqrt):
         n = _count(a.shape, axes)
+        a0, dt = a, a.dtype
+        if dt.kind == "f" and dt.itemsize <= 4:           # accumulate wider, as PyTorch: no overflow
+            a = a.astype(np.float64 if dt.itemsize == 4 else np.float32)   # of the squares near max
         with np.errstate(divide="ignore", invalid="ignore"):
             m = a.sum(axis=axes, keepdims=True) / a.dtype.type(n) if n else np.zeros((1,) * a.ndim, a.dtype)
         centered = a - m
         denom = np.maximum(n - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             var = np.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
-        out = np.asarray(np.sqrt(var)) if take_sqrt else var
+            out = np.asarray(np.sqrt(var) if take_sqrt else var).astype(dt, copy=False)
+        centered, a = centered.astype(dt, copy=False), a0
         ctx.save_for_backward(centered, out, a)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, denom, take_sqrt
         return out
@@ -389,6 +404,12 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _float_only(name, input):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"std and var only support floating point and complex dtypes: {name}() got "
+                           f"{input.dtype}; call .float() first")
+
+
 def _var_args(dim, unbiased):
     # var(x, True) in the old API means unbiased=True
     if isinstance(dim, bool):
@@ -401,6 +422,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("var", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
+    _float_only("var", input)
     return Var.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, False)
 
 
@@ -409,6 +431,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("std", dim, axis, keepdim, keepdims)
     dim, unbiased = _var_args(dim, unbiased)
+    _float_only("std", input)
     return Std.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, True)
 
 
@@ -466,6 +489,9 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
+        a0, dt = a, a.dtype
+        if dt == np.float16:                              # accumulate in float32, as PyTorch
+            a = a.astype(np.float32)
         absa = np.abs(a)
         if p == np.inf:
             out = absa.max(axis=axes, keepdims=True)
@@ -479,7 +505,8 @@ class Norm(Op):
             out = absa.sum(axis=axes, keepdims=True)
         else:
             out = (absa ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
-        out = out.astype(a.dtype, copy=False)
+        out = out.astype(dt, copy=False)
+        a = a0
         if not keepdim:
             out = np.asarray(out.squeeze(axis=axes))
         ctx.p = p
@@ -539,14 +566,16 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if every element (along ``dim``) is non-zero."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("all", dim, axis, keepdim, keepdims)
-    return _wrap(np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
+    out = np.asarray(np.all(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if input._data.dtype == np.uint8 else out)   # uint8 stays uint8
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True if some element (along ``dim``) is non-zero."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("any", dim, axis, keepdim, keepdims)
-    return _wrap(np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim)))
+    out = np.asarray(np.any(input._data, axis=_axes_or_all(dim, input._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if input._data.dtype == np.uint8 else out)   # uint8 stays uint8
 
 
 def count_nonzero(input, dim=None, *, axis=None):

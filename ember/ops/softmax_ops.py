@@ -105,7 +105,8 @@ def _prep(input, dim, dtype, name):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
     nd = input._data.ndim
-    return input, (norm_dim(dim, nd) if nd else None)
+    d = norm_dim(dim, nd)                                # a 0-d tensor takes dim 0 / -1 only
+    return input, (d if nd else None)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

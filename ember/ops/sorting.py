@@ -16,15 +16,27 @@ from .views import reshape, squeeze
 __all__ = ["sort", "argsort", "topk", "median", "mode", "unique", "nonzero"]
 
 
+def _order(a, axis, descending):
+    """Stable argsort along ``axis``; descending as PyTorch: largest first, NaN before everything.
+
+    Integers are reversed with ``~a`` (exact for unsigned and for int64's -2**63, unlike ``-a``)."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    if a.dtype.kind in "biu":
+        return np.argsort(~a, axis=axis, kind="stable")
+    idx = np.argsort(-a, axis=axis, kind="stable")
+    nan = np.isnan(np.take_along_axis(a, idx, axis=axis))
+    if nan.any():                                        # NaN counts as the largest value
+        idx = np.take_along_axis(idx, np.argsort(~nan, axis=axis, kind="stable"), axis=axis)
+    return idx
+
+
 def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """Sorted values and their indices along ``dim`` (always a stable sort, so ``stable`` is honoured)."""
     if axis is not None:
         dim, _ = numpy_dim("sort", dim, axis, default=-1)
     d = norm_dim(dim, input._data.ndim)
-    key = -input._data if descending and input._data.dtype.kind != "b" else input._data
-    if descending and input._data.dtype.kind == "b":
-        key = ~input._data
-    idx = np.argsort(key, axis=d, kind="stable") if input._data.ndim else np.zeros((), np.int64)
+    idx = _order(input._data, d, descending) if input._data.ndim else np.zeros((), np.int64)
     idx = idx.astype(np.int64)
     return values_indices(gather(input, d, _wrap(idx)) if input._data.ndim else clone(input), _wrap(idx), "sort")
 
@@ -44,8 +56,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range (k={k}, size of dim {dim} is {n})")
-    key = -input._data if largest else input._data
-    idx = np.take(np.argsort(key, axis=d, kind="stable"), np.arange(k), axis=d).astype(np.int64)
+    if input._data.ndim == 0:                            # a scalar: itself, index 0 (k is 0 or 1, as PyTorch)
+        idx = np.zeros((), np.int64)
+        return values_indices(clone(input), _wrap(idx), "topk")
+    idx = np.take(_order(input._data, d, largest), np.arange(k), axis=d).astype(np.int64)
     return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
 
 
@@ -55,10 +69,20 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dim is None:
         flat = reshape(input, -1)
+        if flat._data.size == 0 and flat._data.dtype.kind == "f":   # nothing to take: nan, as PyTorch
+            return _wrap(np.full((), np.nan, flat._data.dtype))
+        if flat._data.size == 0:
+            raise IndexError("median() of an empty integer tensor is undefined (got shape "
+                             f"{tuple(input.shape)})")
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
         return getitem(flat, int(idx))
     d = norm_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:                            # a scalar is its own median, index 0
+        return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "median")
+    if input._data.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size (the input has shape "
+                         f"{tuple(input.shape)})")
     k = (input._data.shape[d] - 1) // 2
     order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)

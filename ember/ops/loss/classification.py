@@ -163,18 +163,21 @@ class CrossEntropy(Op):
         shape, out_shape = x.shape, t.shape if x.ndim > 1 else ()
         x2, t2 = _rows(x, t)
         m, c = x2.shape
-        s = x2 - x2.max(axis=1, keepdims=True)
+        valid = t2 != ignore_index
+        if not valid.all():                              # ignored rows are excluded, not scaled
+            x2 = np.where(valid[:, None], x2, x2.dtype.type(0))   # by 0 (-inf logits: no nan)
+        s = x2 - x2.max(axis=1, keepdims=True, initial=-np.inf)   # initial: empty batch or C = 0
         e = np.exp(s)
         se = e.sum(axis=1, keepdims=True)
         logp = s - np.log(se)
-        valid = t2 != ignore_index
         tc = np.where(valid, t2, 0)
         rows = np.arange(m)
         wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
-        loss = (1 - eps) * wt * -logp[rows, tc]
+        picked = logp[rows, tc] if c else np.zeros(m, x.dtype)   # C = 0: every row is ignored
+        loss = (1 - eps) * wt * -picked
         if eps:
             smooth = -(logp @ w if w is not None else logp.sum(axis=1))
-            loss = loss + (eps / c) * smooth * valid
+            loss = loss + (eps / max(c, 1)) * smooth * valid
         loss = loss.astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
         ctx.save_for_backward(e, se, t, x)
@@ -191,7 +194,7 @@ class CrossEntropy(Op):
         a = (1 - eps) * wt                               # weight of the NLL term per row
         if eps:
             wsum = w.sum() if w is not None else c
-            coef = a + (eps / c) * wsum * valid
+            coef = a + (eps / max(c, 1)) * wsum * valid
         else:
             coef = a
         if xp.graph:
@@ -199,15 +202,24 @@ class CrossEntropy(Op):
             k = np.zeros(e.shape, e.dtype)               # the constant part of the gradient
             k[rows, tc] = a
             if eps:
-                k = (k + (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)).astype(e.dtype)
-            g = _softmax_rows(xp, _xrows(xp, x)) * coef[:, None].astype(e.dtype) - k
+                k = (k + (eps / max(c, 1)) * valid[:, None] * (w[None, :] if w is not None else 1)).astype(e.dtype)
+            xr = _xrows(xp, x)
+            if not valid.all():
+                xr = xp.where(valid[:, None], xr, xp.zeros_like(xr))
+            g = _softmax_rows(xp, xr) * coef[:, None].astype(e.dtype) - k
             g = g * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1))
             return _unrows(g, shape, xp), None, None
         g = (e / se) * coef[:, None]
-        g[rows, tc] -= a
+        if c:
+            g[rows, tc] -= a
         if eps:
-            g -= (eps / c) * valid[:, None] * (w[None, :] if w is not None else 1)
+            g -= (eps / max(c, 1)) * valid[:, None] * (w[None, :] if w is not None else 1)
         g *= gi if np.ndim(gi) == 0 else gi[:, None]
+        if not valid.all():                              # as PyTorch: an ignored row's gradient is
+            xi = _xrows(np, x)[~valid]                   # softmax * 0 (nan where its softmax is)
+            with np.errstate(invalid="ignore", over="ignore"):
+                si = xi - xi.max(axis=1, keepdims=True, initial=-np.inf)
+                g[~valid] = np.exp(si - np.log(np.exp(si).sum(axis=1, keepdims=True))) * 0
         return _unrows(g.astype(e.dtype, copy=False), shape), None, None
 
 
@@ -276,7 +288,10 @@ class NllLoss(Op):
         tc = np.where(valid, t2, 0)
         rows = np.arange(x2.shape[0])
         wt = (w[tc] * valid) if w is not None else valid.astype(x.dtype)
-        loss = (-wt * x2[rows, tc]).astype(x.dtype, copy=False)
+        picked = x2[rows, tc] if x2.shape[1] else np.zeros(len(rows), x.dtype)   # C = 0: all ignored
+        if not valid.all():                              # ignored rows give 0, even for inf/nan
+            picked = np.where(valid, picked, picked.dtype.type(0))
+        loss = (-wt * picked).astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
         ctx.state = (shape, x2.shape, tc, wt, rows)
         ctx.save_for_backward(x)
@@ -294,7 +309,8 @@ class NllLoss(Op):
             g = _unrows(m * (gi if gi.ndim == 0 else xp.expand_dims(gi, 1)), shape, xp)
             return _DependsOn.apply(g, x), None, None
         g = np.zeros(shape2, grad.dtype)
-        g[rows, tc] = -wt * gi
+        if shape2[1]:
+            g[rows, tc] = -wt * gi
         return _unrows(g, shape), None, None
 
 
