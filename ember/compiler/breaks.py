@@ -8,7 +8,7 @@ recorder with the user's line. Outside recording nothing is patched: eager code 
 import os
 import sys
 
-from .. import _inplace
+from .. import _inplace, _tensor
 from .._random import Generator
 from .._tensor import Tensor
 
@@ -48,11 +48,40 @@ _HOOKS = {
 def _value_read(name, original, reason):
     def method(self, *args, **kwargs):
         rec = _Active.recorder
-        if rec is not None and rec.knows(self):
+        if rec is not None and not rec.depth:
             rec.graph_break(reason, user_line())
         return original(self, *args, **kwargs)
     method.__name__ = name
     return method
+
+
+def _hook(name, original, reason):
+    def method(self, *args, **kwargs):
+        rec = _Active.recorder
+        if rec is not None and (rec.knows(self) or rec.made_here(self)):
+            rec.graph_break(reason, user_line())
+        return original(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+def _tracking_wrap(original):
+    def wrap(data, requires_grad=False):
+        t = original(data, requires_grad)
+        rec = _Active.recorder
+        if rec is not None:
+            rec.created(t)
+        return t
+    return wrap
+
+
+def _tracking_init(original):
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        rec = _Active.recorder
+        if rec is not None:
+            rec.created(self)
+    return __init__
 
 
 def _random(original):
@@ -92,8 +121,18 @@ class patched:
 
     def __enter__(self):
         _Active.recorder = self.recorder
-        for name, reason in {**_VALUE_READS, **_HOOKS}.items():
+        for name, reason in _VALUE_READS.items():
             self._swap(Tensor, name, _value_read(name, getattr(Tensor, name), reason))
+        for name, reason in _HOOKS.items():
+            self._swap(Tensor, name, _hook(name, getattr(Tensor, name), reason))
+        self._swap(Tensor, "__init__", _tracking_init(Tensor.__init__))
+        # every ember module's reference to _wrap: tensors made outside the ops are noticed
+        wrap = _tensor._wrap
+        tracking = _tracking_wrap(wrap)
+        for name, mod in list(sys.modules.items()):
+            if (name == "ember" or name.startswith("ember.")) and getattr(mod, "_wrap", None) is wrap:
+                self.saved.append((mod, "_wrap", wrap))
+                mod._wrap = tracking
         self._swap(Generator, "_u32", _random(Generator._u32))
         self.saved.append((_inplace, "_write", _inplace._write))
         _inplace._write = _write(_inplace._write)

@@ -27,6 +27,8 @@ class Recorder:
         self.written = set()       # ids of state tensors an op wrote into
         self.requires_grad = {}    # slot -> requires_grad of the tensor recorded there
         self.steps = []
+        self.made = {}             # id -> tensor made during the call outside the ops (comparisons, factories)
+        self.slot_of_array = {}    # id(array) -> slot, for tensors that share a traced buffer (detach, .data)
         self.broken = None         # (reason, line) of the first graph break
         self.depth = 0
         self.n_inputs = len(inputs)
@@ -44,6 +46,8 @@ class Recorder:
                 self.slot_of[id(t)] = slot
             self.keep.append(t)
             self.requires_grad[slot] = t.requires_grad
+            if kind in ("in", "out"):
+                self.slot_of_array.setdefault(id(t._data), slot)
         return slot
 
     def _state_slot(self, t):
@@ -54,7 +58,23 @@ class Recorder:
 
     def slot(self, t):
         s = self.slot_of.get(id(t))
-        return self._state_slot(t) if s is None else s
+        if s is not None:
+            return s
+        s = self.slot_of_array.get(id(t._data))
+        if s is not None:                      # t.detach(), t.data: the traced values themselves
+            return s
+        if id(t) in self.made:
+            self.graph_break(f"a tensor of shape {tuple(t.shape)} was made inside the function outside ember's "
+                             "recorded ops (a comparison such as x > 0, a factory such as ember.zeros, or a "
+                             "NumPy round trip), so its values would not be replayed", user_line())
+        return self._state_slot(t)
+
+    def created(self, t):
+        if not self.depth:
+            self.made[id(t)] = t
+
+    def made_here(self, t):
+        return id(t) in self.made
 
     def const(self, value):
         slot = self._new_slot(None, "const")
