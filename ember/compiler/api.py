@@ -16,6 +16,7 @@ import functools
 import inspect
 import warnings
 
+from .._tensor import Tensor
 from ..autograd.grad_mode import _State
 from .breaks import Unsupported
 from .graph import flatten, unflatten
@@ -114,8 +115,11 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager:
             return self._fn(*args, **kwargs)
-        tensors = []
-        spec = flatten(args, tensors) if not kwargs else flatten((args, kwargs), tensors)
+        if not kwargs and all(isinstance(a, Tensor) for a in args):
+            tensors, spec = args, len(args)          # the common case: tensors only
+        else:
+            tensors = []
+            spec = flatten((args, kwargs), tensors)
         try:
             key = (_State.enabled, tuple(m.training for m in self._modules), spec,
                    tuple((t._data.shape, t._data.dtype, t.requires_grad) for t in tensors))
@@ -123,7 +127,10 @@ class CompiledFunction:
         except TypeError:        # an unhashable argument: nothing to guard on
             return self._fn(*args, **kwargs)
         if program is not None and program.matches_state():
-            return unflatten(program.out_tree, iter(program.run(tensors)))
+            outs = program.run(tensors)
+            if program.single_output:
+                return outs[0]
+            return unflatten(program.out_tree, iter(outs))
         if program is None and len(self._cache) >= config.cache_size_limit:
             if not self._limit_warned:
                 self._limit_warned = True

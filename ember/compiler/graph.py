@@ -51,6 +51,7 @@ class Program:
         self.counters = counters                # [(tensor, value step)]: integer buffers counted outside ops
         self.bumps = bumps                      # [(tensor, version step)]: state written by ops
         self.grad_steps = [s for s in steps if s.grad]
+        self.single_output = out_tree == ("T",)
 
     def matches_state(self):
         """The state tensors still have the requires_grad flags they were recorded with."""
@@ -65,19 +66,19 @@ class Program:
             env[slot] = t._data
         grad = _State.enabled and bool(self.grad_slots)
         ctxs = [] if grad else None
+        ndarray, asarray = np.ndarray, np.asarray
         for step in self.steps:
             ctx = step.node()
             if step.grad and grad:
                 ctx.needs_input_grad = step.needs
                 ctxs.append(ctx)
-            if step.output_meta is not None:
-                ctx.n_outputs, ctx.output_meta = step.n_outputs, step.output_meta
             out = step.cls.forward(ctx, *[env[a] for a in step.args])
             if step.single:
-                env[step.outs[0]] = out if type(out) is np.ndarray else np.asarray(out)
+                env[step.outs[0]] = out if type(out) is ndarray else asarray(out)
             else:
+                ctx.n_outputs, ctx.output_meta = step.n_outputs, step.output_meta
                 for slot, o in zip(step.outs, out):
-                    env[slot] = o if type(o) is np.ndarray else np.asarray(o)
+                    env[slot] = o if type(o) is ndarray else asarray(o)
         for t, step in self.counters:
             t._data += step
         for t, step in self.bumps:
@@ -115,7 +116,7 @@ class Program:
             if g is not None:
                 prev = buf[slot]
                 buf[slot] = g if prev is None else prev + g
-        for step, ctx in zip(reversed(self.grad_steps), reversed(ctxs)):
+        for step, ctx in zip(self.grad_steps[::-1], ctxs[::-1]):
             if step.single:
                 g = buf[step.outs[0]]
                 if g is None:
@@ -151,6 +152,12 @@ class CompiledFunction(Op):
     @staticmethod
     def backward(ctx, *grads):
         return ctx.program.backward(ctx, grads)
+
+    @classmethod
+    def _backward_graph(cls, ctx, grads):
+        raise RuntimeError("CompiledFunctionBackward: create_graph=True (higher-order gradients) through an "
+                           "ember.compile'd function is not implemented; call the original function (the "
+                           "compiled one's __wrapped__, or the module's _orig_mod) for higher-order gradients")
 
 
 def flatten(value, tensors):

@@ -278,3 +278,11 @@ def test_torch_compiler_alias():
     f = ember.compile(lambda a: seen.append(ember.compiler.is_compiling()) or a * 2)
     f(ember.ones(2))
     assert seen == [True]
+
+
+def test_create_graph_through_a_compiled_function_raises():
+    f = ember.compile(lambda a: (a * a).sum())
+    a = ember.ones(3, requires_grad=True)
+    f(a)
+    with pytest.raises(RuntimeError, match="create_graph"):
+        ember.autograd.grad(f(a), a, create_graph=True)
