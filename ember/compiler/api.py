@@ -148,6 +148,12 @@ class CompiledFunction:
             if hooked and (self._hooks_inside or hooked != [self._module]):
                 return self._graph_break(f"module hooks on {type(hooked[0]).__name__} (hooks are not replayed)",
                                          self._where, args, kwargs)
+            cumulative = [m for m in self._modules if m.training and getattr(m, "momentum", 0) is None
+                          and getattr(m, "num_batches_tracked", None) is not None]
+            if cumulative:
+                return self._graph_break(f"{type(cumulative[0]).__name__}(momentum=None) in training: its "
+                                         "averaging factor 1/num_batches_tracked changes every call",
+                                         self._where, args, kwargs)
             seen = set()
             for t in list(self._module.parameters()) + [b for b in self._module.buffers() if b is not None]:
                 if id(t) not in seen:

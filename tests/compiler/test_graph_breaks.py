@@ -215,3 +215,16 @@ def test_cache_limit_warns_once_and_stays_correct():
     assert len(record) == 1
     assert len(_spy(f)._cache) == limit
     assert f(ember.ones(3)).item() == 3      # still replays the recorded ones
+
+
+def test_batchnorm_cumulative_average_breaks_and_matches_eager():
+    def make():
+        ember.manual_seed(0)
+        return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, momentum=None))
+    eager, model = make(), make()
+    compiled = ember.compile(model)
+    with pytest.warns(UserWarning, match="momentum=None"):
+        for i in range(3):
+            x = ember.randn(5, 3)
+            np.testing.assert_array_equal(compiled(x).detach().numpy(), eager(x).detach().numpy())
+    np.testing.assert_array_equal(model[1].running_mean.numpy(), eager[1].running_mean.numpy())
