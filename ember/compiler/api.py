@@ -15,6 +15,7 @@ How it works (see ``docs/ARCHITECTURE.md``, "ember.compile"):
 import functools
 import inspect
 import warnings
+import weakref
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import _State
@@ -30,7 +31,7 @@ class config:
 
 _BACKENDS = ("inductor", "eager", "aot_eager", "cudagraphs")
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
-_compiled = []          # every compiled callable, for reset()
+_compiled = weakref.WeakSet()          # every compiled callable, for reset()
 _recording = [0]
 
 
@@ -110,7 +111,7 @@ class CompiledFunction:
             self._where = f"{code.co_filename}:{code.co_firstlineno}"
         except AttributeError:
             self._where = repr(fn)
-        _compiled.append(self)
+        _compiled.add(self)
 
     def __call__(self, *args, **kwargs):
         if self._eager:
@@ -121,7 +122,7 @@ class CompiledFunction:
             tensors = []
             spec = flatten((args, kwargs), tensors)
         try:
-            key = (_State.enabled, tuple(m.training for m in self._modules), spec,
+            key = (_State.enabled, tuple((m.training, _hooked(m)) for m in self._modules), spec,
                    tuple((t._data.shape, t._data.dtype, t.requires_grad) for t in tensors))
             program = self._cache.get(key)
         except TypeError:        # an unhashable argument: nothing to guard on
@@ -143,8 +144,7 @@ class CompiledFunction:
     def _record(self, key, tensors, args, kwargs):
         state = []
         if self._module is not None:
-            hooked = [m for m in self._modules if m._forward_pre_hooks or m._forward_hooks or m._backward_hooks
-                      or m._backward_pre_hooks]
+            hooked = [m for m in self._modules if _hooked(m)]
             if hooked and (self._hooks_inside or hooked != [self._module]):
                 return self._graph_break(f"module hooks on {type(hooked[0]).__name__} (hooks are not replayed)",
                                          self._where, args, kwargs)
@@ -182,6 +182,10 @@ class CompiledFunction:
                       f"{reason}. This function runs eagerly from now on.", UserWarning, stacklevel=3)
         if args is not None:
             return self._fn(*args, **kwargs)
+
+
+def _hooked(m):
+    return bool(m._forward_pre_hooks or m._forward_hooks or m._backward_hooks or m._backward_pre_hooks)
 
 
 def _describe(tensors):

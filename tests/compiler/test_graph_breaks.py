@@ -228,3 +228,15 @@ def test_batchnorm_cumulative_average_breaks_and_matches_eager():
             x = ember.randn(5, 3)
             np.testing.assert_array_equal(compiled(x).detach().numpy(), eager(x).detach().numpy())
     np.testing.assert_array_equal(model[1].running_mean.numpy(), eager[1].running_mean.numpy())
+
+
+def test_a_hook_added_after_recording_is_seen():
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    compiled = ember.compile(model)
+    compiled(ember.ones(1, 3))
+    compiled(ember.ones(1, 3))
+    calls = []
+    model[1].register_forward_hook(lambda m, i, o: calls.append(1))
+    with pytest.warns(UserWarning, match="hooks"):
+        compiled(ember.ones(1, 3))
+    assert calls == [1]
