@@ -114,7 +114,7 @@ class CompiledFunction:
         _compiled.add(self)
 
     def __call__(self, *args, **kwargs):
-        if self._eager:
+        if self._eager or _recording[0]:     # inside another compiled call: its recorder sees our ops
             return self._fn(*args, **kwargs)
         if not kwargs and all(isinstance(a, Tensor) for a in args):
             tensors, spec = args, len(args)          # the common case: tensors only

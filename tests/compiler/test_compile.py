@@ -286,3 +286,18 @@ def test_create_graph_through_a_compiled_function_raises():
     f(a)
     with pytest.raises(RuntimeError, match="create_graph"):
         ember.autograd.grad(f(a), a, create_graph=True)
+
+
+def test_compiled_model_inside_a_compiled_loss():
+    model = _mlp()
+    model.compile()
+    loss_fn = nn.CrossEntropyLoss()
+    step = ember.compile(lambda a, b: loss_fn(model(a), b))
+    x, y = ember.randn(8, 20), ember.tensor(np.arange(8) % 4)
+    model(x)                                   # the inner one has a program of its own
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            loss = step(x, y)
+    assert type(loss.grad_fn).__name__ == "CompiledFunctionBackward"
+    assert loss.item() == loss_fn(model.__dict__["forward"]._fn(x), y).item()
