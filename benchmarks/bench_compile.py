@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from run import Workload, setups
+from run import Workload
 import bench_autograd
 import bench_cifar
 import bench_mlp
