@@ -15,7 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.engine import sum_to_shape
-from ..autograd.function import Op, gradient_edge
+from ..autograd.function import Op, _modified_error, gradient_edge
 from ..autograd.grad_mode import _State
 
 
@@ -36,7 +36,7 @@ class Program:
     """The replayable form of one recorded call (one guard signature)."""
 
     def __init__(self, steps, n_slots, constants, n_inputs, state, outputs, out_tree, grad_slots,
-                 out_requires_grad, counters, bumps):
+                 out_requires_grad, counters, bumps, saved):
         self.steps = steps
         self.template = [None] * n_slots
         for slot, value in constants:
@@ -51,6 +51,7 @@ class Program:
         self.counters = counters                # [(tensor, value step)]: integer buffers counted outside ops
         self.bumps = bumps                      # [(tensor, version step)]: state written by ops
         self.grad_steps = [s for s in steps if s.grad]
+        self.saved = saved                      # inputs/state read by backward: [(slot, kind, i, ref)]
         self.single_output = out_tree == ("T",)
 
     def matches_state(self):
@@ -98,7 +99,8 @@ class Program:
         node.n_outputs = len(outs)
         node.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
         node.program = self
-        node._saved = (ctxs,)
+        watched = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.saved]
+        node._saved = (ctxs, [(t, t._vc, t._vc[0]) for t in watched])
         for i, (o, rg) in enumerate(zip(outs, self.out_requires_grad)):
             if rg:
                 o.requires_grad, o.grad_fn, o._out_idx = True, node, i
@@ -110,7 +112,10 @@ class Program:
                 "CompiledFunctionBackward: trying to backward through the graph a second time (or to read "
                 "saved values after they were freed). Pass retain_graph=True to the first backward() if "
                 "you need to backward through the graph again.")
-        ctxs = node._saved[0]
+        ctxs, watched = node._saved
+        for t, counter, version in watched:
+            if counter[0] != version:
+                raise _modified_error(node, t._data, counter[0], version)
         buf = [None] * len(self.template)
         for slot, g in zip(self.outputs, grads):
             if g is not None:

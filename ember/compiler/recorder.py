@@ -27,6 +27,7 @@ class Recorder:
         self.written = set()       # ids of state tensors an op wrote into
         self.requires_grad = {}    # slot -> requires_grad of the tensor recorded there
         self.steps = []
+        self.saved_slots = set()   # input/state slots some op saved for backward
         self.made = {}             # id -> tensor made during the call outside the ops (comparisons, factories)
         self.slot_of_array = {}    # id(array) -> slot, for tensors that share a traced buffer (detach, .data)
         self.broken = None         # (reason, line) of the first graph break
@@ -121,6 +122,10 @@ class Recorder:
         if node is not None and node.fn is cls:
             needs = tuple(bool(n) for n in node.needs_input_grad)
             input_meta = tuple(node.input_meta)
+        if needs is not None:
+            for _, _, _, role in node._versions:      # inputs/state that backward reads: check their versions
+                if role is not None and role[0] == "in" and self.kind[arg_slots[role[1]]] in ("in", "state"):
+                    self.saved_slots.add(arg_slots[role[1]])
         out_slots = tuple(self._new_slot(o, "out") for o in outs)
         output_meta = (tuple((o._data.shape, o._data.dtype) for o in outs) if type(out) is tuple else None)
         self.steps.append(Step(cls, arg_slots, out_slots, needs, input_meta, output_meta))
@@ -167,8 +172,10 @@ class Recorder:
                 grad_slots.append((slot, "in", slot, None))
             elif kind == "state":
                 grad_slots.append((slot, "state", None, self.keep_of(slot)))
+        saved = [(s, "in", s, None) if self.kind[s] == "in" else (s, "state", None, self.keep_of(s))
+                 for s in sorted(self.saved_slots)]
         return Program(self.steps, len(self.kind), self.constants, self.n_inputs, self.state, outputs, tree,
-                       grad_slots, tuple(t.requires_grad for t in out_tensors), counters, bumps)
+                       grad_slots, tuple(t.requires_grad for t in out_tensors), counters, bumps, saved)
 
     def keep_of(self, slot):
         return next(t for s, t in self.state if s == slot)

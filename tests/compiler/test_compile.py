@@ -301,3 +301,17 @@ def test_compiled_model_inside_a_compiled_loss():
             loss = step(x, y)
     assert type(loss.grad_fn).__name__ == "CompiledFunctionBackward"
     assert loss.item() == loss_fn(model.__dict__["forward"]._fn(x), y).item()
+
+
+def test_parameter_changed_between_forward_and_backward_raises_as_eager():
+    for compiled in (False, True):
+        model = nn.Linear(3, 2)
+        run = ember.compile(model) if compiled else model
+        opt = ember.optim.SGD(model.parameters(), lr=0.1)
+        x = ember.ones(4, 3, requires_grad=True)
+        run(x)
+        out = run(x)
+        out.sum().backward(retain_graph=True)
+        opt.step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()
