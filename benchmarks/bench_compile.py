@@ -113,6 +113,7 @@ def first_call_cost(rounds=3):
     """Per workload: an eager call, the first compiled call (recording) and a replayed call, each
     the best of ``rounds`` (a fresh setup per recording)."""
     import ember
+    ember.set_num_threads(1)          # as run.py: one thread, like-for-like on a shared machine
 
     def timed(fn):
         t0 = time.perf_counter()
