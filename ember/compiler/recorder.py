@@ -6,6 +6,8 @@ that runs the op exactly as before and then notes it: its class, where each argu
 gradients (``needs_input_grad``). The swap is undone when the call returns, so eager code never
 pays for it. ``breaks.patched`` watches for what cannot be replayed.
 """
+import threading
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -32,6 +34,7 @@ class Recorder:
         self.slot_of_array = {}    # id(array) -> slot, for tensors that share a traced buffer (detach, .data)
         self.broken = None         # (reason, line) of the first graph break
         self.depth = 0
+        self.thread = threading.get_ident()   # ops of other threads (data-loading workers) are not ours
         self.n_inputs = len(inputs)
         for t in inputs:
             self._new_slot(t, "in")
@@ -71,7 +74,7 @@ class Recorder:
         return self._state_slot(t)
 
     def created(self, t):
-        if not self.depth:
+        if not self.depth and threading.get_ident() == self.thread:
             self.made[id(t)] = t
 
     def made_here(self, t):
@@ -91,6 +94,8 @@ class Recorder:
 
     # -- graph breaks ----------------------------------------------------------------------------
     def graph_break(self, reason, line):
+        if threading.get_ident() != self.thread:
+            return
         if self.broken is None:
             self.broken = (reason, line)
             if self.fullgraph:
@@ -99,7 +104,7 @@ class Recorder:
 
     # -- recording an op -----------------------------------------------------------------------
     def apply(self, original, cls, args):
-        if self.depth or self.broken is not None:
+        if self.depth or self.broken is not None or threading.get_ident() != self.thread:
             return original(cls, *args)
         if not (isinstance(cls, type) and issubclass(cls, Op)):
             self.graph_break(f"custom autograd.Function {cls.__name__} (only ember's ops are replayed)",

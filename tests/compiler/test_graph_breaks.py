@@ -238,3 +238,35 @@ def test_a_hook_added_after_recording_is_seen():
     with pytest.warns(UserWarning, match="hooks"):
         compiled(ember.ones(1, 3))
     assert calls == [1]
+
+
+def test_ops_of_other_threads_are_not_recorded():
+    import threading
+    started, release = threading.Event(), threading.Event()
+
+    def other():
+        started.set()
+        while not release.is_set():
+            (ember.ones(2) * 2.0).sum().item()
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    started.wait()
+    try:
+        import time
+
+        def fn(a):
+            b = a * 3.0
+            time.sleep(0.02)               # the other thread runs ops (and .item()) while this is recorded
+            return b.tanh()
+        f = ember.compile(fn)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for _ in range(20):
+                f(ember.ones(2))
+            out = f(ember.tensor([0.5, 1.0]))
+    finally:
+        release.set()
+        worker.join()
+    np.testing.assert_array_equal(out.numpy(), np.tanh(np.array([1.5, 3.0], np.float32)))
+    assert len(f._cache) == 1 and [s.cls.__name__ for s in next(iter(f._cache.values())).steps] == ["Mul", "Tanh"]
