@@ -102,7 +102,8 @@ class CompiledFunction:
         self._hooks_inside = hooks_inside     # fn is module.__call__: the module's own hooks run in it
         self._fullgraph = fullgraph
         self._module = module
-        self._modules = list(module.modules()) if module is not None else []
+        owners = [module] if module is not None else _modules_used_by(fn)
+        self._modules = list({id(m): m for o in owners for m in o.modules()}.values())
         self._cache = {}
         self._eager = False
         self._limit_warned = False
@@ -182,6 +183,31 @@ class CompiledFunction:
                       f"{reason}. This function runs eagerly from now on.", UserWarning, stacklevel=3)
         if args is not None:
             return self._fn(*args, **kwargs)
+
+
+def _modules_used_by(fn):
+    """Modules a function reaches directly (``self`` of a bound method, closure cells, globals it
+    names), so their train/eval flags and hooks are part of its guards."""
+    fn = inspect.unwrap(fn)
+    found = []
+    owner = getattr(fn, "__self__", None)
+    if owner is not None:
+        found.append(owner)
+        fn = getattr(fn, "__func__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is not None:
+        found += [c.cell_contents for c in (fn.__closure__ or ()) if _cell_filled(c)]
+        names = getattr(fn, "__globals__", {})
+        found += [names[n] for n in code.co_names if n in names]
+    return [m for m in found if _is_module(m) and callable(getattr(m, "modules", None))]
+
+
+def _cell_filled(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
 
 
 def _hooked(m):

@@ -39,7 +39,8 @@ class Recorder:
         for t in inputs:
             self._new_slot(t, "in")
         for t in state:
-            self._state_slot(t)
+            if id(t) not in self.slot_of:      # a parameter passed as an input stays an input
+                self._state_slot(t)
 
     # -- slots ---------------------------------------------------------------------------------
     def _new_slot(self, t, kind):

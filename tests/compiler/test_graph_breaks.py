@@ -270,3 +270,33 @@ def test_ops_of_other_threads_are_not_recorded():
         worker.join()
     np.testing.assert_array_equal(out.numpy(), np.tanh(np.array([1.5, 3.0], np.float32)))
     assert len(f._cache) == 1 and [s.cls.__name__ for s in next(iter(f._cache.values())).steps] == ["Mul", "Tanh"]
+
+
+def test_a_function_guards_on_the_train_flag_of_modules_it_uses():
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+    f = ember.compile(lambda a: model(a) * 2.0)
+    g = ember.compile(model.forward)
+    x = ember.randn(6, 4)
+    for fn in (f, g):
+        model.train()
+        fn(x), fn(x)
+        model.eval()
+        np.testing.assert_array_equal(fn(x).detach().numpy(), model(x).detach().numpy() * (2.0 if fn is f else 1.0))
+        assert len(fn._cache) == 2
+
+
+def test_a_parameter_passed_as_an_input_is_read_from_the_input():
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(ember.ones(3))
+
+        def forward(self, w, a):
+            return (a * w).sum()
+    model = Scale()
+    compiled = ember.compile(model)
+    x = ember.ones(3)
+    compiled(model.w, x)
+    compiled(model.w, x)
+    other = ember.full((3,), 2.0, requires_grad=True)
+    assert compiled(other, x).item() == 6.0
