@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 from ... import _dtype
 from ..._inplace import zero_grad_in_place
+from ...compiler.api import compile_module_in_place
 from ..._tensor import Tensor, _wrap, device as _device
 from ..parameter import Buffer, Parameter
 from . import _state_dict
@@ -339,6 +340,14 @@ class Module:
                 p._grad = None
             else:
                 zero_grad_in_place(g)
+
+    def compile(self, *args, **kwargs):
+        """Compile this module's forward in place with ``ember.compile`` (same keyword arguments).
+
+        Example:
+            >>> model = ember.nn.Linear(4, 2); model.compile()
+        """
+        compile_module_in_place(self, *args, **kwargs)
 
     def apply(self, fn):
         """Call ``fn(m)`` on every submodule (children first) and self; returns self.

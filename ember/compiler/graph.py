@@ -1,0 +1,191 @@
+"""A recorded function as a straight-line program over NumPy arrays, and its replay.
+
+A ``Program`` is the list of ops one eager call ran (``Step``: the op class, which slots its
+arguments come from, which slots its outputs go to). Slots hold arrays: the call's input
+tensors, *state* tensors read at replay time (parameters, buffers, captured tensors: so an
+optimizer step between calls is seen), constants (dims, scalars) and the ops' outputs.
+
+Replaying runs each op's ``forward`` on arrays, with a fresh ``ctx`` and none of the per-op
+Tensor wrapping, edge collection or version bookkeeping of ``apply``. When the result needs
+gradients it gets a single graph node, ``CompiledFunctionBackward``, whose backward runs the
+recorded ops' backwards in reverse order, reducing each gradient to its input's shape exactly as
+the engine does for every node.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.engine import sum_to_shape
+from ..autograd.function import Op, _modified_error, gradient_edge
+from ..autograd.grad_mode import _State
+
+
+class Step:
+    """One recorded op: ``outs = cls.forward(ctx, *env[args])``."""
+    __slots__ = ("cls", "node", "args", "outs", "single", "needs", "input_meta", "n_outputs", "output_meta",
+                 "grad")
+
+    def __init__(self, cls, args, outs, needs, input_meta, output_meta):
+        self.cls, self.node, self.args, self.outs = cls, cls._node, args, outs
+        self.single = len(outs) == 1 and output_meta is None
+        self.needs, self.input_meta = needs, input_meta
+        self.n_outputs, self.output_meta = len(outs), output_meta
+        self.grad = needs is not None and any(needs)
+
+
+class Program:
+    """The replayable form of one recorded call (one guard signature)."""
+
+    def __init__(self, steps, n_slots, constants, n_inputs, state, outputs, out_tree, grad_slots,
+                 out_requires_grad, counters, bumps, saved):
+        self.steps = steps
+        self.template = [None] * n_slots
+        for slot, value in constants:
+            self.template[slot] = value
+        self.n_inputs = n_inputs
+        self.state = state                      # [(slot, tensor)] read at replay time
+        self.outputs = outputs                  # slots of the flattened outputs
+        self.out_tree = out_tree                # how to rebuild the returned structure
+        self.grad_slots = grad_slots            # [(slot, "in", i) | (slot, "state", tensor)]
+        self.out_requires_grad = out_requires_grad
+        self.state_rg = tuple(t.requires_grad for _, t in state)
+        self.counters = counters                # [(tensor, value step)]: integer buffers counted outside ops
+        self.bumps = bumps                      # [(tensor, version step)]: state written by ops
+        self.grad_steps = [s for s in steps if s.grad]
+        self.saved = saved                      # inputs/state read by backward: [(slot, kind, i, ref)]
+        self.single_output = out_tree == ("T",)
+
+    def matches_state(self):
+        """The state tensors still have the requires_grad flags they were recorded with."""
+        return tuple(t.requires_grad for _, t in self.state) == self.state_rg
+
+    # -- forward -------------------------------------------------------------------------------
+    def run(self, inputs):
+        env = self.template[:]
+        for i, t in enumerate(inputs):
+            env[i] = t._data
+        for slot, t in self.state:
+            env[slot] = t._data
+        grad = _State.enabled and bool(self.grad_slots)
+        ctxs = [] if grad else None
+        ndarray, asarray = np.ndarray, np.asarray
+        for step in self.steps:
+            ctx = step.node()
+            if step.grad and grad:
+                ctx.needs_input_grad = step.needs
+                ctxs.append(ctx)
+            out = step.cls.forward(ctx, *[env[a] for a in step.args])
+            if step.single:
+                env[step.outs[0]] = out if type(out) is ndarray else asarray(out)
+            else:
+                ctx.n_outputs, ctx.output_meta = step.n_outputs, step.output_meta
+                for slot, o in zip(step.outs, out):
+                    env[slot] = o if type(o) is ndarray else asarray(o)
+        for t, step in self.counters:
+            t._data += step
+        for t, step in self.bumps:
+            t._vc[0] += step
+        outs = [_wrap(env[s]) for s in self.outputs]
+        if grad:
+            self._attach(ctxs, inputs, outs)
+        return outs
+
+    def _attach(self, ctxs, inputs, outs):
+        """Make one ``CompiledFunctionBackward`` node the grad_fn of the float outputs."""
+        node = CompiledFunction._node()
+        sources = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.grad_slots]
+        node.needs_input_grad = (True,) * len(sources)
+        node.next_edges = tuple(gradient_edge(t) for t in sources)
+        node.input_meta = tuple((t._data.shape, t._data.dtype) for t in sources)
+        node.n_outputs = len(outs)
+        node.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+        node.program = self
+        watched = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.saved]
+        node._saved = (ctxs, [(t, t._vc, t._vc[0]) for t in watched])
+        for i, (o, rg) in enumerate(zip(outs, self.out_requires_grad)):
+            if rg:
+                o.requires_grad, o.grad_fn, o._out_idx = True, node, i
+
+    # -- backward ------------------------------------------------------------------------------
+    def backward(self, node, grads):
+        if node._freed:
+            raise RuntimeError(
+                "CompiledFunctionBackward: trying to backward through the graph a second time (or to read "
+                "saved values after they were freed). Pass retain_graph=True to the first backward() if "
+                "you need to backward through the graph again.")
+        ctxs, watched = node._saved
+        for t, counter, version in watched:
+            if counter[0] != version:
+                raise _modified_error(node, t._data, counter[0], version)
+        buf = [None] * len(self.template)
+        for slot, g in zip(self.outputs, grads):
+            if g is not None:
+                prev = buf[slot]
+                buf[slot] = g if prev is None else prev + g
+        for step, ctx in zip(self.grad_steps[::-1], ctxs[::-1]):
+            if step.single:
+                g = buf[step.outs[0]]
+                if g is None:
+                    continue
+                res = step.cls.backward(ctx, g)
+            else:
+                gs = [buf[s] for s in step.outs]
+                if all(g is None for g in gs):
+                    continue
+                res = ctx.backward_arrays(gs)
+            if type(res) is not tuple:
+                res = (res,)
+            for slot, g, meta, need in zip(step.args, res, step.input_meta, step.needs):
+                if not need or g is None:
+                    continue
+                if g.shape != meta[0]:
+                    g = sum_to_shape(g, meta[0])
+                if g.dtype != meta[1]:
+                    g = g.astype(meta[1])
+                prev = buf[slot]
+                buf[slot] = g if prev is None else prev + g
+        return tuple(buf[slot] for slot, _, _, _ in self.grad_slots)
+
+
+class CompiledFunction(Op):
+    """The graph node of a compiled call: its backward replays the recorded ops' backwards."""
+    backward_name = "CompiledFunctionBackward"
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise RuntimeError("CompiledFunction is made by ember.compile's replay, not applied")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return ctx.program.backward(ctx, grads)
+
+    @classmethod
+    def _backward_graph(cls, ctx, grads):
+        raise RuntimeError("CompiledFunctionBackward: create_graph=True (higher-order gradients) through an "
+                           "ember.compile'd function is not implemented; call the original function (the "
+                           "compiled one's __wrapped__, or the module's _orig_mod) for higher-order gradients")
+
+
+def flatten(value, tensors):
+    """Replace each Tensor in a nested tuple/list/dict by its index in ``tensors`` (appended);
+    returns a hashable description of the structure and the non-tensor values."""
+    if isinstance(value, Tensor):
+        tensors.append(value)
+        return ("T",)
+    if type(value) in (tuple, list):
+        return (type(value).__name__,) + tuple(flatten(v, tensors) for v in value)
+    if type(value) is dict:
+        return ("dict",) + tuple((k, flatten(v, tensors)) for k, v in value.items())
+    return ("C", value)
+
+
+def unflatten(tree, values):
+    """Rebuild a structure described by ``flatten`` from an iterator of tensors."""
+    kind = tree[0]
+    if kind == "T":
+        return next(values)
+    if kind == "C":
+        return tree[1]
+    if kind == "dict":
+        return {k: unflatten(v, values) for k, v in tree[1:]}
+    items = [unflatten(v, values) for v in tree[1:]]
+    return tuple(items) if kind == "tuple" else items
