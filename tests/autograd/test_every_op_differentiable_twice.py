@@ -6,6 +6,9 @@ from ember.autograd.function import Op
 
 # Ops whose double backward PyTorch itself refuses; ember raises the same error when it is needed.
 REFUSED_AS_IN_PYTORCH = {"ember.ops.loss.margin._RefusedBackward"}
+# Not an op of the math but the node of an ember.compile'd call: create_graph through it raises an
+# error that says to call the original function (tests/compiler/test_compile.py checks it).
+NOT_YET = {"ember.compiler.graph.CompiledFunction"}
 
 
 def _all_ops():
@@ -23,7 +26,7 @@ def test_every_op_is_differentiable_twice():
     assert len(ops) > 150
     missing = sorted(f"{c.__module__}.{c.__name__}" for c in ops
                      if c.__module__.startswith("ember.") and not c.differentiable_backward)
-    assert set(missing) == REFUSED_AS_IN_PYTORCH, missing
+    assert set(missing) == REFUSED_AS_IN_PYTORCH | NOT_YET, missing
 
 
 def test_module_backward_hooks_see_tensors_with_a_graph_under_create_graph():
