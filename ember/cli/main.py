@@ -206,6 +206,8 @@ def _add_training_options(p, defaults):
     p.add_argument("--tensorboard", nargs="?", const="", default=S, metavar="DIR",
                    help="log losses, accuracy, lr and weight/gradient histograms for TensorBoard to DIR "
                         "(default: OUT/tensorboard; needs pip install 'ember[tensorboard]')")
+    p.add_argument("--compile", action="store_true", default=S,
+                   help="run the model through ember.compile (recorded once, replayed: same numbers, less Python)")
     p.add_argument("--diagnose", action="store_true", default=S,
                    help="record per-layer gradients, updates, dead/saturated units and NaNs; print findings and "
                         "write diagnostics.json and diagnostics.png (ember.utils.diagnostics)")
@@ -295,7 +297,7 @@ def _run_train(args):
         resume = load_checkpoint(args.resume, args.task)
         resume["path"] = args.resume
         config.update(resume["config"])
-        changeable = ("epochs", "data", "root", "text", "diagnose")
+        changeable = ("epochs", "data", "root", "text", "diagnose", "compile")
         for k, v in explicit.items():
             if k not in changeable and config.get(k) != v:
                 raise CLIError(f"--{k.replace('_', '-')} {v} differs from the checkpoint's value {config.get(k)}: a "

@@ -183,6 +183,11 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
     os.makedirs(out_dir, exist_ok=True)
     ember.manual_seed(config["seed"])
     model = task.build_model(config)
+    if config.get("compile"):
+        if config.get("diagnose"):
+            raise CLIError("--compile and --diagnose cannot be combined: the diagnostics' hooks make a compiled "
+                           "model run eagerly; drop one of them")
+        model.compile()
     optimizer = make_optimizer(config, model.parameters())
     scheduler = make_scheduler(config, optimizer)
     data_gen = ember.Generator().manual_seed(config["seed"])

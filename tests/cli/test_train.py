@@ -214,3 +214,21 @@ def test_stratified_split_and_training_only_statistics(tmp_path):
     np.testing.assert_allclose(stats["mean"], x[tr].mean(0), rtol=1e-6)   # training rows only
     np.testing.assert_allclose(stats["std"], x[tr].std(0), rtol=1e-6)
     assert not np.allclose(stats["mean"], x.mean(0), rtol=1e-6)
+
+
+def test_compile_gives_the_eager_run_s_numbers(tmp_path, capsys):
+    """``--compile`` replays the recorded ops: the same seed gives the same metrics as eager."""
+    from ember.cli.main import main
+    runs = {}
+    for name, extra in (("eager", []), ("compiled", ["--compile"])):
+        out = tmp_path / name
+        assert main(["train", "phone-price", "--epochs", "3", "--out", str(out), *extra]) == 0
+        runs[name] = json.loads((out / "metrics.json").read_text())
+    capsys.readouterr()
+    eager, compiled = runs["eager"], runs["compiled"]
+    assert compiled["final"]["test_accuracy"] == eager["final"]["test_accuracy"]
+    for a, b in zip(eager["epochs"], compiled["epochs"]):
+        assert a["train_loss"] == b["train_loss"] and a["test_loss"] == b["test_loss"]
+    assert main(["train", "phone-price", "--epochs", "1", "--compile", "--diagnose", "--out",
+                 str(tmp_path / "both")]) == 1
+    assert "cannot be combined" in capsys.readouterr().err
