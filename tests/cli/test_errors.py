@@ -1,4 +1,11 @@
 """Bad input to `ember`: one `ember: error: ...` line on stderr, non-zero exit, no traceback."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+
 import pytest
 
 import ember
@@ -106,3 +113,30 @@ def test_help_documents_the_synthetic_data(capsys):
     assert main(["train", "phone-price", "--help"]) == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "quartile" in out and "--resume" in out and "--weight-decay" in out
+
+
+def test_interrupt_while_importing_is_one_line(monkeypatch, capsys):
+    """Ctrl-C during ``import ember`` (the command's start-up) ends with one line and status 130."""
+    import ember_cli
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "ember.cli.main", Interrupted("ember.cli.main"))
+    assert ember_cli.main() == 130
+    assert capsys.readouterr().err == "ember: interrupted while starting\n"
+
+
+def test_sigint_during_start_up_prints_no_traceback(tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for delay in (0.1, 0.2, 0.3):
+        proc = subprocess.Popen([sys.executable, "-c", "import sys, ember_cli; sys.exit(ember_cli.main())",
+                                 "train", "phone-price", "--epochs", "500", "--out", str(tmp_path / str(delay))],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+        assert "Traceback" not in err, err
+        assert proc.returncode == 130, (proc.returncode, err)
