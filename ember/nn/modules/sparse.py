@@ -10,6 +10,17 @@ from .module import Module
 __all__ = ["Embedding"]
 
 
+
+def _padding_index(padding_idx, num_embeddings, name):
+    """``padding_idx`` as a non-negative row index (None stays None); PyTorch's AssertionError
+    (whose message spells the name as ``name``) when it is out of range."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise AssertionError(f"{name} must be within num_embeddings (got padding_idx={padding_idx} "
+                             f"for num_embeddings={num_embeddings})")
+    return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
+
 class Embedding(Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``, indexed by integer tensors.
 
@@ -26,13 +37,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError(f"Padding_idx must be within num_embeddings (got padding_idx={padding_idx} "
-                                     f"for num_embeddings={num_embeddings})")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "Padding_idx")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -111,13 +116,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError(f"padding_idx must be within num_embeddings (got padding_idx={padding_idx} "
-                                     f"for num_embeddings={num_embeddings})")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "padding_idx")
         if sparse:
             raise NotImplementedError("EmbeddingBag: sparse=True (a sparse weight gradient) is not supported by "
                                       "ember, which has no sparse tensors; use sparse=False (a dense gradient)")
