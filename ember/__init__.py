@@ -23,6 +23,9 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, n
 from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
+from . import linalg  # noqa: F401  (torch.linalg)
+from .linalg import (cdist, det, diag_embed, dist, inverse, legacy_cholesky as cholesky, legacy_qr as qr,  # noqa: F401
+                     legacy_svd as svd, logdet, pinverse, slogdet)
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
 from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional)
