@@ -177,7 +177,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                          f"(0 <= LOCAL_RANK <= RANK); start the job with python -m ember.distributed.run")
     _State.world = ProcessGroup(world.Dup(), range(mpi_size), timeout, "mpi")
     GroupMember.WORLD = _State.world
-    _install_excepthook()
+    install_abort_on_error()
 
 
 def _check_agrees(name, mpi_value, arg, env):
@@ -188,15 +188,12 @@ def _check_agrees(name, mpi_value, arg, env):
                          f"or mpiexec -n N, and leave {arg_name}=-1)")
     if env is not None and env != mpi_value:
         hint = (" (the job was not started by an MPI launcher: use python -m ember.distributed.run --nproc-per-node N "
-                "or ember run --nproc N)" if mpi_size_is_one(name, mpi_value) else "")
+                "or ember run --nproc N)" if name == "WORLD_SIZE" and mpi_value == 1 else "")
         raise ValueError(f"environment variable {name}={env} disagrees with MPI's {arg_name} {mpi_value}{hint}")
 
 
-def mpi_size_is_one(name, value):
-    return name == "WORLD_SIZE" and value == 1
-
-
-def _install_excepthook():
+def install_abort_on_error():
+    """An excepthook that prints the uncaught exception, then ends the whole MPI job (``Abort``)."""
     if _State.excepthook is not None:
         return
     _State.excepthook = sys.excepthook
