@@ -12,7 +12,10 @@ import os
 import numpy as np
 
 import ember
+import ember.distributed as dist
+from ember.nn.parallel import DistributedDataParallel
 from ember.utils.data import DataLoader
+from ember.utils.data.distributed import DistributedSampler
 
 __all__ = ["ENV", "TrainingWorld"]
 
@@ -27,7 +30,6 @@ class TrainingWorld:
         self.rank = 0
         self.dist = None
         if self.size > 1:
-            import ember.distributed as dist
             if not dist.is_initialized():
                 dist.init_process_group("mpi")
             self.dist, self.rank, self.size = dist, dist.get_rank(), dist.get_world_size()
@@ -50,13 +52,11 @@ class TrainingWorld:
     def wrap(self, model):
         if self.size == 1:
             return model
-        from ember.nn.parallel import DistributedDataParallel
         return DistributedDataParallel(model)
 
     def train_loader(self, dataset, batch_size, generator, seed, **kw):
         if self.size == 1:
             return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator, **kw)
-        from ember.utils.data.distributed import DistributedSampler
         sampler = DistributedSampler(dataset, shuffle=True, seed=seed)
         return DataLoader(dataset, batch_size=batch_size // self.size, sampler=sampler, **kw)
 

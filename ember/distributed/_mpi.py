@@ -2,6 +2,8 @@
 
 Importing ``mpi4py.MPI`` initialises MPI, so it happens on first use, never at ``import ember``.
 """
+import importlib.util
+
 import numpy as np
 
 _INSTALL = ("ember.distributed needs mpi4py and an MPI library: pip install 'ember[distributed]' "
@@ -11,7 +13,6 @@ _INSTALL = ("ember.distributed needs mpi4py and an MPI library: pip install 'emb
 def is_available():
     """True when mpi4py can be imported (without initialising MPI)."""
     try:
-        import importlib.util
         return importlib.util.find_spec("mpi4py") is not None
     except (ImportError, ValueError):
         return False

@@ -199,6 +199,8 @@ class DistributedDataParallel(Module):
         self._next_bucket = 0
         self._unfinished = None
         self.comm_wait_seconds = 0.0       # time the last backward waited for all-reduces at its end
+        self.comm_bytes = 0                 # bytes all-reduced by the last backward ...
+        self.comm_bytes_done_in_backward = 0   # ... and how many of them had arrived before its end
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in self._params]
 
     # -- wrap time ---------------------------------------------------------------------------------
@@ -333,6 +335,10 @@ class DistributedDataParallel(Module):
         if self.find_unused_parameters and self.process_group.size() > 1:
             used_flags = np.array([id(p) not in self._unused for p in self._params], np.int32)
             used_request = self._comm().Iallreduce(mpi().IN_PLACE, used_flags, mpi().MAX)
+        launched = self._buckets[:self._next_bucket]
+        self.comm_bytes_done_in_backward = sum(b.buffer.nbytes for b in launched
+                                               if b.request is not None and b.request.Test())
+        self.comm_bytes = sum(b.buffer.nbytes for b in launched if b.request is not None)
         t0 = time.perf_counter()
         wait_requests([b.request for b in self._buckets[:self._next_bucket]] + [used_request],
                       self.process_group.deadline(), "DistributedDataParallel's gradient all-reduce")
