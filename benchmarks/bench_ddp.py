@@ -51,7 +51,10 @@ def worker(args):
     loss_fn = nn.CrossEntropyLoss()
     report = {"world": world, "batch_per_rank": args.batch, "configs": {}}
     MPI = mpi()
-    for label, cap in (("default buckets", None), ("bucket_cap_mb=0.1", 0.1)):
+    from ember.nn.parallel import distributed as ddp_module
+    for label, cap, thread in (("default buckets", None, True), ("bucket_cap_mb=0.1", 0.1, True),
+                               ("bucket_cap_mb=0.1, no progress thread", 0.1, False)):
+        ddp_module.PROGRESS_THREAD = thread
         ember.manual_seed(0)
         model = DistributedDataParallel(cifar10_net(), bucket_cap_mb=cap)
         opt = ember.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

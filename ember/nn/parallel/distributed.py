@@ -12,8 +12,8 @@ What it does, as PyTorch's:
   parameter of a bucket is ready, its gradients are copied into the bucket's flat buffer, divided
   by the world size and a non-blocking ``Iallreduce`` (sum) starts, while backward goes on with
   the layers below. Buckets start in index order on every rank (MPI needs the same order
-  everywhere). Each later hook also polls the pending requests, which keeps MPICH's progress
-  engine moving without a progress thread;
+  everywhere). MPICH advances a non-blocking collective only inside MPI calls, so a light thread
+  (``ember.distributed.progress``) polls the requests in flight every 0.2 ms until backward ends;
 - **at the end of backward** (``Variable._execution_engine.queue_callback``): wait for every
   bucket and copy the averaged gradients back into ``.grad``;
 - ``no_sync()``: gradients only accumulate locally; the first backward outside it all-reduces the
@@ -34,6 +34,7 @@ Example (one process per rank, started by ``python -m ember.distributed.run --np
     >>> optimizer.step()
 """
 import contextlib
+import os
 import time
 import warnings
 import zlib
@@ -46,6 +47,7 @@ from ...autograd.function import AccumulateGrad
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...distributed._mpi import mpi
 from ...distributed.process_group import _resolve
+from ...distributed.progress import ProgressThread
 from ...distributed.work import wait_requests
 from ..modules.module import Module
 
@@ -53,6 +55,8 @@ __all__ = ["DistributedDataParallel"]
 
 _MB = 1024 * 1024
 _DEFAULT_FIRST_BUCKET_BYTES = 1024 * 1024     # PyTorch's dist._DEFAULT_FIRST_BUCKET_BYTES
+# a thread polls the buckets' requests during backward (EMBER_DDP_PROGRESS_THREAD=0: the hooks poll instead)
+PROGRESS_THREAD = os.environ.get("EMBER_DDP_PROGRESS_THREAD", "1") != "0"
 
 
 class _Bucket:
@@ -201,6 +205,7 @@ class DistributedDataParallel(Module):
         self.comm_wait_seconds = 0.0       # time the last backward waited for all-reduces at its end
         self.comm_bytes = 0                 # bytes all-reduced by the last backward ...
         self.comm_bytes_done_in_backward = 0   # ... and how many of them had arrived before its end
+        self._progress = ProgressThread() if PROGRESS_THREAD else None
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in self._params]
 
     # -- wrap time ---------------------------------------------------------------------------------
@@ -266,6 +271,8 @@ class DistributedDataParallel(Module):
         return out
 
     def _prepare_for_backward(self, out):
+        if self._progress is not None:
+            self._progress.stop()          # (a previous backward that raised may have left it running)
         self._expect_hooks = True
         self._callback_queued = False
         self._ready = set()
@@ -315,9 +322,13 @@ class DistributedDataParallel(Module):
         if world > 1:
             np.divide(buf, world, out=buf, casting="unsafe")
             bucket.request = self._comm().Iallreduce(mpi().IN_PLACE, buf, mpi().SUM)
+            if self._progress is not None:
+                self._progress.add(bucket.request)
         bucket.launched_at = time.perf_counter()
 
     def _poll(self):
+        if self._progress is not None:
+            return
         reqs = [b.request for b in self._buckets[:self._next_bucket] if b.request is not None]
         if reqs:
             mpi().Request.Testall(reqs)
@@ -335,6 +346,8 @@ class DistributedDataParallel(Module):
         if self.find_unused_parameters and self.process_group.size() > 1:
             used_flags = np.array([id(p) not in self._unused for p in self._params], np.int32)
             used_request = self._comm().Iallreduce(mpi().IN_PLACE, used_flags, mpi().MAX)
+        if self._progress is not None:
+            self._progress.stop()
         launched = self._buckets[:self._next_bucket]
         self.comm_bytes_done_in_backward = sum(b.buffer.nbytes for b in launched
                                                if b.request is not None and b.request.Test())
