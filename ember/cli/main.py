@@ -368,8 +368,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["run"]:               # everything after SCRIPT belongs to the script
         if len(argv) < 2 or argv[1] in ("-h", "--help"):
-            sys.stdout.write("usage: ember run SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
-                             "'torch' and 'torchvision' imports resolve to ember.\n")
+            sys.stdout.write("usage: ember run [--nproc N] SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
+                             "'torch' and 'torchvision' imports resolve to ember.\n--nproc N starts N processes "
+                             "with mpiexec (torch.distributed on MPI: pip install 'ember[distributed]').\n")
             return 0 if len(argv) > 1 else 2
         if argv[1] == "--nproc" or argv[1].startswith("--nproc="):
             return _guard(lambda: distributed_launch.run_command(argv[1:]))
