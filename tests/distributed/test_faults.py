@@ -20,3 +20,15 @@ def test_a_failing_rank_ends_the_job(mode, expect):
     assert expect in out, out
     assert "should not have" not in out
     assert elapsed < 45, elapsed
+
+
+def test_launcher_aborts_the_job_when_a_rank_exits_with_an_error():
+    import sys
+    t0 = time.monotonic()
+    proc, _ = launch.run("faults.py", "exit", timeout=60, expect_ok=False,
+                         launcher=[sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2"])
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "[rank 1] exited with status 3" in out and "ember.distributed.run: the job on 2 processes failed" in out
+    assert "should not have" not in out
+    assert time.monotonic() - t0 < 45
