@@ -59,6 +59,7 @@ def test_missing_mpi4py_names_the_extra():
 
 
 def test_one_process_without_launcher_and_environment_checks():
+    pytest.importorskip("mpi4py", reason="needs the distributed extra: pip install -e '.[distributed]'")
     code = ("import datetime, ember, ember.distributed as d\n"
             "d.init_process_group('mpi', timeout=datetime.timedelta(seconds=5))\n"
             "t = ember.ones(3); d.all_reduce(t, op=d.ReduceOp.AVG)\n"
