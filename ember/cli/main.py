@@ -9,6 +9,7 @@
                        [--heads N] [--dropout P] [--max-chars N] [same training options]
     ember plot activations|losses [--out FILE.png]
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
+    ember run --nproc N SCRIPT [ARGS...]   ... on N processes (MPI); ember train TASK --nproc N likewise
 
 Bad input ends with one ``ember: error: ...`` line on stderr and exit status 2 (usage) or 1.
 """
@@ -18,7 +19,7 @@ import sys
 import tempfile
 
 from .. import _parallel, compat
-from . import charlm, cifar10, phone_price
+from . import charlm, cifar10, distributed_launch, phone_price
 from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
 
@@ -208,6 +209,8 @@ def _add_training_options(p, defaults):
                         "(default: OUT/tensorboard; needs pip install 'ember[tensorboard]')")
     p.add_argument("--compile", action="store_true", default=S,
                    help="run the model through ember.compile (recorded once, replayed: same numbers, less Python)")
+    p.add_argument("--nproc", type=_positive_int, default=S, metavar="N",
+                   help="train on N processes with DistributedDataParallel over MPI (pip install 'ember[distributed]')")
     p.add_argument("--diagnose", action="store_true", default=S,
                    help="record per-layer gradients, updates, dead/saturated units and NaNs; print findings and "
                         "write diagnostics.json and diagnostics.png (ember.utils.diagnostics)")
@@ -290,7 +293,7 @@ def _one_line(text):
 def _run_train(args):
 
     module = {"phone-price": phone_price, "cifar10": cifar10, "charlm": charlm}[args.task]
-    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume", "tensorboard")}
+    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume", "tensorboard", "nproc")}
     config = dict(module.DEFAULTS)
     resume = None
     if getattr(args, "resume", None):
@@ -352,14 +355,25 @@ def _run_plot(args):
     return 0
 
 
+def _guard(fn):
+    try:
+        return fn()
+    except CLIError as e:
+        sys.stderr.write(f"ember: error: {_one_line(e)}\n")
+        return 1
+
+
 def main(argv=None):
     """Run the ``ember`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["run"]:               # everything after SCRIPT belongs to the script
         if len(argv) < 2 or argv[1] in ("-h", "--help"):
-            sys.stdout.write("usage: ember run SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
-                             "'torch' and 'torchvision' imports resolve to ember.\n")
+            sys.stdout.write("usage: ember run [--nproc N] SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
+                             "'torch' and 'torchvision' imports resolve to ember.\n--nproc N starts N processes "
+                             "with mpiexec (torch.distributed on MPI: pip install 'ember[distributed]').\n")
             return 0 if len(argv) > 1 else 2
+        if argv[1] == "--nproc" or argv[1].startswith("--nproc="):
+            return _guard(lambda: distributed_launch.run_command(argv[1:]))
         return compat.run_script(argv[1], argv[2:])
     args = None
     try:
@@ -367,6 +381,8 @@ def main(argv=None):
             args = build_parser().parse_args(argv)
         except SystemExit as e:  # --help (0) or a usage error already reported (2)
             return e.code if isinstance(e.code, int) else 2
+        if args.command == "train" and getattr(args, "nproc", 1) > 1:
+            return distributed_launch.train_command(distributed_launch.split_nproc(argv)[1], args.nproc)
         if args.command == "train":
             return _run_train(args)
         return _run_plot(args)
