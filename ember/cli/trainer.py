@@ -64,7 +64,11 @@ def make_optimizer(config, params):
         return ember.optim.AdamW(params, lr=lr, weight_decay=wd)
     if name == "sgd":
         return ember.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
-    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw or sgd")
+    if name == "rmsprop":
+        return ember.optim.RMSprop(params, lr=lr, weight_decay=wd)
+    if name == "adagrad":
+        return ember.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw, sgd, rmsprop or adagrad")
 
 
 def make_scheduler(config, optimizer):
