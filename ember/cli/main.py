@@ -8,6 +8,10 @@
     ember train charlm [--text FILE] [--model lstm|gpt] [--seq-len T] [--hidden H] [--layers L]
                        [--heads N] [--dropout P] [--max-chars N] [same training options]
     ember plot activations|losses [--out FILE.png]
+    ember train TASK --sweep KEY=V1,V2 [--sweep ...]   one run per grid point into OUT/<variant>, then compared
+    ember compare DIR1 DIR2 ... [--out compare.png]  curves overlaid, final metrics, settings that differ
+    ember explain [--x X --y Y --w1 W1 --w2 W2]      backprop of the tutorials' example with numbers
+    ember report RUN_DIR [--out report.html]         one self-contained HTML page about a run
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
 
 Bad input ends with one ``ember: error: ...`` line on stderr and exit status 2 (usage) or 1.
