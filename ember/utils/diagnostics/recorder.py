@@ -72,13 +72,14 @@ def _first_array(value):
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
     __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "before", "nonneg", "unfired")
+                 "sat", "grad_norms", "update_ratios", "before", "nonneg", "unfired", "bufs")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
         self.nonneg = isinstance(module, (ReLU, ReLU6))
         self.order = self.source = None
-        self.before = None
+        self.before = None       # ||W||^2 before the sampled step in progress (its copy is in ``bufs``)
+        self.bufs = None         # one array per parameter, kept across steps (no allocation per sample)
         self.reset()
 
     def reset(self):
@@ -90,6 +91,23 @@ class _Layer:
     @property
     def is_weight_layer(self):  # has a matrix or kernel of its own (Linear, Conv, Embedding, RNN ...)
         return any(p.ndim >= 2 for _, p in self.params)
+
+
+_ONES = {}
+
+
+def _blas_sum(a):
+    """``float(a.sum())`` by a BLAS dot product with ones: about 3x faster than NumPy's pairwise sum
+    on the activations of a layer (float32 accumulation, relative error ~1e-6 here)."""
+    if a.dtype not in (np.float32, np.float64):
+        return float(a.sum())
+    key = (a.size, a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(a.size, a.dtype)
+    return float(np.dot(a.reshape(-1), ones))
 
 
 def _count_fired(layer, a):
@@ -104,20 +122,23 @@ def _count_fired(layer, a):
         return
     if axis == -1 or axis % a.ndim == a.ndim - 1:
         a2 = a.reshape(-1, units)
-        idx = layer.unfired
-        if idx is not None and idx.size < units // 2:        # only the columns still unfired
-            a2 = a2[:, idx]
         if layer.nonneg:                                       # column sums of a >= 0 output by one GEMV
-            fired = np.ones(a2.shape[0], a.dtype) @ a2 > 0
+            fired = _ONES.get((a2.shape[0], a.dtype))
+            if fired is None:
+                fired = _ONES[(a2.shape[0], a.dtype)] = np.ones(a2.shape[0], a.dtype)
+            fired = fired @ a2 > 0
         else:
             fired = a2.max(axis=0) > 0
-        if a2.shape[1] != units:
-            layer.fired[idx[fired]] = True
-        else:
-            layer.fired |= fired
     else:
-        layer.fired |= a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
-    layer.unfired = np.flatnonzero(~layer.fired)
+        fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
+    if layer.unfired is None:
+        layer.fired |= fired
+        layer.unfired = np.flatnonzero(~layer.fired)
+    else:                                                      # only the units still unfired can change
+        newly = fired[layer.unfired]
+        if newly.any():
+            layer.fired[layer.unfired[newly]] = True
+            layer.unfired = layer.unfired[~newly]
 
 
 class Diagnostics:
@@ -132,7 +153,9 @@ class Diagnostics:
             the epoch means.
         every: with an optimizer, measure gradient norms, activation mean/std, saturation and
             update-to-weight ratios on every ``every``-th step of an epoch (its first step
-            always), to keep the cost low. Dead units and the NaN/Inf check run on every step.
+            always), to keep the cost low. Dead units and the NaN/Inf check of the model's output
+            run on every step; a layer whose hook has nothing to do on a step (every unit of a
+            ReLU layer has fired this epoch; any other layer between samples) is unhooked for it.
         first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
 
     Example:
@@ -141,7 +164,7 @@ class Diagnostics:
         >>> print("\\n".join(str(f) for f in diag.findings()))
     """
 
-    def __init__(self, model, optimizer=None, *, record_steps=True, every=4, first_epoch=1):
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=8, first_epoch=1):
         if not isinstance(model, Module):
             raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
                             "pass the model itself, e.g. Diagnostics(model, optimizer)")
@@ -200,7 +223,7 @@ class Diagnostics:
             sample = self._sample
             if sample:     # other steps: the model's output is checked (``_model_hook``)
                 ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
-                total = float(a.sum()) if sample else 0.0
+                total = _blas_sum(a)
                 if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
                     self._nonfinite_output(layer, args, a)
                     return None
@@ -327,7 +350,14 @@ class Diagnostics:
             for key, p in layer.params:
                 if p.grad is not None:
                     self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
-            layer.before = [p._data.copy() for _, p in layer.params]
+            if layer.bufs is None or any(b.shape != p._data.shape or b.dtype != p._data.dtype
+                                         for b, (_, p) in zip(layer.bufs, layer.params)):
+                layer.bufs = [np.empty_like(p._data) for _, p in layer.params]
+            w = 0.0
+            for b, (_, p) in zip(layer.bufs, layer.params):
+                np.copyto(b, p._data)
+                w += float(np.vdot(b, b))
+            layer.before = w
             self._took_before = True
         return None
 
@@ -339,11 +369,11 @@ class Diagnostics:
         for layer in self.layers.values():
             if not layer.params or layer.before is None:
                 continue
-            du, w = 0.0, 0.0
-            for (_, p), b in zip(layer.params, layer.before):
-                d = p._data - b
-                du += float(np.vdot(d, d))
-                w += float(np.vdot(b, b))
+            du, w = 0.0, layer.before
+            for (_, p), b in zip(layer.params, layer.bufs):
+                if b.shape == p._data.shape:
+                    np.subtract(p._data, b, out=b)
+                    du += float(np.vdot(b, b))
             layer.before = None
             if w > 0:
                 layer.update_ratios.append(math.sqrt(du / w))
