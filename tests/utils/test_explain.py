@@ -116,3 +116,28 @@ def test_refuses_non_scalar_and_large_graphs_politely():
         explain(ember.tensor(1.0))
     with pytest.raises(TypeError, match="expected the loss Tensor"):
         explain(1.0)
+
+
+def test_views_reductions_and_a_layer_match_torch():
+    a = ember.tensor([1.0, 3.0, 2.0, 5.0], requires_grad=True)
+    with recording():
+        p, q = a.split(2)
+        loss = (p * q).sum() + a.max()
+    ex = explain(loss, names={"a": a})
+    ta = torch.tensor([1.0, 3.0, 2.0, 5.0], requires_grad=True)
+    tp, tq = ta.split(2)
+    ((tp * tq).sum() + ta.max()).backward()
+    np.testing.assert_allclose(ex["a"]["gradient"], ta.grad.numpy())
+    assert "max(a)" in str(ex) and ex["L"]["value"] == 22.0
+
+    lin = ember.nn.Linear(3, 2)
+    x, y = ember.randn(2, 3), ember.randn(2, 2)
+    loss = ember.nn.functional.mse_loss(lin(x), y)
+    ex = explain(loss, names=dict(lin.named_parameters()))
+    tl = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(lin.weight._data))
+        tl.bias.copy_(torch.tensor(lin.bias._data))
+    torch.nn.functional.mse_loss(tl(torch.tensor(x._data)), torch.tensor(y._data)).backward()
+    np.testing.assert_allclose(ex["weight"]["gradient"], tl.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ex["bias"]["gradient"], tl.bias.grad.numpy(), rtol=1e-5, atol=1e-6)

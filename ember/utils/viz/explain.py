@@ -105,6 +105,8 @@ def _num(a):
 
 
 def _arg(v):
+    if callable(v):              # a function an op was given to call (e.g. which reduction): not data
+        return ""
     return _num(v) if isinstance(v, (int, float, np.ndarray, np.number)) and not isinstance(v, bool) else str(v)
 
 
@@ -357,7 +359,7 @@ def explain(loss, names=None, *, max_nodes=MAX_NODES, max_elements=MAX_ELEMENTS)
                 inputs.append(by_tensor.get(tid) or _num(v) if tid is not None else _arg(v))
             else:
                 inputs.append("const")
-        while len(inputs) > 1 and inputs[-1] in ("None", "False") and node.next_edges[len(inputs) - 1] is None:
+        while len(inputs) > 1 and inputs[-1] in ("None", "False", "") and node.next_edges[len(inputs) - 1] is None:
             inputs.pop()         # trailing default arguments (dim=None, keepdim=False): not worth a column
         dup = {n for n in inputs if inputs.count(n) > 1}
         inputs = [f"{n} (input {i + 1})" if n in dup else n for i, n in enumerate(inputs)]
