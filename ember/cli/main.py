@@ -8,6 +8,10 @@
     ember train charlm [--text FILE] [--model lstm|gpt] [--seq-len T] [--hidden H] [--layers L]
                        [--heads N] [--dropout P] [--max-chars N] [same training options]
     ember plot activations|losses [--out FILE.png]
+    ember train TASK --sweep KEY=V1,V2 [--sweep ...]   one run per grid point into OUT/<variant>, then compared
+    ember compare DIR1 DIR2 ... [--out compare.png]  curves overlaid, final metrics, settings that differ
+    ember explain [--x X --y Y --w1 W1 --w2 W2]      backprop of the tutorials' example with numbers
+    ember report RUN_DIR [--out report.html]         one self-contained HTML page about a run
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
     ember run --nproc N SCRIPT [ARGS...]   ... on N processes (MPI); ember train TASK --nproc N likewise
 
@@ -20,6 +24,7 @@ import tempfile
 
 from .. import _parallel, compat
 from . import charlm, cifar10, distributed_launch, phone_price
+from . import compare, explain, report, sweep
 from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
 
@@ -142,8 +147,8 @@ def _validate_config(config, task, where):
         bad("lr", "a positive number")
     if not is_num(config.get("weight_decay")) or config["weight_decay"] < 0:
         bad("weight_decay", "a number >= 0")
-    if config.get("optimizer") not in ("adam", "adamw", "sgd"):
-        bad("optimizer", "adam, adamw or sgd")
+    if config.get("optimizer") not in ("adam", "adamw", "sgd", "rmsprop", "adagrad"):
+        bad("optimizer", "adam, adamw, sgd, rmsprop or adagrad")
     if config.get("scheduler") not in ("none", "step", "cosine"):
         bad("scheduler", "none, step or cosine")
     if not is_int(config.get("seed")):
@@ -190,7 +195,7 @@ def _add_training_options(p, defaults):
                    help=f"mini-batch size (default: {defaults['batch_size']})")
     p.add_argument("--lr", type=_positive_float, default=S, metavar="LR",
                    help=f"learning rate (default: {defaults['lr']:g})")
-    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default=S,
+    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop", "adagrad"], default=S,
                    help=f"optimizer (default: {defaults['optimizer']}; sgd uses momentum 0.9)")
     p.add_argument("--scheduler", choices=["none", "step", "cosine"], default=S,
                    help=f"learning-rate schedule over the epochs (default: {defaults['scheduler']})")
@@ -214,6 +219,9 @@ def _add_training_options(p, defaults):
     p.add_argument("--diagnose", action="store_true", default=S,
                    help="record per-layer gradients, updates, dead/saturated units and NaNs; print findings and "
                         "write diagnostics.json and diagnostics.png (ember.utils.diagnostics)")
+    p.add_argument("--sweep", type=sweep.parse_sweep, action="append", default=S, metavar="KEY=V1,V2",
+                   help="train one run per value into OUT/KEY-V, then compare them (OUT/compare.png); keys: "
+                        + ", ".join(k for k in sweep.KEYS if k in defaults) + "; several --sweep flags form a grid")
 
 
 def build_parser():
@@ -227,7 +235,7 @@ def build_parser():
                             "  ember plot activations --out activations.png\n"
                             "details: ember train phone-price --help",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="{train,plot}", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="{train,plot,compare,explain,report}", required=True)
 
     train = sub.add_parser("train", help="train one of the tutorials' models",
                            description="Train one of the tutorials' models.")
@@ -283,6 +291,9 @@ def build_parser():
     plot.add_argument("what", choices=["activations", "losses"])
     plot.add_argument("--out", metavar="FILE.png", default=None,
                       help="output image, format from the suffix (default: <what>.png)")
+    compare.add_parser(sub)
+    explain.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 
@@ -293,7 +304,10 @@ def _one_line(text):
 def _run_train(args):
 
     module = {"phone-price": phone_price, "cifar10": cifar10, "charlm": charlm}[args.task]
-    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume", "tensorboard", "nproc")}
+    explicit = {k: v for k, v in vars(args).items()
+                if k not in ("command", "task", "out", "resume", "tensorboard", "sweep", "nproc")}
+    if getattr(args, "sweep", None):
+        sweep.check_args(args, explicit)
     config = dict(module.DEFAULTS)
     resume = None
     if getattr(args, "resume", None):
@@ -318,6 +332,9 @@ def _run_train(args):
     args.resolved_out = out
     _validate_config(config, args.task, "--resume: the checkpoint's config" if resume is not None else "ember train")
     _check_writable(out)
+    if getattr(args, "sweep", None):
+        return sweep.run(args, module, config, out, lambda c: _validate_config(c, args.task, "ember train --sweep"),
+                         _check_writable, log=lambda m: print(m, flush=True))
 
     task, source = module.build_task(config)
     print(f"ember train {args.task}: data {source}; {len(task.train_set)} train / {len(task.test_set)} test rows; "
@@ -385,6 +402,8 @@ def main(argv=None):
             return distributed_launch.train_command(distributed_launch.split_nproc(argv)[1], args.nproc)
         if args.command == "train":
             return _run_train(args)
+        if args.command in ("compare", "explain", "report"):
+            return {"compare": compare, "explain": explain, "report": report}[args.command].run(args)
         return _run_plot(args)
     except CLIError as e:
         sys.stderr.write(f"ember: error: {_one_line(e)}\n")

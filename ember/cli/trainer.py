@@ -25,6 +25,7 @@ import ember
 from ember import nn
 from ember.utils.data import DataLoader
 from ember.utils.diagnostics import Diagnostics
+from ember.utils.viz import make_dot
 
 from .distributed_training import TrainingWorld
 
@@ -66,7 +67,11 @@ def make_optimizer(config, params):
         return ember.optim.AdamW(params, lr=lr, weight_decay=wd)
     if name == "sgd":
         return ember.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
-    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw or sgd")
+    if name == "rmsprop":
+        return ember.optim.RMSprop(params, lr=lr, weight_decay=wd)
+    if name == "adagrad":
+        return ember.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw, sgd, rmsprop or adagrad")
 
 
 def make_scheduler(config, optimizer):
@@ -306,13 +311,29 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
         log(format_confusion(cm, task.classes))
     if task.after_fit is not None:
         task.after_fit(model, history, log)
-    wrote = [metrics_path, ckpt_path] + ([curves] if drew else [])
+    wrote = [metrics_path, ckpt_path] + ([curves] if drew else []) + write_model_files(model, test_loader, loss_fn, out_dir)
     if diag is not None:
         wrote += diag.report(out_dir, log)
     log("wrote " + ", ".join(wrote))
     if not drew and history:
         log("(no curves.png: matplotlib is not installed; pip install 'ember[plot]')")
     return metrics, model
+
+
+def write_model_files(model, loader, loss_fn, out_dir):
+    """``model.txt`` (``print(model)``) and ``graph.dot`` (the autograd graph of the loss on a few test
+    examples, in eval mode) for ``ember report``; the paths written."""
+    paths = [os.path.join(out_dir, "model.txt"), os.path.join(out_dir, "graph.dot")]
+    _atomic_write_text(paths[0], str(model) + "\n")
+    xb, yb = next(iter(loader))
+    model.eval()
+    try:
+        out = model(xb[:4])
+        dot = make_dot(loss_fn(out, yb[:out.shape[0]]), params=dict(model.named_parameters()))
+    except (ValueError, RuntimeError, TypeError, IndexError):  # a task whose batches do not slice so
+        return paths[:1]
+    _atomic_write_text(paths[1], dot)
+    return paths
 
 
 def _metrics(task, config, history):
