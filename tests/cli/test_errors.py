@@ -131,10 +131,14 @@ def test_interrupt_while_importing_is_one_line(monkeypatch, capsys):
 def test_sigint_during_start_up_prints_no_traceback(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for delay in (0.1, 0.2, 0.3):
-        proc = subprocess.Popen([sys.executable, "-c", "import sys, ember_cli; sys.exit(ember_cli.main())",
+    for delay in (0.0, 0.1, 0.2):
+        # "started" once the interpreter itself is up (a SIGINT inside Python's own site import is
+        # Python's fatal error, before any ember code could run), then the signal lands in ember's start-up
+        code = "import sys, ember_cli; print('started', flush=True); sys.exit(ember_cli.main())"
+        proc = subprocess.Popen([sys.executable, "-c", code,
                                  "train", "phone-price", "--epochs", "500", "--out", str(tmp_path / str(delay))],
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout.readline().strip() == "started"
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         err = proc.communicate(timeout=60)[1]

@@ -9,18 +9,20 @@ import os, sys
 import ember, ember.distributed as dist
 dist.init_process_group()
 t = ember.ones(1); dist.all_reduce(t)
-print("RANK", os.environ["RANK"], os.environ["LOCAL_RANK"], os.environ["WORLD_SIZE"], os.environ["OMP_NUM_THREADS"],
-      dist.get_rank(), t.item(), sys.argv[1:], flush=True)
+# one write per line: the ranks share the launcher's stdout, and print() may write in pieces
+os.write(1, " ".join(map(str, ["RANK", os.environ["RANK"], os.environ["LOCAL_RANK"], os.environ["WORLD_SIZE"],
+                                os.environ["OMP_NUM_THREADS"], dist.get_rank(), t.item(), sys.argv[1:]])).encode() + b"\\n")
 """
 
 TORCH_SCRIPT = """
-import torch, torch.distributed as dist
+import os, torch, torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data.distributed import DistributedSampler
 dist.init_process_group("gloo")
 model = DDP(torch.nn.Linear(3, 1))
 model(torch.ones(2, 3) * dist.get_rank()).sum().backward()
-print("GRAD", dist.get_rank(), model.module.weight.grad.tolist(), list(DistributedSampler(range(5))), flush=True)
+line = ["GRAD", dist.get_rank(), model.module.weight.grad.tolist(), list(DistributedSampler(range(5)))]
+os.write(1, " ".join(map(str, line)).encode() + b"\\n")   # one write: the ranks share stdout
 """
 
 
