@@ -1,0 +1,267 @@
+"""``ember.onnx.export``: trace a forward, translate each op, write and check the ONNX model."""
+import enum
+import inspect
+import os
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import no_grad
+from ._registry import UnsupportedOp
+from ._trace import Trace
+
+DEFAULT_OPSET = 20        # torch.onnx._constants.ONNX_DEFAULT_OPSET in PyTorch 2.13
+MIN_OPSET = 18            # ReduceMean/ReduceMax with axes as an input, Split with num_outputs
+MAX_OPSET = 20
+
+
+class TrainingMode(enum.IntEnum):
+    """``torch.onnx.TrainingMode``: export in eval mode (the only one ember writes)."""
+    EVAL = 0
+    PRESERVE = 1
+    TRAINING = 2
+
+
+class OperatorExportTypes(enum.IntEnum):
+    """``torch.onnx.OperatorExportTypes``: ember writes standard ONNX ops only."""
+    ONNX = 0
+    ONNX_ATEN = 1
+    ONNX_ATEN_FALLBACK = 2
+    ONNX_FALLTHROUGH = 3
+
+
+class _State:
+    exporting = False
+
+
+def is_in_onnx_export():
+    """True while ``ember.onnx.export`` runs the model's forward (as ``torch.onnx.is_in_onnx_export``)."""
+    return _State.exporting
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError as e:
+        raise ImportError("ember.onnx.export needs the onnx package, which is not installed. "
+                          "Install it with: pip install ember[onnx]") from e
+    return onnx
+
+
+def _refuse(name, value, allowed, why):
+    if value not in allowed:
+        raise NotImplementedError(f"ember.onnx.export: {name}={value!r} is not supported ({why})")
+
+
+def _check_options(opts):
+    _refuse("export_params", opts["export_params"], (True,),
+            "ember always stores the parameters in the file as initializers")
+    _refuse("keep_initializers_as_inputs", opts["keep_initializers_as_inputs"], (None, False),
+            "parameters are initializers, not graph inputs")
+    if opts["training"] not in (None, TrainingMode.EVAL, TrainingMode.PRESERVE) and \
+            getattr(opts["training"], "name", None) not in ("EVAL", "PRESERVE"):
+        raise NotImplementedError("ember.onnx.export: training=TrainingMode.TRAINING is not supported; ember "
+                                  "exports inference graphs only (training=TrainingMode.EVAL, the default)")
+    op_type = opts["operator_export_type"]
+    if op_type is not None and getattr(op_type, "name", op_type) not in ("ONNX", 0):
+        raise NotImplementedError(f"ember.onnx.export: operator_export_type={op_type!r} is not supported; "
+                                  "ember writes standard ONNX operators only (OperatorExportTypes.ONNX)")
+    if opts["custom_opsets"]:
+        raise NotImplementedError("ember.onnx.export: custom_opsets is not supported (ember writes the "
+                                  "default ONNX domain only)")
+    if opts["export_modules_as_functions"]:
+        raise NotImplementedError("ember.onnx.export: export_modules_as_functions is not supported; the "
+                                  "graph is flat")
+    _refuse("autograd_inlining", opts["autograd_inlining"], (True,),
+            "custom autograd.Functions are always inlined: their ops are traced")
+    if opts["dynamic_shapes"] is not None:
+        raise NotImplementedError("ember.onnx.export: dynamic_shapes is not supported; give dynamic axes "
+                                  "with dynamic_axes={'input': {0: 'batch'}}")
+    if opts["custom_translation_table"]:
+        raise NotImplementedError("ember.onnx.export: custom_translation_table is not supported")
+    for name in ("report", "verify", "profile", "dump_exported_program"):
+        _refuse(name, opts[name], (False, None), "it belongs to PyTorch's dynamo exporter's tooling")
+
+
+def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=None, output_names=None,
+           opset_version=None, dynamo=True, external_data=True, dynamic_shapes=None,
+           custom_translation_table=None, report=False, optimize=True, verify=False, profile=False,
+           dump_exported_program=False, artifacts_dir=".", export_params=True,
+           keep_initializers_as_inputs=False, dynamic_axes=None, training=TrainingMode.EVAL,
+           operator_export_type=OperatorExportTypes.ONNX, do_constant_folding=True, custom_opsets=None,
+           export_modules_as_functions=False, autograd_inlining=True):
+    """Export ``model`` (a Module or a function) as an ONNX file, as ``torch.onnx.export``.
+
+    The forward runs once on ``args`` (in eval mode) while every ember op is recorded; each op is
+    written as ONNX operators (default opset 20, PyTorch 2.13's default) with the parameters as
+    initializers, and the model is checked by ``onnx.checker``. ``dynamic_axes`` marks input and
+    output axes whose size may change (the forward is then traced a second time at other sizes
+    to find which shapes follow them). ``dynamo`` selects between PyTorch's two exporters; ember
+    has one (its own tracer), so the value changes nothing. Returns None.
+
+    Example:
+        >>> model = ember.nn.Sequential(ember.nn.Linear(4, 2), ember.nn.ReLU())
+        >>> ember.onnx.export(model, (ember.randn(1, 4),), "model.onnx", input_names=["x"],
+        ...                   output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    """
+    onnx = _onnx()
+    _check_options(dict(locals()))
+    opset = DEFAULT_OPSET if opset_version is None else opset_version
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ValueError(f"ember.onnx.export: opset_version must be an int from {MIN_OPSET} to {MAX_OPSET} "
+                         f"(received {opset_version!r}); leave it unset for the default {DEFAULT_OPSET}")
+    if f is None:
+        raise TypeError("ember.onnx.export: f (the file path or a writable binary file object) is required")
+    args, kwargs = _split_args(args, kwargs)
+    proto = build_model(model, args, kwargs, input_names, output_names, dynamic_axes, opset,
+                        do_constant_folding)
+    if verbose:
+        print(onnx.helper.printable_graph(proto.graph))
+    _save(onnx, proto, f, external_data)
+    return None
+
+
+def _split_args(args, kwargs):
+    if isinstance(args, Tensor):
+        args = (args,)
+    elif isinstance(args, list):
+        args = tuple(args)
+    elif not isinstance(args, tuple):
+        raise TypeError(f"ember.onnx.export: args must be a tuple of the model's inputs (or one Tensor), "
+                        f"received {type(args).__name__}")
+    kwargs = dict(kwargs or {})
+    if args and isinstance(args[-1], dict):          # PyTorch: a trailing dict holds keyword arguments
+        kwargs.update(args[-1])
+        args = args[:-1]
+    return args, kwargs
+
+
+def _save(onnx, proto, f, external_data):
+    if isinstance(f, (str, os.PathLike)):
+        large = proto.ByteSize() > 2 ** 31 - 1 if external_data else False
+        onnx.save_model(proto, os.fspath(f), save_as_external_data=large)
+    elif hasattr(f, "write"):
+        f.write(proto.SerializeToString())
+    else:
+        raise TypeError(f"ember.onnx.export: f must be a path or a binary file object, received "
+                        f"{type(f).__name__}")
+
+
+# -- building the model ----------------------------------------------------------------------------
+def _flatten(obj, out):
+    if isinstance(obj, Tensor):
+        out.append(obj)
+    elif isinstance(obj, (tuple, list)):
+        for o in obj:
+            _flatten(o, out)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _flatten(o, out)
+    return out
+
+
+def _input_names(model, n, given):
+    given = list(given or [])
+    if len(given) > n:
+        raise ValueError(f"ember.onnx.export: {len(given)} input_names given but the model has {n} tensor "
+                         f"inputs; give at most {n}")
+    try:
+        params = [p for p in inspect.signature(model.forward if hasattr(model, "forward") else model).parameters
+                  if p not in ("self",)]
+    except (TypeError, ValueError):
+        params = []
+    names = given + [params[i] if i < len(params) and n == len(params) else f"input_{i}"
+                     for i in range(len(given), n)]
+    return names
+
+
+def _output_names(n, given):
+    given = list(given or [])
+    if len(given) > n:
+        raise ValueError(f"ember.onnx.export: {len(given)} output_names given but the model returns {n} "
+                         f"tensors; give at most {n}")
+    return given + [("output" if n == 1 else f"output_{i}") for i in range(len(given), n)]
+
+
+def _axes(dynamic_axes, names_in, names_out):
+    """{value name: {axis: dim name}} from PyTorch's two forms (a list of axes or a dict)."""
+    out = {}
+    for name, spec in (dynamic_axes or {}).items():
+        if name not in names_in and name not in names_out:
+            raise ValueError(f"ember.onnx.export: dynamic_axes names {name!r}, which is neither an input "
+                             f"{names_in} nor an output {names_out}; use input_names/output_names")
+        if isinstance(spec, dict):
+            out[name] = {int(k): str(v) for k, v in spec.items()}
+        else:
+            out[name] = {int(k): f"{name}_dynamic_axes_{i + 1}" for i, k in enumerate(spec)}
+    return out
+
+
+def _grown(t, axes):
+    """``t`` one longer along each dynamic axis (its first slice repeated): the second trace's input."""
+    a = t._data
+    for ax in axes:
+        a = np.concatenate([a, np.take(a, [0], axis=ax)], axis=ax)
+    return _wrap(np.ascontiguousarray(a))
+
+
+def _substitute(obj, swap):
+    if isinstance(obj, Tensor):
+        return swap.get(id(obj), obj)
+    if isinstance(obj, tuple):
+        return tuple(_substitute(o, swap) for o in obj)
+    if isinstance(obj, list):
+        return [_substitute(o, swap) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _substitute(v, swap) for k, v in obj.items()}
+    return obj
+
+
+def _run(model, args, kwargs):
+    trace = Trace(model)
+    prev, _State.exporting = _State.exporting, True
+    try:
+        with no_grad(), trace:
+            result = model(*args, **kwargs)
+    finally:
+        _State.exporting = prev
+    return trace, result
+
+
+def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, opset, fold=True):
+    """The ``onnx.ModelProto`` of ``model`` called on ``args``/``kwargs`` (checked by onnx.checker)."""
+    onnx = _onnx()
+    was_training = getattr(model, "training", None)
+    if was_training:
+        model.eval()
+    try:
+        inputs = _flatten([args, kwargs], [])
+        in_names = _input_names(model, len(inputs), input_names)
+        trace, result = _run(model, args, kwargs)
+        outputs = _flatten(result, [])
+        if not outputs:
+            raise ValueError("ember.onnx.export: the model returned no tensor")
+        out_names = _output_names(len(outputs), output_names)
+        axes = _axes(dynamic_axes, in_names, out_names)
+        trace2 = outputs2 = None
+        if any(axes.get(n) for n in in_names):
+            swap = {id(t): _grown(t, axes.get(n, {})) for t, n in zip(inputs, in_names) if axes.get(n)}
+            inputs2 = [swap.get(id(t), t) for t in inputs]
+            trace2, result2 = _run(model, _substitute(args, swap), _substitute(kwargs, swap))
+            outputs2 = _flatten(result2, [])
+            _same_program(trace, trace2)
+        else:
+            inputs2 = inputs
+    finally:
+        if was_training:
+            model.train()
+    from ._build import Exporter       # needs onnx: imported only when exporting
+    proto = Exporter(model, opset, fold).build(trace, trace2, inputs, inputs2, in_names, outputs, outputs2, out_names, axes)
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def _same_program(t1, t2):
+    if len(t1.steps) != len(t2.steps) or any(a.cls is not b.cls for a, b in zip(t1.steps, t2.steps)):
+        raise UnsupportedOp("ember.onnx.export: the model runs different ops when the dynamic axes change "
+                            "size, so one graph cannot serve every size; export without dynamic_axes")
