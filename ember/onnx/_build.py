@@ -56,6 +56,11 @@ class Exporter:
             shape = self.g.shape_vector(arr.shape, arr2.shape, "a tensor made inside the forward")
             name = self.g.node("ConstantOfShape", [shape], value=numpy_helper.from_array(flat[:1].copy()))
         else:
+            if arr2 is not None and v2 is not v and not np.array_equal(arr, arr2, equal_nan=arr.dtype.kind in "fc"):
+                raise UnsupportedOp(f"ember.onnx.export: a tensor of shape {arr.shape} follows the input values but "
+                                    f"was made outside ember's ops (a NumPy round trip, .item(), .tolist(), a "
+                                    f"new tensor from values, or a random draw), so the ONNX graph would freeze "
+                                    f"it; compute it with tensor operations")
             pname = self.param_names.get(id(v))
             name = (self.g.named_const(arr, pname) if pname is not None and pname not in self._used
                     else self.g.const(arr, "const"))

@@ -166,8 +166,10 @@ def _input_names(model, n, given):
         raise ValueError(f"ember.onnx.export: {len(given)} input_names given but the model has {n} tensor "
                          f"inputs; give at most {n}")
     try:
-        params = [p for p in inspect.signature(model.forward if hasattr(model, "forward") else model).parameters
-                  if p not in ("self",)]
+        sig = inspect.signature(model.forward if hasattr(model, "forward") else model).parameters.values()
+        params = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig):
+            params = []
     except (TypeError, ValueError):
         params = []
     names = given + [params[i] if i < len(params) and n == len(params) else f"input_{i}"
@@ -197,11 +199,14 @@ def _axes(dynamic_axes, names_in, names_out):
     return out
 
 
-def _grown(t, axes):
-    """``t`` one longer along each dynamic axis (its first slice repeated): the second trace's input."""
+def _variant(t, axes):
+    """The second trace's input: ``t`` one longer along each dynamic axis (its first slice repeated)
+    and, for floats, with other values (a tensor that follows the values without an op then shows)."""
     a = t._data
     for ax in axes:
         a = np.concatenate([a, np.take(a, [0], axis=ax)], axis=ax)
+    if a.dtype.kind == "f":
+        a = a * a.dtype.type(0.75) + a.dtype.type(0.125)
     return _wrap(np.ascontiguousarray(a))
 
 
@@ -243,15 +248,13 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
             raise ValueError("ember.onnx.export: the model returned no tensor")
         out_names = _output_names(len(outputs), output_names)
         axes = _axes(dynamic_axes, in_names, out_names)
-        trace2 = outputs2 = None
-        if any(axes.get(n) for n in in_names):
-            swap = {id(t): _grown(t, axes.get(n, {})) for t, n in zip(inputs, in_names) if axes.get(n)}
-            inputs2 = [swap.get(id(t), t) for t in inputs]
-            trace2, result2 = _run(model, _substitute(args, swap), _substitute(kwargs, swap))
-            outputs2 = _flatten(result2, [])
-            _same_program(trace, trace2)
-        else:
-            inputs2 = inputs
+        # A second trace at other sizes (along the dynamic axes) and other values shows which
+        # shapes follow the dynamic axes, and catches values that bypass the ops.
+        swap = {id(t): _variant(t, axes.get(n, {})) for t, n in zip(inputs, in_names)}
+        inputs2 = [swap[id(t)] for t in inputs]
+        trace2, result2 = _run(model, _substitute(args, swap), _substitute(kwargs, swap))
+        outputs2 = _flatten(result2, [])
+        _same_program(trace, trace2)
     finally:
         if was_training:
             model.train()
@@ -263,5 +266,7 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
 
 def _same_program(t1, t2):
     if len(t1.steps) != len(t2.steps) or any(a.cls is not b.cls for a, b in zip(t1.steps, t2.steps)):
-        raise UnsupportedOp("ember.onnx.export: the model runs different ops when the dynamic axes change "
-                            "size, so one graph cannot serve every size; export without dynamic_axes")
+        raise UnsupportedOp("ember.onnx.export: the model runs different ops for inputs of other values or "
+                            "sizes (Python control flow on tensor values or shapes), so one graph cannot "
+                            "serve every input; export without dynamic_axes, or make the forward's ops "
+                            "independent of the input values")

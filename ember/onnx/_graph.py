@@ -42,13 +42,13 @@ class Graph:
         if key is not None and key in self._cache:
             return self._cache[key]
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(numpy_helper.from_array(array if array.flags.c_contiguous else array.copy(order="C"), name))
         if key is not None:
             self._cache[key] = name
         return name
 
     def named_const(self, array, name):
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(numpy_helper.from_array(array if array.flags.c_contiguous else array.copy(order="C"), name))
         return name
 
     def i64(self, values):

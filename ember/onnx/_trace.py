@@ -11,8 +11,10 @@ for a different purpose and is independent of this one.
 import sys
 import threading
 
+from .. import ops
 from .._tensor import Tensor
 from ..autograd.function import Function, Op
+from ..ops import comparison
 
 
 class Step:
@@ -66,6 +68,47 @@ class Trace:
             self._hooks.append(m.register_forward_pre_hook(pre))
             self._hooks.append(m.register_forward_hook(post))
 
+    def _record_function(self, cls, original):
+        def traced(*args, **kwargs):
+            self.depth += 1
+            try:
+                out = original(*args, **kwargs)
+            finally:
+                self.depth -= 1
+            if not self.depth and threading.get_ident() == self.thread and isinstance(out, Tensor) and \
+                    any(isinstance(a, Tensor) for a in args):
+                self.keep.extend(a for a in args if isinstance(a, Tensor))
+                self.keep.append(out)
+                self.steps.append(Step(cls, tuple(args), (out,), self.stack[-1] if self.stack else ""))
+            return out
+        traced.__name__ = getattr(original, "__name__", cls.__name__)
+        return traced
+
+    def _patch(self, owner, name, replacement):
+        self._patched.append((owner, name, owner.__dict__[name]))
+        setattr(owner, name, replacement)
+
+    def _patch_functions(self):
+        """Comparisons and logic make tensors without an Op (they have no gradient): trace them
+        too, wherever they are reached from (``ember.gt``, ``x.gt``, ``x > y``, ``~m``), and send
+        ``x[i]`` through its op (its fast path skips the op for tensors that need no gradient)."""
+        top = sys.modules.get("ember")
+        for name, cls in LOGIC.items():
+            fn = getattr(comparison, name)
+            for owner in (comparison, ops, top):
+                if owner is not None and owner.__dict__.get(name) is fn:
+                    self._patch(owner, name, self._record_function(cls, fn))
+            if Tensor.__dict__.get(name) is not None:
+                self._patch(Tensor, name, self._record_function(cls, Tensor.__dict__[name]))
+        for dunder, name in _DUNDERS.items():
+            if dunder in Tensor.__dict__:
+                self._patch(Tensor, dunder, self._record_function(LOGIC[name], Tensor.__dict__[dunder]))
+        original = Tensor.__dict__["__getitem__"]
+
+        def getitem(t, key):
+            return original(t, (key,) if type(key) is int else key)
+        self._patch(Tensor, "__getitem__", getitem)
+
     def __enter__(self):
         self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
         tracer = self
@@ -76,6 +119,8 @@ class Trace:
                 return tracer._apply(_original, cls, args)
             c.apply = classmethod(tracing)
         self._module_hooks()
+        self._patched = []
+        self._patch_functions()
         return self
 
     def __exit__(self, *exc):
@@ -84,6 +129,8 @@ class Trace:
                 del c.apply
             else:
                 c.apply = own
+        for owner, name, original in reversed(self._patched):
+            setattr(owner, name, original)
         for h in self._hooks:
             h.remove()
         self._hooks = []
@@ -100,3 +147,25 @@ def _caller_values():
     f = sys._getframe(3)          # _caller_numbers <- Trace._apply <- tracing apply <- the op's function
     return {k: v for k, v in f.f_locals.items()
             if isinstance(v, (int, float, Tensor)) and not isinstance(v, bool)}
+
+
+class Logic:
+    """A traced comparison or logical function (not an ``Op``: it has no gradient); ``onnx``
+    names the ONNX operator that computes it."""
+    onnx = None
+
+
+def _logic(name, onnx_op):
+    return type("".join(w.title() for w in name.split("_")), (Logic,), {"onnx": onnx_op, "__module__": __name__})
+
+
+LOGIC = {name: _logic(name, op) for name, op in [
+    ("eq", "Equal"), ("ne", "NotEqual"), ("lt", "Less"), ("le", "LessOrEqual"), ("gt", "Greater"),
+    ("ge", "GreaterOrEqual"), ("logical_and", "And"), ("logical_or", "Or"), ("logical_xor", "Xor"),
+    ("logical_not", "Not"), ("bitwise_and", "BitwiseAnd"), ("bitwise_or", "BitwiseOr"),
+    ("bitwise_xor", "BitwiseXor"), ("bitwise_not", "BitwiseNot"), ("isnan", "IsNaN"), ("isinf", "IsInf")]}
+for _alias, _name in [("not_equal", "ne"), ("less", "lt"), ("less_equal", "le"), ("greater", "gt"),
+                      ("greater_equal", "ge")]:
+    LOGIC[_alias] = LOGIC[_name]
+_DUNDERS = {"__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+            "__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__invert__": "bitwise_not"}

@@ -7,6 +7,7 @@ from onnx import helper
 from ..ops import _cast, arithmetic as A, clamp_where as CW, linalg as L, math_functions as M, reduce as R
 from ..ops import softmax_ops as S
 from ._registry import translates
+from ._trace import LOGIC
 
 
 def _binary(op_type):
@@ -36,6 +37,30 @@ def _pow(g, c):
 def _fmod(g, c):
     dt = c.out_dtype()
     return g.node("Mod", [c.operand(0, dt), c.operand(1, dt)], fmod=1)
+
+
+@translates(A.Remainder)
+def _remainder(g, c):
+    dt = c.out_dtype()
+    a, b = c.operand(0, dt), c.operand(1, dt)
+    if np.dtype(dt).kind != "f":
+        return g.node("Mod", [a, b], fmod=0)
+    return g.node("Sub", [a, g.node("Mul", [b, g.node("Floor", [g.node("Div", [a, b])])])])
+
+
+@translates(A._Round)
+def _round(g, c):
+    digits = c.a(1) if c.nargs > 1 else 0
+    if not digits:
+        return g.node("Round", [c.x(0)])
+    scale = g.scalar(10.0 ** digits, c.out_dtype())
+    return g.node("Div", [g.node("Round", [g.node("Mul", [c.x(0), scale])]), scale])
+
+
+@translates(A.Trunc)
+def _trunc(g, c):
+    x = c.x(0)
+    return g.node("Where", [g.node("Less", [x, g.scalar(0, c.out_dtype())]), g.node("Ceil", [x]), g.node("Floor", [x])])
 
 
 _UNARY = {A.Neg: "Neg", A.Sign: "Sign", A.Floor: "Floor", A.Ceil: "Ceil", M.Exp: "Exp", M.Log: "Log",
@@ -206,3 +231,23 @@ def _softmax(g, c):
         return g.node("Identity", [c.x(0)]) if c.cls is S.Softmax else g.node(
             "Sub", [c.x(0), c.x(0)])
     return g.node("Softmax" if c.cls is S.Softmax else "LogSoftmax", [c.x(0)], axis=int(c.a(1)) % c.rank(0))
+
+
+# -- comparisons and logic (traced functions, not Ops) --------------------------------------------------
+_ON_BOOL = {"BitwiseAnd": "And", "BitwiseOr": "Or", "BitwiseXor": "Xor", "BitwiseNot": "Not"}
+
+
+def _logic(g, c):
+    tensors = [i for i in range(c.nargs) if c.is_tensor(i)]
+    dt = np.result_type(*[c.dtype(i) for i in tensors])
+    op_type = c.cls.onnx
+    if dt == np.bool_:
+        op_type = _ON_BOOL.get(op_type, op_type)
+    ins = [c.operand(i, dt) for i in range(c.nargs)]
+    if op_type == "NotEqual":
+        return g.node("Not", [g.node("Equal", ins)])
+    return g.node(op_type, ins)
+
+
+for _cls in set(LOGIC.values()):
+    translates(_cls)(_logic)

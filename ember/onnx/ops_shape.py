@@ -71,7 +71,7 @@ def _expand_key(key, rank):
             out.extend([slice(None)] * (rank - used))
         else:
             out.append(k)
-    if Ellipsis not in key:
+    if not any(k is Ellipsis for k in key):
         out.extend([slice(None)] * (rank - used))
     return out
 
