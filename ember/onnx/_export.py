@@ -116,7 +116,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     proto = build_model(model, args, kwargs, input_names, output_names, dynamic_axes, opset,
                         do_constant_folding)
     if verbose:
-        print(onnx.helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
     _save(onnx, proto, f, external_data)
     return None
 
@@ -160,7 +160,9 @@ def _flatten(obj, out):
     return out
 
 
-def _input_names(model, n, given):
+def _input_names(model, args, kwargs, n, given):
+    """``given`` names first; then the forward's parameter names (a keyword's own name), with an
+    index for tensors inside a list or tuple; ``input_i`` where there is no name."""
     given = list(given or [])
     if len(given) > n:
         raise ValueError(f"ember.onnx.export: {len(given)} input_names given but the model has {n} tensor "
@@ -168,12 +170,19 @@ def _input_names(model, n, given):
     try:
         sig = inspect.signature(model.forward if hasattr(model, "forward") else model).parameters.values()
         params = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig):
-            params = []
     except (TypeError, ValueError):
         params = []
-    names = given + [params[i] if i < len(params) and n == len(params) else f"input_{i}"
-                     for i in range(len(given), n)]
+    names = []
+    for i, a in enumerate(args):
+        base = params[i] if i < len(params) else f"input_{i}"
+        found = _flatten(a, [])
+        names += [base] if isinstance(a, Tensor) else [f"{base}_{j}" for j in range(len(found))]
+    for k, a in kwargs.items():
+        found = _flatten(a, [])
+        names += [k] if isinstance(a, Tensor) else [f"{k}_{j}" for j in range(len(found))]
+    names = given + names[len(given):]
+    if len(set(names)) != len(names):
+        raise ValueError(f"ember.onnx.export: input names must be unique, got {names}; pass input_names")
     return names
 
 
@@ -241,7 +250,7 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
         model.eval()
     try:
         inputs = _flatten([args, kwargs], [])
-        in_names = _input_names(model, len(inputs), input_names)
+        in_names = _input_names(model, args, kwargs, len(inputs), input_names)
         trace, result = _run(model, args, kwargs)
         outputs = _flatten(result, [])
         if not outputs:
