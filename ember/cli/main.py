@@ -19,6 +19,7 @@ import tempfile
 
 from .. import _parallel, compat
 from . import charlm, cifar10, phone_price
+from . import export_onnx
 from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
 
@@ -280,6 +281,7 @@ def build_parser():
     plot.add_argument("what", choices=["activations", "losses"])
     plot.add_argument("--out", metavar="FILE.png", default=None,
                       help="output image, format from the suffix (default: <what>.png)")
+    export_onnx.add_parser(sub)
     return parser
 
 
@@ -369,6 +371,8 @@ def main(argv=None):
             return e.code if isinstance(e.code, int) else 2
         if args.command == "train":
             return _run_train(args)
+        if args.command == "export":
+            return export_onnx.run(args)
         return _run_plot(args)
     except CLIError as e:
         sys.stderr.write(f"ember: error: {_one_line(e)}\n")
