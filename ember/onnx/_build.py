@@ -9,6 +9,7 @@ from .._tensor import Tensor
 from . import ops_activation, ops_math, ops_nn, ops_recurrent, ops_shape  # noqa: F401  (register translations)
 from ._graph import Call, Graph, op_name
 from ._registry import TRANSLATIONS, UnsupportedOp
+from ._trace import InplaceWrite
 
 
 class Exporter:
@@ -16,6 +17,7 @@ class Exporter:
         self.model, self.opset, self.fold = model, opset, fold
         self.names = {}          # id(tensor or array) -> ONNX name
         self.live = set()        # ids of values computed from the inputs
+        self.stale = set()       # ids of arrays changed by an in-place write through another tensor
         self.param_names = {}
         if hasattr(model, "named_parameters"):
             for n, p in list(model.named_parameters()) + list(model.named_buffers()):
@@ -29,6 +31,10 @@ class Exporter:
         return self._key(v) in self.live
 
     def lookup(self, v):
+        if self._key(v) in self.stale:
+            raise UnsupportedOp("ember.onnx.export: a tensor is used after an in-place write into a tensor that "
+                                "shares its memory (a view of it, or its base) changed it; write out of place "
+                                "(x = x.relu() instead of x.relu_()) or clone() before writing")
         if isinstance(v, Tensor) and id(v) in self.names:
             return self.names[id(v)]
         return self.names.get(self._key(v))
@@ -106,6 +112,16 @@ class Exporter:
                                  producer_name="ember", ir_version=10)
 
     def _translate(self, step, step2):
+        if step.cls is InplaceWrite:
+            t, values = step.args
+            self.stale |= step.caller["stale"]
+            name = self.value(values, None if step2 is None else step2.args[1])
+            self.names[id(t)] = self.names[self._key(t)] = name
+            if self._key(values) in self.live:
+                self.live.add(self._key(t))
+            else:
+                self.live.discard(self._key(t))
+            return
         args = step.args
         live = any(self._key(a) in self.live for a in args if isinstance(a, (Tensor, np.ndarray)))
         same_shape = step2 is None or all(o._data.shape == o2._data.shape for o, o2 in zip(step.outs, step2.outs))

@@ -11,7 +11,9 @@ for a different purpose and is independent of this one.
 import sys
 import threading
 
-from .. import ops
+import numpy as np
+
+from .. import _inplace, ops
 from .._tensor import Tensor
 from ..autograd.function import Function, Op
 from ..ops import comparison
@@ -110,6 +112,21 @@ class Trace:
         def getitem(t, key):
             return original(t, (key,) if type(key) is int else key)
         self._patch(Tensor, "__getitem__", getitem)
+        self._patch(_inplace, "_write", self._record_write(_inplace._write))
+
+    def _record_write(self, original):
+        """An in-place write (``x.relu_()``, ``x += y``, ``nn.ReLU(inplace=True)``) makes ``x`` the
+        written values: noted as an ``InplaceWrite`` step, with the traced arrays that share ``x``'s
+        memory (views of it, or its base), whose values change unseen: using them later is refused."""
+        def write(t, values):
+            old = t._data
+            original(t, values)
+            if not self.depth and threading.get_ident() == self.thread:
+                stale = {id(k._data) for k in self.keep if k._data is not old and np.may_share_memory(k._data, old)}
+                self.keep.extend((t, _Held(values)))
+                self.steps.append(Step(InplaceWrite, (t, values), (t,), self.stack[-1] if self.stack else "",
+                                       {"stale": stale}))
+        return write
 
     def __enter__(self):
         self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
@@ -171,3 +188,15 @@ for _alias, _name in [("not_equal", "ne"), ("less", "lt"), ("less_equal", "le"),
     LOGIC[_alias] = LOGIC[_name]
 _DUNDERS = {"__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
             "__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__invert__": "bitwise_not"}
+
+
+class InplaceWrite:
+    """A traced in-place write: ``args = (tensor, values)``; the tensor holds ``values`` after it."""
+
+
+class _Held:
+    """Keeps an array alive (its id stays unique) while tracing."""
+    __slots__ = ("_data",)
+
+    def __init__(self, data):
+        self._data = data

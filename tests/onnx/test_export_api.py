@@ -260,3 +260,31 @@ def test_torch_onnx_through_ember_run(tmp_path):
                          text=True, env=env, cwd=str(tmp_path), timeout=120)
     assert out.returncode == 0 and "exported" in out.stdout, out.stderr
     assert session(str(tmp_path / "m.onnx")).run(None, {"x": np.zeros((4, 3), np.float32)})[0].shape == (4, 2)
+
+
+def test_in_place_writes_are_followed():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 3, 3)
+            self.act = nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            y = self.act(self.conv(x))
+            y += 1
+            y.mul_(x.mean())
+            z = y.flatten(1)
+            z.clamp_(max=1.5)
+            return z.sigmoid()
+    check(M(), ember.randn(2, 2, 5, 5), ember.randn(4, 2, 5, 5), dynamic={0: [0]})
+
+
+def test_a_view_changed_by_an_in_place_write_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            y = x * 2
+            v = y[0]
+            y.relu_()
+            return v + 1
+    with pytest.raises(ember.onnx.UnsupportedOp, match="in-place write"):
+        export_bytes(M(), (ember.randn(2, 3),))
