@@ -8,7 +8,7 @@ from onnx import helper, numpy_helper
 from .._tensor import Tensor
 from . import ops_activation, ops_math, ops_nn, ops_recurrent, ops_shape  # noqa: F401  (register translations)
 from ._graph import Call, Graph, op_name
-from ._registry import TRANSLATIONS, UnsupportedOp
+from ._registry import TRANSLATIONS, UnsupportedOperatorError as Unsupported
 from ._trace import InplaceWrite
 
 
@@ -32,7 +32,7 @@ class Exporter:
 
     def lookup(self, v):
         if self._key(v) in self.stale:
-            raise UnsupportedOp("ember.onnx.export: a tensor is used after an in-place write into a tensor that "
+            raise Unsupported("ember.onnx.export: a tensor is used after an in-place write into a tensor that "
                                 "shares its memory (a view of it, or its base) changed it; write out of place "
                                 "(x = x.relu() instead of x.relu_()) or clone() before writing")
         if isinstance(v, Tensor) and id(v) in self.names:
@@ -56,14 +56,14 @@ class Exporter:
         if arr2 is not None and arr2.shape != arr.shape:
             flat = arr.reshape(-1)
             if flat.size == 0 or not (flat == flat[0]).all():
-                raise UnsupportedOp(f"ember.onnx.export: a tensor of shape {arr.shape} made inside the forward "
+                raise Unsupported(f"ember.onnx.export: a tensor of shape {arr.shape} made inside the forward "
                                     f"(not computed by ember ops from the inputs) changes shape with the "
                                     f"dynamic axes ({arr2.shape} at other sizes) and is not constant-filled")
             shape = self.g.shape_vector(arr.shape, arr2.shape, "a tensor made inside the forward")
             name = self.g.node("ConstantOfShape", [shape], value=numpy_helper.from_array(flat[:1].copy()))
         else:
             if arr2 is not None and v2 is not v and not np.array_equal(arr, arr2, equal_nan=arr.dtype.kind in "fc"):
-                raise UnsupportedOp(f"ember.onnx.export: a tensor of shape {arr.shape} follows the input values but "
+                raise Unsupported(f"ember.onnx.export: a tensor of shape {arr.shape} follows the input values but "
                                     f"was made outside ember's ops (a NumPy round trip, .item(), .tolist(), a "
                                     f"new tensor from values, or a random draw), so the ONNX graph would freeze "
                                     f"it; compute it with tensor operations")
@@ -130,7 +130,7 @@ class Exporter:
         fn = TRANSLATIONS.get(step.cls)
         where = "model" + (f".{step.where}" if step.where else "")
         if fn is None:
-            raise UnsupportedOp(f"ember.onnx.export: no ONNX translation for op '{op_name(step.cls)}' "
+            raise Unsupported(f"ember.onnx.export: no ONNX translation for op '{op_name(step.cls)}' "
                                 f"({step.cls.__module__}.{step.cls.__name__}) (in {where})")
         names = fn(self.g, Call(self, step, step2))
         names = [names] if isinstance(names, str) else list(names)

@@ -1,4 +1,5 @@
 """``ember.onnx.export``: trace a forward, translate each op, write and check the ONNX model."""
+import contextlib
 import enum
 import inspect
 import os
@@ -7,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
-from ._registry import UnsupportedOp
+from ._registry import UnsupportedOperatorError
 from ._trace import Trace
 
 DEFAULT_OPSET = 20        # torch.onnx._constants.ONNX_DEFAULT_OPSET in PyTorch 2.13
@@ -35,8 +36,33 @@ class _State:
 
 
 def is_in_onnx_export():
-    """True while ``ember.onnx.export`` runs the model's forward (as ``torch.onnx.is_in_onnx_export``)."""
+    """True while ``ember.onnx.export`` runs the model's forward (as ``torch.onnx.is_in_onnx_export``).
+
+    Example:
+        >>> ember.onnx.is_in_onnx_export()
+        False
+    """
     return _State.exporting
+
+
+@contextlib.contextmanager
+def select_model_mode_for_export(model, mode):
+    """Put ``model`` in eval (``TrainingMode.EVAL``) or train (``TRAINING``) mode for the ``with``
+    block, then back (``PRESERVE``: unchanged), as ``torch.onnx.select_model_mode_for_export``.
+
+    Example:
+        >>> with ember.onnx.select_model_mode_for_export(model, ember.onnx.TrainingMode.EVAL):
+        ...     assert not model.training
+    """
+    if not isinstance(mode, TrainingMode):
+        raise TypeError(f"select_model_mode_for_export: mode must be a TrainingMode, received {mode!r}")
+    was = model.training
+    if mode != TrainingMode.PRESERVE:
+        model.train(mode == TrainingMode.TRAINING)
+    try:
+        yield
+    finally:
+        model.train(was)
 
 
 def _onnx():
@@ -112,6 +138,10 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
                          f"(received {opset_version!r}); leave it unset for the default {DEFAULT_OPSET}")
     if f is None:
         raise TypeError("ember.onnx.export: f (the file path or a writable binary file object) is required")
+    if getattr(training, "name", None) == "PRESERVE" and getattr(model, "training", False):
+        raise NotImplementedError("ember.onnx.export: training=TrainingMode.PRESERVE on a model in training mode "
+                                  "would export a training graph, which ember does not write; call model.eval() "
+                                  "or use training=TrainingMode.EVAL (the default)")
     args, kwargs = _split_args(args, kwargs)
     proto = build_model(model, args, kwargs, input_names, output_names, dynamic_axes, opset,
                         do_constant_folding)
@@ -268,14 +298,15 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
         if was_training:
             model.train()
     from ._build import Exporter       # needs onnx: imported only when exporting
-    proto = Exporter(model, opset, fold).build(trace, trace2, inputs, inputs2, in_names, outputs, outputs2, out_names, axes)
+    proto = Exporter(model, opset, fold).build(trace, trace2, inputs, inputs2, in_names, outputs, outputs2,
+                                               out_names, axes)
     onnx.checker.check_model(proto)
     return proto
 
 
 def _same_program(t1, t2):
     if len(t1.steps) != len(t2.steps) or any(a.cls is not b.cls for a, b in zip(t1.steps, t2.steps)):
-        raise UnsupportedOp("ember.onnx.export: the model runs different ops for inputs of other values or "
+        raise UnsupportedOperatorError("ember.onnx.export: the model runs different ops for inputs of other values or "
                             "sizes (Python control flow on tensor values or shapes), so one graph cannot "
                             "serve every input; export without dynamic_axes, or make the forward's ops "
                             "independent of the input values")

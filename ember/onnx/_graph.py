@@ -12,7 +12,7 @@ import numpy as np
 from onnx import helper, numpy_helper
 
 from .._tensor import Tensor
-from ._registry import UnsupportedOp
+from ._registry import UnsupportedOperatorError
 
 
 class Graph:
@@ -42,13 +42,13 @@ class Graph:
         if key is not None and key in self._cache:
             return self._cache[key]
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(array if array.flags.c_contiguous else array.copy(order="C"), name))
+        self.initializers.append(numpy_helper.from_array(_contiguous(array), name))
         if key is not None:
             self._cache[key] = name
         return name
 
     def named_const(self, array, name):
-        self.initializers.append(numpy_helper.from_array(array if array.flags.c_contiguous else array.copy(order="C"), name))
+        self.initializers.append(numpy_helper.from_array(_contiguous(array), name))
         return name
 
     def i64(self, values):
@@ -84,7 +84,7 @@ class Graph:
             if v1 and a % v1 == 0 and a // v1 * v2 == b:
                 dim = self.node("Shape", [name], start=axis, end=axis + 1)
                 return self.node("Mul", [dim, self.i64([a // v1])])
-        raise UnsupportedOp(f"{what} has an entry that follows the dynamic axes ({a} at the exported sizes, "
+        raise UnsupportedOperatorError(f"{what} has an entry that follows the dynamic axes ({a} at the exported sizes, "
                             f"{b} at others) in a way ember.onnx cannot compute at run time")
 
 
@@ -107,7 +107,7 @@ class Call:
         return "model" + (f".{self.step.where}" if self.step.where else "")
 
     def fail(self, what):
-        raise UnsupportedOp(f"ember.onnx.export: {what}, in op '{op_name(self.cls)}' (in {self.where})")
+        raise UnsupportedOperatorError(f"ember.onnx.export: {what}, in op '{op_name(self.cls)}' (in {self.where})")
 
     # -- arguments -------------------------------------------------------------------------------
     def is_tensor(self, i):
@@ -169,3 +169,7 @@ class Call:
 
     def out_shape_vector(self, j=0):
         return self.ex.g.shape_vector(self.out_shape(j), self.out_shape2(j), f"the output shape of {self.where}")
+
+
+def _contiguous(array):
+    return array if array.flags.c_contiguous else array.copy(order="C")   # (ascontiguousarray makes 0-d 1-d)

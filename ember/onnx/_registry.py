@@ -18,5 +18,10 @@ def translates(*op_classes):
     return register
 
 
-class UnsupportedOp(RuntimeError):
-    """An op (or an argument of it) that ember.onnx.export cannot write as ONNX."""
+class OnnxExporterError(RuntimeError):
+    """An error of the ONNX exporter (``torch.onnx.OnnxExporterError``)."""
+
+
+class UnsupportedOperatorError(OnnxExporterError):
+    """An op (or an argument of it, or a way of computing a value) that ember.onnx.export cannot write
+    as ONNX (``torch.onnx.errors.UnsupportedOperatorError``)."""

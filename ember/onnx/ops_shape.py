@@ -127,7 +127,8 @@ def _index(g, c):
     pos = [i for i, k in enumerate(full) if isinstance(k, np.ndarray) or hasattr(k, "_data")]
     rest = [k for i, k in enumerate(full) if i != pos[0]]
     idx = full[pos[0]]
-    if len(pos) != 1 or any(k != slice(None) for k in rest) or np.asarray(getattr(idx, "_data", idx)).dtype.kind not in "iu":
+    integer = np.asarray(getattr(idx, "_data", idx)).dtype.kind in "iu"
+    if len(pos) != 1 or any(k != slice(None) for k in rest) or not integer:
         c.fail("advanced indexing other than one integer index array with full slices elsewhere")
     arr = getattr(idx, "_data", idx)
     idx_name = c.ex.value(idx) if c.ex.is_live(idx) else g.const(np.asarray(arr, np.int64))

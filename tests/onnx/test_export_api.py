@@ -114,6 +114,11 @@ def test_unsupported_options_are_refused(kw, err):
         export_bytes(mlp(), (ember.randn(2, 4),), **kw)
 
 
+def test_preserve_of_a_training_model_is_refused():
+    with pytest.raises(NotImplementedError, match="PRESERVE"):
+        export_bytes(mlp().train(), (ember.randn(2, 4),), training=ember.onnx.TrainingMode.PRESERVE)
+
+
 def test_f_is_required():
     with pytest.raises(TypeError, match="f "):
         ember.onnx.export(mlp(), (ember.randn(2, 4),))
@@ -203,7 +208,7 @@ class Block(nn.Module):
 
 def test_an_unsupported_op_is_named_with_its_module_path():
     model = nn.Sequential(nn.Linear(3, 3), nn.Sequential(nn.ReLU(), Block()))
-    with pytest.raises(ember.onnx.UnsupportedOp) as e:
+    with pytest.raises(ember.onnx.UnsupportedOperatorError) as e:
         export_bytes(model, (ember.randn(2, 3),))
     msg = str(e.value)
     assert msg.startswith("ember.onnx.export: no ONNX translation for op 'cumsum'")
@@ -214,7 +219,7 @@ def test_values_that_bypass_the_ops_are_refused():
     class M(nn.Module):
         def forward(self, x):
             return x + ember.tensor(x.numpy() * 2)
-    with pytest.raises(ember.onnx.UnsupportedOp, match="outside ember's ops"):
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="outside ember's ops"):
         export_bytes(M(), (ember.randn(2, 3),))
 
 
@@ -223,7 +228,7 @@ def test_data_dependent_control_flow_is_refused():
         def forward(self, x):
             return x.exp() if x.sum() > 1.0 else x.relu().sigmoid()
     x = ember.full((2, 3), 0.1)                 # the second trace (other values) takes the other branch
-    with pytest.raises(ember.onnx.UnsupportedOp, match="different ops"):
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="different ops"):
         export_bytes(M(), (x,))
 
 
@@ -286,5 +291,21 @@ def test_a_view_changed_by_an_in_place_write_is_refused():
             v = y[0]
             y.relu_()
             return v + 1
-    with pytest.raises(ember.onnx.UnsupportedOp, match="in-place write"):
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="in-place write"):
         export_bytes(M(), (ember.randn(2, 3),))
+
+
+def test_errors_and_mode_helpers_as_torch():
+    torch = pytest.importorskip("torch")
+    assert issubclass(ember.onnx.errors.UnsupportedOperatorError, ember.onnx.OnnxExporterError)
+    assert issubclass(ember.onnx.OnnxExporterError, RuntimeError)
+    for ours, theirs in [(ember.onnx.TrainingMode, torch.onnx.TrainingMode),
+                         (ember.onnx.OperatorExportTypes, torch.onnx.OperatorExportTypes)]:
+        assert {k: int(v) for k, v in ours.__members__.items()} == {k: int(v) for k, v in theirs.__members__.items()}
+    model = mlp().train()
+    with ember.onnx.select_model_mode_for_export(model, ember.onnx.TrainingMode.EVAL):
+        assert not model.training
+    assert model.training
+    with ember.onnx.select_model_mode_for_export(model.eval(), ember.onnx.TrainingMode.TRAINING):
+        assert model.training
+    assert not model.training

@@ -18,7 +18,8 @@ def x3(n=2, c=3, length=11):
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(groups=3, padding=2, dilation=2),
                                 dict(padding="same", dilation=2), dict(padding="same", padding_mode="reflect"),
                                 dict(padding=2, padding_mode="replicate"), dict(padding=1, padding_mode="circular"),
-                                dict(bias=False, stride=(2, 1), padding=(0, 2)), dict(kernel_size=(4, 2), padding="same")])
+                                dict(bias=False, stride=(2, 1), padding=(0, 2)),
+                                dict(kernel_size=(4, 2), padding="same")])
 def test_conv2d(kw):
     kw = dict(kw)
     k = kw.pop("kernel_size", 3)
@@ -38,7 +39,18 @@ def test_conv_transpose2d(kw):
     check(nn.ConvTranspose2d(3, 6, 3, **kw), x4(), x4(4), dynamic={0: [0]})
 
 
-@pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1), nn.MaxPool2d(3, 2, ceil_mode=True),
+@pytest.mark.parametrize("kw", [dict(), dict(stride=3, padding=2, output_padding=1), dict(groups=3, bias=False)])
+def test_conv_transpose1d(kw):
+    check(nn.ConvTranspose1d(3, 6, 4, **kw), x3(), x3(4), dynamic={0: [0]})
+
+
+def test_max_pool_with_indices_is_refused_with_its_name():
+    with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match=r"return_indices.*\(in model\)"):
+        check(nn.MaxPool2d(2, return_indices=True), x4())
+
+
+@pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.MaxPool2d(3, stride=2, padding=1),
+                                   nn.MaxPool2d(3, 2, ceil_mode=True),
                                    nn.MaxPool2d(2, dilation=2), nn.AvgPool2d(2), nn.AvgPool2d(3, 2, padding=1),
                                    nn.AvgPool2d(3, 2, padding=1, count_include_pad=False),
                                    nn.AvgPool2d(3, 2, ceil_mode=True), nn.AdaptiveAvgPool2d(1),

@@ -54,7 +54,7 @@ def test_lstm_with_given_states():
 
 
 def test_lstm_projection_is_refused_with_its_name():
-    with pytest.raises(ember.onnx.UnsupportedOp, match="proj_size"):
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="proj_size"):
         check(nn.LSTM(3, 4, proj_size=2), ember.randn(5, 2, 3))
 
 
