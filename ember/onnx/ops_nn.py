@@ -134,6 +134,24 @@ def _batch_norm(g, c):
                                          c.x(3), c.x(4)], epsilon=float(c.a(5)))
 
 
+@translates(N.BatchNormTrain)
+def _batch_norm_batch_stats(g, c):
+    """Batch statistics (a layer with track_running_stats=False, in eval too): the running
+    buffers are not updated by the exported graph."""
+    x, dt, rank = c.x(0), c.out_dtype(), c.rank(0)
+    axes = [0] + list(range(2, rank))
+    mean = g.node("ReduceMean", [x, g.i64(axes)], keepdims=1)
+    d = g.node("Sub", [x, mean])
+    var = g.node("ReduceMean", [g.node("Mul", [d, d]), g.i64(axes)], keepdims=1)
+    y = g.node("Div", [d, g.node("Sqrt", [g.node("Add", [var, g.scalar(float(c.a(6)), dt)])])])
+    per_channel = [c.shape(0)[1]] + [1] * (rank - 2)
+    if c.a(1) is not None:
+        y = g.node("Mul", [y, g.node("Reshape", [c.x(1), g.i64(per_channel)])])
+    if c.a(2) is not None:
+        y = g.node("Add", [y, g.node("Reshape", [c.x(2), g.i64(per_channel)])])
+    return y
+
+
 @translates(N.LayerNorm)
 def _layer_norm(g, c):
     n, shape = int(c.a(3)), c.shape(0)

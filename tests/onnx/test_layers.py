@@ -97,6 +97,23 @@ def test_normalization(make):
     check(layer, x4(c=c), x4(4, c=c), dynamic={0: [0]})
 
 
+def test_batchnorm_without_running_statistics_uses_the_batch():
+    bn = nn.BatchNorm2d(3, track_running_stats=False)
+    with ember.no_grad():
+        bn.weight.copy_(ember.randn(3))
+    check(bn, x4() * 2 + 1, x4(5) - 1, dynamic={0: [0]})
+
+
+@pytest.mark.parametrize("layer", [nn.ZeroPad2d((1, 2, 0, 3)), nn.ConstantPad2d(2, -1.5),
+                                   nn.ReflectionPad2d((2, 1, 1, 0)),
+                                   nn.ReplicationPad2d(2), nn.CircularPad2d(1), nn.ConstantPad1d((0, 3), 2.0),
+                                   nn.Identity(), nn.Unflatten(1, (3, 1))], ids=repr)
+def test_padding_and_identity_layers(layer):
+    x = x3() if isinstance(layer, (nn.ConstantPad1d, nn.Unflatten)) else x4()
+    x2 = x3(4) if isinstance(layer, (nn.ConstantPad1d, nn.Unflatten)) else x4(4)
+    check(layer, x, x2, dynamic={0: [0]})
+
+
 def test_dropout_in_eval_is_identity():
     model = nn.Sequential(nn.Linear(4, 6), nn.Dropout(0.5), nn.ReLU(), nn.Dropout1d(0.2), nn.AlphaDropout(0.3))
     check(model, ember.randn(3, 4), ember.randn(7, 4), dynamic={0: [0]})
