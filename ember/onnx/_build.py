@@ -18,6 +18,7 @@ class Exporter:
         self.names = {}          # id(tensor or array) -> ONNX name
         self.live = set()        # ids of values computed from the inputs
         self.stale = set()       # ids of arrays changed by an in-place write through another tensor
+        self.producer = {}       # id of an op's output array -> (step, step2) of that op
         self.param_names = {}
         if hasattr(model, "named_parameters"):
             for n, p in list(model.named_parameters()) + list(model.named_buffers()):
@@ -107,7 +108,8 @@ class Exporter:
                         enumerate(zip(t.shape, shape2))]
             graph_outputs.append(helper.make_tensor_value_info(
                 n, helper.np_dtype_to_tensor_dtype(t._data.dtype), dims_out))
-        graph = helper.make_graph(self.g.nodes, "ember", graph_inputs, graph_outputs, self.g.initializers)
+        nodes, inits = _used(self.g.nodes, self.g.initializers, out_names)
+        graph = helper.make_graph(nodes, "ember", graph_inputs, graph_outputs, inits)
         return helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
                                  producer_name="ember", ir_version=10)
 
@@ -137,3 +139,19 @@ class Exporter:
         for o, n in zip(step.outs, names):
             if n is not None:
                 self.bind(o, n)
+                self.producer[self._key(o)] = (step, step2)
+
+    def producer_of(self, v):
+        """(step, step2) of the translated op that computed ``v``, or None."""
+        return self.producer.get(self._key(v))
+
+
+def _used(nodes, initializers, outputs):
+    """The nodes and initializers the outputs depend on (a translation may leave some unused: a
+    projection folded into a recurrent operator), in their order."""
+    needed, keep = set(outputs), []
+    for node in reversed(nodes):
+        if needed.intersection(node.output):
+            keep.append(node)
+            needed.update(i for i in node.input if i)
+    return keep[::-1], [t for t in initializers if t.name in needed]

@@ -275,6 +275,8 @@ def _run(model, args, kwargs):
 def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, opset, fold=True):
     """The ``onnx.ModelProto`` of ``model`` called on ``args``/``kwargs`` (checked by onnx.checker)."""
     onnx = _onnx()
+    if "_orig_mod" in getattr(model, "__dict__", {}):      # ember.compile(module): export the module itself
+        model = model.__dict__["_orig_mod"]
     was_training = getattr(model, "training", None)
     if was_training:
         model.eval()

@@ -3,12 +3,13 @@
 ember runs an RNN/LSTM/GRU layer as one op per layer and direction, on the input already
 projected by ``W_ih`` (a Linear op before it). Each becomes ONNX's own RNN/LSTM/GRU operator
 (which loops over time itself, so sequence length and batch can both be dynamic) fed that
-projection: its input weight ``W`` is the identity with PyTorch's gate order permuted to ONNX's
+projection's input and ``W_ih`` (or, when the projection is not a constant-weight Linear, the
+projected rows with an identity ``W``), gates permuted from PyTorch's order to ONNX's
 (LSTM: i f g o -> i o f c; GRU: r z n -> z r h, with ``linear_before_reset=1`` as PyTorch).
 """
 import numpy as np
 
-from ..ops import attention as AT, recurrent as RC
+from ..ops import attention as AT, linalg as L, recurrent as RC
 from ._registry import translates
 
 
@@ -34,10 +35,19 @@ def _layer(g, c, op_type, n_gates, order, n_state, attrs):
     R = np.ascontiguousarray(w_hh[p])[None]
     b = c.a(first_w + 1)
     b_hh = np.zeros(G, dt) if b is None else np.asarray(c.value_of(first_w + 1))[p]
-    B = np.concatenate([np.zeros(G, dt), b_hh])[None]
-    # gi (T*B, G) -> (T, B, G): B read from h0 at run time
-    batch = g.node("Shape", [c.x(1)], start=0, end=1)
-    x = g.node("Reshape", [c.x(0), g.node("Concat", [g.i64([-1]), batch, g.i64([G])], axis=0)])
+    batch = g.node("Shape", [c.x(1)], start=0, end=1)    # B, read from h0 at run time
+    W_b = np.zeros(G, dt)
+    proj = _input_projection(c)
+    if proj is not None:                         # the Linear before: its input and weight feed the operator
+        x_in, w_ih, b_ih = proj
+        size = x_in._data.shape[1]
+        x = g.node("Reshape", [c.ex.value(x_in), g.node("Concat", [g.i64([-1]), batch, g.i64([size])], axis=0)])
+        W = np.ascontiguousarray(w_ih[p])[None]
+        if b_ih is not None:
+            W_b = np.asarray(b_ih)[p]
+    else:                                        # gi (T*B, G) -> (T, B, G), W the (reordering) identity
+        x = g.node("Reshape", [c.x(0), g.node("Concat", [g.i64([-1]), batch, g.i64([G])], axis=0)])
+    B = np.concatenate([W_b, b_hh])[None]
     ins = [x, g.const(W, "W"), g.const(R, "R"), g.const(B, "B"), None,
            g.node("Unsqueeze", [c.x(1), g.i64([0])])]
     if op_type == "LSTM":
@@ -47,6 +57,19 @@ def _layer(g, c, op_type, n_gates, order, n_state, attrs):
     y = g.node("Reshape", [outs[0], g.i64([-1, H])])         # (T, 1, B, H) -> (T*B, H)
     finals = [g.node("Squeeze", [o, g.i64([0])]) for o in outs[1:]]
     return [y] + finals
+
+
+def _input_projection(c):
+    """(x, W_ih, b_ih) when the op's input rows are ``Linear(x, W_ih, b_ih)`` of a 2-D ``x`` with
+    constant weights (as ember's recurrent layers compute them), else None."""
+    found = c.ex.producer_of(c.a(0))
+    if found is None or found[0].cls not in (L.Linear, L.LinearNoBias):
+        return None
+    args = found[0].args
+    w, b = args[1], args[2] if len(args) > 2 else None
+    if args[0]._data.ndim != 2 or c.ex.is_live(w) or (b is not None and c.ex.is_live(b)):
+        return None
+    return args[0], w._data, None if b is None else b._data
 
 
 @translates(RC.RNNLayer)

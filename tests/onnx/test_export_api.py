@@ -309,3 +309,12 @@ def test_errors_and_mode_helpers_as_torch():
     with ember.onnx.select_model_mode_for_export(model.eval(), ember.onnx.TrainingMode.TRAINING):
         assert model.training
     assert not model.training
+
+
+def test_a_compiled_module_exports_its_module():
+    model = mlp()
+    compiled = ember.compile(model)
+    x = ember.randn(3, 4)
+    compiled(x)                                   # recorded: later calls replay without ops
+    data = export_bytes(compiled, (x,), input_names=["x"], dynamic_axes={"x": [0]})
+    np.testing.assert_allclose(session(data).run(None, {"x": x.numpy()})[0], model(x).detach().numpy(), atol=1e-5)

@@ -1,4 +1,5 @@
 """RNN/LSTM/GRU (ONNX's own recurrent operators) and attention layers, with dynamic batch and length."""
+import numpy as np
 import pytest
 
 import ember
@@ -116,3 +117,18 @@ def test_attention_with_dynamic_batch_and_sequence_length():
     check(layer, ember.randn(2, 5, 8), ember.randn(3, 7, 8), dynamic={0: [0, 1]})
     mha = nn.MultiheadAttention(8, 4)
     check(mha, (ember.randn(5, 2, 8),) * 3, (ember.randn(3, 4, 8),) * 3, dynamic={0: [0, 1], 1: [0, 1], 2: [0, 1]})
+
+
+def test_recurrent_operator_on_projected_rows(monkeypatch):
+    """When the input projection cannot feed the operator, the projected rows go in with an identity W."""
+    from ember.onnx import ops_recurrent
+    monkeypatch.setattr(ops_recurrent, "_input_projection", lambda c: None)
+    for cls in (nn.LSTM, nn.GRU, nn.RNN):
+        check(Last(cls(3, 4, bidirectional=True)), ember.randn(5, 2, 3), ember.randn(4, 3, 3), dynamic={0: [0, 1]})
+
+
+def test_the_input_projection_is_not_written_twice():
+    proto = check(nn.LSTM(8, 16, num_layers=2), ember.randn(5, 2, 8))
+    sizes = sorted(int(np.prod(t.dims)) for t in proto.graph.initializer)
+    assert sum(sizes) < 2 * (4 * 16 * (8 + 16 + 2) + 4 * 16 * (16 + 16 + 2))   # no 64x64 identity per layer
+    assert "Gemm" not in [n.op_type for n in proto.graph.node]
