@@ -238,12 +238,16 @@ def _axes(dynamic_axes, names_in, names_out):
     return out
 
 
-def _variant(t, axes):
-    """The second trace's input: ``t`` one longer along each dynamic axis (its first slice repeated)
-    and, for floats, with other values (a tensor that follows the values without an op then shows)."""
+def _variant(t, axes, grow):
+    """The second trace's input: ``t`` longer by ``grow[size]`` along each dynamic axis (its first
+    slice repeated) and, for floats, with other values (a tensor that follows the values without an
+    op then shows). Dims of different sizes grow by different amounts, so a shape entry such as
+    ``x.shape[1] + 1`` is matched to its dim; dims of one size grow alike (a batch shared by inputs)."""
     a = t._data
     for ax in axes:
-        a = np.concatenate([a, np.take(a, [0], axis=ax)], axis=ax)
+        n = a.shape[ax]
+        reps = np.resize(np.arange(n), grow[n]) if n else np.zeros(0, np.int64)
+        a = np.concatenate([a, np.take(a, reps, axis=ax)], axis=ax) if n else a
     if a.dtype.kind == "f":
         a = a * a.dtype.type(0.75) + a.dtype.type(0.125)
     return _wrap(np.ascontiguousarray(a))
@@ -291,7 +295,11 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
         axes = _axes(dynamic_axes, in_names, out_names)
         # A second trace at other sizes (along the dynamic axes) and other values shows which
         # shapes follow the dynamic axes, and catches values that bypass the ops.
-        swap = {id(t): _variant(t, axes.get(n, {})) for t, n in zip(inputs, in_names)}
+        sizes = sorted({t.shape[ax] for t, n in zip(inputs, in_names) for ax in axes.get(n, {})
+                        if -t.dim() <= ax < t.dim()})
+        grow = {size: k + 1 for k, size in enumerate(sizes)}
+        swap = {id(t): _variant(t, [ax for ax in axes.get(n, {}) if -t.dim() <= ax < t.dim()], grow)
+                for t, n in zip(inputs, in_names)}
         inputs2 = [swap[id(t)] for t in inputs]
         trace2, result2 = _run(model, _substitute(args, swap), _substitute(kwargs, swap))
         outputs2 = _flatten(result2, [])

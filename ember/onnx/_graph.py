@@ -84,7 +84,11 @@ class Graph:
             if v1 and a % v1 == 0 and a // v1 * v2 == b:
                 dim = self.node("Shape", [name], start=axis, end=axis + 1)
                 return self.node("Mul", [dim, self.i64([a // v1])])
-        raise UnsupportedOperatorError(f"{what} has an entry that follows the dynamic axes ({a} at the exported sizes, "
+        for name, axis, v1, v2 in self.dims:
+            if a - v1 == b - v2:                           # a dim plus a constant (x.shape[1] + 1)
+                dim = self.node("Shape", [name], start=axis, end=axis + 1)
+                return self.node("Add", [dim, self.i64([a - v1])])
+        raise UnsupportedOperatorError(f"ember.onnx.export: {what} has an entry that follows the dynamic axes ({a} at the exported sizes, "
                             f"{b} at others) in a way ember.onnx cannot compute at run time")
 
 

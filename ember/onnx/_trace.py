@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from .. import _inplace, ops
+from .. import _creation, _inplace, ops
 from .._tensor import Tensor
 from ..autograd.function import Function, Op
 from ..ops import comparison
@@ -113,6 +113,22 @@ class Trace:
             return original(t, (key,) if type(key) is int else key)
         self._patch(Tensor, "__getitem__", getitem)
         self._patch(_inplace, "_write", self._record_write(_inplace._write))
+        arange = _creation.arange
+        for owner in (_creation, top):
+            if owner is not None and owner.__dict__.get("arange") is arange:
+                self._patch(owner, "arange", self._record_arange(arange))
+
+    def _record_arange(self, original):
+        """``ember.arange(n)`` with ``n`` read from a shape (``x.shape[1]``): noted as an ``Arange``
+        step so the exporter can compute it at run time when ``n`` follows a dynamic axis."""
+        def arange(*args, **kwargs):
+            out = original(*args, **kwargs)
+            if not self.depth and threading.get_ident() == self.thread:
+                start, end, step = _arange_bounds(*args, **kwargs)
+                self.keep.append(out)
+                self.steps.append(Step(Arange, (start, end, step), (out,), self.stack[-1] if self.stack else ""))
+            return out
+        return arange
 
     def _record_write(self, original):
         """An in-place write (``x.relu_()``, ``x += y``, ``nn.ReLU(inplace=True)``) makes ``x`` the
@@ -200,3 +216,12 @@ class _Held:
 
     def __init__(self, data):
         self._data = data
+
+
+class Arange:
+    """A traced ``ember.arange``: ``args = (start, end, step)``."""
+
+
+def _arange_bounds(start, end=None, step=1, **kwargs):
+    start, end = (0, start) if end is None else (start, end)
+    return tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))

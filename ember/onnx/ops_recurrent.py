@@ -8,6 +8,7 @@ projected rows with an identity ``W``), gates permuted from PyTorch's order to O
 (LSTM: i f g o -> i o f c; GRU: r z n -> z r h, with ``linear_before_reset=1`` as PyTorch).
 """
 import numpy as np
+from onnx import numpy_helper
 
 from ..ops import attention as AT, linalg as L, recurrent as RC
 from ._registry import translates
@@ -90,6 +91,14 @@ def _gru(g, c):
     return _layer(g, c, "GRU", 3, [1, 0, 2], 1, dict(linear_before_reset=1))
 
 
+def _is_causal(c):
+    """True if the mask is a constant lower-triangular boolean mask of ones (``is_causal=True``)."""
+    if c.ex.is_live(c.a(3)) or not c.a(6):
+        return False
+    masks = [c.value_of(3)] + ([] if c.step2 is None else [c.step2.args[3]._data])
+    return all(m.ndim == 2 and np.array_equal(m, np.tril(np.ones(m.shape, np.bool_))) for m in masks)
+
+
 @translates(AT.ScaledDotProductAttention)
 def _sdpa(g, c):
     """softmax(q k^T * scale + mask) v, from MatMul/Softmax (attention dropout is off in eval)."""
@@ -100,7 +109,13 @@ def _sdpa(g, c):
     kt = g.node("Transpose", [k], perm=list(range(c.rank(1) - 2)) + [c.rank(1) - 1, c.rank(1) - 2])
     s = g.node("Mul", [g.node("MatMul", [q, kt]), g.scalar(scale, dt)])
     if mask is not None:
-        m = c.x(3) if c.ex.is_live(mask) else g.const(np.asarray(c.value_of(3)))
+        if _is_causal(c):                                # is_causal=True: tril(ones(L, S)) at any L, S
+            ls = g.node("Concat", [g.node("Shape", [q], start=-2, end=-1), g.node("Shape", [k], start=-2, end=-1)],
+                        axis=0)
+            ones = g.node("ConstantOfShape", [ls], value=numpy_helper.from_array(np.ones(1, np.bool_)))
+            m = g.node("Trilu", [ones], upper=0)
+        else:
+            m = c.x(3) if c.ex.is_live(mask) else g.const(np.asarray(c.value_of(3)))
         if c.a(6):                                       # boolean mask: True = attend
             s = g.node("Where", [m, s, g.scalar(-np.inf, dt)])
         else:

@@ -1,8 +1,10 @@
 """ONNX translations of views, indexing, joins and rearrangements."""
 import numpy as np
+from onnx import helper
 
 from ..ops import index as I, join_split as J, rearrange as RA, views as V
 from ._registry import translates
+from ._trace import Arange
 
 BIG = np.iinfo(np.int64).max
 
@@ -181,3 +183,20 @@ def _repeat(g, c):
     if lead:
         x = g.node("Unsqueeze", [x, g.i64(list(range(lead)))])
     return g.node("Tile", [x, g.i64(reps)])
+
+
+@translates(Arange)
+def _arange(g, c):
+    """Range(start, end, step); a bound that follows a dynamic axis is read from the input's shape."""
+    dt = c.out_dtype()
+    bounds = []
+    for i in range(3):
+        v, v2 = c.a(i), c.a2(i)
+        if v == v2:
+            bounds.append(g.scalar(v, dt))
+        else:
+            entry = g.shape_vector([v], [v2], "an arange bound")
+            if np.dtype(dt) != np.int64:
+                entry = g.node("Cast", [entry], to=helper.np_dtype_to_tensor_dtype(np.dtype(dt)))
+            bounds.append(g.node("Squeeze", [entry, g.i64([0])]))
+    return g.node("Range", bounds)

@@ -6,6 +6,7 @@ import ember
 import ember.nn as nn
 
 from ._check import check, op_types
+from .test_math_and_shapes import Fn
 
 
 class Last(nn.Module):
@@ -132,3 +133,13 @@ def test_the_input_projection_is_not_written_twice():
     sizes = sorted(int(np.prod(t.dims)) for t in proto.graph.initializer)
     assert sum(sizes) < 2 * (4 * 16 * (8 + 16 + 2) + 4 * 16 * (16 + 16 + 2))   # no 64x64 identity per layer
     assert "Gemm" not in [n.op_type for n in proto.graph.node]
+
+
+def test_causal_attention_and_positions_follow_the_sequence_length():
+    from ember.cli.charlm import CharGPT
+    model = CharGPT(12, 16, dim=16, layers=2, heads=2)
+    check(model, ember.randint(0, 12, (2, 8)), ember.randint(0, 12, (3, 5)), dynamic={0: [0, 1]})
+    check(Fn(lambda x: x[:, :, None] * ember.arange(1, x.shape[1] + 1, 2.0)), ember.randn(2, 6),
+          ember.randn(3, 9), dynamic={0: [0, 1]})
+    check(Fn(lambda x: x + ember.arange(x.shape[0]).float()[:, None]), ember.randn(2, 6), ember.randn(5, 6),
+          dynamic={0: [0]})
