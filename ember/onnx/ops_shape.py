@@ -49,19 +49,13 @@ def _clone(g, c):
 
 
 # -- indexing --------------------------------------------------------------------------------------
-def _slice_bounds(c, s, size, size2):
-    start, stop, step = s.indices(size)
-    if size != size2:
-        start2, stop2, _ = s.indices(size2)
-        if start2 != start:
-            c.fail("a slice whose start follows a dynamic axis")
-        if stop2 != stop:
-            if (stop, stop2) != (size, size2):
-                c.fail("a slice whose end follows a dynamic axis")
-            stop = BIG
-    if step < 0 and stop < 0:
-        stop = -BIG - 1                    # through the first element
-    return start, stop, step
+def _slice_bounds(s):
+    """ONNX Slice's (start, end, step) for a Python slice: ONNX reads negative and out-of-range
+    bounds as Python does, so they hold at any size of a dynamic axis."""
+    step = 1 if s.step is None else int(s.step)
+    if step > 0:
+        return (0 if s.start is None else int(s.start)), (BIG if s.stop is None else int(s.stop)), step
+    return (BIG if s.start is None else int(s.start)), (-BIG - 1 if s.stop is None else int(s.stop)), step
 
 
 def _expand_key(key, rank):
@@ -80,7 +74,7 @@ def _expand_key(key, rank):
 
 def basic_index(g, c, x, key):
     """``x[key]`` for ints, slices, None and Ellipsis: Slice, then Squeeze (ints), then Unsqueeze (None)."""
-    shape, shape2 = c.shape(0), c.shape2(0)
+    shape = c.shape(0)
     starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
     dim = out_dim = 0
     for k in _expand_key(key, len(shape)):
@@ -90,13 +84,11 @@ def basic_index(g, c, x, key):
             continue
         if isinstance(k, slice):
             if k != slice(None):
-                b = _slice_bounds(c, k, shape[dim], shape2[dim])
+                b = _slice_bounds(k)
                 starts.append(b[0]), ends.append(b[1]), steps.append(b[2]), axes.append(dim)
             out_dim += 1
         elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
-            k = int(k) % shape[dim] if shape[dim] == shape2[dim] else int(k)
-            if shape[dim] != shape2[dim] and k >= 0:
-                c.fail("an integer index into a dynamic axis (only negative ones are translated)")
+            k = int(k)
             starts.append(k), ends.append(k + 1 if k != -1 else BIG), steps.append(1), axes.append(dim)
             squeeze.append(dim)
         else:

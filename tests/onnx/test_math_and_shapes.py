@@ -92,3 +92,8 @@ LOGIC = [lambda x: ember.where(x > 0.2, x, -x), lambda x: (x >= 0) & (x < 1), la
 @pytest.mark.parametrize("fn", LOGIC, ids=_ids(LOGIC))
 def test_comparisons_are_computed_from_the_input(fn):
     check(Fn(fn), ember.randn(2, 4, 3), ember.randn(2, 4, 3))
+
+
+def test_slices_and_integer_indices_on_dynamic_axes():
+    fn = lambda x: (x[-2:], x[0], x[-1, 1:], x[1:-1:2], x[::-1][:3], x[:, ::-2], x.narrow(0, 1, 2))  # noqa: E731
+    check(Fn(fn), ember.randn(5, 4), ember.randn(8, 4), dynamic={0: [0]})
