@@ -66,8 +66,9 @@ class Exporter:
             if arr2 is not None and v2 is not v and not np.array_equal(arr, arr2, equal_nan=arr.dtype.kind in "fc"):
                 raise Unsupported(f"ember.onnx.export: a tensor of shape {arr.shape} follows the input values but "
                                     f"was made outside ember's ops (a NumPy round trip, .item(), .tolist(), a "
-                                    f"new tensor from values, or a random draw), so the ONNX graph would freeze "
-                                    f"it; compute it with tensor operations")
+                                    f"new tensor from values, or a random draw; also the indices of sort, topk, "
+                                    f"median and the like, which have no ONNX translation), so the ONNX graph "
+                                    f"would freeze it; compute it with tensor operations")
             pname = self.param_names.get(id(v))
             name = (self.g.named_const(arr, pname) if pname is not None and pname not in self._used
                     else self.g.const(arr, "const"))
@@ -134,7 +135,12 @@ class Exporter:
         if fn is None:
             raise Unsupported(f"ember.onnx.export: no ONNX translation for op '{op_name(step.cls)}' "
                                 f"({step.cls.__module__}.{step.cls.__name__}) (in {where})")
-        names = fn(self.g, Call(self, step, step2))
+        try:
+            names = fn(self.g, Call(self, step, step2))
+        except Unsupported as e:
+            if "(in model" in str(e):
+                raise
+            raise Unsupported(f"{e} (at op '{op_name(step.cls)}' in {where})") from None
         names = [names] if isinstance(names, str) else list(names)
         for o, n in zip(step.outs, names):
             if n is not None:

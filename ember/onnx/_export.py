@@ -248,8 +248,8 @@ def _variant(t, axes, grow):
         n = a.shape[ax]
         reps = np.resize(np.arange(n), grow[n]) if n else np.zeros(0, np.int64)
         a = np.concatenate([a, np.take(a, reps, axis=ax)], axis=ax) if n else a
-    if a.dtype.kind == "f":
-        a = a * a.dtype.type(0.75) + a.dtype.type(0.125)
+    if a.dtype.kind == "f" and a.size:        # the same values in another order (an order-preserving
+        a = a.reshape(-1)[::-1].reshape(a.shape) * a.dtype.type(0.75) + a.dtype.type(0.125)  # change hides argmax)
     return _wrap(np.ascontiguousarray(a))
 
 

@@ -88,8 +88,9 @@ class Graph:
             if a - v1 == b - v2:                           # a dim plus a constant (x.shape[1] + 1)
                 dim = self.node("Shape", [name], start=axis, end=axis + 1)
                 return self.node("Add", [dim, self.i64([a - v1])])
-        raise UnsupportedOperatorError(f"ember.onnx.export: {what} has an entry that follows the dynamic axes ({a} at the exported sizes, "
-                            f"{b} at others) in a way ember.onnx cannot compute at run time")
+        raise UnsupportedOperatorError(f"ember.onnx.export: {what} has an entry that follows the dynamic axes "
+                                       f"({a} at the exported sizes, {b} at others) in a way ember.onnx cannot "
+                                       "compute at run time")
 
 
 def op_name(cls):

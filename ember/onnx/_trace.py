@@ -16,7 +16,7 @@ import numpy as np
 from .. import _creation, _inplace, ops
 from .._tensor import Tensor
 from ..autograd.function import Function, Op
-from ..ops import comparison
+from ..ops import comparison, reduce
 
 
 class Step:
@@ -72,7 +72,7 @@ class Trace:
             self._hooks.append(m.register_forward_pre_hook(pre))
             self._hooks.append(m.register_forward_hook(post))
 
-    def _record_function(self, cls, original):
+    def _record_function(self, cls, original, normalize=None):
         def traced(*args, **kwargs):
             self.depth += 1
             try:
@@ -81,6 +81,8 @@ class Trace:
                 self.depth -= 1
             if not self.depth and threading.get_ident() == self.thread and isinstance(out, Tensor) and \
                     any(isinstance(a, Tensor) for a in args):
+                if normalize is not None:
+                    args = normalize(*args, **kwargs)
                 self.keep.extend(a for a in args if isinstance(a, Tensor))
                 self.keep.append(out)
                 self.steps.append(Step(cls, tuple(args), (out,), self.stack[-1] if self.stack else ""))
@@ -93,7 +95,7 @@ class Trace:
         setattr(owner, name, replacement)
 
     def _patch_functions(self):
-        """Comparisons and logic make tensors without an Op (they have no gradient): trace them
+        """Comparisons, logic and argmax/argmin make tensors without an Op (no gradient): trace them
         too, wherever they are reached from (``ember.gt``, ``x.gt``, ``x > y``, ``~m``), and send
         ``x[i]`` through its op (its fast path skips the op for tensors that need no gradient)."""
         top = sys.modules.get("ember")
@@ -104,6 +106,11 @@ class Trace:
                     self._patch(owner, name, self._record_function(cls, fn))
             if Tensor.__dict__.get(name) is not None:
                 self._patch(Tensor, name, self._record_function(cls, Tensor.__dict__[name]))
+        for name, cls in ARG_EXTREMES.items():
+            fn = getattr(reduce, name)
+            for owner in (reduce, ops, top, Tensor):
+                if owner is not None and owner.__dict__.get(name) is fn:
+                    self._patch(owner, name, self._record_function(cls, fn, _arg_extreme_args))
         for dunder, name in _DUNDERS.items():
             if dunder in Tensor.__dict__:
                 self._patch(Tensor, dunder, self._record_function(LOGIC[name], Tensor.__dict__[dunder]))
@@ -225,3 +232,16 @@ class Arange:
 def _arange_bounds(start, end=None, step=1, **kwargs):
     start, end = (0, start) if end is None else (start, end)
     return tuple(v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+
+
+class ArgExtreme:
+    """A traced ``argmax``/``argmin``: ``args = (input, dim, keepdim)``; ``onnx`` is the operator."""
+    onnx = None
+
+
+ARG_EXTREMES = {"argmax": type("Argmax", (ArgExtreme,), {"onnx": "ArgMax", "__module__": __name__}),
+                "argmin": type("Argmin", (ArgExtreme,), {"onnx": "ArgMin", "__module__": __name__})}
+
+
+def _arg_extreme_args(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return input, (axis if dim is None else dim), bool(keepdim if keepdims is None else keepdims)

@@ -4,10 +4,11 @@ import math
 import numpy as np
 from onnx import helper
 
-from ..ops import _cast, arithmetic as A, clamp_where as CW, linalg as L, math_functions as M, reduce as R
+from ..ops import _cast, arithmetic as A, clamp_where as CW, cumulative as CU, diagonals as D, linalg as L
+from ..ops import math_functions as M, reduce as R
 from ..ops import softmax_ops as S
 from ._registry import translates
-from ._trace import LOGIC
+from ._trace import ARG_EXTREMES, LOGIC
 
 
 def _binary(op_type):
@@ -157,6 +158,19 @@ def _extreme_dim(g, c):
     return [values, idx]
 
 
+def _arg_extreme(g, c):
+    """argmax/argmin: of the flattened input when ``dim`` is None (PyTorch's first extreme, as ONNX)."""
+    x, dim, keep = c.x(0), c.a(1), c.a(2)
+    if dim is None or c.rank(0) == 0:
+        flat = g.node(c.cls.onnx, [g.node("Reshape", [x, g.i64([-1])])], axis=0, keepdims=0)
+        return g.node("Reshape", [flat, g.i64([1] * c.rank(0))]) if keep else flat
+    return g.node(c.cls.onnx, [x], axis=int(dim) % c.rank(0), keepdims=int(keep))
+
+
+for _cls in ARG_EXTREMES.values():
+    translates(_cls)(_arg_extreme)
+
+
 @translates(R.Var, R.Std)
 def _var(g, c):
     x, rank = c.x(0), c.rank(0)
@@ -178,6 +192,24 @@ def _norm(g, c):
     if op_type is None:
         c.fail(f"a {p}-norm (only p=1 and p=2 are translated)")
     return reduce(g, op_type, c.x(0), axes_list(c.a(2), c.rank(0)), c.a(3))
+
+
+@translates(CU.Cumsum)
+def _cumsum(g, c):
+    if c.rank(0) == 0:
+        return g.node("Identity", [c.x(0)])
+    x = c.x(0)
+    if c.dtype(0) != c.out_dtype():
+        x = g.node("Cast", [x], to=helper.np_dtype_to_tensor_dtype(c.out_dtype()))
+    return g.node("CumSum", [x, g.i64(int(c.a(1)) % c.rank(0))])
+
+
+@translates(D.Tril, D.Triu)
+def _tril(g, c):
+    """where(mask, x, 0) with the constant mask of the traced (static) last two dims."""
+    if c.shape(0)[-2:] != c.shape2(0)[-2:]:
+        c.fail("tril/triu over a dynamic axis")
+    return g.node("Where", [g.const(np.asarray(c.a(1), bool)), c.x(0), g.scalar(0, c.out_dtype())])
 
 
 # -- clamps and selection -------------------------------------------------------------------------

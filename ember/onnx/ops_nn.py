@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ..ops import conv as C, embedding as E, normalization as N, padding as P, pool as PL
+from ..ops import conv as C, embedding as E, interpolate as IP, normalization as N, padding as P, pool as PL
 from ._registry import translates
 
 
@@ -195,3 +195,38 @@ def _embedding(g, c):
     else:
         idx = g.const(np.asarray(c.value_of(0), np.int64))
     return g.node("Gather", [c.x(1), idx], axis=0)
+
+
+# -- resampling (interpolate / Upsample) ---------------------------------------------------------------------
+def _static_resampling(c):
+    if c.shape(0)[2:] != c.shape2(0)[2:]:
+        c.fail("resampling along a dynamic axis (the weights are fixed by the sizes)")
+
+
+@translates(IP.Resample)
+def _resample(g, c):
+    """Each (axis, M) applies M (n_out, n_in) along that axis: a MatMul, exactly as ember computes it."""
+    _static_resampling(c)
+    x, rank = c.x(0), c.rank(0)
+    for axis, m in c.a(1):
+        m = np.asarray(m, c.out_dtype())
+        if axis == rank - 1:
+            x = g.node("MatMul", [x, g.const(np.ascontiguousarray(m.T), "resample")])
+        elif axis == rank - 2:
+            x = g.node("MatMul", [g.const(m, "resample"), x])
+        else:
+            perm = [d for d in range(rank) if d != axis] + [axis]
+            back = list(np.argsort(perm))
+            x = g.node("Transpose", [x], perm=perm)
+            x = g.node("MatMul", [x, g.const(np.ascontiguousarray(m.T), "resample")])
+            x = g.node("Transpose", [x], perm=[int(b) for b in back])
+    return x if c.a(1) else g.node("Identity", [x])
+
+
+@translates(IP.NearestGather)
+def _nearest(g, c):
+    _static_resampling(c)
+    x = c.x(0)
+    for axis, ix in c.a(1):
+        x = g.node("Gather", [x, g.i64(np.asarray(ix).tolist())], axis=int(axis))
+    return x if c.a(1) else g.node("Identity", [x])

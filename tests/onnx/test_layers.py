@@ -136,3 +136,16 @@ def test_embedding_with_dynamic_batch_and_length():
     idx = ember.tensor([[1, 2, 3], [0, 9, 4]])
     check(model, idx, ember.tensor([[5, 6, 7], [1, 1, 1], [9, 0, 2]]), dynamic={0: [0]})
     check(nn.Embedding(10, 4), idx, ember.tensor([[5, 6, 7, 8, 2]]), dynamic={0: [0, 1]})
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=2), dict(scale_factor=2, mode="bilinear"),
+                                dict(size=(5, 13), mode="bilinear", align_corners=True),
+                                dict(size=(4, 3), mode="area"),
+                                dict(scale_factor=1.5, mode="bicubic"),
+                                dict(size=(7, 9), mode="nearest-exact")], ids=str)
+def test_upsample(kw):
+    check(nn.Upsample(**kw), x4(), x4(3), dynamic={0: [0]})
+
+
+def test_upsample_1d():
+    check(nn.Upsample(scale_factor=3, mode="linear"), x3(), x3(4), dynamic={0: [0]})
