@@ -118,12 +118,24 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
            export_modules_as_functions=False, autograd_inlining=True):
     """Export ``model`` (a Module or a function) as an ONNX file, as ``torch.onnx.export``.
 
-    The forward runs once on ``args`` (in eval mode) while every ember op is recorded; each op is
-    written as ONNX operators (default opset 20, PyTorch 2.13's default) with the parameters as
-    initializers, and the model is checked by ``onnx.checker``. ``dynamic_axes`` marks input and
-    output axes whose size may change (the forward is then traced a second time at other sizes
-    to find which shapes follow them). ``dynamo`` selects between PyTorch's two exporters; ember
-    has one (its own tracer), so the value changes nothing. Returns None.
+    The forward runs on ``args`` (a tuple, or one Tensor; a trailing dict and ``kwargs`` are
+    keyword arguments) in eval mode while every ember op is recorded; each op is written as ONNX
+    operators (default opset 20, PyTorch 2.13's default; 18 to 20) with the parameters as
+    initializers, and the model is checked by ``onnx.checker``. ``f`` is a path or a binary file
+    object. ``dynamic_axes`` (``{name: [axes]}`` or ``{name: {axis: "dim name"}}``) marks axes
+    whose size may change: the forward is traced a second time at other sizes (and other input
+    values, which also catches values that bypass the ops) to find the shapes that follow them.
+
+    Options: ``do_constant_folding`` folds the ops that do not depend on the inputs into
+    initializers; ``verbose`` prints the graph; ``external_data`` stores the weights beside a
+    model over 2 GB; ``dynamo`` selects between PyTorch's two exporters, and ``optimize`` and
+    ``artifacts_dir`` belong to its dynamo one: ember has one exporter (its own tracer), so these
+    change nothing. ``export_params=False``, ``keep_initializers_as_inputs=True``,
+    ``training=TrainingMode.TRAINING``, operator types other than ONNX, ``custom_opsets``,
+    ``export_modules_as_functions``, ``autograd_inlining=False``, ``dynamic_shapes``,
+    ``custom_translation_table``, ``report``, ``verify``, ``profile`` and
+    ``dump_exported_program`` raise ``NotImplementedError``; an op without a translation raises
+    ``ember.onnx.errors.UnsupportedOperatorError`` naming it and its module. Returns None.
 
     Example:
         >>> model = ember.nn.Sequential(ember.nn.Linear(4, 2), ember.nn.ReLU())
