@@ -34,8 +34,8 @@ class Exporter:
     def lookup(self, v):
         if self._key(v) in self.stale:
             raise Unsupported("ember.onnx.export: a tensor is used after an in-place write into a tensor that "
-                                "shares its memory (a view of it, or its base) changed it; write out of place "
-                                "(x = x.relu() instead of x.relu_()) or clone() before writing")
+                              "shares its memory (a view of it, or its base) changed it; write out of place "
+                              "(x = x.relu() instead of x.relu_()) or clone() before writing")
         if isinstance(v, Tensor) and id(v) in self.names:
             return self.names[id(v)]
         return self.names.get(self._key(v))
@@ -58,17 +58,17 @@ class Exporter:
             flat = arr.reshape(-1)
             if flat.size == 0 or not (flat == flat[0]).all():
                 raise Unsupported(f"ember.onnx.export: a tensor of shape {arr.shape} made inside the forward "
-                                    f"(not computed by ember ops from the inputs) changes shape with the "
-                                    f"dynamic axes ({arr2.shape} at other sizes) and is not constant-filled")
+                                  f"(not computed by ember ops from the inputs) changes shape with the "
+                                  f"dynamic axes ({arr2.shape} at other sizes) and is not constant-filled")
             shape = self.g.shape_vector(arr.shape, arr2.shape, "a tensor made inside the forward")
             name = self.g.node("ConstantOfShape", [shape], value=numpy_helper.from_array(flat[:1].copy()))
         else:
             if arr2 is not None and v2 is not v and not np.array_equal(arr, arr2, equal_nan=arr.dtype.kind in "fc"):
                 raise Unsupported(f"ember.onnx.export: a tensor of shape {arr.shape} follows the input values but "
-                                    f"was made outside ember's ops (a NumPy round trip, .item(), .tolist(), a "
-                                    f"new tensor from values, or a random draw; also the indices of sort, topk, "
-                                    f"median and the like, which have no ONNX translation), so the ONNX graph "
-                                    f"would freeze it; compute it with tensor operations")
+                                  f"was made outside ember's ops (a NumPy round trip, .item(), .tolist(), a "
+                                  f"new tensor from values, or a random draw; also the indices of sort, topk, "
+                                  f"median and the like, which have no ONNX translation), so the ONNX graph "
+                                  f"would freeze it; compute it with tensor operations")
             pname = self.param_names.get(id(v))
             name = (self.g.named_const(arr, pname) if pname is not None and pname not in self._used
                     else self.g.const(arr, "const"))
@@ -87,7 +87,7 @@ class Exporter:
                 ax %= t.dim()
                 dims.append((n, ax, t.shape[ax], t2.shape[ax]))
         self.g = Graph(self.opset, dims)
-        self._used = set()
+        self._used = set(in_names) | set(out_names)     # a parameter's name never shadows these
         graph_inputs = []
         for t, n in zip(inputs, in_names):
             if self.lookup(t) is None:
@@ -134,7 +134,7 @@ class Exporter:
         where = "model" + (f".{step.where}" if step.where else "")
         if fn is None:
             raise Unsupported(f"ember.onnx.export: no ONNX translation for op '{op_name(step.cls)}' "
-                                f"({step.cls.__module__}.{step.cls.__name__}) (in {where})")
+                              f"({step.cls.__module__}.{step.cls.__name__}) (in {where})")
         try:
             names = fn(self.g, Call(self, step, step2))
         except Unsupported as e:

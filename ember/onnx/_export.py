@@ -329,6 +329,6 @@ def build_model(model, args, kwargs, input_names, output_names, dynamic_axes, op
 def _same_program(t1, t2):
     if len(t1.steps) != len(t2.steps) or any(a.cls is not b.cls for a, b in zip(t1.steps, t2.steps)):
         raise UnsupportedOperatorError("ember.onnx.export: the model runs different ops for inputs of other values or "
-                            "sizes (Python control flow on tensor values or shapes), so one graph cannot "
-                            "serve every input; export without dynamic_axes, or make the forward's ops "
-                            "independent of the input values")
+                                       "sizes (Python control flow on tensor values or shapes), so one graph cannot "
+                                       "serve every input; export without dynamic_axes, or make the forward's ops "
+                                       "independent of the input values")

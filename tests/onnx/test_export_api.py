@@ -330,3 +330,16 @@ def test_values_frozen_inside_a_layer_name_the_layer():
             return self.head(x).sort(1)[0]
     with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match=r"sort.*\(at op '.*' in model\)"):
         export_bytes(M(), (ember.randn(3, 4),))
+
+
+def test_a_parameter_named_like_an_input_keeps_them_apart():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.x = nn.Parameter(ember.ones(3) * 2)
+
+        def forward(self, x):
+            return x * self.x
+    data = export_bytes(M(), (ember.randn(2, 3),))
+    out = session(data).run(None, {"x": np.ones((2, 3), np.float32)})[0]
+    np.testing.assert_array_equal(out, np.full((2, 3), 2, np.float32))
