@@ -4,9 +4,12 @@ While a ``Trace`` is active, ``Op.apply`` (and ``Function.apply``) are swapped f
 that runs the op exactly as before and notes it: the op's class, its arguments (tensors by
 identity, everything else as the constant it was) and its outputs, plus the dotted path of the
 module whose forward called it (``layer3.0.conv1``). Only the outermost op is noted (an op run
-inside another op's forward is part of it). The swap is undone on exit, so eager code never pays
-for it; ``ember.compile``'s recorder (``ember/compiler/recorder.py``) uses the same technique
-for a different purpose and is independent of this one.
+inside another op's forward is part of it; a custom ``autograd.Function`` is inlined: its ops are
+noted). A few things make tensors without an ``Op`` and are noted too, as pseudo-ops with their
+own classes here: comparisons and logic (``x > 0``, ``~m``), ``argmax``/``argmin``, ``arange``
+and in-place writes (``x.relu_()``); ``x[i]`` is sent through its op. Everything is undone on
+exit, so eager code never pays for it. ``ember.compile``'s recorder (``ember/compiler/
+recorder.py``) uses the same technique for another purpose and is independent of this one.
 """
 import sys
 import threading
