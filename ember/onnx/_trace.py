@@ -163,9 +163,13 @@ class Trace:
             def tracing(cls, *args, _original=original):
                 return tracer._apply(_original, cls, args)
             c.apply = classmethod(tracing)
-        self._module_hooks()
         self._patched = []
-        self._patch_functions()
+        try:
+            self._module_hooks()
+            self._patch_functions()
+        except BaseException:
+            self.__exit__(None, None, None)          # nothing stays patched
+            raise
         return self
 
     def __exit__(self, *exc):

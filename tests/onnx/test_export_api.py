@@ -343,3 +343,16 @@ def test_a_parameter_named_like_an_input_keeps_them_apart():
     data = export_bytes(M(), (ember.randn(2, 3),))
     out = session(data).run(None, {"x": np.ones((2, 3), np.float32)})[0]
     np.testing.assert_array_equal(out, np.full((2, 3), 2, np.float32))
+
+
+def test_nothing_stays_patched_after_an_export_or_a_failed_one():
+    before = (ember.Tensor.__dict__["__getitem__"], ember.Tensor.__dict__["__gt__"], ember.arange, ember.gt,
+              ember.autograd.Function.__dict__["apply"], ember.autograd.function.Op.__dict__.get("apply"))
+    model, failing = mlp(), nn.Sequential(Block())
+    export_bytes(model, (ember.randn(2, 4),))
+    with pytest.raises(ember.onnx.errors.UnsupportedOperatorError):
+        export_bytes(failing, (ember.randn(2, 3),))
+    after = (ember.Tensor.__dict__["__getitem__"], ember.Tensor.__dict__["__gt__"], ember.arange, ember.gt,
+             ember.autograd.Function.__dict__["apply"], ember.autograd.function.Op.__dict__.get("apply"))
+    assert all(a is b for a, b in zip(before, after))
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in list(model.modules()) + list(failing.modules()))
