@@ -187,6 +187,8 @@ def _group_norm(g, c):
 # -- embedding ---------------------------------------------------------------------------------------------
 @translates(E.Embedding)
 def _embedding(g, c):
+    if c.step.caller.get("max_norm") is not None:
+        c.fail("an embedding with max_norm (it renormalizes the looked-up rows of the weight in place)")
     src = c.step.caller.get("input")
     if isinstance(src, Tensor) and src._data.shape == c.shape(0):
         idx = c.ex.value(src, c.step2.caller.get("input") if c.step2 is not None else None)

@@ -149,3 +149,8 @@ def test_upsample(kw):
 
 def test_upsample_1d():
     check(nn.Upsample(scale_factor=3, mode="linear"), x3(), x3(4), dynamic={0: [0]})
+
+
+def test_embedding_with_max_norm_is_refused():
+    with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match="max_norm"):
+        check(nn.Embedding(10, 4, max_norm=1.0), ember.tensor([[1, 2]]))
