@@ -188,14 +188,14 @@ class Trace:
 
 # Ops whose arguments are arrays computed from the input (a mask instead of the threshold; the
 # index array instead of the index tensor): the numbers and tensors are read from the function
-# that applied them (``hardshrink(input, lambd)``, ``embedding(input, weight)``).
-_READS_CALLER = {"Threshold", "Hardshrink", "Softshrink", "Embedding"}
+# that applied them (``hardshrink(input, lambd)``, ``embedding(input, weight)``, a pool's ``ceil_mode``).
+_READS_CALLER = {"Threshold", "Hardshrink", "Softshrink", "Embedding", "MaxPool2d", "AvgPool2d"}
 
 
 def _caller_values():
-    f = sys._getframe(3)          # _caller_numbers <- Trace._apply <- tracing apply <- the op's function
+    f = sys._getframe(3)          # _caller_values <- Trace._apply <- tracing apply <- the op's function
     return {k: v for k, v in f.f_locals.items()
-            if isinstance(v, (int, float, Tensor)) and not isinstance(v, bool)}
+            if isinstance(v, (bool, int, float, Tensor))}
 
 
 class Logic:

@@ -62,8 +62,11 @@ def _floor_out(size, k, s, p, d):
 
 
 def _pool_attrs(c, geo):
-    ceil = int(geo.Ho != _floor_out(geo.H, geo.kh, geo.sh, geo.ph, geo.dh)
-               or geo.Wo != _floor_out(geo.W, geo.kw, geo.sw, geo.pw, geo.dw))
+    ceil = c.step.caller.get("ceil_mode")            # as given; else seen from the output size
+    if ceil is None:
+        ceil = (geo.Ho != _floor_out(geo.H, geo.kh, geo.sh, geo.ph, geo.dh)
+                or geo.Wo != _floor_out(geo.W, geo.kw, geo.sw, geo.pw, geo.dw))
+    ceil = int(bool(ceil))
     if c.rank(0) == 3:
         return dict(kernel_shape=[geo.kw], strides=[geo.sw], pads=[geo.pw, geo.pw], ceil_mode=ceil), [geo.dw]
     return (dict(kernel_shape=[geo.kh, geo.kw], strides=[geo.sh, geo.sw], pads=[geo.ph, geo.pw, geo.ph, geo.pw],
@@ -94,9 +97,11 @@ def _adaptive(g, c, x, out_hw, reduce_op):
     """Adaptive pooling as PyTorch's bins: one reduction per bin along each spatial axis
     (a mean or max over a rectangle is one over its rows of one over its columns)."""
     rank = c.rank(0)
-    sizes = c.shape(0)[-len(out_hw):]
+    sizes, sizes2 = c.shape(0)[-len(out_hw):], c.shape2(0)[-len(out_hw):]
     for k, (n, out) in enumerate(zip(sizes, out_hw)):
         axis = rank - len(out_hw) + k
+        if out != 1 and n != sizes2[k]:
+            c.fail("adaptive pooling to a size other than 1 along a dynamic axis (the bins are fixed)")
         if out == 1:
             x = g.node(reduce_op, [x, g.i64([axis])], keepdims=1)
         else:

@@ -154,3 +154,11 @@ def test_upsample_1d():
 def test_embedding_with_max_norm_is_refused():
     with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match="max_norm"):
         check(nn.Embedding(10, 4, max_norm=1.0), ember.tensor([[1, 2]]))
+
+
+def test_pools_over_dynamic_spatial_axes():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding="same"), nn.MaxPool2d(3, 2, ceil_mode=True),
+                          nn.AvgPool2d(2, ceil_mode=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    check(model, x4(2, 3, 12, 12), x4(3, 3, 17, 9), dynamic={0: [0, 2, 3]})
+    with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match="bins are fixed"):
+        check(nn.AdaptiveAvgPool2d(3), x4(2, 3, 12, 12), dynamic={0: [0, 2, 3]})
