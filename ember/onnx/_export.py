@@ -252,16 +252,18 @@ def _axes(dynamic_axes, names_in, names_out):
 
 def _variant(t, axes, grow):
     """The second trace's input: ``t`` longer by ``grow[size]`` along each dynamic axis (its first
-    slice repeated) and, for floats, with other values (a tensor that follows the values without an
-    op then shows). Dims of different sizes grow by different amounts, so a shape entry such as
+    slice repeated), its values in reverse order and, for floats, changed (a tensor that follows the
+    values without an op then shows). Dims of different sizes grow by different amounts, so a shape entry such as
     ``x.shape[1] + 1`` is matched to its dim; dims of one size grow alike (a batch shared by inputs)."""
     a = t._data
     for ax in axes:
         n = a.shape[ax]
         reps = np.resize(np.arange(n), grow[n]) if n else np.zeros(0, np.int64)
         a = np.concatenate([a, np.take(a, reps, axis=ax)], axis=ax) if n else a
-    if a.dtype.kind == "f" and a.size:        # the same values in another order (an order-preserving
-        a = a.reshape(-1)[::-1].reshape(a.shape) * a.dtype.type(0.75) + a.dtype.type(0.125)  # change hides argmax)
+    if a.size:                # the same values in another order (valid indices stay valid) ...
+        a = a.reshape(-1)[::-1].reshape(a.shape)
+    if a.dtype.kind == "f":   # ... and, for floats, other values
+        a = a * a.dtype.type(0.75) + a.dtype.type(0.125)
     return _wrap(np.ascontiguousarray(a))
 
 

@@ -356,3 +356,15 @@ def test_nothing_stays_patched_after_an_export_or_a_failed_one():
              ember.autograd.Function.__dict__["apply"], ember.autograd.function.Op.__dict__.get("apply"))
     assert all(a is b for a, b in zip(before, after))
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in list(model.modules()) + list(failing.modules()))
+
+
+def test_integer_values_that_bypass_the_ops_are_refused():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(10, 3)
+
+        def forward(self, ids):
+            return self.emb(ember.tensor(ids.tolist()))
+    with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match="outside ember's ops"):
+        export_bytes(M(), (ember.tensor([[1, 2, 3]]),))

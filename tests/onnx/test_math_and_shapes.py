@@ -96,3 +96,10 @@ def test_comparisons_are_computed_from_the_input(fn):
 def test_slices_and_integer_indices_on_dynamic_axes():
     fn = lambda x: (x[-2:], x[0], x[-1, 1:], x[1:-1:2], x[::-1][:3], x[:, ::-2], x.narrow(0, 1, 2))  # noqa: E731
     check(Fn(fn), ember.randn(5, 4), ember.randn(8, 4), dynamic={0: [0]})
+
+
+def test_float64_and_integer_inputs():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh()).double()
+    check(model, ember.randn(2, 3, dtype=ember.float64), ember.randn(5, 3, dtype=ember.float64), dynamic={0: [0]})
+    check(Fn(lambda i: (i * 2 + 1, i % 3, i.float() / 2, (i > 2).sum(1))),
+          ember.randint(0, 9, (2, 4)), ember.randint(0, 9, (3, 4)), dynamic={0: [0]})
