@@ -3,6 +3,7 @@ import contextlib
 import enum
 import inspect
 import os
+import sys
 
 import numpy as np
 
@@ -282,11 +283,19 @@ def _substitute(obj, swap):
 def _run(model, args, kwargs):
     trace = Trace(model)
     prev, _State.exporting = _State.exporting, True
+    # Compiled callables in the model (``module.compile()``, ``ember.compile(fn)``) run eagerly while
+    # a recording is in progress, so their ops are traced and nothing is recorded into their caches.
+    recording = getattr(sys.modules.get("ember.compiler.api"), "_recording", None)
+    counted = isinstance(recording, list) and len(recording) == 1 and isinstance(recording[0], int)
+    if counted:
+        recording[0] += 1
     try:
         with no_grad(), trace:
             result = model(*args, **kwargs)
     finally:
         _State.exporting = prev
+        if counted:
+            recording[0] -= 1
     return trace, result
 
 

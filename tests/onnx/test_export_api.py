@@ -368,3 +368,17 @@ def test_integer_values_that_bypass_the_ops_are_refused():
             return self.emb(ember.tensor(ids.tolist()))
     with pytest.raises(ember.onnx.errors.UnsupportedOperatorError, match="outside ember's ops"):
         export_bytes(M(), (ember.tensor([[1, 2, 3]]),))
+
+
+def test_a_module_compiled_in_place_is_traced_and_stays_compiled():
+    import warnings
+    model = mlp()
+    model.compile()
+    x = ember.randn(3, 4)
+    model(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # no graph-break warning: export does not record into it
+        data = export_bytes(model, (x,), input_names=["x"], dynamic_axes={"x": [0]})
+        model(x)
+    np.testing.assert_allclose(session(data).run(None, {"x": x.numpy()})[0], model(x).detach().numpy(), atol=1e-5)
+    assert not ember.compiler.is_compiling()
