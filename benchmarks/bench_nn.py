@@ -2,7 +2,7 @@
 forward + backward, ember vs PyTorch."""
 import numpy as np
 
-from run import Workload
+from run import Workload, setups
 
 
 def _mlp(lib, batch=64):
@@ -43,10 +43,7 @@ def _layer(lib, make, shape, train=True):
 
 
 def _pair(name, make, shape, required=None, goal=None, train=True):
-    import ember
-    import torch
-    return Workload(name, lambda: _layer(ember, make, shape, train)(), lambda: _layer(torch, make, shape, train)(),
-                    required=required, goal=goal)
+    return Workload(name, *setups(lambda lib: _layer(lib, make, shape, train)), required=required, goal=goal)
 
 
 WORKLOADS = [

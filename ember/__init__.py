@@ -23,6 +23,9 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, n
 from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
+from . import linalg  # noqa: F401  (torch.linalg)
+from .linalg import (cdist, det, diag_embed, dist, inverse, legacy_cholesky as cholesky, legacy_qr as qr,  # noqa: F401
+                     legacy_svd as svd, logdet, pinverse, slogdet)
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
 from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional)
@@ -55,6 +58,7 @@ from .backends._precision import get_float32_matmul_precision, set_float32_matmu
 
 from . import nn, optim, utils  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
+from . import distributed  # noqa: E402,F401  (mpi4py is imported by init_process_group, not here)
 from . import onnx  # noqa: E402,F401  (ember.onnx.export; the onnx package is imported only when exporting)
 from .serialization import load, save  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401  (ember.compile, as torch.compile)

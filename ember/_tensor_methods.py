@@ -468,3 +468,15 @@ Tensor.unflatten = ops.unflatten.__wrapped__
 Tensor.size = numpy_keywords(Tensor.size)         # x.size(axis=1), as torch's native method
 Tensor.stride = numpy_keywords(Tensor.stride)
 Tensor.mode = ops.mode
+
+# ---- matrix functions (torch.det, torch.inverse, ... as methods): ember.linalg's top-level forms ----
+def _linalg_methods():
+    from . import linalg
+    for name, fn in (("det", linalg.det), ("logdet", linalg.logdet), ("slogdet", linalg.slogdet),
+                     ("inverse", linalg.inverse), ("pinverse", linalg.pinverse), ("cholesky", linalg.legacy_cholesky),
+                     ("svd", linalg.legacy_svd), ("qr", linalg.legacy_qr), ("diag_embed", linalg.diag_embed),
+                     ("matrix_power", linalg.matrix_power), ("dist", linalg.dist)):
+        setattr(Tensor, name, fn)
+
+
+_linalg_methods()

@@ -39,6 +39,7 @@ CORE_LAYERS = ["_math", "_cast", "_util",
                "views", "join_split", "rearrange", "diagonals",  # shape
                "index", "reduce", "cumulative", "sorting", "linalg", "softmax_ops", "activation"]
 CORE_LAYERS += ["attention"]  # above views, dropout and the autograd layer
+CORE_LAYERS += ["decompositions"]  # above the matrix products, diagonals and reduce
 
 
 def _imports(tree):

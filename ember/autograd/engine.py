@@ -23,6 +23,18 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, accumul
     computed with grad mode on, so they have a graph of their own (higher-order gradients).
     """
     leaf_grads = GraphGrads() if create_graph else leaf_grad_policy()
+    callbacks = []
+    _final_callbacks.append(callbacks)
+    try:
+        results = _run_backward(tensors, grad_tensors, retain_graph, inputs, accumulate, create_graph, leaf_grads)
+        while callbacks:                  # queue_callback: after the whole graph (DDP waits for its buckets)
+            callbacks.pop(0)()
+    finally:
+        _final_callbacks.pop()
+    return results
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, inputs, accumulate, create_graph, leaf_grads):
     buffers = seed_roots(tensors, grad_tensors, leaf_grads)
     deps = count_dependencies(buffers)
     targets = Targets(inputs, accumulate)
@@ -52,6 +64,22 @@ def run_nodes(ready, buffers, deps, targets, leaf_grads, retain_graph):
         if not retain_graph:
             node.free_saved()
         deliver(node, in_grads, buffers, deps, ready, leaf_grads)
+
+
+_final_callbacks = []   # one list per running backward (nested backwards stack)
+
+
+def queue_callback(callback):
+    """Run ``callback()`` once the running backward has finished every node (PyTorch's
+    ``Variable._execution_engine.queue_callback``); DistributedDataParallel waits for its
+    gradient all-reduces there."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
+class _ExecutionEngine:
+    queue_callback = staticmethod(queue_callback)
 
 
 first_order_loop = run_nodes   # ember._fast installs an inlined loop for first-order gradients

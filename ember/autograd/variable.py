@@ -10,6 +10,7 @@ Example:
 import warnings
 
 from .._tensor import Tensor
+from .engine import _ExecutionEngine
 
 __all__ = ["Variable"]
 
@@ -21,6 +22,7 @@ class _VariableMeta(type):
 
 class Variable(metaclass=_VariableMeta):
     """A Tensor (old API): ``Variable(data, requires_grad=False)``; ``volatile`` has no effect."""
+    _execution_engine = _ExecutionEngine()   # queue_callback (end-of-backward callbacks)
 
     def __new__(cls, data, requires_grad=False, volatile=False):
         if not isinstance(data, Tensor):

@@ -8,7 +8,12 @@
     ember train charlm [--text FILE] [--model lstm|gpt] [--seq-len T] [--hidden H] [--layers L]
                        [--heads N] [--dropout P] [--max-chars N] [same training options]
     ember plot activations|losses [--out FILE.png]
+    ember train TASK --sweep KEY=V1,V2 [--sweep ...]   one run per grid point into OUT/<variant>, then compared
+    ember compare DIR1 DIR2 ... [--out compare.png]  curves overlaid, final metrics, settings that differ
+    ember explain [--x X --y Y --w1 W1 --w2 W2]      backprop of the tutorials' example with numbers
+    ember report RUN_DIR [--out report.html]         one self-contained HTML page about a run
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
+    ember run --nproc N SCRIPT [ARGS...]   ... on N processes (MPI); ember train TASK --nproc N likewise
 
 Bad input ends with one ``ember: error: ...`` line on stderr and exit status 2 (usage) or 1.
 """
@@ -18,7 +23,8 @@ import sys
 import tempfile
 
 from .. import _parallel, compat
-from . import charlm, cifar10, phone_price
+from . import charlm, cifar10, distributed_launch, phone_price
+from . import compare, explain, report, sweep
 from . import export_onnx
 from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
@@ -142,8 +148,8 @@ def _validate_config(config, task, where):
         bad("lr", "a positive number")
     if not is_num(config.get("weight_decay")) or config["weight_decay"] < 0:
         bad("weight_decay", "a number >= 0")
-    if config.get("optimizer") not in ("adam", "adamw", "sgd"):
-        bad("optimizer", "adam, adamw or sgd")
+    if config.get("optimizer") not in ("adam", "adamw", "sgd", "rmsprop", "adagrad"):
+        bad("optimizer", "adam, adamw, sgd, rmsprop or adagrad")
     if config.get("scheduler") not in ("none", "step", "cosine"):
         bad("scheduler", "none, step or cosine")
     if not is_int(config.get("seed")):
@@ -190,7 +196,7 @@ def _add_training_options(p, defaults):
                    help=f"mini-batch size (default: {defaults['batch_size']})")
     p.add_argument("--lr", type=_positive_float, default=S, metavar="LR",
                    help=f"learning rate (default: {defaults['lr']:g})")
-    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default=S,
+    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "rmsprop", "adagrad"], default=S,
                    help=f"optimizer (default: {defaults['optimizer']}; sgd uses momentum 0.9)")
     p.add_argument("--scheduler", choices=["none", "step", "cosine"], default=S,
                    help=f"learning-rate schedule over the epochs (default: {defaults['scheduler']})")
@@ -209,9 +215,14 @@ def _add_training_options(p, defaults):
                         "(default: OUT/tensorboard; needs pip install 'ember[tensorboard]')")
     p.add_argument("--compile", action="store_true", default=S,
                    help="run the model through ember.compile (recorded once, replayed: same numbers, less Python)")
+    p.add_argument("--nproc", type=_positive_int, default=S, metavar="N",
+                   help="train on N processes with DistributedDataParallel over MPI (pip install 'ember[distributed]')")
     p.add_argument("--diagnose", action="store_true", default=S,
                    help="record per-layer gradients, updates, dead/saturated units and NaNs; print findings and "
                         "write diagnostics.json and diagnostics.png (ember.utils.diagnostics)")
+    p.add_argument("--sweep", type=sweep.parse_sweep, action="append", default=S, metavar="KEY=V1,V2",
+                   help="train one run per value into OUT/KEY-V, then compare them (OUT/compare.png); keys: "
+                        + ", ".join(k for k in sweep.KEYS if k in defaults) + "; several --sweep flags form a grid")
 
 
 def build_parser():
@@ -225,7 +236,7 @@ def build_parser():
                             "  ember plot activations --out activations.png\n"
                             "details: ember train phone-price --help",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="{train,plot}", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="{train,plot,compare,explain,report,export}", required=True)
 
     train = sub.add_parser("train", help="train one of the tutorials' models",
                            description="Train one of the tutorials' models.")
@@ -281,6 +292,9 @@ def build_parser():
     plot.add_argument("what", choices=["activations", "losses"])
     plot.add_argument("--out", metavar="FILE.png", default=None,
                       help="output image, format from the suffix (default: <what>.png)")
+    compare.add_parser(sub)
+    explain.add_parser(sub)
+    report.add_parser(sub)
     export_onnx.add_parser(sub)
     return parser
 
@@ -292,7 +306,10 @@ def _one_line(text):
 def _run_train(args):
 
     module = {"phone-price": phone_price, "cifar10": cifar10, "charlm": charlm}[args.task]
-    explicit = {k: v for k, v in vars(args).items() if k not in ("command", "task", "out", "resume", "tensorboard")}
+    explicit = {k: v for k, v in vars(args).items()
+                if k not in ("command", "task", "out", "resume", "tensorboard", "sweep", "nproc")}
+    if getattr(args, "sweep", None):
+        sweep.check_args(args, explicit)
     config = dict(module.DEFAULTS)
     resume = None
     if getattr(args, "resume", None):
@@ -317,6 +334,9 @@ def _run_train(args):
     args.resolved_out = out
     _validate_config(config, args.task, "--resume: the checkpoint's config" if resume is not None else "ember train")
     _check_writable(out)
+    if getattr(args, "sweep", None):
+        return sweep.run(args, module, config, out, lambda c: _validate_config(c, args.task, "ember train --sweep"),
+                         _check_writable, log=lambda m: print(m, flush=True))
 
     task, source = module.build_task(config)
     print(f"ember train {args.task}: data {source}; {len(task.train_set)} train / {len(task.test_set)} test rows; "
@@ -354,14 +374,25 @@ def _run_plot(args):
     return 0
 
 
+def _guard(fn):
+    try:
+        return fn()
+    except CLIError as e:
+        sys.stderr.write(f"ember: error: {_one_line(e)}\n")
+        return 1
+
+
 def main(argv=None):
     """Run the ``ember`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["run"]:               # everything after SCRIPT belongs to the script
         if len(argv) < 2 or argv[1] in ("-h", "--help"):
-            sys.stdout.write("usage: ember run SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
-                             "'torch' and 'torchvision' imports resolve to ember.\n")
+            sys.stdout.write("usage: ember run [--nproc N] SCRIPT [ARGS...]\n\nRun an unmodified PyTorch script on ember: "
+                             "'torch' and 'torchvision' imports resolve to ember.\n--nproc N starts N processes "
+                             "with mpiexec (torch.distributed on MPI: pip install 'ember[distributed]').\n")
             return 0 if len(argv) > 1 else 2
+        if argv[1] == "--nproc" or argv[1].startswith("--nproc="):
+            return _guard(lambda: distributed_launch.run_command(argv[1:]))
         return compat.run_script(argv[1], argv[2:])
     args = None
     try:
@@ -369,8 +400,12 @@ def main(argv=None):
             args = build_parser().parse_args(argv)
         except SystemExit as e:  # --help (0) or a usage error already reported (2)
             return e.code if isinstance(e.code, int) else 2
+        if args.command == "train" and getattr(args, "nproc", 1) > 1:
+            return distributed_launch.train_command(distributed_launch.split_nproc(argv)[1], args.nproc)
         if args.command == "train":
             return _run_train(args)
+        if args.command in ("compare", "explain", "report"):
+            return {"compare": compare, "explain": explain, "report": report}[args.command].run(args)
         if args.command == "export":
             return export_onnx.run(args)
         return _run_plot(args)

@@ -25,6 +25,9 @@ import ember
 from ember import nn
 from ember.utils.data import DataLoader
 from ember.utils.diagnostics import Diagnostics
+from ember.utils.viz import make_dot
+
+from .distributed_training import TrainingWorld
 
 CHECKPOINT_FORMAT = "ember-train/1"
 
@@ -64,7 +67,11 @@ def make_optimizer(config, params):
         return ember.optim.AdamW(params, lr=lr, weight_decay=wd)
     if name == "sgd":
         return ember.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
-    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw or sgd")
+    if name == "rmsprop":
+        return ember.optim.RMSprop(params, lr=lr, weight_decay=wd)
+    if name == "adagrad":
+        return ember.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    raise CLIError(f"unknown optimizer {name!r}; choose adam, adamw, sgd, rmsprop or adagrad")
 
 
 def make_scheduler(config, optimizer):
@@ -181,6 +188,10 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
     ``tensorboard``: a ``tensorboard_log.TrainLogger`` (``--tensorboard``) or None.
     """
     os.makedirs(out_dir, exist_ok=True)
+    world = TrainingWorld()   # --nproc N: DDP, DistributedSampler, rank 0 writes
+    if world.check(config):
+        raise CLIError(world.check(config))
+    log = world.log(log)
     ember.manual_seed(config["seed"])
     model = task.build_model(config)
     if config.get("compile"):
@@ -214,10 +225,11 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
         log(f"resuming {task.name} from epoch {start} ({resume.get('path', 'checkpoint')})")
 
     diag = Diagnostics(model, optimizer, first_epoch=start + 1) if config.get("diagnose") else None
+    train_model = world.wrap(model)
     loss_fn = nn.CrossEntropyLoss()
     bs = config["batch_size"]
     kw = {} if task.collate_fn is None else {"collate_fn": task.collate_fn}
-    train_loader = DataLoader(task.train_set, batch_size=bs, shuffle=True, generator=data_gen, **kw)
+    train_loader = world.train_loader(task.train_set, bs, data_gen, config["seed"], **kw)
     test_loader = DataLoader(task.test_set, batch_size=max(bs, 256), shuffle=False, **kw)
     ckpt_path = os.path.join(out_dir, "checkpoint")
     metrics_path = os.path.join(out_dir, "metrics.json")
@@ -231,9 +243,10 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
         model.train()
         lr = optimizer.param_groups[0]["lr"]
         run_loss, run_correct, seen = 0.0, 0, 0
-        bar = _progress(len(train_loader), f"epoch {epoch + 1}/{epochs}")
+        bar = _progress(len(train_loader), f"epoch {epoch + 1}/{epochs}") if world.is_main else None
+        world.set_epoch(train_loader, epoch)
         for xb, yb in train_loader:
-            out = model(xb)
+            out = train_model(xb)
             loss = loss_fn(out, yb)
             optimizer.zero_grad()
             loss.backward()
@@ -249,6 +262,7 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
             if bar is not None:
                 bar.set_postfix(loss=f"{run_loss / seen:.4f}", acc=f"{run_correct / seen:.3f}", refresh=False)
                 bar.update(1)
+        run_loss, run_correct, seen = world.sums(run_loss, run_correct, seen)
         test_loss, test_acc, preds, targets = evaluate(model, test_loader, loss_fn)
         if scheduler is not None:
             scheduler.step()
@@ -267,6 +281,8 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
             bar.close()
         else:
             log(f"epoch {epoch + 1:3d}/{epochs}  {summary}")
+        if not world.is_main:
+            continue
         ember.save({"format": CHECKPOINT_FORMAT, "task": task.name, "epoch": epoch + 1, "config": config,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "scheduler": None if scheduler is None else scheduler.state_dict(),
@@ -277,6 +293,10 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
 
     if preds is None:  # nothing trained in this call: evaluate the loaded model
         _, _, preds, targets = evaluate(model, test_loader, loss_fn)
+    if not world.is_main:
+        world.close()
+        return _metrics(task, config, history), model
+    world.close()
     k = len(task.classes)
     cm = confusion_matrix(targets, preds, k)
     metrics = _metrics(task, config, history)
@@ -291,13 +311,29 @@ def fit(task, config, out_dir, resume=None, log=print, tensorboard=None):
         log(format_confusion(cm, task.classes))
     if task.after_fit is not None:
         task.after_fit(model, history, log)
-    wrote = [metrics_path, ckpt_path] + ([curves] if drew else [])
+    wrote = [metrics_path, ckpt_path] + ([curves] if drew else []) + write_model_files(model, test_loader, loss_fn, out_dir)
     if diag is not None:
         wrote += diag.report(out_dir, log)
     log("wrote " + ", ".join(wrote))
     if not drew and history:
         log("(no curves.png: matplotlib is not installed; pip install 'ember[plot]')")
     return metrics, model
+
+
+def write_model_files(model, loader, loss_fn, out_dir):
+    """``model.txt`` (``print(model)``) and ``graph.dot`` (the autograd graph of the loss on a few test
+    examples, in eval mode) for ``ember report``; the paths written."""
+    paths = [os.path.join(out_dir, "model.txt"), os.path.join(out_dir, "graph.dot")]
+    _atomic_write_text(paths[0], str(model) + "\n")
+    xb, yb = next(iter(loader))
+    model.eval()
+    try:
+        out = model(xb[:4])
+        dot = make_dot(loss_fn(out, yb[:out.shape[0]]), params=dict(model.named_parameters()))
+    except (ValueError, RuntimeError, TypeError, IndexError):  # a task whose batches do not slice so
+        return paths[:1]
+    _atomic_write_text(paths[1], dot)
+    return paths
 
 
 def _metrics(task, config, history):

@@ -1,6 +1,6 @@
 """Special functions the distributions need and ember's ops do not have yet: lgamma, digamma,
-trigamma, erfinv, the regularised incomplete gamma function, and the Cholesky factor and
-triangular solve of MultivariateNormal.
+trigamma, erfinv, the regularised incomplete gamma function, and the triangular solve of
+MultivariateNormal in the form it uses (the Cholesky factor is ``ember.linalg.cholesky``).
 
 Each is an ``autograd.Function`` whose backward is written in Tensor operations, so gradients
 (and gradients of gradients) flow through them:
@@ -8,8 +8,6 @@ Each is an ``autograd.Function`` whose backward is written in Tensor operations,
     d lgamma(x)/dx = digamma(x),   d digamma(x)/dx = trigamma(x)
     d erfinv(y)/dy = sqrt(pi)/2 exp(erfinv(y)^2)
     d P(a, x)/dx = x^(a-1) e^-x / Gamma(a)   (d/da: not implemented, as PyTorch)
-    X = L^-1 B:  dB = L^-T g,  dL = -tril(dB X^T)
-    A = L L^T:   dA = sym(L^-T Phi(L^T g) L^-1),  Phi = lower triangle with the diagonal halved
 """
 import math
 
@@ -17,8 +15,8 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
-from ..ops import exp, log, matmul, tril
+from ..ops import exp, log
+from ..ops.decompositions import cholesky, solve_triangular as _solve_triangular  # noqa: F401  (cholesky: re-exported)
 
 _lgamma_scalar = np.frompyfunc(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, 1, 1)
 
@@ -213,62 +211,8 @@ def _mT(t):
     return t.transpose(-1, -2)
 
 
-def _phi(t):
-    """Lower triangle with the diagonal halved."""
-    eye = _wrap(np.eye(t.shape[-1], dtype=t._data.dtype))
-    return tril(t) - 0.5 * t * eye
-
-
-class Cholesky(Function):
-    @staticmethod
-    def forward(ctx, a):
-        try:
-            L = np.linalg.cholesky(a._data)
-        except np.linalg.LinAlgError:
-            raise ValueError("cholesky: the matrix is not positive-definite") from None
-        out = _wrap(L)
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, L = ctx.saved_tensors
-        if is_grad_enabled():    # create_graph: a saved output is a constant; recompute it so it records
-            L = cholesky(a)
-        P = _phi(matmul(_mT(L), grad))
-        S = solve_triangular(L, _mT(solve_triangular(L, _mT(P), upper_from_lower=True)), upper_from_lower=True)
-        return 0.5 * (S + _mT(S))
-
-
-def cholesky(a):
-    return Cholesky.apply(a)
-
-
-class SolveTriangular(Function):
-    """X = L^-1 B for lower-triangular L (or L^-T B when ``transpose``)."""
-
-    @staticmethod
-    def forward(ctx, L, B, transpose):
-        Ld = np.swapaxes(L._data, -1, -2) if transpose else L._data
-        shape = np.broadcast_shapes(Ld.shape[:-2], B._data.shape[:-2])
-        X = np.linalg.solve(np.broadcast_to(Ld, shape + Ld.shape[-2:]),
-                            np.broadcast_to(B._data, shape + B._data.shape[-2:]))
-        out = _wrap(X.astype(B._data.dtype))
-        ctx.save_for_backward(L, B, out)
-        ctx.transpose = transpose
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        L, B, X = ctx.saved_tensors
-        if is_grad_enabled():    # create_graph: recompute the output from the inputs so that it records
-            X = solve_triangular(L, B, upper_from_lower=ctx.transpose)
-        gB = solve_triangular(L, grad, upper_from_lower=not ctx.transpose)
-        gM = -matmul(gB, _mT(X))          # gradient w.r.t. the matrix actually solved with
-        gL = tril(_mT(gM)) if ctx.transpose else tril(gM)
-        return gL, gB, None
-
-
 def solve_triangular(L, B, upper_from_lower=False):
     """L^-1 B (L lower-triangular); with ``upper_from_lower``, L^-T B."""
-    return SolveTriangular.apply(L, B, upper_from_lower)
+    if upper_from_lower:
+        return _solve_triangular(_mT(L), B, upper=True)
+    return _solve_triangular(L, B, upper=False)

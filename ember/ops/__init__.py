@@ -28,7 +28,7 @@ from .views import *  # noqa: F401,F403
 __all__ = sorted({name for family in (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, index,
                                       join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting,
                                       views) for name in family.__all__}
-                 | {"to_dtype", "activation", "index", "linalg", "reduce"})
+                 | {"to_dtype", "activation", "index", "reduce"})   # ember.linalg: the torch.linalg namespace
 
 # torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
 # ember.nn.functional keeps F's own softmax and log_softmax (softmax_ops.softmax, .log_softmax).

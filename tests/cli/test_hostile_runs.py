@@ -66,7 +66,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.mark.parametrize("key,value", [("hidden", "abc"), ("batch_size", 0), ("lr", "fast"), ("dropout", 2),
                                        ("hidden", [100000, 100000]), ("batch_size", 2.5), ("seed", "x"),
-                                       ("optimizer", "rmsprop"), ("weight_decay", float("nan")),
+                                       ("optimizer", "lbfgs"), ("weight_decay", float("nan")),
                                        ("standardize", "yes"), ("hidden", [])])
 def test_crafted_resume_config_gives_one_line(tmp_path, capsys, checkpoint, key, value):
     ckpt = ember.load(checkpoint)

@@ -193,3 +193,34 @@ def test_plot_writes_a_png_or_says_false(tmp_path, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "matplotlib.backends.backend_agg", None)
     assert plot_diagnostics(diag.to_dict(), str(tmp_path / "e.png")) is False
     assert not (tmp_path / "e.png").exists()
+
+
+def test_hooks_leave_layers_with_nothing_to_do_and_rare_units_still_count():
+    """Between samples a layer's hook is registered only while it has work: a ReLU layer until all
+    its units fired in the epoch. A unit that fires once, on an unsampled step, is still seen."""
+    lin = nn.Linear(2, 3)
+    relu = nn.ReLU()
+    model = nn.Sequential(lin, relu)
+    with ember.no_grad():
+        lin.weight.copy_(ember.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+        lin.bias.copy_(ember.tensor([0.0, 0.0, -1.0]))
+    opt = ember.optim.SGD(model.parameters(), lr=0.0)
+    diag = Diagnostics(model, opt, every=4)
+    hooked = []
+    for step in range(7):
+        x = [[1.0, 1.0]] if step != 6 else [[1.0, 1.0], [0.0, 0.0]]
+        out = model(ember.tensor(x))
+        if step == 5:                         # unit 2 fires once, on step 6 (unsampled)
+            with ember.no_grad():
+                lin.bias.copy_(ember.tensor([0.0, 0.0, 5.0]))
+        opt.zero_grad()
+        out.sum().backward()
+        opt.step()
+        hooked.append((len(lin._forward_hooks), len(relu._forward_hooks)))
+    rec = diag.end_epoch()["layers"]
+    assert rec["1"]["dead_fraction"] == 0.0
+    # after step 1 (sampled) the Linear layer is unhooked until step 5; the ReLU keeps its hook
+    # until unit 2 fires on step 7
+    assert hooked[:3] == [(0, 1), (0, 1), (0, 1)] and hooked[3] == (1, 1) and hooked[6] == (0, 0)
+    diag.remove()
+    assert len(lin._forward_hooks) == len(relu._forward_hooks) == 0

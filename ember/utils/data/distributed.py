@@ -6,8 +6,8 @@ then takes every ``num_replicas``-th index starting at ``rank``. The shuffle is 
 a Generator seeded with ``seed + epoch``: every process computes the same permutation without
 talking to the others, and ``set_epoch`` changes it from one epoch to the next.
 
-ember has no process group yet, so ``num_replicas`` and ``rank`` must be given (PyTorch would read
-them from ``torch.distributed``; without an initialised group it raises the same ValueError).
+``num_replicas`` and ``rank`` default to ``ember.distributed``'s world size and rank (without an
+initialised process group that raises PyTorch's ValueError: pass them, or call init_process_group).
 
 Example:
     >>> sampler = DistributedSampler(range(10), num_replicas=4, rank=1, shuffle=False)
@@ -16,22 +16,20 @@ Example:
 """
 import math
 
+from ... import distributed as dist
 from ..._creation import randperm
 from ..._random import Generator
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
-_NO_GROUP = ("Default process group has not been initialized, please make sure to call init_process_group. "
-             "(ember has no process group: pass num_replicas= and rank= to DistributedSampler.)")
-
-
 class DistributedSampler(Sampler):
     """The indices of ``dataset`` that process ``rank`` of ``num_replicas`` visits, as PyTorch's.
 
     Args:
         dataset: a data set with ``len``.
-        num_replicas, rank: the number of processes and this one's rank (0 <= rank < num_replicas).
+        num_replicas, rank: the number of processes and this one's rank (0 <= rank < num_replicas);
+            default: ``ember.distributed.get_world_size()`` and ``get_rank()``.
         shuffle: a fresh permutation per epoch (from ``seed + epoch``); else 0, 1, 2, ...
         seed: the same on every process.
         drop_last: cut the tail so every process gets ``len // num_replicas`` indices, instead of
@@ -46,9 +44,17 @@ class DistributedSampler(Sampler):
     """
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
-        if num_replicas is None or rank is None:
-            raise ValueError(_NO_GROUP)
-        if not 0 <= rank < num_replicas:
+        if num_replicas is None:
+            if not dist.is_available():
+                raise RuntimeError("Requires distributed package to be available (pip install 'ember[distributed]'), "
+                                   "or pass num_replicas= and rank=")
+            num_replicas = dist.get_world_size()
+        if rank is None:
+            if not dist.is_available():
+                raise RuntimeError("Requires distributed package to be available (pip install 'ember[distributed]'), "
+                                   "or pass num_replicas= and rank=")
+            rank = dist.get_rank()
+        if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset
         self.num_replicas = num_replicas

@@ -72,23 +72,73 @@ def _first_array(value):
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
     __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "before", "nonneg")
+                 "sat", "grad_norms", "update_ratios", "before", "nonneg", "unfired", "bufs")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
         self.nonneg = isinstance(module, (ReLU, ReLU6))
         self.order = self.source = None
-        self.before = None
+        self.before = None       # ||W||^2 before the sampled step in progress (its copy is in ``bufs``)
+        self.bufs = None         # one array per parameter, kept across steps (no allocation per sample)
         self.reset()
 
     def reset(self):
         self.n, self.s, self.ss, self.sat = 0, 0.0, 0.0, 0
         self.fired = None
+        self.unfired = None      # indices of the units that have not fired yet this epoch (None: all of them)
         self.grad_norms, self.update_ratios = [], []
 
     @property
     def is_weight_layer(self):  # has a matrix or kernel of its own (Linear, Conv, Embedding, RNN ...)
         return any(p.ndim >= 2 for _, p in self.params)
+
+
+_ONES = {}
+
+
+def _blas_sum(a):
+    """``float(a.sum())`` by a BLAS dot product with ones: about 3x faster than NumPy's pairwise sum
+    on the activations of a layer (float32 accumulation, relative error ~1e-6 here)."""
+    if a.dtype not in (np.float32, np.float64):
+        return float(a.sum())
+    key = (a.size, a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(a.size, a.dtype)
+    return float(np.dot(a.reshape(-1), ones))
+
+
+def _count_fired(layer, a):
+    """Mark the units of ``layer`` that fired (output > 0) in ``a``. Units that already fired this epoch
+    are not looked at again: in a healthy network every unit has fired after a step or two, and
+    the check then costs nothing for the rest of the epoch."""
+    axis = layer.units_axis if a.ndim >= 3 else -1
+    units = a.shape[axis]
+    if layer.fired is None or layer.fired.shape != (units,):
+        layer.fired, layer.unfired = np.zeros(units, bool), None
+    elif layer.unfired is not None and layer.unfired.size == 0:
+        return
+    if axis == -1 or axis % a.ndim == a.ndim - 1:
+        a2 = a.reshape(-1, units)
+        if layer.nonneg:                                       # column sums of a >= 0 output by one GEMV
+            fired = _ONES.get((a2.shape[0], a.dtype))
+            if fired is None:
+                fired = _ONES[(a2.shape[0], a.dtype)] = np.ones(a2.shape[0], a.dtype)
+            fired = fired @ a2 > 0
+        else:
+            fired = a2.max(axis=0) > 0
+    else:
+        fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
+    if layer.unfired is None:
+        layer.fired |= fired
+        layer.unfired = np.flatnonzero(~layer.fired)
+    else:                                                      # only the units still unfired can change
+        newly = fired[layer.unfired]
+        if newly.any():
+            layer.fired[layer.unfired[newly]] = True
+            layer.unfired = layer.unfired[~newly]
 
 
 class Diagnostics:
@@ -103,7 +153,9 @@ class Diagnostics:
             the epoch means.
         every: with an optimizer, measure gradient norms, activation mean/std, saturation and
             update-to-weight ratios on every ``every``-th step of an epoch (its first step
-            always), to keep the cost low. Dead units and the NaN/Inf check run on every step.
+            always), to keep the cost low. Dead units and the NaN/Inf check of the model's output
+            run on every step; a layer whose hook has nothing to do on a step (every unit of a
+            ReLU layer has fired this epoch; any other layer between samples) is unhooked for it.
         first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
 
     Example:
@@ -112,7 +164,7 @@ class Diagnostics:
         >>> print("\\n".join(str(f) for f in diag.findings()))
     """
 
-    def __init__(self, model, optimizer=None, *, record_steps=True, every=4, first_epoch=1):
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=8, first_epoch=1):
         if not isinstance(model, Module):
             raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
                             "pass the model itself, e.g. Diagnostics(model, optimizer)")
@@ -120,6 +172,8 @@ class Diagnostics:
             raise ValueError(f"Diagnostics: every must be a positive integer (sample every n-th step), got {every!r}")
         self.model, self.optimizer, self.record_steps, self.every = model, optimizer, record_steps, every
         self._epoch_step = 0          # steps completed in the epoch in progress
+        self._sample = True           # is the step in progress a sampled one (``every``)?
+        self._took_before = False     # weights copied before this step (for its update ratio)
         self.epoch = first_epoch      # the epoch in progress
         self.layers = {}
         self.epochs, self.steps = [], []
@@ -127,6 +181,8 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
+        self._leaf_hooks, self._leaf_handles = [], {}   # (layer, module, hook); layer name -> handle while attached
+        self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
             own = [(p_name, p) for p_name, p in m.named_parameters(recurse=False) if p.requires_grad]
@@ -136,20 +192,23 @@ class Diagnostics:
             layer = self.layers[name or type(m).__name__] = _Layer(name or type(m).__name__, m, own)
             layer.units_axis = 1 if convs else -1
             if leaf:
-                self._handles.append(m.register_forward_hook(self._forward_hook(layer)))
+                self._leaf_hooks.append((layer, m, self._forward_hook(layer)))
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
         self._handles.append(model.register_forward_hook(self._model_hook))
+        self._attach()
         if optimizer is not None:
             self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
             self._handles.append(optimizer.register_step_post_hook(self._post_step))
 
     # -- hooks ---------------------------------------------------------------------------------
     def _forward_hook(self, layer):
+        every_step = layer.kind == "relu"      # dead units are counted on every step; the rest is sampled
+
         def hook(module, args, output):
-            if not module.training:
-                return None
+            if not (self._sample or every_step or self._hunting) or not module.training:
+                return None          # (the cheapest possible exit: most steps of most layers)
             a = _first_array(output)
             if self._hunting:
                 if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
@@ -161,24 +220,17 @@ class Diagnostics:
             self._last = layer.name
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
-            sample = self._epoch_step % self.every == 0
+            sample = self._sample
             if sample:     # other steps: the model's output is checked (``_model_hook``)
                 ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
-                total = float(a.sum()) if sample else 0.0
+                total = _blas_sum(a)
                 if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
                     self._nonfinite_output(layer, args, a)
                     return None
-            if layer.kind == "relu" and a.ndim >= 2:
-                axis = layer.units_axis if a.ndim >= 3 else -1
-                if layer.nonneg and axis == -1:       # column sums of a >= 0 output by one GEMV
-                    a2 = a.reshape(-1, a.shape[-1])
-                    fired = np.ones(a2.shape[0], a.dtype) @ a2 > 0
-                else:
-                    fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
-                if layer.fired is None or layer.fired.shape != fired.shape:
-                    layer.fired = fired
-                else:
-                    layer.fired |= fired
+            if layer.kind == "relu" and a.ndim >= 2 and (layer.unfired is None or layer.unfired.size):
+                _count_fired(layer, a)
+                if layer.unfired.size == 0:
+                    self._hooks_stale = True
             if not sample:
                 return None
             layer.n += a.size
@@ -203,6 +255,7 @@ class Diagnostics:
         rng = get_rng_state()
         buffers = [(b, b._data.copy()) for b in model.buffers()]
         self._hunting = True
+        self._attach(everything=True)
         try:
             with no_grad():
                 model(*args)
@@ -210,6 +263,7 @@ class Diagnostics:
             pass
         finally:
             self._hunting = False
+            self._attach()
             set_rng_state(rng)
             for b, saved in buffers:
                 b._data[...] = saved
@@ -217,6 +271,22 @@ class Diagnostics:
             self._nonfinite_output(_Layer(type(model).__name__, model, []), (), a)
             self.first_nonfinite["where"] = "model"
         return None
+
+    def _attach(self, everything=False):
+        """Keep a layer's forward hook registered only while it has work: on sampled steps, and for
+        a ReLU-family layer until all its units have fired in the epoch (dead units). On the other
+        steps the layer costs nothing, not even a hook call."""
+        self._hooks_stale = False
+        on = bool(self._handles)      # after remove(): nothing
+        for layer, module, hook in self._leaf_hooks:
+            want = on and (everything or self._sample or (
+                layer.kind == "relu" and (layer.unfired is None or layer.unfired.size > 0)))
+            handle = self._leaf_handles.get(layer.name)
+            if want and handle is None:
+                self._leaf_handles[layer.name] = module.register_forward_hook(hook)
+            elif not want and handle is not None:
+                handle.remove()
+                self._leaf_handles[layer.name] = None
 
     def _nonfinite_output(self, layer, args, a):
         if self.first_nonfinite is not None:
@@ -253,6 +323,10 @@ class Diagnostics:
         """Close a step: its gradient norms (when measured) per layer."""
         self.step += 1
         self._epoch_step += 1
+        sample = self._epoch_step % self.every == 0
+        if sample != self._sample or self._hooks_stale:
+            self._sample = sample
+            self._attach()
         if not self._pending:
             return
         sums = {}
@@ -268,7 +342,7 @@ class Diagnostics:
             self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
 
     def _pre_step(self, optimizer, args, kwargs):
-        if self._epoch_step % self.every:
+        if not self._sample:
             return None
         for layer in self.layers.values():
             if not layer.params:
@@ -276,18 +350,30 @@ class Diagnostics:
             for key, p in layer.params:
                 if p.grad is not None:
                     self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
-            layer.before = [p._data.copy() for _, p in layer.params]
+            if layer.bufs is None or any(b.shape != p._data.shape or b.dtype != p._data.dtype
+                                         for b, (_, p) in zip(layer.bufs, layer.params)):
+                layer.bufs = [np.empty_like(p._data) for _, p in layer.params]
+            w = 0.0
+            for b, (_, p) in zip(layer.bufs, layer.params):
+                np.copyto(b, p._data)
+                w += float(np.vdot(b, b))
+            layer.before = w
+            self._took_before = True
         return None
 
     def _post_step(self, optimizer, args, kwargs):
+        if not self._took_before:      # an unsampled step: only count it
+            self._flush()
+            return
+        self._took_before = False
         for layer in self.layers.values():
             if not layer.params or layer.before is None:
                 continue
-            du, w = 0.0, 0.0
-            for (_, p), b in zip(layer.params, layer.before):
-                d = p._data - b
-                du += float(np.vdot(d, d))
-                w += float(np.vdot(b, b))
+            du, w = 0.0, layer.before
+            for (_, p), b in zip(layer.params, layer.bufs):
+                if b.shape == p._data.shape:
+                    np.subtract(p._data, b, out=b)
+                    du += float(np.vdot(b, b))
             layer.before = None
             if w > 0:
                 layer.update_ratios.append(math.sqrt(du / w))
@@ -298,7 +384,7 @@ class Diagnostics:
         """Close the epoch: summarise its steps per layer and keep ``metrics`` (numbers) beside them."""
         if self._pending:        # without an optimizer, the last backward's gradients
             self._flush()
-        self._epoch_step = 0
+        self._epoch_step, self._sample = 0, True
         rec = {"epoch": self.epoch,
                "metrics": {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
                "layers": {}}
@@ -323,6 +409,7 @@ class Diagnostics:
             if s:
                 rec["layers"][layer.name] = s
             layer.reset()
+        self._attach()
         self.epochs.append(rec)
         self.epoch += 1
         return rec
@@ -374,6 +461,7 @@ class Diagnostics:
         for h in self._handles:
             h.remove()
         self._handles = []
+        self._attach()
 
     def __enter__(self):
         return self

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 
-from .._tensor import Tensor
+from ..._tensor import Tensor
 
 __all__ = ["make_dot", "render"]
 
