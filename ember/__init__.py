@@ -59,5 +59,6 @@ from .backends._precision import get_float32_matmul_precision, set_float32_matmu
 from . import nn, optim, utils  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401  (mpi4py is imported by init_process_group, not here)
+from . import onnx  # noqa: E402,F401  (ember.onnx.export; the onnx package is imported only when exporting)
 from .serialization import load, save  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401  (ember.compile, as torch.compile)

@@ -25,6 +25,7 @@ import tempfile
 from .. import _parallel, compat
 from . import charlm, cifar10, distributed_launch, phone_price
 from . import compare, explain, report, sweep
+from . import export_onnx
 from .tensorboard_log import TrainLogger
 from .trainer import CLIError, fit, load_checkpoint
 
@@ -235,7 +236,7 @@ def build_parser():
                             "  ember plot activations --out activations.png\n"
                             "details: ember train phone-price --help",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="{train,plot,compare,explain,report}", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="{train,plot,compare,explain,report,export}", required=True)
 
     train = sub.add_parser("train", help="train one of the tutorials' models",
                            description="Train one of the tutorials' models.")
@@ -294,6 +295,7 @@ def build_parser():
     compare.add_parser(sub)
     explain.add_parser(sub)
     report.add_parser(sub)
+    export_onnx.add_parser(sub)
     return parser
 
 
@@ -404,6 +406,8 @@ def main(argv=None):
             return _run_train(args)
         if args.command in ("compare", "explain", "report"):
             return {"compare": compare, "explain": explain, "report": report}[args.command].run(args)
+        if args.command == "export":
+            return export_onnx.run(args)
         return _run_plot(args)
     except CLIError as e:
         sys.stderr.write(f"ember: error: {_one_line(e)}\n")
