@@ -1,7 +1,7 @@
 """The ``ember`` command: train the tutorials' models and plot their functions.
 
     ember train phone-price [--data CSV] [--epochs N] [--batch-size B] [--lr LR]
-                            [--optimizer adam|adamw|sgd] [--scheduler none|step|cosine]
+                            [--optimizer adam|adamw|sgd|rmsprop|adagrad] [--scheduler none|step|cosine]
                             [--weight-decay WD] [--no-standardize] [--hidden 128,256]
                             [--batchnorm] [--dropout P] [--seed S] [--out DIR] [--resume CKPT]
     ember train cifar10 (--root DIR | --synthetic) [--limit N] [same training options]
@@ -12,6 +12,7 @@
     ember compare DIR1 DIR2 ... [--out compare.png]  curves overlaid, final metrics, settings that differ
     ember explain [--x X --y Y --w1 W1 --w2 W2]      backprop of the tutorials' example with numbers
     ember report RUN_DIR [--out report.html]         one self-contained HTML page about a run
+    ember export onnx CHECKPOINT [--out model.onnx]   the trained model as an ONNX file
     ember run SCRIPT [ARGS...]        run an unmodified PyTorch script on ember
     ember run --nproc N SCRIPT [ARGS...]   ... on N processes (MPI); ember train TASK --nproc N likewise
 
