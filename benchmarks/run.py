@@ -108,7 +108,7 @@ def _load(path):
 
 def discover():
     """[(module path, Workload)] for every workload of every bench module."""
-    return [(path, w) for path in _modules() for w in _load(path).WORKLOADS]
+    return [(path, w) for path in _modules() for w in getattr(_load(path), "WORKLOADS", [])]   # bench_ddp.py: a script
 
 
 def fmt_time(t):
