@@ -13,10 +13,12 @@ the engine does for every node.
 """
 import numpy as np
 
+from .. import _fast
 from .._tensor import Tensor, _wrap
 from ..autograd.engine import sum_to_shape
 from ..autograd.function import Op, _modified_error, gradient_edge
 from ..autograd.grad_mode import _State
+from .codegen import generate
 
 
 class Step:
@@ -36,7 +38,7 @@ class Program:
     """The replayable form of one recorded call (one guard signature)."""
 
     def __init__(self, steps, n_slots, constants, n_inputs, state, outputs, out_tree, grad_slots,
-                 out_requires_grad, counters, bumps, saved):
+                 out_requires_grad, counters, bumps, saved, kinds=None, meta=None, fresh=None, grad=None):
         self.steps = steps
         self.template = [None] * n_slots
         for slot, value in constants:
@@ -53,10 +55,41 @@ class Program:
         self.grad_steps = [s for s in steps if s.grad]
         self.saved = saved                      # inputs/state read by backward: [(slot, kind, i, ref)]
         self.single_output = out_tree == ("T",)
+        self.state_meta = tuple((t._data.shape, t._data.dtype) for _, t in state)
+        # The fast replay: generated straight-line functions over preallocated buffers (codegen.py);
+        # EMBER_FAST=0 (or a Program built without slot metadata) replays with the loop below.
+        self.generated = None
+        self.grad = grad                        # calls build a graph node (grad mode is in the guards)
+        if _fast.ENABLED and kinds is not None:
+            self.generated = generate(self, kinds, meta, fresh, grad)
+            self.run = self._run_generated
+
+    @property
+    def source(self):
+        """The generated Python source of the fast replay (None on the loop replay)."""
+        return None if self.generated is None else self.generated.source
 
     def matches_state(self):
-        """The state tensors still have the requires_grad flags they were recorded with."""
-        return tuple(t.requires_grad for _, t in self.state) == self.state_rg
+        """The state tensors still have the requires_grad flags, shapes and dtypes they were
+        recorded with (``p.data = other`` may change a parameter's shape)."""
+        for (_, t), rg, m in zip(self.state, self.state_rg, self.state_meta):
+            if t.requires_grad is not rg or t._data.shape != m[0] or t._data.dtype != m[1]:
+                return False
+        return True
+
+    def _run_generated(self, inputs):
+        gen = self.generated
+        outs, saved, buffers = gen.forward(inputs)
+        for t, step in self.counters:
+            t._data += step
+        for t, step in self.bumps:
+            t._vc[0] += step
+        outs = [_wrap(o) for o in outs]
+        if self.grad:
+            self._attach((saved, None if buffers is None else gen.lease(buffers)), inputs, outs)
+        elif buffers is not None:
+            gen.pool.append(buffers)
+        return outs
 
     # -- forward -------------------------------------------------------------------------------
     def run(self, inputs):
@@ -116,6 +149,8 @@ class Program:
         for t, counter, version in watched:
             if counter[0] != version:
                 raise _modified_error(node, t._data, counter[0], version)
+        if self.generated is not None:
+            return self.generated.backward(ctxs[0], grads)
         buf = [None] * len(self.template)
         for slot, g in zip(self.outputs, grads):
             if g is not None:

@@ -1,0 +1,206 @@
+"""Replay kernels: hot elementwise ops written as NumPy calls into preallocated buffers.
+
+A speed-up, not math. For the ops listed in ``KERNELS``, the generated replay (``codegen.py``)
+does not call ``Op.forward`` / ``Op.backward`` with a ``ctx``: it inlines the **same NumPy calls
+in the same order** as that op's eager forward and backward, each writing its result with
+``out=`` into a buffer the program owns (or into a fresh array where the result may outlive the
+call). Same calls, same order: the results are bitwise eager ember's (``tests/compiler/``).
+
+A kernel applies only when its step is plain: every array operand has the output's shape and
+dtype (no broadcasting, no promotion) and every other operand is a Python int or float; any other
+step replays through its op's ``forward`` / ``backward`` (the generic path).
+
+Each kernel has:
+
+- ``fits(args, meta)``: ``args`` per argument, ``("arr", shape, dtype)`` or ``("const", value)``;
+  ``meta`` the output's (shape, dtype);
+- ``forward(a, o, dest)``: source lines computing output variable ``o`` from argument expressions
+  ``a``; ``dest`` is the buffer expression to write into, or None for a fresh array;
+- ``saves(a, o)``: the forward variables its backward reads;
+- ``backward(a, o, g, needs, dest, tmp, shapes)``: lines computing one gradient expression per
+  argument (None where not needed) from the output gradient ``g``; ``dest(i)`` is the buffer
+  expression for argument ``i``'s gradient (or None: fresh), ``tmp()`` a new scratch buffer
+  expression of the output's shape (``tmp(bool)`` for a boolean one), ``shapes`` the arguments'
+  shapes. Returns (lines, gradient expressions).
+"""
+import numpy as np
+
+from ..ops import _math, activation, arithmetic, math_functions, reduce
+
+__all__ = ["KERNELS", "kernel_for"]
+
+
+def _into(call, dest):
+    """``call`` with ``out=dest`` appended (a fresh result when dest is None)."""
+    return f"{call[:-1]}, out={dest})" if dest is not None else call
+
+
+def _plain(args, meta, arrays=(1, 2), scalars=True):
+    """All array operands have the output's shape and dtype (float), others are Python numbers."""
+    n_arr = 0
+    for a in args:
+        if a[0] == "arr":
+            if a[1] != meta[0] or a[2] != meta[1]:
+                return False
+            n_arr += 1
+        elif not (scalars and type(a[1]) in (int, float)):
+            return False
+    return n_arr in arrays and meta[1].kind == "f"
+
+
+class _Binary:
+    """``a OP b`` with the same shapes, or one side a Python number."""
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def fits(self, args, meta):
+        return len(args) == 2 and _plain(args, meta)
+
+    def forward(self, a, o, dest):
+        return [f"{o} = " + _into(f"{self.ufunc}({a[0]}, {a[1]})", dest)]
+
+    def saves(self, a, o):
+        return ()
+
+
+class _Add(_Binary):
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Add.backward: grad, grad
+        return [], [g if needs[0] else None, g if needs[1] else None]
+
+
+class _Sub(_Binary):
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Sub.backward: grad, -grad
+        lines, out = [], [g if needs[0] else None, None]
+        if needs[1]:
+            lines.append(f"n_{o} = " + _into(f"negative({g})", dest(1)))
+            out[1] = f"n_{o}"
+        return lines, out
+
+
+class _Mul(_Binary):
+    def saves(self, a, o):
+        return tuple(x for x in a if x.startswith("x"))
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Mul.backward: grad * b, grad * a
+        lines, out = [], [None, None]
+        for i in (0, 1):
+            if needs[i]:
+                lines.append(f"m{i}_{o} = " + _into(f"multiply({g}, {a[1 - i]})", dest(i)))
+                out[i] = f"m{i}_{o}"
+        return lines, out
+
+
+class _DivByNumber(_Binary):
+    """``a / number`` (number nonzero: no division by zero, so no ``errstate`` needed)."""
+
+    def fits(self, args, meta):
+        return (len(args) == 2 and args[0][0] == "arr" and args[1][0] == "const" and _plain(args, meta)
+                and args[1][1] != 0)
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Div.backward: grad / b
+        if not needs[0]:
+            return [], [None, None]
+        return [f"d_{o} = " + _into(f"true_divide({g}, {a[1]})", dest(0))], [f"d_{o}", None]
+
+
+class _Unary:
+    """A one-input op whose backward reads its output."""
+    def fits(self, args, meta):
+        return len(args) == 1 and _plain(args, meta, arrays=(1,))
+
+    def saves(self, a, o):
+        return (o,)
+
+
+class _Tanh(_Unary):
+    def forward(self, a, o, dest):
+        return [f"{o} = " + _into(f"tanh({a[0]})", dest)]
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * (1 - out * out)
+        t = tmp()
+        return [f"t_{o} = multiply({o}, {o}, out={t})", f"subtract(1, t_{o}, out=t_{o})",
+                f"r_{o} = " + _into(f"multiply({g}, t_{o})", dest(0))], [f"r_{o}"]
+
+
+class _Exp(_Unary):
+    def forward(self, a, o, dest):
+        return [f"{o} = " + _into(f"exp({a[0]})", dest)]
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * out
+        return [f"r_{o} = " + _into(f"multiply({g}, {o})", dest(0))], [f"r_{o}"]
+
+
+class _Sigmoid(_Unary):
+    """``_math.sigmoid``: its four in-place passes when exp(-a) cannot overflow (checked at each
+    replay, as eager does), else the stable formula. ``limit``: that overflow bound of the dtype."""
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def fits(self, args, meta):
+        return (super().fits(args, meta) and meta[1] in (np.dtype(np.float32), np.dtype(np.float64))
+                and len(meta[0]) > 0 and int(np.prod(meta[0])) > 0)
+
+    def forward(self, a, o, dest):
+        return [f"if {a[0]}.min() > {-self.limit!r}:",
+                f"    {o} = " + _into(f"negative({a[0]})", dest),
+                f"    exp({o}, out={o})",
+                f"    {o} += 1",
+                f"    reciprocal({o}, out={o})",
+                "else:",
+                f"    {o} = stable_sigmoid({a[0]})"]
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * out * (1 - out)
+        t = tmp()
+        return [f"r_{o} = " + _into(f"multiply({g}, {o})", dest(0)),
+                f"t_{o} = subtract(1, {o}, out={t})",
+                f"multiply(r_{o}, t_{o}, out=r_{o})"], [f"r_{o}"]
+
+
+class _Relu(_Unary):
+    def forward(self, a, o, dest):
+        return [f"{o} = " + _into(f"maximum({a[0]}, 0)", dest)]
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * ~(out <= 0)
+        m = tmp(bool)
+        return [f"k_{o} = less_equal({o}, 0, out={m})", f"invert(k_{o}, out=k_{o})",
+                f"r_{o} = " + _into(f"multiply({g}, k_{o})", dest(0))], [f"r_{o}"]
+
+
+class _SumAll:
+    """``a.sum()`` of a float array (no dims, no dtype): its gradient is ``g`` filled into a's shape."""
+
+    def fits(self, args, meta):
+        return (len(args) == 4 and args[0][0] == "arr" and args[0][2].kind == "f" and len(args[0][1]) > 0
+                and args[1:] == (("const", None), ("const", False), ("const", None)))
+
+    def forward(self, a, o, dest):
+        return [f"{o} = asarray({a[0]}.sum(axis=None, keepdims=False, dtype=None))"]
+
+    def saves(self, a, o):
+        return ()
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):        # expand_reduced of a 0-d gradient
+        d = dest(0)
+        first = f"e_{o} = {d}" if d is not None else f"e_{o} = empty({shapes[0]!r}, {g}.dtype)"
+        return [first, f"e_{o}.fill({g})"], [f"e_{o}", None, None, None]
+
+
+KERNELS = {
+    arithmetic.Add: _Add("add"), arithmetic.Sub: _Sub("subtract"), arithmetic.Mul: _Mul("multiply"),
+    arithmetic.Div: _DivByNumber("true_divide"), math_functions.Tanh: _Tanh(), math_functions.Exp: _Exp(),
+    math_functions.Sigmoid: (_Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float32)]),
+                             _Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float64)])),
+    activation.Relu: _Relu(), reduce.Sum: _SumAll(),
+}
+
+
+def kernel_for(cls, args, meta):
+    """The kernel replaying this step, or None (generic replay)."""
+    k = KERNELS.get(cls)
+    if k is None or meta is None:
+        return None
+    if type(k) is tuple:                       # per dtype (sigmoid's overflow limit)
+        k = k[0] if meta[1] == np.dtype(np.float32) else k[1]
+    return k if k.fits(args, meta) else None
