@@ -19,7 +19,7 @@ Forward, ``forward(inputs) -> (outputs, saved, buffers)``:
   array returned to the user is never a buffer: a step whose result is returned, or whose result
   a returned array shares memory with (a view, found at recording), writes a fresh array.
 
-Backward, ``backward(saved, grads) -> input gradients``, runs the grad steps in reverse order:
+Backward, ``backward(saved, grads, forward_buffers) -> input gradients``, runs the grad steps in reverse order:
 kernels inline, generic steps through ``Op.backward`` with the engine's reduction to each input's
 shape and dtype. Its scratch buffers form a set of their own, taken and given back per call;
 gradients that leave (to the engine, to ``.grad``) are fresh arrays, never scratch buffers.
@@ -39,7 +39,33 @@ _NAMESPACE = {
     "stable_sigmoid": _math.sigmoid, "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
     "true_divide": np.true_divide, "negative": np.negative, "tanh": np.tanh, "exp": np.exp,
     "reciprocal": np.reciprocal, "maximum": np.maximum, "less_equal": np.less_equal, "invert": np.invert,
+    "matmul": np.matmul,
 }
+
+
+def _own(g, scratch, forward_buffers):
+    """``g``, or a copy of it if it is (or views) one of the program's buffers: a gradient that
+    leaves the backward must never be a buffer a later call writes into."""
+    if g is None:
+        return g
+    if g.base is None:
+        for b in scratch:
+            if g is b:
+                return g.copy()
+        for b in forward_buffers:
+            if g is b:
+                return g.copy()
+        return g
+    for b in scratch:
+        if np.may_share_memory(g, b):
+            return g.copy()
+    for b in forward_buffers:
+        if np.may_share_memory(g, b):
+            return g.copy()
+    return g
+
+
+_NAMESPACE["own"] = _own
 
 
 class _Lease:
@@ -255,7 +281,7 @@ def _backward(program, plans, kinds, meta, saved, env, ns, gen):
             emit("if t is not None:", depth)
             emit(f"    if t.shape != M{k}_{i}: t = sum_to_shape(t, M{k}_{i})", depth)
             emit(f"    if t.dtype != D{k}_{i}: t = t.astype(D{k}_{i})", depth)
-            accumulate(s, "t", False, pooled_in, depth + 1)
+            accumulate(s, "t", False, pooled_in or bool(gen.specs), depth + 1)
     results = []
     for slot, _, _, _ in program.grad_slots:
         status, pooled = state.get(slot, (None, False))
@@ -264,16 +290,18 @@ def _backward(program, plans, kinds, meta, saved, env, ns, gen):
             results.append("None")
         elif not pooled:
             results.append(g)
-        elif status == "set":
-            results.append(f"{g}.copy()")
-        else:
-            results.append(f"({g}.copy() if {g} is not None else None)")
-    head = ["def backward(saved, grads):", f"    {''.join(v + ', ' for v in saved)} = saved" if saved else "",
+        else:                              # may be a scratch buffer or a view of one: checked per call
+            results.append(f"own({g}, BB, FB)")
+    head = ["def backward(saved, grads, FB):", f"    {''.join(v + ', ' for v in saved)} = saved" if saved else "",
             "    " + "".join(f"g{s} = " for s in sorted({s for s in state} | {s for s, *_ in program.grad_slots}))
             + "None"]
     if gen.backward_specs:
         names = ", ".join(f"bb{i}" for i in range(len(gen.backward_specs)))
         head += ["    BB = backward_pool.pop() if backward_pool else alloc_backward()", f"    {names}, = BB"]
+    else:
+        head.append("    BB = ()")
+    lines.append(f"    result = ({''.join(r + ', ' for r in results)})")
+    if gen.backward_specs:
         lines.append("    backward_pool.append(BB)")
-    lines.append(f"    return ({''.join(r + ', ' for r in results)})")
+    lines.append("    return result")
     return "\n".join(h for h in head if h) + "\n" + "\n".join(lines)

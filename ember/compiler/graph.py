@@ -150,7 +150,8 @@ class Program:
             if counter[0] != version:
                 raise _modified_error(node, t._data, counter[0], version)
         if self.generated is not None:
-            return self.generated.backward(ctxs[0], grads)
+            saved, lease = ctxs
+            return self.generated.backward(saved, grads, () if lease is None else lease.buffers)
         buf = [None] * len(self.template)
         for slot, g in zip(self.outputs, grads):
             if g is not None:

@@ -25,7 +25,7 @@ Each kernel has:
 """
 import numpy as np
 
-from ..ops import _math, activation, arithmetic, math_functions, reduce
+from ..ops import _math, activation, arithmetic, linalg, math_functions, reduce
 
 __all__ = ["KERNELS", "kernel_for"]
 
@@ -187,7 +187,47 @@ class _SumAll:
         return [first, f"e_{o}.fill({g})"], [f"e_{o}", None, None, None]
 
 
+class _Linear:
+    """``x @ w.T (+ b)`` for a 2-D ``x``: one GEMM into the buffer, the bias added in place;
+    backward ``g @ w``, ``g.T @ x``, ``g.sum(axis=(0,))`` (``linalg.Linear``)."""
+
+    def fits(self, args, meta):
+        if len(args) != 3 or args[0][0] != "arr" or args[1][0] != "arr":
+            return False
+        (_, xs, xd), (_, ws, wd) = args[0], args[1]
+        dt = meta[1]
+        if len(xs) != 2 or len(ws) != 2 or xd != dt or wd != dt or dt.kind != "f" or 0 in xs or 0 in ws:
+            return False
+        if meta[0] != (xs[0], ws[0]) or xs[1] != ws[1]:
+            return False
+        b = args[2]
+        return b == ("const", None) or (b[0] == "arr" and b[1] == (ws[0],) and b[2] == dt)
+
+    def forward(self, a, o, dest):
+        lines = [f"{o} = " + _into(f"matmul({a[0]}, {a[1]}.T)", dest)]
+        if a[2] != "None":
+            lines.append(f"{o} += {a[2]}")
+        return lines
+
+    def saves(self, a, o):
+        return (a[0], a[1])
+
+    def backward(self, a, o, g, needs, dest, tmp, shapes):
+        lines, out = [], [None, None, None]
+        if needs[0]:
+            lines.append(f"lx_{o} = " + _into(f"matmul({g}, {a[1]})", dest(0)))
+            out[0] = f"lx_{o}"
+        if needs[1]:
+            lines.append(f"lw_{o} = " + _into(f"matmul({g}.T, {a[0]})", dest(1)))
+            out[1] = f"lw_{o}"
+        if needs[2]:
+            lines.append(f"lb_{o} = {g}.sum(axis=(0,))")
+            out[2] = f"lb_{o}"
+        return lines, out
+
+
 KERNELS = {
+    linalg.Linear: _Linear(),
     arithmetic.Add: _Add("add"), arithmetic.Sub: _Sub("subtract"), arithmetic.Mul: _Mul("multiply"),
     arithmetic.Div: _DivByNumber("true_divide"), math_functions.Tanh: _Tanh(), math_functions.Exp: _Exp(),
     math_functions.Sigmoid: (_Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float32)]),
