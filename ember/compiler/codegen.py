@@ -214,6 +214,10 @@ def _backward(program, plans, kinds, meta, saved, env, ns, gen):
         if status is None:
             emit(f"{g} = {expr}", depth)
             state[slot] = ("set" if certain else "maybe", pooled)
+        elif status == "set" and kinds[slot] == "out" and slot in meta:
+            # an intermediate gradient: the sum goes into a scratch buffer of its own
+            emit(f"{g} = add({g}, {expr}, out={scratch(*meta[slot])})", depth)
+            state[slot] = ("set", True)
         elif status == "set":
             emit(f"{g} = {g} + {expr}", depth)
             # a fresh sum; inside a None check, g may also still be the old array

@@ -55,6 +55,7 @@ class Program:
         self.grad_steps = [s for s in steps if s.grad]
         self.saved = saved                      # inputs/state read by backward: [(slot, kind, i, ref)]
         self.single_output = out_tree == ("T",)
+        self._node_meta = None
         self.state_meta = tuple((t._data.shape, t._data.dtype) for _, t in state)
         # The fast replay: generated straight-line functions over preallocated buffers (codegen.py);
         # EMBER_FAST=0 (or a Program built without slot metadata) replays with the loop below.
@@ -126,11 +127,12 @@ class Program:
         """Make one ``CompiledFunctionBackward`` node the grad_fn of the float outputs."""
         node = CompiledFunction._node()
         sources = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.grad_slots]
-        node.needs_input_grad = (True,) * len(sources)
         node.next_edges = tuple(gradient_edge(t) for t in sources)
-        node.input_meta = tuple((t._data.shape, t._data.dtype) for t in sources)
-        node.n_outputs = len(outs)
-        node.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+        static = self._node_meta
+        if static is None:       # shapes and dtypes are fixed by the guards: computed once
+            static = self._node_meta = ((True,) * len(sources), tuple((t._data.shape, t._data.dtype) for t in sources),
+                                        len(outs), tuple((o._data.shape, o._data.dtype) for o in outs))
+        node.needs_input_grad, node.input_meta, node.n_outputs, node.output_meta = static
         node.program = self
         watched = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.saved]
         node._saved = (ctxs, [(t, t._vc, t._vc[0]) for t in watched])

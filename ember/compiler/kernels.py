@@ -84,6 +84,9 @@ class _Mul(_Binary):
 
     def backward(self, a, o, g, needs, dest, tmp, shapes):        # Mul.backward: grad * b, grad * a
         lines, out = [], [None, None]
+        if needs[0] and needs[1] and a[0] == a[1]:      # y * y: both products are the same NumPy call
+            lines.append(f"m0_{o} = " + _into(f"multiply({g}, {a[0]})", dest(0)))
+            return lines, [f"m0_{o}", f"m0_{o}"]
         for i in (0, 1):
             if needs[i]:
                 lines.append(f"m{i}_{o} = " + _into(f"multiply({g}, {a[1 - i]})", dest(i)))
