@@ -68,6 +68,9 @@ def _own(g, scratch, forward_buffers):
 _NAMESPACE["own"] = _own
 
 
+POOL_LIMIT = 4     # buffer sets kept per program (more are made while that many graphs are alive)
+
+
 class _Lease:
     """Gives a buffer set back to its pool when the graph node holding it frees its saved values."""
     __slots__ = ("pool", "buffers")
@@ -76,7 +79,8 @@ class _Lease:
         self.pool, self.buffers = pool, buffers
 
     def __del__(self):
-        self.pool.append(self.buffers)
+        if len(self.pool) < POOL_LIMIT:
+            self.pool.append(self.buffers)
 
 
 class Generated:
@@ -118,7 +122,7 @@ def generate(program, kinds, meta, fresh, grad):
     """
     gen = Generated()
     ns = dict(_NAMESPACE)
-    ns["pool"], ns["alloc"] = gen.pool, gen.alloc
+    ns["pool"], ns["alloc"], ns["POOL_LIMIT"] = gen.pool, gen.alloc, POOL_LIMIT
     ns["backward_pool"], ns["alloc_backward"] = gen.backward_pool, gen.alloc_backward
     env = {}                                         # slot -> source expression
 
@@ -180,7 +184,8 @@ def generate(program, kinds, meta, fresh, grad):
     head = ["def forward(inputs):"]
     if gen.specs:
         names = ", ".join(f"b{i}" for i in range(len(gen.specs)))
-        head += ["    B = pool.pop() if pool else alloc()", f"    {names}, = B"]
+        head += ["    try:", "        B = pool.pop()", "    except IndexError:", "        B = alloc()",
+                 f"    {names}, = B"]
     else:
         body.append("B = None")
     ret = "".join(f"{env[s]}, " for s in program.outputs)
@@ -301,11 +306,12 @@ def _backward(program, plans, kinds, meta, saved, env, ns, gen):
             + "None"]
     if gen.backward_specs:
         names = ", ".join(f"bb{i}" for i in range(len(gen.backward_specs)))
-        head += ["    BB = backward_pool.pop() if backward_pool else alloc_backward()", f"    {names}, = BB"]
+        head += ["    try:", "        BB = backward_pool.pop()", "    except IndexError:",
+                 "        BB = alloc_backward()", f"    {names}, = BB"]
     else:
         head.append("    BB = ()")
     lines.append(f"    result = ({''.join(r + ', ' for r in results)})")
     if gen.backward_specs:
-        lines.append("    backward_pool.append(BB)")
+        lines.append("    if len(backward_pool) < POOL_LIMIT: backward_pool.append(BB)")
     lines.append("    return result")
     return "\n".join(h for h in head if h) + "\n" + "\n".join(lines)

@@ -18,7 +18,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.engine import sum_to_shape
 from ..autograd.function import Op, _modified_error, gradient_edge
 from ..autograd.grad_mode import _State
-from .codegen import generate
+from .codegen import POOL_LIMIT, generate
 
 
 class Step:
@@ -88,7 +88,7 @@ class Program:
         outs = [_wrap(o) for o in outs]
         if self.grad:
             self._attach((saved, None if buffers is None else gen.lease(buffers)), inputs, outs)
-        elif buffers is not None:
+        elif buffers is not None and len(gen.pool) < POOL_LIMIT:
             gen.pool.append(buffers)
         return outs
 

@@ -235,3 +235,23 @@ def test_generated_source_writes_into_buffers_and_returns_fresh_outputs():
     g = ember.compile(lambda a: a.exp())
     g(x)
     assert "exp(x0)" in next(iter(g._cache.values())).source
+
+
+@pytest.mark.skipif(not _fast.ENABLED, reason="buffer pools belong to the generated replay (EMBER_FAST=1)")
+def test_buffer_pool_is_bounded_and_sets_come_back_after_backward():
+    from ember.compiler.codegen import POOL_LIMIT
+    w = _leaf(_rand(4, 4, seed=1))
+    f = ember.compile(lambda a, b: (a * b).tanh() * 3.0)
+    f(_leaf(_rand(4, 4)), w)
+    gen = next(iter(f._cache.values())).generated
+    outs = [f(_leaf(_rand(4, 4, seed=k)), w) for k in range(POOL_LIMIT + 3)]   # all graphs alive
+    assert len(gen.pool) == 0
+    sum(o.sum() for o in outs).backward()
+    assert len(gen.pool) == POOL_LIMIT
+    with ember.no_grad():
+        f(_leaf(_rand(4, 4)), w)
+    b = gen.pool[-1]
+    out = f(_leaf(_rand(4, 4)), w)
+    assert len(gen.pool) == POOL_LIMIT - 1 and all(x is not y for x in gen.pool for y in [b])
+    del out                                    # the graph dropped without backward: its set comes back
+    assert len(gen.pool) == POOL_LIMIT and gen.pool[-1] is b
