@@ -26,6 +26,8 @@ gradients that leave (to the engine, to ``.grad``) are fresh arrays, never scrat
 Which gradients exist is decided statically where it can be (``None`` checks only where a
 gradient may be missing), so a chain of kernels is one straight run of ufunc calls.
 """
+import functools
+
 import numpy as np
 
 from ..autograd.engine import sum_to_shape
@@ -39,6 +41,7 @@ _NAMESPACE = {
     "stable_sigmoid": _math.sigmoid, "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
     "true_divide": np.true_divide, "negative": np.negative, "tanh": np.tanh, "exp": np.exp,
     "reciprocal": np.reciprocal, "maximum": np.maximum, "less_equal": np.less_equal, "invert": np.invert,
+    "logical_not": np.logical_not, "minimum": np.minimum,
     "matmul": np.matmul,
 }
 
@@ -102,6 +105,22 @@ class Generated:
         return _Lease(self.pool, buffers)
 
 
+def _typed_constant(ns, dtype, value):
+    """The name of a 0-d array holding ``value`` in ``dtype`` (bound in ``ns``): what NumPy makes
+    of a Python number combined with an array of that dtype. A value that would overflow the
+    dtype stays a Python number."""
+    key = ("constant", dtype.str, type(value), value)
+    name = ns.get(key)
+    if name is None:
+        with np.errstate(over="ignore"):
+            arr = np.asarray(value, dtype=dtype)
+        if np.isfinite(value) and not np.isfinite(arr):
+            return repr(value)
+        name = ns[key] = f"C_{dtype.str[1:]}_{len(ns)}"
+        ns[name] = arr
+    return name
+
+
 def _literal(value):
     """Source text for a constant that is safe to inline, else None."""
     if value is None or type(value) in (bool, int):
@@ -147,6 +166,7 @@ def generate(program, kinds, meta, fresh, grad):
         ns[f"S{slot}"] = t
         body.append(f"x{slot} = S{slot}._data")
     plans = []                                       # per step: its kernel or None
+    consts = {}                                      # per kernel step: its typed-constant namer
     for k, step in enumerate(program.steps):
         a = [arg(s) for s in step.args]
         outs = [f"x{s}" for s in step.outs]
@@ -159,12 +179,17 @@ def generate(program, kinds, meta, fresh, grad):
             kernel = kernel_for(step.cls, descr, meta.get(step.outs[0]))
         plans.append(kernel)
         if kernel is not None:
+            dtype = meta[step.outs[0]][1]
+            c = functools.partial(_typed_constant, ns, dtype)
+            consts[k] = c
+            a = [c(program.template[s]) if kinds[s] == "const" and type(program.template[s]) in (int, float)
+                 else x for s, x in zip(step.args, a)]
             o = outs[0]
             dest = None
             if step.outs[0] not in fresh:
                 dest = f"b{len(gen.specs)}"
                 gen.specs.append(meta[step.outs[0]])
-            body.extend(kernel.forward(a, o, dest))
+            body.extend(kernel.forward(a, o, dest, c))
             if grad and step.grad:
                 saved.extend(v for v in kernel.saves(a, o) if v not in saved)
             continue
@@ -194,7 +219,7 @@ def generate(program, kinds, meta, fresh, grad):
 
     # -- backward ----------------------------------------------------------------------------------
     if grad:
-        source += "\n\n" + _backward(program, plans, kinds, meta, saved, env, ns, gen)
+        source += "\n\n" + _backward(program, plans, consts, kinds, meta, saved, env, ns, gen)
     gen.source = source
     exec(compile(source, f"<ember.compile {getattr(program, 'where', 'program')}>", "exec"), ns)
     gen.forward = ns["forward"]
@@ -202,7 +227,7 @@ def generate(program, kinds, meta, fresh, grad):
     return gen
 
 
-def _backward(program, plans, kinds, meta, saved, env, ns, gen):
+def _backward(program, plans, consts, kinds, meta, saved, env, ns, gen):
     lines = []
     state = {}        # slot -> (status, pooled): status "set" (an array), "maybe" (array or None)
 
@@ -260,7 +285,10 @@ def _backward(program, plans, kinds, meta, saved, env, ns, gen):
 
             def tmp(dtype=None, _m=out_meta):
                 return scratch(_m[0], _m[1] if dtype is None else dtype)
-            body, results = kernel.backward([env[s] for s in step.args], env[o], g, step.needs, dest, tmp, shapes)
+            c = consts[k]
+            a = [c(program.template[s]) if kinds[s] == "const" and type(program.template[s]) in (int, float)
+                 else env[s] for s in step.args]
+            body, results = kernel.backward(a, env[o], g, step.needs, dest, tmp, shapes, c)
             for line in body:
                 emit(line, depth)
             for s, r, need in zip(step.args, results, step.needs):

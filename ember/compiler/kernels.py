@@ -14,10 +14,12 @@ Each kernel has:
 
 - ``fits(args, meta)``: ``args`` per argument, ``("arr", shape, dtype)`` or ``("const", value)``;
   ``meta`` the output's (shape, dtype);
-- ``forward(a, o, dest)``: source lines computing output variable ``o`` from argument expressions
-  ``a``; ``dest`` is the buffer expression to write into, or None for a fresh array;
+- ``forward(a, o, dest, c)``: source lines computing output variable ``o`` from argument
+  expressions ``a``; ``dest`` is the buffer expression to write into, or None for a fresh array;
+  ``c(number)`` names that number as a 0-d array of the step's dtype (the value NumPy would
+  convert a Python number to; a ufunc takes a 0-d array faster than a Python number);
 - ``saves(a, o)``: the forward variables its backward reads;
-- ``backward(a, o, g, needs, dest, tmp, shapes)``: lines computing one gradient expression per
+- ``backward(a, o, g, needs, dest, tmp, shapes, c)``: lines computing one gradient expression per
   argument (None where not needed) from the output gradient ``g``; ``dest(i)`` is the buffer
   expression for argument ``i``'s gradient (or None: fresh), ``tmp()`` a new scratch buffer
   expression of the output's shape (``tmp(bool)`` for a boolean one), ``shapes`` the arguments'
@@ -57,7 +59,7 @@ class _Binary:
     def fits(self, args, meta):
         return len(args) == 2 and _plain(args, meta)
 
-    def forward(self, a, o, dest):
+    def forward(self, a, o, dest, c):
         return [f"{o} = " + _into(f"{self.ufunc}({a[0]}, {a[1]})", dest)]
 
     def saves(self, a, o):
@@ -65,12 +67,12 @@ class _Binary:
 
 
 class _Add(_Binary):
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Add.backward: grad, grad
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # Add.backward: grad, grad
         return [], [g if needs[0] else None, g if needs[1] else None]
 
 
 class _Sub(_Binary):
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Sub.backward: grad, -grad
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # Sub.backward: grad, -grad
         lines, out = [], [g if needs[0] else None, None]
         if needs[1]:
             lines.append(f"n_{o} = " + _into(f"negative({g})", dest(1)))
@@ -82,7 +84,7 @@ class _Mul(_Binary):
     def saves(self, a, o):
         return tuple(x for x in a if x.startswith("x"))
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Mul.backward: grad * b, grad * a
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # Mul.backward: grad * b, grad * a
         lines, out = [], [None, None]
         if needs[0] and needs[1] and a[0] == a[1]:      # y * y: both products are the same NumPy call
             lines.append(f"m0_{o} = " + _into(f"multiply({g}, {a[0]})", dest(0)))
@@ -101,7 +103,7 @@ class _DivByNumber(_Binary):
         return (len(args) == 2 and args[0][0] == "arr" and args[1][0] == "const" and _plain(args, meta)
                 and args[1][1] != 0)
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # Div.backward: grad / b
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # Div.backward: grad / b
         if not needs[0]:
             return [], [None, None]
         return [f"d_{o} = " + _into(f"true_divide({g}, {a[1]})", dest(0))], [f"d_{o}", None]
@@ -117,20 +119,20 @@ class _Unary:
 
 
 class _Tanh(_Unary):
-    def forward(self, a, o, dest):
+    def forward(self, a, o, dest, c):
         return [f"{o} = " + _into(f"tanh({a[0]})", dest)]
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * (1 - out * out)
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * (1 - out * out)
         t = tmp()
-        return [f"t_{o} = multiply({o}, {o}, out={t})", f"subtract(1, t_{o}, out=t_{o})",
+        return [f"t_{o} = multiply({o}, {o}, out={t})", f"subtract({c(1)}, t_{o}, out=t_{o})",
                 f"r_{o} = " + _into(f"multiply({g}, t_{o})", dest(0))], [f"r_{o}"]
 
 
 class _Exp(_Unary):
-    def forward(self, a, o, dest):
+    def forward(self, a, o, dest, c):
         return [f"{o} = " + _into(f"exp({a[0]})", dest)]
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * out
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * out
         return [f"r_{o} = " + _into(f"multiply({g}, {o})", dest(0))], [f"r_{o}"]
 
 
@@ -145,30 +147,31 @@ class _Sigmoid(_Unary):
         return (super().fits(args, meta) and meta[1] in (np.dtype(np.float32), np.dtype(np.float64))
                 and len(meta[0]) > 0 and int(np.prod(meta[0])) > 0)
 
-    def forward(self, a, o, dest):
-        return [f"if {a[0]}.min() > {-self.limit!r}:",
+    def forward(self, a, o, dest, c):
+        return [f"if minimum.reduce({a[0]}, None) > {-self.limit!r}:",     # a.min()
                 f"    {o} = " + _into(f"negative({a[0]})", dest),
                 f"    exp({o}, out={o})",
-                f"    {o} += 1",
+                f"    add({o}, {c(1)}, out={o})",
                 f"    reciprocal({o}, out={o})",
                 "else:",
                 f"    {o} = stable_sigmoid({a[0]})"]
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * out * (1 - out)
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * out * (1 - out)
         t = tmp()
         return [f"r_{o} = " + _into(f"multiply({g}, {o})", dest(0)),
-                f"t_{o} = subtract(1, {o}, out={t})",
+                f"t_{o} = subtract({c(1)}, {o}, out={t})",
                 f"multiply(r_{o}, t_{o}, out=r_{o})"], [f"r_{o}"]
 
 
 class _Relu(_Unary):
-    def forward(self, a, o, dest):
-        return [f"{o} = " + _into(f"maximum({a[0]}, 0)", dest)]
+    def forward(self, a, o, dest, c):
+        return [f"{o} = " + _into(f"maximum({a[0]}, {c(0)})", dest)]
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # g * ~(out <= 0)
-        m = tmp(bool)
-        return [f"k_{o} = less_equal({o}, 0, out={m})", f"invert(k_{o}, out=k_{o})",
-                f"r_{o} = " + _into(f"multiply({g}, k_{o})", dest(0))], [f"r_{o}"]
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * ~(out <= 0)
+        # the mask as 1.0/0.0 of g's dtype (not bool): the same products, without a mixed-type loop
+        m, f = tmp(bool), tmp()
+        return [f"k_{o} = less_equal({o}, {c(0)}, out={m})", f"f_{o} = logical_not(k_{o}, out={f})",
+                f"r_{o} = " + _into(f"multiply({g}, f_{o})", dest(0))], [f"r_{o}"]
 
 
 class _SumAll:
@@ -178,13 +181,14 @@ class _SumAll:
         return (len(args) == 4 and args[0][0] == "arr" and args[0][2].kind == "f" and len(args[0][1]) > 0
                 and args[1:] == (("const", None), ("const", False), ("const", None)))
 
-    def forward(self, a, o, dest):
-        return [f"{o} = asarray({a[0]}.sum(axis=None, keepdims=False, dtype=None))"]
+    def forward(self, a, o, dest, c):
+        # ndarray.sum() is this reduction (NumPy's _methods._sum), without the method's argument handling
+        return [f"{o} = asarray(add.reduce({a[0]}, None))"]
 
     def saves(self, a, o):
         return ()
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):        # expand_reduced of a 0-d gradient
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # expand_reduced of a 0-d gradient
         d = dest(0)
         first = f"e_{o} = {d}" if d is not None else f"e_{o} = empty({shapes[0]!r}, {g}.dtype)"
         return [first, f"e_{o}.fill({g})"], [f"e_{o}", None, None, None]
@@ -206,7 +210,7 @@ class _Linear:
         b = args[2]
         return b == ("const", None) or (b[0] == "arr" and b[1] == (ws[0],) and b[2] == dt)
 
-    def forward(self, a, o, dest):
+    def forward(self, a, o, dest, c):
         lines = [f"{o} = " + _into(f"matmul({a[0]}, {a[1]}.T)", dest)]
         if a[2] != "None":
             lines.append(f"{o} += {a[2]}")
@@ -215,7 +219,7 @@ class _Linear:
     def saves(self, a, o):
         return (a[0], a[1])
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes):
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):
         lines, out = [], [None, None, None]
         if needs[0]:
             lines.append(f"lx_{o} = " + _into(f"matmul({g}, {a[1]})", dest(0)))

@@ -255,3 +255,31 @@ def test_buffer_pool_is_bounded_and_sets_come_back_after_backward():
     assert len(gen.pool) == POOL_LIMIT - 1 and all(x is not y for x in gen.pool for y in [b])
     del out                                    # the graph dropped without backward: its set comes back
     assert len(gen.pool) == POOL_LIMIT and gen.pool[-1] is b
+
+
+def test_special_values_through_kernels_equal_eager_bitwise():
+    special = np.array([[np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-45, -3.0, 2.5]], np.float32)
+    gscale = np.array([[1.0, np.inf, -2.0, -1.0, 3.0, -np.inf, 0.0, np.nan]], np.float32)
+
+    def fn(a, b):
+        return ((a * b).relu() * (a - b)).exp() / 7.0
+
+    def relu_of_nan(a, b):
+        return (a * b).relu() * 2.0                  # as torch, relu(nan) passes its gradient
+    for fn in (fn, relu_of_nan):
+        _compare_special(fn, special, gscale)
+
+
+def _compare_special(fn, special, gscale):
+    f = ember.compile(fn)
+    for _ in range(3):
+        x, y = _leaf(special), _leaf(gscale)
+        x2, y2 = _leaf(special), _leaf(gscale)
+        with np.errstate(all="ignore"):
+            out, ref = f(x, y), fn(x2, y2)
+            out.backward(ember.tensor(gscale))
+            ref.backward(ember.tensor(gscale))
+        for got, want in ((out, ref), (x.grad, x2.grad), (y.grad, y2.grad)):
+            got, want = _np(got), _np(want)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
