@@ -32,7 +32,7 @@ import numpy as np
 
 from ..autograd.engine import sum_to_shape
 from ..ops import _math
-from .kernels import kernel_for
+from .kernels import SHAPE_STATIC, kernel_for
 
 __all__ = ["generate"]
 
@@ -165,6 +165,7 @@ def generate(program, kinds, meta, fresh, grad):
         env[slot] = f"x{slot}"
         ns[f"S{slot}"] = t
         body.append(f"x{slot} = S{slot}._data")
+    static = {s for s, kind in enumerate(kinds) if kind != "out"}   # slots whose shapes the guards fix
     plans = []                                       # per step: its kernel or None
     consts = {}                                      # per kernel step: its typed-constant namer
     for k, step in enumerate(program.steps):
@@ -173,11 +174,13 @@ def generate(program, kinds, meta, fresh, grad):
         for s, o in zip(step.outs, outs):
             env[s] = o
         kernel = None
-        if step.single:
+        if step.single and all(s in static for s in step.args):
             descr = tuple(("arr",) + meta[s] if kinds[s] != "const" else ("const", program.template[s])
                           for s in step.args)
             kernel = kernel_for(step.cls, descr, meta.get(step.outs[0]))
         plans.append(kernel)
+        if kernel is not None or step.cls in SHAPE_STATIC:
+            static.update(step.outs)
         if kernel is not None:
             dtype = meta[step.outs[0]][1]
             c = functools.partial(_typed_constant, ns, dtype)

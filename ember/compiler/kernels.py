@@ -27,9 +27,10 @@ Each kernel has:
 """
 import numpy as np
 
-from ..ops import _math, activation, arithmetic, linalg, math_functions, reduce
+from ..ops import _math, activation, arithmetic, conv, dropout, linalg, math_functions, normalization, pool, reduce
+from ..ops import softmax_ops, views
 
-__all__ = ["KERNELS", "kernel_for"]
+__all__ = ["KERNELS", "SHAPE_STATIC", "kernel_for"]
 
 
 def _into(call, dest):
@@ -241,6 +242,18 @@ KERNELS = {
                              _Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float64)])),
     activation.Relu: _Relu(), reduce.Sum: _SumAll(),
 }
+
+
+# Ops whose output shapes follow from their input shapes and constant arguments alone. A kernel
+# writes into a buffer of the recorded shape, so its array operands must have shapes fixed by the
+# guards: the call's inputs, state, constants, kernel results and results of these ops (not, say,
+# masked_select's, whose length depends on the mask's values).
+SHAPE_STATIC = frozenset([
+    conv.Convolution, conv.ConvTranspose, pool.MaxPool2d, pool.AvgPool2d, pool.AdaptiveAvgPool2d,
+    pool.AdaptiveMaxPool2d, normalization.BatchNormTrain, normalization.BatchNormEval, normalization.LayerNorm,
+    normalization.GroupNorm, views.Reshape, views.Permute, views.Expand, views.Slice, softmax_ops.Softmax,
+    softmax_ops.LogSoftmax, dropout.Dropout,
+])
 
 
 def kernel_for(cls, args, meta):
