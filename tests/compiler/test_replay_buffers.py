@@ -283,3 +283,60 @@ def _compare_special(fn, special, gscale):
             got, want = _np(got), _np(want)
             np.testing.assert_array_equal(got, want)
             np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_direct_backward_into_leaves_follows_the_engine():
+    """Tensor.backward() on a compiled call's output whose inputs are leaves skips the engine's
+    graph walk (graph.py ``_direct_backward``): same .grad values, accumulation, distinct arrays."""
+    fn = lambda a, b: ((a + b) * 2.0).sum()          # noqa: E731  Add hands one array to both leaves
+    f = ember.compile(fn)
+    xs, ws = _rand(3, 4), _rand(3, 4, seed=1)
+    x, w, x2, w2 = _leaf(xs), _leaf(ws), _leaf(xs), _leaf(ws)
+    for k in range(3):                                # grads accumulate over calls, as eager
+        f(x, w).backward()
+        fn(x2, w2).backward()
+        np.testing.assert_array_equal(_np(x.grad), _np(x2.grad))
+        np.testing.assert_array_equal(_np(w.grad), _np(w2.grad))
+        assert not np.shares_memory(x.grad._data, w.grad._data)
+    x.grad = w.grad = None
+    out = f(x, w)
+    out.backward(retain_graph=True)
+    out.backward()                                    # retained: a second backward works, adds up
+    np.testing.assert_array_equal(_np(x.grad), np.full((3, 4), 4.0, np.float32))
+    with pytest.raises(RuntimeError, match="second time"):
+        out.backward()
+    g = ember.compile(lambda a, b: a + b)             # the root gradient itself reaches both leaves
+    a, b = _leaf(np.float32(1.5)), _leaf(np.float32(2.0))
+    for k in range(3):
+        a.grad = b.grad = None
+        g(a, b).backward()
+        assert not np.shares_memory(a.grad._data, b.grad._data)
+        g(a, b).backward()
+        assert float(a.grad) == 2.0 and float(b.grad) == 2.0
+    t = torch.tensor(xs, requires_grad=True)
+    ((t + torch.tensor(ws)) * 2.0).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.full((3, 4), 2.0, np.float32))
+
+
+def test_direct_backward_falls_back_for_hooks_retain_grad_and_repeated_leaves():
+    f = ember.compile(lambda a, b: (a * b).sum())
+    x, w = _leaf(_rand(2, 3)), _leaf(_rand(2, 3, seed=1))
+    f(x, w)
+    seen = []
+    h = x.register_hook(lambda g: seen.append(_np(g)) or g * 2.0)
+    f(x, w).backward()
+    h.remove()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(_np(x.grad), 2.0 * _np(w))
+    x.grad = None
+    out = f(x, x)                                     # one leaf twice: the engine sums both
+    f(x, x)
+    out = f(x, x)
+    out.backward()
+    np.testing.assert_array_equal(_np(x.grad), 2.0 * _np(x))
+    x.grad = w.grad = None
+    out = f(x, w)
+    out.retain_grad()
+    out.backward()
+    assert out.grad is not None and float(out.grad) == 1.0
+    np.testing.assert_array_equal(_np(w.grad), _np(x))
