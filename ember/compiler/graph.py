@@ -253,7 +253,8 @@ def _direct_backward(node, root, retain_graph):
     return True
 
 
-CompiledFunction._node.direct_backward = staticmethod(_direct_backward)
+if _fast.ENABLED:        # a speed-up: EMBER_FAST=0 runs the engine (the reference path)
+    CompiledFunction._node.direct_backward = staticmethod(_direct_backward)
 
 
 def flatten(value, tensors):
