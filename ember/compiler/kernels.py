@@ -1,4 +1,4 @@
-"""Replay kernels: hot elementwise ops written as NumPy calls into preallocated buffers.
+"""Replay kernels: hot ops (elementwise, a full sum, 2-D linear) as NumPy calls into preallocated buffers.
 
 A speed-up, not math. For the ops listed in ``KERNELS``, the generated replay (``codegen.py``)
 does not call ``Op.forward`` / ``Op.backward`` with a ``ctx``: it inlines the **same NumPy calls
@@ -6,9 +6,11 @@ in the same order** as that op's eager forward and backward, each writing its re
 ``out=`` into a buffer the program owns (or into a fresh array where the result may outlive the
 call). Same calls, same order: the results are bitwise eager ember's (``tests/compiler/``).
 
-A kernel applies only when its step is plain: every array operand has the output's shape and
-dtype (no broadcasting, no promotion) and every other operand is a Python int or float; any other
-step replays through its op's ``forward`` / ``backward`` (the generic path).
+A kernel applies only when its step is plain: for the elementwise ones, every array operand has
+the output's shape and dtype (no broadcasting, no promotion) and every other operand is a Python
+int or float (``Linear`` and ``Sum`` check their own cases); and every array operand's shape is
+fixed by the guards (``SHAPE_STATIC`` below). Any other step replays through its op's
+``forward`` / ``backward`` (the generic path).
 
 Each kernel has:
 
