@@ -6,7 +6,9 @@
 
 ``EMBER_BENCH_TORCH_COMPILE=1`` adds the chain compiled on both sides (torch.compile needs a C
 compiler and takes about a minute to compile here). ``python benchmarks/bench_compile.py`` prints
-the first-call (recording) cost next to an eager call.
+the first-call (recording) cost next to an eager call; ``--separate [--cpu] [--rounds N]`` times
+the chain and the MLP step with each library in its own process (one thread, alternating, best
+of the rounds; ``--cpu`` measures process CPU time, steadier than wall time on a shared machine).
 """
 import os
 import sys
@@ -132,6 +134,57 @@ def first_call_cost(rounds=3):
               f"({t_record / t_eager:.1f}x eager)   replay {t_replay * 1e3:9.3f} ms")
 
 
+def _time_one(lib, name, cpu):
+    """In this process: the best per-step time (seconds) of workload ``name`` on ``lib``."""
+    if lib == "torch":
+        import torch
+        torch.set_num_threads(1)
+        step = {"chain": _chain, "mlp": _mlp}[name](torch, False)()
+    else:
+        import ember
+        ember.set_num_threads(1)
+        step = {"chain": _chain, "mlp": _mlp}[name](ember, lib == "ember.compile")()
+    clock = time.process_time if cpu else time.perf_counter
+    for _ in range(50):
+        step()
+    t0 = clock()
+    step()
+    n = max(20, int(0.08 / max(clock() - t0, 1e-6)))
+    best = float("inf")
+    for _ in range(7):
+        t0 = clock()
+        for _ in range(n):
+            step()
+        best = min(best, (clock() - t0) / n)
+    return best
+
+
+def separate_processes(rounds=3, cpu=False):
+    """Each library in its own process (OMP/OpenBLAS one thread, OPENBLAS_CORETYPE unset),
+    alternating ember eager, ember.compile and eager PyTorch; prints the minima and ratios."""
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([os.path.dirname(here), here]))
+    for name in ("chain", "mlp"):
+        best = {}
+        for _ in range(rounds):
+            for lib in ("ember", "ember.compile", "torch"):
+                code = f"import bench_compile as b; print(b._time_one({lib!r}, {name!r}, {cpu}))"
+                out = subprocess.run([sys.executable, "-c", code], env=env, cwd=here, check=True,
+                                     capture_output=True, text=True).stdout
+                best[lib] = min(best.get(lib, float("inf")), float(out.split()[-1]))
+        t = best["torch"]
+        print(f"{name:6} ({'cpu' if cpu else 'wall'} time, best of {rounds}): torch {t * 1e6:8.1f} us   "
+              f"ember eager {best['ember'] * 1e6:8.1f} us ({best['ember'] / t:.2f})   "
+              f"ember.compile {best['ember.compile'] * 1e6:8.1f} us ({best['ember.compile'] / t:.2f})")
+
+
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    first_call_cost()
+    if "--separate" in sys.argv:
+        rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+        separate_processes(rounds, "--cpu" in sys.argv)
+    else:
+        first_call_cost()

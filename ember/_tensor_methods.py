@@ -37,6 +37,10 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     if isinstance(inputs, Tensor):
         inputs = [inputs]
     retain_graph = create_graph if retain_graph is None else retain_graph
+    gf = self.grad_fn
+    if gf is not None and gf.direct_backward is not None and gradient is None and inputs is None and not create_graph:
+        if gf.direct_backward(gf, self, bool(retain_graph)):    # ember.compile: one node, leaves only
+            return
     run_backward((self,), (gradient,), retain_graph=bool(retain_graph), inputs=inputs,
                  create_graph=bool(create_graph))
 

@@ -67,6 +67,7 @@ class Node:
     _retain = None           # {output index: weakref to a tensor that called retain_grad()}
     _non_diff = ()
     materialize_grads = True
+    direct_backward = None   # ember.compile's node: fn(node, root, retain_graph) -> handled (Tensor.backward)
 
     # -- used inside forward ---------------------------------------------------------------------
     def save_for_backward(self, *values):

@@ -117,14 +117,21 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager or _recording[0]:     # inside another compiled call: its recorder sees our ops
             return self._fn(*args, **kwargs)
-        if not kwargs and all(isinstance(a, Tensor) for a in args):
-            tensors, spec = args, len(args)          # the common case: tensors only
+        tensors = args
+        spec = len(args)                             # the common case: tensors only
+        if kwargs:
+            spec = None
         else:
+            for a in args:
+                if not isinstance(a, Tensor):
+                    spec = None
+                    break
+        if spec is None:
             tensors = []
             spec = flatten((args, kwargs), tensors)
         try:
-            key = (_State.enabled, tuple((m.training, _hooked(m)) for m in self._modules), spec,
-                   tuple((t._data.shape, t._data.dtype, t.requires_grad) for t in tensors))
+            key = (_State.enabled, tuple([(m.training, _hooked(m)) for m in self._modules]) if self._modules else (),
+                   spec, tuple([(t._data.shape, t._data.dtype, t.requires_grad) for t in tensors]))
             program = self._cache.get(key)
         except TypeError:        # an unhashable argument: nothing to guard on
             return self._fn(*args, **kwargs)

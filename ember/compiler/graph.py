@@ -13,10 +13,14 @@ the engine does for every node.
 """
 import numpy as np
 
+from .. import _fast
 from .._tensor import Tensor, _wrap
+from ..autograd import engine
+from ..autograd.anomaly_mode import _Anomaly
 from ..autograd.engine import sum_to_shape
-from ..autograd.function import Op, _modified_error, gradient_edge
+from ..autograd.function import AccumulateGrad, Op, _modified_error, gradient_edge
 from ..autograd.grad_mode import _State
+from .codegen import POOL_LIMIT, generate
 
 
 class Step:
@@ -36,7 +40,7 @@ class Program:
     """The replayable form of one recorded call (one guard signature)."""
 
     def __init__(self, steps, n_slots, constants, n_inputs, state, outputs, out_tree, grad_slots,
-                 out_requires_grad, counters, bumps, saved):
+                 out_requires_grad, counters, bumps, saved, kinds=None, meta=None, fresh=None, grad=None):
         self.steps = steps
         self.template = [None] * n_slots
         for slot, value in constants:
@@ -53,10 +57,42 @@ class Program:
         self.grad_steps = [s for s in steps if s.grad]
         self.saved = saved                      # inputs/state read by backward: [(slot, kind, i, ref)]
         self.single_output = out_tree == ("T",)
+        self._node_meta = None
+        self.state_meta = tuple((t._data.shape, t._data.dtype) for _, t in state)
+        # The fast replay: generated straight-line functions over preallocated buffers (codegen.py);
+        # EMBER_FAST=0 (or a Program built without slot metadata) replays with the loop below.
+        self.generated = None
+        self.grad = grad                        # calls build a graph node (grad mode is in the guards)
+        if _fast.ENABLED and kinds is not None:
+            self.generated = generate(self, kinds, meta, fresh, grad)
+            self.run = self._run_generated
+
+    @property
+    def source(self):
+        """The generated Python source of the fast replay (None on the loop replay)."""
+        return None if self.generated is None else self.generated.source
 
     def matches_state(self):
-        """The state tensors still have the requires_grad flags they were recorded with."""
-        return tuple(t.requires_grad for _, t in self.state) == self.state_rg
+        """The state tensors still have the requires_grad flags, shapes and dtypes they were
+        recorded with (``p.data = other`` may change a parameter's shape)."""
+        for (_, t), rg, m in zip(self.state, self.state_rg, self.state_meta):
+            if t.requires_grad is not rg or t._data.shape != m[0] or t._data.dtype != m[1]:
+                return False
+        return True
+
+    def _run_generated(self, inputs):
+        gen = self.generated
+        outs, saved, buffers = gen.forward(inputs)
+        for t, step in self.counters:
+            t._data += step
+        for t, step in self.bumps:
+            t._vc[0] += step
+        outs = [_wrap(o) for o in outs]
+        if self.grad:
+            self._attach((saved, None if buffers is None else gen.lease(buffers)), inputs, outs)
+        elif buffers is not None and len(gen.pool) < POOL_LIMIT:
+            gen.pool.append(buffers)
+        return outs
 
     # -- forward -------------------------------------------------------------------------------
     def run(self, inputs):
@@ -93,17 +129,19 @@ class Program:
         """Make one ``CompiledFunctionBackward`` node the grad_fn of the float outputs."""
         node = CompiledFunction._node()
         sources = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.grad_slots]
-        node.needs_input_grad = (True,) * len(sources)
-        node.next_edges = tuple(gradient_edge(t) for t in sources)
-        node.input_meta = tuple((t._data.shape, t._data.dtype) for t in sources)
-        node.n_outputs = len(outs)
-        node.output_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
+        node.next_edges = tuple([gradient_edge(t) for t in sources])
+        static = self._node_meta
+        if static is None:       # shapes and dtypes are fixed by the guards: computed once
+            static = self._node_meta = ((True,) * len(sources), tuple((t._data.shape, t._data.dtype) for t in sources),
+                                        len(outs), tuple((o._data.shape, o._data.dtype) for o in outs),
+                                        [i for i, rg in enumerate(self.out_requires_grad) if rg])
+        node.needs_input_grad, node.input_meta, node.n_outputs, node.output_meta, differentiable = static
         node.program = self
         watched = [inputs[i] if kind == "in" else ref for _, kind, i, ref in self.saved]
         node._saved = (ctxs, [(t, t._vc, t._vc[0]) for t in watched])
-        for i, (o, rg) in enumerate(zip(outs, self.out_requires_grad)):
-            if rg:
-                o.requires_grad, o.grad_fn, o._out_idx = True, node, i
+        for i in differentiable:
+            o = outs[i]
+            o.requires_grad, o.grad_fn, o._out_idx = True, node, i
 
     # -- backward ------------------------------------------------------------------------------
     def backward(self, node, grads):
@@ -116,6 +154,9 @@ class Program:
         for t, counter, version in watched:
             if counter[0] != version:
                 raise _modified_error(node, t._data, counter[0], version)
+        if self.generated is not None:
+            saved, lease = ctxs
+            return self.generated.backward(saved, grads, () if lease is None else lease.buffers)
         buf = [None] * len(self.template)
         for slot, g in zip(self.outputs, grads):
             if g is not None:
@@ -163,6 +204,57 @@ class CompiledFunction(Op):
         raise RuntimeError("CompiledFunctionBackward: create_graph=True (higher-order gradients) through an "
                            "ember.compile'd function is not implemented; call the original function (the "
                            "compiled one's __wrapped__, or the module's _orig_mod) for higher-order gradients")
+
+
+def _direct_backward(node, root, retain_graph):
+    """``root.backward()`` when the whole graph is one compiled call whose inputs are leaves:
+    replay the recorded backward and accumulate into each leaf's ``.grad`` in one pass, with the
+    engine's rules (root gradient 1, the leaf-gradient policy, distinct arrays per leaf), without
+    its graph walk. Returns False (the engine runs instead) for anything else: hooks, retain_grad,
+    anomaly mode, a non-leaf input, one leaf reached twice, a root with more than one element."""
+    if (_Anomaly.enabled or node._pre_hooks is not None or node._retain is not None or node.n_outputs != 1
+            or root._data.size != 1):
+        return False
+    leaves = []
+    for edge in node.next_edges:
+        acc = edge[0]
+        if type(acc) is not AccumulateGrad or acc.hooks or acc.post_hooks:
+            return False
+        for other in leaves:
+            if other is acc:
+                return False
+        leaves.append(acc)
+    prev, _State.enabled = _State.enabled, False
+    try:
+        grads = node.fn.backward(node, np.ones(root._data.shape, root._data.dtype))
+    finally:
+        _State.enabled = prev
+    if not retain_graph and node._saved:
+        node.free_saved()
+    policy = engine.leaf_grad_policy()
+    given = []
+    for acc, g, meta in zip(leaves, grads, node.input_meta):
+        if g is None:
+            continue
+        if g.shape != meta[0]:
+            g = sum_to_shape(g, meta[0])
+        if g.dtype != meta[1]:
+            g = g.astype(meta[1])
+        for other in given:
+            if other is g:                 # one array for two leaves: each gets its own
+                g = g.copy()
+                break
+        given.append(g)
+        var = acc.variable
+        if var._grad is None and g.shape == var._data.shape:
+            var._grad = _wrap(policy.first_grad(g, var._data.dtype))
+        else:
+            policy.accumulate(var, g)
+    return True
+
+
+if _fast.ENABLED:        # a speed-up: EMBER_FAST=0 runs the engine (the reference path)
+    CompiledFunction._node.direct_backward = staticmethod(_direct_backward)
 
 
 def flatten(value, tensors):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function, Op
+from ..autograd.grad_mode import _State
 from .breaks import Unsupported, patched, user_line
 from .graph import Program, Step, flatten
 
@@ -34,6 +35,8 @@ class Recorder:
         self.slot_of_array = {}    # id(array) -> slot, for tensors that share a traced buffer (detach, .data)
         self.broken = None         # (reason, line) of the first graph break
         self.depth = 0
+        self.meta = {}             # slot -> (shape, dtype) of the array recorded there
+        self.arrays = {}           # "out" slot -> its array, to find which ones a returned tensor views
         self.thread = threading.get_ident()   # ops of other threads (data-loading workers) are not ours
         self.n_inputs = len(inputs)
         for t in inputs:
@@ -51,6 +54,9 @@ class Recorder:
                 self.slot_of[id(t)] = slot
             self.keep.append(t)
             self.requires_grad[slot] = t.requires_grad
+            self.meta[slot] = (t._data.shape, t._data.dtype)
+            if kind == "out":
+                self.arrays[slot] = t._data
             if kind in ("in", "out"):
                 self.slot_of_array.setdefault(id(t._data), slot)
         return slot
@@ -180,8 +186,16 @@ class Recorder:
                 grad_slots.append((slot, "state", None, self.keep_of(slot)))
         saved = [(s, "in", s, None) if self.kind[s] == "in" else (s, "state", None, self.keep_of(s))
                  for s in sorted(self.saved_slots)]
+        # Slots whose arrays may reach the caller: the outputs and any array they view. The fast
+        # replay never writes those into a reused buffer (codegen.py).
+        fresh = set(outputs)
+        for s in outputs:
+            out = self.arrays[s]
+            fresh.update(k for k, a in self.arrays.items() if np.may_share_memory(a, out))
+        grad = _State.enabled and bool(grad_slots)
         return Program(self.steps, len(self.kind), self.constants, self.n_inputs, self.state, outputs, tree,
-                       grad_slots, tuple(t.requires_grad for t in out_tensors), counters, bumps, saved)
+                       grad_slots, tuple(t.requires_grad for t in out_tensors), counters, bumps, saved,
+                       kinds=list(self.kind), meta=self.meta, fresh=fresh, grad=grad)
 
     def keep_of(self, slot):
         return next(t for s, t in self.state if s == slot)
