@@ -9,6 +9,7 @@ import os
 import sys
 
 from .. import _inplace, _tensor
+from ..ops import index as _index
 from .._random import Generator
 from .._tensor import Tensor
 
@@ -104,6 +105,17 @@ def _write(original):
     return write
 
 
+def _tensor_index(original):
+    def index_key(key, shape=None):
+        rec = _Active.recorder
+        if rec is not None and not rec.depth and any(isinstance(k, Tensor) for k in
+                                                     (key if isinstance(key, tuple) else (key,))):
+            rec.graph_break("indexing with a tensor (x[idx], x[mask], masked_select, index_put): the index's "
+                            "values would be frozen into the replay", user_line())
+        return original(key, shape)
+    return index_key
+
+
 class _Active:
     recorder = None
 
@@ -134,6 +146,8 @@ class patched:
                 self.saved.append((mod, "_wrap", wrap))
                 mod._wrap = tracking
         self._swap(Generator, "_u32", _random(Generator._u32))
+        self.saved.append((_index, "_index_key", _index._index_key))
+        _index._index_key = _tensor_index(_index._index_key)
         self.saved.append((_inplace, "_write", _inplace._write))
         _inplace._write = _write(_inplace._write)
         return self

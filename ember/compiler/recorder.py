@@ -127,6 +127,13 @@ class Recorder:
         for a, before in watched:
             if not _same(a._data, before):
                 self.written.add(id(a))
+        if any(_holds_array(a) for a in args if not isinstance(a, Tensor)):
+            # e.g. index_select / gather / embedding indices, sort's permutation, where's condition:
+            # arrays an op takes as plain arguments are usually computed from tensor values, and a
+            # replay would reuse this call's values
+            self.graph_break(f"{cls.__name__} takes an array argument (indices, a mask or a permutation computed "
+                             "from tensor values), which the replay would freeze", user_line())
+            return out
         arg_slots = tuple(self.slot(a) if isinstance(a, Tensor) else self.const(a) for a in args)
         outs = out if type(out) is tuple else (out,)
         node = next((o.grad_fn for o in outs if o.grad_fn is not None), None)
@@ -223,6 +230,15 @@ class Recorder:
                 c.apply = own
         self._patch.__exit__(*exc)
         return False
+
+
+def _holds_array(value):
+    """True if ``value`` is, or is a tuple / list holding, a NumPy array of one or more dimensions."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    if isinstance(value, (tuple, list)):
+        return any(_holds_array(v) for v in value)
+    return False
 
 
 def _same(a, b):
