@@ -1,29 +1,32 @@
 """Fast convolution kernels: the same GEMMs as ``conv.py``'s math, in cache-sized batch chunks
 shared out to ember's worker threads, and the choice among equivalent backward variants.
 
-Forward: batch chunks of the im2col view are copied into a cache-sized buffer and multiplied
-by the weight, one GEMM per image, ``W (Cout, K) @ cols.T``, which writes the C-contiguous
-NCHW output in place (PyTorch's layout, so ``.view()`` works on it).
-Backward rebuilds the columns chunk by chunk: the weight gradient is ``G_n @ cols_n`` summed
-over images (G read in NCHW as it comes) or, with few pixels per image, one pixel-rows GEMM
-``G^T @ cols``; a stride-1 conv's input gradient is the padded output gradient convolved with
+Channels-last inside, NCHW outside. Forward: batch chunks of the im2col view (about
+``CHUNK_BYTES``) are copied into a reused buffer and multiplied in rows form,
+``cols (rows, K) @ W.T (K, Cout)``, into a reused channels-last buffer, which is written
+transposed into the C-contiguous NCHW output while in cache (PyTorch's layout, so ``.view()``
+works on it). Backward rebuilds the columns chunk by chunk: the weight gradient is
+``G_chunk (Cout, rows) @ cols_chunk`` summed over chunks (grouped convs: one pixel-rows GEMM);
+a stride-1 conv's input gradient is the padded output gradient (a reused buffer) convolved with
 the flipped weights (else col2im of ``G @ W``, as in the math).
-Chunks are shared out to ``workers()`` threads, each GEMM single-threaded.
+Chunks are shared out to ``workers()`` threads, each GEMM single-threaded; every scratch
+buffer comes from ``_workspace``, so steady-state training steps reuse the same memory.
 """
 import numpy as np
 
 from .. import _parallel
+from .._workspace import scratch
 from ._im2col import Geometry, cols_view, col2im, gemm, im2col, nchw_contiguous, padded_nhwc, rows, unrows, wmat
 
 __all__ = []
 
 # Batch chunk size for the conv kernels: the im2col buffer of one chunk stays in cache.
 CHUNK_BYTES = 1 << 20
-WGRAD_CHUNK_BYTES = 4 << 20
+WGRAD_CHUNK_BYTES = 1 << 20
+# Ungrouped weight gradients by (Cout, rows) @ (rows, K) chunk GEMMs (else one pixel-rows GEMM).
+WGRAD_BY_CHUNKS = True
 # Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
 DX_BY_CONV = True
-# Output pixels per image from which the weight gradient uses per-image GEMMs on NCHW G.
-PER_IMAGE_MIN_PIXELS = 256
 
 
 def _chunks(geo, n_per_image, budget=None, workers=1):
@@ -55,13 +58,23 @@ def _sum_states(states, i):
     return acc
 
 
-# -- forward ----------------------------------------------------------------------------------
+# -- forward ---------------------------------------------------------------------------------
+def padded_input(x, geo, keep):
+    """``x`` as padded NHWC; in a reused scratch buffer unless ``keep`` (saved for backward)."""
+    if keep or not geo.padded:
+        return padded_nhwc(x, geo)
+    N, C, H, W = x.shape
+    shape = (N, H + geo.pt + geo.pb, W + geo.pl + geo.pr, C)
+    return padded_nhwc(x, geo, out=scratch("conv.padded", shape, x.dtype))
+
+
 def conv_forward(xp, wm, geo, dtype, bias=None):
     """Convolution of padded NHWC ``xp`` as a C-contiguous (N, Cout, Ho, Wo) array.
 
-    One GEMM per image, ``W (Cout, K) @ columns.T (K, Ho*Wo)``, writes the NCHW output in
-    place (as fast here as the pixel-rows GEMM, and no transpose afterwards); the bias is added
-    while the chunk is in cache. Grouped convs go through pixel rows.
+    Chunk by chunk (a few images whose columns fill about ``CHUNK_BYTES``): copy the columns
+    into a reused buffer, one rows-form GEMM ``columns (rows, K) @ W.T (K, Cout)`` into a reused
+    channels-last buffer, add the bias, and write the chunk transposed into the NCHW output
+    while it is in cache. Grouped convs go through per-group pixel rows.
     """
     N, per = geo.N, geo.Ho * geo.Wo
     if geo.g != 1:
@@ -69,22 +82,28 @@ def conv_forward(xp, wm, geo, dtype, bias=None):
         if bias is not None:
             out += bias.reshape(geo.g, 1, -1)
         return nchw_contiguous(unrows(out, N, geo.Ho, geo.Wo))
-    view = cols_view(xp, geo)
-    w2 = wm[0]
-    K = w2.shape[1]
-    y = np.empty((N, w2.shape[0], per), dtype)
+    view = cols_view(xp, geo)[0]
+    wt = wm[0].T                                   # (K, Cout): BLAS reads the transpose as a flag
+    K, Cout = wt.shape
+    y = np.empty((N, Cout, per), dtype)
     nw = _parallel.workers()
     chunks, n = _chunks(geo, per * K * xp.itemsize, None, nw)
-    b2 = None if bias is None else bias[:, None]
 
-    def work(buf, s, e):
-        cols = buf.fill(s, e)[0].reshape(e - s, per, K)
-        out = y[s:e]
-        np.matmul(w2, cols.transpose(0, 2, 1), out=out)
-        if b2 is not None:
-            out += b2
-    _parallel.run_chunks(chunks, nw, lambda: _ColsBuffer(view, n, dtype), work)
-    return y.reshape(N, -1, geo.Ho, geo.Wo)
+    def init():
+        return (scratch("conv.cols", (n,) + view.shape[1:], dtype), scratch("conv.rows", (n * per, Cout), dtype))
+
+    def work(bufs, s, e):
+        cb, ob = bufs
+        m = e - s
+        cols = cb[:m]
+        np.copyto(cols, view[s:e])
+        out = ob[:m * per]
+        np.matmul(cols.reshape(m * per, K), wt, out=out)
+        if bias is not None:
+            out += bias
+        y[s:e] = out.reshape(m, per, Cout).transpose(0, 2, 1)
+    _parallel.run_chunks(chunks, nw, init, work)
+    return y.reshape(N, Cout, geo.Ho, geo.Wo)
 
 
 def _conv_rows(xp, wm, geo, dtype):
@@ -134,31 +153,38 @@ def bias_grad(gy):
 
 def weight_grad(xp, gy, geo):
     """sum over images of G_n^T @ columns_n, as (g, Cout/g, K)."""
-    if geo.g == 1 and geo.Ho * geo.Wo >= PER_IMAGE_MIN_PIXELS:
-        return _weight_grad_per_image(xp, gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), geo)
-    # few pixels per image (or groups): per-image GEMMs too short, use one pixel-rows GEMM
+    if geo.g == 1 and WGRAD_BY_CHUNKS:
+        return _weight_grad_chunks(xp, gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), geo)
     return _weight_grad_rows(xp, gy.rows(), geo)
 
 
-def _weight_grad_per_image(xp, g3, geo):
-    """sum over images of G_n (Cout, Ho*Wo) @ columns_n, as (1, Cout, K); G given NCHW."""
+def _weight_grad_chunks(xp, g3, geo):
+    """sum over chunks of G_chunk (Cout, rows) @ columns_chunk (rows, K), as (1, Cout, K).
+
+    Per chunk the NCHW gradient of its images is copied into a reused (Cout, rows) buffer, so
+    one GEMM with a long inner dimension covers the chunk."""
     per = geo.Ho * geo.Wo
-    view = cols_view(xp, geo)
+    view = cols_view(xp, geo)[0]
     K = geo.kh * geo.kw * geo.C
     Cout = g3.shape[1]
+    dtype = xp.dtype
     nw = _parallel.workers()
     chunks, n = _chunks(geo, per * K * xp.itemsize, WGRAD_CHUNK_BYTES, nw)
 
     def init():
-        return _ColsBuffer(view, n, xp.dtype), np.zeros((Cout, K), xp.dtype), np.empty((n, Cout, K), xp.dtype)
+        return (scratch("wgrad.cols", (n,) + view.shape[1:], dtype), scratch("wgrad.g", (Cout, n * per), dtype),
+                np.zeros((Cout, K), dtype), np.empty((Cout, K), dtype))
 
     def work(state, s, e):
-        buf, acc, tmp = state
-        cols = buf.fill(s, e)[0].reshape(e - s, per, K)
-        t = tmp[:e - s]
-        np.matmul(g3[s:e], cols, out=t)
-        acc += t.sum(axis=0)
-    return _sum_states(_parallel.run_chunks(chunks, nw, init, work), 1)[None]
+        cb, gb, acc, tmp = state
+        m = e - s
+        cols = cb[:m]
+        np.copyto(cols, view[s:e])
+        gr = gb[:, :m * per]
+        gr.reshape(Cout, m, per)[...] = g3[s:e].transpose(1, 0, 2)
+        np.matmul(gr, cols.reshape(m * per, K), out=tmp)
+        acc += tmp
+    return _sum_states(_parallel.run_chunks(chunks, nw, init, work), 2)[None]
 
 
 def _weight_grad_rows(xp, gr, geo):
@@ -209,5 +235,6 @@ def _input_grad_by_conv(gy, w, geo, dtype):
     geo2 = Geometry(N, geo.Cout, Ho, Wo, geo.C, geo.kh, geo.kw, (1, 1), (geo.dh, geo.dw),
                     (qh - geo.pt, qh - geo.pb, qw - geo.pl, qw - geo.pr), g)
     wf = wmat(_flip_weight(w, g), g)
-    gp = padded_nhwc(gy, geo2)
+    Hp, Wp = Ho + geo2.pt + geo2.pb, Wo + geo2.pl + geo2.pr
+    gp = padded_nhwc(gy, geo2, out=scratch("dx.padded", (N, Hp, Wp, geo.Cout), dtype))
     return conv_forward(gp, wf, geo2, dtype)
