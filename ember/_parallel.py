@@ -116,7 +116,8 @@ def workers():
 
 
 def run_chunks(chunks, nw, init, work):
-    """``work(state, start, stop)`` for every chunk; each worker has its own ``state = init()``.
+    """``work(state, *chunk)`` for every chunk (e.g. ``(start, stop)``); each worker has its
+    own ``state = init()``.
 
     With several workers the chunks are shared out dynamically (a slow or descheduled thread
     takes fewer), each GEMM runs single-threaded, and NumPy releases the GIL in copies and GEMMs.
@@ -127,8 +128,8 @@ def run_chunks(chunks, nw, init, work):
 
     def worker():
         state = init()
-        for s, e in it:          # list iterators hand out each item once, also across threads
-            work(state, s, e)
+        for c in it:             # list iterators hand out each item once, also across threads
+            work(state, *c)
         return state
     if nw <= 1:
         return [worker()]
