@@ -67,9 +67,26 @@ def test_user_environment_takes_precedence(restore_threads, no_blas_env, monkeyp
     ember.set_num_threads(2)
     assert _parallel.workers() == 2
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    assert _parallel.workers() == 1
     with _parallel.blas_threads(1):          # left alone
         assert ember.get_num_threads() == 2
+
+
+@needs_openblas
+@pytest.mark.parametrize("env", [False, True])
+def test_workers_follow_the_thread_count_and_blas_drops_to_one_meanwhile(restore_threads, no_blas_env,
+                                                                        monkeypatch, env):
+    # One policy: n threads in all. ember's chunk loops use n workers (also when the count came
+    # from OPENBLAS_NUM_THREADS) and BLAS runs on one thread while they do.
+    ember.set_num_threads(2)
+    if env:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert _parallel.workers() == 2
+    seen = []
+    _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, lambda st, s, e: seen.append(ember.get_num_threads()))
+    assert seen == [1, 1]
+    assert ember.get_num_threads() == 2
+    ember.set_num_threads(1)
+    assert _parallel.workers() == 1
 
 
 def test_workers_is_one_without_adjustable_blas(monkeypatch):
