@@ -23,8 +23,8 @@ from ._im2col import Geometry, cols_view, col2im, gemm, nchw_contiguous, padded_
 __all__ = []
 
 # Bytes of im2col columns per chunk: one chunk's columns stay in cache.
-CHUNK_BYTES = 1 << 20
-WGRAD_CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 2 << 20
+WGRAD_CHUNK_BYTES = 2 << 20
 # Partial sums of a weight gradient (each a run of consecutive chunks, added in order at the end).
 WGRAD_PARTIALS = 8
 # Ungrouped weight gradients by (Cout, rows) @ (rows, K) chunk GEMMs (else pixel-rows GEMMs).
