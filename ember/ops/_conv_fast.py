@@ -29,6 +29,11 @@ WGRAD_CHUNK_BYTES = 2 << 20
 WGRAD_PARTIALS = 8
 # Ungrouped weight gradients by (Cout, rows) @ (rows, K) chunk GEMMs (else pixel-rows GEMMs).
 WGRAD_BY_CHUNKS = True
+# Ungrouped convs with C * Cout up to this (e.g. a first layer on grey images) build their
+# columns K-major, one plane per tap and channel (a channels-last copy would move runs of only
+# kw*C floats), and multiply W (Cout, K) @ planes (K, pixels) per image, straight into NCHW.
+# (Measured: 3.5x faster for C=1, Cout=6; 1.3x for C=4, Cout=16; slower for C=3, Cout=32.)
+PLANES_MAX_C_COUT = 64
 # Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
 DX_BY_CONV = True
 
@@ -102,18 +107,77 @@ def conv_forward(xp, wm, geo, dtype, bias=None):
         return (scratch("conv.cols", (rmax,) + view.shape[2:], dtype),
                 scratch("conv.rows", (rmax * geo.Wo, Cout), dtype))
 
+    if geo.C * Cout <= PLANES_MAX_C_COUT:
+        return _conv_planes(xp, wm[0], geo, dtype, bias, y)
+
     def work(bufs, c):
         cb, ob = bufs
         src = c.cols(view)
         cols = cb[:c.m * (c.h1 - c.h0)]
         np.copyto(cols.reshape(src.shape), src)
+        dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
         out = ob[:c.p1 - c.p0]
         np.matmul(cols.reshape(-1, K), wt, out=out)
         if bias is not None:
             out += bias
-        y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
+        dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
     _parallel.run_chunks([(c,) for c in cs], _parallel.workers(), init, work)
     return y.reshape(N, Cout, geo.Ho, geo.Wo)
+
+
+def _fill_planes(buf, xp, geo, c):
+    """Chunk ``c``'s columns K-major, (images, kh*kw*C, pixels): each kernel tap's shifted
+    (strided) window of the padded input, channel by channel."""
+    C, Wo = geo.C, geo.Wo
+    planes = buf[:c.m * geo.kh * geo.kw * C * c.P].reshape(c.m, geo.kh * geo.kw * C, c.h1 - c.h0, Wo)
+    for i in range(geo.kh):
+        h = c.h0 * geo.sh + i * geo.dh
+        hs = slice(h, h + (c.h1 - c.h0 - 1) * geo.sh + 1, geo.sh)
+        for j in range(geo.kw):
+            w = j * geo.dw
+            t = (i * geo.kw + j) * C
+            planes[:, t:t + C] = xp[c.n0:c.n1, hs, w:w + (Wo - 1) * geo.sw + 1:geo.sw, :].transpose(0, 3, 1, 2)
+    return planes.reshape(c.m, -1, c.P)
+
+
+def _conv_planes(xp, w2, geo, dtype, bias, y):
+    """Forward of a conv with few input channels: K-major columns, ``W @ planes`` per image."""
+    K = w2.shape[1]
+    cs = chunks(geo, geo.Wo * K * xp.itemsize, CHUNK_BYTES)
+    size = _most_rows(cs) * geo.Wo * K
+    b2 = None if bias is None else bias[:, None]
+
+    def work(buf, c):
+        dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
+        np.matmul(w2, _fill_planes(buf, xp, geo, c), out=dst)
+        if b2 is not None:
+            dst += b2
+    _parallel.run_chunks([(c,) for c in cs], _parallel.workers(), lambda: scratch("conv.planes", (size,), dtype),
+                         work)
+    return y.reshape(geo.N, -1, geo.Ho, geo.Wo)
+
+
+def _weight_grad_planes(xp, g3, geo):
+    """Weight gradient of a conv with few input channels: sum of G_n (Cout, P) @ planes_n.T."""
+    K = geo.kh * geo.kw * geo.C
+    Cout = g3.shape[1]
+    dtype = xp.dtype
+    cs = chunks(geo, geo.Wo * K * xp.itemsize, WGRAD_CHUNK_BYTES)
+    size = _most_rows(cs) * geo.Wo * K
+    most = max(c.m for c in cs)
+
+    def init():
+        return scratch("wgrad.planes", (size,), dtype), np.empty((most, Cout, K), dtype), np.empty((Cout, K), dtype)
+
+    def each(state, c, out):
+        buf, per_image, _ = state
+        planes = _fill_planes(buf, xp, geo, c)
+        t = per_image[:c.m]
+        np.matmul(g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo], planes.transpose(0, 2, 1), out=t)
+        np.sum(t, axis=0, out=out)
+    items, parts, work = _partials(cs, dtype, (Cout, K), each)
+    _parallel.run_chunks(items, _parallel.workers(), init, work)
+    return parts.sum(axis=0)[None]
 
 
 def _conv_rows(xp, wm, geo, dtype):
@@ -163,6 +227,8 @@ def bias_grad(gy):
 
 def weight_grad(xp, gy, geo):
     """sum over images of G_n^T @ columns_n, as (g, Cout/g, K)."""
+    if geo.g == 1 and geo.C * geo.Cout <= PLANES_MAX_C_COUT:
+        return _weight_grad_planes(xp, gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), geo)
     if geo.g == 1 and WGRAD_BY_CHUNKS:
         return _weight_grad_chunks(xp, gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), geo)
     return _weight_grad_rows(xp, gy.rows(), geo)

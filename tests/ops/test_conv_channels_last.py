@@ -20,11 +20,17 @@ def r(*shape, dtype=np.float32):
     return RNG.standard_normal(shape).astype(dtype)
 
 
-@pytest.fixture(params=["images", "row-bands", "single-rows"])
+@pytest.fixture(params=["images", "row-bands", "single-rows", "planes", "planes-row-bands", "no-planes"])
 def chunking(request, monkeypatch):
     """How the kernels cut the output: runs of whole images (default budget), bands of a few
-    rows of one image, or one output row per chunk."""
-    budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1}[request.param]
+    rows of one image, or one output row per chunk; and every ungrouped conv through the
+    K-major planes kernels (or none)."""
+    if request.param.startswith("planes"):
+        monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
+    elif request.param == "no-planes":
+        monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 0)
+    budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
+              "no-planes": 1 << 20}[request.param]
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", budget)
     monkeypatch.setattr(_conv_fast, "WGRAD_CHUNK_BYTES", budget)
     return request.param
