@@ -1,13 +1,15 @@
-"""One SGD-with-momentum training step of the tutorial's CIFAR-10 network (batch 64, 3x32x32).
+"""The tutorial's CIFAR-10 network: one SGD-with-momentum training step (forward,
+CrossEntropyLoss, backward, update) at batch 1, 16, 64 and 256, and inference at batch 64.
 
-Forward, CrossEntropyLoss, backward and the optimizer update, ember vs PyTorch, with the same
-weights and data.
+Each setup imports only its own library and builds the weights from ``manual_seed(0)`` (ember
+reproduces PyTorch's random streams, so both start from the same weights) and the data from
+NumPy, so the runner can time each library in a process of its own.
 """
+import importlib
+
 import numpy as np
 
-from run import Workload, train_step
-
-BATCH = 64
+from run import Workload
 
 
 def build(nn):
@@ -18,37 +20,52 @@ def build(nn):
         nn.Flatten(), nn.Linear(1024, 64), nn.Linear(64, 10))
 
 
-def _data():
+def _data(batch):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
-    y = rng.integers(0, 10, BATCH)
+    x = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, batch).astype(np.int64)
     return x, y
 
 
-def _step(lib, model, x, y):
-    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return train_step(model, opt, lib.nn.CrossEntropyLoss(), x, y)
+def train(name, batch):
+    """Setup of one training step of ``name`` ("ember" or "torch") at ``batch``."""
+    def setup():
+        lib = importlib.import_module(name)
+        lib.manual_seed(0)
+        model = build(lib.nn)
+        opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        loss_fn = lib.nn.CrossEntropyLoss()
+        xs, ys = _data(batch)
+        x, y = lib.tensor(xs), lib.tensor(ys)
+
+        def step():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        return step
+    return setup
 
 
-def _ember():
-    import ember
-    import torch
-    xs, ys = _data()
-    torch.manual_seed(0)
-    model = build(ember.nn)
-    ref = build(torch.nn)
-    model.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
-    return _step(ember, model, ember.tensor(xs), ember.tensor(ys))
+def infer(name, batch):
+    """Setup of one forward pass of ``name`` in eval mode without gradients."""
+    def setup():
+        lib = importlib.import_module(name)
+        lib.manual_seed(0)
+        model = build(lib.nn).eval()
+        x = lib.tensor(_data(batch)[0])
 
-
-def _torch():
-    import torch
-    xs, ys = _data()
-    torch.manual_seed(0)
-    model = build(torch.nn)
-    return _step(torch, model, torch.tensor(xs), torch.tensor(ys))
+        def step():
+            with lib.no_grad():
+                return model(x)
+        return step
+    return setup
 
 
 WORKLOADS = [
-    Workload("CIFAR-10 convnet SGD step (batch 64)", _ember, _torch, required=2.0, goal=1.0),
+    Workload(f"CIFAR-10 convnet SGD step (batch {b})", train("ember", b), train("torch", b),
+             required=1.2 if b == 64 else None, goal=1.0)
+    for b in (1, 16, 64, 256)
+] + [
+    Workload("CIFAR-10 convnet inference (batch 64)", infer("ember", 64), infer("torch", 64), goal=1.0),
 ]

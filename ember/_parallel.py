@@ -9,8 +9,10 @@ count for the duration of a ``with`` block when NumPy uses OpenBLAS; elsewhere i
 Setting ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` yourself takes precedence.
 
 Big batch-chunked kernels (conv, pooling, layout copies) share their chunks out to
-``workers()`` threads instead (``run_chunks``, ``parallel_batches``), each GEMM single-threaded;
-NumPy releases the GIL in copies and GEMMs, so the threads run side by side.
+``workers()`` threads instead (``run_chunks``, ``parallel_batches``): as many as the thread
+count (``set_num_threads`` or the environment), and meanwhile BLAS runs on one thread, so ember
+never runs more threads than asked for. NumPy releases the GIL in copies and GEMMs, so the
+threads run side by side.
 """
 import contextlib
 import ctypes
@@ -108,15 +110,36 @@ def get_num_threads():
 
 # -- ember's worker threads -------------------------------------------------------------------
 def workers():
-    """Threads for the chunk loops: ember's BLAS thread count, when ember can lower BLAS to one
-    thread per chunk (OpenBLAS, no OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set); else 1."""
-    if _adjustable_blas() is None:
+    """Threads for the chunk loops: the thread count (``set_num_threads``, or the BLAS pool's
+    size from ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``) when ember can lower BLAS to one
+    thread while its own threads run (OpenBLAS); else 1."""
+    if _openblas() is None:
         return 1
     return get_num_threads()
 
 
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """One policy for the step: while ember's own threads share out chunks, BLAS runs on one
+    thread (also when the user set the thread count by environment: the total stays theirs)."""
+    lib = _openblas()
+    if lib is None:
+        yield
+        return
+    get, put = lib
+    before = get()
+    if before != 1:
+        put(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            put(before)
+
+
 def run_chunks(chunks, nw, init, work):
-    """``work(state, start, stop)`` for every chunk; each worker has its own ``state = init()``.
+    """``work(state, *chunk)`` for every chunk (e.g. ``(start, stop)``); each worker has its
+    own ``state = init()``.
 
     With several workers the chunks are shared out dynamically (a slow or descheduled thread
     takes fewer), each GEMM runs single-threaded, and NumPy releases the GIL in copies and GEMMs.
@@ -127,15 +150,15 @@ def run_chunks(chunks, nw, init, work):
 
     def worker():
         state = init()
-        for s, e in it:          # list iterators hand out each item once, also across threads
-            work(state, s, e)
+        for c in it:             # list iterators hand out each item once, also across threads
+            work(state, *c)
         return state
     if nw <= 1:
         return [worker()]
     # (A forked child, e.g. a DataLoader worker, inherits the pool object but not its threads.)
     if not _POOL or _POOL[0]._max_workers < nw - 1 or _POOL[1] != os.getpid():
         _POOL[:] = [ThreadPoolExecutor(max_workers=nw - 1, thread_name_prefix="ember-conv"), os.getpid()]
-    with blas_threads(1):
+    with _single_threaded_blas():
         futures = [_POOL[0].submit(worker) for _ in range(nw - 1)]
         states = [worker()]
         states += [f.result() for f in futures]

@@ -43,13 +43,14 @@ class Geometry:
         return self.pt or self.pb or self.pl or self.pr
 
 
-def padded_nhwc(x, geo):
-    """``x`` (N, C, H, W) as a zero-padded channels-last array (N, Hp, Wp, C)."""
+def padded_nhwc(x, geo, out=None):
+    """``x`` (N, C, H, W) as a zero-padded channels-last array (N, Hp, Wp, C) (written into
+    ``out`` when given, unless ``x`` needs neither padding nor a copy)."""
     xh = x.transpose(0, 2, 3, 1)
-    if not geo.padded:
-        return xh if xh.flags.c_contiguous else np.ascontiguousarray(xh)
+    if not geo.padded and xh.flags.c_contiguous:
+        return xh
     N, C, H, W = x.shape
-    xp = np.empty((N, H + geo.pt + geo.pb, W + geo.pl + geo.pr, C), x.dtype)
+    xp = np.empty((N, H + geo.pt + geo.pb, W + geo.pl + geo.pr, C), x.dtype) if out is None else out
     # Zero only the border, then copy the interior once.
     xp[:, :geo.pt] = 0
     xp[:, geo.pt + H:] = 0

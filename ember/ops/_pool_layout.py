@@ -116,8 +116,8 @@ def scatter_taps(g, sp, geo, weight_of_tap):
 def max_backward_tiled(v, out, g, sp, geo):
     """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
     each tap's mask is one comparison with the window maximum, written straight into its
-    strided slice of the gradient. Returns None (use the general path) when some window has a
-    tie or a NaN, where PyTorch's choice of one position matters."""
+    strided slice of the gradient. Ties (a ReLU's zeros) keep only each window's first maximum,
+    as PyTorch. Returns None (use the general path) when some window holds a NaN."""
     kh, kw, Ho, Wo = geo.kh, geo.kw, geo.Ho, geo.Wo
     if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
             or Ho * kh > geo.H or Wo * kw > geo.W:
@@ -134,6 +134,9 @@ def max_backward_tiled(v, out, g, sp, geo):
 
         def widen(a):
             return a
+
+        def tap(m, i, j):
+            return m[:, :, i, :, j, :]
     else:
         # NCHW: repeat the maxima (and gradients) kw times along W, so every comparison runs
         # over whole contiguous rows instead of stride-kw slices.
@@ -143,19 +146,31 @@ def max_backward_tiled(v, out, g, sp, geo):
 
         def widen(a):
             return np.repeat(a, kw, axis=3) if kw > 1 else a
+
+        def tap(m, i, j):
+            return m[:, :, :, i, j::kw]
     winners = []
 
     def run(a, b):
         o, gg = widen(out[a:b])[up], widen(g[a:b])[up]
         sub = (b - a,) + shape[1:]
         m = vv[a:b].reshape(sub) == o
-        winners.append(np.count_nonzero(m))
+        n = np.count_nonzero(m)
+        if n > out[a:b].size:        # ties: keep each window's first maximum in scan order
+            taken = np.zeros(out[a:b].shape, bool)
+            for i in range(kh):
+                for j in range(kw):
+                    t = tap(m, i, j)
+                    t &= ~taken
+                    taken |= t
+            n = np.count_nonzero(taken)
+        winners.append(n)
         dst = gv[a:b]
         if dst.flags.c_contiguous:
             np.multiply(m, gg, out=dst.reshape(sub))
         else:
             dst[...] = np.multiply(m, gg).reshape(dst.shape)
     parallel_batches(v.shape[0], run, v.size * v.itemsize)
-    if sum(winners) != out.size:     # a tie or a NaN somewhere: one position must be chosen
+    if sum(winners) != out.size:     # a NaN somewhere: no tap equals that window's maximum
         return None
     return from_layout(gx, sp)

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
-from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, weight_grad
+from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, weight_grad
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
 from ._util import ntuple
 
@@ -53,9 +53,9 @@ class Convolution(Op):
         x0, w0 = x, w
         xs, ws = x.shape, w.shape
         x, w, wm = _operands(x, w, geo, shape4)
-        xp = padded_nhwc(x, geo)
-        y = conv_forward(xp, wm, geo, x.dtype, b)
         need = ctx.needs_input_grad
+        xp = padded_input(x, geo, keep=bool(need) and need[1])
+        y = conv_forward(xp, wm, geo, x.dtype, b)
         if need:
             # The raw input rides along so that an in-place change to it (xp may share its
             # memory) is caught by the version check instead of giving wrong gradients.

@@ -50,18 +50,36 @@ def _max_taps(vp, sp, geo):
 
 def _argmax_taps(vp, out, sp, geo):
     """The tap number of each window's maximum, as PyTorch picks it: the first maximum, or the
-    last NaN (PyTorch's scan replaces its running maximum when ``v > max or isnan(v)``)."""
+    last NaN (PyTorch's scan replaces its running maximum when ``v > max or isnan(v)``); a
+    window whose inputs are all -inf gives its first input position, never the padding."""
     arg = np.zeros(out.shape, np.uint8 if geo.kh * geo.kw <= 256 else np.int32)
     taps = list(geo.taps())
+    inside = _inside_taps(geo, sp)
     for t in range(len(taps) - 1, -1, -1):     # backwards, so the first equal tap is written last
         hs, ws = taps[t]
-        np.copyto(arg, t, where=vp[spatial_key(sp, hs, ws)] == out, casting="unsafe")
+        hit = vp[spatial_key(sp, hs, ws)] == out
+        if inside is not None:                 # padding never wins (a window of -inf: its first input)
+            hit &= inside[t]
+        np.copyto(arg, t, where=hit, casting="unsafe")
     if out.dtype.kind == "f":
         nan = np.isnan(out)
         if nan.any():
             for t, (hs, ws) in enumerate(taps):
                 np.copyto(arg, t, where=nan & np.isnan(vp[spatial_key(sp, hs, ws)]), casting="unsafe")
     return arg
+
+
+def _inside_taps(geo, sp):
+    """Per tap, which windows read an input position (not padding), shaped to broadcast against
+    the pooled output; None when nothing is padded."""
+    if geo.Hp == geo.H and geo.Wp == geo.W and not (geo.ph or geo.pw):
+        return None
+    rows = np.zeros(geo.Hp, bool)
+    rows[geo.ph:geo.ph + geo.H] = True
+    cols = np.zeros(geo.Wp, bool)
+    cols[geo.pw:geo.pw + geo.W] = True
+    tail = (slice(None), slice(None), None) if sp == 1 else (slice(None), slice(None))
+    return [(rows[hs][:, None] & cols[ws][None, :])[tail] for hs, ws in geo.taps()]
 
 
 def _flat_indices(arg, sp, geo):
@@ -348,6 +366,17 @@ class AdaptiveAvgPoolAdjoint(Op):
         return _adaptive_avg(grad.reshape(ctx.x4), *ctx.bins).reshape(ctx.gs)
 
 
+def _scan_argmax(a, axis):
+    """Index along ``axis`` of PyTorch's pick: the first maximum, or the last NaN."""
+    arg = np.argmax(a, axis=axis)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.any():
+            last = a.shape[axis] - 1 - np.argmax(np.flip(nan, axis), axis=axis)
+            arg = np.where(nan.any(axis=axis), last, arg)
+    return arg
+
+
 class AdaptiveMaxPool2d(Op):
     backward_name = "AdaptiveMaxPool2DBackward0"
     differentiable_backward = True
@@ -360,17 +389,17 @@ class AdaptiveMaxPool2d(Op):
         N, C, H, W = x.shape
         bh, bw = _bins(H, out_hw[0]), _bins(W, out_hw[1])
         # Separable: max over each column bin (remembering the column), then over each row bin.
-        # Scanning rows outer / columns inner keeps PyTorch's first-maximum (NaN wins) choice.
+        # Scanning rows outer / columns inner keeps PyTorch's choice (first maximum, or last NaN).
         vals = np.empty((N, C, H, len(bw)), x.dtype)
         wi = np.empty((N, C, H, len(bw)), np.int64)
         for o, (lo, hi) in enumerate(bw):
-            a = np.argmax(x[:, :, :, lo:hi], axis=3)
+            a = _scan_argmax(x[:, :, :, lo:hi], 3)
             wi[:, :, :, o] = a + lo
             vals[:, :, :, o] = np.take_along_axis(x[:, :, :, lo:hi], a[..., None], 3)[..., 0]
         y = np.empty((N, C, len(bh), len(bw)), x.dtype)
         idx = np.empty((N, C, len(bh), len(bw)), np.int64)
         for o, (lo, hi) in enumerate(bh):
-            a = np.argmax(vals[:, :, lo:hi, :], axis=2)
+            a = _scan_argmax(vals[:, :, lo:hi, :], 2)
             y[:, :, o, :] = np.take_along_axis(vals[:, :, lo:hi, :], a[:, :, None, :], 2)[:, :, 0, :]
             rows = a + lo
             cols = np.take_along_axis(wi[:, :, lo:hi, :], a[:, :, None, :], 2)[:, :, 0, :]

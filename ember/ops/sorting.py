@@ -76,6 +76,8 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
                              f"{tuple(input.shape)})")
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
+        if flat._data.dtype.kind == "f" and np.isnan(flat._data).any():
+            idx = np.argmax(np.isnan(flat._data))           # NaN propagates: the first NaN, as PyTorch
         return getitem(flat, int(idx))
     d = norm_dim(dim, input._data.ndim)
     if input._data.ndim == 0:                            # a scalar is its own median, index 0
@@ -86,6 +88,10 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     k = (input._data.shape[d] - 1) // 2
     order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
+    if input._data.dtype.kind == "f":                    # NaN propagates: a row's first NaN, as PyTorch
+        nan = np.isnan(input._data)
+        if nan.any():
+            idx = np.where(nan.any(axis=d, keepdims=True), np.argmax(nan, axis=d, keepdims=True), idx)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
         vals = squeeze(vals, d)

@@ -31,11 +31,11 @@ def _tiny_chunks(monkeypatch):
     monkeypatch.setattr(_conv_fast, "WGRAD_CHUNK_BYTES", 1)
 
 
-@pytest.fixture(params=["default", "tiny-chunks", "col2im", "threads", "rows-wgrad", "per-image-wgrad"])
+@pytest.fixture(params=["default", "tiny-chunks", "col2im", "threads", "rows-wgrad"])
 def kernel_path(request, monkeypatch):
     """Run a test through each code path of the conv kernels: one chunk, many chunks, the
     col2im input gradient instead of the conv-of-flipped-weights one, chunks shared out to
-    two worker threads, and each of the two weight-gradient GEMMs (pixel rows, per image)."""
+    two worker threads, and the pixel-rows weight-gradient GEMM instead of the chunked one."""
     if request.param in ("tiny-chunks", "threads"):
         _tiny_chunks(monkeypatch)
     if request.param == "threads":
@@ -43,9 +43,7 @@ def kernel_path(request, monkeypatch):
     elif request.param == "col2im":
         monkeypatch.setattr(_conv_fast, "DX_BY_CONV", False)
     elif request.param == "rows-wgrad":
-        monkeypatch.setattr(_conv_fast, "PER_IMAGE_MIN_PIXELS", 1 << 30)
-    elif request.param == "per-image-wgrad":
-        monkeypatch.setattr(_conv_fast, "PER_IMAGE_MIN_PIXELS", 0)
+        monkeypatch.setattr(_conv_fast, "WGRAD_BY_CHUNKS", False)
     return request.param
 
 
@@ -232,7 +230,7 @@ def test_threaded_conv_works_in_a_forked_child(monkeypatch):
 
 
 @pytest.mark.parametrize("kw", [dict(padding=2), dict(stride=2, padding=1)])
-def test_conv2d_large_images_use_per_image_gemms(kw, kernel_path):
-    # >= 256 output pixels per image takes the per-image weight-gradient GEMM path.
+def test_conv2d_large_images(kw, kernel_path):
+    # Images bigger than a chunk: one image per chunk.
     check(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
           r(3, 3, 34, 33), r(4, 3, 5, 5), r(4), atol=1e-4, rtol=1e-3)
