@@ -63,7 +63,7 @@ def _cnn(lib, compiled):
     def setup():
         lib.manual_seed(0)
         model = bench_cifar.build(lib.nn)
-        xs, ys = bench_cifar._data()
+        xs, ys = bench_cifar._data(64)
         x, y = lib.tensor(xs), lib.tensor(ys)
         opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         loss_fn = lib.nn.CrossEntropyLoss()

@@ -235,7 +235,11 @@ def main(argv=None):
         if args.names and not any(n in w.name or n in path.stem for n in args.names):
             continue
         for th in threads:
-            best, info = measure(path, w, th, args.coretype, args.min_time)
+            try:
+                best, info = measure(path, w, th, args.coretype, args.min_time)
+            except RuntimeError as e:            # one broken workload does not end the whole run
+                print(f"  FAILED {w.name} at {th} thread(s): {e}", file=sys.stderr)
+                continue
             rows.append((w, th, best, info))
             for lib in best:
                 blas_seen.setdefault((lib, th), info[lib]["blas"])
