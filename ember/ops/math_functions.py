@@ -102,11 +102,15 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * array_namespace(grad).sign(a)
+        xp = array_namespace(grad)
+        return grad * xp.where(a != a, 0.0, xp.sign(a))  # sgn(nan) is 0, as PyTorch's
 
 
 def abs(input):
     """Elementwise absolute value."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"abs" is not implemented for bool tensors (as in PyTorch); convert with '
+                                  '.long() or .float() first')
     return Abs.apply(input)
 
 
@@ -135,9 +139,12 @@ class Atan2(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        xp = array_namespace(grad)
         r2 = a * a + b * b
-        return (grad * b / r2 if ctx.needs_input_grad[0] else None,
-                -grad * a / r2 if ctx.needs_input_grad[1] else None)
+        with np.errstate(divide="ignore", over="ignore"):
+            recip = xp.where(r2 == 0, 0.0, 1 / r2)  # as PyTorch: 0 where a² + b² is 0, not nan
+        return (grad * b * recip if ctx.needs_input_grad[0] else None,
+                -grad * a * recip if ctx.needs_input_grad[1] else None)
 
 
 _WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}

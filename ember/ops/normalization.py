@@ -33,9 +33,16 @@ def _bshape(ndim):
 def _normalize_rows(x, eps):
     """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance."""
     k = x.shape[-1]
-    xhat = x - x.mean(axis=-1, keepdims=True)
+    m = x.mean(axis=-1, keepdims=True)
+    xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    if not np.isfinite(var).all():
+        # a variance past the dtype's range: PyTorch's CPU row moments give nan where the squared
+        # mean overflows too (float32 rows of up to 8, one vector), else an output of 0
+        with np.errstate(over="ignore"):
+            lost = np.isinf(var) if x.dtype != np.float32 else np.isinf(var) & np.isinf(m * m) & (k <= 8)
+        invstd[lost] = np.nan
     xhat *= invstd
     return xhat, invstd
 
@@ -239,6 +246,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if d.ndim < 2:
         raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got "
                          f"{d.ndim}-D input of shape {tuple(d.shape)}")
+    if d.size == 0:  # an empty batch (train or eval): empty output, stats unchanged, channels unchecked (as torch)
+        return empty_result(d.shape, input, weight, bias)
     c = d.shape[1]
     _check_channel_vecs(c, "batch_norm", running_mean=running_mean, running_var=running_var, weight=weight,
                         bias=bias)
@@ -251,8 +260,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 t._data[...] = s32._data.astype(t._data.dtype)
                 t._vc[0] += 1
         return _downcast(out, input)
-    if training and d.size == 0:                        # an empty batch: empty output, stats unchanged
-        return empty_result(d.shape, input, weight, bias)
     if training:
         if d.size // c == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "

@@ -15,6 +15,7 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._util import norm_dim, numpy_keywords
 from .arithmetic import mul, neg
+from .rearrange import clone
 
 __all__ = ["softmax", "log_softmax", "softmin"]
 
@@ -102,7 +103,7 @@ class LogSoftmax(Op):
 def _prep(input, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind != "f" and input._data.size:   # (an empty one is returned as it is, as PyTorch)
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
     nd = input._data.ndim
     d = norm_dim(dim, nd)                                # a 0-d tensor takes dim 0 / -1 only
@@ -113,6 +114,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``."""
     dim, dtype = _dim_dtype("softmax", input, dim, _stacklevel, dtype)
     input, d = _prep(input, dim, dtype, "softmax")
+    if input._data.dtype.kind != "f":  # empty
+        return clone(input)
     if d is None:
         return mul(input, 0.0) + 1.0
     return Softmax.apply(input, d)
@@ -122,6 +125,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along ``dim``, without overflow."""
     dim, dtype = _dim_dtype("log_softmax", input, dim, _stacklevel, dtype)
     input, d = _prep(input, dim, dtype, "log_softmax")
+    if input._data.dtype.kind != "f":  # empty
+        return clone(input)
     if d is None:
         return mul(input, 0.0)
     return LogSoftmax.apply(input, d)
