@@ -8,6 +8,7 @@ import ember
 from tests.oracle import check
 from tests.ops._data import (binary_gradcheck_inputs, check_binary_broadcast, check_unary, gradcheck_unary, leaf64,
                              BCAST, SHAPES, pos, rnd)
+from tests.both import assert_same
 
 BINARY = {
     "atan2": lambda m: m.atan2,
@@ -72,3 +73,25 @@ def test_domain_edges_give_inf_nan_silently(fn):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check(fn, None, np.array([0.0, -1.0, 1.0, 4.0], np.float32))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+def _grads(t, f, *values, dtype=None):
+    xs = [t.tensor(v, dtype=dtype or t.float32, requires_grad=True) for v in values]
+    f(t, *xs).sum().backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_atan2_gradient_where_the_squares_sum_to_zero(dtype):
+    # 0 where a² + b² is 0 (also when it underflows), as PyTorch; inf/nan elsewhere stay
+    a = [0.0, 1e-30, float("inf"), 0.0, 1.0, 1e-3, -0.0]
+    b = [0.0, 0.0, float("inf"), -0.0, 2.0, 0.0, 0.0]
+    assert_same(lambda t: _grads(t, lambda t, x, y: t.atan2(x, y), a, b, dtype=getattr(t, dtype)))
+
+
+def test_abs_gradient_at_nan_is_zero_and_abs_of_bool_raises():
+    assert_same(lambda t: _grads(t, lambda t, x: t.abs(x), [float("nan"), 0.0, -0.0, -2.0, float("-inf")]))
+    assert_same(lambda t: t.abs(t.tensor([True])), error=NotImplementedError)
+    assert_same(lambda t: t.abs(t.zeros(0, dtype=t.bool)), error=NotImplementedError)

@@ -6,6 +6,7 @@ import torch
 import ember
 from tests.oracle import assert_close, check
 from tests.ops._data import distinct, rnd
+from tests.both import assert_same
 
 
 def test_sort_topk_grad():
@@ -85,3 +86,15 @@ def test_mode_gradcheck():
     x = ember.tensor(np.array([[1.0, 2.0, 2.5, 0.5], [3.0, 3.5, 1.0, 1.5]]), requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: a.mode(1).values * 2.0, (x,))
     assert ember.autograd.gradgradcheck(lambda a: (a.mode(1).values ** 2), (x,))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "uint8", "bool"])
+def test_median_of_an_empty_integer_tensor_is_torchs_nan_cast(dtype):
+    assert_same(lambda t: t.median(t.zeros(2, 0, dtype=getattr(t, dtype))))
+
+
+def test_median_of_bool_raises_not_implemented():
+    assert_same(lambda t: t.median(t.tensor([True, False, True])), error=NotImplementedError)
+    assert_same(lambda t: t.median(t.tensor(True)), error=NotImplementedError)
