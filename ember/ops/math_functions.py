@@ -121,7 +121,8 @@ absolute = abs
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
     a, b = promote(input, other)
-    return Atan2.apply(a, b)
+    raw = tuple(x._data if isinstance(x, Tensor) and x._data.dtype.kind in "biu" else None for x in (input, other))
+    return Atan2.apply(a, b, raw if raw[0] is not None or raw[1] is not None else None)
 
 
 class Atan2(Op):
@@ -129,8 +130,9 @@ class Atan2(Op):
     differentiable_backward = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, raw=None):
         ctx.save_for_backward(a, b)
+        ctx.raw = raw  # integer or bool inputs before promotion (PyTorch's backward squares them as they are)
         if a.dtype.kind != "f" or a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
             dt = a.dtype if a.dtype.kind == "f" else np.float32   # atan2 is off by an ulp; integer
             return np.arctan2(a.astype(np.float64), b).astype(dt)   # inputs give float32
@@ -141,6 +143,14 @@ class Atan2(Op):
         a, b = ctx.saved_tensors
         xp = array_namespace(grad)
         r2 = a * a + b * b
+        if ctx.raw is not None and not xp.graph:
+            ra, rb = ctx.raw
+            if ra is not None and ra.dtype == np.bool_ and ctx.needs_input_grad[1]:
+                raise RuntimeError("atan2 backward: Negation, the `-` operator, on a bool tensor is not supported "
+                                   "(as in PyTorch: input is bool); convert input with .float() first")
+            with np.errstate(over="ignore"):  # as PyTorch: an integer input's square wraps in its own dtype
+                sq = [x * x if r is None else (r * r).astype(x.dtype) for x, r in ((a, ra), (b, rb))]
+            r2 = sq[0] + sq[1]
         with np.errstate(divide="ignore", over="ignore"):
             recip = xp.where(r2 == 0, 0.0, 1 / r2)  # as PyTorch: 0 where a² + b² is 0, not nan
         return (grad * b * recip if ctx.needs_input_grad[0] else None,

@@ -30,15 +30,16 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
-def _normalize_rows(x, eps):
-    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance."""
+def _normalize_rows(x, eps, layer=False):
+    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
+    layer norm's handling of a variance that overflows)."""
     k = x.shape[-1]
     m = x.mean(axis=-1, keepdims=True)
     xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    if not np.isfinite(var).all():
-        # a variance past the dtype's range: PyTorch's CPU row moments give nan where the squared
+    if layer and not np.isfinite(var).all():
+        # a variance past the dtype's range: PyTorch's CPU layer norm gives nan where the squared
         # mean overflows too (float32 rows of up to 8, one vector), else an output of 0
         with np.errstate(over="ignore"):
             lost = np.isinf(var) if x.dtype != np.float32 else np.isinf(var) & np.isinf(m * m) & (k <= 8)
@@ -335,7 +336,7 @@ class LayerNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
-        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps)
+        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps, layer=True)
         ctx.save_for_backward(xhat, invstd, w, x)
         ctx.n, ctx.eps = n, eps
         return _scale_shift(xhat, w, b, (1, n)).reshape(x.shape)

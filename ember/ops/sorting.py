@@ -52,6 +52,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     which ``sorted=False`` allows)."""
     if axis is not None:
         dim, _ = numpy_dim("topk", dim, axis, default=-1)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU (as PyTorch); convert with .long() first")
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
@@ -80,6 +82,8 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
             return _wrap(np.full((), nan, dt))
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
+        if flat._data.dtype.kind == "f" and np.isnan(flat._data).any():  # nan wins, as PyTorch
+            idx = np.argmax(np.isnan(flat._data))
         return getitem(flat, int(idx))
     d = norm_dim(dim, input._data.ndim)
     if input._data.ndim == 0:                            # a scalar is its own median, index 0
@@ -90,6 +94,9 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     k = (input._data.shape[d] - 1) // 2
     order = np.argsort(input._data, axis=d, kind="stable")
     idx = np.take(order, [k], axis=d)
+    if input._data.dtype.kind == "f":  # a row with a nan: its (first) nan, as PyTorch
+        nan = np.isnan(input._data)
+        idx = np.where(nan.any(axis=d, keepdims=True), np.argmax(nan, axis=d, keepdims=True), idx)
     vals = gather(input, d, _wrap(idx))
     if not keepdim:
         vals = squeeze(vals, d)

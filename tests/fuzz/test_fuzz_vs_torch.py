@@ -60,6 +60,13 @@ def _t(lib, a, grad=False):
     return x.requires_grad_() if grad and a.dtype.kind == "f" else x
 
 
+def _topk_picks(t, res, x, d):
+    """topk's values, and the input at its indices: which of equal values PyTorch picks is up to its
+    selection algorithm (std::nth_element), so the indices are checked by what they point at."""
+    values, indices = res
+    return values, (x.gather(d, indices) if x.ndim else x)
+
+
 UNARY = {
     "abs": lambda t, x, d: t.abs(x), "neg": lambda t, x, d: t.neg(x), "exp": lambda t, x, d: t.exp(x),
     "log": lambda t, x, d: t.log(x), "sqrt": lambda t, x, d: t.sqrt(x), "tanh": lambda t, x, d: t.tanh(x),
@@ -79,7 +86,7 @@ UNARY = {
     "cumprod": lambda t, x, d: t.cumprod(x, d), "sort": lambda t, x, d: t.sort(x, dim=d, stable=True),
     "sort_desc": lambda t, x, d: t.sort(x, dim=d, descending=True, stable=True),
     "argsort_desc": lambda t, x, d: t.argsort(x, dim=d, descending=True, stable=True),
-    "topk1": lambda t, x, d: t.topk(x, 1, d), "softmax": lambda t, x, d: t.softmax(x, d),
+    "topk1": lambda t, x, d: _topk_picks(t, t.topk(x, 1, d), x, d), "softmax": lambda t, x, d: t.softmax(x, d),
     "log_softmax": lambda t, x, d: t.log_softmax(x, d), "logsumexp": lambda t, x, d: t.logsumexp(x, d),
     "flip": lambda t, x, d: t.flip(x, [d]), "chunk": lambda t, x, d: t.chunk(x, 2, d),
     "split": lambda t, x, d: t.split(x, 2, d), "squeeze": lambda t, x, d: t.squeeze(x, d),

@@ -12,6 +12,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
+from ..arithmetic import add
 from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
                       _class_arrays, _need, _reduction)
 
@@ -422,7 +423,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return CrossEntropyProb.apply(input, target, w, float(label_smoothing), reduction)
     _check_class_target(name, input, target, ignore_index, prob_ok=True)
     _check_range(name, t, c, ignore_index)
-    return CrossEntropy.apply(input, target, w, int(ignore_index), float(label_smoothing), reduction)
+    out = CrossEntropy.apply(input, target, w, int(ignore_index), float(label_smoothing), reduction)
+    if c == 0 and label_smoothing:  # the smoothing term averages over no classes: nan, as PyTorch
+        out = add(out, float("nan"))
+    return out
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
