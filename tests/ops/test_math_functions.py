@@ -95,3 +95,14 @@ def test_abs_gradient_at_nan_is_zero_and_abs_of_bool_raises():
     assert_same(lambda t: _grads(t, lambda t, x: t.abs(x), [float("nan"), 0.0, -0.0, -2.0, float("-inf")]))
     assert_same(lambda t: t.abs(t.tensor([True])), error=NotImplementedError)
     assert_same(lambda t: t.abs(t.zeros(0, dtype=t.bool)), error=NotImplementedError)
+
+
+def test_atan2_backward_squares_integer_inputs_in_their_dtype_and_refuses_negating_bool():
+    # PyTorch's backward computes other * other in other's integer dtype (uint8 255 * 255 wraps to 1)
+    assert_same(lambda t: _grads(t, lambda t, x: t.atan2(x, t.tensor(255, dtype=t.uint8)), [[1.0, 0.0, 100.0]]))
+    assert_same(lambda t: _grads(t, lambda t, x: t.atan2(x, t.tensor([255, 7, 100000], dtype=t.int32)),
+                                 [[1.0, 0.0, 100.0]]))
+    assert_same(lambda t: _grads(t, lambda t, x: t.atan2(x, t.tensor([True, False, True])), [[1.0, 0.0, 100.0]]))
+    # atan2(bool, x).backward() negates the bool input: RuntimeError
+    assert_same(lambda t: _grads(t, lambda t, x: t.atan2(t.tensor([True, False, True]), x), [[1.0, 0.0, 100.0]]),
+                error=RuntimeError)

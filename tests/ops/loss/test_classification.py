@@ -15,6 +15,7 @@ import ember.nn.functional as F
 from tests.oracle import assert_close, check
 from tests.ops.loss._helpers import (GRAD_RNG, REDUCTION, REDUCTIONS, SETTINGS, W4, X, assert_gradcheck,
                                      both, class_targets, const, has, n64, normal, pair, seeded, u64)
+from tests.both import assert_same
 
 RNG = np.random.default_rng(1)
 
@@ -286,3 +287,12 @@ def test_cross_entropy_bounds_and_gradient_rows_sum_to_zero(n, c, seed):
     loss.backward()
     assert loss.item() >= 0
     np.testing.assert_allclose(x.grad._data.sum(axis=1), 0, atol=1e-5)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("shape, target", [((0, 0), []), ((2, 0), [-100, -100])])
+def test_cross_entropy_label_smoothing_over_no_classes_is_nan(reduction, shape, target):
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.zeros(shape), t.tensor(target, dtype=t.int64),
+                                                        label_smoothing=0.1, reduction=reduction))
