@@ -100,7 +100,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             ga = grad / b if ctx.needs_input_grad[0] else None
-            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+            gb = -grad * ((a / b) / b) if ctx.needs_input_grad[1] else None  # as PyTorch (b * b underflows)
         return ga, gb
 
 

@@ -14,7 +14,6 @@ from ..autograd.xp import array_namespace
 from . import _math
 from ._cast import to_dtype
 from ._util import promote
-from .arithmetic import add, mul
 
 __all__ = [
     "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
@@ -150,7 +149,9 @@ class Atan2(Op):
                                    "(as in PyTorch: input is bool); convert input with .float() first")
             with np.errstate(over="ignore"):  # as PyTorch: an integer input's square wraps in its own dtype
                 sq = [x * x if r is None else (r * r).astype(x.dtype) for x, r in ((a, ra), (b, rb))]
-            r2 = sq[0] + sq[1]
+                r2 = sq[0] + sq[1]
+                if ra is not None and ra.dtype != np.bool_:  # and so does its negation (uint8: -255 is 1)
+                    a = -(np.negative(ra).astype(a.dtype))
         with np.errstate(divide="ignore", over="ignore"):
             recip = xp.where(r2 == 0, 0.0, 1 / r2)  # as PyTorch: 0 where a² + b² is 0, not nan
         return (grad * b * recip if ctx.needs_input_grad[0] else None,
@@ -168,11 +169,28 @@ def hypot(input, other):
     if dt.kind != "f":
         raise NotImplementedError(f'"hypot" is not implemented for {dt} inputs (as in PyTorch); convert '
                                   f'them with .float() first')
-    wide = _WIDER.get(dt)
-    if wide is None:
-        return sqrt(add(mul(a, a), mul(b, b)))
-    a, b = [to_dtype(x, wide) if isinstance(x, Tensor) else x for x in (a, b)]
-    return to_dtype(sqrt(add(mul(a, a), mul(b, b))), dt)
+    return Hypot.apply(a, b)
+
+
+class Hypot(Op):
+    """sqrt(a² + b²), computed in a wider float and rounded back; d/da = a / out, d/db = b / out
+    (nan at the origin, as PyTorch)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = (a if isinstance(a, np.ndarray) else b).dtype
+        wide = _WIDER.get(dt, dt)
+        out = np.asarray(np.hypot(np.asarray(a, wide), np.asarray(b, wide))).astype(dt, copy=False)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * a / out if ctx.needs_input_grad[0] else None,
+                    grad * b / out if ctx.needs_input_grad[1] else None)
 
 
 class Xlogy(Op):

@@ -205,3 +205,10 @@ def test_floor_division_of_floats_at_inf_zero_and_overflow(dtype):
     assert_same(lambda t: t.div(t.tensor(a, dtype=getattr(t, dtype)), -7, rounding_mode="floor"))
     assert_same(lambda t: t.div(7, t.tensor(b, dtype=getattr(t, dtype)), rounding_mode="floor"))
     assert_same(lambda t: _grads(t, lambda t, x, y: t.div(x, y, rounding_mode="floor"), a[:4], b[:4]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_div_gradient_of_the_divisor_divides_twice(dtype):
+    # -g * (a / b) / b, as PyTorch: b * b underflows to 0 for b = 1e-30
+    assert_same(lambda t: _grads(t, lambda t, x, y: t.div(x, y), [1e38, 1e-30, 1.0, 0.0, 3.0],
+                                 [1e-30, 1e-30, 0.0, 0.0, 1e-20], dtype=getattr(t, dtype)))

@@ -106,3 +106,16 @@ def test_atan2_backward_squares_integer_inputs_in_their_dtype_and_refuses_negati
     # atan2(bool, x).backward() negates the bool input: RuntimeError
     assert_same(lambda t: _grads(t, lambda t, x: t.atan2(t.tensor([True, False, True]), x), [[1.0, 0.0, 100.0]]),
                 error=RuntimeError)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_hypot_gradient_is_input_over_output(dtype):
+    # nan at the origin, exact where one input is 0, as PyTorch (not through sqrt's slope at 0)
+    a = [0.0, 1e-30, float("inf"), 1.0, 3e38, -0.0, 1e-30, 300.0]
+    b = [0.0, 0.0, float("inf"), 0.0, 3e38, 0.0, 1e-30, 1.0]
+    assert_same(lambda t: _grads(t, lambda t, x, y: t.hypot(x, y), a, b, dtype=getattr(t, dtype)))
+
+
+def test_atan2_backward_negates_an_unsigned_input_in_its_dtype():
+    assert_same(lambda t: _grads(t, lambda t, x: t.atan2(t.tensor([[255, 255, 3, 0]], dtype=t.uint8), x),
+                                 [[0.0, 1.0, 7.0, 2.0]], dtype=t.float64))

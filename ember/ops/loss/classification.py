@@ -117,7 +117,7 @@ class CrossEntropyFast(Op):
         np.exp(e, out=e)
         se = e.sum(axis=1, keepdims=True)
         rows = np.arange(x.shape[0])
-        nll = (np.log(se) + m)[:, 0] - x[rows, t]       # logsumexp(x) - x[target]
+        nll = np.log(se)[:, 0] - (x[rows, t] - m[:, 0])  # logsumexp(x) - x[target], as PyTorch: (x - max) first
         ctx.save_for_backward(e, se, t, x)
         ctx.rows, ctx.reduction = rows, reduction
         if reduction == "none":

@@ -296,3 +296,10 @@ def test_cross_entropy_bounds_and_gradient_rows_sum_to_zero(n, c, seed):
 def test_cross_entropy_label_smoothing_over_no_classes_is_nan(reduction, shape, target):
     assert_same(lambda t: t.nn.functional.cross_entropy(t.zeros(shape), t.tensor(target, dtype=t.int64),
                                                         label_smoothing=0.1, reduction=reduction))
+
+
+@pytest.mark.parametrize("logits, target", [([[3e38, -1e38, 300.0, 3e38]], [3]), ([[6e4, -0.0, 0.5, 6e4]], [0]),
+                                            ([[-0.0, 1e38, 1e38, 1e-30]], [1])])
+def test_cross_entropy_subtracts_the_row_maximum_before_the_log_sum(logits, target):
+    # as PyTorch: (x - max) - log(sum(exp(x - max))), not logsumexp(x) - x[t] (which rounds ln 2 away)
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.tensor(logits), t.tensor(target), reduction="sum"))
