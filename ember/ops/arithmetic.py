@@ -217,6 +217,8 @@ def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
     if out is not None:
         return with_out(out, "mul", mul, input, other)
+    if _half_scalar(input, other):
+        return _in_float32(mul, input, other)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         a, b = b, a
@@ -232,6 +234,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"{rounding_mode!r}")
+    if rounding_mode is None and _half_scalar(input, other):
+        return _in_float32(div, input, other)
     if rounding_mode is None and _int_tensors(input, other):
         # integer true division: each operand goes to float on its own (no cast through the
         # promoted integer type: 0-d int64 300 / uint8 tensor is 150, not 300 wrapped to 44)
@@ -270,6 +274,27 @@ class FloorDivFloat(Op):
     def backward(ctx, grad):
         zero = array_namespace(grad).zeros_like(grad)
         return zero, zero, None
+
+
+def _half_scalar(a, b):
+    """A float16 tensor with dims, then a number or 0-d tensor (not bool) that float16 cannot hold
+    exactly: PyTorch computes in float32 with the scalar's own value, so ``x * 1e5`` is finite where
+    the product fits in float16 (a scalar float16 holds gives the same result either way)."""
+    if not (isinstance(a, Tensor) and a._data.dtype == np.float16 and a._data.ndim):
+        return False
+    if isinstance(b, Tensor):
+        if b._data.ndim or b._data.dtype.kind not in "iuf" or b._data.dtype == np.float16:
+            return False
+        b = b._data.item()
+    elif type(b) not in (int, float):
+        return False
+    with np.errstate(over="ignore"):
+        return float(np.float16(b)) != b
+
+
+def _in_float32(fn, a, b):
+    a32, b32 = [to_dtype(x, np.float32) if isinstance(x, Tensor) else float(x) for x in (a, b)]
+    return to_dtype(fn(a32, b32), np.float16)
 
 
 def _int_tensors(a, b):

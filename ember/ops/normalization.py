@@ -38,12 +38,14 @@ def _normalize_rows(x, eps, layer=False):
     xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    if layer and not np.isfinite(var).all():
-        # a variance past the dtype's range: PyTorch's CPU layer norm gives nan where the squared
-        # mean overflows too (float32 rows of up to 8, one vector), else an output of 0
-        with np.errstate(over="ignore"):
-            lost = np.isinf(var) if x.dtype != np.float32 else np.isinf(var) & np.isinf(m * m) & (k <= 8)
-        invstd[lost] = np.nan
+    with np.errstate(over="ignore"):
+        m2 = m * m
+    if layer and x.dtype == np.float32 and k <= 8 and not (np.isfinite(m2).all() and np.isfinite(var).all()):
+        # PyTorch's CPU layer norm on a float32 row shorter than one vector (8) takes the variance
+        # as E[x²] - mean², nan once the squared mean overflows (a full vector: once either does)
+        invstd[np.isinf(m2) | (np.isinf(var) if k == 8 else False)] = np.nan
+    elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
+        invstd[np.isinf(var)] = np.nan
     xhat *= invstd
     return xhat, invstd
 

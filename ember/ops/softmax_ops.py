@@ -14,8 +14,9 @@ import numpy as np
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._util import norm_dim, numpy_keywords
-from .arithmetic import mul, neg
+from .arithmetic import neg
 from .rearrange import clone
+from .views import reshape
 
 __all__ = ["softmax", "log_softmax", "softmin"]
 
@@ -116,8 +117,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _prep(input, dim, dtype, "softmax")
     if input._data.dtype.kind != "f":  # empty
         return clone(input)
-    if d is None:
-        return mul(input, 0.0) + 1.0
+    if d is None:  # a scalar: as a one-element row (an inf or nan input gives nan, and a nan gradient)
+        return reshape(Softmax.apply(reshape(input, (1,)), 0), ())
     return Softmax.apply(input, d)
 
 
@@ -128,7 +129,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if input._data.dtype.kind != "f":  # empty
         return clone(input)
     if d is None:
-        return mul(input, 0.0)
+        return reshape(LogSoftmax.apply(reshape(input, (1,)), 0), ())
     return LogSoftmax.apply(input, d)
 
 

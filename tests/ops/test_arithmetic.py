@@ -212,3 +212,13 @@ def test_div_gradient_of_the_divisor_divides_twice(dtype):
     # -g * (a / b) / b, as PyTorch: b * b underflows to 0 for b = 1e-30
     assert_same(lambda t: _grads(t, lambda t, x, y: t.div(x, y), [1e38, 1e-30, 1.0, 0.0, 3.0],
                                  [1e-30, 1e-30, 0.0, 0.0, 1e-20], dtype=getattr(t, dtype)))
+
+
+@pytest.mark.parametrize("fn, scalar", [("mul", 1e5), ("mul", ("int32", -2**31)), ("mul", ("float32", 1e5)),
+                                        ("div", 1e-8), ("mul", 0.1), ("mul", 3)])
+def test_float16_with_a_scalar_float16_cannot_hold_computes_in_float32(fn, scalar):
+    # as PyTorch: x * 1e5 is 100.06 for x = 1e-3, not inf (the scalar is not first rounded to float16)
+    def f(t):
+        s = t.tensor(scalar[1], dtype=getattr(t, scalar[0])) if isinstance(scalar, tuple) else scalar
+        return getattr(t, fn)(t.tensor([1e-3, 0.0, 1.0, -2.0], dtype=t.float16), s)
+    assert_same(f)

@@ -120,12 +120,15 @@ def test_batch_norm_passes_an_empty_batch_through_whatever_its_channels(module, 
     assert_same(f)
 
 
-def test_layer_norm_rows_whose_variance_overflows_float32():
-    rows = [[1e38, 1e38, -1e38], [3e38, 0.0, 1.0], [1e38, -1e38, 0.0], [1.0, 2.0, 3.0], [float("inf"), 1.0, 2.0]]
+@pytest.mark.parametrize("width", [3, 7, 8, 9])
+def test_layer_norm_rows_whose_variance_overflows_float32(width):
+    rows = [[1e38, 1e38, -1e38], [3e38, 0.0, 1.0], [1e38, -1e38, 0.0], [1.0, 2.0, 3.0], [float("inf"), 1.0, 2.0],
+            [-1e38, -1e38, -1e38]]
+    n = 3 if width == 3 else width
 
     def f(t):
-        x = t.tensor(rows, requires_grad=True)
-        y = t.nn.LayerNorm(3)(x)
+        x = t.tensor([r + [0.0] * (n - 3) for r in rows], requires_grad=True)
+        y = t.nn.LayerNorm(n)(x)
         y.sum().backward()
         return y, x.grad
     assert_same(f)

@@ -118,3 +118,14 @@ def test_softmax_of_an_empty_integer_tensor_returns_it(fn, dtype):
     assert_same(lambda t: getattr(t, fn)(t.zeros(0, 3, dtype=getattr(t, dtype)), 1))
     assert_same(lambda t: getattr(t, fn)(t.zeros(4, 0, 2, dtype=getattr(t, dtype)), 0))
     assert_same(lambda t: getattr(t, fn)(t.zeros(2, 3, dtype=getattr(t, dtype)), 1), error=RuntimeError)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 3.0])
+def test_softmax_of_a_scalar_is_a_one_element_row(fn, value):
+    def f(t):
+        x = t.tensor(value, requires_grad=True)
+        y = getattr(t, fn)(x, 0)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(f)

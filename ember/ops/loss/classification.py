@@ -183,7 +183,13 @@ class CrossEntropy(Op):
         denom = wt.sum() if reduction == "mean" else 1
         ctx.save_for_backward(e, se, t, x)
         ctx.state = (shape, tc, valid, wt, w, eps, rows)
-        return _row_reduce(ctx, loss, denom, reduction, out_shape)
+        out = _row_reduce(ctx, loss, denom, reduction, out_shape)
+        if eps and reduction != "none":  # as PyTorch: the NLL and smoothing terms reduced apart, then mixed
+            with np.errstate(all="ignore"):
+                parts = [np.asarray(p.astype(x.dtype, copy=False).sum()) / denom
+                         for p in (wt * -picked, smooth * valid)]
+                out = np.asarray((1 - eps) * parts[0] + (eps / max(c, 1)) * parts[1]).astype(x.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

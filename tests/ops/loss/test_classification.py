@@ -303,3 +303,10 @@ def test_cross_entropy_label_smoothing_over_no_classes_is_nan(reduction, shape, 
 def test_cross_entropy_subtracts_the_row_maximum_before_the_log_sum(logits, target):
     # as PyTorch: (x - max) - log(sum(exp(x - max))), not logsumexp(x) - x[t] (which rounds ln 2 away)
     assert_same(lambda t: t.nn.functional.cross_entropy(t.tensor(logits), t.tensor(target), reduction="sum"))
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_cross_entropy_label_smoothing_reduces_its_two_terms_apart(reduction):
+    # as PyTorch: sum(nll) and sum(smoothing) are reduced separately (here the second overflows float32)
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.tensor([[1e38, -1e38], [-1e38, 1e38]]), t.tensor([0, 1]),
+                                                        label_smoothing=0.1, reduction=reduction))
