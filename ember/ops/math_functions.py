@@ -120,7 +120,8 @@ absolute = abs
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
     a, b = promote(input, other)
-    raw = tuple(x._data if isinstance(x, Tensor) and x._data.dtype.kind in "biu" else None for x in (input, other))
+    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    raw = tuple(x._data if isinstance(x, Tensor) and x._data.dtype != dt else None for x in (input, other))
     return Atan2.apply(a, b, raw if raw[0] is not None or raw[1] is not None else None)
 
 
@@ -131,7 +132,7 @@ class Atan2(Op):
     @staticmethod
     def forward(ctx, a, b, raw=None):
         ctx.save_for_backward(a, b)
-        ctx.raw = raw  # integer or bool inputs before promotion (PyTorch's backward squares them as they are)
+        ctx.raw = raw  # inputs of another dtype before promotion (PyTorch's backward squares them as they are)
         if a.dtype.kind != "f" or a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
             dt = a.dtype if a.dtype.kind == "f" else np.float32   # atan2 is off by an ulp; integer
             return np.arctan2(a.astype(np.float64), b).astype(dt)   # inputs give float32
@@ -147,7 +148,7 @@ class Atan2(Op):
             if ra is not None and ra.dtype == np.bool_ and ctx.needs_input_grad[1]:
                 raise RuntimeError("atan2 backward: Negation, the `-` operator, on a bool tensor is not supported "
                                    "(as in PyTorch: input is bool); convert input with .float() first")
-            with np.errstate(over="ignore"):  # as PyTorch: an integer input's square wraps in its own dtype
+            with np.errstate(over="ignore"):  # as PyTorch: an input's square in its own dtype (ints wrap)
                 sq = [x * x if r is None else (r * r).astype(x.dtype) for x, r in ((a, ra), (b, rb))]
                 r2 = sq[0] + sq[1]
                 if ra is not None and ra.dtype != np.bool_:  # and so does its negation (uint8: -255 is 1)

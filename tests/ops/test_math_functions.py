@@ -119,3 +119,15 @@ def test_hypot_gradient_is_input_over_output(dtype):
 def test_atan2_backward_negates_an_unsigned_input_in_its_dtype():
     assert_same(lambda t: _grads(t, lambda t, x: t.atan2(t.tensor([[255, 255, 3, 0]], dtype=t.uint8), x),
                                  [[0.0, 1.0, 7.0, 2.0]], dtype=t.float64))
+
+
+def test_atan2_backward_squares_a_narrower_float_input_in_its_dtype():
+    # float16 with float32: PyTorch's backward computes the float16 input's square in float16
+    assert_same(lambda t: _grads2(t, [[0.3, -0.2], [1.7, 2.5]], [[0.9, -0.4], [3.1, 0.7]]))
+
+
+def _grads2(t, a, b):
+    x = t.tensor(a, dtype=t.float16, requires_grad=True)
+    y = t.tensor(b, requires_grad=True)
+    t.atan2(x, y).sum().backward()
+    return x.grad, y.grad
