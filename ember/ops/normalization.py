@@ -249,6 +249,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if d.ndim < 2:
         raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got "
                          f"{d.ndim}-D input of shape {tuple(d.shape)}")
+    if training and d.shape[0] * math.prod(d.shape[2:]) == 1:  # (PyTorch checks this first, even when empty)
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {Size(d.shape)!r}")
     if d.size == 0:  # an empty batch (train or eval): empty output, stats unchanged, channels unchecked (as torch)
         return empty_result(d.shape, input, weight, bias)
     c = d.shape[1]

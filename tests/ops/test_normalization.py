@@ -132,3 +132,8 @@ def test_layer_norm_rows_whose_variance_overflows_float32(width):
         y.sum().backward()
         return y, x.grad
     assert_same(f)
+
+
+@pytest.mark.parametrize("module, shape", [("BatchNorm2d(2)", (1, 0, 1, 1)), ("BatchNorm1d(2)", (1, 0, 1))])
+def test_batch_norm_training_needs_more_than_one_value_per_channel_even_when_empty(module, shape):
+    assert_same(lambda t: eval("t.nn." + module, {"t": t})(t.zeros(shape)), error=ValueError)
