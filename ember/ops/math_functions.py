@@ -119,6 +119,9 @@ absolute = abs
 # -- two inputs ------------------------------------------------------------------------------
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
+    if not any(isinstance(x, float) or isinstance(x, Tensor) and x._data.dtype.kind == "f" for x in (input, other)):
+        # integers: each straight to float32, as PyTorch (not through the promoted integer type)
+        input, other = [to_dtype(x, np.float32) if isinstance(x, Tensor) else float(x) for x in (input, other)]
     a, b = promote(input, other)
     dt = (a if isinstance(a, Tensor) else b)._data.dtype
     raw = tuple(x._data if isinstance(x, Tensor) and x._data.dtype != dt else None for x in (input, other))

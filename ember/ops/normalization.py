@@ -420,7 +420,7 @@ class GroupNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
         nb = x.shape[0]
-        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
+        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps, layer=math.prod(x.shape[2:]) == 1)
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w, x)
         ctx.groups, ctx.eps = groups, eps

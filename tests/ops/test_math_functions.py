@@ -131,3 +131,9 @@ def _grads2(t, a, b):
     y = t.tensor(b, requires_grad=True)
     t.atan2(x, y).sum().backward()
     return x.grad, y.grad
+
+
+def test_atan2_of_integers_casts_each_straight_to_float32():
+    # an int64 0-d -8 with a uint8 tensor is -8.0, not -8 wrapped to uint8 248
+    assert_same(lambda t: t.atan2(t.tensor(-8), t.tensor([0, 1, 255], dtype=t.uint8)))
+    assert_same(lambda t: t.atan2(t.tensor([True, False]), t.tensor([0, 1], dtype=t.uint8)))

@@ -137,3 +137,8 @@ def test_layer_norm_rows_whose_variance_overflows_float32(width):
 @pytest.mark.parametrize("module, shape", [("BatchNorm2d(2)", (1, 0, 1, 1)), ("BatchNorm1d(2)", (1, 0, 1))])
 def test_batch_norm_training_needs_more_than_one_value_per_channel_even_when_empty(module, shape):
     assert_same(lambda t: eval("t.nn." + module, {"t": t})(t.zeros(shape)), error=ValueError)
+
+
+def test_group_norm_of_one_value_per_channel_whose_squared_mean_overflows():
+    rows = [[3e38, 0.0], [-1e38, -1e38], [1e38, -1e38], [1.0, 2.0]]
+    assert_same(lambda t: t.nn.functional.group_norm(t.tensor(rows), 1))
