@@ -7,10 +7,17 @@ pickle's default protocol would: ``cls.__new__(cls, *args)``, then list/dict ite
 ``__setstate__(state)`` if the class defines it, else its ``__dict__`` and slots are filled.
 ``__init__`` never runs. Malformed structures raise ``RuntimeError`` naming the file; nesting
 deeper than ``_MAX_DEPTH`` levels is refused.
+
+Memory is bounded by the structure's size: ``parse_structure`` refuses a structure whose JSON lists
+and objects would cost more than ``_BUDGET_PER_BYTE`` bytes of Python objects per byte of text
+(a crafted ``[[],[],...]`` is refused before it is parsed), and the decoder rebuilds plain lists
+in place and drops each JSON item once it is decoded, so the parsed tree and the rebuilt objects
+are not both held whole. Range arguments to constructors draw on the same budget.
 """
 import base64
 import enum
 import functools
+import json
 import types
 from collections import Counter, OrderedDict, defaultdict
 
@@ -23,6 +30,46 @@ from ._tensor import Size, _wrap, device
 from .nn.parameter import Parameter
 
 _MAX_RANGE_ARG = 1 << 20  # longest range given to a constructor (tuple.__new__ would materialize it)
+# Python objects a JSON container costs once parsed (CPython 3.11: a small list 88 bytes, a dict of
+# up to 5 keys 184, plus the pointer to it); the budget per byte of structure text; a fixed
+# allowance so small structures are never refused.
+_LIST_COST, _DICT_COST = 96, 192
+_BUDGET_PER_BYTE = 8
+_BUDGET_FREE = 1 << 18
+
+
+def _budget(text):
+    return _BUDGET_FREE + _BUDGET_PER_BYTE * len(text)
+
+
+def parse_structure(text, bad):
+    """The JSON of a checkpoint's structure, refused (``bad(msg)``, a RuntimeError) if its lists and
+    objects would need more memory than a small multiple of its size, or if it is not valid JSON.
+
+    Example:
+        >>> parse_structure('{"$": "dict", "items": []}', RuntimeError)
+        {'$': 'dict', 'items': []}
+    """
+    lists, dicts = text.count("["), text.count("{")  # upper bounds (brackets inside strings count too)
+    cost = _LIST_COST * lists + _DICT_COST * dicts
+    if cost > _budget(text):
+        raise bad(f"the structure has about {lists + dicts:,} lists and objects in {len(text):,} bytes, "
+                  f"about {cost:,} bytes of Python objects (limit {_budget(text):,}: {_BUDGET_PER_BYTE} per byte); "
+                  "a crafted structure like this would need far more memory than the file's size (save large "
+                  "collections of small lists or tuples as a tensor or an array instead)")
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError) as e:
+        raise bad(f"the structure metadata is not valid JSON ({type(e).__name__})") from None
+
+
+def _drain(items):
+    """Each item of a JSON list, dropping the list's reference to it once taken (so the parsed tree
+    is freed while the objects are rebuilt)."""
+    for i, v in enumerate(items):
+        items[i] = None
+        yield v
+
 
 class _Decoder:
     def __init__(self, arrays, where, weights_only=True):
@@ -31,6 +78,12 @@ class _Decoder:
         self.weights_only = weights_only
         self.tensors = {}  # name -> Tensor, so shared tensors stay shared
         self.memo = {}     # object id -> object, for {"$": "ref"} nodes
+        self.range_left = _BUDGET_FREE // 36  # numbers all range constructor arguments may hold together
+
+    def parse(self, text):
+        """The structure's JSON (``parse_structure``); sets the range budget from its size."""
+        self.range_left = _budget(text) // 36  # a number of a materialised range: a pointer and an int
+        return parse_structure(text, self._bad)
 
     def _bad(self, msg):
         return RuntimeError(f"ember.load: {self.where} is not a valid ember checkpoint: {msg}")
@@ -65,8 +118,10 @@ class _Decoder:
         if depth > _MAX_DEPTH:
             raise self._bad(f"the structure is nested too deeply (more than {_MAX_DEPTH} levels)")
         d = depth + 1
-        if isinstance(node, list):
-            return [self.decode(v, d) for v in node]
+        if isinstance(node, list):  # rebuilt in place: the parsed list is not copied
+            for i, v in enumerate(node):
+                node[i] = self.decode(v, d)
+            return node
         if not isinstance(node, dict) or "$" not in node:
             raise self._bad(f"unexpected JSON value {str(node)[:80]}")
         kind = node["$"]
@@ -90,7 +145,7 @@ class _Decoder:
         else:
             out = OrderedDict() if kind == "odict" else {}
         self._remember(node, out)
-        for k, v in items:
+        for k, v in _drain(items):
             k = self.decode(k, d)
             try:
                 hash(k)
@@ -101,12 +156,12 @@ class _Decoder:
 
     def _dec_list(self, node, d):
         out = self._remember(node, [])
-        out.extend(self.decode(v, d) for v in self._items(node))
+        out.extend(self.decode(v, d) for v in _drain(self._items(node)))
         return out
 
     def _dec_set(self, node, d):
         out = self._remember(node, set())
-        for v in self._items(node):
+        for v in _drain(self._items(node)):
             v = self.decode(v, d)
             try:
                 out.add(v)
@@ -117,7 +172,7 @@ class _Decoder:
     def _dec_frozen(self, node, d):
         if node["$"] == "frozenset":
             self._allow("builtins", "frozenset")  # (the check only: the builtin itself is used)
-        items = [self.decode(v, d) for v in self._items(node)]
+        items = [self.decode(v, d) for v in _drain(self._items(node))]
         try:
             return tuple(items) if node["$"] == "tuple" else frozenset(items)
         except TypeError:
@@ -245,9 +300,13 @@ class _Decoder:
             raise self._bad(f"an instance of {name} has invalid constructor arguments")
         args = [self.decode(a, d) for a in args]
         kwargs = {k: self.decode(v, d) for k, v in kwargs.items()}
-        if any(isinstance(a, range) and len(a) > _MAX_RANGE_ARG for a in (*args, *kwargs.values())):
-            raise self._bad(f"an instance of {name} gets a range of more than {_MAX_RANGE_ARG} numbers as a "
-                            "constructor argument (refused: it could make ember allocate unbounded memory)")
+        numbers = sum(len(a) for a in (*args, *kwargs.values()) if isinstance(a, range))
+        limit = min(_MAX_RANGE_ARG, self.range_left)
+        if numbers > limit:
+            raise self._bad(f"an instance of {name} gets a range of more than {limit} numbers as a constructor "
+                            f"argument ({numbers}; the limit depends on the structure's size; refused: it could "
+                            "make ember allocate far more memory than the file's size)")
+        self.range_left -= numbers
         try:
             obj = cls.__new__(cls, *args, **kwargs)  # the allowed class's allocator; __init__ is not run
         except Exception as e:

@@ -219,6 +219,67 @@ def test_crafted_structure_of_many_tiny_containers_is_refused_with_little_memory
     assert ember.load(tmp_path / "ok.ckpt")["rows"][999] == [999]
 
 
+def _structure_file(tmp_path, unit, nbytes):
+    """A checkpoint whose structure is a list of ``unit`` repeated to about ``nbytes`` (no checksum)."""
+    p = tmp_path / "s.ckpt"
+    ember.save({"w": ember.ones(2)}, p)
+    header, data = _read(p)
+    header["__metadata__"]["ember.structure"] = "[" + (unit * (nbytes // len(unit)))[:-1] + "]"
+    del header["__metadata__"]["ember.crc32"]
+    _write(p, header, data)
+    return p
+
+
+def _peak_of_load(p):
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        try:
+            out = ember.load(p)
+        except RuntimeError as e:
+            out = e
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("unit", ["[1,2],", "[],", "{},", '{"$":"tuple","items":[1]},'])
+def test_structure_denser_in_containers_than_its_budget_is_refused_with_little_memory(tmp_path, unit):
+    # 3 MB of small containers: under the old fixed cap of 1M nodes "[1,2]," loaded at 33x the file's size
+    p = _structure_file(tmp_path, unit, 3_000_000)
+    out, peak = _peak_of_load(p)
+    assert isinstance(out, RuntimeError) and "lists and objects" in str(out), out
+    assert peak < 4 * p.stat().st_size, (peak, p.stat().st_size)
+
+
+@pytest.mark.parametrize("unit", ["[0,0,0,0,0,0],", "0.0,", '{"$":"float","value":"nan"},'])
+def test_structure_within_its_budget_loads_in_a_small_multiple_of_its_size(tmp_path, unit):
+    # the densest structures the budget accepts (containers at its edge, or values only); before the
+    # budget, lists were decoded into copies and "[0,0,0,0,0,0]," needed 20x the file's size
+    p = _structure_file(tmp_path, unit, 1_000_000)
+    out, peak = _peak_of_load(p)
+    assert isinstance(out, list) and len(out) > 30_000, out
+    assert peak < 14 * p.stat().st_size, (peak, p.stat().st_size)
+
+
+def test_range_arguments_share_a_budget_of_the_structure_size(tmp_path):
+    # 40 ranges of 2**20 numbers from a 4 KB structure would materialise 1.5 GB
+    node = {"$": "instance", "module": "ember._tensor", "qualname": "Size",
+            "args": [{"$": "range", "items": [0, 1 << 20, 1]}]}
+    p = tmp_path / "r.ckpt"
+    ember.save({"w": ember.ones(2)}, p)
+    header, data = _read(p)
+    header["__metadata__"]["ember.structure"] = json.dumps([node] * 40)
+    del header["__metadata__"]["ember.crc32"]
+    _write(p, header, data)
+    with pytest.raises(RuntimeError, match="range of more than"):
+        ember.load(p, weights_only=False)
+    node["args"][0]["items"][1] = 1000
+    header["__metadata__"]["ember.structure"] = json.dumps([node] * 5)  # within the budget: loads
+    _write(p, header, data)
+    assert ember.load(p, weights_only=False) == [ember.Size(range(1000))] * 5
+
+
 def test_random_structure_mutations_raise_only_documented_errors(tmp_path):
     # 150 random edits (1-3 nodes each) of a checkpoint holding a module, optimizer state and plain data
     import random

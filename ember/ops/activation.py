@@ -45,6 +45,8 @@ class Relu(Op):
 
 def relu(input, inplace=False):
     """max(x, 0) elementwise."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu (as in PyTorch); convert with .float() first")
     if inplace:
         return input._inplace_from(Relu.apply(input))
     return Relu.apply(input)

@@ -100,7 +100,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             ga = grad / b if ctx.needs_input_grad[0] else None
-            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+            gb = -grad * ((a / b) / b) if ctx.needs_input_grad[1] else None  # as PyTorch (b * b underflows)
         return ga, gb
 
 
@@ -125,6 +125,8 @@ class Pow(Op):
     def forward(ctx, a, b):
         if type(b) is int and b >= 0:
             out = a ** b
+        elif isinstance(b, np.ndarray) and b.dtype.kind == "i" and np.asarray(a).dtype.kind in "iub":
+            out = _int_pow(a, b)
         else:  # 0 ** -1 = inf and negative base with a fractional exponent is nan, silently (as torch)
             try:
                 with np.errstate(invalid="ignore", divide="ignore"):
@@ -159,6 +161,22 @@ class Pow(Op):
         return ga, gb
 
 
+def _int_pow(a, b):
+    """Integer ``a ** b`` with integer tensor exponents, as PyTorch: a negative exponent gives 1 for
+    base 1, +-1 for base -1 and 0 otherwise (NumPy refuses negative integer powers)."""
+    try:
+        a, b = np.broadcast_arrays(np.asarray(a), b)
+    except ValueError:
+        raise broadcast_error(a, b) from None
+    dt = np.result_type(a, b)
+    neg = b < 0
+    with np.errstate(over="ignore"):
+        out = np.asarray(a.astype(dt) ** np.where(neg, 0, b).astype(dt))
+    odd = (-b) % 2 == 1
+    at_neg = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0)).astype(dt)
+    return np.where(neg, at_neg, out).astype(dt, copy=False)
+
+
 class PowTensor(Pow):
     backward_name = "PowBackward1"  # torch's name for a tensor exponent
 
@@ -186,6 +204,9 @@ def sub(input, other, *, alpha=1, out=None):
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype == other._data.dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if any(type(x) is bool or isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (input, other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote(input, other)
@@ -196,6 +217,8 @@ def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
     if out is not None:
         return with_out(out, "mul", mul, input, other)
+    if _half_scalar(input, other):
+        return _in_float32(mul, input, other)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         a, b = b, a
@@ -211,6 +234,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode not in (None, "trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"{rounding_mode!r}")
+    if rounding_mode is None and _half_scalar(input, other):
+        return _in_float32(div, input, other)
     if rounding_mode is None and _int_tensors(input, other):
         # integer true division: each operand goes to float on its own (no cast through the
         # promoted integer type: 0-d int64 300 / uint8 tensor is 150, not 300 wrapped to 44)
@@ -225,13 +250,51 @@ def div(input, other, *, rounding_mode=None, out=None):
         return _wrap(_int_div(_int_data(a), _int_data(b), rounding_mode, dt))
     if rounding_mode is not None:
         q = div(_float(a), _float(b))
-        res = trunc(q) if rounding_mode == "trunc" else floor(q)
+        res = trunc(q) if rounding_mode == "trunc" else FloorDivFloat.apply(_float(a), _float(b), q._data.dtype)
         ad = a._data if isinstance(a, Tensor) else np.asarray(a)
-        if ad.dtype.kind in "iub":
+        if isinstance(a, Tensor) and ad.dtype.kind in "iub":
             return to_dtype(res.detach(), np.result_type(ad, b._data if isinstance(b, Tensor) else b))
         return res
     a, b = _float(a), _float(b)
     return Div.apply(a, b)
+
+
+class FloorDivFloat(Op):
+    """Float ``floor(a / b)`` as PyTorch's kernel (and NumPy's floor_divide): from ``fmod``, so
+    ``1 // -inf`` is -1 and ``inf // 2`` is nan; float16 is computed in float32. Zero gradient."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b, dt):
+        wide = np.float32 if np.dtype(dt).itemsize < 4 else dt
+        with np.errstate(all="ignore"):
+            return np.asarray(np.floor_divide(np.asarray(a, wide), np.asarray(b, wide))).astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = array_namespace(grad).zeros_like(grad)
+        return zero, zero, None
+
+
+def _half_scalar(a, b):
+    """A float16 tensor with dims, then a number or 0-d tensor (not bool) that float16 cannot hold
+    exactly: PyTorch computes in float32 with the scalar's own value, so ``x * 1e5`` is finite where
+    the product fits in float16 (a scalar float16 holds gives the same result either way)."""
+    if not (isinstance(a, Tensor) and a._data.dtype == np.float16 and a._data.ndim):
+        return False
+    if isinstance(b, Tensor):
+        if b._data.ndim or b._data.dtype.kind not in "iuf" or b._data.dtype == np.float16:
+            return False
+        b = b._data.item()
+    elif type(b) not in (int, float):
+        return False
+    with np.errstate(over="ignore"):
+        return float(np.float16(b)) != b
+
+
+def _in_float32(fn, a, b):
+    a32, b32 = [to_dtype(x, np.float32) if isinstance(x, Tensor) else float(x) for x in (a, b)]
+    return to_dtype(fn(a32, b32), np.float16)
 
 
 def _int_tensors(a, b):
@@ -369,6 +432,9 @@ def _piecewise(name, f):
     op = type(name, (_ZeroGrad,), {"forward": staticmethod(lambda ctx, a, *args: f(a, *args))})
 
     def fn(input, *args):
+        if input._data.dtype == np.bool_ and name != "Sign":
+            raise NotImplementedError(f'"{name.lower()}" is not implemented for bool tensors (as in PyTorch); '
+                                      'convert with .float() or .long() first')
         if input._data.dtype.kind != "f":
             return _wrap(f(input._data, *args))
         return op.apply(input, *args)

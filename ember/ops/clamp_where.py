@@ -38,7 +38,7 @@ class Clamp(Op):
             inside = a >= lo
         else:
             inside = (a >= lo) & (a <= hi)
-        return grad * inside                       # a bool mask: faster than where
+        return array_namespace(grad).where(inside, grad, 0.0)  # (not grad * inside: an inf gradient outside is 0)
 
 
 def clamp(input, min=None, max=None):
@@ -54,7 +54,21 @@ def clamp(input, min=None, max=None):
         return out
     if input._data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
         input = to_dtype(input, np.float32)
+    elif input._data.dtype.kind in "iu":  # integer bounds in the tensor's type, as PyTorch (uint8: -1 is 255)
+        min, max = [_wrap_int(v, input._data.dtype) for v in (min, max)]
     return Clamp.apply(input, min, max)
+
+
+def _wrap_int(v, dt):
+    """An int bound converted to the integer dtype ``dt`` as PyTorch: out of range raises, except that
+    an unsigned type takes a negative -n (n up to its maximum) as its two's complement."""
+    if type(v) is not int:
+        return v
+    info = np.iinfo(dt)
+    if v > info.max or v < (-int(info.max) if info.min == 0 else info.min):
+        raise RuntimeError(f"clamp: value cannot be converted to type {dt} without overflow (got {v}; the range of "
+                           f"{dt} is {info.min}..{info.max})")
+    return int(np.array(v).astype(dt)) if v < 0 and info.min == 0 else v
 
 
 clip = clamp

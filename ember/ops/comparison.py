@@ -6,6 +6,7 @@ Layer: beside arithmetic at the bottom of the op families (it uses none of them)
 """
 import numpy as np
 
+from .._dtype import result_type
 from .._tensor import Tensor, _wrap
 from ._util import as_tensor_arg, broadcast_error
 
@@ -21,6 +22,10 @@ def _cmp(name, f):
         a = input._data if isinstance(input, Tensor) else input
         o = as_tensor_arg(other)
         b = o._data if isinstance(o, Tensor) else o
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype != b.dtype:
+            dt = result_type(a, b)  # compared in the promoted dtype, as PyTorch (float16 1e38 is inf)
+            with np.errstate(over="ignore"):
+                a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
         try:
             return _wrap(np.asarray(f(a, b)))
         except ValueError:

@@ -96,6 +96,9 @@ def matmul(input, other):
                            f"convert one of them first, e.g. other.to({input.dtype})")
     a, b = promote(input, other)
     _check_mm("matmul", a, b)
+    if a._data.dtype == np.bool_ and (a._data.ndim == b._data.ndim == 1 or a._data.size and b._data.size):
+        raise NotImplementedError("matmul is not implemented for bool tensors (as in PyTorch); convert with "
+                                  ".float() or .long() first")
     if a._data.ndim == 1 and b._data.ndim == 1:
         return Dot.apply(a, b)
     if a._data.ndim == 2 and b._data.ndim == 1:

@@ -14,7 +14,6 @@ from ..autograd.xp import array_namespace
 from . import _math
 from ._cast import to_dtype
 from ._util import promote
-from .arithmetic import add, mul
 
 __all__ = [
     "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
@@ -102,11 +101,15 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * array_namespace(grad).sign(a)
+        xp = array_namespace(grad)
+        return grad * xp.where(a != a, 0.0, xp.sign(a))  # sgn(nan) is 0, as PyTorch's
 
 
 def abs(input):
     """Elementwise absolute value."""
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"abs" is not implemented for bool tensors (as in PyTorch); convert with '
+                                  '.long() or .float() first')
     return Abs.apply(input)
 
 
@@ -116,8 +119,13 @@ absolute = abs
 # -- two inputs ------------------------------------------------------------------------------
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
+    if not any(isinstance(x, float) or isinstance(x, Tensor) and x._data.dtype.kind == "f" for x in (input, other)):
+        # integers: each straight to float32, as PyTorch (not through the promoted integer type)
+        input, other = [to_dtype(x, np.float32) if isinstance(x, Tensor) else float(x) for x in (input, other)]
     a, b = promote(input, other)
-    return Atan2.apply(a, b)
+    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    raw = tuple(x._data if isinstance(x, Tensor) and x._data.dtype != dt else None for x in (input, other))
+    return Atan2.apply(a, b, raw if raw[0] is not None or raw[1] is not None else None)
 
 
 class Atan2(Op):
@@ -125,8 +133,9 @@ class Atan2(Op):
     differentiable_backward = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, raw=None):
         ctx.save_for_backward(a, b)
+        ctx.raw = raw  # inputs of another dtype before promotion (PyTorch's backward squares them as they are)
         if a.dtype.kind != "f" or a.dtype.itemsize <= 4:   # rounded from float64: NumPy's float32
             dt = a.dtype if a.dtype.kind == "f" else np.float32   # atan2 is off by an ulp; integer
             return np.arctan2(a.astype(np.float64), b).astype(dt)   # inputs give float32
@@ -135,9 +144,22 @@ class Atan2(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        xp = array_namespace(grad)
         r2 = a * a + b * b
-        return (grad * b / r2 if ctx.needs_input_grad[0] else None,
-                -grad * a / r2 if ctx.needs_input_grad[1] else None)
+        if ctx.raw is not None and not xp.graph:
+            ra, rb = ctx.raw
+            if ra is not None and ra.dtype == np.bool_ and ctx.needs_input_grad[1]:
+                raise RuntimeError("atan2 backward: Negation, the `-` operator, on a bool tensor is not supported "
+                                   "(as in PyTorch: input is bool); convert input with .float() first")
+            with np.errstate(over="ignore"):  # as PyTorch: an input's square in its own dtype (ints wrap)
+                sq = [x * x if r is None else (r * r).astype(x.dtype) for x, r in ((a, ra), (b, rb))]
+                r2 = sq[0] + sq[1]
+                if ra is not None and ra.dtype != np.bool_:  # and so does its negation (uint8: -255 is 1)
+                    a = -(np.negative(ra).astype(a.dtype))
+        with np.errstate(divide="ignore", over="ignore"):
+            recip = xp.where(r2 == 0, 0.0, 1 / r2)  # as PyTorch: 0 where a² + b² is 0, not nan
+        return (grad * b * recip if ctx.needs_input_grad[0] else None,
+                -grad * a * recip if ctx.needs_input_grad[1] else None)
 
 
 _WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
@@ -151,11 +173,28 @@ def hypot(input, other):
     if dt.kind != "f":
         raise NotImplementedError(f'"hypot" is not implemented for {dt} inputs (as in PyTorch); convert '
                                   f'them with .float() first')
-    wide = _WIDER.get(dt)
-    if wide is None:
-        return sqrt(add(mul(a, a), mul(b, b)))
-    a, b = [to_dtype(x, wide) if isinstance(x, Tensor) else x for x in (a, b)]
-    return to_dtype(sqrt(add(mul(a, a), mul(b, b))), dt)
+    return Hypot.apply(a, b)
+
+
+class Hypot(Op):
+    """sqrt(a² + b²), computed in a wider float and rounded back; d/da = a / out, d/db = b / out
+    (nan at the origin, as PyTorch)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        dt = (a if isinstance(a, np.ndarray) else b).dtype
+        wide = _WIDER.get(dt, dt)
+        out = np.asarray(np.hypot(np.asarray(a, wide), np.asarray(b, wide))).astype(dt, copy=False)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad * a / out if ctx.needs_input_grad[0] else None,
+                    grad * b / out if ctx.needs_input_grad[1] else None)
 
 
 class Xlogy(Op):

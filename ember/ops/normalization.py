@@ -30,12 +30,22 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
-def _normalize_rows(x, eps):
-    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance."""
+def _normalize_rows(x, eps, layer=False):
+    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
+    layer norm's handling of a variance that overflows)."""
     k = x.shape[-1]
-    xhat = x - x.mean(axis=-1, keepdims=True)
+    m = x.mean(axis=-1, keepdims=True)
+    xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    with np.errstate(over="ignore"):
+        m2 = m * m
+    if layer and x.dtype == np.float32 and k <= 8 and not (np.isfinite(m2).all() and np.isfinite(var).all()):
+        # PyTorch's CPU layer norm on a float32 row shorter than one vector (8) takes the variance
+        # as E[x²] - mean², nan once the squared mean overflows (a full vector: once either does)
+        invstd[np.isinf(m2) | (np.isinf(var) if k == 8 else False)] = np.nan
+    elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
+        invstd[np.isinf(var)] = np.nan
     xhat *= invstd
     return xhat, invstd
 
@@ -239,6 +249,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if d.ndim < 2:
         raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got "
                          f"{d.ndim}-D input of shape {tuple(d.shape)}")
+    if training and d.shape[0] * math.prod(d.shape[2:]) == 1:  # (PyTorch checks this first, even when empty)
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {Size(d.shape)!r}")
+    if d.size == 0:  # an empty batch (train or eval): empty output, stats unchanged, channels unchecked (as torch)
+        return empty_result(d.shape, input, weight, bias)
     c = d.shape[1]
     _check_channel_vecs(c, "batch_norm", running_mean=running_mean, running_var=running_var, weight=weight,
                         bias=bias)
@@ -251,8 +265,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 t._data[...] = s32._data.astype(t._data.dtype)
                 t._vc[0] += 1
         return _downcast(out, input)
-    if training and d.size == 0:                        # an empty batch: empty output, stats unchanged
-        return empty_result(d.shape, input, weight, bias)
     if training:
         if d.size // c == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
@@ -328,7 +340,7 @@ class LayerNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
-        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps)
+        xhat, invstd = _normalize_rows(x.reshape(-1, n), eps, layer=True)
         ctx.save_for_backward(xhat, invstd, w, x)
         ctx.n, ctx.eps = n, eps
         return _scale_shift(xhat, w, b, (1, n)).reshape(x.shape)
@@ -408,7 +420,7 @@ class GroupNorm(Op):
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
         nb = x.shape[0]
-        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps)
+        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps, layer=math.prod(x.shape[2:]) == 1)
         xhat = xhat.reshape(x.shape)
         ctx.save_for_backward(xhat, invstd, w, x)
         ctx.groups, ctx.eps = groups, eps

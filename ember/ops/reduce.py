@@ -341,8 +341,14 @@ def _arg(input, dim, keepdim, fn):
     return _wrap(np.asarray(out, dtype=np.int64))
 
 
+def _no_bool(input, name):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input (as PyTorch); convert with .long() first")
+
+
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the largest element (flattened, or along ``dim``)."""
+    _no_bool(input, "argmax")
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("argmax", dim, axis, keepdim, keepdims)
     return _arg(input, dim, keepdim, np.argmax)
@@ -350,6 +356,7 @@ def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the smallest element (flattened, or along ``dim``)."""
+    _no_bool(input, "argmin")
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("argmin", dim, axis, keepdim, keepdims)
     return _arg(input, dim, keepdim, np.argmin)
@@ -499,6 +506,8 @@ class Norm(Op):
             out = absa.min(axis=axes, keepdims=True)
         elif p == 0:
             out = (absa != 0).sum(axis=axes, keepdims=True).astype(a.dtype)
+        elif p == 2 and _count(a.shape, _every_axis(axes, a.ndim)) == 1:
+            out = absa.copy()                            # one element per norm: |a|, as PyTorch (no underflow of a * a)
         elif p == 2:
             out = np.sqrt((a * a).sum(axis=axes, keepdims=True))
         elif p == 1:

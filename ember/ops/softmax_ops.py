@@ -14,7 +14,9 @@ import numpy as np
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._util import norm_dim, numpy_keywords
-from .arithmetic import mul, neg
+from .arithmetic import neg
+from .rearrange import clone
+from .views import reshape
 
 __all__ = ["softmax", "log_softmax", "softmin"]
 
@@ -102,7 +104,7 @@ class LogSoftmax(Op):
 def _prep(input, dim, dtype, name):
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind != "f" and input._data.size:   # (an empty one is returned as it is, as PyTorch)
         raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}; call .float() first")
     nd = input._data.ndim
     d = norm_dim(dim, nd)                                # a 0-d tensor takes dim 0 / -1 only
@@ -113,8 +115,10 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``."""
     dim, dtype = _dim_dtype("softmax", input, dim, _stacklevel, dtype)
     input, d = _prep(input, dim, dtype, "softmax")
-    if d is None:
-        return mul(input, 0.0) + 1.0
+    if input._data.dtype.kind != "f":  # empty
+        return clone(input)
+    if d is None:  # a scalar: as a one-element row (an inf or nan input gives nan, and a nan gradient)
+        return reshape(Softmax.apply(reshape(input, (1,)), 0), ())
     return Softmax.apply(input, d)
 
 
@@ -122,8 +126,10 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along ``dim``, without overflow."""
     dim, dtype = _dim_dtype("log_softmax", input, dim, _stacklevel, dtype)
     input, d = _prep(input, dim, dtype, "log_softmax")
+    if input._data.dtype.kind != "f":  # empty
+        return clone(input)
     if d is None:
-        return mul(input, 0.0)
+        return reshape(LogSoftmax.apply(reshape(input, (1,)), 0), ())
     return LogSoftmax.apply(input, d)
 
 

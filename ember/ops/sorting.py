@@ -52,6 +52,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     which ``sorted=False`` allows)."""
     if axis is not None:
         dim, _ = numpy_dim("topk", dim, axis, default=-1)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU (as PyTorch); convert with .long() first")
     d = norm_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
@@ -65,15 +67,19 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
+    if input._data.dtype == np.bool_ and input._data.size:
+        raise NotImplementedError('"median" is not implemented for bool tensors (as in PyTorch); convert with '
+                                  '.long() first')
     if axis is not None or keepdims is not None or (keepdim and dim is None):
         dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dim is None:
         flat = reshape(input, -1)
         if flat._data.size == 0 and flat._data.dtype.kind == "f":   # nothing to take: nan, as PyTorch
             return _wrap(np.full((), np.nan, flat._data.dtype))
-        if flat._data.size == 0:
-            raise IndexError("median() of an empty integer tensor is undefined (got shape "
-                             f"{tuple(input.shape)})")
+        if flat._data.size == 0:   # PyTorch's nan cast to the integer type (x86: int32/int64 minimum)
+            dt = flat._data.dtype
+            nan = True if dt == np.bool_ else np.iinfo(dt).min if dt in (np.int32, np.int64) else 0
+            return _wrap(np.full((), nan, dt))
         k = (flat._data.size - 1) // 2
         idx = np.argsort(flat._data, kind="stable")[k]
         if flat._data.dtype.kind == "f" and np.isnan(flat._data).any():

@@ -200,6 +200,7 @@ def transpose(input, dim0, dim1):
     """Swap two dims."""
     nd = input._data.ndim
     if nd == 0:
+        norm_dim(dim0, 0), norm_dim(dim1, 0)  # only 0 and -1 name a scalar's dim
         return Transpose.apply(input, ())
     axes = list(range(nd))
     d0, d1 = norm_dim(dim0, nd), norm_dim(dim1, nd)

@@ -5,6 +5,7 @@ import torch
 
 from tests.oracle import check
 from tests.ops._data import check_unary, gradcheck_unary, SHAPES, rnd
+from tests.both import assert_same
 
 UNARY = {"relu": rnd}
 
@@ -18,3 +19,11 @@ def test_unary(name, shape):
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_gradcheck_unary(name):
     gradcheck_unary(UNARY, name)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3,), (0,)])
+def test_relu_of_bool_raises(shape):
+    assert_same(lambda t: t.relu(t.ones(shape, dtype=t.bool)), error=RuntimeError)
+    assert_same(lambda t: t.nn.functional.relu(t.ones(shape, dtype=t.bool)), error=RuntimeError)

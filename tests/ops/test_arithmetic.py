@@ -8,6 +8,7 @@ import ember
 from tests.oracle import assert_close, check
 from tests.ops._data import (binary_gradcheck_inputs, check_binary_broadcast, check_unary, gradcheck_unary, leaf64,
                              BCAST, SHAPES, pos, rnd)
+from tests.both import assert_same
 
 BINARY = {
     "add": lambda m: m.add,
@@ -166,3 +167,58 @@ def test_gradcheck_composites():
     assert gc(lambda a, b, c: ember.addcmul(a, b, c, value=2), (leaf64(3), leaf64(2, 3), leaf64(3)))
     assert gc(lambda a: ember.div(a, 2.0) - 3.0 / a, (leaf64(3, positive=True),))
     assert gc(lambda a: a.double() * a, (leaf64(3),))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+def _grads(t, f, *values, dtype=None):
+    xs = [t.tensor(v, dtype=dtype or t.float32, requires_grad=True) for v in values]
+    f(t, *xs).sum().backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("a, b", [(True, 1.0), (1.0, True), (True, 1), (1, True)])
+def test_sub_with_a_bool_tensor_raises(a, b):
+    assert_same(lambda t: t.sub(t.tensor([a]), t.tensor([b])), error=RuntimeError)
+    assert_same(lambda t: t.sub(t.tensor([a]), b), error=RuntimeError)
+
+
+@pytest.mark.parametrize("fn", ["floor", "ceil", "trunc", "round"])
+@pytest.mark.parametrize("shape", [(2,), (0,)])
+def test_rounding_of_bool_raises_not_implemented(fn, shape):
+    assert_same(lambda t: getattr(t, fn)(t.ones(shape, dtype=t.bool)), error=NotImplementedError)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "int64"), ("uint8", "int32"), ("int32", "int32"), ("bool", "int64")])
+def test_integer_pow_with_negative_tensor_exponents(dtypes):
+    assert_same(lambda t: t.pow(t.tensor([0, 1, -1, 2, -2, 3, -1], dtype=getattr(t, dtypes[0])),
+                                t.tensor([-1, -3, -3, -1, -2, 2, -4], dtype=getattr(t, dtypes[1]))))
+    assert_same(lambda t: t.pow(t.tensor([[3]], dtype=getattr(t, dtypes[0])), t.tensor([[-1, 0], [2, -8]])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_floor_division_of_floats_at_inf_zero_and_overflow(dtype):
+    a = [0.0, 1.0, -1.0, float("inf"), 5.0, 3.0, 6e4, -0.0, float("nan"), 1.0]
+    b = [float("inf"), float("-inf"), float("inf"), 2.0, 1e-30, 1e-38, -7.0, 0.0, 2.0, -0.0]
+    assert_same(lambda t: t.div(t.tensor(a, dtype=getattr(t, dtype)), t.tensor(b, dtype=getattr(t, dtype)),
+                                rounding_mode="floor"))
+    assert_same(lambda t: t.div(t.tensor(a, dtype=getattr(t, dtype)), -7, rounding_mode="floor"))
+    assert_same(lambda t: t.div(7, t.tensor(b, dtype=getattr(t, dtype)), rounding_mode="floor"))
+    assert_same(lambda t: _grads(t, lambda t, x, y: t.div(x, y, rounding_mode="floor"), a[:4], b[:4]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_div_gradient_of_the_divisor_divides_twice(dtype):
+    # -g * (a / b) / b, as PyTorch: b * b underflows to 0 for b = 1e-30
+    assert_same(lambda t: _grads(t, lambda t, x, y: t.div(x, y), [1e38, 1e-30, 1.0, 0.0, 3.0],
+                                 [1e-30, 1e-30, 0.0, 0.0, 1e-20], dtype=getattr(t, dtype)))
+
+
+@pytest.mark.parametrize("fn, scalar", [("mul", 1e5), ("mul", ("int32", -2**31)), ("mul", ("float32", 1e5)),
+                                        ("div", 1e-8), ("mul", 0.1), ("mul", 3)])
+def test_float16_with_a_scalar_float16_cannot_hold_computes_in_float32(fn, scalar):
+    # as PyTorch: x * 1e5 is 100.06 for x = 1e-3, not inf (the scalar is not first rounded to float16)
+    def f(t):
+        s = t.tensor(scalar[1], dtype=getattr(t, scalar[0])) if isinstance(scalar, tuple) else scalar
+        return getattr(t, fn)(t.tensor([1e-3, 0.0, 1.0, -2.0], dtype=t.float16), s)
+    assert_same(f)

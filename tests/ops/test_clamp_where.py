@@ -7,6 +7,7 @@ import torch
 import ember
 from tests.oracle import assert_close, check
 from tests.ops._data import binary_gradcheck_inputs, check_binary_broadcast, leaf64, BCAST, rnd
+from tests.both import assert_same
 
 BINARY = {
     "maximum": lambda m: m.maximum,
@@ -80,3 +81,21 @@ def test_gradcheck_clamp_where_maximum_minimum():
     assert gc(lambda a, b: ember.maximum(a, b), (leaf64(2, 3), leaf64(3)))
     assert gc(lambda a, lo, hi: ember.clamp(a, lo, hi), (leaf64(2, 3), leaf64(3) - 1.5, leaf64(2, 1) + 1.5))
     assert gc(lambda a, b: ember.minimum(a, b), (leaf64(2, 3), leaf64(3)))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("dtype, lo, hi", [("uint8", -1, 2), ("uint8", -255, 300), ("uint8", -256, None),
+                                           ("int32", None, 2**31), ("int32", -2**31, 2**31 - 1), ("int64", 3, None)])
+def test_clamp_converts_integer_bounds_as_pytorch(dtype, lo, hi):
+    # uint8: -1 is 255 (so clamp(x, -1, 2) is 2 everywhere); out of the type's range raises
+    assert_same(lambda t: t.clamp(t.tensor([100, 0, 1], dtype=getattr(t, dtype)), lo, hi),
+                error=RuntimeError if (lo, hi) in ((-255, 300), (-256, None), (None, 2**31)) else None)
+
+
+def test_clamp_gradient_outside_the_bounds_is_zero_even_when_infinite():
+    def f(t):
+        x = t.tensor([-1.0, 0.5, 2.0, float("nan")], requires_grad=True)
+        (t.clamp(x, 0, 1) * float("inf")).sum().backward()
+        return x.grad
+    assert_same(f)

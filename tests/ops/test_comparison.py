@@ -7,6 +7,7 @@ import torch
 import ember
 from tests.oracle import check
 from tests.ops._data import rnd
+from tests.both import assert_same
 
 
 def _fn(mod, name):
@@ -52,3 +53,14 @@ def test_isnan_isinf_isfinite():
     x = np.array([1.0, np.nan, np.inf, -np.inf, 0.0], np.float32)
     for name in ["isnan", "isinf", "isfinite"]:
         check(_fn(ember, name), _fn(torch, name), x, grad=False)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("fn", ["eq", "ne", "lt", "ge"])
+@pytest.mark.parametrize("a, da, b, db", [([2**31 - 1, 100], "int32", [float("inf"), 100.0], "float16"),
+                                          ([float("inf"), 1.0], "float16", 1e38, "float64"),
+                                          (-1, "int32", [1, 0, 255], "uint8")])
+def test_comparison_in_the_promoted_dtype(fn, a, da, b, db):
+    # as PyTorch: both sides are cast to the promoted dtype first (float16 1e38 is inf, int32 -1 is uint8 255)
+    assert_same(lambda t: getattr(t, fn)(t.tensor(a, dtype=getattr(t, da)), t.tensor(b, dtype=getattr(t, db))))

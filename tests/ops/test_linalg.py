@@ -6,6 +6,7 @@ import torch
 import ember
 from tests.oracle import check
 from tests.ops._data import leaf64, rnd
+from tests.both import assert_same
 
 MATMUL_SHAPES = [
     ((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
@@ -101,3 +102,15 @@ def test_matmul_errors():
 ], ids=lambda f: "")
 def test_gradcheck(fn, shapes):
     assert ember.autograd.gradcheck(fn, tuple(leaf64(*s) for s in shapes))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("sa, sb", [((1, 1), (1, 1)), ((3,), (3,)), ((0,), (0,)), ((2, 3), (3,)), ((2, 2, 3), (3, 1))])
+def test_matmul_of_bool_raises_not_implemented(sa, sb):
+    assert_same(lambda t: t.matmul(t.ones(sa, dtype=t.bool), t.ones(sb, dtype=t.bool)), error=NotImplementedError)
+
+
+@pytest.mark.parametrize("sa, sb", [((2, 0), (0, 2)), ((0, 3), (3,)), ((0, 2), (2, 0))])
+def test_matmul_of_empty_bool_returns(sa, sb):
+    assert_same(lambda t: t.matmul(t.ones(sa, dtype=t.bool), t.ones(sb, dtype=t.bool)))

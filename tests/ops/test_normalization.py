@@ -7,6 +7,7 @@ import torch
 import ember
 import ember.nn.functional as F
 from tests.oracle import assert_close, check
+from tests.both import assert_same
 
 
 def _x(*shape, seed=0, shift=0.0):
@@ -101,3 +102,43 @@ def test_per_channel_vectors_are_checked():
         F.instance_norm(x, weight=ember.ones(2, 2))
     with pytest.raises(RuntimeError, match="group_norm: bias should have 4 elements"):
         F.group_norm(x, 2, ember.ones(4), ember.zeros(5))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("module, shape, train", [("BatchNorm2d(2)", (4, 4, 0, 2), False),
+                                                  ("BatchNorm2d(2)", (4, 0, 3, 2), True),
+                                                  ("BatchNorm1d(3)", (0, 0, 3), True), ("BatchNorm1d(3)", (0, 5), True),
+                                                  ("BatchNorm1d(3)", (1, 0, 4), False)])
+def test_batch_norm_passes_an_empty_batch_through_whatever_its_channels(module, shape, train):
+    def f(t):
+        m = eval("t.nn." + module, {"t": t}).train(train)
+        x = t.zeros(shape, requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        return y, x.grad, m.weight.grad, m.running_mean, m.num_batches_tracked
+    assert_same(f)
+
+
+@pytest.mark.parametrize("width", [3, 7, 8, 9])
+def test_layer_norm_rows_whose_variance_overflows_float32(width):
+    rows = [[1e38, 1e38, -1e38], [3e38, 0.0, 1.0], [1e38, -1e38, 0.0], [1.0, 2.0, 3.0], [float("inf"), 1.0, 2.0],
+            [-1e38, -1e38, -1e38]]
+    n = 3 if width == 3 else width
+
+    def f(t):
+        x = t.tensor([r + [0.0] * (n - 3) for r in rows], requires_grad=True)
+        y = t.nn.LayerNorm(n)(x)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(f)
+
+
+@pytest.mark.parametrize("module, shape", [("BatchNorm2d(2)", (1, 0, 1, 1)), ("BatchNorm1d(2)", (1, 0, 1))])
+def test_batch_norm_training_needs_more_than_one_value_per_channel_even_when_empty(module, shape):
+    assert_same(lambda t: eval("t.nn." + module, {"t": t})(t.zeros(shape)), error=ValueError)
+
+
+def test_group_norm_of_one_value_per_channel_whose_squared_mean_overflows():
+    rows = [[3e38, 0.0], [-1e38, -1e38], [1e38, -1e38], [1.0, 2.0]]
+    assert_same(lambda t: t.nn.functional.group_norm(t.tensor(rows), 1))

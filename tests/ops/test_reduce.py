@@ -6,6 +6,7 @@ import torch
 import ember
 from tests.oracle import assert_close, check
 from tests.ops._data import distinct, pos, rnd
+from tests.both import assert_same
 
 DIMS = [None, 0, -1, 1, (0, 2), (-1, 0), (0, 1, 2)]
 
@@ -224,3 +225,24 @@ def test_gradcheck(fn):
 def test_gradcheck_prod_with_zero():
     x = ember.tensor([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]], dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: a.prod(1), (x,))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("fn", ["argmax", "argmin"])
+@pytest.mark.parametrize("shape, dim", [((), None), ((1, 1), 0), ((3, 0), 0), ((2,), None)])
+def test_argmax_argmin_of_bool_raise(fn, shape, dim):
+    assert_same(lambda t: getattr(t, fn)(t.ones(shape, dtype=t.bool), dim), error=RuntimeError)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("value, dim", [([1e-30], None), ([1e-30], 0), (-1e-30, None), ([[1e-30, 2e-30]], 0),
+                                        ([[1e-300, 5.0]], 0)])
+def test_norm_over_one_element_is_its_absolute_value(dtype, value, dim):
+    # PyTorch: no underflow of x * x when one element makes the norm (value and gradient)
+    def f(t):
+        x = t.tensor(value, dtype=getattr(t, dtype), requires_grad=True)
+        y = t.norm(x) if dim is None else t.norm(x, dim=dim)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(f)

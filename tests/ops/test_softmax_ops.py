@@ -7,6 +7,7 @@ import torch.nn.functional as F
 import ember
 from tests.oracle import check
 from tests.ops._data import rnd
+from tests.both import assert_same
 
 EF = ember.nn.functional
 
@@ -107,3 +108,24 @@ def test_dtype_as_third_argument(name):
     assert getattr(ember.tensor(x), name)(1, ember.float64).dtype == ember.float64
     with pytest.raises(TypeError, match="two dtypes"):
         getattr(ember, name)(ember.tensor(x), 1, ember.float64, dtype=ember.float32)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "bool"])
+def test_softmax_of_an_empty_integer_tensor_returns_it(fn, dtype):
+    assert_same(lambda t: getattr(t, fn)(t.zeros(0, 3, dtype=getattr(t, dtype)), 1))
+    assert_same(lambda t: getattr(t, fn)(t.zeros(4, 0, 2, dtype=getattr(t, dtype)), 0))
+    assert_same(lambda t: getattr(t, fn)(t.zeros(2, 3, dtype=getattr(t, dtype)), 1), error=RuntimeError)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 3.0])
+def test_softmax_of_a_scalar_is_a_one_element_row(fn, value):
+    def f(t):
+        x = t.tensor(value, requires_grad=True)
+        y = getattr(t, fn)(x, 0)
+        y.sum().backward()
+        return y, x.grad
+    assert_same(f)

@@ -6,6 +6,7 @@ import torch
 import ember
 from tests.oracle import assert_close, check
 from tests.ops._data import distinct, rnd
+from tests.both import assert_same
 
 
 def test_sort_topk_grad():
@@ -85,3 +86,28 @@ def test_mode_gradcheck():
     x = ember.tensor(np.array([[1.0, 2.0, 2.5, 0.5], [3.0, 3.5, 1.0, 1.5]]), requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: a.mode(1).values * 2.0, (x,))
     assert ember.autograd.gradgradcheck(lambda a: (a.mode(1).values ** 2), (x,))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "uint8", "bool"])
+def test_median_of_an_empty_integer_tensor_is_torchs_nan_cast(dtype):
+    assert_same(lambda t: t.median(t.zeros(2, 0, dtype=getattr(t, dtype))))
+
+
+def test_median_of_bool_raises_not_implemented():
+    assert_same(lambda t: t.median(t.tensor([True, False, True])), error=NotImplementedError)
+    assert_same(lambda t: t.median(t.tensor(True)), error=NotImplementedError)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_median_with_nan_is_nan_at_the_first_nan(dtype):
+    rows = [[1.0, float("nan"), -3.5, float("nan")], [1.0, 2.0, 3.0, 0.0], [float("nan"), 0.0, 1.0, 2.0]]
+    assert_same(lambda t: t.median(t.tensor(rows[0], dtype=getattr(t, dtype))))
+    assert_same(lambda t: t.median(t.tensor(rows, dtype=getattr(t, dtype)), 1))
+    assert_same(lambda t: t.median(t.tensor(rows, dtype=getattr(t, dtype)), 0, keepdim=True))
+
+
+@pytest.mark.parametrize("shape", [(2,), ()])
+def test_topk_of_bool_raises(shape):
+    assert_same(lambda t: t.topk(t.ones(shape, dtype=t.bool), 1), error=RuntimeError)

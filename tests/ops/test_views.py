@@ -7,6 +7,7 @@ import torch
 import ember
 from tests.oracle import check
 from tests.ops._data import rnd
+from tests.both import assert_same
 
 X = rnd(2, 3, 4)
 
@@ -111,3 +112,11 @@ def test_shape_errors():
 def test_gradcheck(fn):
     x = ember.tensor(rnd(2, 3, 2, dtype=np.float64), requires_grad=True)
     assert ember.autograd.gradcheck(fn, (x,))
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("dims", [(0, 1), (0, -2), (2, 0), (0, 3)])
+def test_transpose_of_a_scalar_checks_its_dims(dims):
+    assert_same(lambda t: t.transpose(t.tensor(1.5), *dims), error=IndexError)
+    assert_same(lambda t: t.transpose(t.tensor(1.5), 0, -1))

@@ -75,7 +75,7 @@ class _BatchNorm(_AffineNorm):
             want = " or ".join(f"{d}D" for d in self._expected)
             raise ValueError(f"expected {want} input (got {input.dim()}D input of shape {tuple(input.shape)}) "
                              f"in {self._get_name()}({self.num_features})")
-        if input.shape[1] != self.num_features:
+        if input.shape[1] != self.num_features and input.numel():  # (PyTorch passes an empty batch through)
             raise RuntimeError(f"{self._get_name()}({self.num_features}): input has {input.shape[1]} channels "
                                f"in dim 1 (input shape {tuple(input.shape)}); expected {self.num_features}")
 

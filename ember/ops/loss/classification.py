@@ -12,6 +12,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
+from ..arithmetic import add
 from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
                       _class_arrays, _need, _reduction)
 
@@ -116,7 +117,7 @@ class CrossEntropyFast(Op):
         np.exp(e, out=e)
         se = e.sum(axis=1, keepdims=True)
         rows = np.arange(x.shape[0])
-        nll = (np.log(se) + m)[:, 0] - x[rows, t]       # logsumexp(x) - x[target]
+        nll = np.log(se)[:, 0] - (x[rows, t] - m[:, 0])  # logsumexp(x) - x[target], as PyTorch: (x - max) first
         ctx.save_for_backward(e, se, t, x)
         ctx.rows, ctx.reduction = rows, reduction
         if reduction == "none":
@@ -182,7 +183,13 @@ class CrossEntropy(Op):
         denom = wt.sum() if reduction == "mean" else 1
         ctx.save_for_backward(e, se, t, x)
         ctx.state = (shape, tc, valid, wt, w, eps, rows)
-        return _row_reduce(ctx, loss, denom, reduction, out_shape)
+        out = _row_reduce(ctx, loss, denom, reduction, out_shape)
+        if eps and reduction != "none":  # as PyTorch: the NLL and smoothing terms reduced apart, then mixed
+            with np.errstate(all="ignore"):
+                parts = [np.asarray(p.astype(x.dtype, copy=False).sum()) / denom
+                         for p in (wt * -picked, smooth * valid)]
+                out = np.asarray((1 - eps) * parts[0] + (eps / max(c, 1)) * parts[1]).astype(x.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -422,7 +429,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return CrossEntropyProb.apply(input, target, w, float(label_smoothing), reduction)
     _check_class_target(name, input, target, ignore_index, prob_ok=True)
     _check_range(name, t, c, ignore_index)
-    return CrossEntropy.apply(input, target, w, int(ignore_index), float(label_smoothing), reduction)
+    out = CrossEntropy.apply(input, target, w, int(ignore_index), float(label_smoothing), reduction)
+    if c == 0 and label_smoothing:  # the smoothing term averages over no classes: nan, as PyTorch
+        out = add(out, float("nan"))
+    return out
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

@@ -169,6 +169,7 @@ class BinaryCrossEntropyWithLogits(Op):
         gx = gt = None
         if _need(ctx, 0):
             sig_neg = xp.exp(-x - sp)                    # sigmoid(-x), no overflow
+            sig_neg = xp.where(x == -np.inf, 1.0, sig_neg)  # (-x - sp is inf - inf there)
             gx = g * ((1 - t) - (sig_neg if lw is None else lw * sig_neg))
         if _need(ctx, 1):
             gt = g * (-x if pw is None else (pw - 1) * sp - x)

@@ -60,7 +60,12 @@ class L1Loss(_PointwiseLoss):
 
     @staticmethod
     def _slope(xp, d, param):
-        return xp.sign(d)
+        return _sgn(xp, d)
+
+
+def _sgn(xp, d):
+    """sign(d), 0 where d is nan (as PyTorch's sgn, which the L1 slopes use)."""
+    return xp.where(d != d, 0.0, xp.sign(d))
 
 
 class MSELoss(_PointwiseLoss):
@@ -73,7 +78,13 @@ class MSELoss(_PointwiseLoss):
 
     @staticmethod
     def _slope(xp, d, param):
-        return 2 * d
+        return d
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        # the 2 (and the mean's 1/n) scale the upstream gradient before d, as PyTorch: no overflow
+        # of 2 d near the dtype's largest value
+        return super().backward(ctx, grad * 2)
 
 
 class SmoothL1Loss(_PointwiseLoss):
@@ -90,7 +101,7 @@ class SmoothL1Loss(_PointwiseLoss):
 
     @staticmethod
     def _slope(xp, d, beta):
-        return xp.sign(d) if beta == 0 else xp.where(xp.abs(d) < beta, d / beta, xp.sign(d))
+        return _sgn(xp, d) if beta == 0 else xp.where(xp.abs(d) < beta, d / beta, _sgn(xp, d))
 
 
 class HuberLoss(_PointwiseLoss):

@@ -15,6 +15,7 @@ import ember.nn.functional as F
 from tests.oracle import assert_close, check
 from tests.ops.loss._helpers import (GRAD_RNG, REDUCTION, REDUCTIONS, SETTINGS, W4, X, assert_gradcheck,
                                      both, class_targets, const, has, n64, normal, pair, seeded, u64)
+from tests.both import assert_same
 
 RNG = np.random.default_rng(1)
 
@@ -286,3 +287,26 @@ def test_cross_entropy_bounds_and_gradient_rows_sum_to_zero(n, c, seed):
     loss.backward()
     assert loss.item() >= 0
     np.testing.assert_allclose(x.grad._data.sum(axis=1), 0, atol=1e-5)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("shape, target", [((0, 0), []), ((2, 0), [-100, -100])])
+def test_cross_entropy_label_smoothing_over_no_classes_is_nan(reduction, shape, target):
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.zeros(shape), t.tensor(target, dtype=t.int64),
+                                                        label_smoothing=0.1, reduction=reduction))
+
+
+@pytest.mark.parametrize("logits, target", [([[3e38, -1e38, 300.0, 3e38]], [3]), ([[6e4, -0.0, 0.5, 6e4]], [0]),
+                                            ([[-0.0, 1e38, 1e38, 1e-30]], [1])])
+def test_cross_entropy_subtracts_the_row_maximum_before_the_log_sum(logits, target):
+    # as PyTorch: (x - max) - log(sum(exp(x - max))), not logsumexp(x) - x[t] (which rounds ln 2 away)
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.tensor(logits), t.tensor(target), reduction="sum"))
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_cross_entropy_label_smoothing_reduces_its_two_terms_apart(reduction):
+    # as PyTorch: sum(nll) and sum(smoothing) are reduced separately (here the second overflows float32)
+    assert_same(lambda t: t.nn.functional.cross_entropy(t.tensor([[1e38, -1e38], [-1e38, 1e38]]), t.tensor([0, 1]),
+                                                        label_smoothing=0.1, reduction=reduction))

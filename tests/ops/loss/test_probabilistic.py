@@ -15,6 +15,7 @@ import ember.nn.functional as F
 from tests.oracle import check
 from tests.ops.loss._helpers import (REDUCTION, REDUCTIONS, SETTINGS, W4, X, assert_gradcheck, both,
                                      has, n64, normal, pair, seeded, u64)
+from tests.both import assert_same
 
 RNG = np.random.default_rng(7)
 
@@ -209,3 +210,17 @@ def test_bce_with_logits_random(n, c, seed, reduction, pos, scale):
     check(lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=pe, reduction=reduction),
           lambda a, b: TF.binary_cross_entropy_with_logits(a, b, pos_weight=pt, reduction=reduction),
           x, y, atol=1e-4)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("pos_weight", [None, 2.0])
+def test_bce_with_logits_gradient_at_infinite_logits(pos_weight):
+    def f(t):
+        x = t.tensor([float("inf"), float("-inf"), float("inf"), float("-inf"), 1e38, -1e38], requires_grad=True)
+        pw = None if pos_weight is None else t.full((6,), pos_weight)
+        loss = t.nn.functional.binary_cross_entropy_with_logits(x, t.tensor([1.0, 0.0, 0.5, 0.5, 1.0, 1.0]),
+                                                                pos_weight=pw)
+        loss.backward()
+        return loss, x.grad
+    assert_same(f)

@@ -16,6 +16,7 @@ import ember.nn.functional as F
 from tests.oracle import check
 from tests.ops.loss._helpers import (REDUCTION, REDUCTIONS, SETTINGS, X, assert_gradcheck, n64, normal,
                                      seeded, small_shape)
+from tests.both import assert_same
 
 RNG = np.random.default_rng(2)
 SHAPES = [(), (5,), (3, 4), (2, 3, 2)]
@@ -148,3 +149,25 @@ def test_broadcasting_regression_matches_torch(shape, tshape, seed, reduction):
         warnings.simplefilter("ignore", UserWarning)
         check(lambda a, b: F.mse_loss(a, b, reduction=reduction),
               lambda a, b: TF.mse_loss(a, b, reduction=reduction), x, y)
+
+
+# -- found by the fuzz against PyTorch (issue 14) --------------------------------------------------
+
+@pytest.mark.parametrize("loss", ["l1_loss", "smooth_l1_loss"])
+def test_l1_gradient_where_the_difference_is_nan_is_zero(loss):
+    kw = {"beta": 0.0} if loss == "smooth_l1_loss" else {}
+
+    def f(t):
+        x = t.tensor([1.0, float("nan"), float("inf"), 2.0, 3.0], requires_grad=True)
+        getattr(t.nn.functional, loss)(x, t.tensor([1.0, 1.0, float("inf"), float("nan"), -1.0]), **kw).backward()
+        return x.grad
+    assert_same(f)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_gradient_near_the_float32_maximum(reduction):
+    def f(t):
+        x = t.tensor([1e38, 3e38, -1e38], requires_grad=True)
+        t.nn.functional.mse_loss(x, t.tensor([-1e38, 0.0, 1.0]), reduction=reduction).backward()
+        return x.grad
+    assert_same(f)
