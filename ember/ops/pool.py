@@ -428,7 +428,8 @@ def _pool_input(fname, input, nd):
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
     x = input._data
-    if x.ndim not in (nd + 1, nd + 2) or x.size == 0 and any(s == 0 for s in x.shape[1:]):
+    batched = x.ndim == nd + 2                    # only a batched input may have 0 samples
+    if x.ndim not in (nd + 1, nd + 2) or x.size == 0 and any(s == 0 for s in x.shape[int(batched):]):
         raise RuntimeError(f"{fname}: expected a non-empty {nd + 1}D (unbatched) or {nd + 2}D (batched) "
                            f"input, but got input of size: {list(x.shape)}")
     return x

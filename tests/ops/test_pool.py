@@ -243,3 +243,21 @@ def test_max_pool2d_input_changed_in_place_raises_like_torch():
     h.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"])
+@pytest.mark.parametrize("shape", [(0, 4, 3), (2, 0, 3), (0, 2, 4, 3), (2, 0, 4, 3), (0, 4), (0, 2, 4)])
+def test_empty_inputs_accepted_or_refused_as_torch(name, shape):
+    """Only a batched input may have 0 samples; an unbatched (C, H, W) with C = 0 is refused."""
+    nd = 2 if name.endswith("2d") else 1
+    if len(shape) not in (nd + 1, nd + 2):
+        return
+    x = np.zeros(shape, np.float32)
+    try:
+        want = getattr(TF, name)(torch.tensor(x), 2)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(F, name)(ember.tensor(x), 2)
+        return
+    got = getattr(F, name)(ember.tensor(x), 2)
+    assert tuple(got.shape) == tuple(want.shape)
