@@ -1,18 +1,12 @@
-"""Threads: the BLAS pool behind NumPy and ember's own worker threads for batch-chunked kernels.
+"""Threads: ember's own worker threads for the big kernels, and the BLAS pool behind NumPy.
 
-``ember.set_num_threads``/``get_num_threads`` control the BLAS (OpenBLAS) pool behind NumPy, as
-``torch.set_num_threads`` controls PyTorch's intra-op pool.
-
-Small GEMMs (the phone-price MLP: 64x20 @ 20x128) gain nothing from BLAS threads, and on a busy
-machine spinning BLAS threads make each step many times slower. ``blas_threads(1)`` lowers the
-count for the duration of a ``with`` block when NumPy uses OpenBLAS; elsewhere it does nothing.
-Setting ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` yourself takes precedence.
-
-Big batch-chunked kernels (conv, pooling, layout copies) share their chunks out to
-``workers()`` threads instead (``run_chunks``, ``parallel_batches``): as many as the thread
-count (``set_num_threads`` or the environment), and meanwhile BLAS runs on one thread, so ember
-never runs more threads than asked for. NumPy releases the GIL in copies and GEMMs, so the
-threads run side by side.
+One policy for a whole training step: ``ember.set_num_threads(n)`` (default: the environment's
+``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, else all cores) lets ember's batch-chunked kernels
+(convolution, pooling, layout copies) share their chunks out to n threads (``run_chunks``,
+``parallel_batches``; NumPy releases the GIL in copies and GEMMs), while NumPy's BLAS (OpenBLAS)
+is held at one thread, so ember never runs more threads than asked for and no idle BLAS thread
+spins on a core ember's threads need. Without OpenBLAS (whose pool ember cannot resize) the
+kernels run on the calling thread. ``blas_threads(k)`` lowers the BLAS pool for a ``with`` block.
 """
 import contextlib
 import ctypes
@@ -31,6 +25,7 @@ PARALLEL_MIN_BYTES = 1 << 20
 
 _CACHE = []
 _POOL = []
+_COUNT = []        # ember's thread count, once decided
 
 
 # -- the BLAS pool ----------------------------------------------------------------------------
@@ -87,35 +82,61 @@ def blas_threads(n):
         put(before)
 
 
-def set_num_threads(n):
-    """Use at most ``n`` BLAS threads for matrix products (no-op if NumPy's BLAS is not OpenBLAS).
+def _from_environment():
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        try:
+            n = int(os.environ.get(var, ""))
+        except ValueError:
+            continue
+        if n >= 1:
+            return n
+    return None
 
-    Small products (an MLP at batch 16) run fastest on one thread, big convolutions on all cores.
+
+def _thread_count():
+    """ember's thread count: ``set_num_threads``, else the environment, else the BLAS pool's size
+    (all cores by default). Decided once; deciding it applies the policy below."""
+    if not _COUNT:
+        lib = _openblas()
+        _apply(_from_environment() or (lib[0]() if lib is not None else os.cpu_count() or 1))
+    return _COUNT[0]
+
+
+def _apply(n):
+    """One policy for the whole step: with OpenBLAS, BLAS runs on one thread and ember's own
+    threads (``workers``) split the big kernels n ways. (BLAS threads that are left spinning
+    after one GEMM take the cores ember's threads need: the CIFAR-10 step at 2 threads took 78 ms
+    with both pools, 47 ms with this.)"""
+    _COUNT[:] = [n]
+    lib = _openblas()
+    if lib is not None and lib[0]() != 1:
+        lib[1](1)
+
+
+def set_num_threads(n):
+    """Use at most ``n`` threads: ember's kernels (convolution, pooling, layout copies) split
+    their work ``n`` ways; NumPy's BLAS (OpenBLAS) runs on one thread.
 
     Example:
         >>> ember.set_num_threads(1)
     """
     if int(n) < 1:
         raise ValueError(f"set_num_threads: expected a positive number of threads, got {n}")
-    lib = _openblas()
-    if lib is not None:
-        lib[1](int(n))
+    _apply(int(n))
 
 
 def get_num_threads():
-    """The number of BLAS threads matrix products may use."""
-    lib = _openblas()
-    return lib[0]() if lib is not None else (os.cpu_count() or 1)
+    """The number of threads ember's kernels may use."""
+    return _thread_count()
 
 
 # -- ember's worker threads -------------------------------------------------------------------
 def workers():
-    """Threads for the chunk loops: the thread count (``set_num_threads``, or the BLAS pool's
-    size from ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``) when ember can lower BLAS to one
-    thread while its own threads run (OpenBLAS); else 1."""
+    """Threads for the chunk loops: the thread count when BLAS can be held at one thread
+    (OpenBLAS), else 1."""
     if _openblas() is None:
         return 1
-    return get_num_threads()
+    return _thread_count()
 
 
 @contextlib.contextmanager
@@ -174,3 +195,6 @@ def parallel_batches(N, fn, nbytes):
         return
     n = -(-N // (2 * nw))
     run_chunks([(s, min(N, s + n)) for s in range(0, N, n)], nw, lambda: None, lambda st, s, e: fn(s, e))
+
+
+_thread_count()        # the policy holds from import on

@@ -1,5 +1,6 @@
-"""ember._parallel: the BLAS thread count (ember.set_num_threads / get_num_threads, blas_threads)
-and the worker threads of the batch-chunked kernels (workers, run_chunks, parallel_batches)."""
+"""ember._parallel: the thread count (ember.set_num_threads / get_num_threads), the BLAS pool held
+at one thread (blas_threads) and the worker threads of the batch-chunked kernels (workers,
+run_chunks, parallel_batches)."""
 import multiprocessing as mp
 import threading
 
@@ -48,45 +49,63 @@ def test_set_num_threads_rejects_non_positive(n):
         ember.set_num_threads(n)
 
 
+def _blas():
+    return _parallel._openblas()[0]()
+
+
 @needs_openblas
 def test_blas_threads_lowers_and_restores(restore_threads, no_blas_env):
-    ember.set_num_threads(2)
-    with _parallel.blas_threads(1):
-        assert ember.get_num_threads() == 1
-    assert ember.get_num_threads() == 2
-    with _parallel.blas_threads(8):          # never raises the count
-        assert ember.get_num_threads() == 2
-    with pytest.raises(KeyError):
+    _parallel._openblas()[1](2)
+    try:
         with _parallel.blas_threads(1):
-            raise KeyError("boom")
-    assert ember.get_num_threads() == 2
+            assert _blas() == 1
+        assert _blas() == 2
+        with _parallel.blas_threads(8):          # never raises the count
+            assert _blas() == 2
+        with pytest.raises(KeyError):
+            with _parallel.blas_threads(1):
+                raise KeyError("boom")
+        assert _blas() == 2
+    finally:
+        _parallel._openblas()[1](1)
 
 
 @needs_openblas
 def test_user_environment_takes_precedence(restore_threads, no_blas_env, monkeypatch):
-    ember.set_num_threads(2)
-    assert _parallel.workers() == 2
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    with _parallel.blas_threads(1):          # left alone
-        assert ember.get_num_threads() == 2
+    _parallel._openblas()[1](2)
+    try:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+        with _parallel.blas_threads(1):          # left alone
+            assert _blas() == 2
+    finally:
+        _parallel._openblas()[1](1)
 
 
 @needs_openblas
 @pytest.mark.parametrize("env", [False, True])
-def test_workers_follow_the_thread_count_and_blas_drops_to_one_meanwhile(restore_threads, no_blas_env,
-                                                                        monkeypatch, env):
+def test_workers_follow_the_thread_count_and_blas_stays_at_one(restore_threads, no_blas_env, monkeypatch, env):
     # One policy: n threads in all. ember's chunk loops use n workers (also when the count came
-    # from OPENBLAS_NUM_THREADS) and BLAS runs on one thread while they do.
+    # from OPENBLAS_NUM_THREADS) and BLAS runs on one thread.
     ember.set_num_threads(2)
     if env:
         monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
-    assert _parallel.workers() == 2
+    assert _parallel.workers() == 2 and _blas() == 1
     seen = []
-    _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, lambda st, s, e: seen.append(ember.get_num_threads()))
+    _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, lambda st, s, e: seen.append(_blas()))
     assert seen == [1, 1]
-    assert ember.get_num_threads() == 2
+    assert ember.get_num_threads() == 2 and _blas() == 1
     ember.set_num_threads(1)
     assert _parallel.workers() == 1
+
+
+@needs_openblas
+@pytest.mark.parametrize("var", ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"])
+def test_the_environment_sets_the_count_until_set_num_threads(restore_threads, no_blas_env, monkeypatch, var):
+    monkeypatch.setattr(_parallel, "_COUNT", [])
+    monkeypatch.setenv(var, "3")
+    assert ember.get_num_threads() == 3 and _parallel.workers() == 3 and _blas() == 1
+    ember.set_num_threads(2)
+    assert ember.get_num_threads() == 2
 
 
 def test_workers_is_one_without_adjustable_blas(monkeypatch):
