@@ -209,7 +209,7 @@ def measure(path, w, threads, coretype, min_time):
 def _coretype_label(coretype):
     if coretype == "env":
         return f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} (inherited)"
-    return "OPENBLAS_CORETYPE " + ("unset" if coretype == "unset" else f"={coretype}")
+    return "OPENBLAS_CORETYPE unset" if coretype == "unset" else f"OPENBLAS_CORETYPE={coretype}"
 
 
 def main(argv=None):
