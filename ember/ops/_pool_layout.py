@@ -122,6 +122,8 @@ def max_backward_tiled(v, out, g, sp, geo):
     if (geo.sh, geo.sw) != (kh, kw) or (geo.dh, geo.dw) != (1, 1) or geo.ph or geo.pw \
             or Ho * kh > geo.H or Wo * kw > geo.W:
         return None
+    if out.dtype.kind == "f" and np.isnan(out).any():   # (a NaN window and a tied one would count as
+        return None                                       # one winner each below)
     full = Ho * kh == geo.H and Wo * kw == geo.W
     gx = np.empty(v.shape, g.dtype) if full else np.zeros(v.shape, g.dtype)
     vv = v[spatial_key(sp, slice(0, Ho * kh), slice(0, Wo * kw))]

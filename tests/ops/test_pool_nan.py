@@ -93,3 +93,15 @@ def test_median_propagates_nan(dim):
     ye.sum().backward()
     yt.sum().backward()
     np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+def test_tiled_backward_with_a_nan_window_and_a_tied_window():
+    """One window holds a NaN (it takes the gradient), another a tie (only its first maximum does):
+    the fast tiled backward must not count the two as one winner each."""
+    x = np.array([[[[2.0, 0.0, 1.0, -np.inf], [0.0, np.inf, -np.inf, np.nan]],
+                   [[1.0, 1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0]]]], np.float32)   # winners: 1 + 0 + 2 + 1
+    g = np.array([[[[1.5, -2.0]], [[0.5, 3.0]]]], np.float32)
+    te, tt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.max_pool2d(te, 2).backward(ember.tensor(g))
+    torch.nn.functional.max_pool2d(tt, 2).backward(torch.tensor(g))
+    np.testing.assert_array_equal(te.grad.numpy(), tt.grad.numpy())
