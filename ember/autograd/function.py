@@ -394,3 +394,35 @@ def _modified_error(node, value, now, expected):
         f"operation: {what}, saved by {node.name()}, is at version {now}; expected version "
         f"{expected} instead. Fix: use the out-of-place form of the operation (e.g. x = x.relu() "
         f"instead of x.relu_()) or clone() the tensor before changing it.")
+
+
+class route_apply:
+    """Context manager: while active, every ``Op.apply`` / ``Function.apply`` call goes to
+    ``handler(original_apply, cls, args)`` — how ``ember.compile`` records and ``ember.onnx`` traces.
+
+    Example:
+        >>> with route_apply(lambda original, cls, args: original(cls, *args)):
+        ...     y = x * 2
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def __enter__(self):
+        self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
+        handler = self.handler
+        for c, own in self._saved.items():
+            original = (own if own is not None else Function.__dict__["apply"]).__func__
+
+            def routed(cls, *args, _original=original):
+                return handler(_original, cls, args)
+            c.apply = classmethod(routed)
+        return self
+
+    def __exit__(self, *exc):
+        for c, own in self._saved.items():
+            if own is None:
+                del c.apply
+            else:
+                c.apply = own
+        return False

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.function import Function, Op
+from ..autograd.function import Op, route_apply
 from ..autograd.grad_mode import _State
 from .breaks import Unsupported, patched, user_line
 from .graph import Program, Step, flatten
@@ -211,23 +211,12 @@ class Recorder:
     def __enter__(self):
         self._patch = patched(self)
         self._patch.__enter__()
-        self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
-        rec = self
-        for c, own in self._saved.items():
-            original = (own if own is not None else Function.__dict__["apply"]).__func__
-
-            def recording(cls, *args, _original=original):
-                return rec.apply(_original, cls, args)
-            c.apply = classmethod(recording)
+        self._route = route_apply(self.apply).__enter__()
         self.input_versions = [t._vc[0] for t in self.keep[:self.n_inputs]]
         return self
 
     def __exit__(self, *exc):
-        for c, own in self._saved.items():
-            if own is None:
-                del c.apply
-            else:
-                c.apply = own
+        self._route.__exit__(*exc)
         self._patch.__exit__(*exc)
         return False
 

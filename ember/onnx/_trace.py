@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _creation, _inplace, ops
 from .._tensor import Tensor
-from ..autograd.function import Function, Op
+from ..autograd.function import Op, route_apply
 from ..ops import comparison, reduce
 
 
@@ -155,14 +155,7 @@ class Trace:
         return write
 
     def __enter__(self):
-        self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
-        tracer = self
-        for c, own in self._saved.items():
-            original = (own if own is not None else Function.__dict__["apply"]).__func__
-
-            def tracing(cls, *args, _original=original):
-                return tracer._apply(_original, cls, args)
-            c.apply = classmethod(tracing)
+        self._route = route_apply(self._apply).__enter__()
         self._patched = []
         try:
             self._module_hooks()
@@ -173,11 +166,7 @@ class Trace:
         return self
 
     def __exit__(self, *exc):
-        for c, own in self._saved.items():
-            if own is None:
-                del c.apply
-            else:
-                c.apply = own
+        self._route.__exit__(*exc)
         for owner, name, original in reversed(self._patched):
             setattr(owner, name, original)
         for h in self._hooks:
@@ -193,7 +182,7 @@ _READS_CALLER = {"Threshold", "Hardshrink", "Softshrink", "Embedding", "MaxPool2
 
 
 def _caller_values():
-    f = sys._getframe(3)          # _caller_values <- Trace._apply <- tracing apply <- the op's function
+    f = sys._getframe(3)          # _caller_values <- Trace._apply <- route_apply's routed <- the op's function
     return {k: v for k, v in f.f_locals.items()
             if isinstance(v, (bool, int, float, Tensor))}
 
