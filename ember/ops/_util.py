@@ -24,6 +24,14 @@ def as_tensor_arg(x, like=None):
     return tensor(x)
 
 
+def require_tensor(fname, arg, value):
+    """PyTorch's TypeError when an argument that must be a tensor is not (e.g. a Python number
+    for ``atan2``'s ``other``)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(value).__name__}; "
+                        f"wrap it with torch.tensor(...)")
+
+
 def promote(a, b):
     """Apply PyTorch's type promotion to two operands (Tensors or Python scalars).
 

@@ -13,7 +13,7 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from . import _math
 from ._cast import to_dtype
-from ._util import promote
+from ._util import promote, require_tensor
 
 __all__ = [
     "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
@@ -119,6 +119,8 @@ absolute = abs
 # -- two inputs ------------------------------------------------------------------------------
 def atan2(input, other):
     """Elementwise arctan(input / other) in the right quadrant."""
+    require_tensor("atan2", "input", input)
+    require_tensor("atan2", "other", other)
     if not any(isinstance(x, float) or isinstance(x, Tensor) and x._data.dtype.kind == "f" for x in (input, other)):
         # integers: each straight to float32, as PyTorch (not through the promoted integer type)
         input, other = [to_dtype(x, np.float32) if isinstance(x, Tensor) else float(x) for x in (input, other)]
@@ -168,6 +170,8 @@ _WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
 def hypot(input, other):
     """sqrt(input**2 + other**2) elementwise, without overflow of the squares (computed in a wider
     float and rounded back, so float32 near its largest value is finite, as PyTorch)."""
+    require_tensor("hypot", "input", input)
+    require_tensor("hypot", "other", other)
     a, b = promote(input, other)
     dt = (a if isinstance(a, Tensor) else b)._data.dtype
     if dt.kind != "f":

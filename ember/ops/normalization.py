@@ -34,16 +34,26 @@ def _normalize_rows(x, eps, layer=False):
     """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
     layer norm's handling of a variance that overflows)."""
     k = x.shape[-1]
-    m = x.mean(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):
+        m = x.mean(axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        # a row of finite values near the float's largest overflows its sum (PyTorch's running
+        # mean does not): those rows take the mean of x / k instead
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = (x / k).sum(axis=-1, keepdims=True)
+        m = np.where(np.isinf(m) & np.isfinite(scaled), scaled, m)
     xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
     with np.errstate(over="ignore"):
         m2 = m * m
-    if layer and x.dtype == np.float32 and k <= 8 and not (np.isfinite(m2).all() and np.isfinite(var).all()):
+    whole_vectors = k % 8 == 0
+    if layer and x.dtype == np.float32 and (k < 8 or whole_vectors) and not (np.isfinite(m2).all()
+                                                                             and np.isfinite(var).all()):
         # PyTorch's CPU layer norm on a float32 row shorter than one vector (8) takes the variance
-        # as E[x²] - mean², nan once the squared mean overflows (a full vector: once either does)
-        invstd[np.isinf(m2) | (np.isinf(var) if k == 8 else False)] = np.nan
+        # as E[x²] - mean², nan once the squared mean overflows; on rows of whole vectors, once
+        # either overflows (other rows use a running mean and variance, which do not)
+        invstd[np.isinf(m2) | (np.isinf(var) if whole_vectors else False)] = np.nan
     elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
         invstd[np.isinf(var)] = np.nan
     xhat *= invstd

@@ -137,3 +137,13 @@ def test_atan2_of_integers_casts_each_straight_to_float32():
     # an int64 0-d -8 with a uint8 tensor is -8.0, not -8 wrapped to uint8 248
     assert_same(lambda t: t.atan2(t.tensor(-8), t.tensor([0, 1, 255], dtype=t.uint8)))
     assert_same(lambda t: t.atan2(t.tensor([True, False]), t.tensor([0, 1], dtype=t.uint8)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.atan2(t.tensor([1.0, 2.0]), 2.0), lambda t: t.tensor([1.0]).atan2(2),
+    lambda t: t.atan2(1.0, t.tensor([1.0])), lambda t: t.hypot(t.tensor([1.0, 2.0]), 2.0),
+    lambda t: t.tensor([3.0]).hypot(4.0), lambda t: t.hypot(3.0, t.tensor([4.0])),
+], ids=["atan2-other", "atan2-method", "atan2-input", "hypot-other", "hypot-method", "hypot-input"])
+def test_two_input_functions_refuse_python_numbers(call):
+    # torch: "atan2(): argument 'other' (position 2) must be Tensor, not float"
+    assert_same(call, error=TypeError)

@@ -120,7 +120,7 @@ def test_batch_norm_passes_an_empty_batch_through_whatever_its_channels(module, 
     assert_same(f)
 
 
-@pytest.mark.parametrize("width", [3, 7, 8, 9])
+@pytest.mark.parametrize("width", [3, 7, 8, 9, 16, 17, 24])
 def test_layer_norm_rows_whose_variance_overflows_float32(width):
     rows = [[1e38, 1e38, -1e38], [3e38, 0.0, 1.0], [1e38, -1e38, 0.0], [1.0, 2.0, 3.0], [float("inf"), 1.0, 2.0],
             [-1e38, -1e38, -1e38]]
@@ -142,3 +142,11 @@ def test_batch_norm_training_needs_more_than_one_value_per_channel_even_when_emp
 def test_group_norm_of_one_value_per_channel_whose_squared_mean_overflows():
     rows = [[3e38, 0.0], [-1e38, -1e38], [1e38, -1e38], [1.0, 2.0]]
     assert_same(lambda t: t.nn.functional.group_norm(t.tensor(rows), 1))
+
+
+@pytest.mark.parametrize("width", [9, 16, 33, 40])
+def test_rows_of_equal_values_whose_sum_overflows_float32(width):
+    # the row's sum overflows float32; its mean does not (PyTorch gives 0: centred values are 0)
+    # (rows of whole 8-float vectors: PyTorch takes E[x²] - mean², nan once x² overflows)
+    assert_same(lambda t: t.nn.functional.layer_norm(t.tensor([[3e38] * width, [-2e38] * width, [1.0] * width]),
+                                                     (width,)))
