@@ -42,9 +42,14 @@ class Workload:
     name: str
     ember: Callable[[], Callable[[], object]]   # setup -> step function
     torch: Callable[[], Callable[[], object]]
-    required: float = None                      # the issue's required ratio
-    goal: float = None                          # the issue's goal ratio
+    required: object = None                     # the issue's required ratio, or {threads: ratio}
+    goal: object = None                         # the issue's goal ratio, or {threads: ratio}
     note: str = field(default="")
+
+    def target(self, which, threads):
+        """The required or goal ratio at ``threads`` (None when the issue sets none there)."""
+        value = getattr(self, which)
+        return value.get(threads) if isinstance(value, dict) else value
 
 
 def setups(make):
@@ -214,7 +219,7 @@ def _coretype_label(coretype):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("names", nargs="*", help="substrings of workload names or bench file names to run "
+    ap.add_argument("names", nargs="*", help="substrings (any case) of workload names or bench file names to run "
                                              "(default: all)")
     ap.add_argument("--min-time", type=float, default=1.2, help="seconds of timing per library and workload")
     ap.add_argument("--threads", default="1",
@@ -232,7 +237,7 @@ def main(argv=None):
           f"{os.cpu_count()} cores", file=sys.stderr)
     rows, blas_seen = [], {}
     for path, w in discover():
-        if args.names and not any(n in w.name or n in path.stem for n in args.names):
+        if args.names and not any(n.lower() in w.name.lower() or n.lower() in path.stem for n in args.names):
             continue
         for th in threads:
             try:
@@ -256,9 +261,10 @@ def main(argv=None):
     for w, th, best, info in rows:
         (te, fe), (tt, ft) = best["ember"], best["torch"]
         r = te / tt
-        ok = "" if w.required is None else ("  ok" if r <= w.required else "  MISSED")
-        req = "" if w.required is None else w.required
-        goal = "" if w.goal is None else w.goal
+        req, goal = w.target("required", th), w.target("goal", th)
+        ok = "" if req is None else ("  ok" if r <= req else "  MISSED")
+        req = "" if req is None else req
+        goal = "" if goal is None else goal
         pe, pt = info["ember"]["peak_mb"], info["torch"]["peak_mb"]
         print(f"{w.name[:52]:52} {th:>3} {fmt_time(te):>12} {fmt_time(tt):>12} {r:6.2f} {req:>5} {goal:>5}"
               f" {fe:>7.0f} / {ft:<6.0f} {pe:>5.0f} / {pt:<5.0f}{ok}")

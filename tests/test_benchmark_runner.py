@@ -29,3 +29,14 @@ def test_runner_times_each_library_in_its_own_worker(tmp_path):
 def _seconds(text):
     value, unit = text.split()
     return float(value) * {"us": 1e-6, "ms": 1e-3}[unit]
+
+
+def test_a_workload_may_set_its_targets_per_thread_count():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from run import Workload
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    w = Workload("w", None, None, required={1: 1.2, 2: 1.5}, goal=1.0)
+    assert (w.target("required", 1), w.target("required", 2), w.target("required", 4)) == (1.2, 1.5, None)
+    assert w.target("goal", 2) == 1.0 and Workload("v", None, None).target("required", 1) is None
