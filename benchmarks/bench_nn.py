@@ -54,4 +54,5 @@ WORKLOADS = [
     _pair("GroupNorm(8, 32) fwd+bwd (32x32x16x16)", lambda nn: nn.GroupNorm(8, 32), (32, 32, 16, 16)),
     _pair("GELU fwd+bwd (256x1024)", lambda nn: nn.GELU(), (256, 1024)),
     _pair("Dropout(0.5) train fwd+bwd (256x1024)", lambda nn: nn.Dropout(0.5), (256, 1024)),
+    _pair("Linear(1024, 1024) fwd+bwd (batch 1024)", lambda nn: nn.Linear(1024, 1024), (1024, 1024)),
 ]
