@@ -7,6 +7,8 @@ Example:
     >>> x.grad
     tensor([2., 4.])
 """
+import warnings as _warnings
+
 from ._dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64,  # noqa: F401
                      get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype,
                      short, uint8)
@@ -30,6 +32,10 @@ from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
 from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional)
 from . import _fast
+
+# NumPy's floating-point warnings ("overflow encountered in exp", ...) raised inside ember's ops:
+# PyTorch returns inf/nan silently, and so does ember (the filter matches ember's own modules only).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
 
 if _fast.ENABLED:
     _fast.install()

@@ -30,18 +30,23 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
+def _unoverflowed(mean, x, axis, count):
+    """``mean`` (x's mean over ``axis``) where finite; where the sum of finite values overflowed
+    (values near the float's largest), the mean of x / count, which does not (nor does PyTorch's
+    running mean)."""
+    if np.isfinite(mean).all():
+        return mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (x / x.dtype.type(count)).sum(axis=axis, keepdims=mean.ndim == x.ndim)
+    return np.where(np.isinf(mean) & np.isfinite(scaled), scaled, mean).astype(mean.dtype, copy=False)
+
+
 def _normalize_rows(x, eps, layer=False):
     """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
     layer norm's handling of a variance that overflows)."""
     k = x.shape[-1]
     with np.errstate(over="ignore"):
-        m = x.mean(axis=-1, keepdims=True)
-    if not np.isfinite(m).all():
-        # a row of finite values near the float's largest overflows its sum (PyTorch's running
-        # mean does not): those rows take the mean of x / k instead
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = (x / k).sum(axis=-1, keepdims=True)
-        m = np.where(np.isinf(m) & np.isfinite(scaled), scaled, m)
+        m = _unoverflowed(x.mean(axis=-1, keepdims=True), x, -1, k)
     xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
@@ -143,7 +148,7 @@ class BatchNormTrain(Op):
         n, c = x.shape[0], x.shape[1]
         m = x.size // c
         bs = _bshape(x.ndim)
-        mean = x.sum(axis=(0,) + tuple(range(2, x.ndim))) / x.dtype.type(m)
+        mean = np.add.reduce(x, axis=(0,) + tuple(range(2, x.ndim))) / x.dtype.type(m)
         xc = x - mean.reshape(bs)
         xc3 = xc.reshape(n, c, -1)
         var = (np.einsum("ncx,ncx->c", xc3, xc3) / m).astype(x.dtype, copy=False)

@@ -86,7 +86,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.asarray(a.sum(axis=axes, keepdims=keepdim, dtype=dtype))
+        return np.asarray(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, grad):

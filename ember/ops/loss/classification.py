@@ -62,7 +62,7 @@ def _row_reduce(ctx, loss, denom, reduction, out_shape):
     ctx.reduction, ctx.denom, ctx.out_shape = reduction, denom, out_shape
     if reduction == "none":
         return loss.reshape(out_shape)
-    s = loss.sum()
+    s = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return np.asarray(s)
     with np.errstate(divide="ignore", invalid="ignore"):     # every target ignored: nan, as PyTorch
@@ -177,7 +177,7 @@ class CrossEntropy(Op):
         picked = logp[rows, tc] if c else np.zeros(m, x.dtype)   # C = 0: every row is ignored
         loss = (1 - eps) * wt * -picked
         if eps:
-            smooth = -(logp @ w if w is not None else logp.sum(axis=1))
+            smooth = -(logp @ w if w is not None else np.add.reduce(logp, axis=1))
             loss = loss + (eps / max(c, 1)) * smooth * valid
         loss = loss.astype(x.dtype, copy=False)
         denom = wt.sum() if reduction == "mean" else 1
