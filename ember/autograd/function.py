@@ -22,6 +22,8 @@ Example (an op, as every file in ``ember/ops`` declares them):
             a, b = ctx.saved_tensors
             return grad * b, grad * a
 """
+import threading
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
@@ -397,32 +399,58 @@ def _modified_error(node, value, now, expected):
 
 
 class route_apply:
-    """Context manager: while active, every ``Op.apply`` / ``Function.apply`` call goes to
-    ``handler(original_apply, cls, args)`` — how ``ember.compile`` records and ``ember.onnx`` traces.
+    """Context manager: while active, every ``Op.apply`` / ``Function.apply`` call made by this
+    thread goes to ``handler(original_apply, cls, args)`` — how ``ember.compile`` records and
+    ``ember.onnx`` traces. Other threads keep applying ops as usual; routes nest (the innermost
+    handler of a thread gets its calls).
 
     Example:
         >>> with route_apply(lambda original, cls, args: original(cls, *args)):
         ...     y = x * 2
     """
+    _lock = threading.Lock()
+    _active = 0                    # routes entered and not yet left, all threads
+    _saved = {}                    # the classes' own ``apply`` while any route is active
+    _local = threading.local()     # .handlers: this thread's stack of handlers
 
     def __init__(self, handler):
         self.handler = handler
 
     def __enter__(self):
-        self._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
-        handler = self.handler
-        for c, own in self._saved.items():
-            original = (own if own is not None else Function.__dict__["apply"]).__func__
-
-            def routed(cls, *args, _original=original):
-                return handler(_original, cls, args)
-            c.apply = classmethod(routed)
+        stack = route_apply._local.__dict__.setdefault("handlers", [])
+        with route_apply._lock:
+            if route_apply._active == 0:
+                route_apply._install()
+            route_apply._active += 1
+        stack.append(self.handler)
         return self
 
     def __exit__(self, *exc):
-        for c, own in self._saved.items():
+        route_apply._local.handlers.remove(self.handler)
+        with route_apply._lock:
+            route_apply._active -= 1
+            if route_apply._active == 0:
+                route_apply._uninstall()
+        return False
+
+    @staticmethod
+    def _install():
+        route_apply._saved = {c: c.__dict__.get("apply") for c in (Function, Op)}
+        local = route_apply._local
+        for c, own in route_apply._saved.items():
+            original = (own if own is not None else route_apply._saved[Function]).__func__
+
+            def routed(cls, *args, _original=original):
+                handlers = getattr(local, "handlers", None)
+                if not handlers:                       # another thread's route: apply as usual
+                    return _original(cls, *args)
+                return handlers[-1](_original, cls, args)
+            c.apply = classmethod(routed)
+
+    @staticmethod
+    def _uninstall():
+        for c, own in route_apply._saved.items():
             if own is None:
                 del c.apply
             else:
                 c.apply = own
-        return False
