@@ -7,6 +7,7 @@ Layer: above arithmetic, comparison, clamp_where and diagonals; below cumulative
 and activation.
 """
 import builtins
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -428,30 +429,41 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     """Variance with Bessel's correction by default (``correction=1``; ``unbiased=False`` gives 0)."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("var", dim, axis, keepdim, keepdims)
-    dim, unbiased = _var_args(dim, unbiased)
-    _float_only("var", input)
-    return Var.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, False)
+    return _spread("var", Var, input, dim, unbiased, keepdim, correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """Standard deviation with Bessel's correction by default."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("std", dim, axis, keepdim, keepdims)
-    dim, unbiased = _var_args(dim, unbiased)
-    _float_only("std", input)
-    return Std.apply(input, _axes(dim, input._data.ndim), _correction(unbiased, correction), keepdim, True)
+    return _spread("std", Std, input, dim, unbiased, keepdim, correction)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("var_mean", dim, axis, keepdim, keepdims)
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _spread("var_mean", Var, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("std_mean", dim, axis, keepdim, keepdims)
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _spread("std_mean", Std, input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
+
+
+def _spread(name, op, input, dim, unbiased, keepdim, correction):
+    """var or std (``op``) over ``dim``; warns, as PyTorch, when no degree of freedom is left."""
+    dim, unbiased = _var_args(dim, unbiased)
+    _float_only(name, input)
+    axes = _axes(dim, input._data.ndim)
+    correction = _correction(unbiased, correction)
+    shape = input._data.shape
+    if _count(shape, _every_axis(axes, len(shape))) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0: the correction ({correction}) should be less than "
+                      f"the number of elements each result reduces (input numel divided by output numel); the "
+                      f"result is inf or nan. Fix: reduce over more elements or pass correction=0.",
+                      UserWarning, stacklevel=3)
+    return op.apply(input, axes, correction, keepdim, op is Std)
 
 
 class Logsumexp(Op):

@@ -1,4 +1,6 @@
 """Reductions vs PyTorch: dim int/tuple/negative, keepdim, (values, indices), ties, empty and 0-d; gradcheck."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -246,3 +248,22 @@ def test_norm_over_one_element_is_its_absolute_value(dtype, value, dim):
         y.sum().backward()
         return y, x.grad
     assert_same(f)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.ones(1, 3).var(0), lambda t: t.std(t.ones(1, 3), 0), lambda t: t.var_mean(t.ones(4), correction=4),
+    lambda t: t.std_mean(t.ones(0)), lambda t: t.ones(2, 3).var(1, correction=3),
+], ids=["var", "std", "var_mean", "std_mean-empty", "correction"])
+def test_variance_without_degrees_of_freedom_warns_as_pytorch(call):
+    for lib in (torch, ember):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            call(lib)
+        assert [w.category for w in seen] == [UserWarning], lib.__name__
+        assert "degrees of freedom is <= 0" in str(seen[0].message) and seen[0].filename == __file__
+
+
+def test_variance_with_degrees_of_freedom_left_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ember.ones(2, 3).var(1, correction=2), ember.ones(2).std(), ember.ones(5).var(unbiased=False)
