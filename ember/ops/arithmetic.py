@@ -130,7 +130,13 @@ class Pow(Op):
         else:  # 0 ** -1 = inf and negative base with a fractional exponent is nan, silently (as torch)
             try:
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    out = a ** b
+                    if isinstance(b, np.ndarray) and b.size == 1 and isinstance(a, np.ndarray) and b.flat[0] == 0.5:
+                        # a tensor exponent of 0.5 takes pow (pow(-inf, 0.5) = inf), as PyTorch: not
+                        # NumPy's sqrt for an exponent it broadcasts (nan there)
+                        shape = np.broadcast_shapes(a.shape, b.shape)
+                        out = (a ** np.full(shape or (1,), b.flat[0], b.dtype)).reshape(shape)
+                    else:
+                        out = a ** b
             except ValueError:
                 raise broadcast_error(a, b) from None
         ctx.save_for_backward(a, b, out)

@@ -63,7 +63,8 @@ class Cumprod(Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
+        with np.errstate(all="ignore"):           # inf * 0 is nan, silently, as PyTorch
+            out = np.cumprod(a, axis=dim) if a.ndim else a.copy()
         ctx.save_for_backward(a, out)
         ctx.dim = dim
         return out

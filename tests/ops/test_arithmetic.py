@@ -222,3 +222,11 @@ def test_float16_with_a_scalar_float16_cannot_hold_computes_in_float32(fn, scala
         s = t.tensor(scalar[1], dtype=getattr(t, scalar[0])) if isinstance(scalar, tuple) else scalar
         return getattr(t, fn)(t.tensor([1e-3, 0.0, 1.0, -2.0], dtype=t.float16), s)
     assert_same(f)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_pow_with_a_0d_tensor_exponent_is_pow_not_sqrt(shape):
+    # pow(-inf, 0.5) is inf (a Python 0.5 exponent is sqrt: nan, in both libraries)
+    assert_same(lambda t: (t.pow(t.full(shape, float("-inf")), t.tensor(0.5)),
+                           t.pow(t.full(shape, -0.0), t.tensor(0.5, dtype=t.float16)),
+                           t.full(shape, float("-inf")) ** 0.5))

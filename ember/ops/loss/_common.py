@@ -37,11 +37,12 @@ def _reduce(ctx, loss, reduction):
     if reduction == "none":
         return loss
     if reduction == "sum":
-        return np.asarray(loss.sum())
+        return np.asarray(np.add.reduce(loss, axis=None))
     ctx.n = loss.size
     if loss.size == 0:
         return np.full((), np.nan, loss.dtype)
-    return np.asarray(loss.mean())
+    with np.errstate(all="ignore"):                # an overflowing mean is inf, silently, as PyTorch
+        return np.asarray(loss.mean())
 
 
 def _expand(ctx, grad):
