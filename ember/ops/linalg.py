@@ -7,6 +7,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._gemm import gemm
 from ._util import numpy_keywords, promote
 from .arithmetic import add, mul
 from .index import getitem
@@ -25,7 +26,7 @@ class Matmul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return gemm(a, b)          # np.matmul(a, b) (big 2-D products shared out over ember's threads)
 
     @staticmethod
     def backward(ctx, grad):
@@ -329,9 +330,9 @@ class Linear(Op):
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
         if x.ndim > 2 and x.size:   # one GEMM over all leading dims (faster than NumPy's batched matmul loop)
-            out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+            out = gemm(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
         else:
-            out = x @ w.T
+            out = gemm(x, w.T)      # x @ w.T (big products shared out over ember's threads)
         if b is not None:
             out += b
         return out
@@ -344,14 +345,14 @@ class Linear(Op):
             return _linear_backward_graph(ctx, grad, x, w)
         if ctx.needs_input_grad[0]:
             if grad.ndim > 2 and grad.size:
-                gx = (grad.reshape(-1, grad.shape[-1]) @ w).reshape(grad.shape[:-1] + (w.shape[1],))
+                gx = gemm(grad.reshape(-1, grad.shape[-1]), w).reshape(grad.shape[:-1] + (w.shape[1],))
             else:
-                gx = grad @ w
+                gx = gemm(grad, w)
         if ctx.needs_input_grad[1]:
             if grad.ndim == 2:
-                gw = grad.T @ x
+                gw = gemm(grad.T, x)
             else:
-                gw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+                gw = gemm(grad.reshape(-1, grad.shape[-1]).T, x.reshape(-1, x.shape[-1]))
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
         return gx, gw, gb

@@ -1,0 +1,103 @@
+"""Big products shared out over ember's threads (ember/ops/_gemm.py): ``a @ b`` on any thread
+count (bitwise with OpenBLAS's SkylakeX and Sandybridge kernels, to float32 round-off with the
+Haswell and Zen ones), and the split is really taken above the threshold."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.ops import _gemm
+
+
+def _blas_architecture():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return next((i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"), None)
+
+
+# OpenBLAS kernels whose float32 GEMM gives a row block of the product bitwise as the whole does
+BITWISE = _blas_architecture() in ("SkylakeX", "Sandybridge", "Cooperlake", "SapphireRapids")
+
+
+def _same(a, b):
+    if BITWISE:
+        return np.array_equal(a, b)
+    return np.allclose(a, b, rtol=1e-5, atol=1e-5 * float(np.abs(b).max()))
+
+
+@pytest.fixture
+def threads():
+    before = ember.get_num_threads()
+    yield ember.set_num_threads
+    ember.set_num_threads(before)
+
+
+@pytest.fixture
+def splits(monkeypatch):
+    seen = []
+    real = _gemm.run_chunks
+
+    def counting(chunks, nw, init, work):
+        seen.append(len(chunks))
+        return real(chunks, nw, init, work)
+    monkeypatch.setattr(_gemm, "run_chunks", counting)
+    return seen
+
+
+SHAPES = [(1024, 256, 512), (1000, 333, 517), (700, 200, 1000), (130, 1024, 1024)]
+
+
+@pytest.mark.parametrize("m, k, n", SHAPES)
+@pytest.mark.parametrize("layout", ["NN", "TN", "NT"])
+def test_split_product_is_bitwise_the_plain_one(threads, splits, m, k, n, layout, dtype=np.float32):
+    rng = np.random.default_rng(m + k + n)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    if layout[0] == "T":
+        a = np.ascontiguousarray(a.T).T
+    if layout[1] == "T":
+        b = np.ascontiguousarray(b.T).T
+    threads(2)
+    out = _gemm.gemm(a, b)
+    assert splits and _same(out, a @ b)
+    threads(1)
+    assert _same(_gemm.gemm(a, b), out)
+
+
+def test_small_mixed_and_batched_products_are_plain(threads, splits):
+    threads(2)
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal((64, 64)).astype(np.float32)
+    mixed = (rng.standard_normal((1024, 512)).astype(np.float32), rng.standard_normal((512, 512)))
+    wide = (rng.standard_normal((1024, 512)), rng.standard_normal((512, 512)))      # float64: plain
+    batched = rng.standard_normal((4, 256, 256)).astype(np.float32)
+    for a, b in [(small, small), mixed, wide, (batched, batched), (np.ones((512, 512), np.int64),) * 2]:
+        assert np.array_equal(_gemm.gemm(a, b), a @ b)
+    assert splits == []
+
+
+@pytest.mark.parametrize("shape", [(1024, 512), (8, 128, 512)])
+def test_linear_on_two_threads_matches_one_thread_and_torch(threads, splits, shape):
+    rng = np.random.default_rng(1)
+    xs = rng.standard_normal(shape).astype(np.float32)
+    results = []
+    for n in (1, 2):
+        threads(n)
+        ember.manual_seed(0)
+        m = ember.nn.Linear(512, 256)
+        x = ember.tensor(xs, requires_grad=True)
+        y = m(x)
+        (y * y).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy(), m.weight.grad.numpy(), m.bias.grad.numpy()))
+    assert splits
+    for a, b in zip(*results):
+        assert _same(a, b)
+    torch.manual_seed(0)
+    tm = torch.nn.Linear(512, 256)
+    tx = torch.tensor(xs, requires_grad=True)
+    ty = tm(tx)
+    (ty * ty).sum().backward()
+    for a, b in zip(results[1], (ty.detach(), tx.grad, tm.weight.grad, tm.bias.grad)):
+        np.testing.assert_allclose(a, b.numpy(), rtol=2e-4, atol=2e-3)
