@@ -11,6 +11,9 @@ is written to be read. On small tensors its cost is Python, not arithmetic, so b
 - ``+ - * /`` between same-dtype float tensors (or a float tensor and a Python number) going
   straight to the op, skipping type promotion.
 
+Large elementwise ops (``elementwise = True``) go to ``_blocked.forward`` / ``_blocked.backward``,
+which split them across ember's threads (bitwise the same result) or return None for the plain call.
+
 Set ``EMBER_FAST=0`` in the environment before importing ember to run the reference path. The
 suite runs in both modes and the results are identical (``tests/test_fast.py``).
 """
@@ -52,7 +55,8 @@ def _op_apply(cls, *args):
     if not _State.enabled:
         for a in args:
             raw.append(a._data if isinstance(a, Tensor) else a)
-        return _plain(cls, args, _forward(cls, ctx, raw))
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        return _plain(cls, args, cls.forward(ctx, *raw) if out is None else out)
     # One pass: unwrap, and collect the graph edges in case some input requires grad.
     record = False
     needs, edges, meta = [], [], []
@@ -73,13 +77,16 @@ def _op_apply(cls, *args):
         edges.append(None)
         meta.append(None)
     if not record:
-        return _plain(cls, args, _forward(cls, ctx, raw))
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        return _plain(cls, args, cls.forward(ctx, *raw) if out is None else out)
     ctx.needs_input_grad, ctx.next_edges, ctx.input_meta = tuple(needs), edges, meta
     if _Anomaly.enabled:
         record_forward(ctx)
         out = cls.forward(ctx, *raw)
-    else:
-        out = _forward(cls, ctx, raw)
+    else:   # large elementwise ops: split across the threads (None: not split)
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        if out is None:
+            out = cls.forward(ctx, *raw)
     if type(out) is tuple:
         return _link_outputs(cls, ctx, out, args, raw)
     t = _new(Tensor)
@@ -99,15 +106,6 @@ def _op_apply(cls, *args):
     if ctx._saved:
         record_saved(ctx, args, (t,))
     return t
-
-
-def _forward(cls, ctx, raw):
-    """``cls.forward``: split into blocks on the threads when large and elementwise (``_blocked``)."""
-    if getattr(cls, "elementwise", False):
-        out = _blocked.forward(cls, ctx, raw)
-        if out is not None:
-            return out
-    return cls.forward(ctx, *raw)
 
 
 def _link_outputs(cls, ctx, out, args, raw):
@@ -196,7 +194,7 @@ def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
             targets.capture(node, grads)
         fn = node.fn
         if node.n_outputs == 1 and fn.backward_on_arrays:
-            in_grads = _blocked.backward(node, grads[0]) if getattr(fn, "elementwise", False) else None
+            in_grads = _blocked.backward(node, grads[0]) if fn.elementwise else None
             if in_grads is None:
                 in_grads = fn.backward(node, grads[0])
             if type(in_grads) is not tuple:
