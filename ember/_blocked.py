@@ -1,38 +1,45 @@
-"""Large elementwise ops and full sums, split into fixed blocks on ember's threads.
+"""Large elementwise ops and full sums, split into blocks on ember's threads.
 
 A speed-up, not math. An op class that declares ``elementwise = True`` promises that its forward
 and backward compute each element from the same element of its same-shape array arguments (and
-from Python numbers), and that they touch ``ctx`` only through ``save_for_backward``,
-``saved_tensors`` and ``needs_input_grad``, saving only inputs and outputs. For such an op on a
-large array (``MIN_ELEMENTS``), ``forward`` and ``backward`` below run the op's *own* forward or
-backward on fixed blocks of ``BLOCK`` elements of the flattened arrays, handed out to ember's
-threads (``_parallel.run_chunks``; NumPy releases the GIL inside ufuncs), each block's result
-copied into one preallocated array. The same ufuncs run on the same elements, so the result is
-bitwise the plain call's, on any number of threads. The graph is the plain path's: the real node
-gets the full input and output arrays as its saved values (each block's saved array mapped back
-to the full array it is a block of), so versions, hooks and ``create_graph`` see nothing new.
+from Python numbers), and that they use ``ctx`` only through ``save_for_backward``,
+``saved_tensors``, ``needs_input_grad`` and plain attributes that do not depend on the data.
+For such an op on a large array (``MIN_ELEMENTS``), ``forward`` and ``backward`` below run the
+op's *own* forward or backward on blocks of the flattened arrays (two per thread), handed out to
+ember's threads (``_parallel.run_chunks``; NumPy releases the GIL inside ufuncs), each block's
+result copied into one preallocated array. The same ufuncs run on the same elements, so the
+result is bitwise the plain call's on any number of threads. The graph is the plain path's: the
+real node gets full arrays as its saved values (each block's saved input or output mapped back to
+the full array it is a block of; a fresh intermediate, e.g. GELU's cdf, gathered into one full
+array), so versions, hooks and ``create_graph`` see nothing new. An op whose formula depends on
+the whole array (``_math.sigmoid`` picks one of two by the minimum) declares that decision as
+``elementwise_branch``; the blocks are kept only if they all decide alike.
 
 Anything else runs the plain call: arrays of different shapes (broadcasting) or dtypes, a
 non-contiguous array, a non-float dtype, a NumPy scalar or 0-d array of another dtype, an
-argument that is not a number, anomaly mode; and, checked on every block, an op that saves
-something else or returns something other than a fresh block-shaped array of the input's dtype
-(then the blocks' work is dropped and the plain call runs).
+argument that is not a number, anomaly mode, one thread; and, checked on every block, an op that
+saves something else, sets an array attribute, or returns something other than a fresh
+block-shaped array of the input's dtype (the blocks' work is dropped and the plain call runs).
 
-One thread runs the plain call: blocking alone does not pay here (copying each block's result
-into the output costs about what keeping temporaries in cache saves; measured on the benchmark's
-1024x1024 chain).
+What it costs and when it pays (measured on this 2-core machine, 1024x1024 float32): waking a
+worker thread takes ~30 us and copying the blocks' results into the output ~0.1 ms per 4 MiB
+array, so only ops that are costly per element are marked (transcendental functions, GELU, SiLU,
+ELU, leaky ReLU, hardswish, abs: fwd+bwd 0.6-0.9x the one-thread time at 2 threads); one cheap
+pass (``+ - * /``, relu, sqrt, log) is 1.3-1.6x slower split, and is not marked. On one thread the
+plain call runs: cache-sized blocks do not pay here (the arrays stay in the 32 MiB L3, and the
+copy costs more than the temporaries kept in L2 save).
 
 ``sum_all``/``mean_all`` (full ``sum``/``mean`` of a float32/float64 array): NumPy sums a
-contiguous array by pairwise summation, halving the range (rounded to a multiple of 8) down to
-128-element leaves. The top levels of that recursion are followed here down to pieces of at most
-``BLOCK`` elements, the pieces summed on the threads (each by NumPy's own pairwise sum) and
-combined up the same tree: bitwise NumPy's ``a.sum()`` / ``a.mean()``, whatever the thread count
-(the pieces depend on the size only).
+contiguous array by pairwise summation, halving the range (rounded down to a multiple of 8) down
+to 128-element leaves. The top levels of that recursion are followed here down to pieces of at
+most ``SUM_BLOCK`` elements, the pieces summed on the threads (each by NumPy's own pairwise sum)
+and combined up the same tree: bitwise NumPy's ``a.sum()`` / ``a.mean()``, whatever the thread
+count (the pieces depend on the size only).
 
 Example:
     >>> ember.set_num_threads(2)
     >>> x = ember.randn(1024, 1024, requires_grad=True)
-    >>> y = x.tanh()          # Tanh is elementwise: 16 blocks of 65536 on 2 threads
+    >>> y = x.tanh()          # Tanh is elementwise: 4 blocks of 262144 on 2 threads
 """
 import contextvars
 import threading
