@@ -72,7 +72,7 @@ class _Mismatch(Exception):
 
 class _BlockContext:
     """The ``ctx`` an op's forward or backward sees for one block: its own saved values; anything
-    else it reads comes from the real node (backward), anything else it sets is collected
+    else it reads comes from the real node, anything else it sets is collected
     (forward) and must be the same for every block."""
 
     def __init__(self, needs, node=None, saved=()):
@@ -210,7 +210,7 @@ def forward(cls, ctx, raw):
 
     def work(k, s, e):
         args = cut(s, e)
-        bctx = _BlockContext(needs)
+        bctx = _BlockContext(needs, ctx)
         key = branch(*args) if branch is not None else None
         r = cls.forward(bctx, *args)
         if type(r) is not np.ndarray or r.dtype != dtype or r.shape != (e - s,) or any(r is a for a in args):
