@@ -331,7 +331,8 @@ def _splittable_sum(a):
 def sum_all(a):
     """``a.sum()`` (``np.add.reduce(a, None)``) of an array: bitwise NumPy's; split across the
     threads when large (float32 or float64, C-contiguous)."""
-    if not _splittable_sum(a) or not _threads():
+    nw = _threads() if _splittable_sum(a) else 0
+    if not nw:
         return np.add.reduce(a, axis=None)
     flat = a.reshape(-1)
     tree = _pairwise_tree(0, flat.size)

@@ -425,3 +425,27 @@ def test_the_reference_path_never_splits(spy, small_blocks, monkeypatch):
     x = ember.tensor(uniform(-2, 2), requires_grad=True)
     x.tanh().sigmoid().sum().backward()
     assert not spy.forward and not spy.backward and spy.runs == 0
+
+
+WARNINGS_SCRIPT = """
+import numpy as np, ember
+from ember import _blocked, _parallel
+_parallel.workers = lambda: 2
+x = ember.full((1024, 1024), 100.0, requires_grad=True)
+y = x.exp()                                  # overflows in the blocks (worker threads too)
+s = ember.full((1024, 1024), 3e38).sum()     # overflows in the pieces of the sum
+y.sum().backward()
+print(float(s), float(y[0, 0]))
+"""
+
+
+def test_numpy_warnings_in_the_blocks_stay_silent():
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-W", "default", "-c", WARNINGS_SCRIPT], capture_output=True, text=True,
+                         cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["inf", "inf"]
+    assert "Warning" not in run.stderr, run.stderr
