@@ -15,7 +15,7 @@ import torch
 
 import ember
 import ember.nn.functional as F
-from ember import _blocked, _parallel
+from ember import _parallel
 from ember.autograd.function import Op
 from ember.ops import activation, arithmetic, math_functions
 
@@ -429,7 +429,7 @@ def test_the_reference_path_never_splits(spy, small_blocks, monkeypatch):
 
 WARNINGS_SCRIPT = """
 import numpy as np, ember
-from ember import _blocked, _parallel
+from ember import _parallel
 _parallel.workers = lambda: 2
 x = ember.full((1024, 1024), 100.0, requires_grad=True)
 y = x.exp()                                  # overflows in the blocks (worker threads too)
