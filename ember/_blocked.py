@@ -331,7 +331,7 @@ def _splittable_sum(a):
 def sum_all(a):
     """``a.sum()`` (``np.add.reduce(a, None)``) of an array: bitwise NumPy's; split across the
     threads when large (float32 or float64, C-contiguous)."""
-    nw = _threads() if _splittable_sum(a) else 0
+    nw = _threads() if a.size >= MIN_ELEMENTS and _splittable_sum(a) else 0
     if not nw:
         return np.add.reduce(a, axis=None)
     flat = a.reshape(-1)
@@ -347,7 +347,7 @@ def sum_all(a):
 
 def mean_all(a):
     """``a.mean()`` of a float array: bitwise NumPy's (its sum, then divided as NumPy divides)."""
-    if not _splittable_sum(a) or not _threads():
+    if a.size < MIN_ELEMENTS or not _splittable_sum(a) or not _threads():
         return a.mean()
     total = sum_all(a)
     return total.dtype.type(total / np.intp(a.size))
