@@ -15,7 +15,7 @@ import torch
 
 import ember
 import ember.nn.functional as F
-from ember import _parallel
+from ember import _blocked, _parallel
 from ember.autograd.function import Op
 from ember.ops import activation, arithmetic, math_functions
 
