@@ -181,8 +181,12 @@ def _same(a, b):
     for (ka, va), (kb, vb) in zip(a, b):
         if ka != kb or isinstance(va, np.ndarray) or isinstance(vb, np.ndarray):
             return False
-        if va is not vb and not (type(va) is type(vb) and va == vb):
-            return False
+        if va is not vb:
+            try:
+                if not (type(va) is type(vb) and bool(va == vb)):
+                    return False
+            except (TypeError, ValueError):      # e.g. tuples holding arrays
+                return False
     return True
 
 

@@ -338,11 +338,24 @@ def test_an_op_breaking_the_promise_runs_plain(small_blocks, spy):
         @staticmethod
         def backward(ctx, grad):
             return grad
+    class KeepsADataDependentNumber(Op):      # a ctx attribute that differs from block to block
+        elementwise = True
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.top, ctx.first = a.max(), (a[:1],)
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
     x = ember.tensor(uniform(-1, 1), requires_grad=True)
     with threads(2):
         SavesAView.apply(x)
         y = ReturnsTheInput.apply(x)
+        z = KeepsADataDependentNumber.apply(x)
     assert not spy.forward
+    assert z.grad_fn.top == x._data.max()          # the plain call: the whole array's maximum
     assert np.shares_memory(y._data, x._data)   # as the plain call: the input itself
 
 
