@@ -289,6 +289,7 @@ class Op(Function):
     """
     _suffix = "Backward0"
     differentiable_backward = False   # True: backward is written against ``array_namespace``
+    elementwise = False               # True: may run on blocks across threads (ember/_blocked.py)
     backward_on_arrays = True         # backward takes and returns NumPy arrays (Function: Tensors)
 
     @classmethod

@@ -20,7 +20,7 @@ from ..autograd.xp import array_namespace
 from . import _math
 from .arithmetic import mul, sub
 from .join_split import chunk
-from .math_functions import sigmoid, tanh
+from .math_functions import sigmoid, sigmoid_branch, tanh
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_",
@@ -103,6 +103,7 @@ def relu_(input):
 
 class LeakyRelu(Op):
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, x, slope):
@@ -199,6 +200,7 @@ class Elu(Op):
     PyTorch, so the derivative's own derivative flows through y.
     """
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
@@ -254,6 +256,7 @@ _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 class Gelu(Op):
     """y = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy/dx = Phi(x) + x * exp(-x**2 / 2) / sqrt(2 pi)."""
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, x):
@@ -282,6 +285,7 @@ class Gelu(Op):
 class GeluTanh(Op):
     backward_name = "GeluBackward0"
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, x):
@@ -312,6 +316,8 @@ def gelu(input, approximate="none"):
 
 class Silu(Op):
     differentiable_backward = True
+    elementwise = True
+    elementwise_branch = staticmethod(sigmoid_branch)   # _math.sigmoid: one formula per array
 
     @staticmethod
     def forward(ctx, x):
@@ -423,6 +429,7 @@ def hardsigmoid(input, inplace=False):
 
 class Hardswish(Op):
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, x):

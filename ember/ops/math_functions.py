@@ -23,11 +23,13 @@ __all__ = [
 
 
 # -- one input: an Op each, declared by its forward and derivative ------------------------------
-def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
+def _unary(name, fwd, bwd, save="input", doc="", quiet=False, elementwise=True):
     """Declare a one-input op: ``bwd(xp, grad, saved)`` where saved is the input or the output and
     ``xp`` the array namespace of ``grad`` (so the backward is differentiable again).
 
     ``quiet``: outside the domain the result is nan/inf without NumPy warnings (as in torch).
+    ``elementwise``: ember/_blocked.py may split large arrays across threads (False where the op is
+    cheap per element and the split costs more than it saves, as measured there).
     """
     def forward(ctx, a):
         out = fwd(a)
@@ -49,7 +51,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False):
                 return plain_b(ctx, grad)
 
     op = type(name, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
-                            "differentiable_backward": True})
+                            "differentiable_backward": True, "elementwise": elementwise})
 
     def fn(input):
         if input._data.dtype.kind != "f":
@@ -64,15 +66,15 @@ _LN2 = float(np.log(2.0))      # Python floats keep float32 arrays float32
 _LN10 = float(np.log(10.0))
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 Exp, exp = _unary("Exp", np.exp, lambda xp, g, out: g * out, "output", "Elementwise e**x.")
-Exp2, exp2 = _unary("Exp2", np.exp2, lambda xp, g, out: g * out * _LN2, "output")
-Log, log = _unary("Log", np.log, lambda xp, g, a: g / a, doc="Natural logarithm.", quiet=True)
-Log2, log2 = _unary("Log2", np.log2, lambda xp, g, a: g / (a * _LN2), quiet=True)
-Log10, log10 = _unary("Log10", np.log10, lambda xp, g, a: g / (a * _LN10), quiet=True)
+Exp2, exp2 = _unary("Exp2", np.exp2, lambda xp, g, out: g * out * _LN2, "output", elementwise=False)
+Log, log = _unary("Log", np.log, lambda xp, g, a: g / a, doc="Natural logarithm.", quiet=True, elementwise=False)
+Log2, log2 = _unary("Log2", np.log2, lambda xp, g, a: g / (a * _LN2), quiet=True, elementwise=False)
+Log10, log10 = _unary("Log10", np.log10, lambda xp, g, a: g / (a * _LN10), quiet=True, elementwise=False)
 Log1p, log1p = _unary("Log1P", np.log1p, lambda xp, g, a: g / (a + 1), quiet=True)
-Expm1, expm1 = _unary("Expm1", np.expm1, lambda xp, g, out: g * (out + 1), "output")
-Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda xp, g, out: g / (2 * out), "output", quiet=True)
+Expm1, expm1 = _unary("Expm1", np.expm1, lambda xp, g, out: g * (out + 1), "output", elementwise=False)
+Sqrt, sqrt = _unary("Sqrt", np.sqrt, lambda xp, g, out: g / (2 * out), "output", quiet=True, elementwise=False)
 Rsqrt, rsqrt = _unary("Rsqrt", lambda a: 1 / np.sqrt(a), lambda xp, g, out: g * (-0.5 * out * out * out), "output",
-                      quiet=True)
+                      quiet=True, elementwise=False)
 Sin, sin = _unary("Sin", np.sin, lambda xp, g, a: g * xp.cos(a))
 Cos, cos = _unary("Cos", np.cos, lambda xp, g, a: -g * xp.sin(a))
 Tan, tan = _unary("Tan", np.tan, lambda xp, g, out: g * (1 + out * out), "output")
@@ -82,16 +84,28 @@ Atan, atan = _unary("Atan", np.arctan, lambda xp, g, a: g / (1 + a * a))
 Sinh, sinh = _unary("Sinh", np.sinh, lambda xp, g, a: g * xp.cosh(a))
 Cosh, cosh = _unary("Cosh", np.cosh, lambda xp, g, a: g * xp.sinh(a))
 Tanh, tanh = _unary("Tanh", np.tanh, lambda xp, g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
-Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda xp, g, out: -g * out * out, "output", quiet=True)
-Erf, erf = _unary("Erf", _math.erf, lambda xp, g, a: g * _TWO_OVER_SQRT_PI * xp.exp(-a * a))
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda xp, g, out: -g * out * out, "output", quiet=True,
+                                elementwise=False)
+Erf, erf = _unary("Erf", _math.erf, lambda xp, g, a: g * _TWO_OVER_SQRT_PI * xp.exp(-a * a),
+                  elementwise=False)   # math.erf per element holds the GIL: threads would not help
 
 
 Sigmoid, sigmoid = _unary("Sigmoid", _math.sigmoid, lambda xp, g, out: g * out * (1 - out), "output",
                           "Logistic sigmoid 1 / (1 + exp(-x)), stable for large |x|.")
 
 
+def sigmoid_branch(a):
+    """Which formula ``_math.sigmoid`` takes for ``a`` (it decides from the whole array's minimum):
+    ember/_blocked.py splits an op using it only where every block takes the same one."""
+    return a.min() > -_math._EXP_OVERFLOW.get(a.dtype, np.inf)
+
+
+Sigmoid.elementwise_branch = staticmethod(sigmoid_branch)
+
+
 class Abs(Op):
     differentiable_backward = True
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a):

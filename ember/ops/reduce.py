@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._blocked import mean_all, sum_all
 from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
@@ -87,6 +88,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        if axes is None and not keepdim and dtype is None:
+            return np.asarray(sum_all(a))          # np.add.reduce(a), on ember's threads when large
         return np.asarray(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
@@ -127,6 +130,8 @@ class Mean(Op):
         ctx.n = n
         if n == 0:  # mean of nothing is nan, as torch (without NumPy's warning)
             return np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, a.dtype)
+        if axes is None and not keepdim:
+            return np.asarray(mean_all(a))         # a.mean(), on ember's threads when large
         return np.asarray(a.mean(axis=axes, keepdims=keepdim))
 
     @staticmethod
