@@ -27,8 +27,11 @@ def chunking(request, monkeypatch):
     K-major planes kernels (or none)."""
     if request.param.startswith("planes"):
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
+        monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)
     elif request.param == "no-planes":
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 0)
+        monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 0)
+    monkeypatch.setattr(_conv_fast, "DX_FLAT_CHUNK_BYTES", 1 if request.param.endswith("rows") else 1 << 20)
     budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
               "no-planes": 1 << 20}[request.param]
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", budget)
