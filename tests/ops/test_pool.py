@@ -92,8 +92,8 @@ def _tied(kind, shape):
 TIE_KINDS = ["constant", "repeated", "one-tie"]
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=3, stride=2),
-                                dict(kernel_size=3, stride=1, padding=1)], ids=_ids)
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=(3, 2)),
+                                dict(kernel_size=3, stride=2), dict(kernel_size=3, stride=1, padding=1)], ids=_ids)
 @pytest.mark.parametrize("kind", TIE_KINDS)
 def test_max_pool2d_tied_maxima_without_indices_match_torch(kw, kind, layout):
     # PyTorch gives a window's gradient to one position, its first maximum, not to every tied
