@@ -22,10 +22,10 @@ def channels_last(lib, x):
     return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
 
 
-@pytest.fixture(params=["nchw", "nhwc", "nhwc-threads"])
+@pytest.fixture(params=["nchw", "nchw-threads", "nhwc", "nhwc-threads"])
 def layout(request, monkeypatch):
-    """Input memory layout; "nhwc-threads" also shares the batch out to two worker threads."""
-    if request.param == "nhwc-threads":
+    """Input memory layout; "-threads" also shares the batch out to two worker threads."""
+    if request.param.endswith("-threads"):
         monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
         monkeypatch.setattr(_parallel, "workers", lambda: 2)
     return request.param
