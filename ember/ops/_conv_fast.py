@@ -25,10 +25,12 @@ __all__ = []
 # Bytes of im2col columns per chunk: one chunk's columns stay in cache.
 CHUNK_BYTES = 2 << 20
 WGRAD_CHUNK_BYTES = 2 << 20
-# A kernel whose columns hold more than MIN_CHUNKS * MIN_CHUNK_BYTES is cut into at least
-# MIN_CHUNKS chunks (CIFAR-10's first conv at batch 16: 4 chunks of 4 images, not 6 + 6 + 4).
+# A kernel whose columns hold more than MIN_CHUNK_BYTES is cut into up to MIN_CHUNKS even
+# chunks (CIFAR-10's first conv at batch 16: 4 chunks of 4 images, not 6 + 6 + 4). Below
+# MIN_CHUNK_BYTES (= the smallest work handed to other threads) a kernel stays one chunk: at
+# batch 1 more chunks would only add calls.
 MIN_CHUNKS = 4
-MIN_CHUNK_BYTES = 256 << 10
+MIN_CHUNK_BYTES = 1 << 20
 # Partial sums of a weight gradient (each a run of consecutive chunks, added in order at the end).
 WGRAD_PARTIALS = 8
 # Ungrouped weight gradients by (Cout, rows) @ (rows, K) chunk GEMMs (else pixel-rows GEMMs).
