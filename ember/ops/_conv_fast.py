@@ -8,7 +8,8 @@ transposed into the C-contiguous NCHW output while in cache (PyTorch's layout, s
 works on it). Backward rebuilds the columns chunk by chunk: the weight gradient is
 ``G_chunk (Cout, rows) @ cols_chunk`` summed over chunks (grouped convs: one pixel-rows GEMM);
 a stride-1 conv's input gradient is the padded output gradient (a reused buffer) convolved with
-the flipped weights (else col2im of ``G @ W``, as in the math).
+the flipped weights, or for few channels (LeNet's) ``W^T @ G`` per image with each tap's rows
+added at its offset in the flattened padded input (else col2im of ``G @ W``, as in the math).
 Chunks are shared out to ``workers()`` threads, each GEMM single-threaded; the cut into chunks
 does not depend on the thread count, and weight-gradient partial sums are added in a fixed
 order, so results are bitwise the same on any number of threads. Every scratch buffer comes
