@@ -207,7 +207,11 @@ def max_backward_tiled(v, out, g, sp, geo):
         winners.append(n)
         dst = gv[a:b]
         if dst.flags.c_contiguous:
-            np.multiply(m, gg, out=dst.reshape(sub))
+            # the broadcast gradient copied in, then masked in place: the multiply then runs over
+            # whole contiguous rows (a bool-by-broadcast multiply runs row by row)
+            d = dst.reshape(sub)
+            np.copyto(d, gg)
+            np.multiply(d, m, out=d)
         else:
             dst[...] = np.multiply(m, gg).reshape(dst.shape)
     parallel_batches(v.shape[0], run, v.size * v.itemsize)
