@@ -42,6 +42,8 @@ MAX_CASES = [
     dict(kernel_size=(2, 3), stride=(1, 2)),
     dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
     dict(kernel_size=2, ceil_mode=True),
+    dict(kernel_size=2, padding=1),                      # tiling windows over a padded input
+    dict(kernel_size=(3, 2), ceil_mode=True),
     dict(kernel_size=(2, 3), dilation=2, padding=1),
     dict(kernel_size=3, stride=2, dilation=(1, 2), ceil_mode=True),
 ]
