@@ -11,7 +11,7 @@ kernels run on the calling thread. ``blas_threads(k)`` lowers the BLAS pool for 
 import contextlib
 import ctypes
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
 __all__ = ["set_num_threads", "get_num_threads"]
 
@@ -24,8 +24,9 @@ _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads
 PARALLEL_MIN_BYTES = 1 << 20
 
 _CACHE = []
-_POOL = []
+_POOL = []         # [helper threads, the pid that made them]
 _COUNT = []        # ember's thread count, once decided
+_RUNNING = threading.Lock()      # held while helpers run a hand-off (a nested or concurrent call runs alone)
 
 
 # -- the BLAS pool ----------------------------------------------------------------------------
@@ -158,13 +159,61 @@ def _single_threaded_blas():
             put(before)
 
 
+class _Helper:
+    """A persistent helper thread that runs one function per hand-off: two locks and no queue,
+    so a hand-off costs a lock release and a wake-up (about half of a thread pool's submit and
+    result)."""
+    __slots__ = ("_go", "_done", "_fn", "_result", "_error")
+
+    def __init__(self, i):
+        self._go, self._done = threading.Lock(), threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._fn = self._result = self._error = None
+        threading.Thread(target=self._loop, name=f"ember-conv-{i}", daemon=True).start()
+
+    def _loop(self):
+        while True:
+            self._go.acquire()
+            try:
+                self._result = self._fn()
+            except BaseException as e:       # handed to the caller by wait()
+                self._error = e
+            self._fn = None
+            self._done.release()
+
+    def start(self, fn):
+        self._fn, self._result, self._error = fn, None, None
+        self._go.release()
+
+    def wait(self):
+        self._done.acquire()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        return self._result
+
+
+def _helpers(n):
+    """``n`` helper threads of this process (made again in a forked child, which inherits the
+    objects but not their threads)."""
+    if not _POOL or _POOL[1] != os.getpid():
+        _POOL[:] = [[], os.getpid()]
+    helpers = _POOL[0]
+    while len(helpers) < n:
+        helpers.append(_Helper(len(helpers) + 1))
+    return helpers[:n]
+
+
 def run_chunks(chunks, nw, init, work):
     """``work(state, *chunk)`` for every chunk (e.g. ``(start, stop)``); each worker has its
     own ``state = init()``.
 
     With several workers the chunks are shared out dynamically (a slow or descheduled thread
     takes fewer), each GEMM runs single-threaded, and NumPy releases the GIL in copies and GEMMs.
-    Returns the workers' states. An exception in any worker is raised here.
+    The calling thread is one of the workers. A call made while another is sharing out (from a
+    worker, or from a second user thread) runs on its own thread. Returns the workers' states.
+    An exception in any worker is raised here, after every worker has stopped.
     """
     nw = min(nw, len(chunks))
     it = iter(chunks)
@@ -174,16 +223,27 @@ def run_chunks(chunks, nw, init, work):
         for c in it:             # list iterators hand out each item once, also across threads
             work(state, *c)
         return state
-    if nw <= 1:
+    if nw <= 1 or not _RUNNING.acquire(blocking=False):
         return [worker()]
-    # (A forked child, e.g. a DataLoader worker, inherits the pool object but not its threads.)
-    if not _POOL or _POOL[0]._max_workers < nw - 1 or _POOL[1] != os.getpid():
-        _POOL[:] = [ThreadPoolExecutor(max_workers=nw - 1, thread_name_prefix="ember-conv"), os.getpid()]
-    with _single_threaded_blas():
-        futures = [_POOL[0].submit(worker) for _ in range(nw - 1)]
-        states = [worker()]
-        states += [f.result() for f in futures]
-    return states
+    try:
+        helpers = _helpers(nw - 1)
+        with _single_threaded_blas():
+            for h in helpers:
+                h.start(worker)
+            try:
+                states = [worker()]
+            finally:
+                error, others = None, []
+                for h in helpers:                # every helper has finished before anything is raised
+                    try:
+                        others.append(h.wait())
+                    except BaseException as e:
+                        error = error or e
+            if error is not None:
+                raise error
+    finally:
+        _RUNNING.release()
+    return states + others
 
 
 def parallel_batches(N, fn, nbytes):

@@ -238,3 +238,29 @@ def test_pool_is_rebuilt_in_a_forked_child(monkeypatch):
     got = q.get(timeout=20)
     p.join(timeout=20)
     assert got == expected
+
+
+def test_nested_and_concurrent_run_chunks_complete():
+    # A call made from inside a worker (or while another thread is sharing out) runs on its own
+    # thread instead of waiting for helpers that are busy: it finishes, with every chunk done.
+    inner = []
+
+    def outer_work(st, s, e):
+        got = []
+        _parallel.run_chunks([(k, k + 1) for k in range(3)], 2, lambda: None, lambda st2, a, b: got.append(a))
+        inner.append(sorted(got))
+    _parallel.run_chunks([(0, 1), (1, 2)], 2, lambda: None, outer_work)
+    assert inner == [[0, 1, 2], [0, 1, 2]]
+    results = {}
+
+    def user(t):
+        seen = []
+        for _ in range(20):
+            _parallel.run_chunks([(k, k + 1) for k in range(4)], 2, lambda: None, lambda st, a, b: seen.append(a))
+        results[t] = sorted(seen)
+    threads = [threading.Thread(target=user, args=(t,)) for t in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {0: sorted(list(range(4)) * 20), 1: sorted(list(range(4)) * 20)}

@@ -68,8 +68,13 @@ def cols_view(xp, geo):
     N, Hp, Wp, C = xp.shape
     Cg = C // geo.g
     sN, sH, sW, sC = xp.strides
-    return as_strided(xp, (geo.g, N, geo.Ho, geo.Wo, geo.kh, geo.kw, Cg),
-                      (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC), writeable=False)
+    shape = (geo.g, N, geo.Ho, geo.Wo, geo.kh, geo.kw, Cg)
+    strides = (Cg * sC, sN, geo.sh * sH, geo.sw * sW, geo.dh * sH, geo.dw * sW, sC)
+    if not xp.flags.c_contiguous or xp.size == 0:
+        return as_strided(xp, shape, strides, writeable=False)
+    view = np.ndarray(shape, xp.dtype, buffer=xp, strides=strides)    # (as_strided's work, without its Python)
+    view.flags.writeable = False
+    return view
 
 
 def im2col(xp, geo):

@@ -113,6 +113,36 @@ def scatter_taps(g, sp, geo, weight_of_tap):
     return from_layout(_crop(gp, sp, geo), sp)
 
 
+_J0 = 0x0001 if np.little_endian else 0x0100     # the first of two bools seen as one uint16
+
+
+def _first_of_pairs(m, kh):
+    """Ties in windows two wide: in the (n, C, Ho, kh, Wo*2) mask keep each window's first True
+    in scan order (row by row, left before right), in place; returns the number kept.
+
+    Each window row's two bools are read as one uint16, so the work is integer arithmetic over
+    whole rows: a row with both set drops the right one; a row after one that holds the
+    maximum is cleared (``free`` is 0xFFFF while no earlier row of the window had it, else 0)."""
+    v = m.view(np.uint16)                       # (n, C, Ho, kh, Wo)
+    t = np.bitwise_and(v, _J0)                  # the left bool of each row ...
+    if _J0 == 1:
+        np.left_shift(t, 8, out=t)              # ... moved onto the right one's byte
+    else:
+        np.right_shift(t, 8, out=t)
+    np.invert(t, out=t)
+    np.bitwise_and(v, t, out=v)
+    free = None
+    for i in range(kh):
+        row = v[:, :, :, i]
+        if free is not None:
+            np.bitwise_and(row, free, out=row)
+        if i < kh - 1:
+            has = np.minimum(row, 1)
+            np.subtract(has, 1, out=has)        # 0 where this row has the maximum, else 0xFFFF
+            free = has if free is None else np.bitwise_and(free, has, out=free)
+    return np.count_nonzero(m)
+
+
 def max_backward_tiled(v, out, g, sp, geo):
     """Backward of pooling over non-overlapping windows that tile the input (e.g. 2x2, stride 2):
     each tap's mask is one comparison with the window maximum, written straight into its
@@ -147,7 +177,13 @@ def max_backward_tiled(v, out, g, sp, geo):
         up = (slice(None), slice(None), slice(None), None, slice(None))
 
         def widen(a):
-            return np.repeat(a, kw, axis=3) if kw > 1 else a
+            # (kw strided copies: several times faster than np.repeat along the last axis)
+            if kw == 1:
+                return a
+            w = np.empty(a.shape[:3] + (Wo, kw), a.dtype)
+            for j in range(kw):
+                w[..., j] = a
+            return w.reshape(a.shape[:3] + (Wo * kw,))
 
         def tap(m, i, j):
             return m[:, :, :, i, j::kw]
@@ -158,7 +194,9 @@ def max_backward_tiled(v, out, g, sp, geo):
         sub = (b - a,) + shape[1:]
         m = vv[a:b].reshape(sub) == o
         n = np.count_nonzero(m)
-        if n > out[a:b].size:        # ties: keep each window's first maximum in scan order
+        if n > out[a:b].size and sp == 2 and kw == 2 and m.flags.c_contiguous:
+            n = _first_of_pairs(m, kh)
+        elif n > out[a:b].size:      # ties: keep each window's first maximum in scan order
             taken = np.zeros(out[a:b].shape, bool)
             for i in range(kh):
                 for j in range(kw):
@@ -169,7 +207,11 @@ def max_backward_tiled(v, out, g, sp, geo):
         winners.append(n)
         dst = gv[a:b]
         if dst.flags.c_contiguous:
-            np.multiply(m, gg, out=dst.reshape(sub))
+            # the broadcast gradient copied in, then masked in place: the multiply then runs over
+            # whole contiguous rows (a bool-by-broadcast multiply runs row by row)
+            d = dst.reshape(sub)
+            np.copyto(d, gg)
+            np.multiply(d, m, out=d)
         else:
             dst[...] = np.multiply(m, gg).reshape(dst.shape)
     parallel_batches(v.shape[0], run, v.size * v.itemsize)

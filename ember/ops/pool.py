@@ -30,6 +30,9 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
            "max_pool1d_with_indices", "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "lp_pool2d", "lp_pool1d"]
 
+# Max pools whose windows tile NCHW rows take each window's rows first (False: the tap chain).
+MAX_ROWS_FIRST = True
+
 
 # -- max pooling ------------------------------------------------------------------------------
 def _max_taps(vp, sp, geo):
@@ -38,14 +41,37 @@ def _max_taps(vp, sp, geo):
     if len(views) == 1:
         return views[0].copy()
     out = np.empty(views[0].shape, vp.dtype)
+    rows = _window_rows(vp, sp, geo) if MAX_ROWS_FIRST else None
 
     def run(a, b):
         o = out[a:b]
+        if rows is not None:
+            # windows that tile NCHW rows: the maximum over each window's rows (whole contiguous
+            # input rows), then over its columns (strided slices of that half-size temporary)
+            t = np.maximum(rows[a:b, :, :, 0], rows[a:b, :, :, 1])
+            for i in range(2, geo.kh):
+                np.maximum(t, rows[a:b, :, :, i], out=t)
+            t5 = t.reshape(t.shape[:3] + (geo.Wo, geo.kw))
+            np.maximum(t5[..., 0], t5[..., 1], out=o)
+            for j in range(2, geo.kw):
+                np.maximum(o, t5[..., j], out=o)
+            return
         np.maximum(views[0][a:b], views[1][a:b], out=o)
         for s in views[2:]:
             np.maximum(o, s[a:b], out=o)
     parallel_batches(out.shape[0], run, vp.size * vp.itemsize)
     return out
+
+
+
+def _window_rows(vp, sp, geo):
+    """(N, C, Ho, kh, Wo*kw) view of an NCHW input whose windows tile it (stride = kernel, no
+    dilation, at least 2x2; extra bottom rows / right columns never read), else None."""
+    if sp != 2 or geo.kh < 2 or geo.kw < 2 or (geo.sh, geo.sw) != (geo.kh, geo.kw) or (geo.dh, geo.dw) != (1, 1) \
+            or geo.Ho * geo.kh > vp.shape[2] or geo.Wo * geo.kw > vp.shape[3]:
+        return None
+    N, C = vp.shape[:2]
+    return vp[:, :, :geo.Ho * geo.kh, :geo.Wo * geo.kw].reshape(N, C, geo.Ho, geo.kh, geo.Wo * geo.kw)
 
 
 def _argmax_taps(vp, out, sp, geo):

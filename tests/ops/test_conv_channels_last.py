@@ -11,6 +11,7 @@ import ember
 import ember.nn.functional as F
 from ember import _parallel, _workspace
 from ember.ops import _conv_fast
+from ember.ops._im2col import Geometry
 from tests.oracle import check
 
 RNG = np.random.default_rng(0)
@@ -27,8 +28,11 @@ def chunking(request, monkeypatch):
     K-major planes kernels (or none)."""
     if request.param.startswith("planes"):
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
+        monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)
     elif request.param == "no-planes":
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 0)
+        monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 0)
+    monkeypatch.setattr(_conv_fast, "DX_FLAT_CHUNK_BYTES", 1 if request.param.endswith("rows") else 1 << 20)
     budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
               "no-planes": 1 << 20}[request.param]
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", budget)
@@ -192,3 +196,54 @@ def test_training_steps_reuse_their_scratch_buffers():
         model(x).sum().backward()
     assert set(_workspace._BUFFERS) == set(held)
     assert all(_workspace._BUFFERS[k] is held[k] for k in held)
+
+
+@pytest.mark.parametrize("N,Ho,Wo,row_bytes", [
+    (16, 32, 32, 32 * 75 * 4),        # CIFAR-10's first conv at batch 16: runs of images
+    (1, 32, 32, 32 * 75 * 4),         # ... at batch 1: bands of rows
+    (64, 16, 16, 16 * 800 * 4),       # its second conv at batch 64
+    (3, 224, 224, 224 * 576 * 4),     # big images: bands of rows of each image
+    (2, 3, 3, 40),                    # tiny: one chunk
+    (7, 5, 4, 1 << 20),               # one row over the budget: a row per chunk
+])
+def test_chunks_cover_every_output_row_once_in_even_parts(N, Ho, Wo, row_bytes):
+    geo = Geometry(N, 1, Ho, Wo, 1, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0), 1)
+    cs = _conv_fast.chunks(geo, row_bytes, _conv_fast.CHUNK_BYTES)
+    assert cs[0].p0 == 0 and cs[-1].p1 == N * Ho * Wo
+    assert all(a.p1 == b.p0 for a, b in zip(cs, cs[1:]))               # in order, no gap, no overlap
+    assert all(c.p1 - c.p0 == c.m * c.P for c in cs)
+    rows = [c.m * (c.h1 - c.h0) for c in cs]
+    assert max(rows) - min(rows) <= max(1, Ho if cs[0].h1 - cs[0].h0 == Ho else 1)
+    if N * Ho * row_bytes >= _conv_fast.MIN_CHUNKS * _conv_fast.MIN_CHUNK_BYTES and N * Ho >= _conv_fast.MIN_CHUNKS:
+        assert len(cs) >= _conv_fast.MIN_CHUNKS                            # enough to share out
+    if N * Ho * row_bytes <= _conv_fast.MIN_CHUNK_BYTES:
+        assert len(cs) == 1                                                # too little to cut
+
+
+def test_lenet_sized_threads_give_bitwise_the_same_results(monkeypatch):
+    # Default chunk sizes (no fixture): LeNet's second conv (6 -> 16 channels) at batch 24 is cut
+    # into several chunks, its input gradient takes the shifted-rows path, and the max pool
+    # after a ReLU has ties; 1, 2 and 3 threads must agree bitwise.
+    x, w1, w2 = r(24, 1, 32, 32), r(6, 1, 5, 5), r(16, 6, 5, 5)
+
+    def run():
+        xe, a, b = (ember.tensor(v, requires_grad=True) for v in (x, w1, w2))
+        h = F.max_pool2d(F.relu(F.conv2d(xe, a)), 2)
+        y = F.max_pool2d(F.relu(F.conv2d(h, b)), 2)
+        y.backward(ember.tensor(np.linspace(-1, 1, y.numel(), dtype=np.float32).reshape(y.shape)))
+        return [y._data, xe.grad._data, a.grad._data, b.grad._data]
+    with _parallel.blas_threads(1):
+        monkeypatch.setattr(_parallel, "workers", lambda: 1)
+        one = run()
+        monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
+        for n in (2, 3):
+            monkeypatch.setattr(_parallel, "workers", lambda: n)
+            for a, b_ in zip(one, run()):
+                np.testing.assert_array_equal(a, b_)
+    te = [torch.tensor(v, requires_grad=True) for v in (x, w1, w2)]
+    h = TF.max_pool2d(TF.relu(TF.conv2d(te[0], te[1])), 2)
+    yt = TF.max_pool2d(TF.relu(TF.conv2d(h, te[2])), 2)
+    yt.backward(torch.linspace(-1, 1, yt.numel()).reshape(yt.shape))
+    for a, t in zip(one, [yt] + [v.grad for v in te]):
+        t = t.detach().numpy()
+        np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-5 * np.abs(t).max())     # sums of ~10^4 terms

@@ -22,10 +22,10 @@ def channels_last(lib, x):
     return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
 
 
-@pytest.fixture(params=["nchw", "nhwc", "nhwc-threads"])
+@pytest.fixture(params=["nchw", "nchw-threads", "nhwc", "nhwc-threads"])
 def layout(request, monkeypatch):
-    """Input memory layout; "nhwc-threads" also shares the batch out to two worker threads."""
-    if request.param == "nhwc-threads":
+    """Input memory layout; "-threads" also shares the batch out to two worker threads."""
+    if request.param.endswith("-threads"):
         monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
         monkeypatch.setattr(_parallel, "workers", lambda: 2)
     return request.param
@@ -42,6 +42,8 @@ MAX_CASES = [
     dict(kernel_size=(2, 3), stride=(1, 2)),
     dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
     dict(kernel_size=2, ceil_mode=True),
+    dict(kernel_size=2, padding=1),                      # tiling windows over a padded input
+    dict(kernel_size=(3, 2), ceil_mode=True),
     dict(kernel_size=(2, 3), dilation=2, padding=1),
     dict(kernel_size=3, stride=2, dilation=(1, 2), ceil_mode=True),
 ]
@@ -92,8 +94,8 @@ def _tied(kind, shape):
 TIE_KINDS = ["constant", "repeated", "one-tie"]
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=3, stride=2),
-                                dict(kernel_size=3, stride=1, padding=1)], ids=_ids)
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=(3, 2)),
+                                dict(kernel_size=3, stride=2), dict(kernel_size=3, stride=1, padding=1)], ids=_ids)
 @pytest.mark.parametrize("kind", TIE_KINDS)
 def test_max_pool2d_tied_maxima_without_indices_match_torch(kw, kind, layout):
     # PyTorch gives a window's gradient to one position, its first maximum, not to every tied
