@@ -105,9 +105,9 @@ def relu_pool_step(name, shape=(64, 6, 28, 28)):
 
 WORKLOADS = [
     Workload("LeNet-5 SGD step (batch 64, 1x32x32)", lenet5_step("ember"), lenet5_step("torch"),
-             required=1.5, goal=1.0),
+             required={1: 1.5}, goal=1.0),
     Workload("BN-ReLU-Conv3x3 residual block fwd+bwd (32x64x16x16)", residual_step("ember"),
-             residual_step("torch"), required=1.5, goal=1.0),
+             residual_step("torch"), required={1: 1.5}, goal=1.0),
     Workload("LeNet-5 conv2 6->16 5x5 fwd+bwd (64x6x14x14)", lenet_conv2_step("ember"), lenet_conv2_step("torch")),
     Workload("ReLU + max-pool 2x2 fwd+bwd (64x6x28x28)", relu_pool_step("ember"), relu_pool_step("torch")),
 ]
