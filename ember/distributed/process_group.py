@@ -28,7 +28,7 @@ from ._mpi import mpi
 __all__ = ["ProcessGroup", "GroupMember", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "is_gloo_available", "is_nccl_available", "is_torchelastic_launched",
            "get_rank", "get_world_size", "get_backend", "new_group", "get_process_group_ranks",
-           "get_global_rank", "get_group_rank", "default_pg_timeout"]
+           "get_global_rank", "get_group_rank", "default_pg_timeout", "get_node_local_rank"]
 
 default_pg_timeout = datetime.timedelta(minutes=30)   # PyTorch's default
 
@@ -241,6 +241,23 @@ def get_world_size(group=None):
     """How many ranks ``group`` has (default: the world); -1 on a rank outside it."""
     pg = _resolve(group)
     return -1 if pg is None else pg.size()
+
+
+def get_node_local_rank(fallback_rank=None):
+    """This process's rank on its node: ``LOCAL_RANK`` (set by ``ember.distributed.run`` and torchrun),
+    else ``fallback_rank``, else RuntimeError (as PyTorch).
+
+    Example:
+        >>> dist.get_node_local_rank(fallback_rank=0)
+        0
+    """
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow "
+                       "`get_node_local_rank` to work, assuming you are not running in a multi-device context and "
+                       "want the code to run locally instead. (ember.distributed.run sets LOCAL_RANK)")
 
 
 def get_backend(group=None):
