@@ -24,7 +24,7 @@ from .process_group import (GroupMember, ProcessGroup, default_pg_timeout, destr
                             new_group)
 from .reduce_op import ReduceOp  # noqa: F401
 from .object_collectives import (all_gather_object, broadcast_object_list, gather_object,  # noqa: F401
-                                 scatter_object_list)
+                                 recv_object_list, scatter_object_list, send_object_list)
 from .all_to_all import all_to_all, all_to_all_single  # noqa: F401
 from .p2p_batch import P2POp, batch_isend_irecv  # noqa: F401
 from .process_group import get_node_local_rank  # noqa: F401

@@ -24,11 +24,14 @@ import numpy as np
 from .._tensor import device as _device
 from ._agree import SIZES, exchange
 from ._mpi import mpi
-from .collectives import _mpi_call, _root
+from .collectives import _mpi_call, _peer, _root
 from .process_group import _resolve
 from .work import wait_requests
 
-__all__ = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list"]
+__all__ = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list", "send_object_list",
+           "recv_object_list"]
+
+_TAG = 32001          # send/recv_object_list's messages: a tag of their own, so they never match a tensor recv
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -44,6 +47,25 @@ def _pickle(obj, what):
 
 def _unpickle(buf):
     return pickle.loads(buf.tobytes())
+
+
+def _pickle_list(objects, what):
+    """(payload, None): the objects' sizes (int64) then their pickles; or (None, the pickling error)."""
+    pieces = []
+    for obj in objects:
+        data, error = _pickle(obj, what)
+        if error is not None:
+            return None, error
+        pieces.append(data)
+    sizes = np.array([p.size for p in pieces], np.int64)
+    return np.concatenate([sizes.view(np.uint8)] + pieces), None
+
+
+def _unpickle_list(payload, n, out):
+    sizes = payload[:8 * n].view(np.int64)
+    counts, displs = _offsets(sizes)
+    for i, (c, d) in enumerate(zip(counts, displs)):
+        out[i] = _unpickle(payload[8 * n + d:8 * n + d + c])
 
 
 def _offsets(counts):
@@ -165,15 +187,7 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     else:
         n = len(object_list)
     if error is None and me == root:
-        pieces = []
-        for obj in object_list:
-            data, error = _pickle(obj, what)
-            if error is not None:
-                break
-            pieces.append(data)
-        if error is None:              # payload: n int64 sizes, then the n pickles
-            sizes = np.array([p.size for p in pieces], np.int64)
-            payload = np.concatenate([sizes.view(np.uint8)] + pieces)
+        payload, error = _pickle_list(object_list, what)
     every = exchange(pg, what, what, root=root, sizes=(n, -1 if payload is None else payload.size), error=error,
                      same=(0,))
     if me == root:
@@ -181,10 +195,7 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
         return None
     payload = np.empty(int(every[root, SIZES + 1]), np.uint8)
     _wait(pg, _mpi_call(pg.comm.Ibcast, what, payload, root), what)
-    sizes = payload[:8 * n].view(np.int64)
-    counts, displs = _offsets(sizes)
-    for i, (c, d) in enumerate(zip(counts, displs)):
-        object_list[i] = _unpickle(payload[8 * n + d:8 * n + d + c])
+    _unpickle_list(payload, n, object_list)
     return None
 
 
@@ -233,3 +244,65 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
     _wait(pg, _mpi_call(pg.comm.Iscatterv, what, send, [recv, MPI.BYTE], root), what)
     scatter_object_output_list[0] = _unpickle(recv)
     return None
+
+
+# -- point to point ---------------------------------------------------------------------------------------
+def send_object_list(object_list, dst=None, group=None, device=None, group_dst=None, use_batch=False):
+    """Send the picklable objects of ``object_list`` to rank ``dst``, which calls ``recv_object_list``
+    with a list of the same length. Blocks until sent. Uses pickle: only between trusted peers.
+
+    Two messages on a tag of their own: (count, bytes), then the sizes and pickles. ``use_batch``
+    changes nothing on MPI (PyTorch: which NCCL communicator carries the messages).
+
+    Example:
+        >>> if dist.get_rank() == 0:
+        ...     dist.send_object_list([{"step": 10}, "ok"], dst=1)
+    """
+    what = "send_object_list"
+    pg = _resolve(group)
+    if device is not None:
+        _device(device)
+    if pg is None:
+        return None
+    peer = _peer(pg, dst, group_dst, "dst", "send")
+    payload, error = _pickle_list(object_list, what)
+    if error is not None:
+        raise error
+    head = np.array([len(object_list), payload.size], np.int64)
+    MPI = mpi()
+    reqs = [_mpi_call(pg.comm.Isend, what, head, peer, _TAG),
+            _mpi_call(pg.comm.Isend, what, [payload, MPI.BYTE], peer, _TAG)]
+    wait_requests(reqs, pg.deadline(), f"{what} to rank {pg.ranks[peer]} (it must call recv_object_list)")
+    return None
+
+
+def recv_object_list(object_list, src=None, group=None, device=None, group_src=None, use_batch=False):
+    """Receive the objects rank ``src`` sends with ``send_object_list`` into ``object_list`` (a list of
+    the same length as the sender's); returns the sender's global rank. Uses pickle: only between
+    trusted peers.
+
+    Example:
+        >>> if dist.get_rank() == 1:
+        ...     objs = [None, None]
+        ...     dist.recv_object_list(objs, src=0)            # objs == [{'step': 10}, 'ok']
+        0
+    """
+    what = "recv_object_list"
+    pg = _resolve(group)
+    if device is not None:
+        _device(device)
+    if pg is None:
+        return -1
+    peer = _peer(pg, src, group_src, "src", "recv")
+    head = np.zeros(2, np.int64)
+    wait = f"{what} from rank {pg.ranks[peer]} (it must call send_object_list)"
+    wait_requests([_mpi_call(pg.comm.Irecv, what, head, peer, _TAG)], pg.deadline(), wait)
+    payload = np.empty(int(head[1]), np.uint8)
+    wait_requests([_mpi_call(pg.comm.Irecv, what, [payload, mpi().BYTE], peer, _TAG)], pg.deadline(), wait)
+    n = int(head[0])
+    if not isinstance(object_list, list) or len(object_list) != n:
+        got = len(object_list) if isinstance(object_list, list) else type(object_list).__name__
+        raise ValueError(f"{what}: rank {pg.ranks[peer]} sent {n} objects but object_list has {got} entries; pass "
+                         f"a list of the same length as the sender's (e.g. [None] * {n})")
+    _unpickle_list(payload, n, object_list)
+    return pg.ranks[peer]

@@ -15,7 +15,8 @@ import ember.distributed as dist
 from . import launch
 
 WORKER = "object_collectives.py"
-NAMES = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list", "all_to_all_single",
+NAMES = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list", "send_object_list",
+         "recv_object_list", "all_to_all_single",
          "all_to_all", "reduce_scatter", "batch_isend_irecv", "get_node_local_rank"]
 EMBER_ONLY = {"tensors in objects are ember Tensors", "gather_object without a list on dst",
               "all_gather_object unpicklable on one rank", "object collective against a tensor collective",

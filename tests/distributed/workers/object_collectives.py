@@ -105,6 +105,18 @@ dist.scatter_object_list(mine, ["a" * (j + 1) for j in range(n)] if r == 0 else 
 record("scatter_object_list default src", mine)
 error("scatter_object_list empty output list", lambda: dist.scatter_object_list([], list(range(n))))
 
+if r == 0:
+    record("send_object_list", dist.send_object_list([{"a": torch.arange(3)}, "b" * 100, None], dst=n - 1))
+    dist.send_object_list([r], group_dst=1)
+elif r == n - 1:
+    got = [None] * 3
+    record("recv_object_list", [dist.recv_object_list(got, src=0), got])
+if r == 1:
+    got = ["x"]
+    record("recv_object_list group_src", [dist.recv_object_list(got, group_src=0, device=torch.device("cpu")), got])
+error("recv_object_list without src", lambda: dist.recv_object_list([None]))
+error("send_object_list to itself", lambda: dist.send_object_list([None], dst=r))
+
 # -- all_to_all_single ---------------------------------------------------------------------------------
 for dtype in (torch.float32, torch.int64):
     output = torch.empty(2 * n, dtype=dtype)
