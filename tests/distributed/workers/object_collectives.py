@@ -166,7 +166,8 @@ for op in ("SUM", "MAX"):
     dist.reduce_scatter(output, [torch.tensor([r + 1.0, j - r]) * (j + 1) for j in range(n)],
                         op=getattr(dist.ReduceOp, op))
     record(f"reduce_scatter {op}", output)
-error("reduce_scatter dtypes differ", lambda: dist.reduce_scatter(torch.empty(2), [torch.ones(2, dtype=torch.int64)] * n))
+error("reduce_scatter dtypes differ",
+      lambda: dist.reduce_scatter(torch.empty(2), [torch.ones(2, dtype=torch.int64)] * n))
 
 got = torch.zeros(3)
 ops = [dist.P2POp(dist.irecv, got, (r - 1) % n), dist.P2POp(dist.isend, torch.arange(3.0) + r, (r + 1) % n)]
