@@ -75,7 +75,7 @@ def _splits(sizes, t, n, what, name):
     return sizes
 
 
-def _agree(pg, what, dtype, row, send, recv, error):
+def _check_agreement(pg, what, dtype, row, send, recv, error):
     """Header (kind, dtype, row size) then everyone's split sizes; every rank raises the same error."""
     exchange(pg, what, what, dtype=dtype, sizes=(row,), same=(0,), error=error)
     n = pg.size()
@@ -137,7 +137,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
             raise
         error = e
     if _CHECKS:
-        _agree(pg, what, input._data.dtype, row, send, recv, error)
+        _check_agreement(pg, what, input._data.dtype, row, send, recv, error)
     buf, back = _buffer(output)
     src = np.ascontiguousarray(input._data)
     if np.shares_memory(src, buf):               # in place (output is input): send a copy
@@ -178,7 +178,7 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
     everything = output_tensor_list + input_tensor_list
     dtype = everything[0]._data.dtype if everything else np.dtype(np.float32)
     if _CHECKS:
-        _agree(pg, what, dtype, 1, send, recv, error)
+        _check_agreement(pg, what, dtype, 1, send, recv, error)
     sbuf = np.concatenate([t._data.reshape(-1) for t in input_tensor_list]).astype(dtype, copy=False)
     rbuf = np.empty(sum(recv), dtype)
     req = _alltoallv(pg, what, sbuf, rbuf, send, recv)

@@ -222,6 +222,9 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
         error = ValueError("Expected argument scatter_object_output_list to be a list of size at least 1.")
     elif me == root and scatter_object_input_list is None:
         error = ValueError("source rank must provide non-None scatter_object_input_list")
+    elif me == root and not hasattr(scatter_object_input_list, "__len__"):
+        error = TypeError(f"{what}: scatter_object_input_list must be a list (one object per rank), got "
+                          f"{type(scatter_object_input_list).__name__}")
     elif me == root and len(scatter_object_input_list) != n:
         error = RuntimeError(f"{what}: Incorrect input list size {len(scatter_object_input_list)}. Input list size "
                              f"should be {n}, same as size of the process group.")
