@@ -27,7 +27,7 @@ from .object_collectives import (all_gather_object, broadcast_object_list, gathe
                                  recv_object_list, scatter_object_list, send_object_list)
 from .all_to_all import all_to_all, all_to_all_single  # noqa: F401
 from .p2p_batch import P2POp, batch_isend_irecv  # noqa: F401
-from .process_group import get_node_local_rank  # noqa: F401
+from .process_group import get_default_backend_for_device, get_node_local_rank, is_backend_available  # noqa: F401
 from .work import Work  # noqa: F401
 
 group = GroupMember   # torch.distributed.group.WORLD

@@ -17,7 +17,8 @@ from . import launch
 WORKER = "object_collectives.py"
 NAMES = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter_object_list", "send_object_list",
          "recv_object_list", "all_to_all_single",
-         "all_to_all", "reduce_scatter", "batch_isend_irecv", "get_node_local_rank"]
+         "all_to_all", "reduce_scatter", "batch_isend_irecv", "get_node_local_rank", "is_backend_available",
+         "get_default_backend_for_device"]
 EMBER_ONLY = {"tensors in objects are ember Tensors", "gather_object without a list on dst",
               "all_gather_object unpicklable on one rank", "object collective against a tensor collective",
               "all_to_all_single splits disagree", "all_to_all_single dtypes differ across ranks",
@@ -114,3 +115,30 @@ def test_get_node_local_rank_without_a_group(monkeypatch):
     assert dist.get_node_local_rank(fallback_rank=2) == tdist.get_node_local_rank(fallback_rank=2) == 2
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert dist.get_node_local_rank(0) == tdist.get_node_local_rank(0) == 1
+
+
+@pytest.mark.parametrize("backend", ["mpi", "gloo", "nccl", "cpu:gloo", "cpu:gloo,cuda:nccl", "xyz"])
+def test_is_backend_available(backend):
+    """As ``is_<backend>_available()``, PyTorch's rule; ember says MPI is available and gloo/NCCL are not
+    (it runs ``backend="gloo"`` on MPI)."""
+    expected = {"mpi": dist.is_mpi_available(), "gloo": False, "nccl": False, "cpu:gloo": False,
+                "cpu:gloo,cuda:nccl": False, "xyz": False}[backend]
+    assert dist.is_backend_available(backend) is expected
+    assert dist.is_mpi_available() is True
+
+
+@pytest.mark.parametrize("device", ["cpu", "cpu:0", "cuda", "mps", "meta", None])
+def test_get_default_backend_for_device_as_torchs(device):
+    import torch
+
+    import ember
+    try:
+        want = tdist.get_default_backend_for_device(device)
+    except Exception as e:
+        with pytest.raises(type(e)):
+            dist.get_default_backend_for_device(device)
+        return
+    assert dist.get_default_backend_for_device(device) == want
+    if device == "cpu":
+        assert dist.get_default_backend_for_device(ember.device(device)) == \
+            tdist.get_default_backend_for_device(torch.device(device))
