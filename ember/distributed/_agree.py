@@ -60,14 +60,16 @@ def exchange(pg, kind, what, *, root=-1, dtype=np.uint8, sizes=(), error=None, s
                   f"{what} (exchanging sizes and checking that all ranks call the same collective)")
     if error is not None:
         raise error
-    columns = [_KIND, _DTYPE, _ROOT] + [SIZES + i for i in same]
-    if not (every[:, columns] == mine[columns]).all():
-        calls = "; ".join(f"rank {pg.ranks[i]}: {_describe_call(h)}" for i, h in enumerate(every))
-        raise RuntimeError(f"ember.distributed: mismatched collective across ranks ({calls}). Every rank must call "
-                           f"the same collective, in the same order, with the same root, dtype and list length.")
-    raised = [pg.ranks[i] for i in np.flatnonzero(every[:, _FLAG] == RAISED)]
-    if raised:
-        raise RuntimeError(f"{what}: rank(s) {raised} raised an error in this call (wrong arguments, or an object "
-                           f"that cannot be pickled: see their message); every rank of the group stops this "
-                           f"{what}.")
+    for columns in ([_KIND, _DTYPE, _ROOT], "raised", [SIZES + i for i in same]):
+        if columns == "raised":       # after the call itself is known to agree, before the sizes it may lack
+            raised = [pg.ranks[i] for i in np.flatnonzero(every[:, _FLAG] == RAISED)]
+            if raised:
+                raise RuntimeError(f"{what}: rank(s) {raised} raised an error in this call (wrong arguments, or an "
+                                   f"object that cannot be pickled: see their message); every rank of the group "
+                                   f"stops this {what}.")
+        elif not (every[:, columns] == mine[columns]).all():
+            calls = "; ".join(f"rank {pg.ranks[i]}: {_describe_call(h)}" for i, h in enumerate(every))
+            raise RuntimeError(f"ember.distributed: mismatched collective across ranks ({calls}). Every rank must "
+                               f"call the same collective, in the same order, with the same root, dtype and list "
+                               f"length.")
     return every

@@ -22,7 +22,8 @@ NAMES = ["all_gather_object", "gather_object", "broadcast_object_list", "scatter
 EMBER_ONLY = {"tensors in objects are ember Tensors", "gather_object without a list on dst",
               "all_gather_object unpicklable on one rank", "object collective against a tensor collective",
               "all_to_all_single splits disagree", "all_to_all_single dtypes differ across ranks",
-              "all_to_all one rank's list too short", "all_to_all uneven", "all_to_all_single in place",
+              "all_to_all one rank's list too short", "all_to_all uneven",
+              "broadcast_object_list not a list on one rank", "all_to_all_single in place",
               "all_to_all_single into a non-contiguous view", "still in step after the errors"}
 
 

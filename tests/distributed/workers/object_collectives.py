@@ -242,6 +242,8 @@ if EMBER and CHECKS:
                     else dist.broadcast_object_list([None]), RuntimeError, text="mismatched collective")
     everyone_raises("object collective against a tensor collective", lambda: dist.all_gather_object([None] * n, r)
                     if r == 0 else dist.all_reduce(ember.ones(2)), RuntimeError, text="mismatched collective")
+    everyone_raises("broadcast_object_list not a list on one rank", lambda: dist.broadcast_object_list(
+        (None,) if r == n - 1 else [None]), (lambda q: q == n - 1, TypeError), text="" if r == n - 1 else "raised")
     everyone_raises("broadcast_object_list lengths differ", lambda: dist.broadcast_object_list([None] * (1 + r)),
                     RuntimeError, text="len(object_list)=")
     everyone_raises("all_to_all_single splits disagree", lambda: dist.all_to_all_single(
