@@ -6,6 +6,10 @@ script, ``init_process_group("mpi")``, then collectives on Tensors and
 ``ember.nn.parallel.DistributedDataParallel``. Needs ``pip install 'ember[distributed]'`` (mpi4py
 and the mpich wheel); importing this package does not import mpi4py, ``init_process_group`` does.
 
+Python objects move with ``all_gather_object``, ``broadcast_object_list``, ... (pickled, as PyTorch's:
+only between the trusted ranks of your own job); ``all_to_all_single``/``all_to_all`` exchange a piece
+with every rank; ``batch_isend_irecv`` starts a list of ``P2POp`` sends and receives together.
+
 Example:
     >>> import ember, ember.distributed as dist
     >>> dist.init_process_group("mpi")
