@@ -304,6 +304,7 @@ if EMBER and CHECKS:
     check("still in step after the errors", t.item() == n, t)
 
 dist.barrier()
+out_dir = pathlib.Path(sys.argv[1])                 # written whole (rename), before the backend's teardown
+(out_dir / f"rank{r}.json.part").write_text(json.dumps({"results": results, "done": done, "world": n}))
+os.replace(out_dir / f"rank{r}.json.part", out_dir / f"rank{r}.json")
 dist.destroy_process_group()
-out_dir = pathlib.Path(sys.argv[1])
-(out_dir / f"rank{r}.json").write_text(json.dumps({"results": results, "done": done, "world": n}))
