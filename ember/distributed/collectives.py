@@ -20,18 +20,20 @@ import time
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from ._mpi import mpi
 from .process_group import _resolve
 from .reduce_op import RedOpType, as_op
 from .work import Work, wait_requests
 
 __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
+           "reduce_scatter",
            "gather", "scatter", "send", "recv", "isend", "irecv", "barrier", "monitored_barrier"]
 
 _CHECKS = os.environ.get("EMBER_DISTRIBUTED_CHECKS", "1") != "0"
 _KINDS = ("all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter_tensor",
-          "gather", "scatter", "barrier")
+          "gather", "scatter", "barrier", "all_gather_object", "gather_object", "broadcast_object_list",
+          "scatter_object_list", "all_to_all_single", "all_to_all")
 _DTYPES = ("float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
 _MAX_DIMS = 8
 
@@ -299,6 +301,31 @@ def reduce_scatter_tensor(output, input, op=RedOpType.SUM, group=None, async_op=
     req = _mpi_call(pg.comm.Ireduce_scatter_block, what, send, buf, mop)
     divide = pg.size() if op is RedOpType.AVG else None
     return _run(pg, [req], what, _writer(output, buf, back, divide), async_op, [output])
+
+
+def reduce_scatter(output, input_list, op=RedOpType.SUM, group=None, async_op=False):
+    """Reduce ``input_list`` (one tensor per rank, each shaped as ``output``) over the ranks with
+    ``op``; rank i's ``output`` gets the reduction of every rank's ``input_list[i]``.
+
+    Example:
+        >>> out = ember.zeros(2)
+        >>> dist.reduce_scatter(out, [ember.ones(2) * j for j in range(dist.get_world_size())])   # rank i: [n*i, n*i]
+    """
+    what = "reduce_scatter"
+    _tensor(output, what, "output")
+    if not isinstance(input_list, list) or not all(isinstance(t, Tensor) for t in input_list):
+        raise TypeError(f"{what}: input_list must be a list of ember Tensors (one per rank), got "
+                        f"{type(input_list).__name__}")
+    dtypes = {t._data.dtype for t in [output, *input_list]}
+    if len(dtypes) > 1:
+        raise ValueError(f"Invalid usage of tensors with different dtypes: {what} found "
+                         f"{', '.join(sorted(map(str, dtypes)))}; output and input_list must have one dtype")
+    pg = _resolve(group)
+    if pg is None:
+        return None
+    _check_list(input_list, pg.size(), output, what, "input_list")
+    stacked = _wrap(np.stack([t._data for t in input_list]))
+    return reduce_scatter_tensor(output, stacked, op, group, async_op)
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):

@@ -28,7 +28,8 @@ from ._mpi import mpi
 __all__ = ["ProcessGroup", "GroupMember", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "is_gloo_available", "is_nccl_available", "is_torchelastic_launched",
            "get_rank", "get_world_size", "get_backend", "new_group", "get_process_group_ranks",
-           "get_global_rank", "get_group_rank", "default_pg_timeout"]
+           "get_global_rank", "get_group_rank", "default_pg_timeout", "get_node_local_rank", "is_backend_available",
+           "get_default_backend_for_device"]
 
 default_pg_timeout = datetime.timedelta(minutes=30)   # PyTorch's default
 
@@ -94,6 +95,37 @@ def is_gloo_available():
 
 def is_nccl_available():
     return False
+
+
+def is_backend_available(backend):
+    """Whether ``init_process_group(backend)`` can run here, by ``is_<backend>_available()`` (``"cpu:gloo"``:
+    every part).
+
+    Example:
+        >>> dist.is_backend_available("mpi")
+        True
+    """
+    names = [part.split(":")[-1] for part in str(backend).lower().split(",")]
+    checks = {"mpi": is_mpi_available, "gloo": is_gloo_available, "nccl": is_nccl_available}
+    return all(n in checks and checks[n]() for n in names)
+
+
+_DEFAULT_BACKEND = {"cpu": "gloo", "cuda": "nccl", "xpu": "xccl", "mps": "gloo"}    # PyTorch's map
+
+
+def get_default_backend_for_device(device):
+    """PyTorch's default backend for a device type: ``"gloo"`` for ``"cpu"`` (which ember runs on MPI).
+
+    Example:
+        >>> dist.init_process_group(dist.get_default_backend_for_device("cpu"))
+    """
+    if device is None or not isinstance(device, str) and not hasattr(device, "type"):
+        raise TypeError(f"get_default_backend_for_device: expected a device or a device string such as 'cpu', got "
+                        f"{type(device).__name__}")
+    kind = device.split(":")[0] if isinstance(device, str) else device.type
+    if kind not in _DEFAULT_BACKEND:
+        raise ValueError(f"Default backend not registered for device : {device}")
+    return _DEFAULT_BACKEND[kind]
 
 
 def is_torchelastic_launched():
@@ -241,6 +273,23 @@ def get_world_size(group=None):
     """How many ranks ``group`` has (default: the world); -1 on a rank outside it."""
     pg = _resolve(group)
     return -1 if pg is None else pg.size()
+
+
+def get_node_local_rank(fallback_rank=None):
+    """This process's rank on its node: ``LOCAL_RANK`` (set by ``ember.distributed.run`` and torchrun),
+    else ``fallback_rank``, else RuntimeError (as PyTorch).
+
+    Example:
+        >>> dist.get_node_local_rank(fallback_rank=0)
+        0
+    """
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow "
+                       "`get_node_local_rank` to work, assuming you are not running in a multi-device context and "
+                       "want the code to run locally instead. (ember.distributed.run sets LOCAL_RANK)")
 
 
 def get_backend(group=None):
