@@ -33,21 +33,30 @@ class device:
         if type.startswith("cuda") or type == "mps":
             raise RuntimeError(f"ember runs on the CPU only; device '{type}' is not available. "
                                "Use device='cpu' (or torch.device('cuda' if torch.cuda.is_available() else 'cpu')).")
-        if type != "cpu":
+        name, sep, number = type.partition(":")
+        if name != "cpu":
             raise RuntimeError(f"Expected one of cpu device type at start of device string: {type}")
-        self.type, self.index = type, index
+        if sep:                                      # "cpu:0", as PyTorch
+            if not number.isdigit() or index is not None:
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(number)
+        if index is not None and int(index) < 0:
+            raise RuntimeError("Device index must not be negative")
+        self.type, self.index = "cpu", None if index is None else int(index)
 
     def __repr__(self):
-        return "device(type='cpu')"
+        return "device(type='cpu')" if self.index is None else f"device(type='cpu', index={self.index})"
 
     def __str__(self):
-        return "cpu"
+        return "cpu" if self.index is None else f"cpu:{self.index}"
 
     def __eq__(self, other):
-        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+        if isinstance(other, device):
+            return self.index == other.index
+        return isinstance(other, str) and other.split(":")[0] == "cpu"
 
     def __hash__(self):
-        return hash("cpu")
+        return hash(("cpu", self.index))
 
 
 _CPU = device("cpu")

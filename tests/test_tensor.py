@@ -317,3 +317,20 @@ def test_data_is_pytorchs_shared_untracked_tensor():
         assert w.data.size(0) == 3
     with pytest.raises(TypeError, match="assigned a Tensor"):
         ember.ones(2).data = np.zeros(2)
+
+
+@pytest.mark.parametrize("spec", [("cpu:0",), ("cpu",), ("cpu:1",), ("cpu", 0)])
+def test_device_with_an_index_as_pytorch(spec):
+    for lib in (torch, ember):
+        d = lib.device(*spec)
+        ref = torch.device(*spec)
+        assert (repr(d).replace("torch", ""), str(d), d.type, d.index) == (repr(ref), str(ref), ref.type, ref.index)
+        assert (d == lib.device("cpu")) == (ref == torch.device("cpu"))
+        assert str(lib.zeros(2, device=d).device) == "cpu"
+
+
+@pytest.mark.parametrize("bad", ["cpu:-1", "cpu:x", "cpu:0:1", "cpu: 0"])
+def test_malformed_device_strings_raise_as_pytorch(bad):
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="Invalid device string"):
+            lib.device(bad)
