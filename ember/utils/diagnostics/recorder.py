@@ -41,13 +41,13 @@ from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardsw
                                       ReLU6, RReLU, SiLU, Sigmoid, Tanh)
 from ...nn.modules.module import Module
 from . import rules
+from .activations import column_sums, still_unfired, tail_count, total
 from .plot import plot_diagnostics
+from .snapshot import StepSnapshot
 
 __all__ = ["Diagnostics"]
 
 RELU_FAMILY = (ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU, Hardswish)
-SIGMOID_TAIL = 0.0125   # s(1 - s) below 5 % of its peak 0.25
-TANH_TAIL = 0.05        # 1 - t^2 below 5 % of its peak 1
 
 
 def _kind(module):
@@ -69,76 +69,40 @@ def _first_array(value):
     return None
 
 
+def _mean(values):      # of a few floats, NaN if one is (as NumPy's mean; Python's sum is faster here)
+    return sum(values) / len(values)
+
+
+def _max(values):
+    return float("nan") if any(v != v for v in values) else max(values)
+
+
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
-    __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "before", "nonneg", "unfired", "bufs")
+    __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "units", "units_axis",
+                 "sat", "grad_norms", "update_ratios", "before", "gsq", "nonneg", "unfired")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
         self.nonneg = isinstance(module, (ReLU, ReLU6))
         self.order = self.source = None
-        self.before = None       # ||W||^2 before the sampled step in progress (its copy is in ``bufs``)
-        self.bufs = None         # one array per parameter, kept across steps (no allocation per sample)
+        self.before = None       # ||W||^2 before the sampled step in progress (the copy: ``StepSnapshot``)
+        self.gsq = None          # ||grad||^2 of the sampled step in progress (None: no gradient)
         self.reset()
 
     def reset(self):
         self.n, self.s, self.ss, self.sat = 0, 0.0, 0.0, 0
-        self.fired = None
-        self.unfired = None      # indices of the units that have not fired yet this epoch (None: all of them)
+        self.units = None        # how many units (features, or channels of an image) a ReLU-family layer has
+        self.unfired = None      # indices of the units that have not fired yet this epoch (None: not looked yet)
         self.grad_norms, self.update_ratios = [], []
 
     @property
     def is_weight_layer(self):  # has a matrix or kernel of its own (Linear, Conv, Embedding, RNN ...)
         return any(p.ndim >= 2 for _, p in self.params)
 
-
-_ONES = {}
-
-
-def _blas_sum(a):
-    """``float(a.sum())`` by a BLAS dot product with ones: about 3x faster than NumPy's pairwise sum
-    on the activations of a layer (float32 accumulation, relative error ~1e-6 here)."""
-    if a.dtype not in (np.float32, np.float64):
-        return float(a.sum())
-    key = (a.size, a.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(a.size, a.dtype)
-    return float(np.dot(a.reshape(-1), ones))
-
-
-def _count_fired(layer, a):
-    """Mark the units of ``layer`` that fired (output > 0) in ``a``. Units that already fired this epoch
-    are not looked at again: in a healthy network every unit has fired after a step or two, and
-    the check then costs nothing for the rest of the epoch."""
-    axis = layer.units_axis if a.ndim >= 3 else -1
-    units = a.shape[axis]
-    if layer.fired is None or layer.fired.shape != (units,):
-        layer.fired, layer.unfired = np.zeros(units, bool), None
-    elif layer.unfired is not None and layer.unfired.size == 0:
-        return
-    if axis == -1 or axis % a.ndim == a.ndim - 1:
-        a2 = a.reshape(-1, units)
-        if layer.nonneg:                                       # column sums of a >= 0 output by one GEMV
-            fired = _ONES.get((a2.shape[0], a.dtype))
-            if fired is None:
-                fired = _ONES[(a2.shape[0], a.dtype)] = np.ones(a2.shape[0], a.dtype)
-            fired = fired @ a2 > 0
-        else:
-            fired = a2.max(axis=0) > 0
-    else:
-        fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
-    if layer.unfired is None:
-        layer.fired |= fired
-        layer.unfired = np.flatnonzero(~layer.fired)
-    else:                                                      # only the units still unfired can change
-        newly = fired[layer.unfired]
-        if newly.any():
-            layer.fired[layer.unfired[newly]] = True
-            layer.unfired = layer.unfired[~newly]
+    @property
+    def watching_units(self):   # a ReLU-family layer with units not yet seen firing this epoch
+        return self.kind == "relu" and (self.unfired is None or self.unfired.size > 0)
 
 
 class Diagnostics:
@@ -149,13 +113,13 @@ class Diagnostics:
             are watched.
         optimizer: optional; with it, gradient norms are grouped by optimizer step and the
             update-to-weight ratio of each step is recorded.
-        record_steps: keep every step's gradient norms (``steps`` in ``to_dict()``), not only
-            the epoch means.
+        record_steps: keep every sampled step's gradient norms (``steps`` in ``to_dict()``), not
+            only the epoch means.
         every: with an optimizer, measure gradient norms, activation mean/std, saturation and
             update-to-weight ratios on every ``every``-th step of an epoch (its first step
             always), to keep the cost low. Dead units and the NaN/Inf check of the model's output
-            run on every step; a layer whose hook has nothing to do on a step (every unit of a
-            ReLU layer has fired this epoch; any other layer between samples) is unhooked for it.
+            run on every step; a layer's hook is attached only while it has work (on sampled
+            steps; for a ReLU-family layer also until all its units have fired in the epoch).
         first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
 
     Example:
@@ -181,7 +145,7 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
-        self._leaf_hooks, self._leaf_handles = [], {}   # (layer, module, hook); layer name -> handle while attached
+        self._leaf_hooks = []         # [layer, module, hook, handle id, attached] per leaf module
         self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
@@ -192,10 +156,15 @@ class Diagnostics:
             layer = self.layers[name or type(m).__name__] = _Layer(name or type(m).__name__, m, own)
             layer.units_axis = 1 if convs else -1
             if leaf:
-                self._leaf_hooks.append((layer, m, self._forward_hook(layer)))
+                hook = self._forward_hook(layer)
+                handle = m.register_forward_hook(hook)
+                self._handles.append(handle)
+                self._leaf_hooks.append([layer, m, hook, handle.id, True])
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
+        self._param_layers = [l for l in self.layers.values() if l.params]
+        self._snapshot = StepSnapshot([[p for _, p in l.params] for l in self._param_layers])
         self._handles.append(model.register_forward_hook(self._model_hook))
         self._attach()
         if optimizer is not None:
@@ -204,12 +173,17 @@ class Diagnostics:
 
     # -- hooks ---------------------------------------------------------------------------------
     def _forward_hook(self, layer):
-        every_step = layer.kind == "relu"      # dead units are counted on every step; the rest is sampled
-
         def hook(module, args, output):
-            if not (self._sample or every_step or self._hunting) or not module.training:
-                return None          # (the cheapest possible exit: most steps of most layers)
-            a = _first_array(output)
+            if not module.training:
+                return None
+            a = output._data if isinstance(output, Tensor) else _first_array(output)
+            if not (self._sample or self._hunting):   # between samples: a ReLU layer with units left
+                unfired = layer.unfired
+                if (unfired is not None and unfired.size and a is not None and a.ndim == 2 and a.shape[1] == layer.units
+                        and 4 * unfired.size <= layer.units):
+                    if a.take(unfired, axis=1).max() > 0:        # else: none of them fired (usual)
+                        self._count_fired(layer, a)
+                    return None
             if self._hunting:
                 if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
                     self._nonfinite_output(layer, args, a)
@@ -220,28 +194,43 @@ class Diagnostics:
             self._last = layer.name
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
-            sample = self._sample
-            if sample:     # other steps: the model's output is checked (``_model_hook``)
-                ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
-                total = _blas_sum(a)
-                if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
-                    self._nonfinite_output(layer, args, a)
-                    return None
-            if layer.kind == "relu" and a.ndim >= 2 and (layer.unfired is None or layer.unfired.size):
-                _count_fired(layer, a)
-                if layer.unfired.size == 0:
-                    self._hooks_stale = True
-            if not sample:
-                return None
-            layer.n += a.size
-            layer.s += total
-            layer.ss += ss
-            if layer.kind == "sigmoid":
-                layer.sat += int(np.count_nonzero(a * (1 - a) < SIGMOID_TAIL))
-            elif layer.kind == "tanh":
-                layer.sat += int(np.count_nonzero(1 - a * a < TANH_TAIL))
+            if self._sample:
+                self._measure(layer, args, a)
+            elif layer.kind == "relu" and a.ndim >= 2:
+                self._count_fired(layer, a)
             return None
         return hook
+
+    def _count_fired(self, layer, a, colsum=None):
+        """Dead units: drop from ``layer.unfired`` the units that fired in ``a``."""
+        axis = layer.units_axis if a.ndim >= 3 else a.ndim - 1
+        if layer.units != a.shape[axis]:
+            layer.units, layer.unfired = a.shape[axis], None
+        if layer.unfired is not None and layer.unfired.size == 0:
+            return
+        layer.unfired = still_unfired(layer.unfired, a, axis, layer.nonneg, colsum)
+        if layer.unfired.size == 0:
+            self._hooks_stale = True
+
+    def _measure(self, layer, args, a):
+        """A sampled step: the layer's sum, sum of squares, fired units and tails."""
+        ss = float(np.vdot(a, a))                 # (NaN or Inf when a value is; BLAS-fast)
+        colsum = None
+        if layer.nonneg and a.ndim == 2:          # one GEMV gives both the total and the fired units
+            colsum = column_sums(a)
+            s = float(colsum.sum())
+        else:
+            s = total(a)
+        if not (math.isfinite(s) and math.isfinite(ss)) and not np.isfinite(a).all():
+            self._nonfinite_output(layer, args, a)
+            return
+        if layer.kind == "relu" and a.ndim >= 2:
+            self._count_fired(layer, a, colsum)
+        layer.n += a.size
+        layer.s += s
+        layer.ss += ss
+        if layer.kind != "other" and layer.kind != "relu":
+            layer.sat += tail_count(a, layer.kind)
 
     def _model_hook(self, model, args, output):
         """Every training step: is the model's output finite? If not, and no layer was caught
@@ -249,7 +238,7 @@ class Diagnostics:
         with every layer checked; the random state and buffers are restored afterwards."""
         if self._hunting or not model.training or self.first_nonfinite is not None:
             return None
-        a = _first_array(output)
+        a = output._data if isinstance(output, Tensor) else _first_array(output)
         if a is None or a.dtype.kind != "f" or math.isfinite(float(np.vdot(a, a))) or np.isfinite(a).all():
             return None
         rng = get_rng_state()
@@ -273,20 +262,24 @@ class Diagnostics:
         return None
 
     def _attach(self, everything=False):
-        """Keep a layer's forward hook registered only while it has work: on sampled steps, and for
-        a ReLU-family layer until all its units have fired in the epoch (dead units). On the other
-        steps the layer costs nothing, not even a hook call."""
+        """Keep a layer's forward hook in its module only while it has work: on sampled steps, and
+        for a ReLU-family layer until all its units have fired in the epoch (dead units). On the
+        other steps the layer costs nothing, not even a hook call. The hook is registered once (its
+        handle is in ``_handles``); it is taken out of and put back into the module's hook table
+        by its id, a dictionary operation, as ``handle.remove()`` would and cheaper than
+        registering it again (this runs a few times per epoch)."""
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
-        for layer, module, hook in self._leaf_hooks:
-            want = on and (everything or self._sample or (
-                layer.kind == "relu" and (layer.unfired is None or layer.unfired.size > 0)))
-            handle = self._leaf_handles.get(layer.name)
-            if want and handle is None:
-                self._leaf_handles[layer.name] = module.register_forward_hook(hook)
-            elif not want and handle is not None:
-                handle.remove()
-                self._leaf_handles[layer.name] = None
+        sample = everything or self._sample
+        for entry in self._leaf_hooks:
+            layer, module, hook, hid, attached = entry
+            want = on and (sample or layer.watching_units)
+            if want != attached:
+                if want:
+                    module._forward_hooks[hid] = hook
+                else:
+                    module._forward_hooks.pop(hid, None)
+                entry[4] = want
 
     def _nonfinite_output(self, layer, args, a):
         if self.first_nonfinite is not None:
@@ -319,14 +312,18 @@ class Diagnostics:
             self._pending[key] = (layer, sq)
         return hook
 
-    def _flush(self):
-        """Close a step: its gradient norms (when measured) per layer."""
+    def _next_step(self):
+        """Count a finished step and decide whether the next one is sampled (hooks follow)."""
         self.step += 1
         self._epoch_step += 1
         sample = self._epoch_step % self.every == 0
         if sample != self._sample or self._hooks_stale:
             self._sample = sample
             self._attach()
+
+    def _flush(self):
+        """Without an optimizer: close a step (a backward pass), its gradient norms per layer."""
+        self._next_step()
         if not self._pending:
             return
         sums = {}
@@ -342,42 +339,37 @@ class Diagnostics:
             self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
 
     def _pre_step(self, optimizer, args, kwargs):
+        """A sampled step, before the update: gradient norms, and a copy of the weights."""
         if not self._sample:
             return None
-        for layer in self.layers.values():
-            if not layer.params:
-                continue
-            for key, p in layer.params:
-                if p.grad is not None:
-                    self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
-            if layer.bufs is None or any(b.shape != p._data.shape or b.dtype != p._data.dtype
-                                         for b, (_, p) in zip(layer.bufs, layer.params)):
-                layer.bufs = [np.empty_like(p._data) for _, p in layer.params]
-            w = 0.0
-            for b, (_, p) in zip(layer.bufs, layer.params):
-                np.copyto(b, p._data)
-                w += float(np.vdot(b, b))
-            layer.before = w
-            self._took_before = True
+        wsq, gsq = self._snapshot.before()
+        for layer, w, g in zip(self._param_layers, wsq, gsq):
+            if g is not None and not math.isfinite(g):     # which parameter (and is it really not finite)
+                g = sum(self._grad_sq(layer, p.grad._data) for _, p in layer.params if p.grad is not None)
+            layer.before, layer.gsq = w, g
+        self._took_before = True
         return None
 
     def _post_step(self, optimizer, args, kwargs):
-        if not self._took_before:      # an unsampled step: only count it
-            self._flush()
+        """Every step: count it. A sampled step: its update ratios and gradient norms per layer."""
+        if not self._took_before:      # an unsampled step
+            self._next_step()
             return
         self._took_before = False
-        for layer in self.layers.values():
-            if not layer.params or layer.before is None:
-                continue
-            du, w = 0.0, layer.before
-            for (_, p), b in zip(layer.params, layer.bufs):
-                if b.shape == p._data.shape:
-                    np.subtract(p._data, b, out=b)
-                    du += float(np.vdot(b, b))
-            layer.before = None
-            if w > 0:
-                layer.update_ratios.append(math.sqrt(du / w))
-        self._flush()
+        row = {}
+        dsq = self._snapshot.update()
+        for i, layer in enumerate(self._param_layers):
+            w = layer.before
+            if dsq is not None and w > 0:
+                layer.update_ratios.append(math.sqrt(dsq[i] / w))
+            if layer.gsq is not None:
+                gn = math.sqrt(layer.gsq) if layer.gsq >= 0 else float("nan")
+                layer.grad_norms.append(gn)
+                row[layer.name] = gn
+            layer.before = layer.gsq = None
+        self._next_step()
+        if row and self.record_steps:
+            self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
 
     # -- epochs --------------------------------------------------------------------------------
     def end_epoch(self, **metrics):
@@ -391,21 +383,20 @@ class Diagnostics:
         for layer in self.layers.values():
             s = {}
             if layer.grad_norms:
-                g = np.asarray(layer.grad_norms, np.float64)
-                s["grad_norm"], s["grad_norm_max"] = float(g.mean()), float(g.max())
+                s["grad_norm"], s["grad_norm_max"] = _mean(layer.grad_norms), _max(layer.grad_norms)
             if layer.params:
                 s["weight_norm"] = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
             if layer.update_ratios:
-                s["update_ratio"] = float(np.mean(layer.update_ratios))
+                s["update_ratio"] = _mean(layer.update_ratios)
             if layer.n:
                 mean = layer.s / layer.n
                 s["act_mean"] = mean
                 s["act_std"] = math.sqrt(max(layer.ss / layer.n - mean * mean, 0.0))
                 if layer.kind in ("sigmoid", "tanh"):
                     s["saturated_fraction"] = layer.sat / layer.n
-            if layer.fired is not None:
-                s["dead_fraction"] = float(1 - layer.fired.mean())
-                s["units"] = int(layer.fired.size)
+            if layer.unfired is not None:
+                s["dead_fraction"] = layer.unfired.size / layer.units
+                s["units"] = int(layer.units)
             if s:
                 rec["layers"][layer.name] = s
             layer.reset()
