@@ -57,21 +57,21 @@ def _fired(a, axis, nonneg, colsum):
 
 def still_unfired(unfired, a, axis, nonneg, colsum=None):
     """The indices of the units (indices along ``axis`` of ``a``) among ``unfired`` (all units when
-    None) whose outputs in ``a`` are all at or below 0 (not fired). Only the units still unfired
-    are read: after a step or two of a healthy network a few are left, and one gather and one
-    maximum over their columns tell that none of them fired (the usual answer). ``nonneg`` says
-    ``a >= 0`` (ReLU, ReLU6): a unit fired iff its column sum is above 0, one GEMV (``colsum``,
-    when the caller already has it).
+    None) whose outputs in ``a`` are all at or below 0 (not fired; NaN counts as not fired).
+
+    Only the units still unfired are read: after a step or two of a healthy network a few are
+    left, and one gather and one maximum over their columns tell that none of them fired (the
+    usual answer). ``nonneg`` says ``a >= 0`` (ReLU, ReLU6): a unit fired iff its column sum is
+    above 0, one GEMV (``colsum``, when the caller already has it).
     """
-    units = a.shape[axis]
     if unfired is None:
         return np.flatnonzero(~_fired(a, axis, nonneg, colsum))
     if unfired.size == 0:
         return unfired
-    if 4 * unfired.size > units or colsum is not None:
-        return unfired[~_fired(a, axis, nonneg, colsum)[unfired]]
+    if colsum is not None:
+        return unfired[~(colsum[unfired] > 0)]
     sub = a.take(unfired, axis=axis)
-    if not sub.max() > 0:            # none of them fired (the common case); NaN counts as not fired
+    if not sub.max() > 0:            # none of them fired (the common case)
         return unfired
     return unfired[~_fired(sub, axis, False, None)]
 

@@ -105,6 +105,25 @@ class _Layer:
         return self.kind == "relu" and (self.unfired is None or self.unfired.size > 0)
 
 
+class _Switch:
+    """A registered hook that is taken out of its table and put back by its id (a dictionary
+    operation, as ``handle.remove()`` does; cheaper than registering it again, which matters as
+    this happens a few times per epoch). The handle stays in ``Diagnostics._handles`` for
+    ``remove()``."""
+    __slots__ = ("table", "key", "fn", "on")
+
+    def __init__(self, table, key, fn):
+        self.table, self.key, self.fn, self.on = table, key, fn, True
+
+    def set(self, on):
+        if on != self.on:
+            if on:
+                self.table[self.key] = self.fn
+            else:
+                self.table.pop(self.key, None)
+            self.on = on
+
+
 class Diagnostics:
     """Hooks on ``model`` (and ``optimizer``, for update ratios) recording per-layer training statistics.
 
@@ -145,7 +164,7 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
-        self._leaf_hooks = []         # [layer, module, hook, handle id, attached] per leaf module
+        self._leaf_hooks = []         # (layer, _Switch of its forward hook) per leaf module
         self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
@@ -159,17 +178,19 @@ class Diagnostics:
                 hook = self._forward_hook(layer)
                 handle = m.register_forward_hook(hook)
                 self._handles.append(handle)
-                self._leaf_hooks.append([layer, m, hook, handle.id, True])
+                self._leaf_hooks.append((layer, _Switch(m._forward_hooks, handle.id, hook)))
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
         self._param_layers = [l for l in self.layers.values() if l.params]
         self._snapshot = StepSnapshot([[p for _, p in l.params] for l in self._param_layers])
         self._handles.append(model.register_forward_hook(self._model_hook))
-        self._attach()
+        self._pre_switch = None
         if optimizer is not None:
-            self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
-            self._handles.append(optimizer.register_step_post_hook(self._post_step))
+            pre = optimizer.register_step_pre_hook(self._pre_step)
+            self._pre_switch = _Switch(pre._hooks, pre.id, self._pre_step)
+            self._handles += [pre, optimizer.register_step_post_hook(self._post_step)]
+        self._attach()
 
     # -- hooks ---------------------------------------------------------------------------------
     def _forward_hook(self, layer):
@@ -179,10 +200,11 @@ class Diagnostics:
             a = output._data if isinstance(output, Tensor) else _first_array(output)
             if not (self._sample or self._hunting):   # between samples: a ReLU layer with units left
                 unfired = layer.unfired
-                if (unfired is not None and unfired.size and a is not None and a.ndim == 2 and a.shape[1] == layer.units
-                        and 4 * unfired.size <= layer.units):
-                    if a.take(unfired, axis=1).max() > 0:        # else: none of them fired (usual)
-                        self._count_fired(layer, a)
+                if unfired is not None and unfired.size and a is not None and a.ndim == 2 and a.shape[1] == layer.units:
+                    sub = a.take(unfired, axis=1)               # the columns of the units not fired yet
+                    if sub.max() > 0:                           # else: none of them fired (usual)
+                        layer.unfired = unfired = unfired[~(sub.max(axis=0) > 0)]
+                        self._hooks_stale = unfired.size == 0
                     return None
             if self._hunting:
                 if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
@@ -262,24 +284,17 @@ class Diagnostics:
         return None
 
     def _attach(self, everything=False):
-        """Keep a layer's forward hook in its module only while it has work: on sampled steps, and
-        for a ReLU-family layer until all its units have fired in the epoch (dead units). On the
-        other steps the layer costs nothing, not even a hook call. The hook is registered once (its
-        handle is in ``_handles``); it is taken out of and put back into the module's hook table
-        by its id, a dictionary operation, as ``handle.remove()`` would and cheaper than
-        registering it again (this runs a few times per epoch)."""
+        """Keep a hook in its table only while it has work: a layer's forward hook on sampled
+        steps, and for a ReLU-family layer until all its units have fired in the epoch (dead
+        units); the optimizer's step pre-hook on sampled steps. On the other steps they cost
+        nothing, not even a call."""
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
         sample = everything or self._sample
-        for entry in self._leaf_hooks:
-            layer, module, hook, hid, attached = entry
-            want = on and (sample or layer.watching_units)
-            if want != attached:
-                if want:
-                    module._forward_hooks[hid] = hook
-                else:
-                    module._forward_hooks.pop(hid, None)
-                entry[4] = want
+        for layer, switch in self._leaf_hooks:
+            switch.set(on and (sample or layer.watching_units))
+        if self._pre_switch is not None:
+            self._pre_switch.set(on and self._sample)
 
     def _nonfinite_output(self, layer, args, a):
         if self.first_nonfinite is not None:

@@ -61,10 +61,10 @@ class StepSnapshot:
     def update(self):
         """``||W_after - W_before||^2`` per layer, after the step; None if a parameter changed shape.
         (The copy is overwritten by the update: call ``before()`` again for the next step.)"""
-        datas = [p._data for p in self.params]
-        if tuple((d.shape, d.dtype) for d in datas) != self._key:
-            return None
-        for d, v in zip(datas, self.views):
+        for p, v in zip(self.params, self.views):
+            d = p._data
+            if d.shape != v.shape:
+                return None
             np.subtract(d, v, out=v)
         w = self.w
         return [_sq(w[a:b]) for a, b in self.bounds]
