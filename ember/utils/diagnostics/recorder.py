@@ -107,22 +107,22 @@ class _Layer:
 
 
 class _Switch:
-    """A registered hook that is taken out of its table and put back by its id (a dictionary
-    operation, as ``handle.remove()`` does; cheaper than registering it again, which matters as
-    this happens a few times per epoch). The handle stays in ``Diagnostics._handles`` for
-    ``remove()``."""
-    __slots__ = ("table", "key", "fn", "on")
+    """A registered hook's slot in its table (by the handle's id): ``set(fn)`` puts ``fn`` there
+    (``None``: takes the slot out), a dictionary operation, as ``handle.remove()`` does; cheaper
+    than registering again, which matters as this happens a few times per epoch. The handle stays
+    in ``Diagnostics._handles`` for ``remove()``."""
+    __slots__ = ("table", "key", "hook", "current")
 
-    def __init__(self, table, key, fn):
-        self.table, self.key, self.fn, self.on = table, key, fn, True
+    def __init__(self, table, key, hook):
+        self.table, self.key, self.hook, self.current = table, key, hook, hook
 
-    def set(self, on):
-        if on != self.on:
-            if on:
-                self.table[self.key] = self.fn
-            else:
+    def set(self, fn):
+        if fn is not self.current:
+            if fn is None:
                 self.table.pop(self.key, None)
-            self.on = on
+            else:
+                self.table[self.key] = fn
+            self.current = fn
 
 
 class Diagnostics:
@@ -170,7 +170,7 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
-        self._leaf_hooks = []         # (layer, _Switch of its forward hook) per leaf module
+        self._leaf_hooks = []         # (layer, _Switch of its forward hook, its watch hook) per leaf
         self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
@@ -184,7 +184,8 @@ class Diagnostics:
                 hook = self._forward_hook(layer)
                 handle = m.register_forward_hook(hook)
                 self._handles.append(handle)
-                self._leaf_hooks.append((layer, _Switch(m._forward_hooks, handle.id, hook)))
+                self._leaf_hooks.append((layer, _Switch(m._forward_hooks, handle.id, hook),
+                                         self._watch_hook(layer) if layer.kind == "relu" else None))
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
@@ -193,8 +194,9 @@ class Diagnostics:
         self._handles.append(model.register_forward_hook(self._model_hook))
         self._pre_switch = None
         if optimizer is not None:
-            pre = optimizer.register_step_pre_hook(self._pre_step)
-            self._pre_switch = _Switch(pre._hooks, pre.id, self._pre_step)
+            pre_step = self._pre_step
+            pre = optimizer.register_step_pre_hook(pre_step)
+            self._pre_switch = _Switch(pre._hooks, pre.id, pre_step)
             self._handles += [pre, optimizer.register_step_post_hook(self._post_step)]
         self._attach()
 
@@ -204,14 +206,6 @@ class Diagnostics:
             if not module.training:
                 return None
             a = output._data if isinstance(output, Tensor) else _first_array(output)
-            if not (self._sample or self._hunting):   # between samples: a ReLU layer with units left
-                unfired = layer.unfired
-                if unfired is not None and unfired.size and a is not None and a.ndim == 2 and a.shape[1] == layer.units:
-                    sub = a.take(unfired, axis=1)               # the columns of the units not fired yet
-                    if sub.max() > 0:                           # else: none of them fired (usual)
-                        layer.unfired = unfired = unfired[~(sub.max(axis=0) > 0)]
-                        self._hooks_stale = unfired.size == 0
-                    return None
             if self._hunting:
                 if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
                     self._nonfinite_output(layer, args, a)
@@ -228,6 +222,23 @@ class Diagnostics:
                 self._count_fired(layer, a)
             return None
         return hook
+
+    def _watch_hook(self, layer):
+        """Between samples, on a ReLU-family layer with units not fired yet this epoch: did any of
+        them fire? Reads only their columns (``still_unfired``); the usual answer is no."""
+        def watch(module, args, output):
+            a = output._data if isinstance(output, Tensor) else _first_array(output)
+            if not module.training or a is None or a.ndim < 2 or not layer.unfired.size:
+                return None
+            axis = layer.units_axis if a.ndim >= 3 else 1
+            if a.shape[axis] != layer.units:
+                self._count_fired(layer, a)
+                return None
+            layer.unfired = still_unfired(layer.unfired, a, axis, False)
+            if not layer.unfired.size:
+                self._hooks_stale = True
+            return None
+        return watch
 
     def _count_fired(self, layer, a, colsum=None):
         """Dead units: drop from ``layer.unfired`` the units that fired in ``a``."""
@@ -297,10 +308,15 @@ class Diagnostics:
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
         sample = everything or self._sample
-        for layer, switch in self._leaf_hooks:
-            switch.set(on and (sample or layer.watching_units))
+        for layer, switch, watch in self._leaf_hooks:
+            if not on or not (sample or layer.watching_units):
+                switch.set(None)
+            elif sample or layer.unfired is None:
+                switch.set(switch.hook)
+            else:
+                switch.set(watch)
         if self._pre_switch is not None:
-            self._pre_switch.set(on and self._sample)
+            self._pre_switch.set(self._pre_switch.hook if on and self._sample else None)
 
     def _nonfinite_output(self, layer, args, a):
         """Record the first NaN/Inf: ``layer`` output ``a`` (not finite) from ``args``. When the input
