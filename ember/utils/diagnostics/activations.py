@@ -13,7 +13,7 @@ Example:
 """
 import numpy as np
 
-__all__ = ["SIGMOID_TAIL", "TANH_TAIL", "ones", "column_sums", "total", "still_unfired", "tail_count"]
+__all__ = ["SIGMOID_TAIL", "TANH_TAIL", "ones", "column_sums", "sq", "total", "still_unfired", "tail_count"]
 
 SIGMOID_TAIL = 0.0125   # s(1 - s) below 5 % of its peak 0.25
 TANH_TAIL = 0.05        # 1 - t^2 below 5 % of its peak 1
@@ -37,12 +37,19 @@ def column_sums(a2):
     return ones(a2.shape[0], a2.dtype) @ a2
 
 
+def sq(a):
+    """``float((a * a).sum())`` by one BLAS dot product (NaN or Inf when a value is). ``@`` on flat
+    views goes straight to C; ``np.vdot`` passes through a Python-level dispatcher first."""
+    v = a.reshape(-1)
+    return float(v @ v)
+
+
 def total(a):
     """``float(a.sum())`` by a BLAS dot product with ones (float32 accumulation, relative error ~1e-6
     on a layer's activations; NaN or Inf when a value is)."""
     if a.dtype not in (np.float32, np.float64):
         return float(a.sum())
-    return float(np.dot(a.reshape(-1), ones(a.size, a.dtype)))
+    return float(a.reshape(-1) @ ones(a.size, a.dtype))
 
 
 def _fired(a, axis, nonneg, colsum):
@@ -71,7 +78,7 @@ def still_unfired(unfired, a, axis, nonneg, colsum=None):
     if colsum is not None:
         return unfired[~(colsum[unfired] > 0)]
     sub = a.take(unfired, axis=axis)
-    if not sub.max() > 0:            # none of them fired (the common case)
+    if not np.maximum.reduce(sub, axis=None) > 0:    # none of them fired (the common case)
         return unfired
     return unfired[~_fired(sub, axis, False, None)]
 

@@ -42,7 +42,7 @@ from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardsw
                                       ReLU6, RReLU, SiLU, Sigmoid, Tanh)
 from ...nn.modules.module import Module
 from . import rules
-from .activations import column_sums, still_unfired, tail_count, total
+from .activations import column_sums, sq, still_unfired, tail_count, total
 from .plot import plot_diagnostics
 from .snapshot import StepSnapshot
 
@@ -253,7 +253,7 @@ class Diagnostics:
 
     def _measure(self, layer, args, a):
         """A sampled step: the layer's sum, sum of squares, fired units and tails."""
-        ss = float(np.vdot(a, a))                 # (NaN or Inf when a value is; BLAS-fast)
+        ss = sq(a)                                # (NaN or Inf when a value is; BLAS-fast)
         colsum = None
         if layer.nonneg and a.ndim == 2:          # one GEMV gives both the total and the fired units
             colsum = column_sums(a)
@@ -278,7 +278,7 @@ class Diagnostics:
         if self._hunting or not model.training or self.first_nonfinite is not None:
             return None
         a = output._data if isinstance(output, Tensor) else _first_array(output)
-        if a is None or a.dtype.kind != "f" or math.isfinite(float(np.vdot(a, a))) or np.isfinite(a).all():
+        if a is None or a.dtype.kind != "f" or math.isfinite(sq(a)) or np.isfinite(a).all():
             return None
         rng = get_rng_state()
         buffers = [(b, b._data.copy()) for b in model.buffers()]
@@ -343,13 +343,13 @@ class Diagnostics:
             "fraction": float(1 - np.isfinite(bad).mean())}
 
     def _grad_sq(self, layer, g):
-        sq = float(np.vdot(g, g))
-        if not math.isfinite(sq) and self.first_nonfinite is None and not np.isfinite(g).all():
+        s = sq(g)
+        if not math.isfinite(s) and self.first_nonfinite is None and not np.isfinite(g).all():
             self.first_nonfinite = {
                 "where": "gradient", "layer": layer.name, "type": layer.type,
                 "value": "NaN" if np.isnan(g).any() else "Inf", "step": self.step + 1,
                 "epoch": self.epoch, "fraction": float(1 - np.isfinite(g).mean())}
-        return sq
+        return s
 
     def _grad_hook(self, layer, p):
         key = id(p)
@@ -357,10 +357,10 @@ class Diagnostics:
         def hook(param):
             if param.grad is None:
                 return
-            sq = self._grad_sq(layer, param.grad._data)
+            g2 = self._grad_sq(layer, param.grad._data)
             if key in self._pending:
                 self._flush()      # the same parameter again: a new backward pass began
-            self._pending[key] = (layer, sq)
+            self._pending[key] = (layer, g2)
         return hook
 
     def _next_step(self):
@@ -378,12 +378,12 @@ class Diagnostics:
         if not self._pending:
             return
         sums = {}
-        for layer, sq in self._pending.values():
-            sums[layer] = sums.get(layer, 0.0) + sq
+        for layer, g2 in self._pending.values():
+            sums[layer] = sums.get(layer, 0.0) + g2
         self._pending = {}
         row = {}
-        for layer, sq in sums.items():
-            gn = math.sqrt(sq) if sq >= 0 else float("nan")
+        for layer, g2 in sums.items():
+            gn = math.sqrt(g2) if g2 >= 0 else float("nan")
             layer.grad_norms.append(gn)
             row[layer.name] = gn
         if self.record_steps:
@@ -443,7 +443,7 @@ class Diagnostics:
             if layer.grad_norms:
                 s["grad_norm"], s["grad_norm_max"] = _mean(layer.grad_norms), _max(layer.grad_norms)
             if layer.params:
-                s["weight_norm"] = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
+                s["weight_norm"] = math.sqrt(sum(sq(p._data) for _, p in layer.params))
             if layer.update_ratios:
                 s["update_ratio"] = _mean(layer.update_ratios)
             if layer.n:

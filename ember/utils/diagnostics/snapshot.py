@@ -14,11 +14,9 @@ Example:
 """
 import numpy as np
 
+from .activations import sq as _sq
+
 __all__ = ["StepSnapshot"]
-
-
-def _sq(v):
-    return float(np.vdot(v, v))
 
 
 class StepSnapshot:
