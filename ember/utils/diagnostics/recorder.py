@@ -43,6 +43,7 @@ from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardsw
 from ...nn.modules.module import Module
 from . import rules
 from .activations import column_sums, sq, still_unfired, tail_count, total
+from .hookslot import HookSlot
 from .plot import plot_diagnostics
 from .snapshot import StepSnapshot
 
@@ -106,25 +107,6 @@ class _Layer:
         return self.kind == "relu" and (self.unfired is None or self.unfired.size > 0)
 
 
-class _Switch:
-    """A registered hook's slot in its table (by the handle's id): ``set(fn)`` puts ``fn`` there
-    (``None``: takes the slot out), a dictionary operation, as ``handle.remove()`` does; cheaper
-    than registering again, which matters as this happens a few times per epoch. The handle stays
-    in ``Diagnostics._handles`` for ``remove()``."""
-    __slots__ = ("table", "key", "hook", "current")
-
-    def __init__(self, table, key, hook):
-        self.table, self.key, self.hook, self.current = table, key, hook, hook
-
-    def set(self, fn):
-        if fn is not self.current:
-            if fn is None:
-                self.table.pop(self.key, None)
-            else:
-                self.table[self.key] = fn
-            self.current = fn
-
-
 class Diagnostics:
     """Hooks on ``model`` (and ``optimizer``, for update ratios) recording per-layer training statistics.
 
@@ -170,7 +152,7 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
-        self._leaf_hooks = []         # (layer, _Switch of its forward hook, its watch hook) per leaf
+        self._leaf_hooks = []         # (layer, HookSlot of its forward hook, its watch hook) per leaf
         self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
@@ -184,7 +166,7 @@ class Diagnostics:
                 hook = self._forward_hook(layer)
                 handle = m.register_forward_hook(hook)
                 self._handles.append(handle)
-                self._leaf_hooks.append((layer, _Switch(m._forward_hooks, handle.id, hook),
+                self._leaf_hooks.append((layer, HookSlot(m._forward_hooks, handle.id, hook),
                                          self._watch_hook(layer) if layer.kind == "relu" else None))
             if optimizer is None:
                 for _, p in own:
@@ -192,11 +174,11 @@ class Diagnostics:
         self._param_layers = [l for l in self.layers.values() if l.params]
         self._snapshot = StepSnapshot([[p for _, p in l.params] for l in self._param_layers])
         self._handles.append(model.register_forward_hook(self._model_hook))
-        self._pre_switch = None
+        self._pre_slot = None
         if optimizer is not None:
             pre_step = self._pre_step
             pre = optimizer.register_step_pre_hook(pre_step)
-            self._pre_switch = _Switch(pre._hooks, pre.id, pre_step)
+            self._pre_slot = HookSlot(pre._hooks, pre.id, pre_step)
             self._handles += [pre, optimizer.register_step_post_hook(self._post_step)]
         self._attach()
 
@@ -308,15 +290,15 @@ class Diagnostics:
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
         sample = everything or self._sample
-        for layer, switch, watch in self._leaf_hooks:
+        for layer, slot, watch in self._leaf_hooks:
             if not on or not (sample or layer.watching_units):
-                switch.set(None)
+                slot.set(None)
             elif sample or layer.unfired is None:
-                switch.set(switch.hook)
+                slot.set(slot.hook)
             else:
-                switch.set(watch)
-        if self._pre_switch is not None:
-            self._pre_switch.set(self._pre_switch.hook if on and self._sample else None)
+                slot.set(watch)
+        if self._pre_slot is not None:
+            self._pre_slot.set(self._pre_slot.hook if on and self._sample else None)
 
     def _nonfinite_output(self, layer, args, a):
         """Record the first NaN/Inf: ``layer`` output ``a`` (not finite) from ``args``. When the input
@@ -363,18 +345,9 @@ class Diagnostics:
             self._pending[key] = (layer, g2)
         return hook
 
-    def _next_step(self):
-        """Count a finished step and decide whether the next one is sampled (hooks follow)."""
-        self.step += 1
-        self._epoch_step += 1
-        sample = self._epoch_step % self.every == 0
-        if sample != self._sample or self._hooks_stale:
-            self._sample = sample
-            self._attach()
-
     def _flush(self):
         """Without an optimizer: close a step (a backward pass), its gradient norms per layer."""
-        self._next_step()
+        self._post_step(None, (), {})
         if not self._pending:
             return
         sums = {}
@@ -402,7 +375,7 @@ class Diagnostics:
         return None
 
     def _post_step(self, optimizer, args, kwargs):
-        """Every step: count it (``_next_step``, inlined: this runs on every step)."""
+        """Every step: count it, and decide whether the next one is sampled (hooks follow)."""
         if self._took_before:
             self._close_sample()
         self.step += 1
