@@ -12,11 +12,18 @@ the paired median more than the plain median; the load average is printed at the
     python benchmarks/diagnostics_overhead.py [--epochs 4] [--reps 10] [--every 8,16]
 
 For a steadier figure on a shared machine, pin it to one core: ``taskset -c 1 python ...``.
+``--instructions`` counts instructions instead (valgrind's cachegrind, when installed): one run of
+each setting for ``--epochs`` and for three times as many, the difference divided by the extra
+epochs, so start-up cancels. The count does not depend on the machine's load (it misses what
+cache misses cost, so the CPU-time overhead is larger); it takes minutes.
 """
 import argparse
 import inspect
 import os
 import pathlib
+import re
+import shutil
+import subprocess
 import sys
 import time
 
@@ -39,7 +46,11 @@ def main():
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--every", default="8,16", help="comma-separated sampling intervals to measure")
+    ap.add_argument("--instructions", action="store_true", help="count instructions under valgrind instead")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)   # one run, for --instructions
     a = ap.parse_args()
+    if a.instructions and a.child is None:
+        return count_instructions(a)
     cfg = dict(phone_price.DEFAULTS, data=str(DATA) if os.path.isfile(DATA) else None)
     task, source = phone_price.build_task(cfg)
     steps = -(-len(task.train_set) // cfg["batch_size"])
@@ -66,6 +77,10 @@ def main():
                 diag.end_epoch(train_loss=1.0)
         return time.process_time() - t0
 
+    if a.child is not None:
+        with _parallel.blas_threads(1):
+            run(None if a.child == "none" else int(a.child))
+        return None
     modes = [None] + [int(e) for e in a.every.split(",")]
     times = {m: [] for m in modes}
     load0 = os.getloadavg()[0]
@@ -90,6 +105,27 @@ def main():
         print(f"{label:22s} {med * 1e3:7.1f}ms {lo * 1e3:7.1f}ms   {'':9s} {100 * (med / np.median(base) - 1):+6.1f}% "
               f"{100 * (lo / base.min() - 1):+6.1f}% {100 * (paired - 1):+6.1f}%  "
               f"{(med - np.median(base)) / (a.epochs * steps) * 1e6:+5.1f} us")
+
+
+def count_instructions(a):
+    """Instructions per epoch with and without diagnostics, under valgrind (see the docstring)."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    modes = ["none"] + a.every.split(",")
+
+    def count(mode, epochs):
+        cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+               sys.executable, __file__, "--child", mode, "--epochs", str(epochs)]
+        err = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+                             check=True).stderr
+        return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
+
+    per_epoch = {m: (count(m, 3 * a.epochs) - count(m, a.epochs)) / (2 * a.epochs) for m in modes}
+    print(f"diagnostics overhead on the phone-price loop, instructions per epoch (valgrind cachegrind, "
+          f"runs of {a.epochs} and {3 * a.epochs} epochs, 1 BLAS thread)")
+    for m in modes:
+        label = "no diagnostics" if m == "none" else f"every={m}" + (" (default)" if int(m) == DEFAULT_EVERY else "")
+        print(f"{label:22s} {per_epoch[m] / 1e6:8.2f} M   overhead {100 * (per_epoch[m] / per_epoch['none'] - 1):+5.1f} %")
 
 
 if __name__ == "__main__":
