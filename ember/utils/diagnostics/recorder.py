@@ -16,6 +16,12 @@
   layer that produced it), or the first parameter whose gradient was not finite, or whose
   weights an optimizer step made not finite (output checked every step, so this is exact).
 
+What runs when, to keep the cost low (``benchmarks/diagnostics_overhead.py``): on every training
+step the optimizer's step post-hook (it counts) and the model's forward hook (is the output
+finite? one dot product); between samples, a ReLU-family layer's watch hook while some of its
+units have not fired this epoch (it reads their columns only); on sampled steps, every leaf
+module's forward hook and the optimizer's step pre-hook as well. Nothing else is hooked.
+
 Only forwards in training mode are recorded (``model.eval()`` evaluation is not). Call
 ``end_epoch(**metrics)`` after each epoch (metrics such as ``train_loss``, ``test_loss`` feed the
 overfitting rule); ``findings()`` turns the records into plain-language advice (``rules.py``).
