@@ -14,7 +14,7 @@ the paired median more than the plain median; the load average is printed at the
 For a steadier figure on a shared machine, pin it to one core: ``taskset -c 1 python ...``.
 ``--instructions`` counts instructions instead (valgrind's cachegrind, when installed): one run of
 each setting for ``--epochs`` and for three times as many, the difference divided by the extra
-epochs, so start-up cancels. The count does not depend on the machine's load (it misses what
+epochs, so start-up cancels (hash seed fixed). The count does not depend on the machine's load (it misses what
 cache misses cost, so the CPU-time overhead is larger); it takes minutes.
 """
 import argparse
@@ -116,7 +116,7 @@ def count_instructions(a):
     def count(mode, epochs):
         cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, __file__, "--child", mode, "--epochs", str(epochs)]
-        err = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        err = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0"),
                              check=True).stderr
         return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
 
