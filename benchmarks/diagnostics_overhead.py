@@ -116,8 +116,8 @@ def count_instructions(a):
     def count(mode, epochs):
         cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, __file__, "--child", mode, "--epochs", str(epochs)]
-        err = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0"),
-                             check=True).stderr
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
+        err = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stderr
         return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
 
     per_epoch = {m: (count(m, 3 * a.epochs) - count(m, a.epochs)) / (2 * a.epochs) for m in modes}
