@@ -125,7 +125,8 @@ def count_instructions(a):
           f"runs of {a.epochs} and {3 * a.epochs} epochs, 1 BLAS thread)")
     for m in modes:
         label = "no diagnostics" if m == "none" else f"every={m}" + (" (default)" if int(m) == DEFAULT_EVERY else "")
-        print(f"{label:22s} {per_epoch[m] / 1e6:8.2f} M   overhead {100 * (per_epoch[m] / per_epoch['none'] - 1):+5.1f} %")
+        over = 100 * (per_epoch[m] / per_epoch['none'] - 1)
+        print(f"{label:22s} {per_epoch[m] / 1e6:8.2f} M   overhead {over:+5.1f} %")
 
 
 if __name__ == "__main__":
