@@ -30,7 +30,7 @@ class StepSnapshot:
         self.bounds = []             # (start, end) of each layer's slice of ``w``
 
     def _layout(self, datas):
-        key = tuple((d.shape, d.dtype) for d in datas)
+        key = [(d.shape, d.dtype) for d in datas]
         if key != self._key:
             dtype = np.result_type(*(d.dtype for d in datas)) if datas else np.float32
             if dtype not in (np.float32, np.float64):
@@ -52,8 +52,12 @@ class StepSnapshot:
         np.concatenate([d.reshape(-1) for d in datas], out=w)
         gsq = []
         for layer in self.groups:
-            have = [p.grad._data for p in layer if p.grad is not None]
-            gsq.append(sum(_sq(g) for g in have) if have else None)
+            g2 = None
+            for p in layer:
+                g = p.grad
+                if g is not None:
+                    g2 = _sq(g._data) + (g2 or 0.0)
+            gsq.append(g2)
         return [_sq(w[a:b]) for a, b in self.bounds], gsq
 
     def update(self):
