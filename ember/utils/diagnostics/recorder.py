@@ -245,7 +245,7 @@ class Diagnostics:
         colsum = None
         if layer.nonneg and a.ndim == 2:          # one GEMV gives both the total and the fired units
             colsum = column_sums(a)
-            s = float(colsum.sum())
+            s = float(np.add.reduce(colsum))
         else:
             s = total(a)
         if not (math.isfinite(s) and math.isfinite(ss)) and not np.isfinite(a).all():
