@@ -289,9 +289,9 @@ class Diagnostics:
         return None
 
     def _attach(self, everything=False):
-        """Keep a hook in its table only while it has work: a layer's forward hook on sampled
-        steps, and for a ReLU-family layer until all its units have fired in the epoch (dead
-        units); the optimizer's step pre-hook on sampled steps. On the other steps they cost
+        """Keep a hook in its table only while it has work: every leaf's forward hook and the
+        optimizer's step pre-hook on sampled steps; between samples, a ReLU-family layer's watch
+        hook until all its units have fired in the epoch (dead units). Otherwise a layer costs
         nothing, not even a call."""
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
