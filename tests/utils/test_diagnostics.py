@@ -224,3 +224,43 @@ def test_hooks_leave_layers_with_nothing_to_do_and_rare_units_still_count():
     assert hooked[:3] == [(0, 1), (0, 1), (0, 1)] and hooked[3] == (1, 1) and hooked[6] == (0, 0)
     diag.remove()
     assert len(lin._forward_hooks) == len(relu._forward_hooks) == 0
+
+
+@pytest.mark.parametrize("shape,act", [((6, 5), nn.ReLU), ((6, 5), nn.LeakyReLU), ((3, 4, 5), nn.GELU),
+                                       ((2, 5, 3, 3), nn.ReLU), ((2, 5, 3, 3), nn.ELU)])
+def test_dead_units_equal_a_brute_force_count_on_sampled_and_unsampled_steps(shape, act):
+    """Every unit's outputs over every training step of the epoch, counted by hand: the same
+    dead fraction, whichever step (sampled or not) made a unit fire, for dense, sequence and
+    image shapes (units: last axis, or channels of an image)."""
+    rng = np.random.default_rng(3)
+    conv = len(shape) == 4
+    lin = nn.Conv2d(5, 5, 1) if conv else nn.Linear(5, 5)
+    model = nn.Sequential(lin, act())
+    opt = ember.optim.SGD(model.parameters(), lr=0.0)
+    diag = Diagnostics(model, opt, every=4)
+    seen = []
+    model[1].register_forward_hook(lambda m, a, o: seen.append(o._data.copy()))
+    for epoch in range(2):
+        seen.clear()
+        for step in range(11):
+            x = rng.normal(0, 1, shape).astype(np.float32)
+            x[..., :] = np.minimum(x, -1.0)                  # nothing fires ...
+            if step in (2, 5, 9) and epoch == 0:             # ... but once now and then, on unsampled steps
+                unit = {2: 1, 5: 3, 9: 0}[step]
+                if conv:
+                    x[0, unit, 1, 1] = 8.0
+                else:
+                    x[(0,) * (len(shape) - 1) + (unit,)] = 8.0
+            with ember.no_grad():
+                if conv:
+                    lin.weight.copy_(ember.tensor(np.eye(5, dtype=np.float32).reshape(5, 5, 1, 1)))
+                else:
+                    lin.weight.copy_(ember.eye(5))
+                lin.bias.zero_()
+            opt.zero_grad()
+            model(ember.tensor(x)).sum().backward()
+            opt.step()
+        rec = diag.end_epoch()["layers"]["1"]
+        outs = np.concatenate([np.moveaxis(o, 1 if conv else -1, -1).reshape(-1, 5) for o in seen])
+        assert rec["dead_fraction"] == pytest.approx(1 - (outs > 0).any(0).mean())
+        assert rec["dead_fraction"] == (0.4 if epoch == 0 else 1.0)

@@ -211,3 +211,45 @@ def test_nonfinite_on_an_unsampled_step_is_found_by_rerunning_the_forward():
         opt.step()
     found = _train(LogInForward(), epochs=1)
     assert found[0].evidence["where"] == "model" and "outside its leaf modules" in found[0].message
+
+
+class SqrtScale(nn.Module):
+    """sqrt(|x * w|): d/dw is NaN where x is 0 (0 / 0)."""
+
+    def __init__(self, features=8):
+        super().__init__()
+        self.w = nn.Parameter(ember.ones(features))
+
+    def forward(self, x):
+        return ember.sqrt((x * self.w).abs() + 0.0)
+
+
+def test_nonfinite_gradient_on_an_unsampled_step_is_named_at_its_step():
+    """Gradients are checked on sampled steps only; a NaN gradient on another step makes NaN weights,
+    and the next step's output check finds them: the step and the cause are still the right ones."""
+    x, y = _data()
+    x._data[40] = 0.0                         # batch 2 of 4 (not sampled): d sqrt|x w| / dw = 0 / 0
+    model = nn.Sequential(SqrtScale(), nn.Linear(8, 3))
+    found = _train(model, epochs=1, opt=ember.optim.SGD(model.parameters(), lr=0.1), data=(x, y))
+    nf = [f for f in found if f.rule == "nonfinite"]
+    assert nf and nf[0].evidence["where"] == "gradient" and nf[0].layer == "0"
+    assert nf[0].evidence["step"] == 2 and nf[0].evidence["value"] == "NaN"
+    model = nn.Sequential(SqrtScale(), nn.Linear(8, 3))    # zero_grad after the step: the update is blamed
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    diag = Diagnostics(model, opt)
+    for i in range(0, 96, 32):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x[i:i + 32]), y[i:i + 32]).backward()
+        opt.step()
+        opt.zero_grad()
+    nf = diag.first_nonfinite
+    assert nf["where"] == "weights" and nf["layer"] == "0" and nf["step"] == 2
+    text = [f.message for f in diag.findings() if f.rule == "nonfinite"][0]
+    assert text.startswith("the weights of 0 (SqrtScale) became NaN in the optimizer step") and "at step 2" in text
+    model = nn.Sequential(SqrtScale(), nn.Linear(8, 3))
+    with ember.no_grad():
+        model[0].w[3] = float("inf")
+    diag = Diagnostics(model, ember.optim.SGD(model.parameters(), lr=0.1))
+    model(x[:32])
+    assert diag.first_nonfinite["where"] == "weights" and diag.first_nonfinite["step"] == 0
+    assert "before the first step" in diag.findings()[0].message and "at step" not in diag.findings()[0].message

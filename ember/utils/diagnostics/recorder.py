@@ -13,7 +13,14 @@
 - **saturation**: for Sigmoid and Tanh, the fraction of outputs in the flat tails, where the
   local derivative is below 5 % of its peak (sigmoid ``s(1-s) < 0.0125``, tanh ``1-t² < 0.05``);
 - the **first NaN/Inf**: the first layer whose output was not finite while its input was (the
-  layer that produced it), or the first parameter whose gradient was not finite.
+  layer that produced it), or the first parameter whose gradient was not finite, or whose
+  weights an optimizer step made not finite (output checked every step, so this is exact).
+
+What runs when, to keep the cost low (``benchmarks/diagnostics_overhead.py``): on every training
+step the optimizer's step post-hook (it counts) and the model's forward hook (is the output
+finite? one dot product); between samples, a ReLU-family layer's watch hook while some of its
+units have not fired this epoch (it reads their columns only); on sampled steps, every leaf
+module's forward hook and the optimizer's step pre-hook as well. Nothing else is hooked.
 
 Only forwards in training mode are recorded (``model.eval()`` evaluation is not). Call
 ``end_epoch(**metrics)`` after each epoch (metrics such as ``train_loss``, ``test_loss`` feed the
@@ -41,13 +48,14 @@ from ...nn.modules.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardsw
                                       ReLU6, RReLU, SiLU, Sigmoid, Tanh)
 from ...nn.modules.module import Module
 from . import rules
+from .activations import column_sums, sq, still_unfired, tail_count, total
+from .hookslot import HookSlot
 from .plot import plot_diagnostics
+from .snapshot import StepSnapshot
 
 __all__ = ["Diagnostics"]
 
 RELU_FAMILY = (ReLU, ReLU6, LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU, Hardswish)
-SIGMOID_TAIL = 0.0125   # s(1 - s) below 5 % of its peak 0.25
-TANH_TAIL = 0.05        # 1 - t^2 below 5 % of its peak 1
 
 
 def _kind(module):
@@ -69,76 +77,40 @@ def _first_array(value):
     return None
 
 
+def _mean(values):      # of a few floats, NaN if one is (as NumPy's mean; Python's sum is faster here)
+    return sum(values) / len(values)
+
+
+def _max(values):
+    return float("nan") if any(v != v for v in values) else max(values)
+
+
 class _Layer:
     """One module's records: identity, and the accumulators of the epoch in progress."""
-    __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "fired", "units_axis",
-                 "sat", "grad_norms", "update_ratios", "before", "nonneg", "unfired", "bufs")
+    __slots__ = ("name", "type", "kind", "params", "order", "source", "n", "s", "ss", "units", "units_axis",
+                 "sat", "grad_norms", "update_ratios", "before", "gsq", "nonneg", "unfired")
 
     def __init__(self, name, module, params):
         self.name, self.type, self.kind, self.params = name, type(module).__name__, _kind(module), params
         self.nonneg = isinstance(module, (ReLU, ReLU6))
         self.order = self.source = None
-        self.before = None       # ||W||^2 before the sampled step in progress (its copy is in ``bufs``)
-        self.bufs = None         # one array per parameter, kept across steps (no allocation per sample)
+        self.before = None       # ||W||^2 before the sampled step in progress (the copy: ``StepSnapshot``)
+        self.gsq = None          # ||grad||^2 of the sampled step in progress (None: no gradient)
         self.reset()
 
     def reset(self):
         self.n, self.s, self.ss, self.sat = 0, 0.0, 0.0, 0
-        self.fired = None
-        self.unfired = None      # indices of the units that have not fired yet this epoch (None: all of them)
+        self.units = None        # how many units (features, or channels of an image) a ReLU-family layer has
+        self.unfired = None      # indices of the units that have not fired yet this epoch (None: not looked yet)
         self.grad_norms, self.update_ratios = [], []
 
     @property
     def is_weight_layer(self):  # has a matrix or kernel of its own (Linear, Conv, Embedding, RNN ...)
         return any(p.ndim >= 2 for _, p in self.params)
 
-
-_ONES = {}
-
-
-def _blas_sum(a):
-    """``float(a.sum())`` by a BLAS dot product with ones: about 3x faster than NumPy's pairwise sum
-    on the activations of a layer (float32 accumulation, relative error ~1e-6 here)."""
-    if a.dtype not in (np.float32, np.float64):
-        return float(a.sum())
-    key = (a.size, a.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(a.size, a.dtype)
-    return float(np.dot(a.reshape(-1), ones))
-
-
-def _count_fired(layer, a):
-    """Mark the units of ``layer`` that fired (output > 0) in ``a``. Units that already fired this epoch
-    are not looked at again: in a healthy network every unit has fired after a step or two, and
-    the check then costs nothing for the rest of the epoch."""
-    axis = layer.units_axis if a.ndim >= 3 else -1
-    units = a.shape[axis]
-    if layer.fired is None or layer.fired.shape != (units,):
-        layer.fired, layer.unfired = np.zeros(units, bool), None
-    elif layer.unfired is not None and layer.unfired.size == 0:
-        return
-    if axis == -1 or axis % a.ndim == a.ndim - 1:
-        a2 = a.reshape(-1, units)
-        if layer.nonneg:                                       # column sums of a >= 0 output by one GEMV
-            fired = _ONES.get((a2.shape[0], a.dtype))
-            if fired is None:
-                fired = _ONES[(a2.shape[0], a.dtype)] = np.ones(a2.shape[0], a.dtype)
-            fired = fired @ a2 > 0
-        else:
-            fired = a2.max(axis=0) > 0
-    else:
-        fired = a.max(axis=tuple(d for d in range(a.ndim) if d != axis % a.ndim)) > 0
-    if layer.unfired is None:
-        layer.fired |= fired
-        layer.unfired = np.flatnonzero(~layer.fired)
-    else:                                                      # only the units still unfired can change
-        newly = fired[layer.unfired]
-        if newly.any():
-            layer.fired[layer.unfired[newly]] = True
-            layer.unfired = layer.unfired[~newly]
+    @property
+    def watching_units(self):   # a ReLU-family layer with units not yet seen firing this epoch
+        return self.kind == "relu" and (self.unfired is None or self.unfired.size > 0)
 
 
 class Diagnostics:
@@ -149,13 +121,18 @@ class Diagnostics:
             are watched.
         optimizer: optional; with it, gradient norms are grouped by optimizer step and the
             update-to-weight ratio of each step is recorded.
-        record_steps: keep every step's gradient norms (``steps`` in ``to_dict()``), not only
-            the epoch means.
+        record_steps: keep every sampled step's gradient norms (``steps`` in ``to_dict()``), not
+            only the epoch means.
         every: with an optimizer, measure gradient norms, activation mean/std, saturation and
             update-to-weight ratios on every ``every``-th step of an epoch (its first step
             always), to keep the cost low. Dead units and the NaN/Inf check of the model's output
-            run on every step; a layer whose hook has nothing to do on a step (every unit of a
-            ReLU layer has fired this epoch; any other layer between samples) is unhooked for it.
+            run on every step (exact); a layer's hook is attached only while it has work (on
+            sampled steps; for a ReLU-family layer also until all its units have fired in the
+            epoch). The default 16 keeps the cost of leaving diagnostics on low on the smallest
+            model of the tutorials, the phone-price MLP, where it weighs most (README, "See what
+            training does"). Sampled per-epoch means differ from all-steps means by ~10 % there
+            (2 of its 25 steps; less on longer epochs): invisible on the log-scale plots, and the
+            rules' thresholds sit orders of magnitude from healthy values. ``every=1``: all steps.
         first_epoch: the number of the first epoch recorded (e.g. ``n + 1`` when resuming after n).
 
     Example:
@@ -164,7 +141,7 @@ class Diagnostics:
         >>> print("\\n".join(str(f) for f in diag.findings()))
     """
 
-    def __init__(self, model, optimizer=None, *, record_steps=True, every=8, first_epoch=1):
+    def __init__(self, model, optimizer=None, *, record_steps=True, every=16, first_epoch=1):
         if not isinstance(model, Module):
             raise TypeError(f"Diagnostics: expected an ember.nn.Module to watch, got {type(model).__name__}; "
                             "pass the model itself, e.g. Diagnostics(model, optimizer)")
@@ -181,7 +158,7 @@ class Diagnostics:
         self.first_nonfinite = None
         self._handles, self._pending, self._calls, self._last = [], {}, 0, None
         self._hunting = False         # re-running a forward to find the layer that made a NaN/Inf
-        self._leaf_hooks, self._leaf_handles = [], {}   # (layer, module, hook); layer name -> handle while attached
+        self._leaf_hooks = []         # (layer, HookSlot of its forward hook, its watch hook) per leaf
         self._hooks_stale = False     # a ReLU layer's units have all fired: its hook can go until the next epoch
         convs = any(type(m).__name__.startswith(("Conv", "MaxPool1d", "AvgPool1d")) for m in model.modules())
         for name, m in model.named_modules():
@@ -192,24 +169,31 @@ class Diagnostics:
             layer = self.layers[name or type(m).__name__] = _Layer(name or type(m).__name__, m, own)
             layer.units_axis = 1 if convs else -1
             if leaf:
-                self._leaf_hooks.append((layer, m, self._forward_hook(layer)))
+                hook = self._forward_hook(layer)
+                handle = m.register_forward_hook(hook)
+                self._handles.append(handle)
+                self._leaf_hooks.append((layer, HookSlot(m._forward_hooks, handle.id, hook),
+                                         self._watch_hook(layer) if layer.kind == "relu" else None))
             if optimizer is None:
                 for _, p in own:
                     self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(layer, p)))
+        self._param_layers = [l for l in self.layers.values() if l.params]
+        self._snapshot = StepSnapshot([[p for _, p in l.params] for l in self._param_layers])
         self._handles.append(model.register_forward_hook(self._model_hook))
-        self._attach()
+        self._pre_slot = None
         if optimizer is not None:
-            self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
-            self._handles.append(optimizer.register_step_post_hook(self._post_step))
+            pre_step = self._pre_step
+            pre = optimizer.register_step_pre_hook(pre_step)
+            self._pre_slot = HookSlot(pre._hooks, pre.id, pre_step)
+            self._handles += [pre, optimizer.register_step_post_hook(self._post_step)]
+        self._attach()
 
     # -- hooks ---------------------------------------------------------------------------------
     def _forward_hook(self, layer):
-        every_step = layer.kind == "relu"      # dead units are counted on every step; the rest is sampled
-
         def hook(module, args, output):
-            if not (self._sample or every_step or self._hunting) or not module.training:
-                return None          # (the cheapest possible exit: most steps of most layers)
-            a = _first_array(output)
+            if not module.training:
+                return None
+            a = output._data if isinstance(output, Tensor) else _first_array(output)
             if self._hunting:
                 if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
                     self._nonfinite_output(layer, args, a)
@@ -220,28 +204,60 @@ class Diagnostics:
             self._last = layer.name
             if a is None or a.size == 0 or a.dtype.kind != "f":
                 return None
-            sample = self._sample
-            if sample:     # other steps: the model's output is checked (``_model_hook``)
-                ss = float(np.vdot(a, a))             # (NaN or Inf when a value is; BLAS-fast)
-                total = _blas_sum(a)
-                if not (math.isfinite(total) and math.isfinite(ss)) and not np.isfinite(a).all():
-                    self._nonfinite_output(layer, args, a)
-                    return None
-            if layer.kind == "relu" and a.ndim >= 2 and (layer.unfired is None or layer.unfired.size):
-                _count_fired(layer, a)
-                if layer.unfired.size == 0:
-                    self._hooks_stale = True
-            if not sample:
-                return None
-            layer.n += a.size
-            layer.s += total
-            layer.ss += ss
-            if layer.kind == "sigmoid":
-                layer.sat += int(np.count_nonzero(a * (1 - a) < SIGMOID_TAIL))
-            elif layer.kind == "tanh":
-                layer.sat += int(np.count_nonzero(1 - a * a < TANH_TAIL))
+            if self._sample:
+                self._measure(layer, args, a)
+            elif layer.kind == "relu" and a.ndim >= 2:
+                self._count_fired(layer, a)
             return None
         return hook
+
+    def _watch_hook(self, layer):
+        """Between samples, on a ReLU-family layer with units not fired yet this epoch: did any of
+        them fire? Reads only their columns (``still_unfired``); the usual answer is no."""
+        def watch(module, args, output):
+            a = output._data if isinstance(output, Tensor) else _first_array(output)
+            if not module.training or a is None or a.ndim < 2 or not layer.unfired.size:
+                return None
+            axis = layer.units_axis if a.ndim >= 3 else 1
+            if a.shape[axis] != layer.units:
+                self._count_fired(layer, a)
+                return None
+            layer.unfired = still_unfired(layer.unfired, a, axis, False)
+            if not layer.unfired.size:
+                self._hooks_stale = True
+            return None
+        return watch
+
+    def _count_fired(self, layer, a, colsum=None):
+        """Dead units: drop from ``layer.unfired`` the units that fired in ``a``."""
+        axis = layer.units_axis if a.ndim >= 3 else a.ndim - 1
+        if layer.units != a.shape[axis]:
+            layer.units, layer.unfired = a.shape[axis], None
+        if layer.unfired is not None and layer.unfired.size == 0:
+            return
+        layer.unfired = still_unfired(layer.unfired, a, axis, layer.nonneg, colsum)
+        if layer.unfired.size == 0:
+            self._hooks_stale = True
+
+    def _measure(self, layer, args, a):
+        """A sampled step: the layer's sum, sum of squares, fired units and tails."""
+        ss = sq(a)                                # (NaN or Inf when a value is; BLAS-fast)
+        colsum = None
+        if layer.nonneg and a.ndim == 2:          # one GEMV gives both the total and the fired units
+            colsum = column_sums(a)
+            s = float(np.add.reduce(colsum))
+        else:
+            s = total(a)
+        if not (math.isfinite(s) and math.isfinite(ss)) and not np.isfinite(a).all():
+            self._nonfinite_output(layer, args, a)
+            return
+        if layer.kind == "relu" and a.ndim >= 2:
+            self._count_fired(layer, a, colsum)
+        layer.n += a.size
+        layer.s += s
+        layer.ss += ss
+        if layer.kind != "other" and layer.kind != "relu":
+            layer.sat += tail_count(a, layer.kind)
 
     def _model_hook(self, model, args, output):
         """Every training step: is the model's output finite? If not, and no layer was caught
@@ -249,8 +265,8 @@ class Diagnostics:
         with every layer checked; the random state and buffers are restored afterwards."""
         if self._hunting or not model.training or self.first_nonfinite is not None:
             return None
-        a = _first_array(output)
-        if a is None or a.dtype.kind != "f" or math.isfinite(float(np.vdot(a, a))) or np.isfinite(a).all():
+        a = output._data if isinstance(output, Tensor) else _first_array(output)
+        if a is None or a.dtype.kind != "f" or math.isfinite(sq(a)) or np.isfinite(a).all():
             return None
         rng = get_rng_state()
         buffers = [(b, b._data.copy()) for b in model.buffers()]
@@ -273,39 +289,55 @@ class Diagnostics:
         return None
 
     def _attach(self, everything=False):
-        """Keep a layer's forward hook registered only while it has work: on sampled steps, and for
-        a ReLU-family layer until all its units have fired in the epoch (dead units). On the other
-        steps the layer costs nothing, not even a hook call."""
+        """Keep a hook in its table only while it has work: every leaf's forward hook and the
+        optimizer's step pre-hook on sampled steps; between samples, a ReLU-family layer's watch
+        hook until all its units have fired in the epoch (dead units). Otherwise a layer costs
+        nothing, not even a call."""
         self._hooks_stale = False
         on = bool(self._handles)      # after remove(): nothing
-        for layer, module, hook in self._leaf_hooks:
-            want = on and (everything or self._sample or (
-                layer.kind == "relu" and (layer.unfired is None or layer.unfired.size > 0)))
-            handle = self._leaf_handles.get(layer.name)
-            if want and handle is None:
-                self._leaf_handles[layer.name] = module.register_forward_hook(hook)
-            elif not want and handle is not None:
-                handle.remove()
-                self._leaf_handles[layer.name] = None
+        sample = everything or self._sample
+        for layer, slot, watch in self._leaf_hooks:
+            if not on or not (sample or layer.watching_units):
+                slot.set(None)
+            elif sample or layer.unfired is None:
+                slot.set(slot.hook)
+            else:
+                slot.set(watch)
+        if self._pre_slot is not None:
+            self._pre_slot.set(self._pre_slot.hook if on and self._sample else None)
 
     def _nonfinite_output(self, layer, args, a):
+        """Record the first NaN/Inf: ``layer`` output ``a`` (not finite) from ``args``. When the input
+        was finite and the layer's own weights are not, the weights went bad in the last optimizer
+        step (gradients are checked on sampled steps only): blame that step's gradient if it is
+        still there and not finite, else the update."""
         if self.first_nonfinite is not None:
             return
         inp = _first_array(args)
         input_finite = inp is None or inp.dtype.kind != "f" or bool(np.isfinite(inp).all())
+        where, step, bad = "output" if input_finite else "input", self.step + 1, a
+        for _, p in layer.params if input_finite else ():
+            if p._data.dtype.kind == "f" and not np.isfinite(p._data).all():
+                g = p.grad
+                if g is not None and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
+                    where, bad = "gradient", g._data
+                else:
+                    where, bad = "weights", p._data
+                step = self.step
+                break
         self.first_nonfinite = {
-            "where": "output" if input_finite else "input", "layer": layer.name, "type": layer.type,
-            "value": "NaN" if np.isnan(a).any() else "Inf", "step": self.step + 1, "epoch": self.epoch,
-            "fraction": float(1 - np.isfinite(a).mean())}
+            "where": where, "layer": layer.name, "type": layer.type,
+            "value": "NaN" if np.isnan(bad).any() else "Inf", "step": step, "epoch": self.epoch,
+            "fraction": float(1 - np.isfinite(bad).mean())}
 
     def _grad_sq(self, layer, g):
-        sq = float(np.vdot(g, g))
-        if not math.isfinite(sq) and self.first_nonfinite is None and not np.isfinite(g).all():
+        s = sq(g)
+        if not math.isfinite(s) and self.first_nonfinite is None and not np.isfinite(g).all():
             self.first_nonfinite = {
                 "where": "gradient", "layer": layer.name, "type": layer.type,
                 "value": "NaN" if np.isnan(g).any() else "Inf", "step": self.step + 1,
                 "epoch": self.epoch, "fraction": float(1 - np.isfinite(g).mean())}
-        return sq
+        return s
 
     def _grad_hook(self, layer, p):
         key = id(p)
@@ -313,71 +345,68 @@ class Diagnostics:
         def hook(param):
             if param.grad is None:
                 return
-            sq = self._grad_sq(layer, param.grad._data)
+            g2 = self._grad_sq(layer, param.grad._data)
             if key in self._pending:
                 self._flush()      # the same parameter again: a new backward pass began
-            self._pending[key] = (layer, sq)
+            self._pending[key] = (layer, g2)
         return hook
 
     def _flush(self):
-        """Close a step: its gradient norms (when measured) per layer."""
-        self.step += 1
-        self._epoch_step += 1
-        sample = self._epoch_step % self.every == 0
-        if sample != self._sample or self._hooks_stale:
-            self._sample = sample
-            self._attach()
+        """Without an optimizer: close a step (a backward pass), its gradient norms per layer."""
+        self._post_step(None, (), {})
         if not self._pending:
             return
         sums = {}
-        for layer, sq in self._pending.values():
-            sums[layer] = sums.get(layer, 0.0) + sq
+        for layer, g2 in self._pending.values():
+            sums[layer] = sums.get(layer, 0.0) + g2
         self._pending = {}
         row = {}
-        for layer, sq in sums.items():
-            gn = math.sqrt(sq) if sq >= 0 else float("nan")
+        for layer, g2 in sums.items():
+            gn = math.sqrt(g2) if g2 >= 0 else float("nan")
             layer.grad_norms.append(gn)
             row[layer.name] = gn
         if self.record_steps:
             self.steps.append({"step": self.step, "epoch": self.epoch, "grad_norm": row})
 
     def _pre_step(self, optimizer, args, kwargs):
+        """A sampled step, before the update: gradient norms, and a copy of the weights."""
         if not self._sample:
             return None
-        for layer in self.layers.values():
-            if not layer.params:
-                continue
-            for key, p in layer.params:
-                if p.grad is not None:
-                    self._pending[id(p)] = (layer, self._grad_sq(layer, p.grad._data))
-            if layer.bufs is None or any(b.shape != p._data.shape or b.dtype != p._data.dtype
-                                         for b, (_, p) in zip(layer.bufs, layer.params)):
-                layer.bufs = [np.empty_like(p._data) for _, p in layer.params]
-            w = 0.0
-            for b, (_, p) in zip(layer.bufs, layer.params):
-                np.copyto(b, p._data)
-                w += float(np.vdot(b, b))
-            layer.before = w
-            self._took_before = True
+        wsq, gsq = self._snapshot.before()
+        for layer, w, g in zip(self._param_layers, wsq, gsq):
+            if g is not None and not math.isfinite(g):     # which parameter (and is it really not finite)
+                g = sum(self._grad_sq(layer, p.grad._data) for _, p in layer.params if p.grad is not None)
+            layer.before, layer.gsq = w, g
+        self._took_before = True
         return None
 
     def _post_step(self, optimizer, args, kwargs):
-        if not self._took_before:      # an unsampled step: only count it
-            self._flush()
-            return
+        """Every step: count it, and decide whether the next one is sampled (hooks follow)."""
+        if self._took_before:
+            self._close_sample()
+        self.step += 1
+        self._epoch_step += 1
+        sample = self._epoch_step % self.every == 0
+        if sample != self._sample or self._hooks_stale:
+            self._sample = sample
+            self._attach()
+
+    def _close_sample(self):
+        """After a sampled step: its update ratios and gradient norms per layer."""
         self._took_before = False
-        for layer in self.layers.values():
-            if not layer.params or layer.before is None:
-                continue
-            du, w = 0.0, layer.before
-            for (_, p), b in zip(layer.params, layer.bufs):
-                if b.shape == p._data.shape:
-                    np.subtract(p._data, b, out=b)
-                    du += float(np.vdot(b, b))
-            layer.before = None
-            if w > 0:
-                layer.update_ratios.append(math.sqrt(du / w))
-        self._flush()
+        row = {}
+        dsq = self._snapshot.update()
+        for i, layer in enumerate(self._param_layers):
+            w = layer.before
+            if dsq is not None and w > 0:
+                layer.update_ratios.append(math.sqrt(dsq[i] / w))
+            if layer.gsq is not None:
+                gn = math.sqrt(layer.gsq) if layer.gsq >= 0 else float("nan")
+                layer.grad_norms.append(gn)
+                row[layer.name] = gn
+            layer.before = layer.gsq = None
+        if row and self.record_steps:
+            self.steps.append({"step": self.step + 1, "epoch": self.epoch, "grad_norm": row})
 
     # -- epochs --------------------------------------------------------------------------------
     def end_epoch(self, **metrics):
@@ -391,21 +420,20 @@ class Diagnostics:
         for layer in self.layers.values():
             s = {}
             if layer.grad_norms:
-                g = np.asarray(layer.grad_norms, np.float64)
-                s["grad_norm"], s["grad_norm_max"] = float(g.mean()), float(g.max())
+                s["grad_norm"], s["grad_norm_max"] = _mean(layer.grad_norms), _max(layer.grad_norms)
             if layer.params:
-                s["weight_norm"] = math.sqrt(sum(float(np.vdot(p._data, p._data)) for _, p in layer.params))
+                s["weight_norm"] = math.sqrt(sum(sq(p._data) for _, p in layer.params))
             if layer.update_ratios:
-                s["update_ratio"] = float(np.mean(layer.update_ratios))
+                s["update_ratio"] = _mean(layer.update_ratios)
             if layer.n:
                 mean = layer.s / layer.n
                 s["act_mean"] = mean
                 s["act_std"] = math.sqrt(max(layer.ss / layer.n - mean * mean, 0.0))
                 if layer.kind in ("sigmoid", "tanh"):
                     s["saturated_fraction"] = layer.sat / layer.n
-            if layer.fired is not None:
-                s["dead_fraction"] = float(1 - layer.fired.mean())
-                s["units"] = int(layer.fired.size)
+            if layer.unfired is not None:
+                s["dead_fraction"] = layer.unfired.size / layer.units
+                s["units"] = int(layer.units)
             if s:
                 rec["layers"][layer.name] = s
             layer.reset()

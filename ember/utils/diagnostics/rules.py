@@ -7,7 +7,7 @@ Every rule reads the JSON-ready data of ``Diagnostics.to_dict()`` (so it also ru
 ==============  ===========================================================================
 rule            fires when
 ==============  ===========================================================================
-nonfinite       a layer's output or a parameter's gradient held NaN or Inf
+nonfinite       a layer's output, a parameter's gradient or an update held NaN or Inf
 vanishing       first weight layer's gradient norm < 1e-3 x the last one's (in some epoch)
 exploding       the largest layer gradient norm of an epoch > 100 x the first epoch's
 dead_relu       >= 40 % of a ReLU-family layer's units never fired (output > 0) in an epoch
@@ -70,9 +70,14 @@ def _nonfinite(data):
              "input": f"the input of {nf['layer']} ({nf['type']}) already held {nf['value']} "
                       "(the data, or a step outside the watched modules)",
              "gradient": f"the gradient of {nf['layer']} ({nf['type']}) held {nf['value']}",
+             "weights": f"the weights of {nf['layer']} ({nf['type']}) became {nf['value']} in the optimizer "
+                        "step (a non-finite gradient on a step not sampled, or an update that overflowed)"
+                        if nf["step"] else f"the weights of {nf['layer']} ({nf['type']}) held {nf['value']} "
+                        "before the first step (initialisation or a loaded checkpoint)",
              "model": f"the model's output held {nf['value']}, made outside its leaf modules (an operation "
                       "in its forward)"}[nf["where"]]
-    return [Finding("nonfinite", f"{where} at step {nf['step']} (epoch {nf['epoch']}; "
+    at = f" at step {nf['step']}" if nf["step"] else ""
+    return [Finding("nonfinite", f"{where}{at} (epoch {nf['epoch']}; "
                                  f"{_pct(nf['fraction'])} of the values)",
                     "try a lower learning rate, gradient clipping (nn.utils.clip_grad_norm_), or check the "
                     "input data and any log/division/exp in the model for invalid values",
