@@ -34,8 +34,8 @@ machine); one cheap pass (``+ - * /``, relu, sqrt, log) is 1.3-1.6x slower split
 marked. Even so the benchmarks' 10-op chain is no faster split (most of its time is cheap,
 memory-bound passes and the engine's gradient sums), and with other processes on the cores every
 split op is slower (the main thread waits for a worker that waits for a core). Even an ideal
-split without the copy (NumPy's ``out=`` on halves) reached only 1.5x for tanh's backward and
-0.7x for a multiply. On one thread the plain call runs: cache-sized blocks do not pay here (the
+split without the copy (NumPy's ``out=`` on halves) reached only 1.5x for tanh's backward, and a
+multiply by a number got slower (92 -> 129 us). On one thread the plain call runs: cache-sized blocks do not pay here (the
 arrays stay in the 32 MiB L3, and the copy costs more than the temporaries kept in L2 save).
 
 ``sum_all``/``mean_all`` (full ``sum``/``mean`` of a float32/float64 array): NumPy sums a
