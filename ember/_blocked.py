@@ -1,5 +1,10 @@
 """Large elementwise ops and full sums, split into blocks on ember's threads.
 
+Opt-in: ``EMBER_SPLIT_ELEMENTWISE=1`` in the environment before importing ember (fast mode only).
+Measured on this 2-core machine it does not pay in the benchmarks' chain (see "What it costs"
+below), so it is off by default; the machinery and its tests stay so that a machine where it does
+pay (more cores, cheaper thread wake-ups) can switch it on.
+
 A speed-up, not math. An op class that declares ``elementwise = True`` promises that its forward
 and backward compute each element from the same element of its same-shape array arguments (and
 from Python numbers), and that they use ``ctx`` only through ``save_for_backward``,
@@ -24,10 +29,14 @@ block-shaped array of the input's dtype (the blocks' work is dropped and the pla
 What it costs and when it pays (measured on this 2-core machine, 1024x1024 float32): waking a
 worker thread takes ~30 us and copying the blocks' results into the output ~0.1 ms per 4 MiB
 array, so only ops that are costly per element are marked (transcendental functions, GELU, SiLU,
-ELU, leaky ReLU, hardswish, abs: fwd+bwd 0.6-0.9x the one-thread time at 2 threads); one cheap
-pass (``+ - * /``, relu, sqrt, log) is 1.3-1.6x slower split, and is not marked. On one thread the
-plain call runs: cache-sized blocks do not pay here (the arrays stay in the 32 MiB L3, and the
-copy costs more than the temporaries kept in L2 save).
+ELU, leaky ReLU, hardswish, abs: fwd+bwd 0.6-0.9x the one-thread time at 2 threads, idle
+machine); one cheap pass (``+ - * /``, relu, sqrt, log) is 1.3-1.6x slower split, and is not
+marked. Even so the benchmarks' 10-op chain is no faster split (most of its time is cheap,
+memory-bound passes and the engine's gradient sums), and with other processes on the cores every
+split op is slower (the main thread waits for a worker that waits for a core). Even an ideal
+split without the copy (NumPy's ``out=`` on halves) reached only 1.5x for tanh's backward, and a
+multiply by a number got slower (92 -> 129 us). On one thread the plain call runs: cache-sized blocks do not pay here (the
+arrays stay in the 32 MiB L3, and the copy costs more than the temporaries kept in L2 save).
 
 ``sum_all``/``mean_all`` (full ``sum``/``mean`` of a float32/float64 array): NumPy sums a
 contiguous array by pairwise summation, halving the range (rounded down to a multiple of 8) down
@@ -60,7 +69,7 @@ MIN_BLOCK = 1 << 16
 # size alone, so the sum is the same on any thread count: bitwise NumPy's).
 SUM_BLOCK = 1 << 18
 
-ENABLED = [False]      # set by _fast.install(): the reference path (EMBER_FAST=0) never splits
+ENABLED = [False]      # set by _fast.install() from EMBER_SPLIT_ELEMENTWISE; EMBER_FAST=0 never splits
 FORCE = [False]        # tests: split even on one thread (blocks run one after the other)
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

@@ -11,8 +11,9 @@ is written to be read. On small tensors its cost is Python, not arithmetic, so b
 - ``+ - * /`` between same-dtype float tensors (or a float tensor and a Python number) going
   straight to the op, skipping type promotion.
 
-Large elementwise ops (``elementwise = True``) go to ``_blocked.forward`` / ``_blocked.backward``,
-which split them across ember's threads (bitwise the same result) or return None for the plain call.
+With ``EMBER_SPLIT_ELEMENTWISE=1``, large elementwise ops (``elementwise = True``) go to
+``_blocked.forward`` / ``_blocked.backward``, which split them across ember's threads (bitwise the
+same result) or return None for the plain call. Off by default: measured, it does not pay here.
 
 Set ``EMBER_FAST=0`` in the environment before importing ember to run the reference path. The
 suite runs in both modes and the results are identical (``tests/test_fast.py``).
@@ -22,6 +23,7 @@ import os
 import numpy as np
 
 from . import _blocked
+from ._blocked import ENABLED as _SPLIT
 from ._tensor import Tensor, _wrap
 from .autograd import engine
 from .autograd.anomaly_mode import _Anomaly, record_forward
@@ -35,7 +37,7 @@ ENABLED = os.environ.get("EMBER_FAST", "1") != "0"
 def install():
     """Replace the reference hot spots by their fast equivalents (called by ``ember/__init__``)."""
     Op.apply = classmethod(_op_apply)
-    _blocked.ENABLED[0] = True
+    _blocked.ENABLED[0] = os.environ.get("EMBER_SPLIT_ELEMENTWISE", "0") == "1"   # opt-in: see _blocked.py
     engine.leaf_grad_policy = _AdoptingLeafGrads
     engine.first_order_loop = _first_order_loop
     for name, op, fn in [("add", A.Add, A.add), ("sub", A.Sub, A.sub), ("mul", A.Mul, A.mul),
@@ -55,7 +57,7 @@ def _op_apply(cls, *args):
     if not _State.enabled:
         for a in args:
             raw.append(a._data if isinstance(a, Tensor) else a)
-        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise and _SPLIT[0] else None
         return _plain(cls, args, cls.forward(ctx, *raw) if out is None else out)
     # One pass: unwrap, and collect the graph edges in case some input requires grad.
     record = False
@@ -77,14 +79,14 @@ def _op_apply(cls, *args):
         edges.append(None)
         meta.append(None)
     if not record:
-        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise and _SPLIT[0] else None
         return _plain(cls, args, cls.forward(ctx, *raw) if out is None else out)
     ctx.needs_input_grad, ctx.next_edges, ctx.input_meta = tuple(needs), edges, meta
     if _Anomaly.enabled:
         record_forward(ctx)
         out = cls.forward(ctx, *raw)
     else:   # large elementwise ops: split across the threads (None: not split)
-        out = _blocked.forward(cls, ctx, raw) if cls.elementwise else None
+        out = _blocked.forward(cls, ctx, raw) if cls.elementwise and _SPLIT[0] else None
         if out is None:
             out = cls.forward(ctx, *raw)
     if type(out) is tuple:
@@ -194,7 +196,7 @@ def _first_order_loop(ready, buffers, deps, targets, leaf_grads, retain_graph):
             targets.capture(node, grads)
         fn = node.fn
         if node.n_outputs == 1 and fn.backward_on_arrays:
-            in_grads = _blocked.backward(node, grads[0]) if fn.elementwise else None
+            in_grads = _blocked.backward(node, grads[0]) if fn.elementwise and _SPLIT[0] else None
             if in_grads is None:
                 in_grads = fn.backward(node, grads[0])
             if type(in_grads) is not tuple:

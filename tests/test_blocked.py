@@ -15,11 +15,11 @@ import torch
 
 import ember
 import ember.nn.functional as F
-from ember import _blocked, _parallel
+from ember import _blocked, _fast, _parallel
 from ember.autograd.function import Op
 from ember.ops import activation, arithmetic, math_functions
 
-FAST = _blocked.ENABLED[0]      # set by _fast.install(); EMBER_FAST=0 never splits
+FAST = _fast.ENABLED           # EMBER_FAST=0 never splits (the hooks are in the fast path)
 needs_fast = pytest.mark.skipif(not FAST, reason="EMBER_FAST=0: the reference path never splits")
 needs_openblas = pytest.mark.skipif(_parallel._openblas() is None, reason="NumPy's BLAS is not OpenBLAS")
 RNG = np.random.default_rng(0)
@@ -400,9 +400,12 @@ def test_sum_and_mean_through_the_api(small_blocks, spy):
 @pytest.fixture
 def two_threads():
     before = ember.get_num_threads()
+    enabled = _blocked.ENABLED[0]
+    _blocked.ENABLED[0] = True                   # as EMBER_SPLIT_ELEMENTWISE=1
     ember.set_num_threads(2)
     yield
     ember.set_num_threads(before)
+    _blocked.ENABLED[0] = enabled
 
 
 @needs_fast
@@ -442,7 +445,8 @@ def test_the_reference_path_never_splits(spy, small_blocks, monkeypatch):
 
 WARNINGS_SCRIPT = """
 import numpy as np, ember
-from ember import _parallel
+from ember import _blocked, _parallel
+assert _blocked.ENABLED[0] == (ember._fast.ENABLED and __import__("os").environ["EMBER_SPLIT_ELEMENTWISE"] == "1")
 _parallel.workers = lambda: 2
 x = ember.full((1024, 1024), 100.0, requires_grad=True)
 y = x.exp()                                  # overflows in the blocks (worker threads too)
@@ -458,7 +462,16 @@ def test_numpy_warnings_in_the_blocks_stay_silent():
     import sys
     root = pathlib.Path(__file__).resolve().parents[1]
     run = subprocess.run([sys.executable, "-W", "default", "-c", WARNINGS_SCRIPT], capture_output=True, text=True,
-                         cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=120)
+                         cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "EMBER_SPLIT_ELEMENTWISE": "1",
+                                        "EMBER_FAST": "1" if FAST else "0"}, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["inf", "inf"]
     assert "Warning" not in run.stderr, run.stderr
+
+
+def test_off_unless_asked_for():
+    """The split is opt-in (EMBER_SPLIT_ELEMENTWISE=1): measured on the benchmarks here, it does
+    not pay (see ember/_blocked.py)."""
+    import os
+    if os.environ.get("EMBER_SPLIT_ELEMENTWISE", "0") != "1":
+        assert _blocked.ENABLED[0] is False
