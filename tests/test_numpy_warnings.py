@@ -12,6 +12,7 @@ x = ember.tensor([3e38, 1.0, 0.0], requires_grad=True)
 y = (x * 10).exp() - ember.tensor([float("inf"), 1.0, 0.0])
 z = ember.nn.functional.mse_loss(x, -x) + x.log().sum() + (x / 0.0).sum()
 ember.nn.functional.layer_norm(ember.full((2, 9), 3e38), (9,))
+ember.nn.functional.layer_norm(ember.tensor([[float("inf"), float("-inf"), 1.0]]), (3,))
 z.backward()
 np.float32(3e38) * np.float32(10)
 """

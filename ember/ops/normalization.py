@@ -45,7 +45,7 @@ def _normalize_rows(x, eps, layer=False):
     """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
     layer norm's handling of a variance that overflows)."""
     k = x.shape[-1]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         m = _unoverflowed(x.mean(axis=-1, keepdims=True), x, -1, k)
     xhat = x - m
     var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
