@@ -166,3 +166,24 @@ def test_backward_hook_without_input_grad_and_removal():
     with ember.no_grad():  # no graph: hooks are not attached
         m.register_full_backward_hook(lambda *a: seen.append(1))
         assert m(ember.ones(1, 2)).grad_fn is None
+
+
+def test_plain_forward_hooks_alone_chain_outputs_and_see_removal_as_pytorch():
+    # a module with only plain forward hooks takes Module.__call__'s short way: same semantics
+    def run(lib):
+        m = lib.nn.Identity()
+        seen = []
+        handles = []
+
+        def first(mod, args, out):
+            seen.append(("first", float(out.sum())))
+            handles[0].remove()                   # removing itself mid-call: the next hook still runs
+            return out * 2
+
+        handles.append(m.register_forward_hook(first))
+        m.register_forward_hook(lambda mod, args, out: seen.append(("second", float(out.sum()), len(args))))
+        m.register_forward_hook(lambda mod, args, out: out + 1, prepend=True)
+        y1 = m(lib.ones(3))
+        y2 = m(lib.ones(3))
+        return seen, y1.tolist(), y2.tolist()
+    assert run(ember) == run(torch)

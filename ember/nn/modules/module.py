@@ -83,6 +83,15 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
+        if not (self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or self._forward_hooks_with_kwargs or self._forward_hooks_always_called):
+            # only plain forward hooks (``hook(module, args, output)``): the short way round
+            output = self.forward(*args, **kwargs)
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+            return output
         return call_with_hooks(self, args, kwargs)
 
     def _get_name(self):
