@@ -205,10 +205,10 @@ def _weight_grad_planes(xp, g3, geo):
         planes = _fill_planes(buf, xp, geo, c)
         t = per_image[:c.m]
         np.matmul(g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo], planes.transpose(0, 2, 1), out=t)
-        np.sum(t, axis=0, out=out)
+        np.add.reduce(t, axis=0, out=out)
     items, parts, work = _partials(cs, dtype, (Cout, K), each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)
-    return parts.sum(axis=0)[None]
+    return np.add.reduce(parts, axis=0)[None]
 
 
 def _conv_rows(xp, wm, geo, dtype):
@@ -253,8 +253,8 @@ def bias_grad(gy):
     """sum of the output gradient over images and pixels, (Cout,)."""
     geo = gy.geo
     if geo.g == 1:
-        return gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo).sum(axis=(0, 2))
-    return gy.rows().sum(axis=1).reshape(-1)
+        return np.add.reduce(gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), axis=(0, 2))
+    return np.add.reduce(gy.rows(), axis=1).reshape(-1)
 
 
 def weight_grad(xp, gy, geo):
@@ -311,7 +311,7 @@ def _weight_grad_chunks(xp, g3, geo):
         np.matmul(gr, cols.reshape(-1, K), out=out)
     items, parts, work = _partials(cs, dtype, (Cout, K), each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)
-    return parts.sum(axis=0)[None]
+    return np.add.reduce(parts, axis=0)[None]
 
 
 def _weight_grad_rows(xp, gr, geo):
@@ -336,7 +336,7 @@ def _weight_grad_rows(xp, gr, geo):
         gemm(gr[:, c.p0:c.p1], cols.reshape(g, -1, K), ta=True, out=out)
     items, parts, work = _partials(cs, dtype, shape, each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)
-    return parts.sum(axis=0)
+    return np.add.reduce(parts, axis=0)
 
 
 def input_grad(gy, w, wm, geo):
