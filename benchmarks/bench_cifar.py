@@ -9,7 +9,7 @@ import importlib
 
 import numpy as np
 
-from run import Workload
+from run import Workload, train_step
 
 
 def build(nn):
@@ -36,14 +36,7 @@ def train(name, batch):
         opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         loss_fn = lib.nn.CrossEntropyLoss()
         xs, ys = _data(batch)
-        x, y = lib.tensor(xs), lib.tensor(ys)
-
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-        return step
+        return train_step(model, opt, loss_fn, lib.tensor(xs), lib.tensor(ys))
     return setup
 
 

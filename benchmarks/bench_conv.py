@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 
-from run import Workload
+from run import Workload, module_step, train_step
 
 
 def lenet5(nn):
@@ -30,12 +30,7 @@ def lenet5_step(name, batch=64):
         rng = np.random.default_rng(0)
         x = lib.tensor(rng.standard_normal((batch, 1, 32, 32)).astype(np.float32))
         y = lib.tensor(rng.integers(0, 10, batch).astype(np.int64))
-
-        def step():
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-        return step
+        return train_step(model, opt, loss_fn, x, y)
     return setup
 
 
@@ -56,37 +51,14 @@ def residual_block(lib, channels=64):
 
 
 def residual_step(name, batch=32, channels=64, size=16):
-    def setup():
-        lib = importlib.import_module(name)
-        lib.manual_seed(0)
-        block = residual_block(lib, channels).train()
-        x = lib.tensor(np.random.default_rng(0).standard_normal((batch, channels, size, size)).astype(np.float32),
-                       requires_grad=True)
-
-        def step():
-            x.grad = None
-            block.zero_grad()
-            block(x).sum().backward()
-        return step
-    return setup
+    return module_step(name, lambda lib: residual_block(lib, channels),
+                       (batch, channels, size, size))
 
 
 def lenet_conv2_step(name, batch=64):
     """LeNet-5's second conv (6 -> 16 channels, 5x5, on 14x14) forward and backward, input
     gradient included: the shifted-rows input gradient of few-channel convs."""
-    def setup():
-        lib = importlib.import_module(name)
-        lib.manual_seed(0)
-        conv = lib.nn.Conv2d(6, 16, 5)
-        x = lib.tensor(np.random.default_rng(0).standard_normal((batch, 6, 14, 14)).astype(np.float32),
-                       requires_grad=True)
-
-        def step():
-            x.grad = None
-            conv.zero_grad()
-            conv(x).sum().backward()
-        return step
-    return setup
+    return module_step(name, lambda lib: lib.nn.Conv2d(6, 16, 5), (batch, 6, 14, 14))
 
 
 def relu_pool_step(name, shape=(64, 6, 28, 28)):

@@ -2,7 +2,7 @@
 forward + backward, ember vs PyTorch."""
 import numpy as np
 
-from run import Workload, setups
+from run import Workload, module_step, setups
 
 
 def _mlp(lib, batch=64):
@@ -27,23 +27,9 @@ def _mlp(lib, batch=64):
     return setup
 
 
-def _layer(lib, make, shape, train=True):
-    def setup():
-        lib.manual_seed(0)
-        m = make(lib.nn)
-        m.train(train)
-        x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
-
-        def step():
-            x.grad = None
-            m.zero_grad()
-            m(x).sum().backward()
-        return step
-    return setup
-
-
 def _pair(name, make, shape, required=None, goal=None, train=True):
-    return Workload(name, *setups(lambda lib: _layer(lib, make, shape, train)), required=required, goal=goal)
+    return Workload(name, *setups(lambda lib: module_step(lib, lambda l: make(l.nn), shape, train)),
+                    required=required, goal=goal)
 
 
 WORKLOADS = [

@@ -20,6 +20,7 @@ How it times, so that one library cannot distort the other:
   peak resident memory above the level after importing the library.
 """
 import argparse
+import importlib
 import importlib.util
 import json
 import os
@@ -30,6 +31,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+
+import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -73,6 +76,27 @@ def train_step(model, opt, loss_fn, x, y):
         loss.backward()
         opt.step()
     return step
+
+
+def module_step(lib, make, shape, train=True):
+    """Setup of one forward + backward of ``make(lib)`` (a module) on a standard-normal input of
+    ``shape`` that requires grad: ``m(x).sum().backward()``, weights from ``manual_seed(0)``.
+    ``lib`` is the library or its name (imported when the setup runs, in its own worker)."""
+    def setup():
+        nonlocal lib
+        if isinstance(lib, str):
+            lib = importlib.import_module(lib)
+        lib.manual_seed(0)
+        m = make(lib)
+        m.train(train)
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
+
+        def step():
+            x.grad = None
+            m.zero_grad()
+            m(x).sum().backward()
+        return step
+    return setup
 
 
 def best_time(step, min_time=0.5, repeats=5):
