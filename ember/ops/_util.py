@@ -28,8 +28,7 @@ def require_tensor(fname, arg, value):
     """PyTorch's TypeError when an argument that must be a tensor is not (e.g. a Python number
     for ``atan2``'s ``other``)."""
     if not isinstance(value, Tensor):
-        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(value).__name__}; "
-                        f"wrap it with torch.tensor(...)")
+        raise TypeError(f"{fname}(): argument '{arg}' must be Tensor, not {type(value).__name__}")
 
 
 def promote(a, b):

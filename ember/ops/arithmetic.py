@@ -21,7 +21,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import as_tensor_arg, broadcast_error, promote
+from ._util import as_tensor_arg, broadcast_error, promote, require_tensor
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative",
@@ -385,8 +385,7 @@ def with_out(out, name, fn, *args, **kwargs):
 
     Not differentiable: with grad mode on, neither ``out`` nor an argument may require grad.
     """
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    require_tensor(name, "out", out)
     if _State.enabled and (out.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args + tuple(kwargs.values()))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "

@@ -11,13 +11,12 @@ input gradient ``conv_transpose(g, w)`` and its weight gradient ``wgrad(x, g)``)
 other's derivatives, so with ``create_graph=True`` each backward is made of the other two ops
 (``ConvWeight`` is the third) and the result is differentiable to any order.
 """
-from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, weight_grad
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
-from ._util import ntuple
+from ._util import ntuple, require_tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -202,8 +201,7 @@ def same_padding(dilation, kernel_size):
 
 
 def _check_tensor(x, fname, what):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument '{what}' must be Tensor, not {type(x).__name__}")
+    require_tensor(fname, what, x)
 
 
 def _check_operands(fname, input, weight, bias, nd):

@@ -1,9 +1,9 @@
 """Embedding: rows of a weight matrix looked up by integer indices (one graph node per call)."""
 import numpy as np
 
-from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._util import require_tensor
 
 __all__ = ["embedding"]
 
@@ -75,8 +75,7 @@ class EmbeddingDenseBackward(Op):
 
 def _check_indices(input, weight):
     """Integer indices within [0, num_embeddings) and a 2-D weight, with PyTorch's error types."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"embedding(): argument 'input' must be Tensor, not {type(input).__name__}")
+    require_tensor("embedding", "input", input)
     idx = input._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "

@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._gemm import gemm
-from ._util import numpy_keywords, promote
+from ._util import numpy_keywords, promote, require_tensor
 from .arithmetic import add, mul
 from .index import getitem
 from .join_split import stack
@@ -377,8 +377,7 @@ class LinearNoBias(Linear):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` as one op (one GEMM forward, two backward)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"linear(): argument 'input' must be Tensor, not {type(input).__name__}")
+    require_tensor("linear", "input", input)
     if input._data.shape[-1:] != weight._data.shape[-1:]:
         n_in = weight._data.shape[-1]
         raise RuntimeError(

@@ -16,14 +16,14 @@ a gather at the same positions (``GatherIndices``); average pools' backward (``A
 import numpy as np
 
 from .._parallel import parallel_batches
-from .._tensor import Tensor, _wrap
+from .._tensor import _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._im2col import nchw_contiguous
 from ._pool_layout import (PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_layout,
                            scatter_taps, spatial_key)
-from ._util import ntuple, stride_or_kernel
+from ._util import ntuple, require_tensor, stride_or_kernel
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -451,8 +451,7 @@ class AdaptiveMaxPool2d(Op):
 
 # -- argument handling ------------------------------------------------------------------------
 def _pool_input(fname, input, nd):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    require_tensor(fname, "input", input)
     x = input._data
     batched = x.ndim == nd + 2                    # only a batched input may have 0 samples
     if x.ndim not in (nd + 1, nd + 2) or x.size == 0 and any(s == 0 for s in x.shape[int(batched):]):
@@ -579,8 +578,7 @@ def _adaptive_size(fname, x, output_size, nd):
 
 
 def _adaptive_input(fname, input, nd):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    require_tensor(fname, "input", input)
     x = input._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._tensor import Size, Tensor, _wrap
 from .._cast import to_dtype
+from .._util import require_tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -63,9 +64,7 @@ def _need(ctx, i):
 
 
 # -- argument checks -------------------------------------------------------------------------
-def _check_tensor(name, arg, value):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(value).__name__}")
+_check_tensor = require_tensor        # (name, arg, value): PyTorch's "must be Tensor" TypeError
 
 
 def _float_pair(name, input, target):
