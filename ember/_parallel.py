@@ -9,9 +9,12 @@ spins on a core ember's threads need. Without OpenBLAS (whose pool ember cannot 
 kernels run on the calling thread. ``blas_threads(k)`` lowers the BLAS pool for a ``with`` block.
 """
 import contextlib
+import contextvars
 import ctypes
 import os
 import threading
+
+import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads"]
 
@@ -22,6 +25,10 @@ _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads
 
 # Smallest batch-parallel copy/pool worth handing to the worker threads.
 PARALLEL_MIN_BYTES = 1 << 20
+# Smallest ``split_rows`` call (elements of its arrays) worth handing to the worker threads: a
+# hand-off costs about 30 us, what about 100k elements of a multi-pass kernel (GELU, layer
+# norm, attention) take on one core.
+SPLIT_MIN_ELEMENTS = 1 << 17
 
 _CACHE = []
 _POOL = []         # [helper threads, the pid that made them]
@@ -255,6 +262,52 @@ def parallel_batches(N, fn, nbytes):
         return
     n = -(-N // (2 * nw))
     run_chunks([(s, min(N, s + n)) for s in range(0, N, n)], nw, lambda: None, lambda st, s, e: fn(s, e))
+
+
+def split_rows(fn, arrays, *rest, elements=None):
+    """``fn(*arrays, *rest)`` with ``arrays`` cut along their first axis into ranges shared out to
+    ember's threads, and the results (an array, or a tuple of arrays and Nones, each with that
+    first axis) joined back along it.
+
+    For kernels whose every row comes from the same rows of their inputs (GELU, a layer norm's
+    rows, attention's batch of heads): each range runs the very same NumPy calls on its rows, so
+    the result is bitwise the whole call's. The whole call runs on the calling thread when one
+    thread is set, when an array neither is cut nor broadcasts, or when the work (``elements``,
+    default the arrays' total size) is below ``SPLIT_MIN_ELEMENTS``. Each range runs in a copy of
+    the caller's context (NumPy's ``errstate`` holds there too).
+
+    Example:
+        >>> split_rows(np.add, (np.ones((4, 3)), np.ones((4, 3))))[0]
+        array([2., 2., 2.])
+    """
+    first = arrays[0]
+    n, nd = (first.shape[0], first.ndim) if first.ndim else (1, 0)
+    if elements is None:
+        elements = sum(a.size for a in arrays if a is not None)
+    nw = workers() if elements >= SPLIT_MIN_ELEMENTS and n > 1 else 1
+    if nw > 1:
+        split = [a is not None and a.ndim == nd and a.shape[0] == n for a in arrays]
+        if any(a is not None and not s and (a.ndim > nd or a.ndim == nd and a.shape[0] != 1)
+               for a, s in zip(arrays, split)):
+            nw = 1                # an array neither cut like the first nor broadcast against it
+    if nw <= 1:
+        return fn(*arrays, *rest)
+    parts = min(n, 2 * nw)
+    cuts = [i * n // parts for i in range(parts + 1)]
+    results = [None] * parts
+    contexts = [contextvars.copy_context() for _ in range(nw)]
+
+    def work(ctx, i):
+        s, e = cuts[i], cuts[i + 1]
+        sliced = [a[s:e] if cut else a for a, cut in zip(arrays, split)]
+        results[i] = ctx.run(fn, *sliced, *rest)
+    run_chunks([(i,) for i in range(parts)], nw, contexts.pop, work)
+    if results[0] is None:
+        return None
+    if not isinstance(results[0], tuple):
+        return np.concatenate(results)
+    return tuple(None if r is None else np.concatenate([p[j] for p in results])
+                 for j, r in enumerate(results[0]))
 
 
 _thread_count()        # the policy holds from import on

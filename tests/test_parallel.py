@@ -264,3 +264,119 @@ def test_nested_and_concurrent_run_chunks_complete():
     for t in threads:
         t.join(30)
     assert results == {0: sorted(list(range(4)) * 20), 1: sorted(list(range(4)) * 20)}
+
+
+# -- split_rows -----------------------------------------------------------------------------------
+def _split_everything(monkeypatch, n=2):
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(_parallel, "workers", lambda: n)
+
+
+def test_split_rows_cuts_the_first_axis_and_passes_broadcasts_whole(monkeypatch):
+    _split_everything(monkeypatch, 3)
+    seen = []
+
+    def fn(a, b, c, scale):
+        seen.append((a.shape[0], b.shape, c.shape))
+        return a * b + c * scale, None
+    a = RNG.standard_normal((7, 7))
+    b = RNG.standard_normal((1, 7))          # broadcast along the first axis: whole
+    c = RNG.standard_normal((7,))            # fewer dims (though of the same length): whole
+    out, none = _parallel.split_rows(fn, (a, b, c), 2.0)
+    np.testing.assert_array_equal(out, a * b + c * 2.0)
+    assert none is None
+    assert sorted(s[0] for s in seen) == [1, 1, 1, 1, 1, 2]       # 6 ranges of 7 rows
+    assert all(s[1] == (1, 7) and s[2] == (7,) for s in seen)
+
+
+def test_split_rows_runs_whole_when_an_array_does_not_line_up(monkeypatch):
+    _split_everything(monkeypatch)
+    calls = []
+
+    def fn(a, b):
+        calls.append(a.shape)
+        return a.sum(axis=1, keepdims=True) + b[:1, :1]
+    _parallel.split_rows(fn, (np.ones((6, 3)), np.ones((5, 3))))        # first axes 6 and 5
+    _parallel.split_rows(fn, (np.ones((6, 3)), np.ones((2, 6, 3))))     # more dims than the first
+    assert calls == [(6, 3), (6, 3)]
+
+
+def test_split_rows_small_work_or_one_thread_is_one_call(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    _parallel.split_rows(lambda a: calls.append(a.shape), (np.ones((8, 2)),))   # below SPLIT_MIN_ELEMENTS
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(_parallel, "workers", lambda: 1)
+    _parallel.split_rows(lambda a: calls.append(a.shape), (np.ones((8, 2)),))
+    assert calls == [(8, 2), (8, 2)]
+
+
+def test_split_rows_writes_into_outputs_and_keeps_the_callers_errstate(monkeypatch):
+    _split_everything(monkeypatch)
+    x = np.arange(10, dtype=np.float32)
+    out = np.empty_like(x)
+
+    def double_into(a, o):
+        np.multiply(a, 2, out=o)
+    assert _parallel.split_rows(double_into, (x, out)) is None
+    np.testing.assert_array_equal(out, x * 2)
+    big = np.full(10, 3e38, np.float32)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        _parallel.split_rows(lambda a: a * 10, (big,))
+
+
+def _attention_step(q, k, v, mask, is_causal):
+    qe, ke, ve = (ember.tensor(a, requires_grad=True) for a in (q, k, v))
+    m = None if mask is None else ember.tensor(mask, requires_grad=mask.dtype != np.bool_)
+    y = F.scaled_dot_product_attention(qe, ke, ve, attn_mask=m, is_causal=is_causal)
+    y.backward(ember.tensor(RNG.standard_normal(y.shape).astype(np.float32)))
+    grads = [t.grad._data for t in (qe, ke, ve)] + ([m.grad._data] if m is not None and m.requires_grad else [])
+    return [y._data] + grads
+
+
+@pytest.mark.parametrize("mask", ["none", "causal", "bool (T, S)", "float per head", "bool (1, H, T, S)"])
+def test_attention_on_threads_is_bitwise_one_thread(mask, monkeypatch):
+    # The batch of heads is shared out over the threads (split_rows): the same NumPy calls per
+    # head, so the same numbers, for every kind of mask.
+    B, H, T, S, D = 5, 3, 7, 6, 4
+    q = RNG.standard_normal((B, H, T, D)).astype(np.float32)
+    k, v = (RNG.standard_normal((B, H, S, D)).astype(np.float32) for _ in range(2))
+    m = {"none": None, "causal": None, "bool (T, S)": RNG.random((T, S)) > 0.3,
+         "float per head": RNG.standard_normal((B, H, T, S)).astype(np.float32),
+         "bool (1, H, T, S)": RNG.random((1, H, T, S)) > 0.3}[mask]
+    state = RNG.bit_generator.state
+    monkeypatch.setattr(_parallel, "workers", lambda: 1)
+    one = _attention_step(q, k, v, m, mask == "causal")
+    RNG.bit_generator.state = state
+    _split_everything(monkeypatch)
+    two = _attention_step(q, k, v, m, mask == "causal")
+    assert len(one) == len(two)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(131073 + 7,), (3, 5, 7)])
+def test_gelu_on_threads_is_bitwise_one_thread(shape, monkeypatch):
+    x = (RNG.standard_normal(shape) * 3).astype(np.float32)
+    g = RNG.standard_normal(shape).astype(np.float32)
+
+    def run():
+        xe = ember.tensor(x, requires_grad=True)
+        y = F.gelu(xe)
+        y.backward(ember.tensor(g))
+        return y._data, xe.grad._data
+    monkeypatch.setattr(_parallel, "workers", lambda: 1)
+    y1, g1 = run()
+    _split_everything(monkeypatch, 3)
+    y2, g2 = run()
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(g1, g2)
+
+
+def test_gelu_keeps_a_transposed_inputs_layout_and_values():
+    import torch
+    x = RNG.standard_normal((6, 9)).astype(np.float32).T
+    y = F.gelu(ember.tensor(x))
+    yt = torch.nn.functional.gelu(torch.tensor(x))
+    assert y.stride() == yt.stride()
+    np.testing.assert_allclose(y._data, yt.numpy(), rtol=1e-6, atol=1e-6)

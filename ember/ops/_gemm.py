@@ -32,8 +32,7 @@ def gemm(a, b):
     nw = workers()
     if nw <= 1 or m * n * k < MIN_MULTIPLY_ADDS or m < 2 * ROW_ALIGN or k != b.shape[0]:
         return a @ b
-    parts = min(nw * 2, m // ROW_ALIGN)
-    step = -(-m // parts)
+    step = -(-m // nw)             # one even part per thread (a third part would leave one waiting)
     step = -(-step // ROW_ALIGN) * ROW_ALIGN
     out = np.empty((m, n), a.dtype)
     run_chunks([(s, min(m, s + step)) for s in range(0, m, step)], nw, lambda: None,

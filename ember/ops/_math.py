@@ -39,19 +39,25 @@ def erf(u):
     return np.vectorize(_scalar_erf, otypes=[u.dtype])(u) if u.size else u.copy()
 
 
-def erf_and_gauss(u):
-    """(erf(u), exp(-u*u)): the two pieces GELU and its gradient need, computed together.
+def erf_and_gauss(u, erf_out=None, gauss_out=None):
+    """(erf(u), exp(-u*u)): the two pieces GELU and its gradient need, computed together
+    (into ``erf_out`` and ``gauss_out`` when given).
 
     float32 uses the Abramowitz & Stegun 7.1.26 polynomial in place (|error| < 1e-6, fast);
     other dtypes the exact ``erf``."""
     if u.dtype != np.float32:
-        return erf(u), np.exp(-u * u)
+        e, g = erf(u), np.exp(-u * u)
+        if erf_out is None:
+            return e, g
+        np.copyto(erf_out, e)
+        np.copyto(gauss_out, g)
+        return erf_out, gauss_out
     f = u.dtype.type
-    au = np.abs(u)
+    au = np.abs(u, out=gauss_out)
     t = au * f(0.3275911)
     t += 1
     np.reciprocal(t, out=t)
-    p = t * f(1.061405429)
+    p = np.multiply(t, f(1.061405429), out=erf_out)
     for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
         p += f(c)
         p *= t

@@ -14,6 +14,7 @@ Layer: the top of the core op families.
 import numpy as np
 
 from .. import _sampling
+from .._parallel import split_rows
 from .._random import default_generator
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
@@ -253,6 +254,14 @@ _INV_SQRT_2 = float(1.0 / np.sqrt(2.0))
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 
 
+def _gelu_into(x, y, cdf, gauss):
+    """y = x * cdf with cdf = Phi(x), gauss = exp(-x**2 / 2), written into the given arrays."""
+    _math.erf_and_gauss(x * x.dtype.type(_INV_SQRT_2), cdf, gauss)
+    cdf += 1
+    cdf *= 0.5
+    np.multiply(x, cdf, out=y)
+
+
 class Gelu(Op):
     """y = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy/dx = Phi(x) + x * exp(-x**2 / 2) / sqrt(2 pi)."""
     differentiable_backward = True
@@ -260,12 +269,13 @@ class Gelu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        erf, gauss = _math.erf_and_gauss(x * x.dtype.type(_INV_SQRT_2))
-        cdf = erf
-        cdf += 1
-        cdf *= 0.5
+        y, cdf, gauss = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+        if x.flags.c_contiguous:       # (shared out over ember's threads in ranges of elements)
+            split_rows(_gelu_into, tuple(a.reshape(-1) for a in (x, y, cdf, gauss)))
+        else:
+            _gelu_into(x, y, cdf, gauss)
         ctx.save_for_backward(x, cdf, gauss)  # gauss = exp(-x**2 / 2)
-        return x * cdf
+        return y
 
     @staticmethod
     def backward(ctx, grad):

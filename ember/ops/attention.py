@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .._parallel import split_rows
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
@@ -59,21 +60,8 @@ class ScaledDotProductAttention(Op):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, scale, drop, bool_mask):
-        s = q @ np.swapaxes(k, -1, -2)
-        s *= q.dtype.type(scale)
-        if mask is not None:
-            in_place = np.broadcast_shapes(mask.shape, s.shape) == s.shape
-            if bool_mask:
-                if in_place:
-                    np.copyto(s, q.dtype.type(-np.inf), where=~mask)
-                else:
-                    s = np.where(mask, s, q.dtype.type(-np.inf))
-            elif in_place:
-                s += mask
-            else:
-                s = s + mask
-        p = _softmax_rows(s)
-        out = (p if drop is None else p * drop) @ v
+        # (the batch of heads shared out over ember's threads: each head's math is independent)
+        out, p = split_rows(_attend, (q, k, v, mask, drop), scale, bool_mask, elements=_work(q, k, v))
         ctx.save_for_backward(q, k, v, mask, p, drop, out)
         ctx.scale, ctx.bool_mask = scale, bool_mask
         return out
@@ -91,34 +79,62 @@ class ScaledDotProductAttention(Op):
             if drop is not None:
                 dp = dp * drop
             ds = p * (dp - xp.sum(dp * p, axis=-1, keepdims=True))
-        else:
-            gv = None
-            if need[2]:
-                pd = p if drop is None else p * drop
-                gv = np.swapaxes(pd, -1, -2) @ grad
-            if not (need[0] or need[1] or need[3]):
-                return None, None, gv, None
-            dp = grad @ np.swapaxes(v, -1, -2)
-            if drop is not None:
-                dp *= drop
-            # sum_j P_ij dP_ij = sum_j P_ij D_ij (dO_i . V_j) = dO_i . O_i: over Ev, not over the keys
-            dp -= np.einsum("...i,...i->...", grad, out)[..., None]
-            dp *= p
-            ds = dp
-        gm = ds if need[3] else None
-        if xp.graph:
+            gm = ds if need[3] else None
             gq = xp.matmul(ds, k) * scale if need[0] else None
             gk = xp.matmul(xp.swapaxes(ds, -1, -2), q) * scale if need[1] else None
             return gq, gk, gv, gm
-        gq = gk = None
-        sc = q.dtype.type(scale)
-        if need[0]:
-            gq = ds @ k
-            gq *= sc
-        if need[1]:
-            gk = np.swapaxes(ds, -1, -2) @ q
-            gk *= sc
-        return gq, gk, gv, gm
+        return split_rows(_attend_grad, (grad, q, k, v, mask, p, drop, out), scale, tuple(need),
+                          elements=_work(q, k, v))
+
+
+def _work(q, k, v):
+    """Multiply-adds of attention's products, the measure of whether to share them out."""
+    return q.size * k.shape[-2] + v.size * q.shape[-2]
+
+
+def _attend(q, k, v, mask, drop, scale, bool_mask):
+    """(O, P): the forward's math for a batch of heads."""
+    s = q @ np.swapaxes(k, -1, -2)
+    s *= q.dtype.type(scale)
+    if mask is not None:
+        in_place = np.broadcast_shapes(mask.shape, s.shape) == s.shape
+        if bool_mask:
+            if in_place:
+                np.copyto(s, q.dtype.type(-np.inf), where=~mask)
+            else:
+                s = np.where(mask, s, q.dtype.type(-np.inf))
+        elif in_place:
+            s += mask
+        else:
+            s = s + mask
+    p = _softmax_rows(s)
+    return (p if drop is None else p * drop) @ v, p
+
+
+def _attend_grad(grad, q, k, v, mask, p, drop, out, scale, need):
+    """(dQ, dK, dV, dM) for a batch of heads, from the saved P and O (first order)."""
+    gv = None
+    if need[2]:
+        pd = p if drop is None else p * drop
+        gv = np.swapaxes(pd, -1, -2) @ grad
+    if not (need[0] or need[1] or need[3]):
+        return None, None, gv, None
+    dp = grad @ np.swapaxes(v, -1, -2)
+    if drop is not None:
+        dp *= drop
+    # sum_j P_ij dP_ij = sum_j P_ij D_ij (dO_i . V_j) = dO_i . O_i: over Ev, not over the keys
+    dp -= np.einsum("...i,...i->...", grad, out)[..., None]
+    dp *= p
+    ds = dp
+    gq = gk = None
+    sc = q.dtype.type(scale)
+    if need[0]:
+        gq = ds @ k
+        gq *= sc
+    if need[1]:
+        gk = np.swapaxes(ds, -1, -2) @ q
+        gk *= sc
+    return gq, gk, gv, (ds if need[3] else None)
 
 
 def _check(query, key, value, attn_mask):
