@@ -114,8 +114,8 @@ def conv_forward(xp, wm, geo, dtype, bias=None):
 
     Chunk by chunk (whole images or bands of rows whose columns fill about ``CHUNK_BYTES``):
     copy the columns into a reused buffer, one rows-form GEMM ``columns (rows, K) @ W.T
-    (K, Cout)`` into a reused channels-last buffer, add the bias, and write the chunk
-    transposed into the NCHW output while it is in cache. Grouped convs go through per-group
+    (K, Cout)`` into a reused channels-last buffer, and write the chunk transposed into the
+    NCHW output while it is in cache, adding the bias on the way. Grouped convs go through per-group
     pixel rows.
     """
     N, per = geo.N, geo.Ho * geo.Wo
@@ -125,12 +125,13 @@ def conv_forward(xp, wm, geo, dtype, bias=None):
             out += bias.reshape(geo.g, 1, -1)
         return nchw_contiguous(unrows(out, N, geo.Ho, geo.Wo))
     view = cols_view(xp, geo)[0]
-    wt = wm[0].T                                   # (K, Cout): BLAS reads the transpose as a flag
+    wt = np.ascontiguousarray(wm[0].T)             # (K, Cout)
     K, Cout = wt.shape
     y = np.empty((N, Cout, per), dtype)
     rb = geo.Wo * K * xp.itemsize
     cs = chunks(geo, rb, CHUNK_BYTES)
     rmax = _most_rows(cs)
+    b2 = None if bias is None else bias[:, None]
 
     def init():
         return (scratch("conv.cols", (rmax,) + view.shape[2:], dtype),
@@ -147,9 +148,10 @@ def conv_forward(xp, wm, geo, dtype, bias=None):
         dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
         out = ob[:c.p1 - c.p0]
         np.matmul(cols.reshape(-1, K), wt, out=out)
-        if bias is not None:
-            out += bias
-        dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
+        if bias is None:
+            dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
+        else:                                       # the bias added on the way into NCHW
+            np.add(out.reshape(c.m, c.P, Cout).transpose(0, 2, 1), b2, out=dst)
     _parallel.run_chunks([(c,) for c in cs], _threads(cs, rb), init, work)
     return y.reshape(N, Cout, geo.Ho, geo.Wo)
 
