@@ -299,7 +299,7 @@ _SAME = [
     "isfinite", "logical_and", "logical_or", "logical_not", "logical_xor", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "allclose", "isclose", "nan_to_num", "signbit", "xlogy",
     "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "nansum",
+    "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "nansum", "nanmean",
     "aminmax", "reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
     "swapaxes", "swapdims", "t", "expand", "expand_as", "repeat", "tile", "flip", "fliplr", "flipud",
     "roll", "narrow", "split", "chunk", "unbind", "movedim", "moveaxis", "view_as", "reshape_as",

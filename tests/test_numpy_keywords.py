@@ -188,19 +188,8 @@ def _compare(fn, where):
         _assert_same(e[1], t[1], where)
 
 
-# ember cannot tell ``x.sum(keepdims=True)`` (a TypeError in PyTorch) from ``x.sum(dim=None,
-# keepdims=True)`` (accepted): both reduce everything, keeping the dims (README: differences).
-LENIENT = {(name, spelling) for name in ("sum", "mean") for spelling in ("keepdims= alone", "keepdim= alone")}
-
-
 @pytest.mark.parametrize("name, form, spelling", list(_cases()))
 def test_dim_spelling_same_outcome_as_torch(name, form, spelling):
-    if (name, spelling) in LENIENT:
-        assert _outcome(TORCH, lambda m: _call(m, name, form, spelling))[0] == "raised"
-        _compare(lambda m: _call(m, name, form, "dim=None,keepdims="), f"{name} {form} {spelling}")
-        _assert_same(_as_numpy(_call(EMBER, name, form, spelling)),
-                     _as_numpy(_call(TORCH, name, form, "dim=None,keepdims=")), f"{name} {form} {spelling}")
-        return
     _compare(lambda m: _call(m, name, form, spelling), f"{name} {form} {spelling}")
 
 

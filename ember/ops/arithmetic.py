@@ -493,7 +493,11 @@ class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.asarray(np.remainder(a, b))
+        r = np.asarray(np.remainder(a, b))
+        if r.dtype.kind == "f":
+            # a zero remainder has the dividend's sign, as PyTorch's (NumPy gives the divisor's)
+            np.copysign(r, a, out=r, where=r == 0)
+        return r
 
     @staticmethod
     def backward(ctx, grad):

@@ -88,8 +88,8 @@ class ScaledDotProductAttention(Op):
 
 
 def _work(q, k, v):
-    """Multiply-adds of attention's products, the measure of whether to share them out."""
-    return q.size * k.shape[-2] + v.size * q.shape[-2]
+    """Elements attention touches (Q, K, V and the scores), the measure of whether to share it out."""
+    return q.size + k.size + v.size + q.size // max(1, q.shape[-1]) * k.shape[-2]
 
 
 def _attend(q, k, v, mask, drop, scale, bool_mask):

@@ -19,13 +19,14 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._util import expand_reduced, norm_dim, norm_dims, numpy_dim
-from .clamp_where import maximum, minimum, where
-from .comparison import isnan
+from .clamp_where import maximum, minimum
+from .arithmetic import div
+from .comparison import isnan, logical_not
 from .diagonals import diagonal
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-           "var_mean", "std_mean", "logsumexp", "norm", "all", "any", "count_nonzero", "nansum", "aminmax",
-           "trace"]
+           "var_mean", "std_mean", "logsumexp", "norm", "all", "any", "count_nonzero", "nansum", "nanmean",
+           "aminmax", "trace"]
 
 
 _RETURN_TYPES = {}
@@ -101,8 +102,30 @@ class SumDim(Sum):
     backward_name = "SumBackward1"  # torch's name for the dim overload
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+class _NoDim:
+    """The default ``dim`` of sum and mean: None, told apart from an explicit ``dim=None``
+    (PyTorch's overload without ``dim`` takes no ``keepdim``; ``dim=None, keepdim=True`` is legal)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "None"
+
+
+_NO_DIM = _NoDim()
+
+
+def _dim_given(name, dim, axis, keepdim, keepdims):
+    """``dim`` with the default resolved to None; keepdim without any dim is PyTorch's TypeError."""
+    if dim is not _NO_DIM:
+        return dim
+    if axis is None and (keepdim or keepdims is not None):
+        numpy_dim(name, None, None, keepdim, keepdims, keepdim_needs_dim=True)
+    return None
+
+
+def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
+    dim = _dim_given("sum", dim, axis, keepdim, keepdims)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("sum", dim, axis, keepdim, keepdims)
     d = input._data.dtype
@@ -113,10 +136,53 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     return (Sum if dim is None else SumDim).apply(input, _axes(dim, input._data.ndim), keepdim, npd)
 
 
+class NanSum(Op):
+    """out = sum of the non-NaN elements of a over ``axes``;  dL/da = g broadcast back * [a is not NaN]
+    (a product, as PyTorch's: a NaN gradient reaches every element)"""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return np.asarray(np.add.reduce(np.where(np.isnan(a), a.dtype.type(0), a), axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        xp = array_namespace(grad)
+        present = np.logical_not(np.isnan(xp.asarray(a)))          # a constant: no gradient through it
+        return expand_reduced(grad, a.shape, ctx.axes, ctx.keepdim) * present
+
+
 def nansum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Sum of the non-NaN elements, over all or over ``dim``.
+
+    Example:
+        >>> ember.tensor([1.0, float("nan"), 3.0]).nansum()
+        tensor(4.)
+    """
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("nansum", dim, axis, keepdim, keepdims)
-    return sum(where(isnan(input), _wrap(np.zeros((), input._data.dtype)), input), dim, keepdim)
+    if input._data.dtype.kind != "f":
+        return sum(input, dim, keepdim)
+    return NanSum.apply(input, _axes_or_all(dim, input._data.ndim), keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements, over all or over ``dim`` (nan where every one is NaN).
+
+    Example:
+        >>> ember.tensor([1.0, float("nan"), 3.0]).nanmean()
+        tensor(2.)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input.dtype}; call .float() first")
+    present = logical_not(isnan(input))
+    return div(nansum(input, dim, keepdim), sum(present, dim, keepdim))
 
 
 class Mean(Op):
@@ -143,8 +209,9 @@ class MeanDim(Mean):
     backward_name = "MeanBackward1"
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
+    dim = _dim_given("mean", dim, axis, keepdim, keepdims)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("mean", dim, axis, keepdim, keepdims)
     if dtype is not None:

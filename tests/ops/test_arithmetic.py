@@ -230,3 +230,16 @@ def test_pow_with_a_0d_tensor_exponent_is_pow_not_sqrt(shape):
     assert_same(lambda t: (t.pow(t.full(shape, float("-inf")), t.tensor(0.5)),
                            t.pow(t.full(shape, -0.0), t.tensor(0.5, dtype=t.float16)),
                            t.full(shape, float("-inf")) ** 0.5))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_a_zero_remainder_has_the_dividends_sign(dtype):
+    # PyTorch: -3 % 3 is -0.0 and 3 % -3 is 0.0 (NumPy's remainder gives the divisor's sign)
+    a = [-3.0, 3.0, -0.0, 0.0, 5.0, -5.0, 6.0, float("nan"), 1.5]
+    b = [3.0, -3.0, 2.0, -2.0, 2.5, 2.5, -3.0, 1.0, -0.5]
+    for make in (lambda t: t.remainder(t.tensor(a, dtype=getattr(t, dtype)), t.tensor(b, dtype=getattr(t, dtype))),
+                 lambda t: t.tensor(a, dtype=getattr(t, dtype)) % -3,
+                 lambda t: t.remainder(6.0, t.tensor(b, dtype=getattr(t, dtype)))):
+        got, want = make(ember), make(torch)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want.numpy()))

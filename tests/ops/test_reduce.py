@@ -267,3 +267,37 @@ def test_variance_with_degrees_of_freedom_left_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ember.ones(2, 3).var(1, correction=2), ember.ones(2).std(), ember.ones(5).var(unbiased=False)
+
+
+def _nan_grid(dtype):
+    return [[1.0, float("nan"), 3.0, -2.0], [float("nan")] * 4, [0.5, 2.0, float("nan"), 4.0]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 1), False), (-1, False)])
+def test_nanmean_and_nansum_values_and_gradients_as_torch(dtype, dim, keepdim):
+    # an all-NaN row gives nan, and its 0 / 0 sends nan gradients back (PyTorch's nansum
+    # backward multiplies by the not-NaN mask, so a NaN gradient reaches every element)
+    def f(t):
+        x = t.tensor(_nan_grid(dtype), dtype=getattr(t, dtype), requires_grad=True)
+        kw = {} if dim is None else {"dim": dim, "keepdim": keepdim}
+        m, s = x.nanmean(**kw), t.nansum(x, **kw)
+        (m.nansum() + 2 * s.sum()).backward()
+        return m, s, x.grad
+    assert_same(f)
+
+
+def test_nanmean_of_integers_raises_and_nansum_of_integers_sums():
+    assert_same(lambda t: t.tensor([1, 2]).nanmean())
+    assert_same(lambda t: t.tensor([[1, 2], [3, 4]]).nansum(0))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_keepdim_without_dim_is_a_type_error_but_dim_none_is_legal(name):
+    assert_same(lambda t: getattr(t.ones(2, 3), name)(keepdim=True))
+    assert_same(lambda t: getattr(t, name)(t.ones(2, 3), keepdim=True))
+    with pytest.raises(TypeError, match="keepdim without dim"):
+        getattr(ember.ones(2, 3), name)(keepdim=True)
+    assert_same(lambda t: getattr(t.ones(2, 3), name)(dim=None, keepdim=True))
+    assert_same(lambda t: getattr(t.ones(2, 3), name)(None, True))
+    assert_same(lambda t: getattr(t.ones(2, 3), name)(axis=1, keepdims=True))
