@@ -128,12 +128,13 @@ def test_get_node_local_rank_without_a_group(monkeypatch):
 
 @pytest.mark.parametrize("backend", ["mpi", "gloo", "nccl", "cpu:gloo", "cpu:gloo,cuda:nccl", "xyz"])
 def test_is_backend_available(backend):
-    """As ``is_<backend>_available()``, PyTorch's rule; ember says MPI is available and gloo/NCCL are not
-    (it runs ``backend="gloo"`` on MPI)."""
-    expected = {"mpi": dist.is_mpi_available(), "gloo": False, "nccl": False, "cpu:gloo": False,
+    """As ``is_<backend>_available()``, PyTorch's rule; ember says MPI and gloo are available (it runs
+    ``backend="gloo"`` on MPI) and NCCL is not."""
+    expected = {"mpi": True, "gloo": True, "nccl": False, "cpu:gloo": True,
                 "cpu:gloo,cuda:nccl": False, "xyz": False}[backend]
     assert dist.is_backend_available(backend) is expected
     assert dist.is_mpi_available() is True
+    assert dist.is_gloo_available() is True is tdist.is_gloo_available()
 
 
 @pytest.mark.parametrize("device", ["cpu", "cpu:0", "cuda", "mps", "meta", None])
