@@ -144,3 +144,28 @@ def test_sigint_during_start_up_prints_no_traceback(tmp_path):
         err = proc.communicate(timeout=60)[1]
         assert "Traceback" not in err, err
         assert proc.returncode == 130, (proc.returncode, err)
+
+
+def test_sigint_inside_a_c_extensions_import_is_not_an_import_error(tmp_path):
+    # A KeyboardInterrupt raised inside a C extension's import comes out as an ImportError (NumPy:
+    # "PyCapsule_Import could not import module 'datetime'"). A stand-in ember package signals
+    # itself mid-import and converts the interrupt the same way: the command must still end with
+    # one line and status 130, since Ctrl-C is only noted while ember imports.
+    fake = tmp_path / "ember"
+    (fake / "cli").mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "import os, signal, time\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(0.5)\n"
+        "except KeyboardInterrupt as e:\n"
+        "    raise ImportError('PyCapsule_Import could not import module \"datetime\"') from e\n")
+    (fake / "cli" / "__init__.py").write_text("")
+    (fake / "cli" / "main.py").write_text("def main():\n    return 0\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + root)
+    proc = subprocess.run([sys.executable, "-c", "import sys, ember_cli; sys.exit(ember_cli.main())"],
+                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip() == "ember: interrupted while starting"
+    assert proc.returncode == 130
