@@ -1,0 +1,549 @@
+"""Special and extra elementwise functions (PyTorch's names, dtypes and special values).
+
+Aliases: arccos, arcsin, arctan, arctan2 (= acos, asin, atan, atan2), fix (= trunc); positive (the
+input itself); rsub(a, b, alpha) = b - alpha * a.
+
+New elementwise math (integer inputs compute in float32, as PyTorch):
+- acosh x = log(x + sqrt(x² - 1)), asinh, atanh (NumPy's); d/dx 1/sqrt(x² - 1), 1/sqrt(x² + 1), 1/(1 - x²);
+- deg2rad x = x·π/180, rad2deg x = x·180/π; sinc x = sin(πx)/(πx) (1 at 0);
+- logit x = log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given;
+- copysign(a, b) = |a| with b's sign bit; heaviside(a, v) = 0, v, 1 for a <, =, > 0;
+- logaddexp(a, b) = log(eᵃ + eᵇ), logaddexp2 in base 2; ldexp(a, e) = a·2ᵉ; nextafter(a, b);
+- isposinf, isneginf, isreal (bool results); gcd, lcm (integers only, non-negative results).
+
+Special functions, vectorised in float64 and rounded to the input's dtype:
+- erfc = 1 - erf, exact per element (Python's ``math.erfc``); d/dx -2/√π·exp(-x²);
+- erfinv: Giles' rational first guess, then Newton steps on erf (|y| ≤ 1/2) or on erfc (the tails, so
+  1 - |y| keeps its digits); ±1 give ±inf, |y| > 1 nan; d/dy √π/2·exp(erfinv(y)²);
+- lgamma = log|Γ(x)|, exact per element (``math.lgamma``), +inf at the poles 0, -1, -2, ...;
+  d/dx digamma(x);
+- digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n!/x^(n+1) up to
+  x ≥ 10, then the asymptotic series in Bernoulli numbers; reflection for x < 0
+  (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx)). ψ(±0) = ∓inf, ψ at the negative
+  integers nan, as PyTorch; d/dx ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺¹⁾.
+
+Layer: above arithmetic, math_functions and comparison.
+"""
+import math
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.function import Op
+from ..autograd.xp import array_namespace
+from . import _math
+from ._cast import to_dtype
+from ._util import promote, require_tensor
+from .arithmetic import mul, pow, sub, trunc
+from .math_functions import _unary, acos, asin, atan, atan2
+
+__all__ = [
+    "arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
+    "fix", "positive", "rsub", "deg2rad", "rad2deg", "copysign", "heaviside", "logaddexp", "logaddexp2",
+    "sinc", "logit", "isposinf", "isneginf", "isreal", "ldexp", "nextafter", "gcd", "lcm",
+    "erfc", "erfinv", "lgamma", "digamma", "polygamma",
+]
+
+# -- aliases ---------------------------------------------------------------------------------------
+arccos, arcsin, arctan, arctan2, fix = acos, asin, atan, atan2, trunc
+
+
+def positive(input):
+    """``+input``: the input itself (bool tensors raise, as PyTorch). Example: ``ember.positive(x) is x``."""
+    require_tensor("positive", "input", input)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported (as in PyTorch); convert with "
+                        ".long() or .float() first")
+    return input
+
+
+def rsub(input, other, alpha=1):
+    """``other - alpha * input`` (subtraction with the operands reversed).
+    Example: ``ember.rsub(ember.tensor([1.]), 5)`` is ``tensor([4.])``."""
+    require_tensor("rsub", "input", input)
+    return sub(other, input, alpha=alpha)
+
+
+def _checked(fn):
+    """``fn`` raising PyTorch's TypeError for an input that is not a Tensor."""
+    def checked(input):
+        require_tensor(fn.__name__, "input", input)
+        return fn(input)
+    checked.__name__, checked.__doc__ = fn.__name__, fn.__doc__
+    return checked
+
+
+# -- inverse hyperbolic functions ---------------------------------------------------------------------
+Acosh, acosh = _unary("Acosh", np.arccosh, lambda xp, g, a: g / xp.sqrt(a * a - 1), quiet=True,
+                      doc="Inverse hyperbolic cosine (nan below 1). Example: ``ember.acosh(ember.tensor([1.]))``.")
+Asinh, asinh = _unary("Asinh", np.arcsinh, lambda xp, g, a: g / xp.sqrt(a * a + 1),
+                      doc="Inverse hyperbolic sine. Example: ``ember.asinh(ember.tensor([0.]))``.")
+Atanh, atanh = _unary("Atanh", np.arctanh, lambda xp, g, a: g / (1 - a * a), quiet=True,
+                      doc="Inverse hyperbolic tangent (±inf at ±1, nan beyond). "
+                          "Example: ``ember.atanh(ember.tensor([0.5]))``.")
+acosh, asinh, atanh = _checked(acosh), _checked(asinh), _checked(atanh)
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
+
+# -- angles, sinc, logit -------------------------------------------------------------------------------
+_D2R = math.pi / 180.0
+_R2D = 180.0 / math.pi
+Deg2rad, deg2rad = _unary("Deg2rad", lambda a: a * a.dtype.type(_D2R), lambda xp, g, a: g * _D2R,
+                          doc="Degrees to radians, x·π/180. Example: ``ember.deg2rad(ember.tensor([180.]))``.")
+Rad2deg, rad2deg = _unary("Rad2deg", lambda a: a * a.dtype.type(_R2D), lambda xp, g, a: g * _R2D,
+                          doc="Radians to degrees, x·180/π. Example: ``ember.rad2deg(ember.tensor([3.1416]))``.")
+
+
+def _sinc(a):
+    pa = a * a.dtype.type(math.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sin(pa) / pa
+    return np.where(a == 0, a.dtype.type(1), out)
+
+
+def _sinc_grad(xp, g, a):
+    pa = a * math.pi
+    safe = xp.where(a == 0, 1.0, a)
+    d = (pa * xp.cos(pa) - xp.sin(pa)) / (pa * safe)
+    return g * xp.where(a == 0, 0.0, d)
+
+
+Sinc, sinc = _unary("Sinc", _sinc, _sinc_grad, quiet=True,
+                    doc="Normalised sinc, sin(πx)/(πx), 1 at 0. Example: ``ember.sinc(ember.tensor([0., .5]))``.")
+deg2rad, rad2deg, sinc = _checked(deg2rad), _checked(rad2deg), _checked(sinc)
+
+
+class Logit(Op):
+    """log(x / (1 - x)) with x clamped to [eps, 1 - eps] when eps is given; d/dx 1/(x(1 - x)),
+    0 outside [eps, 1 - eps] (eps given) or nan outside [0, 1] (no eps), as PyTorch."""
+    differentiable_backward = True
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, a, eps):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        x = a if eps is None else np.clip(a, a.dtype.type(eps), a.dtype.type(1 - eps))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x / (1 - x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        xp = array_namespace(grad)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = grad / (a * (1 - a))
+            if ctx.eps is None:
+                return xp.where((a < 0) | (a > 1), math.nan, d)
+            return xp.where((a < ctx.eps) | (a > 1 - ctx.eps), 0.0, d)
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)), p first clamped to [eps, 1 - eps] when ``eps`` is given.
+    Example: ``ember.logit(ember.tensor([0.25]))`` is ``tensor([-1.0986])``."""
+    require_tensor("logit", "input", input)
+    if input._data.dtype.kind != "f":
+        input = to_dtype(input, np.float32)
+    return Logit.apply(input, None if eps is None else float(eps))
+
+
+# -- two-input functions -------------------------------------------------------------------------------
+def _float_pair(name, input, other, ints="float32"):
+    """Promote (input, other) as PyTorch's binary ops; integer/bool results compute in float32
+    (``ints="float32"``) or raise (``ints="raise"``). Returns two Tensors of one float dtype."""
+    require_tensor(name, "input", input)
+    a, b = promote(input, other)
+    dt = (a if isinstance(a, Tensor) else b)._data.dtype
+    if dt.kind != "f":
+        if ints == "raise":
+            raise NotImplementedError(f'"{name}" is not implemented for {dt} inputs (as in PyTorch); convert '
+                                      f'them with .float() first')
+        dt = np.dtype(np.float32)
+    a = to_dtype(a, dt) if isinstance(a, Tensor) else _wrap(np.asarray(a, dt))
+    b = to_dtype(b, dt) if isinstance(b, Tensor) else _wrap(np.asarray(b, dt))
+    return a, b
+
+
+class Copysign(Op):
+    """|a| with b's sign; d/da = result / a (0 where a is 0), nothing to b."""
+    differentiable_backward = True
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        xp = array_namespace(grad)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = xp.where(a == 0, 0.0, out / xp.where(a == 0, 1.0, a))
+        return grad * ratio if ctx.needs_input_grad[0] else None, grad * 0.0 if ctx.needs_input_grad[1] else None
+
+
+def copysign(input, other):
+    """The magnitude of ``input`` with the sign of ``other`` (integers give float32).
+    Example: ``ember.copysign(ember.tensor([1., -2.]), -1.)`` is ``tensor([-1., -2.])``."""
+    return Copysign.apply(*_float_pair("copysign", input, other))
+
+
+class _NoGrad(Op):
+    """Forward through ``fn``; backward raises as PyTorch, which has no derivative for these."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, fn, name, *arrays):
+        ctx.name = name
+        return fn(*arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(f"the derivative for '{ctx.name}' is not implemented (as in PyTorch)")
+
+
+def heaviside(input, values):
+    """The Heaviside step: 0 where input < 0, ``values`` where input == 0, 1 where input > 0.
+    Both tensors must have one dtype (as PyTorch). Example: ``ember.heaviside(x, ember.tensor(0.5))``."""
+    require_tensor("heaviside", "input", input)
+    require_tensor("heaviside", "values", values)
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' must be a Tensor, not {type(values).__name__}")
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes: input is "
+                           f"{input.dtype}, values {values.dtype} (as in PyTorch); convert one with .to()")
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+
+    def fn(a, v):
+        return np.where(a == 0, v, a > 0).astype(a.dtype)
+    return _NoGrad.apply(fn, "heaviside", input, values)
+
+
+class LogAddExp(Op):
+    """log(eᵃ + eᵇ) (base 2 when ``two``); d/da = 1 / (1 + e^(b - a)) (2^(b - a) in base 2)."""
+    differentiable_backward = True
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, a, b, two):
+        ctx.save_for_backward(a, b)
+        ctx.two = two
+        with np.errstate(invalid="ignore"):   # -inf with -inf: -inf; nan stays nan, silently as PyTorch
+            return np.logaddexp2(a, b) if two else np.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        xp = array_namespace(grad)
+        e = (lambda d: xp.exp(d * math.log(2.0))) if ctx.two else xp.exp
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (grad / (1 + e(b - a)) if ctx.needs_input_grad[0] else None,
+                    grad / (1 + e(a - b)) if ctx.needs_input_grad[1] else None)
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)) without overflow. Example: ``ember.logaddexp(x, y)``."""
+    return LogAddExp.apply(*_float_pair("logaddexp", input, other, "raise"), False)
+
+
+def logaddexp2(input, other):
+    """log2(2**input + 2**other) without overflow. Example: ``ember.logaddexp2(x, y)``."""
+    return LogAddExp.apply(*_float_pair("logaddexp2", input, other, "raise"), True)
+
+
+def ldexp(input, other):
+    """``input * 2**other`` (integers give float32). Example: ``ember.ldexp(ember.tensor([1.]), ember.tensor([3]))``."""
+    require_tensor("ldexp", "input", input)
+    require_tensor("ldexp", "other", other)
+    with np.errstate(over="ignore", invalid="ignore"):   # 2**e beyond the dtype's range: inf, silently
+        return mul(input, pow(2.0, other))
+
+
+class Nextafter(Op):
+    """The next float after a towards b; d/da = 1, d/db = 0 (as PyTorch)."""
+    differentiable_backward = True
+    elementwise = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad if ctx.needs_input_grad[0] else None, grad * 0.0 if ctx.needs_input_grad[1] else None
+
+
+def nextafter(input, other):
+    """The next float after ``input`` towards ``other`` (floats only, as PyTorch).
+    Example: ``ember.nextafter(ember.tensor([1.]), ember.tensor([2.]))``."""
+    require_tensor("nextafter", "input", input)
+    require_tensor("nextafter", "other", other)
+    a, b = promote(input, other)
+    a, b = [x if isinstance(x, Tensor) else _wrap(np.asarray(x, (b if x is a else a)._data.dtype)) for x in (a, b)]
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f'"nextafter_cpu" not implemented for {a.dtype} (as in PyTorch); convert the '
+                                  f'inputs with .float() first')
+    return Nextafter.apply(a, b)
+
+
+def _int_pair(name, input, other):
+    require_tensor(name, "input", input)
+    require_tensor(name, "other", other)
+    a, b = promote(input, other)
+    a, b = [x if isinstance(x, Tensor) else _wrap(np.asarray(x, (b if x is a else a)._data.dtype)) for x in (a, b)]
+    if a._data.dtype.kind not in "iu":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for {a.dtype} (as in PyTorch: integers only); '
+                                  f'convert the inputs with .long() first')
+    return a, b
+
+
+def gcd(input, other):
+    """Greatest common divisor, elementwise, of integer tensors (non-negative; gcd(0, 0) = 0).
+    Example: ``ember.gcd(ember.tensor([12, 9]), ember.tensor([18, 6]))`` is ``tensor([6, 3])``."""
+    a, b = _int_pair("gcd", input, other)
+    return _NoGrad.apply(np.gcd, "gcd", a, b)
+
+
+def lcm(input, other):
+    """Least common multiple, elementwise, of integer tensors (non-negative; 0 if either is 0).
+    Example: ``ember.lcm(ember.tensor([4, 6]), ember.tensor([6, 4]))`` is ``tensor([12, 12])``."""
+    a, b = _int_pair("lcm", input, other)
+    with np.errstate(over="ignore"):
+        return _NoGrad.apply(np.lcm, "lcm", a, b)
+
+
+# -- tests of value -------------------------------------------------------------------------------------
+def _predicate(name, fn):
+    def test(input):
+        require_tensor(name, "input", input)
+        d = input._data
+        if d.dtype.kind == "c":
+            raise NotImplementedError(f"{name} does not support complex inputs.")
+        return _wrap(fn(d) if d.dtype.kind == "f" else np.zeros(d.shape, np.bool_))
+    test.__name__ = name
+    return test
+
+
+isposinf = _predicate("isposinf", np.isposinf)
+isposinf.__doc__ = "True where input is +inf. Example: ``ember.isposinf(ember.tensor([1., float('inf')]))``."
+isneginf = _predicate("isneginf", np.isneginf)
+isneginf.__doc__ = "True where input is -inf. Example: ``ember.isneginf(ember.tensor([-float('inf')]))``."
+
+
+def isreal(input):
+    """True where input has no imaginary part: everywhere, for ember's real dtypes.
+    Example: ``ember.isreal(ember.tensor([1., 2.]))`` is ``tensor([True, True])``."""
+    require_tensor("isreal", "input", input)
+    return _wrap(np.ones(input._data.shape, np.bool_))
+
+
+# -- special functions -------------------------------------------------------------------------------
+def _in64(a, f):
+    """``f`` on ``a`` in float64, rounded back to a's dtype."""
+    with np.errstate(all="ignore"):
+        return np.asarray(f(a.astype(np.float64))).astype(a.dtype, copy=False)
+
+
+def _erfc64(x):
+    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(x), np.float64) if x.size else x.copy()
+
+
+_SQRT_PI = math.sqrt(math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
+
+
+def _erfinv64(y):
+    """erfinv in float64: Giles' (2010) single-precision approximation, then Newton steps."""
+    y = np.asarray(y, np.float64)
+    ay = np.abs(y)
+    w = -np.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws = np.where(small, w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0)
+    cs = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+          -0.00417768164, 0.246640727, 1.50140941)
+    cl = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+          0.00943887047, 1.00167406, 2.83297682)
+    p = np.where(small, cs[0], cl[0])
+    for c0, c1 in zip(cs[1:], cl[1:]):
+        p = np.where(small, c0, c1) + p * ws
+    x = np.abs(p * y)          # a first guess for erfinv(|y|), good to float32 (1 - |y| > 2^-24)
+    tail = 1.0 - ay            # exact for |y| >= 1/2
+    deep = w > 16.0            # the float64 tails: erfc(x) ~ exp(-x²)/(x√π), solved by fixed-point steps
+    if deep.any():
+        t = np.where(deep, tail, 0.5)
+        xd = np.sqrt(-np.log(t))
+        for _ in range(4):
+            xd = np.sqrt(np.maximum(-np.log(t * _SQRT_PI * xd), 0.0))
+        x = np.where(deep, xd, x)
+    x = np.where(np.isfinite(x), x, 0.0)
+    for _ in range(3):
+        gauss = np.exp(-x * x) * _TWO_OVER_SQRT_PI
+        core = np.where(ay <= 0.5, _math.erf(x) - ay, tail - _erfc64(x))
+        step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
+        # Halley's correction for the curvature (erf'' = -2x erf')
+        x = x - step / (1.0 + x * step)
+    out = np.copysign(x, y)
+    out = np.where(ay == 1.0, np.copysign(np.inf, y), out)
+    return np.where((ay > 1.0) | np.isnan(y), np.nan, out)
+
+
+Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erfc64),
+                    lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
+                    doc="Complementary error function 1 - erf(x), without cancellation for large x. "
+                        "Example: ``ember.erfc(ember.tensor([0., 3.]))``.")
+Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, _erfinv64),
+                        lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output", elementwise=False,
+                        doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
+                            "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
+erfc, erfinv = _checked(erfc), _checked(erfinv)
+
+
+def _lgamma_scalar(x):
+    try:
+        return math.lgamma(x)
+    except ValueError:       # the poles 0, -1, -2, ...
+        return math.inf
+
+
+def _lgamma64(x):
+    return np.asarray(np.frompyfunc(_lgamma_scalar, 1, 1)(x), np.float64) if x.size else x.copy()
+
+
+# Bernoulli numbers B_2k for the asymptotic series of ψ⁽ⁿ⁾
+_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798, -174611 / 330)
+
+
+def _polygamma_pos(n, x):
+    """ψ⁽ⁿ⁾(x) for x > 0 in float64: recurrence up to x ≥ 10, then the asymptotic series."""
+    acc = np.zeros_like(x)
+    x = x.copy()
+    nfact = math.factorial(n)
+    sgn = (-1) ** (n + 1)
+    for _ in range(10):
+        low = x < 10
+        if not low.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n! / x^(n+1)  (n = 0: ψ(x) = ψ(x + 1) - 1/x)
+            term = np.where(low, sgn * nfact / x ** (n + 1), 0.0)
+        acc = acc + term
+        x = np.where(low, x + 1, x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = 1.0 / x
+        inv2 = inv * inv
+        if n == 0:
+            series = np.log(x) - 0.5 * inv
+            pw = inv2
+            for k, b in enumerate(_B2K, start=1):
+                series = series - b / (2 * k) * pw
+                pw = pw * inv2
+        else:
+            # (-1)^(n+1) [ (n-1)!/xⁿ + n!/(2x^(n+1)) + Σ B_2k (2k+n-1)!/((2k)! x^(2k+n)) ]
+            xn = inv ** n
+            series = math.factorial(n - 1) * xn + nfact / 2 * xn * inv
+            pw = xn * inv2
+            for k, b in enumerate(_B2K, start=1):
+                series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * pw
+                pw = pw * inv2
+            series = sgn * series
+    return np.where(np.isposinf(x), 0.0 if n else np.inf, series) + acc
+
+
+def _polygamma64(n, x):
+    """ψ⁽ⁿ⁾(x) in float64 with PyTorch's values at the poles and for x < 0 (reflection for n ≤ 1)."""
+    x = np.asarray(x, np.float64)
+    neg = x < 0
+    if n > 1 or not neg.any():
+        out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
+    else:
+        xr = np.where(neg, 1.0 - x, x)
+        out = _polygamma_pos(n, xr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = x - np.round(x)    # exact: tan and sin² have period π, so reduce before multiplying by π
+            if n == 0:
+                refl = out - math.pi / np.tan(math.pi * r)
+            else:
+                refl = -out + (math.pi / np.sin(math.pi * r)) ** 2
+        out = np.where(neg, refl, out)
+    is_pole = (x <= 0) & (x == np.floor(x))
+    if n == 0:       # ψ(±0) = ∓inf, nan at the negative integers and -inf
+        out = np.where(x == 0, np.copysign(np.inf, -x), out)
+        return np.where(is_pole & (x != 0) | np.isneginf(x), np.nan, out)
+    if n == 1:       # PyTorch reflects without reducing the argument: at -k it gives (π / sin(-kπ))², finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_pole = (math.pi / np.sin(math.pi * x)) ** 2
+        out = np.where(is_pole & (x != 0), at_pole, out)
+        out = np.where(x == 0, np.inf, out)
+        return np.where(np.isneginf(x), np.nan, out)
+    sgn_inf = np.inf if n % 2 else -np.inf   # n ≥ 2: (-1)^(n+1)·inf at the poles and at -inf, nan at +inf
+    out = np.where(is_pole | np.isneginf(x), sgn_inf, out)
+    return np.where(np.isposinf(x), np.nan, out)
+
+
+class Polygamma(Op):
+    """ψ⁽ⁿ⁾(x) (n = 0: digamma); d/dx = ψ⁽ⁿ⁺¹⁾(x)."""
+    differentiable_backward = True
+    elementwise = False
+
+    @staticmethod
+    def forward(ctx, a, n):
+        ctx.save_for_backward(a)
+        ctx.n = n
+        return _in64(a, lambda x: _polygamma64(n, x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (_polygamma(ctx.n + 1, a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(
+            ctx.n + 1, x)))
+
+
+def _polygamma(n, input):
+    if input._data.dtype.kind != "f":
+        input = to_dtype(input, np.float32)
+    return Polygamma.apply(input, n)
+
+
+def digamma(input):
+    """ψ(x) = d/dx log Γ(x) (-inf at 0, nan at the negative integers, as PyTorch).
+    Example: ``ember.digamma(ember.tensor([1.]))`` is ``tensor([-0.5772])``."""
+    require_tensor("digamma", "input", input)
+    return _polygamma(0, input)
+
+
+def polygamma(n, input):
+    """The n-th derivative of digamma, ψ⁽ⁿ⁾(x), for an integer n ≥ 0.
+    Example: ``ember.polygamma(1, ember.tensor([1.]))`` is ``tensor([1.6449])`` (π²/6)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n (received n={n}).")
+    require_tensor("polygamma", "input", input)
+    return _polygamma(int(n), input)
+
+
+class Lgamma(Op):
+    """log|Γ(x)|; d/dx ψ(x)."""
+    differentiable_backward = True
+    elementwise = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _in64(a, _lgamma64)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (digamma(a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(0, x)))
+
+
+def lgamma(input):
+    """log|Γ(x)| (+inf at the poles 0, -1, -2, ...). Example: ``ember.lgamma(ember.tensor([3.]))`` is
+    ``tensor([0.6931])``."""
+    require_tensor("lgamma", "input", input)
+    if input._data.dtype.kind != "f":
+        input = to_dtype(input, np.float32)
+    return Lgamma.apply(input)
