@@ -354,8 +354,9 @@ _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 
 
-def _erfinv64(y):
-    """erfinv in float64: Giles' (2010) single-precision approximation, then Newton steps."""
+def _erfinv64(y, steps=2):
+    """erfinv in float64: Giles' (2010) single-precision approximation (a fixed-point guess in the
+    float64 tails), then ``steps`` Halley steps on erf or erfc (one more for the tails)."""
     y = np.asarray(y, np.float64)
     ay = np.abs(y)
     w = -np.log((1.0 - y) * (1.0 + y))
@@ -378,12 +379,20 @@ def _erfinv64(y):
             xd = np.sqrt(np.maximum(-np.log(t * _SQRT_PI * xd), 0.0))
         x = np.where(deep, xd, x)
     x = np.where(np.isfinite(x), x, 0.0)
-    for _ in range(3):
-        gauss = np.exp(-x * x) * _TWO_OVER_SQRT_PI
-        core = np.where(ay <= 0.5, _math.erf(x) - ay, tail - _erfc64(x))
+    central = ay <= 0.5
+    # Halley steps (cubic: the guess's ~4e-7 gives float64 round-off in two; the deep tails take three)
+    for it in range(steps + 1):
+        todo = np.flatnonzero(deep if it == steps else np.ones_like(deep))
+        if it == steps and (steps < 2 or todo.size == 0):
+            break
+        xt = x.flat[todo]
+        ct = central.flat[todo]
+        core = np.empty_like(xt)
+        core[ct] = _math.erf(xt[ct]) - ay.flat[todo][ct]
+        core[~ct] = tail.flat[todo][~ct] - _erfc64(xt[~ct])
+        gauss = np.exp(-xt * xt) * _TWO_OVER_SQRT_PI
         step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
-        # Halley's correction for the curvature (erf'' = -2x erf')
-        x = x - step / (1.0 + x * step)
+        x.flat[todo] = xt - step / (1.0 + xt * step)    # Halley: erf'' = -2x erf'
     out = np.copysign(x, y)
     out = np.where(ay == 1.0, np.copysign(np.inf, y), out)
     return np.where((ay > 1.0) | np.isnan(y), np.nan, out)
@@ -393,7 +402,7 @@ Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erfc64),
                     lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
                     doc="Complementary error function 1 - erf(x), without cancellation for large x. "
                         "Example: ``ember.erfc(ember.tensor([0., 3.]))``.")
-Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, _erfinv64),
+Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erfinv64(y, 1 if a.dtype.itemsize <= 4 else 2)),
                         lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output", elementwise=False,
                         doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
                             "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
