@@ -489,12 +489,12 @@ _linalg_methods()
 _SPECIAL = ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
             "fix", "positive", "deg2rad", "rad2deg", "copysign", "heaviside", "logaddexp", "logaddexp2", "sinc",
             "logit", "isposinf", "isneginf", "isreal", "ldexp", "nextafter", "gcd", "lcm", "erfc", "erfinv",
-            "lgamma", "digamma"]
+            "lgamma", "digamma", "i0"]
 for _name in _SPECIAL:
     setattr(Tensor, _name, getattr(ops, _name))
 for _name in ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
               "fix", "deg2rad", "rad2deg", "copysign", "heaviside", "sinc", "logit", "ldexp", "nextafter", "gcd",
-              "lcm", "erfc", "erfinv", "lgamma", "digamma", "xlogy", "acos", "asin", "atan", "tan", "sinh", "cosh"]:
+              "lcm", "erfc", "erfinv", "lgamma", "digamma", "i0", "xlogy", "acos", "asin", "atan", "tan", "sinh", "cosh"]:
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))
 Tensor.polygamma = lambda self, n: ops.polygamma(n, self)

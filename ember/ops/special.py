@@ -17,6 +17,8 @@ Special functions, vectorised in float64 and rounded to the input's dtype:
   1 - |y| keeps its digits); ±1 give ±inf, |y| > 1 nan; d/dy √π/2·exp(erfinv(y)²);
 - lgamma = log|Γ(x)|, exact per element (``math.lgamma``), +inf at the poles 0, -1, -2, ...;
   d/dx digamma(x);
+- i0 = I₀ (NumPy's Chebyshev expansions), nan at ±inf as PyTorch; d/dx I₁, computed by its power
+  series for |x| ≤ 20 and its asymptotic series beyond; d/dx I₁ = I₀ - I₁/x;
 - digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n!/x^(n+1) up to
   x ≥ 10, then the asymptotic series in Bernoulli numbers; reflection for x < 0
   (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx)). ψ(±0) = ∓inf, ψ at the negative
@@ -41,7 +43,7 @@ __all__ = [
     "arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
     "fix", "positive", "rsub", "deg2rad", "rad2deg", "copysign", "heaviside", "logaddexp", "logaddexp2",
     "sinc", "logit", "isposinf", "isneginf", "isreal", "ldexp", "nextafter", "gcd", "lcm",
-    "erfc", "erfinv", "lgamma", "digamma", "polygamma",
+    "erfc", "erfinv", "lgamma", "digamma", "polygamma", "i0",
 ]
 
 # -- aliases ---------------------------------------------------------------------------------------
@@ -556,3 +558,71 @@ def lgamma(input):
     if input._data.dtype.kind != "f":
         input = to_dtype(input, np.float32)
     return Lgamma.apply(input)
+
+
+# -- modified Bessel functions of the first kind ---------------------------------------------------
+def _i1_64(x):
+    """I₁(x) in float64: the power series Σ (x/2)^(2k+1) / (k!(k+1)!) for |x| ≤ 20, the asymptotic
+    series eˣ/√(2πx)·Σ (-1)ᵏ Πⱼ(4 - (2j-1)²) / (k!(8x)ᵏ) beyond; odd in x."""
+    ax = np.abs(x)
+    small = ax <= 20
+    h = np.where(small, ax, 0.0) / 2
+    h2 = h * h
+    term = h.copy()
+    series = h.copy()
+    for k in range(1, 60):
+        term = term * h2 / (k * (k + 1))
+        series = series + term
+    big = np.where(small, 21.0, ax)
+    with np.errstate(over="ignore", invalid="ignore"):
+        acc = np.ones_like(big)
+        t = np.ones_like(big)
+        for k in range(1, 40):
+            t = t * -(4.0 - (2 * k - 1) ** 2) / (k * 8.0 * big)
+            acc = acc + t
+        asym = np.exp(big) / np.sqrt(2 * math.pi * big) * acc
+        asym = np.where(np.isposinf(big), np.nan, asym)     # nan at ±inf, as PyTorch's special.i1
+    return np.copysign(np.where(small, series, asym), x)
+
+
+def _i0_64(x):
+    """I₀(x) in float64 (NumPy's Chebyshev expansions); nan at ±inf, as PyTorch."""
+    return np.where(np.isinf(x), np.nan, np.i0(np.where(np.isinf(x), 0.0, x)))
+
+
+class BesselI(Op):
+    """I₀ (order 0) or I₁ (order 1); d/dx I₀ = I₁, d/dx I₁ = I₀ - I₁/x (1/2 at 0)."""
+    differentiable_backward = True
+    elementwise = False
+
+    @staticmethod
+    def forward(ctx, a, order):
+        ctx.save_for_backward(a)
+        ctx.order = order
+        return _in64(a, _i0_64 if order == 0 else _i1_64)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        xp = array_namespace(grad)
+        if isinstance(a, Tensor):
+            i1 = BesselI.apply(a, 1)
+            if ctx.order == 0:
+                return grad * i1
+            i0 = BesselI.apply(a, 0)
+        else:
+            i1 = _in64(a, _i1_64)
+            if ctx.order == 0:
+                return grad * i1
+            i0 = _in64(a, _i0_64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * xp.where(a == 0, 0.5, i0 - i1 / xp.where(a == 0, 1.0, a))
+
+
+def i0(input):
+    """The modified Bessel function of the first kind of order 0, I₀(x) = Σ (x²/4)ᵏ / (k!)².
+    Example: ``ember.i0(ember.tensor([0., 1.]))`` is ``tensor([1.0000, 1.2661])``."""
+    require_tensor("i0", "input", input)
+    if input._data.dtype.kind != "f":
+        input = to_dtype(input, np.float32)
+    return BesselI.apply(input, 0)

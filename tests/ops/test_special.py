@@ -19,7 +19,7 @@ UNIT = [0.0, -0.0, 0.1, -0.1, 0.25, 0.5, -0.5, 0.9, -0.9, 0.999, -0.999, 0.99999
         1e-8, 0.49, 0.51, INF, -INF, NAN]
 
 UNARY = ["acosh", "asinh", "atanh", "arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "fix",
-         "deg2rad", "rad2deg", "sinc", "logit", "erfc", "erfinv", "lgamma", "digamma"]
+         "deg2rad", "rad2deg", "sinc", "logit", "erfc", "erfinv", "lgamma", "digamma", "i0"]
 INPUTS = {"atanh": UNIT, "arctanh": UNIT, "erfinv": UNIT, "logit": UNIT, "arccos": UNIT, "arcsin": UNIT}
 # torch's float32 sinc and digamma differ from the exact value by a few ulp at large |x|, lgamma near its zeros
 TOL32 = {"sinc": 1e-5, "digamma": 1e-5, "lgamma": 1e-5, "erfinv": 1e-5}
@@ -50,7 +50,7 @@ def test_unary_inplace(name):
 
 def test_unary_gradients_vs_torch():
     x = pos(3, 4)
-    for name in ["acosh", "asinh", "deg2rad", "rad2deg", "sinc", "erfc", "lgamma", "digamma"]:
+    for name in ["acosh", "asinh", "deg2rad", "rad2deg", "sinc", "erfc", "lgamma", "digamma", "i0"]:
         check(getattr(ember, name), getattr(torch, name), x + 0.6, atol=1e-4)
         check(getattr(ember, name), getattr(torch, name), -x + 0.3, atol=1e-4) if name not in ("acosh",) else None
     u = rnd(3, 4, low=-0.95, high=0.95)
@@ -78,7 +78,7 @@ def test_gradients_at_special_points():
 
 
 @pytest.mark.parametrize("name", ["acosh", "asinh", "atanh", "deg2rad", "sinc", "logit", "erfc", "erfinv",
-                                  "lgamma", "digamma"])
+                                  "lgamma", "digamma", "i0"])
 def test_gradcheck_and_second_order(name):
     lo, hi = {"acosh": (1.2, 3.0), "atanh": (-0.9, 0.9), "logit": (0.1, 0.9), "erfinv": (-0.9, 0.9),
               "lgamma": (0.3, 4.0), "digamma": (0.3, 4.0)}.get(name, (-2.0, 2.0))
@@ -296,3 +296,23 @@ def test_empty_and_zero_dim():
 def test_errors_for_non_tensors():
     for name in ("erfinv", "erfc", "lgamma", "digamma", "logit", "isposinf", "acosh", "sinc", "deg2rad"):
         assert_same(lambda t: getattr(t, name)([0.5]), error=TypeError)
+
+
+def test_i0_range_and_gradient():
+    x = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-30, 100.0, 700.0, 710.0, 800.0, -800.0, INF, -INF,
+                                                    NAN]])
+    assert_same(lambda t: t.i0(t.tensor(x)), tol=1e-12)
+    assert_same(lambda t: t.i0(t.tensor(x.astype(np.float32))), tol=1e-5)
+
+    def grad(t):   # I₁ across the series/asymptotic switch at 20, and at 0
+        v = t.tensor([0.0, -1.5, 5.0, 19.9, 20.1, -35.0, 300.0], dtype=t.float64, requires_grad=True)
+        t.i0(v).sum().backward()
+        return v.grad
+    assert_same(grad, tol=1e-12)
+
+    def second(t):
+        v = t.tensor([0.0, -1.5, 5.0, 19.9, 20.1, -35.0], dtype=t.float64, requires_grad=True)
+        g, = t.autograd.grad(t.i0(v).sum(), v, create_graph=True)
+        g.sum().backward()
+        return v.grad
+    assert_same(second, tol=1e-12)
