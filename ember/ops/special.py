@@ -247,11 +247,13 @@ class LogAddExp(Op):
 
 def logaddexp(input, other):
     """log(exp(input) + exp(other)) without overflow. Example: ``ember.logaddexp(x, y)``."""
+    require_tensor("logaddexp", "other", other)
     return LogAddExp.apply(*_float_pair("logaddexp", input, other, "raise"), False)
 
 
 def logaddexp2(input, other):
     """log2(2**input + 2**other) without overflow. Example: ``ember.logaddexp2(x, y)``."""
+    require_tensor("logaddexp2", "other", other)
     return LogAddExp.apply(*_float_pair("logaddexp2", input, other, "raise"), True)
 
 

@@ -293,6 +293,20 @@ def test_empty_and_zero_dim():
         assert_same(lambda t: getattr(t, name)(t.zeros(0, 3), t.ones(3)))
 
 
+def test_scalar_other():
+    for name in ("copysign", "logaddexp", "logaddexp2", "ldexp", "nextafter", "heaviside"):
+        for other in (1.0, 2):
+            kind = {"copysign": None}.get(name, TypeError)
+            assert_same(lambda t: getattr(t, name)(t.tensor([1.0, -2.0]), other), error=kind)
+    for name in ("gcd", "lcm"):
+        assert_same(lambda t: getattr(t, name)(t.tensor([4, 6]), 2), error=TypeError)
+
+
+def test_half_precision():
+    for name in ("deg2rad", "sinc", "erfinv", "lgamma", "digamma", "i0", "logit", "erfc", "acosh"):
+        assert_same(lambda t: getattr(t, name)(t.tensor([0.25, 0.5, 1.5], dtype=t.float16)), tol=2e-3)
+
+
 def test_errors_for_non_tensors():
     for name in ("erfinv", "erfc", "lgamma", "digamma", "logit", "isposinf", "acosh", "sinc", "deg2rad"):
         assert_same(lambda t: getattr(t, name)([0.5]), error=TypeError)
