@@ -341,3 +341,19 @@ def test_i0_range_and_gradient():
         g.sum().backward()
         return v.grad
     assert_same(second, tol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["acos", "asin", "atan", "tan", "sinh", "cosh", "xlogy", "logit", "i0",
+                                  "heaviside", "gcd", "lcm"])
+def test_other_inplace_forms(name):
+    args = {"xlogy": lambda t: (t.tensor([2.0, 3.0, 0.5]),), "heaviside": lambda t: (t.tensor([0.5]),),
+            "gcd": lambda t: (t.tensor([4, 6, 9]),), "lcm": lambda t: (t.tensor([4, 6, 9]),)}.get(name, lambda t: ())
+    start = [6, 4, 3] if name in ("gcd", "lcm") else [0.25, -0.5, 0.75] if name != "logit" else [0.25, 0.5, 0.75]
+
+    def fn(t):
+        x = t.tensor(start)
+        out = getattr(x, name + "_")(*args(t))
+        return out, x
+    assert_same(fn, tol=1e-6)
+    x = ember.tensor(start)
+    assert getattr(x, name + "_")(*args(ember)) is x
