@@ -40,6 +40,7 @@ CORE_LAYERS = ["_math", "_cast", "_util",
                "index", "reduce", "cumulative", "sorting", "linalg", "softmax_ops", "activation"]
 CORE_LAYERS += ["attention"]  # above views, dropout and the autograd layer
 CORE_LAYERS += ["decompositions"]  # above the matrix products, diagonals and reduce
+CORE_LAYERS += ["order_stats"]  # above sorting, index, reduce and views
 
 
 def _imports(tree):
