@@ -140,12 +140,6 @@ def logcumsumexp(input, dim):
 
 
 # -- kthvalue / nanmedian / msort ---------------------------------------------------------------
-def _reduce_dim(input, dim, name):
-    d = norm_dim(dim, input._data.ndim)
-    n = input._data.shape[d] if input._data.ndim else 1
-    return d, n
-
-
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest value along ``dim`` (1-based) and its index, as ``(values, indices)``.
 
@@ -153,11 +147,18 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         >>> ember.kthvalue(ember.tensor([3., 1., 2.]), 2)      # values=2., indices=2
     """
     _check_tensor("kthvalue", input)
-    d, n = _reduce_dim(input, dim, "kthvalue")
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError('"kthvalue_cpu" is not implemented for bool tensors (as in PyTorch); convert '
+                                  "with .long() first")
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
     if not isinstance(k, numbers.Integral) or isinstance(k, bool):
         raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size (input shape "
+                         f"{tuple(input._data.shape)})")
     if not 1 <= k <= n:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {dim}: expected "
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}: expected "
                          f"1 <= k <= {n} (the size of that dimension), got k={k}")
     if input._data.ndim == 0:
         return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "kthvalue")
@@ -489,7 +490,10 @@ def bincount(input, weights=None, minlength=0):
     """
     _check_tensor("bincount", input)
     a = input._data
-    if a.dtype.kind not in "biu":
+    if a.dtype == np.bool_:
+        raise NotImplementedError('"bincount_cpu" not implemented for bool tensors (as in PyTorch); convert '
+                                  "with .long() first")
+    if a.dtype.kind not in "iu":
         raise RuntimeError(f'"bincount_cpu" not implemented for {input.dtype}; bincount counts integers '
                            "(convert with .long())")
     if a.ndim != 1:
