@@ -59,7 +59,7 @@ def _cum_extreme(input, dim, name, accumulate, ge):
     with np.errstate(invalid="ignore"):
         running = accumulate(a, axis=d)                  # NaN propagates in np.maximum / np.minimum
         update = ge(a, running) if a.dtype != np.bool_ else a == running
-    if a.dtype.kind in "fc":
+    if a.dtype.kind == "f":
         update = update | np.isnan(a)
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
@@ -133,7 +133,7 @@ def logcumsumexp(input, dim):
         >>> ember.logcumsumexp(ember.tensor([0., 0.]), 0)     # [0., log 2]
     """
     _check_tensor("logcumsumexp", input)
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"logcumsumexp" is not implemented for {input.dtype} (as in PyTorch); '
                                   "convert the input with .float() first")
     return Logcumsumexp.apply(input, norm_dim(dim, input._data.ndim))
@@ -243,7 +243,7 @@ def nanmedian(input, dim=None, keepdim=False):
     if a.dtype == np.bool_ and a.size:
         raise NotImplementedError('"nanmedian" is not implemented for bool tensors (as in PyTorch); convert '
                                   "with .long() first")
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind != "f":
         return median(input, dim, keepdim) if dim is not None else median(input)   # no NaN: the median
     if dim is None:
         flat = reshape(input, -1)

@@ -214,8 +214,8 @@ def test_searchsorted(kw):
     perm = np.array([3, 0, 5, 1, 4, 2])
     unsorted = np.empty_like(SEQ)
     unsorted[perm] = SEQ
-    assert_same(lambda t: t.searchsorted(_t(t, unsorted), _t(t, VALS), sorter=_t(t, np.argsort(unsorted, kind="stable")),
-                                         **kw))
+    sorter = np.argsort(unsorted, kind="stable")
+    assert_same(lambda t: t.searchsorted(_t(t, unsorted), _t(t, VALS), sorter=_t(t, sorter), **kw))
     assert_same(lambda t: t.searchsorted(t.zeros(0), _t(t, VALS), **kw))
     assert_same(lambda t: t.searchsorted(_t(t, SEQ), t.zeros(0), **kw))
 
