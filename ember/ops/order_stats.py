@@ -347,7 +347,8 @@ def _quantile_rows(x, qs, interpolation, ignore_nan):
         last = np.full(a.shape[:-1] + (1,), n - 1, a.dtype)
         invalid = nan.any(axis=-1, keepdims=True)                # a NaN: NaN
     rank = qs * last                                             # (..., Q), in the input's dtype
-    rank = np.where(invalid, dt(n - 1), rank)                    # points at a NaN (sorted last)
+    # points at a NaN: quantile's last sorted element; nanquantile's all-NaN row at its first (as PyTorch)
+    rank = np.where(invalid, dt(0 if ignore_nan else n - 1), rank)
     if interpolation == "nearest":
         rank = np.round(rank)                                    # half to even, as PyTorch
     lo = np.floor(rank).astype(np.int64)

@@ -17,14 +17,14 @@ def _t(lib, x, **kw):
 
 
 def _grad_same(fn, x, tol=1e-5):
-    """d(sum(fn(x) * g))/dx agrees with torch's, g random (float64)."""
+    """The vector-Jacobian product of fn at x with a random g agrees with torch's (float64)."""
     x = np.asarray(x, np.float64)
     grads = []
     for lib in (torch, ember):
         xt = lib.tensor(x, requires_grad=True)
         out = fn(lib, xt)
         g = lib.tensor(np.random.default_rng(3).standard_normal(tuple(out.shape)))
-        (out * g).sum().backward()
+        out.backward(g)
         grads.append(xt.grad.detach().numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=tol, atol=tol)
 
@@ -76,6 +76,8 @@ def test_logcumsumexp_gradient():
     x = np.array([[-30., 0., 30., -5.], [1., 2., 3., 4.]])
     _grad_same(lambda t, a: t.logcumsumexp(a, 1), x)
     _grad_same(lambda t, a: t.logcumsumexp(a, 0), x)
+    for row in ([-np.inf, -np.inf, 0.], [np.inf, 1., 2.], [1., NAN, 2.], [-np.inf, 1., -np.inf]):
+        _grad_same(lambda t, a: t.logcumsumexp(a, 0), row)          # NaN where torch has NaN
     xg = ember.tensor(R.standard_normal((2, 3, 4)), requires_grad=True)
     assert ember.autograd.gradcheck(lambda a: ember.logcumsumexp(a, -1), (xg,))
     assert ember.autograd.gradgradcheck(lambda a: ember.logcumsumexp(a, 1), (xg,))
@@ -122,7 +124,7 @@ def test_nanmedian_edges_and_gradient():
     assert_same(lambda t: t.nanmedian(t.tensor(1.5), 0))
     assert_same(lambda t: t.nanmedian(t.zeros(2, 0), 1), error=IndexError)
     assert_same(lambda t: t.nanmedian(t.zeros(2, 0), 0))
-    x = np.array([[1., NAN, 3., 2.], [NAN, NAN, 5., 4.]])
+    x = np.array([[1., NAN, 3., 2.], [NAN, NAN, 5., 4.], [NAN, NAN, NAN, NAN]])
     _grad_same(lambda t, a: t.nanmedian(a, 1).values, x)
     _grad_same(lambda t, a: t.nanmedian(a), x)
 
@@ -189,6 +191,7 @@ def test_quantile_gradient(interpolation):
         _grad_same(lambda t, a: getattr(t, name)(a, t.tensor([0.3, 0.6], dtype=t.float64), 1,
                                                   interpolation=interpolation), xn)
         _grad_same(lambda t, a: getattr(t, name)(a, 0.4, interpolation=interpolation), x)
+        _grad_same(lambda t, a: getattr(t, name)(a, 0.7, 1, interpolation=interpolation), QDATA)   # all-NaN row
     xg = ember.tensor(x, requires_grad=True)
     q = ember.tensor([0.3, 0.8], dtype=ember.float64)
     assert ember.autograd.gradcheck(lambda a: ember.quantile(a, q, 1, interpolation=interpolation), (xg,))
