@@ -12,8 +12,8 @@ Math and PyTorch's rules, by function:
 - ``kthvalue``: the k-th smallest (1-based) along a dim, NaN counting as the largest. Which of several
   equal values is reported follows PyTorch's CPU quickselect (median-of-three pivot), replayed for
   the rows where the k-th value ties.
-- ``nanmedian``: the lower median of the non-NaN values of each row (an all-NaN row gives NaN at
-  index 0).
+- ``nanmedian``: the lower median of the non-NaN values of each row (equal values: the first in
+  input order). An all-NaN row gives NaN at the index PyTorch's selection leaves in front.
 - ``quantile`` / ``nanquantile``: on the ascending sort, rank r = q (n - 1) (n the row's length, or its
   non-NaN count for nanquantile); 'linear' interpolates between floor(r) and ceil(r), 'lower',
   'higher' take one of them, 'midpoint' their mean, 'nearest' rounds r half to even. A row with a
@@ -246,11 +246,12 @@ def nanmedian(input, dim=None, keepdim=False):
     if a.dtype.kind != "f":
         return median(input, dim, keepdim) if dim is not None else median(input)   # no NaN: the median
     if dim is None:
-        flat = reshape(input, -1)
-        if flat._data.size == 0:
+        if a.size == 0:
             return _wrap(np.full((), np.nan, a.dtype))
-        v, _ = _nanmedian_rows(flat, 0)
-        return squeeze(v, 0)
+        _, idx = _nanmedian_rows(_wrap(a.reshape(-1)), 0)
+        value = a.reshape(-1)[idx[0]]
+        ties = (a == value) | (np.isnan(a) & np.isnan(value))
+        return EvenlyShared.apply(input, ties)
     d = norm_dim(dim, a.ndim)
     if a.ndim == 0:
         return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "nanmedian")
@@ -263,6 +264,22 @@ def nanmedian(input, dim=None, keepdim=False):
     return values_indices(vals, _wrap(idx), "nanmedian")
 
 
+class EvenlyShared(Op):
+    """A full reduction's selected value (the first element of ``ties``), its gradient shared evenly by
+    all elements equal to it (``ties``), as PyTorch's full median / nanmedian backward."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, ties):
+        ctx.ties, ctx.share = ties, 1.0 / int(ties.sum())
+        return a.reshape(-1)[np.argmax(ties.reshape(-1))].copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = array_namespace(grad)
+        return xp.where(ctx.ties, grad * ctx.share, 0.0)
+
+
 def _nanmedian_rows(input, d):
     """(values kept along ``d``, int64 indices) of each row's lower median of its non-NaN values."""
     a = input._data
@@ -270,8 +287,29 @@ def _nanmedian_rows(input, d):
     count = np.sum(~np.isnan(a), axis=d, keepdims=True)
     k = np.maximum(count - 1, 0) // 2
     idx = np.take_along_axis(order, k, axis=d)
-    idx = np.where(count == 0, 0, idx).astype(np.int64)          # all NaN: NaN at index 0, as PyTorch
+    idx = np.where(count == 0, _all_equal_select(a.shape[d]), idx).astype(np.int64)   # all NaN
     return gather(input, d, _wrap(idx)), idx
+
+
+def _all_equal_select(n):
+    """Which position PyTorch's CPU nanmedian reports for a row of ``n`` NaN: its selection (an
+    introselect, as C++'s nth_element in libstdc++) for k = 0 over elements that all compare equal.
+    Each round moves the middle element to the front and swaps pairs inward from both ends until they
+    meet; the part before the meeting point is kept until at most 3 remain (then the first is taken)."""
+    order = list(range(n))
+    first, last = 0, n
+    while last - first > 3:
+        mid = first + (last - first) // 2
+        order[first], order[mid] = order[mid], order[first]
+        lo, hi = first + 1, last
+        while True:
+            hi -= 1
+            if not lo < hi:
+                break
+            order[lo], order[hi] = order[hi], order[lo]
+            lo += 1
+        last = lo
+    return order[first]
 
 
 def msort(input):

@@ -127,6 +127,13 @@ def test_nanmedian_edges_and_gradient():
     x = np.array([[1., NAN, 3., 2.], [NAN, NAN, 5., 4.], [NAN, NAN, NAN, NAN]])
     _grad_same(lambda t, a: t.nanmedian(a, 1).values, x)
     _grad_same(lambda t, a: t.nanmedian(a), x)
+    # a full reduction shares the gradient evenly among the elements equal to the result (NaN: all NaN)
+    _grad_same(lambda t, a: t.nanmedian(a), np.array([[1., 2., NAN], [2., 3., 2.]]))
+    _grad_same(lambda t, a: t.nanmedian(a), np.full((2, 3), NAN))
+    for n in range(1, 40):                      # an all-NaN row's index: PyTorch's selection order
+        assert_same(lambda t: t.nanmedian(t.full((2, n), NAN), 1))
+    xg = ember.tensor(R.permutation(12).reshape(3, 4).astype(np.float64), requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda a: ember.nanmedian(a) * ember.nanmedian(a, 1).values, (xg,))
 
 
 def test_msort():
