@@ -13,11 +13,14 @@ Math and PyTorch's rules, by function:
   equal values is reported follows PyTorch's CPU quickselect (median-of-three pivot), replayed for
   the rows where the k-th value ties.
 - ``nanmedian``: the lower median of the non-NaN values of each row (equal values: the first in
-  input order). An all-NaN row gives NaN at the index PyTorch's selection leaves in front.
+  input order). An all-NaN row gives NaN at the index PyTorch's selection leaves in front. Without a
+  dim, the gradient is shared evenly by all elements equal to the result (all NaN if it is NaN).
 - ``quantile`` / ``nanquantile``: on the ascending sort, rank r = q (n - 1) (n the row's length, or its
   non-NaN count for nanquantile); 'linear' interpolates between floor(r) and ceil(r), 'lower',
   'higher' take one of them, 'midpoint' their mean, 'nearest' rounds r half to even. A row with a
-  NaN (quantile) or with only NaN (nanquantile) gives NaN.
+  NaN (quantile) or with only NaN (nanquantile) gives NaN. Gradients flow through the sort to the
+  sorted positions used (ember's sort is stable: among equal values or NaN in rows longer than ~16,
+  PyTorch's unstable CPU sort may route it to a different, equal element).
 - ``searchsorted`` / ``bucketize``: a binary search with PyTorch's comparisons (left: the first i
   with s_i >= v; right: the first with s_i > v); a NaN value goes past every element.
 - ``bincount``, ``histc``, ``isin``, ``unique_consecutive`` (NaN never equals NaN), ``argwhere``, ``msort``.
