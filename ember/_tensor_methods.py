@@ -313,6 +313,12 @@ _SAME = [
 for _name in _SAME:
     setattr(Tensor, _name, getattr(ops, _name))
 
+# order statistics and counting (ember.ops.order_stats): the functions with self as the first argument
+_ORDER_STATS = ["cummax", "cummin", "logcumsumexp", "kthvalue", "nanmedian", "quantile", "nanquantile", "msort",
+                "bincount", "histc", "unique_consecutive", "argwhere"]
+for _name in _ORDER_STATS:
+    setattr(Tensor, _name, getattr(ops, _name))
+
 
 def _contiguous(self, memory_format=None):
     if memory_format is not None:

@@ -41,6 +41,7 @@ CORE_LAYERS = ["_math", "_cast", "_util",
 CORE_LAYERS += ["attention"]  # above views, dropout and the autograd layer
 CORE_LAYERS += ["decompositions"]  # above the matrix products, diagonals and reduce
 CORE_LAYERS += ["special"]  # extra elementwise and special functions: above the elementwise families
+CORE_LAYERS += ["order_stats"]  # above sorting, index, reduce and views
 
 
 def _imports(tree):

@@ -7,6 +7,7 @@ diagonals (shape); index; reduce, cumulative, sorting; linalg; softmax_ops, acti
 from . import (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, fill, index,  # noqa: F401
                join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting, views)
 from . import special  # noqa: F401
+from . import order_stats  # noqa: F401
 from ._cast import to_dtype  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
@@ -18,6 +19,7 @@ from .index import *  # noqa: F401,F403
 from .join_split import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math_functions import *  # noqa: F401,F403
+from .order_stats import *  # noqa: F401,F403
 from .rearrange import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .softmax_ops import *  # noqa: F401,F403
@@ -29,7 +31,7 @@ from .views import *  # noqa: F401,F403
 # and the module names it has always exported (``ember.linalg`` etc.).
 __all__ = sorted({name for family in (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, index,
                                       join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting,
-                                      views, special) for name in family.__all__}
+                                      views, special, order_stats) for name in family.__all__}
                  | {"to_dtype", "activation", "index", "reduce"})   # ember.linalg: the torch.linalg namespace
 
 # torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
