@@ -313,6 +313,12 @@ _SAME = [
 for _name in _SAME:
     setattr(Tensor, _name, getattr(ops, _name))
 
+# ember/ops/shape_extra.py: PyTorch's methods of the same name and signature
+_SHAPE_EXTRA = ["diff", "rot90", "diagflat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "baddbmm", "addbmm",
+                "addmv", "addr", "addmm"]
+for _name in _SHAPE_EXTRA:
+    setattr(Tensor, _name, getattr(ops, _name))
+
 
 def _contiguous(self, memory_format=None):
     if memory_format is not None:

@@ -1,0 +1,652 @@
+"""PyTorch's smaller shape, stacking and matrix-product functions, composed from the core families.
+
+- differences and rotations: ``diff``, ``rot90``, ``diagflat``
+- splitting and stacking: ``split_with_sizes``, ``hsplit/vsplit/dsplit``, ``atleast_3d``,
+  ``column_stack``, ``row_stack``, ``dstack``, ``block_diag``, ``cartesian_prod``, ``combinations``
+- broadcasting: ``broadcast_tensors``, ``broadcast_shapes``
+- scaled products: ``baddbmm``, ``addbmm``, ``addmv``, ``addr`` (``out = beta * input + alpha * product``;
+  with ``beta == 0`` the input is ignored, so nan/inf in it do not reach the result), ``chain_matmul``
+- index grids and polynomials: ``tril_indices``, ``triu_indices``, ``vander``
+- integration: ``trapezoid``/``trapz``, ``cumulative_trapezoid``
+- dtype rules: ``result_type``, ``promote_types``, ``can_cast``
+
+Every differentiable function here is built from differentiable ops (slicing, cat, stack, flip,
+transpose, matmul, cumprod, ...), so gradients and double gradients come from those ops.
+"""
+import itertools
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Size, Tensor, _wrap
+from ._cast import to_dtype
+from ._util import norm_dim
+from .arithmetic import add, mul, sub
+from .comparison import logical_xor
+from .cumulative import cumprod, cumsum
+from .diagonals import diag
+from .index import getitem, index_select, masked_fill
+from .join_split import _common_dtype, cat, hstack, split, stack, tensor_split, vstack, meshgrid
+from .linalg import bmm, matmul, mm, mv, outer
+from .rearrange import clone, flip
+from .reduce import sum as _sum
+from .views import atleast_1d, broadcast_to, flatten, reshape, transpose, unsqueeze
+
+__all__ = ["diff", "rot90", "diagflat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "atleast_3d",
+           "column_stack", "row_stack", "dstack", "broadcast_tensors", "broadcast_shapes",
+           "baddbmm", "addbmm", "addmv", "addr", "chain_matmul", "block_diag", "cartesian_prod", "combinations",
+           "tril_indices", "triu_indices", "vander", "trapezoid", "trapz", "cumulative_trapezoid",
+           "result_type", "promote_types", "can_cast"]
+
+
+def _along(ndim, d, sel):
+    return (slice(None),) * d + (sel,)
+
+
+# -- differences, rotations ---------------------------------------------------------------------
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along ``dim`` (``out[i] = x[i+1] - x[i]``; bool: xor).
+
+    Example:
+        >>> ember.diff(ember.tensor([1, 3, 6, 10]))
+        tensor([2, 3, 4])
+    """
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional (got a 0-d tensor; "
+                           "use reshape(1) first)")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"diff(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = norm_dim(dim, input._data.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and (not isinstance(t, Tensor) or t._data.ndim != input._data.ndim):
+            got = t._data.ndim if isinstance(t, Tensor) else type(t).__name__
+            raise RuntimeError(f"diff expects {name} and input to have the same number of dimensions "
+                               f"(input has {input._data.ndim}, {name} has {got})")
+    x = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        if x._data.shape[d] == 0:
+            break
+        hi = getitem(x, _along(x._data.ndim, d, slice(1, None)))
+        lo = getitem(x, _along(x._data.ndim, d, slice(None, -1)))
+        x = logical_xor(hi, lo) if x._data.dtype == np.bool_ else sub(hi, lo)
+    return x
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims`` (from the first towards the second).
+
+    Example:
+        >>> ember.rot90(ember.tensor([[1, 2], [3, 4]]))
+        tensor([[2, 4],
+                [1, 3]])
+    """
+    dims = list(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = norm_dim(dims[0], nd), norm_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, [d1]), d0, d1)
+    if k == 2:
+        return flip(input, [d0, d1])
+    if k == 3:
+        return transpose(flip(input, [d0]), d0, d1)
+    return clone(input)
+
+
+def diagflat(input, offset=0):
+    """A 2-d tensor with the flattened input on diagonal ``offset``.
+
+    Example:
+        >>> ember.diagflat(ember.tensor([[1, 2]]))
+        tensor([[1, 0],
+                [0, 2]])
+    """
+    return diag(flatten(input), offset)
+
+
+# -- splitting ----------------------------------------------------------------------------------
+def split_with_sizes(input, split_sizes, dim=0):
+    """Split into views of the listed sizes along ``dim`` (they must add up to its size).
+
+    Example:
+        >>> [t.tolist() for t in ember.split_with_sizes(ember.arange(5), [2, 3])]
+        [[0, 1], [2, 3, 4]]
+    """
+    if input._data.ndim == 0:
+        raise RuntimeError("split_with_sizes expects at least a 1-dimensional tensor")
+    d = norm_dim(dim, input._data.ndim)
+    sizes = [int(s) for s in split_sizes]
+    if any(s < 0 for s in sizes) or sum(sizes) != input._data.shape[d]:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {input._data.shape[d]} "
+                           f"(input tensor's size at dimension {d}), but got split_sizes={sizes}")
+    return split(input, sizes, d)
+
+
+def _dir_split(name, input, sections, dim, min_dims):
+    nd = input._data.ndim
+    if nd < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a "
+                           f"tensor with {nd} dimensions!")
+    if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool):
+        size = input._data.shape[dim]
+        if sections == 0 or size % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {size} is not divisible by the split_size {sections}!")
+    return tuple(tensor_split(input, sections, dim))
+
+
+def hsplit(input, indices_or_sections):
+    """tensor_split along dim 1 (dim 0 for a 1-d tensor); an int must divide that size.
+
+    Example:
+        >>> [t.shape for t in ember.hsplit(ember.zeros(2, 4), 2)]
+        [ember.Size([2, 2]), ember.Size([2, 2])]
+    """
+    return _dir_split("hsplit", input, indices_or_sections, 0 if input._data.ndim == 1 else 1, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """tensor_split along dim 0 of a tensor of at least 2 dims; an int must divide that size.
+
+    Example:
+        >>> [t.shape for t in ember.vsplit(ember.zeros(4, 2), 2)]
+        [ember.Size([2, 2]), ember.Size([2, 2])]
+    """
+    return _dir_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """tensor_split along dim 2 of a tensor of at least 3 dims; an int must divide that size.
+
+    Example:
+        >>> [t.shape for t in ember.dsplit(ember.zeros(1, 1, 4), 2)]
+        [ember.Size([1, 1, 2]), ember.Size([1, 1, 2])]
+    """
+    return _dir_split("dsplit", input, indices_or_sections, 2, 3)
+
+
+# -- stacking -----------------------------------------------------------------------------------
+def _one_3d(x):
+    nd = x._data.ndim
+    if nd == 0:
+        return reshape(x, 1, 1, 1)
+    if nd == 1:
+        return reshape(x, 1, x._data.shape[0], 1)
+    if nd == 2:
+        return unsqueeze(x, 2)
+    return x
+
+
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (N,) -> (1, N, 1), (M, N) -> (M, N, 1).
+
+    Example:
+        >>> ember.atleast_3d(ember.ones(2)).shape
+        ember.Size([1, 2, 1])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _one_3d(tensors[0])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(_one_3d(t) for t in tensors[0])
+    return tuple(_one_3d(t) for t in tensors)
+
+
+def column_stack(tensors):
+    """Join tensors as columns: 0-d and 1-d ones become (N, 1) columns, then hstack.
+
+    Example:
+        >>> ember.column_stack([ember.tensor([1, 2]), ember.tensor([3, 4])])
+        tensor([[1, 3],
+                [2, 4]])
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("column_stack expects a non-empty TensorList")
+    cols = [reshape(t, t._data.size, 1) if t._data.ndim <= 1 else t for t in tensors]
+    return hstack(cols)
+
+
+def row_stack(tensors):
+    """Alias of ``vstack``: join tensors as rows (1-d ones become (1, N)).
+
+    Example:
+        >>> ember.row_stack([ember.tensor([1, 2]), ember.tensor([3, 4])])
+        tensor([[1, 2],
+                [3, 4]])
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
+    return vstack(tensors)
+
+
+def dstack(tensors):
+    """Join tensors along the third dim (after ``atleast_3d``).
+
+    Example:
+        >>> ember.dstack([ember.tensor([1, 2]), ember.tensor([3, 4])]).shape
+        ember.Size([1, 2, 2])
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("dstack expects a non-empty TensorList")
+    return cat([_one_3d(t) for t in tensors], 2)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the inputs (0-d -> 1x1, 1-d -> one row), zeros elsewhere.
+
+    Example:
+        >>> ember.block_diag(ember.tensor([[1, 2]]), ember.tensor(3))
+        tensor([[1, 2, 0],
+                [0, 0, 3]])
+    """
+    mats = []
+    for i, t in enumerate(tensors):
+        nd = t._data.ndim
+        if nd > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
+                               f"has {nd} dimensions")
+        mats.append(reshape(t, 1, 1) if nd == 0 else reshape(t, 1, t._data.shape[0]) if nd == 1 else t)
+    if not mats:
+        return _wrap(np.zeros((1, 0), _dtype.to_numpy_dtype(_dtype.get_default_dtype())))
+    mats = _common_dtype(mats)
+    npd = mats[0]._data.dtype
+    total = sum(m._data.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        r, c = m._data.shape
+        pieces = [_wrap(np.zeros((r, left), npd)), m, _wrap(np.zeros((r, total - left - c), npd))]
+        rows.append(cat(pieces, 1))
+        left += c
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """All tuples of one element from each 1-d input, as rows (one input: that input).
+
+    Example:
+        >>> ember.cartesian_prod(ember.tensor([1, 2]), ember.tensor([3, 4]))
+        tensor([[1, 3],
+                [1, 4],
+                [2, 3],
+                [2, 4]])
+    """
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    if not tensors:
+        raise RuntimeError("cartesian_prod expects at least one tensor")
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([flatten(g) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of a 1-d tensor, as rows (itertools' order).
+
+    Example:
+        >>> ember.combinations(ember.tensor([1, 2, 3]))
+        tensor([[1, 2],
+                [1, 3],
+                [2, 3]])
+    """
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return _wrap(np.zeros((0,), input._data.dtype))
+    n = input._data.shape[0]
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(pick(range(n), r)), np.int64).reshape(-1, r)
+    return stack([index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, j]))) for j in range(r)], 1)
+
+
+# -- broadcasting -------------------------------------------------------------------------------
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to (an int counts as a 1-d shape).
+
+    Example:
+        >>> ember.broadcast_shapes((2, 1), (3,))
+        ember.Size([2, 3])
+    """
+    dims = []
+    for s in shapes:
+        s = (s,) if isinstance(s, (int, np.integer)) else tuple(s)
+        for v in s:
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"broadcast_shapes: shapes must be ints or sequences of ints, got {v!r}")
+            if v < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {v}: {list(s)}")
+        dims.append(s)
+    try:
+        return Size(np.broadcast_shapes(*dims))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape (got shapes "
+                           f"{[list(s) for s in dims]}); each dim must be equal or 1 when aligned from the "
+                           f"right") from None
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape (views).
+
+    Example:
+        >>> [t.shape for t in ember.broadcast_tensors(ember.ones(2, 1), ember.ones(3))]
+        [ember.Size([2, 3]), ember.Size([2, 3])]
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(t if t._data.shape == tuple(shape) else broadcast_to(t, shape) for t in tensors)
+
+
+# -- scaled products ----------------------------------------------------------------------------
+def _scaled_sum(name, input, prod, beta, alpha):
+    """beta * input + alpha * prod, input broadcast to prod's shape; beta == 0 ignores the input."""
+    if input._data.dtype != prod._data.dtype:
+        raise RuntimeError(f"{name}: expected input and the product to have the same dtype, but got "
+                           f"{_dtype.from_numpy_dtype(input._data.dtype)} and "
+                           f"{_dtype.from_numpy_dtype(prod._data.dtype)}; cast one with .to()")
+    if prod._data.dtype.kind in "biu" and (isinstance(beta, float) or isinstance(alpha, float)):
+        raise RuntimeError(f"{name}: for integral input tensors, beta and alpha must not be floats")
+    try:
+        np.broadcast_shapes(input._data.shape, prod._data.shape)
+        ok = np.broadcast_shapes(input._data.shape, prod._data.shape) == prod._data.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"{name}: input of shape {list(input._data.shape)} cannot be broadcast to the "
+                           f"product's shape {list(prod._data.shape)}")
+    if alpha != 1:
+        prod = mul(prod, alpha)
+    if beta == 0:               # torch: the input's values are ignored (nan * 0 does not appear)
+        base = masked_fill(input, _wrap(np.ones((), np.bool_)), 0)
+    else:
+        base = input if beta == 1 else mul(input, beta)
+    return add(base, prod)
+
+
+def _need(name, what, t, nd):
+    if t._data.ndim != nd:
+        raise RuntimeError(f"{name}: {what} must be a {nd}-D tensor, got {t._data.ndim}-D of shape "
+                           f"{list(t._data.shape)}")
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices (b, n, m) @ (b, m, p).
+
+    Example:
+        >>> ember.baddbmm(ember.zeros(1, 2, 2), ember.ones(1, 2, 3), ember.ones(1, 3, 2)).shape
+        ember.Size([1, 2, 2])
+    """
+    _need("baddbmm", "batch1", batch1, 3)
+    _need("baddbmm", "batch2", batch2, 3)
+    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``, an (n, p) result.
+
+    Example:
+        >>> ember.addbmm(ember.zeros(2, 2), ember.ones(4, 2, 3), ember.ones(4, 3, 2))
+        tensor([[12., 12.],
+                [12., 12.]])
+    """
+    _need("addbmm", "batch1", batch1, 3)
+    _need("addbmm", "batch2", batch2, 3)
+    return _scaled_sum("addbmm", input, _sum(bmm(batch1, batch2), 0), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat @ vec)``.
+
+    Example:
+        >>> ember.addmv(ember.ones(2), ember.ones(2, 3), ember.ones(3))
+        tensor([4., 4.])
+    """
+    _need("addmv", "mat", mat, 2)
+    _need("addmv", "vec", vec, 1)
+    return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * input + alpha * outer(vec1, vec2)``.
+
+    Example:
+        >>> ember.addr(ember.zeros(2, 2), ember.tensor([1., 2.]), ember.tensor([1., 3.]))
+        tensor([[1., 3.],
+                [2., 6.]])
+    """
+    _need("addr", "vec1", vec1, 1)
+    _need("addr", "vec2", vec2, 1)
+    if vec1._data.dtype == np.bool_ and vec2._data.dtype == np.bool_:
+        raise NotImplementedError("addr: bool vectors are not supported by ember; cast them to an integer dtype")
+    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
+
+
+def chain_matmul(*matrices):
+    """The product of 2-d matrices, left to right (deprecated in PyTorch: use ``linalg.multi_dot``).
+
+    Example:
+        >>> ember.chain_matmul(ember.eye(2), ember.ones(2, 3)).shape
+        ember.Size([2, 3])
+    """
+    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+                  "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
+                  "than multiple parameters.", UserWarning, stacklevel=2)
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for m in matrices:
+        if m._data.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return clone(matrices[0])
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = mm(out, m)
+    return out
+
+
+# -- index grids, polynomials -------------------------------------------------------------------
+def _tri_indices(name, lower, row, col, offset, dtype):
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{name}: row and col must be non-negative, got row={row}, col={col}")
+    if dtype is None:
+        dtype = _dtype.int64
+    npd = _dtype.to_numpy_dtype(dtype)
+    if npd.kind not in "iu":
+        raise RuntimeError(f"\"{name}\" not implemented for '{str(dtype).split('.')[-1]}' (use an integer dtype)")
+    rows, cols = np.nonzero(np.tri(row, col, offset, dtype=bool) if lower else ~np.tri(row, col, offset - 1,
+                                                                                         dtype=bool))
+    return _wrap(np.stack([rows, cols]).astype(npd).reshape(2, -1))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, col) coordinates of the lower triangle of a row x col matrix (on and below diagonal ``offset``).
+
+    Example:
+        >>> ember.tril_indices(2, 2)
+        tensor([[0, 1, 1],
+                [0, 0, 1]])
+    """
+    return _tri_indices("tril_indices", True, row, col, offset, dtype)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (row, col) coordinates of the upper triangle of a row x col matrix (on and above diagonal ``offset``).
+
+    Example:
+        >>> ember.triu_indices(2, 2)
+        tensor([[0, 0, 1],
+                [0, 1, 1]])
+    """
+    return _tri_indices("triu_indices", False, row, col, offset, dtype)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-d tensor: columns ``x ** (N-1), ..., x ** 0`` (reversed if ``increasing``).
+
+    Example:
+        >>> ember.vander(ember.tensor([1, 2, 3]))
+        tensor([[1, 1, 1],
+                [4, 2, 1],
+                [9, 3, 1]])
+    """
+    if x._data.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor, got shape {list(x._data.shape)}")
+    n = x._data.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError(f"N must be non-negative, got {n}")
+    if x._data.dtype.kind in "biu":
+        x = to_dtype(x, np.dtype(np.int64))
+    m = x._data.shape[0]
+    if n == 0:
+        return _wrap(np.zeros((m, 0), x._data.dtype))
+    ones = _wrap(np.ones((m, 1), x._data.dtype))
+    if n == 1:
+        return ones
+    cols = broadcast_to(unsqueeze(x, 1), (m, n - 1))
+    out = cumprod(cat([ones, cols], 1), 1)
+    return out if increasing else flip(out, [1])
+
+
+# -- integration --------------------------------------------------------------------------------
+def _trapezoid_parts(name, y, x, dx, dim):
+    if y._data.ndim == 0:
+        raise RuntimeError(f"{name}: y must be at least 1-dimensional (got a 0-d tensor)")
+    d = norm_dim(dim, y._data.ndim)
+    nd = y._data.ndim
+    hi = getitem(y, _along(nd, d, slice(1, None)))
+    lo = getitem(y, _along(nd, d, slice(None, -1)))
+    mid = add(hi, lo)
+    if x is None:
+        return d, mul(mid, dx / 2) if not isinstance(dx, Tensor) else mul(mid, mul(dx, 0.5))
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): x must be a Tensor, got {type(x).__name__} (pass a number as dx= instead)")
+    if x._data.ndim == 1:
+        if x._data.shape[0] != y._data.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point (x has "
+                               f"{x._data.shape[0]}, y has {y._data.shape[d]} along dim {dim})")
+        gaps = diff(x)
+        view = [1] * nd
+        view[d] = gaps._data.shape[0]
+        gaps = reshape(gaps, *view)
+    else:
+        gaps = diff(x, dim=d - nd if x._data.ndim >= nd else dim)
+    return d, mul(mul(mid, gaps), 0.5)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along ``dim``: spacing ``dx`` (default 1) or sample points ``x`` (a tensor).
+
+    Example:
+        >>> ember.trapezoid(ember.tensor([1., 2., 3.]))
+        tensor(4.)
+    """
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received an invalid combination of arguments: pass x or dx, not both")
+    if y._data.dtype.kind in "biu" and x is None:
+        y = to_dtype(y, _dtype.to_numpy_dtype(_dtype.get_default_dtype()))
+    d, parts = _trapezoid_parts("trapezoid", y, x, 1 if dx is None else dx, dim)
+    return _sum(parts, d)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of ``trapezoid``.
+
+    Example:
+        >>> ember.trapz(ember.tensor([1., 2., 3.]))
+        tensor(4.)
+    """
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral along ``dim`` (one element fewer than ``y`` there).
+
+    Example:
+        >>> ember.cumulative_trapezoid(ember.tensor([1., 2., 3.]))
+        tensor([1.5000, 4.0000])
+    """
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid() received an invalid combination of arguments: pass x or dx, "
+                        "not both")
+    if y._data.dtype.kind in "biu" and x is None:
+        y = to_dtype(y, _dtype.to_numpy_dtype(_dtype.get_default_dtype()))
+    d, parts = _trapezoid_parts("cumulative_trapezoid", y, x, 1 if dx is None else dx, dim)
+    return cumsum(parts, d)
+
+
+# -- dtype rules --------------------------------------------------------------------------------
+def _as_dtype(name, d):
+    if isinstance(d, _dtype.dtype):
+        return d
+    raise TypeError(f"{name}(): expected a dtype such as ember.float32, got {type(d).__name__}")
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both dtypes convert to without losing category (PyTorch's promotion table).
+
+    Example:
+        >>> ember.promote_types(ember.int32, ember.float32)
+        ember.float32
+    """
+    a, b = _as_dtype("promote_types", type1), _as_dtype("promote_types", type2)
+    return _dtype.from_numpy_dtype(_dtype._promote(_dtype.to_numpy_dtype(a), _dtype.to_numpy_dtype(b)))
+
+
+def result_type(tensor, other):
+    """The dtype an arithmetic op on the two operands (tensors or Python numbers) returns.
+
+    Example:
+        >>> ember.result_type(ember.tensor([1, 2]), 1.0)
+        ember.float32
+    """
+    def arg(v):
+        if isinstance(v, Tensor):
+            return v._data
+        if isinstance(v, (bool, numbers.Number)):
+            return v
+        raise TypeError(f"result_type(): arguments must be Tensors or numbers, got {type(v).__name__}")
+    a, b = arg(tensor), arg(other)
+    if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
+        a = _wrap(np.asarray(a, _dtype.to_numpy_dtype(_scalar_dtype(a))))._data
+    return _dtype.from_numpy_dtype(_dtype.result_type(a, b))
+
+
+def _scalar_dtype(v):
+    if isinstance(v, bool):
+        return _dtype.bool_
+    if isinstance(v, numbers.Integral):
+        return _dtype.int64
+    return _dtype.get_default_dtype()
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's casting rules allow ``from_`` to ``to`` (no demotion of category: float -> int is False).
+
+    Example:
+        >>> ember.can_cast(ember.float32, ember.int32)
+        False
+    """
+    a = _dtype.to_numpy_dtype(_as_dtype("can_cast", from_))
+    b = _dtype.to_numpy_dtype(_as_dtype("can_cast", to))
+    return _KIND_RANK[a.kind] <= _KIND_RANK[b.kind]
