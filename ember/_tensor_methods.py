@@ -315,7 +315,8 @@ for _name in _SAME:
 
 # ember/ops/shape_extra.py: PyTorch's methods of the same name and signature
 _SHAPE_EXTRA = ["diff", "rot90", "diagflat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "baddbmm", "addbmm",
-                "addmv", "addr", "addmm"]
+                "addmv", "addr", "addmm", "cov", "corrcoef", "index_fill", "index_copy", "masked_scatter",
+                "scatter_reduce"]
 for _name in _SHAPE_EXTRA:
     setattr(Tensor, _name, getattr(ops, _name))
 

@@ -4,18 +4,14 @@
 - splitting and stacking: ``split_with_sizes``, ``hsplit/vsplit/dsplit``, ``atleast_3d``,
   ``column_stack``, ``row_stack``, ``dstack``, ``block_diag``, ``cartesian_prod``, ``combinations``
 - broadcasting: ``broadcast_tensors``, ``broadcast_shapes``
-- scaled products: ``baddbmm``, ``addbmm``, ``addmv``, ``addr`` (``out = beta * input + alpha * product``;
-  with ``beta == 0`` the input is ignored, so nan/inf in it do not reach the result), ``chain_matmul``
 - index grids and polynomials: ``tril_indices``, ``triu_indices``, ``vander``
-- integration: ``trapezoid``/``trapz``, ``cumulative_trapezoid``
 - dtype rules: ``result_type``, ``promote_types``, ``can_cast``
 
 Every differentiable function here is built from differentiable ops (slicing, cat, stack, flip,
-transpose, matmul, cumprod, ...), so gradients and double gradients come from those ops.
+transpose, index_select, cumprod, ...), so gradients and double gradients come from those ops.
 """
 import itertools
 import numbers
-import warnings
 
 import numpy as np
 
@@ -23,21 +19,19 @@ from .. import _dtype
 from .._tensor import Size, Tensor, _wrap
 from ._cast import to_dtype
 from ._util import norm_dim
-from .arithmetic import add, mul, sub
+from .arithmetic import sub
 from .comparison import logical_xor
-from .cumulative import cumprod, cumsum
+from .cumulative import cumprod
 from .diagonals import diag
-from .index import getitem, index_select, masked_fill
+from .index import getitem, index_select
 from .join_split import _common_dtype, cat, hstack, split, stack, tensor_split, vstack, meshgrid
-from .linalg import bmm, matmul, mm, mv, outer
 from .rearrange import clone, flip
-from .reduce import sum as _sum
-from .views import atleast_1d, broadcast_to, flatten, reshape, transpose, unsqueeze
+from .views import broadcast_to, flatten, reshape, transpose, unsqueeze
 
 __all__ = ["diff", "rot90", "diagflat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "atleast_3d",
            "column_stack", "row_stack", "dstack", "broadcast_tensors", "broadcast_shapes",
-           "baddbmm", "addbmm", "addmv", "addr", "chain_matmul", "block_diag", "cartesian_prod", "combinations",
-           "tril_indices", "triu_indices", "vander", "trapezoid", "trapz", "cumulative_trapezoid",
+           "block_diag", "cartesian_prod", "combinations",
+           "tril_indices", "triu_indices", "vander",
            "result_type", "promote_types", "can_cast"]
 
 
@@ -353,115 +347,6 @@ def broadcast_tensors(*tensors):
     return tuple(t if t._data.shape == tuple(shape) else broadcast_to(t, shape) for t in tensors)
 
 
-# -- scaled products ----------------------------------------------------------------------------
-def _scaled_sum(name, input, prod, beta, alpha):
-    """beta * input + alpha * prod, input broadcast to prod's shape; beta == 0 ignores the input."""
-    if input._data.dtype != prod._data.dtype:
-        raise RuntimeError(f"{name}: expected input and the product to have the same dtype, but got "
-                           f"{_dtype.from_numpy_dtype(input._data.dtype)} and "
-                           f"{_dtype.from_numpy_dtype(prod._data.dtype)}; cast one with .to()")
-    if prod._data.dtype.kind in "biu" and (isinstance(beta, float) or isinstance(alpha, float)):
-        raise RuntimeError(f"{name}: for integral input tensors, beta and alpha must not be floats")
-    try:
-        np.broadcast_shapes(input._data.shape, prod._data.shape)
-        ok = np.broadcast_shapes(input._data.shape, prod._data.shape) == prod._data.shape
-    except ValueError:
-        ok = False
-    if not ok:
-        raise RuntimeError(f"{name}: input of shape {list(input._data.shape)} cannot be broadcast to the "
-                           f"product's shape {list(prod._data.shape)}")
-    if alpha != 1:
-        prod = mul(prod, alpha)
-    if beta == 0:               # torch: the input's values are ignored (nan * 0 does not appear)
-        base = masked_fill(input, _wrap(np.ones((), np.bool_)), 0)
-    else:
-        base = input if beta == 1 else mul(input, beta)
-    return add(base, prod)
-
-
-def _need(name, what, t, nd):
-    if t._data.ndim != nd:
-        raise RuntimeError(f"{name}: {what} must be a {nd}-D tensor, got {t._data.ndim}-D of shape "
-                           f"{list(t._data.shape)}")
-
-
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices (b, n, m) @ (b, m, p).
-
-    Example:
-        >>> ember.baddbmm(ember.zeros(1, 2, 2), ember.ones(1, 2, 3), ember.ones(1, 3, 2)).shape
-        ember.Size([1, 2, 2])
-    """
-    _need("baddbmm", "batch1", batch1, 3)
-    _need("baddbmm", "batch2", batch2, 3)
-    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
-
-
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``, an (n, p) result.
-
-    Example:
-        >>> ember.addbmm(ember.zeros(2, 2), ember.ones(4, 2, 3), ember.ones(4, 3, 2))
-        tensor([[12., 12.],
-                [12., 12.]])
-    """
-    _need("addbmm", "batch1", batch1, 3)
-    _need("addbmm", "batch2", batch2, 3)
-    return _scaled_sum("addbmm", input, _sum(bmm(batch1, batch2), 0), beta, alpha)
-
-
-def addmv(input, mat, vec, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat @ vec)``.
-
-    Example:
-        >>> ember.addmv(ember.ones(2), ember.ones(2, 3), ember.ones(3))
-        tensor([4., 4.])
-    """
-    _need("addmv", "mat", mat, 2)
-    _need("addmv", "vec", vec, 1)
-    return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha)
-
-
-def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    """``beta * input + alpha * outer(vec1, vec2)``.
-
-    Example:
-        >>> ember.addr(ember.zeros(2, 2), ember.tensor([1., 2.]), ember.tensor([1., 3.]))
-        tensor([[1., 3.],
-                [2., 6.]])
-    """
-    _need("addr", "vec1", vec1, 1)
-    _need("addr", "vec2", vec2, 1)
-    if vec1._data.dtype == np.bool_ and vec2._data.dtype == np.bool_:
-        raise NotImplementedError("addr: bool vectors are not supported by ember; cast them to an integer dtype")
-    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
-
-
-def chain_matmul(*matrices):
-    """The product of 2-d matrices, left to right (deprecated in PyTorch: use ``linalg.multi_dot``).
-
-    Example:
-        >>> ember.chain_matmul(ember.eye(2), ember.ones(2, 3)).shape
-        ember.Size([2, 3])
-    """
-    warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
-                  "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
-                  "than multiple parameters.", UserWarning, stacklevel=2)
-    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
-        matrices = tuple(matrices[0])
-    if not matrices:
-        raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    for m in matrices:
-        if m._data.ndim != 2:
-            raise RuntimeError(f"Tensor dimension is {m._data.ndim}, expected 2 instead.")
-    if len(matrices) == 1:
-        return clone(matrices[0])
-    out = matrices[0]
-    for m in matrices[1:]:
-        out = mm(out, m)
-    return out
-
-
 # -- index grids, polynomials -------------------------------------------------------------------
 def _tri_indices(name, lower, row, col, offset, dtype):
     if row < 0 or col < 0:
@@ -523,73 +408,6 @@ def vander(x, N=None, increasing=False):
     cols = broadcast_to(unsqueeze(x, 1), (m, n - 1))
     out = cumprod(cat([ones, cols], 1), 1)
     return out if increasing else flip(out, [1])
-
-
-# -- integration --------------------------------------------------------------------------------
-def _trapezoid_parts(name, y, x, dx, dim):
-    if y._data.ndim == 0:
-        raise RuntimeError(f"{name}: y must be at least 1-dimensional (got a 0-d tensor)")
-    d = norm_dim(dim, y._data.ndim)
-    nd = y._data.ndim
-    hi = getitem(y, _along(nd, d, slice(1, None)))
-    lo = getitem(y, _along(nd, d, slice(None, -1)))
-    mid = add(hi, lo)
-    if x is None:
-        return d, mul(mid, dx / 2) if not isinstance(dx, Tensor) else mul(mid, mul(dx, 0.5))
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): x must be a Tensor, got {type(x).__name__} (pass a number as dx= instead)")
-    if x._data.ndim == 1:
-        if x._data.shape[0] != y._data.shape[d]:
-            raise RuntimeError(f"{name}: There must be one `x` value for each sample point (x has "
-                               f"{x._data.shape[0]}, y has {y._data.shape[d]} along dim {dim})")
-        gaps = diff(x)
-        view = [1] * nd
-        view[d] = gaps._data.shape[0]
-        gaps = reshape(gaps, *view)
-    else:
-        gaps = diff(x, dim=d - nd if x._data.ndim >= nd else dim)
-    return d, mul(mul(mid, gaps), 0.5)
-
-
-def trapezoid(y, x=None, *, dx=None, dim=-1):
-    """The trapezoid rule along ``dim``: spacing ``dx`` (default 1) or sample points ``x`` (a tensor).
-
-    Example:
-        >>> ember.trapezoid(ember.tensor([1., 2., 3.]))
-        tensor(4.)
-    """
-    if x is not None and dx is not None:
-        raise TypeError("trapezoid() received an invalid combination of arguments: pass x or dx, not both")
-    if y._data.dtype.kind in "biu" and x is None:
-        y = to_dtype(y, _dtype.to_numpy_dtype(_dtype.get_default_dtype()))
-    d, parts = _trapezoid_parts("trapezoid", y, x, 1 if dx is None else dx, dim)
-    return _sum(parts, d)
-
-
-def trapz(y, x=None, *, dx=None, dim=-1):
-    """Alias of ``trapezoid``.
-
-    Example:
-        >>> ember.trapz(ember.tensor([1., 2., 3.]))
-        tensor(4.)
-    """
-    return trapezoid(y, x, dx=dx, dim=dim)
-
-
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
-    """The running trapezoid-rule integral along ``dim`` (one element fewer than ``y`` there).
-
-    Example:
-        >>> ember.cumulative_trapezoid(ember.tensor([1., 2., 3.]))
-        tensor([1.5000, 4.0000])
-    """
-    if x is not None and dx is not None:
-        raise TypeError("cumulative_trapezoid() received an invalid combination of arguments: pass x or dx, "
-                        "not both")
-    if y._data.dtype.kind in "biu" and x is None:
-        y = to_dtype(y, _dtype.to_numpy_dtype(_dtype.get_default_dtype()))
-    d, parts = _trapezoid_parts("cumulative_trapezoid", y, x, 1 if dx is None else dx, dim)
-    return cumsum(parts, d)
 
 
 # -- dtype rules --------------------------------------------------------------------------------

@@ -336,3 +336,126 @@ def test_gradcheck(fn, shapes):
         inputs = tuple(_leaf(*s) for s in shapes)
     assert ember.autograd.gradcheck(fn, inputs)
     assert ember.autograd.gradgradcheck(fn, inputs)
+
+
+# -- covariance (ember/ops/covariance.py) ---------------------------------------------------------
+FW, AW = np.array([1, 2, 0, 3, 1]), np.array([0.5, 1.0, 2.0, 0.25, 1.5], np.float32)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t.cov(T(t, M)), lambda t: t.cov(T(t, V)), lambda t: T(t, M).cov(correction=0),
+    lambda t: t.cov(T(t, M), correction=2), lambda t: t.cov(t.tensor([[1, 2, 4], [3, 1, 0]])),
+    lambda t: t.cov(T(t, rnd(3, 5)), fweights=t.tensor(FW)), lambda t: t.cov(T(t, rnd(3, 5)), aweights=T(t, AW)),
+    lambda t: t.cov(T(t, rnd(3, 5)), fweights=t.tensor(FW), aweights=T(t, AW), correction=0),
+    lambda t: t.cov(T(t, rnd(3, 5)), fweights=t.tensor(FW), aweights=T(t, AW)),
+    lambda t: t.cov(T(t, rnd(1, 5))), lambda t: t.cov(T(t, rnd(2, 5)).double()),
+    lambda t: t.cov(T(t, A)), lambda t: t.cov(T(t, rnd(3, 5)), fweights=T(t, AW)),
+    lambda t: t.cov(T(t, rnd(3, 5)), aweights=t.tensor(FW)), lambda t: t.cov(T(t, rnd(3, 5)), fweights=t.tensor(-FW)),
+    lambda t: t.cov(T(t, rnd(3, 5)), fweights=t.tensor([1, 2])),
+    lambda t: t.corrcoef(T(t, M)), lambda t: T(t, rnd(3, 5)).corrcoef(), lambda t: t.corrcoef(T(t, V)),
+    lambda t: t.corrcoef(t.tensor([[1, 1, 1], [1, 2, 3.0]])), lambda t: t.corrcoef(t.tensor([[1, 2, 4], [3, 1, 0]])),
+])
+def test_cov_corrcoef(fn):
+    assert_same(fn, tol=1e-5)
+
+
+def test_cov_no_degrees_of_freedom_warns():
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        out = ember.cov(ember.tensor([1.0, 2.0, 4.0]), correction=3)
+    assert np.isinf(out.item())
+
+
+def test_cov_grads():
+    grads_same(lambda t, x: t.cov(x), rnd(3, 5))
+    grads_same(lambda t, x, w: t.cov(x, aweights=w), rnd(3, 5), AW)
+    grads_same(lambda t, x: t.corrcoef(x), rnd(3, 5))
+
+
+# -- index writes (ember/ops/index_extra.py) -------------------------------------------------------
+I2 = np.array([2, 0])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t.index_fill(T(t, M), 1, t.tensor([0, -1]), 5.0), lambda t: T(t, A).index_fill(0, t.tensor(1), -1),
+    lambda t: T(t, M).index_fill(-1, t.tensor([1, 1]), t.tensor(2.0)), lambda t: T(t, M).index_fill(0, t.tensor([], dtype=t.long), 1.0),
+    lambda t: t.tensor([1, 2, 3]).index_fill(0, t.tensor([0]), 7), lambda t: t.tensor(2.0).index_fill(0, t.tensor([0]), 1.0),
+    lambda t: T(t, M).index_fill(1, t.tensor([0], dtype=t.int32), 1.0), lambda t: T(t, M).index_fill(1, t.tensor([4]), 1.0),
+    lambda t: T(t, M).index_fill(1, t.tensor([0]), t.tensor([1.0])), lambda t: T(t, M).index_fill(2, t.tensor([0]), 1.0),
+    lambda t: t.index_copy(T(t, M), 1, t.tensor(I2), T(t, rnd(3, 2))), lambda t: T(t, A).index_copy(0, t.tensor([1]), T(t, rnd(1, 4, 5))),
+    lambda t: T(t, A).index_copy(-1, t.tensor([4, 0, 1]), T(t, rnd(3, 4, 3))),
+    lambda t: T(t, M).index_copy(1, t.tensor(I2), T(t, rnd(3, 3))),
+    lambda t: T(t, M).index_copy(1, t.tensor(I2), T(t, rnd(3, 2)).double()),
+    lambda t: T(t, M).index_copy(1, t.tensor([5, 0]), T(t, rnd(3, 2))),
+    lambda t: T(t, M).index_copy(1, t.tensor(I2, dtype=t.int32), T(t, rnd(3, 2))),
+    lambda t: T(t, M).index_copy(1, t.tensor(I2), T(t, rnd(2, 2))),
+    lambda t: t.masked_scatter(T(t, M), t.tensor([True, False, True, True]), T(t, rnd(12))),
+    lambda t: T(t, M).masked_scatter(T(t, M) > 0, T(t, rnd(4, 4))), lambda t: T(t, M).masked_scatter(T(t, M) > 9, t.zeros(0)),
+    lambda t: T(t, rnd(4)).masked_scatter(t.ones(2, 4, dtype=t.bool), T(t, rnd(10))),
+    lambda t: T(t, M).masked_scatter(T(t, M) > -9, T(t, rnd(5))), lambda t: T(t, M).masked_scatter(T(t, M) > 0, T(t, rnd(12)).double()),
+    lambda t: T(t, M).masked_scatter(t.tensor([1, 0, 1, 0]), T(t, rnd(12))),
+    lambda t: T(t, M).masked_scatter(t.tensor([True, False]), T(t, rnd(12))),
+])
+def test_index_writes(fn):
+    assert_same(fn)
+
+
+SRC = rnd(3, 4)
+IDX = np.array([[0, 1, 0, 3], [2, 2, 0, 0], [1, 0, 0, 3]])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("fn", [
+    lambda t, r, s: t.scatter_reduce(T(t, M), 1, t.tensor(IDX), T(t, SRC), r, include_self=s),
+    lambda t, r, s: T(t, rnd(4, 4)).scatter_reduce(0, t.tensor(IDX), T(t, SRC), r, include_self=s),
+    lambda t, r, s: T(t, rnd(5)).scatter_reduce(0, t.tensor([0, 4, 0, 0]), T(t, rnd(6)), r, include_self=s),
+    lambda t, r, s: t.tensor([3, 1, 4, 1]).scatter_reduce(0, t.tensor([0, 0, 3]), t.tensor([5, 9, 2]), r,
+                                                          include_self=s),
+    lambda t, r, s: t.tensor([0.0, 2.0, 0.0]).scatter_reduce(0, t.tensor([0, 0, 1, 2]), t.tensor([0.0, 3.0, 0.0, 1.0]),
+                                                             r, include_self=s),
+])
+def test_scatter_reduce(fn, reduce, include_self):
+    assert_same(lambda t: fn(t, reduce, include_self), tol=1e-5)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_grads(reduce, include_self):
+    ties = np.array([1.0, 2.0, 2.0, 0.5], np.float32)     # ties for amax/amin split the gradient
+    grads_same(lambda t, a, s: t.scatter_reduce(a, 1, t.tensor(IDX), s, reduce, include_self=include_self), M, SRC)
+    grads_same(lambda t, a, s: a.scatter_reduce(0, t.tensor([0, 0, 1, 0]), s, reduce, include_self=include_self),
+               np.array([2.0, 2.0, 1.0], np.float32), ties)
+    grads_same(lambda t, a, s: a.scatter_reduce(0, t.tensor([0, 0, 1, 1, 2]), s, reduce, include_self=include_self),
+               np.array([0.0, 2.0, 1.5], np.float32), np.array([3.0, 0.0, 0.0, 0.0, 2.0], np.float32))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: T(t, M).scatter_reduce(1, t.tensor(IDX), T(t, SRC), "max"),
+    lambda t: T(t, M).scatter_reduce(1, t.tensor(IDX), T(t, SRC).double(), "sum"),
+    lambda t: T(t, M).scatter_reduce(1, t.tensor(IDX).int(), T(t, SRC), "sum"),
+    lambda t: T(t, M).scatter_reduce(1, t.tensor(IDX) + 4, T(t, SRC), "sum"),
+    lambda t: T(t, M).scatter_reduce(1, t.tensor(IDX), T(t, rnd(3, 2)), "sum"),
+])
+def test_scatter_reduce_errors(fn):
+    assert_same(fn)
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x: ember.cov(x), [(3, 4)]),
+    (lambda x: ember.corrcoef(x), [(2, 5)]),
+    (lambda x, v: ember.index_fill(x, 1, ember.tensor([0, 2]), v), [(2, 3), ()]),
+    (lambda x, s: ember.index_copy(x, 0, ember.tensor([2, 0]), s), [(3, 2), (2, 2)]),
+    (lambda x, s: ember.masked_scatter(x, ember.tensor([True, False, True]), s), [(2, 3), (5,)]),
+    (lambda x, s: ember.scatter_reduce(x, 0, ember.tensor([0, 2, 0]), s, "sum", include_self=False), [(3,), (3,)]),
+    (lambda x, s: ember.scatter_reduce(x, 0, ember.tensor([0, 2, 0]), s, "mean"), [(3,), (3,)]),
+    (lambda x, s: ember.scatter_reduce(x, 0, ember.tensor([0, 2, 0]), s, "amax"), [(3,), (3,)]),
+])
+def test_gradcheck_index_and_cov(fn, shapes):
+    inputs = tuple(_leaf(*s) for s in shapes)
+    assert ember.autograd.gradcheck(fn, inputs)
+    assert ember.autograd.gradgradcheck(fn, inputs)
+
+
+def test_gradcheck_scatter_reduce_prod():
+    inputs = (_leaf(3), _leaf(3))
+    assert ember.autograd.gradcheck(lambda x, s: ember.scatter_reduce(x, 0, ember.tensor([0, 2, 0]), s, "prod"), inputs)
