@@ -412,6 +412,9 @@ for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "clamp_min", "
               "negative", "absolute", "floor_divide"]:
     setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))
 
+for _name in ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "baddbmm", "addbmm", "addmv", "addr"]:
+    setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))     # ember/ops/index_extra.py, scaled_products.py
+
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_

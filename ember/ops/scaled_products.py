@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from .arithmetic import add, mul
 from .index import masked_fill
 from .linalg import bmm, mm, mv, outer
@@ -113,8 +113,9 @@ def chain_matmul(*matrices):
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
                   "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather "
                   "than multiple parameters.", UserWarning, stacklevel=2)
-    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
-        matrices = tuple(matrices[0])
+    for i, m in enumerate(matrices):
+        if not isinstance(m, Tensor):
+            raise TypeError(f"chain_matmul(): expected Tensor as element {i}, but got {type(m).__name__}")
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     for m in matrices:

@@ -57,8 +57,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     d = norm_dim(dim, input._data.ndim)
     parts = [t for t in (prepend, input, append) if t is not None]
     for name, t in (("prepend", prepend), ("append", append)):
-        if t is not None and (not isinstance(t, Tensor) or t._data.ndim != input._data.ndim):
-            got = t._data.ndim if isinstance(t, Tensor) else type(t).__name__
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if t is not None and t._data.ndim != input._data.ndim:
+            got = t._data.ndim
             raise RuntimeError(f"diff expects {name} and input to have the same number of dimensions "
                                f"(input has {input._data.ndim}, {name} has {got})")
     x = cat(parts, d) if len(parts) > 1 else input
@@ -193,7 +195,7 @@ def atleast_3d(*tensors):
         return _one_3d(tensors[0])
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         return tuple(_one_3d(t) for t in tensors[0])
-    return tuple(_one_3d(t) for t in tensors)
+    return tuple(_one_3d(t) for t in tensors) if tensors else []
 
 
 def column_stack(tensors):
@@ -341,8 +343,9 @@ def broadcast_tensors(*tensors):
         >>> [t.shape for t in ember.broadcast_tensors(ember.ones(2, 1), ember.ones(3))]
         [ember.Size([2, 3]), ember.Size([2, 3])]
     """
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"broadcast_tensors(): expected Tensor as element {i}, but got {type(t).__name__}")
     shape = broadcast_shapes(*(t._data.shape for t in tensors))
     return tuple(t if t._data.shape == tuple(shape) else broadcast_to(t, shape) for t in tensors)
 
@@ -355,7 +358,7 @@ def _tri_indices(name, lower, row, col, offset, dtype):
         dtype = _dtype.int64
     npd = _dtype.to_numpy_dtype(dtype)
     if npd.kind not in "iu":
-        raise RuntimeError(f"\"{name}\" not implemented for '{str(dtype).split('.')[-1]}' (use an integer dtype)")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{str(dtype).split('.')[-1]}' (use an integer dtype)")
     rows, cols = np.nonzero(np.tri(row, col, offset, dtype=bool) if lower else ~np.tri(row, col, offset - 1,
                                                                                          dtype=bool))
     return _wrap(np.stack([rows, cols]).astype(npd).reshape(2, -1))

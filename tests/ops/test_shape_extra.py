@@ -459,3 +459,34 @@ def test_gradcheck_index_and_cov(fn, shapes):
 def test_gradcheck_scatter_reduce_prod():
     inputs = (_leaf(3), _leaf(3))
     assert ember.autograd.gradcheck(lambda x, s: ember.scatter_reduce(x, 0, ember.tensor([0, 2, 0]), s, "prod"), inputs)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: T(t, M).index_fill_(1, t.tensor([0, 2]), 3.0), lambda t: T(t, M).index_copy_(0, t.tensor([1]), T(t, rnd(1, 4))),
+    lambda t: T(t, M).masked_scatter_(T(t, M) > 0, T(t, rnd(12))),
+    lambda t: T(t, M).scatter_reduce_(1, t.tensor(IDX), T(t, SRC), "amin", include_self=False),
+    lambda t: T(t, rnd(2, 3, 5)).baddbmm_(T(t, B1), T(t, B2), beta=0.5), lambda t: T(t, rnd(3, 5)).addbmm_(T(t, B1), T(t, B2)),
+    lambda t: T(t, rnd(3)).addmv_(T(t, M), T(t, rnd(4)), alpha=2), lambda t: T(t, M).addr_(T(t, rnd(3)), T(t, rnd(4))),
+    lambda t: T(t, rnd(4)).masked_scatter_(t.ones(2, 4, dtype=t.bool), T(t, rnd(10))),
+])
+def test_inplace_forms(fn):
+    assert_same(fn, tol=1e-5)
+
+
+def test_inplace_form_is_in_place():
+    x = ember.zeros(2, 3)
+    y = x.index_fill_(1, ember.tensor([1]), 2.0)
+    assert y is x and x[:, 1].tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t.broadcast_tensors([T(t, M), T(t, V)]), lambda t: t.diff(T(t, V), prepend=1.0),
+    lambda t: t.rot90(t.ones(2, 3, dtype=t.bool)), lambda t: t.atleast_3d(), lambda t: t.cartesian_prod(),
+    lambda t: t.vander(T(t, V), -1), lambda t: t.tril_indices(-1, 2), lambda t: t.triu_indices(2, 2, dtype=t.float32),
+    lambda t: t.chain_matmul([T(t, M)]), lambda t: t.index_copy(t.tensor(1.0), 0, t.tensor([0]), t.tensor(5.0)),
+    lambda t: t.cov(t.ones(2, 3), fweights=t.tensor([1, 2, 3]), aweights=t.tensor([1.0, 0, 0])),
+])
+def test_edge_cases(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same(fn)
