@@ -490,3 +490,38 @@ def test_edge_cases(fn):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_same(fn)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t.baddbmm(t.zeros(0, 3, 5), t.zeros(0, 3, 4), t.zeros(0, 4, 5)),
+    lambda t: t.addbmm(T(t, rnd(3, 5)), t.zeros(0, 3, 4), t.zeros(0, 4, 5), beta=2),
+    lambda t: t.addmv(t.zeros(0), t.zeros(0, 4), T(t, rnd(4))), lambda t: t.addr(t.zeros(3, 0), T(t, rnd(3)), t.zeros(0)),
+    lambda t: t.addmv(T(t, rnd(3)), t.zeros(3, 0), t.zeros(0), beta=0),
+    lambda t: t.scatter_reduce(T(t, M), 1, t.zeros(3, 0, dtype=t.long), t.zeros(3, 0), "amax"),
+    lambda t: t.scatter_reduce(t.zeros(0, 4), 0, t.zeros(0, 4, dtype=t.long), t.zeros(0, 4), "mean"),
+    lambda t: t.index_copy(t.zeros(0, 3), 1, t.tensor([1]), t.zeros(0, 1)),
+    lambda t: t.dstack([t.zeros(0, 2), t.zeros(0, 2)]), lambda t: t.column_stack([t.zeros(0), t.zeros(0, 2)]),
+    lambda t: t.rot90(t.zeros(0, 3), 1), lambda t: t.block_diag(t.zeros(0), t.zeros(2, 0)),
+    lambda t: t.cov(t.zeros(2, 0)), lambda t: t.trapezoid(t.zeros(2, 1)), lambda t: t.cumulative_trapezoid(t.zeros(2, 1)),
+])
+def test_empty_shapes(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same(fn)
+
+
+@pytest.mark.parametrize("fn,arrays", [
+    (lambda t, a: t.diff(a, 2, -2), (A,)), (lambda t, a, p: t.diff(a, 1, 0, prepend=p), (M, rnd(2, 4))),
+    (lambda t, a: t.rot90(a, -1, (2, 0)), (A,)), (lambda t, a: t.diagflat(a, -2), (M,)),
+    (lambda t, a: t.vsplit(a, [1, 2]), (A,)), (lambda t, a: t.split_with_sizes(a, [3, 2], -1), (A,)),
+    (lambda t, a, b: t.column_stack([a, b]), (rnd(3), M)), (lambda t, a, b: t.row_stack([a, b]), (rnd(4), M)),
+    (lambda t, a, b: t.dstack([a, b]), (M, M)), (lambda t, a: t.atleast_3d(a), (V,)),
+    (lambda t, a, b: t.block_diag(a, b), (M, V)), (lambda t, a, b: t.cartesian_prod(a, b), (V, rnd(2))),
+    (lambda t, a: t.combinations(a, 3), (V,)), (lambda t, a, b: t.broadcast_tensors(a, b), (rnd(3, 1), rnd(4))),
+    (lambda t, a, v: a.index_fill(1, t.tensor([0, 3]), v), (M, np.array(2.5, np.float32))),
+    (lambda t, a, s: a.index_copy(1, t.tensor([3, 1]), s), (M, rnd(3, 2))),
+    (lambda t, a, s: a.masked_scatter(t.tensor([True, False, False, True]), s), (M, rnd(9))),
+    (lambda t, a, s: a.masked_scatter(t.ones(2, 4, dtype=t.bool), s), (rnd(4), rnd(10))),
+])
+def test_grads_vs_torch(fn, arrays):
+    grads_same(fn, *arrays)
