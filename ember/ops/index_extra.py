@@ -200,8 +200,14 @@ class ScatterReduce(Op):
 
 
 class ScatterReduceProd(ScatterReduce):
-    """scatter_reduce(reduce='prod'): its weights depend on the inputs, so no double backward"""
+    """scatter_reduce(reduce='prod'): its gradient weights are products of the inputs, fixed in forward,
+    so there is no double backward (create_graph=True raises instead of returning a constant)"""
     differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, src, dim, index, reduce, include_self):
+        ctx.save_for_backward(a, src)      # marks the inputs as read by backward: create_graph=True raises
+        return ScatterReduce.forward(ctx, a, src, dim, index, reduce, include_self)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
