@@ -28,6 +28,7 @@ from . import autograd, ops  # noqa: F401
 from . import linalg  # noqa: F401  (torch.linalg)
 from .linalg import (cdist, det, diag_embed, dist, inverse, legacy_cholesky as cholesky, legacy_qr as qr,  # noqa: F401
                      legacy_svd as svd, logdet, pinverse, slogdet)
+from .linalg import matrix_power  # noqa: F401  (torch.matrix_power)
 from ._parallel import get_num_threads, set_num_threads  # noqa: F401
 from . import _tensor_methods  # noqa: F401  (the one place that attaches methods to Tensor)
 from .autograd import functional as _autograd_functional  # noqa: F401  (ember.autograd.functional)

@@ -319,6 +319,13 @@ _ORDER_STATS = ["cummax", "cummin", "logcumsumexp", "kthvalue", "nanmedian", "qu
 for _name in _ORDER_STATS:
     setattr(Tensor, _name, getattr(ops, _name))
 
+# ember/ops/shape_extra.py: PyTorch's methods of the same name and signature
+_SHAPE_EXTRA = ["diff", "rot90", "diagflat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "baddbmm", "addbmm",
+                "addmv", "addr", "addmm", "cov", "corrcoef", "index_fill", "index_copy", "masked_scatter",
+                "scatter_reduce"]
+for _name in _SHAPE_EXTRA:
+    setattr(Tensor, _name, getattr(ops, _name))
+
 
 def _contiguous(self, memory_format=None):
     if memory_format is not None:
@@ -410,6 +417,9 @@ for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "clamp_min", "
               "index_put", "nan_to_num", "erf", "subtract", "multiply", "divide", "true_divide",
               "negative", "absolute", "floor_divide"]:
     setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))
+
+for _name in ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "baddbmm", "addbmm", "addmv", "addr"]:
+    setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))     # ember/ops/index_extra.py, scaled_products.py
 
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_

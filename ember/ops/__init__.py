@@ -8,6 +8,7 @@ from . import (activation, arithmetic, clamp_where, comparison, cumulative, diag
                join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting, views)
 from . import special  # noqa: F401
 from . import order_stats  # noqa: F401
+from . import covariance, index_extra, integration, scaled_products, shape_extra  # noqa: F401  (above the core)
 from ._cast import to_dtype  # noqa: F401
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
@@ -26,12 +27,19 @@ from .softmax_ops import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .views import *  # noqa: F401,F403
+from .shape_extra import *  # noqa: F401,F403
+from .scaled_products import *  # noqa: F401,F403
+from .integration import *  # noqa: F401,F403
+from .covariance import *  # noqa: F401,F403
+from .index_extra import *  # noqa: F401,F403
 
 # What ``from ember.ops import *`` (and so ``ember``) takes: every family's public functions, to_dtype,
 # and the module names it has always exported (``ember.linalg`` etc.).
 __all__ = sorted({name for family in (activation, arithmetic, clamp_where, comparison, cumulative, diagonals, index,
                                       join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting,
-                                      views, special, order_stats) for name in family.__all__}
+                                      views, special, order_stats, shape_extra, scaled_products, integration,
+                                      covariance, index_extra)
+                 for name in family.__all__}
                  | {"to_dtype", "activation", "index", "reduce"})   # ember.linalg: the torch.linalg namespace
 
 # torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
