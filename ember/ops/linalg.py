@@ -4,13 +4,13 @@ Layer: above the elementwise and shape families, index and reduce; below softmax
 """
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._gemm import gemm
 from ._util import numpy_keywords, promote, require_tensor
 from .arithmetic import add, mul
-from .index import getitem
+from .index import getitem, masked_fill
 from .join_split import stack
 from .views import reshape, squeeze, unsqueeze
 
@@ -165,10 +165,21 @@ ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat1 @ mat2)``; with ``beta=0`` the input's values are ignored (nan
+    and inf too), as PyTorch's.
+
+    Example:
+        >>> ember.addmm(ember.zeros(2, 2), ember.ones(2, 3), ember.ones(3, 2))
+        tensor([[3., 3.],
+                [3., 3.]])
+    """
     prod = matmul(mat1, mat2)
     if alpha != 1:
         prod = mul(prod, alpha)
-    base = input if beta == 1 else mul(input, beta)
+    if beta == 0:
+        base = masked_fill(input, _wrap(np.ones((), np.bool_)), 0)
+    else:
+        base = input if beta == 1 else mul(input, beta)
     return add(base, prod)
 
 

@@ -7,8 +7,10 @@ Layer: above views, rearrange, index and reduce.
 import numpy as np
 
 from .._tensor import _wrap
+from ..autograd.function import Op
+from ..autograd.xp import array_namespace
 from ._util import norm_dim, numpy_dim
-from .index import gather, getitem
+from .index import gather
 from .rearrange import clone
 from .reduce import values_indices
 from .views import reshape, squeeze
@@ -65,6 +67,32 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     return values_indices(gather(input, d, _wrap(idx)), _wrap(idx), "topk")
 
 
+class EvenlyDistributed(Op):
+    """out = the element of ``a`` at flat index ``idx`` (e.g. the median of all elements);
+    dL/da = g / count at every element equal to out (at every NaN when out is NaN), 0 elsewhere:
+    PyTorch's gradient for a value that several elements share."""
+    backward_name = "MedianBackward0"
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, idx):
+        out = np.array(a.reshape(-1)[idx])
+        ctx.save_for_backward(a)
+        ctx.value = out.copy()
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        xp = array_namespace(grad)
+        av, v = xp.asarray(a), ctx.value
+        mask = np.isnan(av) if v.dtype.kind == "f" and np.isnan(v) else av == v
+        share = grad / int(mask.sum())
+        if xp.graph:
+            return xp.where(mask, share, 0.0), None
+        return np.where(mask, share, np.zeros((), share.dtype)).astype(share.dtype, copy=False), None
+
+
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
     if input._data.dtype == np.bool_ and input._data.size:
@@ -84,7 +112,7 @@ def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         idx = np.argsort(flat._data, kind="stable")[k]
         if flat._data.dtype.kind == "f" and np.isnan(flat._data).any():
             idx = np.argmax(np.isnan(flat._data))           # NaN propagates: the first NaN, as PyTorch
-        return getitem(flat, int(idx))
+        return EvenlyDistributed.apply(input, int(idx))
     d = norm_dim(dim, input._data.ndim)
     if input._data.ndim == 0:                            # a scalar is its own median, index 0
         return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "median")

@@ -114,3 +114,13 @@ def test_matmul_of_bool_raises_not_implemented(sa, sb):
 @pytest.mark.parametrize("sa, sb", [((2, 0), (0, 2)), ((0, 3), (3,)), ((0, 2), (2, 0))])
 def test_matmul_of_empty_bool_returns(sa, sb):
     assert_same(lambda t: t.matmul(t.ones(sa, dtype=t.bool), t.ones(sb, dtype=t.bool)))
+
+
+def test_addmm_with_beta_zero_ignores_nan_and_inf_in_the_input():
+    def f(t):
+        inp = t.tensor([[float("nan"), float("inf")], [1.0, 2.0]], requires_grad=True)
+        a = t.ones(2, 3, requires_grad=True)
+        r = t.addmm(inp, a, t.ones(3, 2), beta=0, alpha=2)
+        r.sum().backward()
+        return r, inp.grad, a.grad, inp.addmm(a, t.ones(3, 2), beta=0)
+    assert_same(f)

@@ -111,3 +111,15 @@ def test_median_with_nan_is_nan_at_the_first_nan(dtype):
 @pytest.mark.parametrize("shape", [(2,), ()])
 def test_topk_of_bool_raises(shape):
     assert_same(lambda t: t.topk(t.ones(shape, dtype=t.bool), 1), error=RuntimeError)
+
+
+@pytest.mark.parametrize("vals", [[[1.0, 2.0], [2.0, 3.0]], [[1.0, float("nan")], [float("nan"), 3.0]], [[5.0, 5.0, 5.0]],
+                                  [[1.0, 2.0, 3.0, 4.0]], [7.0]])
+def test_median_of_all_elements_shares_the_gradient_among_ties_as_torch(vals):
+    # PyTorch splits the gradient evenly among the elements equal to the median (or among the NaNs)
+    def f(t):
+        x = t.tensor(vals, dtype=t.float64, requires_grad=True)
+        g, = t.autograd.grad(x.median() ** 2, x, create_graph=True)
+        g.sum().backward()
+        return x.median(), g, x.grad
+    assert_same(f)
