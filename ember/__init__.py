@@ -26,6 +26,7 @@ from .ops import *  # noqa: F401,F403
 from .ops.index import one_hot  # noqa: F401
 from . import autograd, ops  # noqa: F401
 from . import linalg  # noqa: F401  (torch.linalg)
+from . import special  # noqa: F401  (torch.special)
 from .linalg import (cdist, det, diag_embed, dist, inverse, legacy_cholesky as cholesky, legacy_qr as qr,  # noqa: F401
                      legacy_svd as svd, logdet, pinverse, slogdet)
 from .linalg import matrix_power  # noqa: F401  (torch.matrix_power)
