@@ -192,7 +192,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def nonzero(input, *, as_tuple=False):
-    """Indices of the non-zero elements: one row per element (or, ``as_tuple``, one tensor per dim)."""
+    """Indices of the non-zero elements: one row per element (or, ``as_tuple``, one tensor per dim).
+    A 0-d tensor has one row of no indices if it is non-zero (``as_tuple``: a 1-d tensor ``[0]``)."""
+    if input._data.ndim == 0:                       # NumPy refuses 0-d input; PyTorch's answer
+        hit = int(bool(input._data))
+        if as_tuple:
+            return (_wrap(np.zeros(hit, np.int64)),)
+        return _wrap(np.zeros((hit, 0), np.int64))
     nz = np.nonzero(input._data)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)

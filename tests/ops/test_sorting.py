@@ -123,3 +123,9 @@ def test_median_of_all_elements_shares_the_gradient_among_ties_as_torch(vals):
         g.sum().backward()
         return x.median(), g, x.grad
     assert_same(f)
+
+
+@pytest.mark.parametrize("value", [3.0, 0.0, float("nan"), True, False, 0, -2])
+def test_nonzero_of_a_0d_tensor_as_torch(value):
+    assert_same(lambda t: (t.nonzero(t.tensor(value)), t.tensor(value).nonzero(),
+                           t.nonzero(t.tensor(value), as_tuple=True), t.argwhere(t.tensor(value))))
