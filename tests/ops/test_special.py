@@ -9,7 +9,7 @@ import torch
 import ember
 from tests.both import assert_same
 from tests.oracle import check
-from tests.ops._data import pos, rnd
+from tests.ops._data import rnd
 
 INF, NAN = float("inf"), float("nan")
 # ordinary and special values: zeros of both signs, ±inf, nan, huge, tiny, negative
@@ -49,11 +49,15 @@ def test_unary_inplace(name):
 
 
 def test_unary_gradients_vs_torch():
-    x = pos(3, 4)
+    # fixed inputs, at least 0.2 from the poles of lgamma and digamma (random ones near a pole give
+    # gradients of 1e6 and more, where float32 round-off exceeds any fixed tolerance)
+    x = np.linspace(0.1, 3.0, 12, dtype=np.float32).reshape(3, 4)
+    neg = np.array([0.3, -0.3, -0.6, -1.3, -1.5, -1.75, -2.25, -2.5, -2.7, -3.3, -3.5, -3.75],
+                   np.float32).reshape(3, 4)
     for name in ["acosh", "asinh", "deg2rad", "rad2deg", "sinc", "erfc", "lgamma", "digamma", "i0"]:
         check(getattr(ember, name), getattr(torch, name), x + 0.6, atol=1e-4)
         if name != "acosh":
-            check(getattr(ember, name), getattr(torch, name), -x + 0.3, atol=1e-4)
+            check(getattr(ember, name), getattr(torch, name), neg, atol=1e-4)
     u = rnd(3, 4, low=-0.95, high=0.95)
     for name in ["atanh", "erfinv", "sinc"]:
         check(getattr(ember, name), getattr(torch, name), u, atol=1e-4)
