@@ -38,7 +38,7 @@ from ._util import norm_dim
 from .index import gather
 from .reduce import values_indices
 from .rearrange import clone
-from .sorting import median, nonzero, sort
+from .sorting import EvenlyDistributed, median, nonzero, sort
 from .views import movedim, reshape, squeeze, unsqueeze
 
 __all__ = ["cummax", "cummin", "logcumsumexp", "kthvalue", "nanmedian", "quantile", "nanquantile", "msort",
@@ -252,9 +252,7 @@ def nanmedian(input, dim=None, keepdim=False):
         if a.size == 0:
             return _wrap(np.full((), np.nan, a.dtype))
         _, idx = _nanmedian_rows(_wrap(a.reshape(-1)), 0)
-        value = a.reshape(-1)[idx[0]]
-        ties = (a == value) | (np.isnan(a) & np.isnan(value))
-        return EvenlyShared.apply(input, ties)
+        return EvenlyDistributed.apply(input, int(idx[0]))
     d = norm_dim(dim, a.ndim)
     if a.ndim == 0:
         return values_indices(clone(input), _wrap(np.zeros((), np.int64)), "nanmedian")
@@ -265,22 +263,6 @@ def nanmedian(input, dim=None, keepdim=False):
     if not keepdim:
         vals, idx = squeeze(vals, d), idx.squeeze(d)
     return values_indices(vals, _wrap(idx), "nanmedian")
-
-
-class EvenlyShared(Op):
-    """A full reduction's selected value (the first element of ``ties``), its gradient shared evenly by
-    all elements equal to it (``ties``), as PyTorch's full median / nanmedian backward."""
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, a, ties):
-        ctx.ties, ctx.share = ties, 1.0 / int(ties.sum())
-        return a.reshape(-1)[np.argmax(ties.reshape(-1))].copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        xp = array_namespace(grad)
-        return xp.where(ctx.ties, grad * ctx.share, 0.0)
 
 
 def _nanmedian_rows(input, d):

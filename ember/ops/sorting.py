@@ -68,7 +68,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
 
 
 class EvenlyDistributed(Op):
-    """out = the element of ``a`` at flat index ``idx`` (e.g. the median of all elements);
+    """out = the element of ``a`` at flat index ``idx`` (the median or nanmedian of all elements);
     dL/da = g / count at every element equal to out (at every NaN when out is NaN), 0 elsewhere:
     PyTorch's gradient for a value that several elements share."""
     backward_name = "MedianBackward0"
@@ -86,11 +86,8 @@ class EvenlyDistributed(Op):
         (a,) = ctx.saved_tensors
         xp = array_namespace(grad)
         av, v = xp.asarray(a), ctx.value
-        mask = np.isnan(av) if v.dtype.kind == "f" and np.isnan(v) else av == v
-        share = grad / int(mask.sum())
-        if xp.graph:
-            return xp.where(mask, share, 0.0), None
-        return np.where(mask, share, np.zeros((), share.dtype)).astype(share.dtype, copy=False), None
+        ties = np.isnan(av) if v.dtype.kind == "f" and np.isnan(v) else av == v      # a constant
+        return xp.where(ties, grad / int(ties.sum()), 0.0), None
 
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
