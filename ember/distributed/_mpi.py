@@ -2,7 +2,12 @@
 
 Importing ``mpi4py.MPI`` initialises MPI, so it happens on first use, never at ``import ember``.
 """
+import fcntl
 import importlib.util
+import struct
+import sys
+import termios
+import time
 
 import numpy as np
 
@@ -33,3 +38,31 @@ _NATIVE = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.i
 
 def is_native(dtype):
     return np.dtype(dtype) in _NATIVE
+
+
+def _unread_bytes(fd):
+    """Bytes written to ``fd`` that its reader has not taken yet (a pipe's FIONREAD); 0 if not a pipe."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+def abort_job(status, wait=2.0):
+    """End the whole MPI job with ``status`` (``MPI_Abort``) once this rank's error message is on its way.
+
+    mpiexec reads each rank's output through a pipe; ``Abort`` makes it kill every rank, and lines
+    still in the pipe could be lost (the user would see "the job failed" without the reason). So
+    flush, wait (at most ``wait`` seconds) until the pipes are read, then give the launcher a moment
+    to pass the lines on."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    deadline = time.monotonic() + wait
+    fds = (1, 2)
+    while any(_unread_bytes(fd) for fd in fds) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    mpi().COMM_WORLD.Abort(status)

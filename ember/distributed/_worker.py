@@ -12,7 +12,7 @@ import runpy
 import sys
 
 from .. import compat
-from ._mpi import mpi
+from ._mpi import abort_job, mpi
 from .process_group import install_abort_on_error
 
 
@@ -90,8 +90,7 @@ def main(argv):
         status = _run_plain(argv[0], argv[1:], module)
     if status:
         sys.stderr.write(f"[rank {rank}] exited with status {status}: aborting the job so the other ranks stop\n")
-        sys.stderr.flush()
-        mpi().COMM_WORLD.Abort(status)
+        abort_job(status)
     return 0
 
 

@@ -23,7 +23,7 @@ import time
 import traceback
 
 from ._mpi import is_available as _mpi4py_available
-from ._mpi import mpi
+from ._mpi import abort_job, mpi
 
 __all__ = ["ProcessGroup", "GroupMember", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "is_gloo_available", "is_nccl_available", "is_torchelastic_launched",
@@ -237,10 +237,7 @@ def install_abort_on_error():
         sys.stderr.write(f"[rank {rank}] ember.distributed: uncaught exception, aborting the job "
                          f"(MPI_Abort) so the other ranks do not wait for this one:\n")
         sys.stderr.write("".join(traceback.format_exception(exc_type, exc, tb)))
-        sys.stderr.flush()
-        if issubclass(exc_type, KeyboardInterrupt):
-            mpi().COMM_WORLD.Abort(130)
-        mpi().COMM_WORLD.Abort(1)
+        abort_job(130 if issubclass(exc_type, KeyboardInterrupt) else 1)
 
     sys.excepthook = abort_on_error
 
