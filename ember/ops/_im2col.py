@@ -63,6 +63,21 @@ def padded_nhwc(x, geo, out=None):
     return xp
 
 
+def padded_nchw(x, geo, out=None):
+    """``x`` (N, C, H, W) zero-padded to (N, C, Hp, Wp) (into ``out`` when given; ``x`` itself
+    when there is no padding and it is contiguous)."""
+    if not geo.padded and x.flags.c_contiguous:
+        return x
+    N, C, H, W = x.shape
+    xq = np.empty((N, C, H + geo.pt + geo.pb, W + geo.pl + geo.pr), x.dtype) if out is None else out
+    xq[:, :, :geo.pt] = 0
+    xq[:, :, geo.pt + H:] = 0
+    xq[:, :, geo.pt:geo.pt + H, :geo.pl] = 0
+    xq[:, :, geo.pt:geo.pt + H, geo.pl + W:] = 0
+    xq[:, :, geo.pt:geo.pt + H, geo.pl:geo.pl + W] = x
+    return xq
+
+
 def cols_view(xp, geo):
     """Read-only strided view (g, N, Ho, Wo, kh, kw, Cg) of the padded NHWC input: im2col, uncopied."""
     N, Hp, Wp, C = xp.shape

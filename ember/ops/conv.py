@@ -14,7 +14,7 @@ other's derivatives, so with ``create_graph=True`` each backward is made of the 
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
-from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, weight_grad
+from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, uses_planes, weight_grad
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
 from ._util import ntuple, require_tensor
 
@@ -54,13 +54,14 @@ class Convolution(Op):
         x, w, wm = _operands(x, w, geo, shape4)
         need = ctx.needs_input_grad
         xp = padded_input(x, geo, keep=bool(need) and need[1])
-        y = conv_forward(xp, wm, geo, x.dtype, b)
+        nchw = uses_planes(geo)
+        y = conv_forward(xp, wm, geo, x.dtype, b, nchw=nchw)
         if need:
             # The raw input rides along so that an in-place change to it (xp may share its
             # memory) is caught by the version check instead of giving wrong gradients.
             # The raw weight (not its 4-D view): create_graph unpacks it as the weight tensor.
             ctx.save_for_backward(xp if need[1] else None, w0 if need[0] else None, x0)
-            ctx.geo, ctx.shapes, ctx.wm = geo, (xs, ws, w.shape), (wm if need[0] else None)
+            ctx.geo, ctx.shapes, ctx.wm, ctx.nchw = geo, (xs, ws, w.shape), (wm if need[0] else None), nchw
         if shape4 is not None:
             y = y.reshape(shape4[2])
         return y
@@ -81,7 +82,7 @@ class Convolution(Op):
             return gx, gw, gb
         gy = OutputGrad(grad, geo)
         gb = bias_grad(gy) if need[2] else None
-        gw = wmat_back(weight_grad(xp, gy, geo), ws4).reshape(ws) if need[1] else None
+        gw = wmat_back(weight_grad(xp, gy, geo, ctx.nchw), ws4).reshape(ws) if need[1] else None
         gx = input_grad(gy, w.reshape(ws4), ctx.wm, geo).reshape(xs) if need[0] else None
         return gx, gw, gb
 

@@ -28,9 +28,11 @@ def chunking(request, monkeypatch):
     K-major planes kernels (or none)."""
     if request.param.startswith("planes"):
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
+        monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 1 << 30)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)
     elif request.param == "no-planes":
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 0)
+        monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 0)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 0)
     monkeypatch.setattr(_conv_fast, "DX_FLAT_CHUNK_BYTES", 1 if request.param.endswith("rows") else 1 << 20)
     budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
@@ -247,3 +249,13 @@ def test_lenet_sized_threads_give_bitwise_the_same_results(monkeypatch):
     for a, t in zip(one, [yt] + [v.grad for v in te]):
         t = t.detach().numpy()
         np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-5 * np.abs(t).max())     # sums of ~10^4 terms
+
+
+@pytest.mark.parametrize("kw", [dict(padding=2), dict(stride=2, padding=1), dict(padding=(1, 2), dilation=(2, 1))])
+def test_rgb_first_layer_planes_forward_channels_last_weight_grad(kw, chunking):
+    # 3 -> 32 channels: the forward runs on NCHW planes (C <= PLANES_MAX_C) while the weight
+    # gradient (C * Cout above PLANES_MAX_C_COUT) turns the saved NCHW input channels-last.
+    x, w, b = r(3, 3, 12, 10), r(32, 3, 5, 5), r(32)
+    assert _conv_fast.uses_planes(Geometry(3, 3, 12, 10, 32, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 1)) == \
+        (chunking != "no-planes")
+    check(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), x, w, b, atol=1e-4, rtol=1e-4)
