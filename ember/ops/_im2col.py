@@ -1,7 +1,8 @@
 """Convolution layout: geometry, the zero-padded channels-last (NHWC) copy, im2col / col2im,
 the weight and gradient matrices the GEMMs read, and one per-group GEMM.
 
-The input is copied once into a zero-padded NHWC buffer. im2col is a read-only strided view of
+The input is copied once into a zero-padded NHWC buffer (NCHW for the few-channel "planes" kernels,
+``padded_nchw``). im2col is a read-only strided view of
 it, ``(g, N, Ho, Wo, kh, kw, Cg)``: for every output pixel and kernel tap the ``Cg`` channels
 are contiguous (and with unit stride/dilation along W the ``kw * Cg`` values of one kernel row
 are too, so a copy of the view moves runs of ``kw * Cg`` floats). Columns are ordered taps
