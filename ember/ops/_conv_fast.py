@@ -5,7 +5,8 @@ Channels-last inside, NCHW outside. Forward: chunks of the im2col view (runs of 
 or bands of rows of big images, about ``CHUNK_BYTES``) are copied into a reused buffer and multiplied in rows form,
 ``cols (rows, K) @ W.T (K, Cout)``, into a reused channels-last buffer, which is written
 transposed into the C-contiguous NCHW output while in cache (PyTorch's layout, so ``.view()``
-works on it). Backward rebuilds the columns chunk by chunk: the weight gradient is
+works on it). First layers on few channels (``uses_planes``) keep the padded input in NCHW and
+multiply ``W @ planes`` per image (K-major columns) straight into the NCHW output. Backward rebuilds the columns chunk by chunk: the weight gradient is
 ``G_chunk (Cout, rows) @ cols_chunk`` summed over chunks (grouped convs: one pixel-rows GEMM);
 a stride-1 conv's input gradient is the padded output gradient (a reused buffer) convolved with
 the flipped weights, or for few channels (LeNet's) ``W^T @ G`` per image with each tap's rows
