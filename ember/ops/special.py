@@ -33,7 +33,8 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from . import _math
+from . import _gamma_math, _erf_math
+from ._bessel_math import i0 as _i0_64, i1 as _i1_64
 from ._cast import to_dtype
 from ._util import promote, require_tensor
 from .arithmetic import mul, pow, sub, trunc
@@ -350,85 +351,23 @@ def _in64(a, f):
         return np.asarray(f(a.astype(np.float64))).astype(a.dtype, copy=False)
 
 
-def _erfc64(x):
-    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(x), np.float64) if x.size else x.copy()
-
-
 _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 
 
-def _erfinv64(y, steps=2):
-    """erfinv in float64: Giles' (2010) single-precision approximation (a fixed-point guess in the
-    float64 tails), then ``steps`` Halley steps on erf or erfc (one more for the tails)."""
-    y = np.asarray(y, np.float64)
-    ay = np.abs(y)
-    w = -np.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = np.where(small, w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0)
-    cs = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-          -0.00417768164, 0.246640727, 1.50140941)
-    cl = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-          0.00943887047, 1.00167406, 2.83297682)
-    p = np.where(small, cs[0], cl[0])
-    for c0, c1 in zip(cs[1:], cl[1:]):
-        p = np.where(small, c0, c1) + p * ws
-    x = np.abs(p * y)          # a first guess for erfinv(|y|), good to float32 (1 - |y| > 2^-24)
-    tail = 1.0 - ay            # exact for |y| >= 1/2
-    deep = w > 16.0            # the float64 tails: erfc(x) ~ exp(-x²)/(x√π), solved by fixed-point steps
-    if deep.any():
-        t = np.where(deep, tail, 0.5)
-        xd = np.sqrt(-np.log(t))
-        for _ in range(4):
-            xd = np.sqrt(np.maximum(-np.log(t * _SQRT_PI * xd), 0.0))
-        x = np.where(deep, xd, x)
-    x = np.where(np.isfinite(x), x, 0.0)
-    central = ay <= 0.5
-    # Halley steps (cubic: the guess's ~4e-7 gives float64 round-off in two; the deep tails take three)
-    for it in range(steps + 1):
-        todo = np.flatnonzero(deep if it == steps else np.ones_like(deep))
-        if it == steps and (steps < 2 or todo.size == 0):
-            break
-        xt = x.flat[todo]
-        ct = central.flat[todo]
-        core = np.empty_like(xt)
-        core[ct] = _math.erf(xt[ct]) - ay.flat[todo][ct]
-        core[~ct] = tail.flat[todo][~ct] - _erfc64(xt[~ct])
-        gauss = np.exp(-xt * xt) * _TWO_OVER_SQRT_PI
-        step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
-        x.flat[todo] = xt - step / (1.0 + xt * step)    # Halley: erf'' = -2x erf'
-    out = np.copysign(x, y)
-    out = np.where(ay == 1.0, np.copysign(np.inf, y), out)
-    return np.where((ay > 1.0) | np.isnan(y), np.nan, out)
-
-
-Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erfc64),
+Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erf_math.erfc),
                     lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
                     doc="Complementary error function 1 - erf(x), without cancellation for large x. "
                         "Example: ``ember.erfc(ember.tensor([0., 3.]))``.")
-Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erfinv64(y, 1 if a.dtype.itemsize <= 4 else 2)),
+Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erf_math.erfinv(y, 1 if a.dtype.itemsize <= 4 else 2)),
                         lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output", elementwise=False,
                         doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
                             "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
 erfc, erfinv = _checked(erfc), _checked(erfinv)
 
 
-def _lgamma_scalar(x):
-    try:
-        return math.lgamma(x)
-    except (ValueError, OverflowError):       # the poles 0, -1, -2, ...; beyond ~2.6e305
-        return math.inf
-
-
-def _lgamma64(x):
-    """log|Γ(x)| in float64, exact per element (``math.lgamma``: glibc's, as PyTorch's CPU kernel). A
-    vectorised recurrence + Stirling series measured no faster here (0.40 s vs 0.34 s per 1e6) and lost
-    digits near the zeros at 1 and 2, so the per-element form stays."""
-    return np.asarray(np.frompyfunc(_lgamma_scalar, 1, 1)(x), np.float64) if x.size else x.copy()
-
-
 # Bernoulli numbers B_2k for the asymptotic series of ψ⁽ⁿ⁾
-_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798, -174611 / 330)
+_B2K = _gamma_math.BERNOULLI_2K[:10]
 
 
 def _polygamma_pos(n, x):
@@ -470,6 +409,8 @@ def _polygamma_pos(n, x):
 def _polygamma64(n, x):
     """ψ⁽ⁿ⁾(x) in float64 with PyTorch's values at the poles and for x < 0 (reflection for n ≤ 1)."""
     x = np.asarray(x, np.float64)
+    if n == 0:
+        return _gamma_math.digamma(x)
     neg = x < 0
     if n > 1 or not neg.any():
         out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
@@ -548,7 +489,7 @@ class Lgamma(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _in64(a, _lgamma64)
+        return _in64(a, lambda x: _gamma_math.lgamma(x, exact_near_zeros=a.dtype != np.float32))
 
     @staticmethod
     def backward(ctx, grad):
@@ -566,35 +507,6 @@ def lgamma(input):
 
 
 # -- modified Bessel functions of the first kind ---------------------------------------------------
-def _i1_64(x):
-    """I₁(x) in float64: the power series Σ (x/2)^(2k+1) / (k!(k+1)!) for |x| ≤ 20, the asymptotic
-    series eˣ/√(2πx)·Σ (-1)ᵏ Πⱼ(4 - (2j-1)²) / (k!(8x)ᵏ) beyond; odd in x."""
-    ax = np.abs(x)
-    small = ax <= 20
-    h = np.where(small, ax, 0.0) / 2
-    h2 = h * h
-    term = h.copy()
-    series = h.copy()
-    for k in range(1, 60):
-        term = term * h2 / (k * (k + 1))
-        series = series + term
-    big = np.where(small, 21.0, ax)
-    with np.errstate(over="ignore", invalid="ignore"):
-        acc = np.ones_like(big)
-        t = np.ones_like(big)
-        for k in range(1, 40):
-            t = t * -(4.0 - (2 * k - 1) ** 2) / (k * 8.0 * big)
-            acc = acc + t
-        asym = np.exp(big) / np.sqrt(2 * math.pi * big) * acc
-        asym = np.where(np.isposinf(big), np.nan, asym)     # nan at ±inf, as PyTorch's special.i1
-    return np.copysign(np.where(small, series, asym), x)
-
-
-def _i0_64(x):
-    """I₀(x) in float64 (NumPy's Chebyshev expansions); nan at ±inf, as PyTorch."""
-    return np.where(np.isinf(x), np.nan, np.i0(np.where(np.isinf(x), 0.0, x)))
-
-
 class BesselI(Op):
     """I₀ (order 0) or I₁ (order 1); d/dx I₀ = I₁, d/dx I₁ = I₀ - I₁/x (1/2 at 0)."""
     differentiable_backward = True
