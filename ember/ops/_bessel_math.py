@@ -240,7 +240,8 @@ def _hankel(nu, ax):
 
 
 def bessel_jy(x):
-    """(J₀, J₁, Y₀, Y₁) of float64 x: J odd/even in x, Y nan for x < 0 and -inf at 0, all 0 at ±inf."""
+    """(J₀, J₁, Y₀, Y₁) of float64 x: J odd/even in x, Y nan for x < 0 and -inf at 0, all nan at ±inf
+    (PyTorch's values)."""
     x = np.asarray(x, np.float64)
     ax = np.abs(x)
     shape = x.shape
@@ -264,7 +265,7 @@ def bessel_jy(x):
         zero = ax == 0
         j0[zero], j1[zero], y0[zero], y1[zero] = 1.0, 0.0, -np.inf, -np.inf
         inf = np.isinf(ax)
-        j0[inf], j1[inf], y0[inf], y1[inf] = 0.0, 0.0, 0.0, 0.0
+        j0[inf], j1[inf], y0[inf], y1[inf] = np.nan, np.nan, np.nan, np.nan     # as PyTorch
     j0, j1, y0, y1 = (v.reshape(shape) for v in (j0, j1, y0, y1))
     j1 = np.where(x < 0, -j1, j1)
     neg = x < 0

@@ -234,10 +234,14 @@ def ndtri(p, steps=2):
 
 
 @_flat
-def log_ndtr(x):
-    """log Φ(x), PyTorch's formula: log(erfcx(-x/√2)/2) - x²/2 below -1, log1p(-erfc(x/√2)/2) above."""
+def log_ndtr(x, t32=False):
+    """log Φ(x), PyTorch's formula: log(erfcx(-x/√2)/2) - x²/2 below -1, log1p(-erfc(x/√2)/2) above.
+    ``t32``: t = x/√2 rounded to float32 first, as PyTorch's float32 kernel (its tail then carries the
+    argument's rounding, ~2t² ulp, and this matches it)."""
     x = np.asarray(x, np.float64)
     t = x / _SQRT2
+    if t32:
+        t = (x.astype(np.float32) * np.float32(1 / _SQRT2)).astype(np.float64)
     with np.errstate(all="ignore"):
         low = np.log(erfcx(-t) / 2.0) - t * t
         high = np.log1p(-erfc(t) / 2.0)

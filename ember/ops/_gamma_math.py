@@ -90,6 +90,7 @@ def lgamma(x, exact_near_zeros=True):
             out = np.where(low, refl, out)
             out[low & (r == 0)] = np.inf                       # 0, -0, the negative integers
         out[np.isinf(x)] = np.inf
+        out[(x == 1.0) | (x == 2.0)] = 0.0                    # exact zeros (Lanczos leaves ~4e-16)
         if exact_near_zeros:
             near = np.flatnonzero((x > 0.8) & (x < 2.2))
             if near.size:
@@ -189,6 +190,10 @@ def zeta(x, q):
         s = np.where(x == 1.0, np.inf, s)
         s = np.where(x < 1.0, np.nan, s)
         bad_q = q <= 0
-        s = np.where(bad_q & (q == np.floor(q)) & (x >= 1.0), np.inf, s)
+        s = np.where(bad_q & (q == np.floor(q)) & ~(x < 1.0), np.inf, s)     # x nan too, as PyTorch
         s = np.where(bad_q & (q != np.floor(q)) & (x != np.floor(x)) & (x > 1.0), np.nan, s)
+        # x = +inf: PyTorch's inf for q < 1, 1 at q = 1, nan beyond (and for q = nan)
+        s = np.where(np.isposinf(x), np.where(q < 1, np.inf, np.where(q == 1, 1.0, np.nan)), s)
+        s = np.where(np.isposinf(q), np.nan, s)
+        s = np.where(x == 1.0, np.inf, s)                      # checked first by PyTorch: any q
     return s

@@ -32,6 +32,18 @@ def _float_input(name, input):
     return input
 
 
+def _overflow32(f):
+    """``f``, and for float32 arrays ±inf where |x| > log(FLT_MAX): PyTorch's float32 kernels form eˣ in
+    float32 there (I₀, I₁ up to 3.4e38 would otherwise be finite)."""
+    def g(x):
+        out = f(x)
+        if x.dtype == np.float32:
+            big = np.isfinite(x) & (np.abs(x) > np.float32(88.72284))
+            out = np.where(big, np.copysign(np.inf, out), out)
+        return out
+    return g
+
+
 def i1(input):
     """The modified Bessel function of the first kind of order 1, I₁(x).
     Example: ``ember.special.i1(ember.tensor([1.]))`` is ``tensor([0.5652])``."""
@@ -76,11 +88,12 @@ def i1e(input):
     return ScaledBesselI.apply(_float_input("i1e", input), 1)
 
 
-def _no_grad(name, f, doc):
+def _no_grad(name, f, doc, overflow32=False):
     """A function whose result has no gradient (as PyTorch's): f on float64, rounded back."""
     def fn(input):
         x = _float_input(name, input)._data
-        return _wrap(_in64(x, f))
+        out = _in64(x, f)
+        return _wrap(_overflow32(lambda a: out)(x) if overflow32 else out)
     fn.__name__ = name
     fn.__doc__ = doc
     return fn
@@ -98,12 +111,10 @@ bessel_y0 = _no_grad("bessel_y0", _jy(2), "The Bessel function of the second kin
                      "-inf at 0; no gradient). Example: ``ember.special.bessel_y0(ember.tensor([1.]))``.")
 bessel_y1 = _no_grad("bessel_y1", _jy(3), "The Bessel function of the second kind of order 1, Y₁(x) (nan below 0, "
                      "-inf at 0; no gradient). Example: ``ember.special.bessel_y1(ember.tensor([1.]))``.")
-modified_bessel_i0 = _no_grad("modified_bessel_i0", lambda x: np.where(np.isinf(x), np.inf, _bm.i0(x)),
-                              "I₀(x) (+inf at ±inf; no gradient). "
-                              "Example: ``ember.special.modified_bessel_i0(ember.tensor([1.]))``.")
-modified_bessel_i1 = _no_grad("modified_bessel_i1", lambda x: np.where(np.isinf(x), x, _bm.i1(x)),
-                              "I₁(x) (±inf at ±inf; no gradient). "
-                              "Example: ``ember.special.modified_bessel_i1(ember.tensor([1.]))``.")
+modified_bessel_i0 = _no_grad("modified_bessel_i0", _bm.i0, "I₀(x) (nan at ±inf, as PyTorch; no gradient). "
+                              "Example: ``ember.special.modified_bessel_i0(ember.tensor([1.]))``.", True)
+modified_bessel_i1 = _no_grad("modified_bessel_i1", _bm.i1, "I₁(x) (nan at ±inf, as PyTorch; no gradient). "
+                              "Example: ``ember.special.modified_bessel_i1(ember.tensor([1.]))``.", True)
 modified_bessel_k0 = _no_grad("modified_bessel_k0", lambda x: _bm.k(0, x),
                               "The modified Bessel function of the second kind K₀(x) (inf at 0, nan below; no "
                               "gradient). Example: ``ember.special.modified_bessel_k0(ember.tensor([1.]))``.")

@@ -10,7 +10,8 @@ trigonometric forms cos(nθ), sin((n+1)θ)/sin θ, cos((n+½)θ)/cos(θ/2), sin(
   H: H_{k+1} = 2x·H_k - 2k·H_{k-1}           He: He_{k+1} = x·He_k - k·He_{k-1}
   L: L_{k+1} = ((2k + 1 - x)·L_k - k·L_{k-1})/(k + 1)
   P: P_{k+1} = ((2k + 1)·x·P_k - k·P_{k-1})/(k + 1)
-evaluated in float64 and rounded to the result's dtype.
+evaluated in the result's dtype, as PyTorch (so a float32 recurrence overflows, inf - inf = nan, where
+PyTorch's does).
 
 Layer: above special (shares its two-operand promotion).
 """
@@ -34,7 +35,7 @@ def _degrees(n):
 
 def _recur(x, n, p0, p1, step):
     """p_n by the recurrence p_{k+1} = step(k, p_k, p_{k-1}), for n ≥ 2 (p0, p1 given)."""
-    p, q = np.broadcast_to(p0, x.shape).astype(np.float64), np.broadcast_to(p1, x.shape).astype(np.float64)
+    p, q = np.broadcast_to(p0, x.shape).astype(x.dtype), np.broadcast_to(p1, x.shape).astype(x.dtype)
     top = int(n.max()) if n.size else 0
     for k in range(1, top):
         live = n > k
@@ -46,11 +47,12 @@ def _recur(x, n, p0, p1, step):
 
 def _chebyshev(kind, x, n):
     one = np.ones_like(x)
-    p1 = {"t": x, "u": 2 * x, "v": 2 * x - 1, "w": 2 * x + 1}[kind]
+    two = x.dtype.type(2)
+    p1 = {"t": x, "u": two * x, "v": two * x - 1, "w": two * x + 1}[kind]
     todo = (np.abs(x) != 1) & ~((n > (6 if kind == "t" else 8)) & (np.abs(x) < 1))
     nr = np.where(todo, n, 0)
-    out = _recur(x, nr, one, p1, lambda k, q, p: 2 * x * q - p)
-    nf = n.astype(np.float64)
+    out = _recur(x, nr, one, p1, lambda k, q, p: (x + x) * q - p)
+    nf = n.astype(x.dtype)
     odd = n % 2 == 1
     # |x| = 1
     if kind == "t":
@@ -62,7 +64,7 @@ def _chebyshev(kind, x, n):
     else:
         edge = np.where(x > 0, 2 * nf + 1, np.where(~odd, 1.0, -1.0))
     # |x| < 1 and n large: trigonometric forms
-    th = np.arccos(np.clip(x, -1, 1))
+    th = np.arccos(np.clip(x, -1, 1)).astype(x.dtype)
     if kind == "t":
         trig = np.cos(nf * th)
     elif kind == "u":
@@ -81,7 +83,7 @@ def _chebyshev(kind, x, n):
 def _evaluate(name, input, n, f):
     x, nn = _pair(name, input, n)
     dt = x._data.dtype
-    xb, nb = np.broadcast_arrays(x._data.astype(np.float64), _degrees(nn._data))
+    xb, nb = np.broadcast_arrays(x._data, _degrees(nn._data))
     with np.errstate(all="ignore"):
         return _wrap(np.asarray(f(xb, nb)).astype(dt, copy=False))
 
@@ -95,7 +97,7 @@ def _make(name, f, doc):
 
 
 def _hermite_h(x, n):
-    out = _recur(x, n, np.ones_like(x), 2 * x, lambda k, q, p: 2 * x * q - 2 * k * p)
+    out = _recur(x, n, np.ones_like(x), x + x, lambda k, q, p: (x + x) * q - (k + k) * p)
     return np.where(n < 0, 0.0, out)
 
 
@@ -125,13 +127,13 @@ chebyshev_polynomial_v = _make("chebyshev_polynomial_v", lambda x, n: _chebyshev
                                "The Chebyshev polynomial of the third kind Vₙ(x).")
 chebyshev_polynomial_w = _make("chebyshev_polynomial_w", lambda x, n: _chebyshev("w", x, n),
                                "The Chebyshev polynomial of the fourth kind Wₙ(x).")
-shifted_chebyshev_polynomial_t = _make("shifted_chebyshev_polynomial_t", lambda x, n: _chebyshev("t", 2 * x - 1, n),
+shifted_chebyshev_polynomial_t = _make("shifted_chebyshev_polynomial_t", lambda x, n: _chebyshev("t", x + x - 1, n),
                                        "The shifted Chebyshev polynomial of the first kind Tₙ(2x - 1).")
-shifted_chebyshev_polynomial_u = _make("shifted_chebyshev_polynomial_u", lambda x, n: _chebyshev("u", 2 * x - 1, n),
+shifted_chebyshev_polynomial_u = _make("shifted_chebyshev_polynomial_u", lambda x, n: _chebyshev("u", x + x - 1, n),
                                        "The shifted Chebyshev polynomial of the second kind Uₙ(2x - 1).")
-shifted_chebyshev_polynomial_v = _make("shifted_chebyshev_polynomial_v", lambda x, n: _chebyshev("v", 2 * x - 1, n),
+shifted_chebyshev_polynomial_v = _make("shifted_chebyshev_polynomial_v", lambda x, n: _chebyshev("v", x + x - 1, n),
                                        "The shifted Chebyshev polynomial of the third kind Vₙ(2x - 1).")
-shifted_chebyshev_polynomial_w = _make("shifted_chebyshev_polynomial_w", lambda x, n: _chebyshev("w", 2 * x - 1, n),
+shifted_chebyshev_polynomial_w = _make("shifted_chebyshev_polynomial_w", lambda x, n: _chebyshev("w", x + x - 1, n),
                                        "The shifted Chebyshev polynomial of the fourth kind Wₙ(2x - 1).")
 hermite_polynomial_h = _make("hermite_polynomial_h", _hermite_h, "The physicists' Hermite polynomial Hₙ(x).")
 hermite_polynomial_he = _make("hermite_polynomial_he", _hermite_he, "The probabilists' Hermite polynomial Heₙ(x).")

@@ -411,6 +411,12 @@ def _polygamma64(n, x):
     x = np.asarray(x, np.float64)
     if n == 0:
         return _gamma_math.digamma(x)
+    if n >= 2:       # PyTorch's form: (-1)^(n+1)·n!·ζ(n + 1, x), the Hurwitz zeta summing past any negative x
+        with np.errstate(all="ignore"):
+            out = (-1.0) ** (n + 1) * math.factorial(n) * _gamma_math.zeta(np.float64(n + 1), x)
+        is_pole = (x <= 0) & (x == np.floor(x))
+        out = np.where(is_pole | np.isneginf(x), np.inf if n % 2 else -np.inf, out)
+        return np.where(np.isposinf(x), np.nan, out)
     neg = x < 0
     if n > 1 or not neg.any():
         out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
@@ -516,7 +522,10 @@ class BesselI(Op):
     def forward(ctx, a, order):
         ctx.save_for_backward(a)
         ctx.order = order
-        return _in64(a, _i0_64 if order == 0 else _i1_64)
+        out = _in64(a, _i0_64 if order == 0 else _i1_64)
+        if a.dtype == np.float32:     # PyTorch's float32 kernel forms eˣ in float32: inf past log(FLT_MAX)
+            out = np.where(np.isfinite(a) & (np.abs(a) > np.float32(88.72284)), np.copysign(np.inf, out), out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -5,7 +5,7 @@ Hurwitz zeta and the multivariate log-gamma (the array math: ``_erf_math.py``, `
 - log_ndtr x = log Φ(x) (PyTorch's formula); d/dx = exp(-x²/2 - log_ndtr x)/√(2π);
 - ndtri p = Φ⁻¹(p); d/dp = √(2π)·exp(ndtri(p)²/2);
 - entr x = -x·log x (0 at 0, -inf below 0); d/dx = -(1 + log x);
-- xlog1py(x, y) = x·log1p(y) (0 where x = 0 and y is not nan); d/dx = log1p(y) (0 where x = 0),
+- xlog1py(x, y) = x·log1p(y) (0 where x = 0 and y is not nan); d/dx = log1p(y) (0 where x = 0, y ≤ -1),
   d/dy = x/(1 + y);
 - zeta(x, q) = Σₖ (q + k)^-x; no derivative (backward raises NotImplementedError, as PyTorch);
 - multigammaln(a, p) = p(p-1)/4·log π + Σⱼ₌₀^(p-1) lgamma(a - j/2), composed of differentiable ops.
@@ -69,7 +69,7 @@ class LogNdtr(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _in64(a, _erf_math.log_ndtr)
+        out = _in64(a, lambda x: _erf_math.log_ndtr(x, t32=a.dtype == np.float32))
         ctx.save_for_backward(a, out)
         return out
 
@@ -118,9 +118,11 @@ class Entr(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(a > 0, -a * np.log(np.where(a > 0, a, 1)), np.where(a == 0, 0, -np.inf))
-        return np.where(np.isnan(a), a, out).astype(a.dtype, copy=False)
+
+        def f(x):
+            out = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, 0.0, -np.inf))
+            return np.where(np.isnan(x), x, out)
+        return _in64(a, f)
 
     @staticmethod
     def backward(ctx, grad):
@@ -151,8 +153,8 @@ def _pair(name, input, other):
 
 
 class Xlog1py(Op):
-    """x·log1p(y), 0 where x = 0 and y is not nan; d/dx = log1p(y) (0 where x = 0, nan where y is),
-    d/dy = x/(1 + y)."""
+    """x·log1p(y), 0 where x = 0 and y is not nan; d/dx = log1p(y) (0 where x = 0 and y ≤ -1, as
+    PyTorch), d/dy = x/(1 + y)."""
     differentiable_backward = True
 
     @staticmethod
@@ -168,7 +170,7 @@ class Xlog1py(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             ga = gb = None
             if ctx.needs_input_grad[0]:
-                ga = grad * xp.where(a != 0, xp.log1p(b), xp.where(b != b, math.nan, 0.0))
+                ga = xp.where((a == 0) & (b <= -1), 0.0, grad * xp.log1p(b))
             if ctx.needs_input_grad[1]:
                 gb = grad * a / (b + 1.0)
             return ga, gb
