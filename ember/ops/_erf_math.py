@@ -46,37 +46,42 @@ _Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.
       2.33520497626869185e-3)
 
 
+def _horner_ratio(t, num, den, num_top, n):
+    """Cody's evaluation, in place: xn = ((num_top·t + num₀)·t + ... + num_{n-1})·t, xd likewise from
+    t with den₀.., then (xn + num_n) / (xd + den_n)."""
+    xn = np.multiply(t, num_top)
+    xd = t.copy()
+    for i in range(n):
+        xn += num[i]
+        xn *= t
+        xd += den[i]
+        xd *= t
+    xn += num[n]
+    xd += den[n]
+    xn /= xd
+    return xn
+
+
 def _small(y):
-    """erf(y)/y·y for |y| ≤ 0.46875: y·(A·y²)/(B·y²)."""
-    z = y * y
-    xn = _A[4] * z
-    xd = z
-    for i in range(3):
-        xn = (xn + _A[i]) * z
-        xd = (xd + _B[i]) * z
-    return y * (xn + _A[3]) / (xd + _B[3])
+    """erf(y) for |y| ≤ 0.46875: y·(A·y²)/(B·y²)."""
+    r = _horner_ratio(y * y, _A, _B, _A[4], 3)
+    r *= y
+    return r
 
 
 def _mid_scaled(y):
     """erfcx(y) = exp(y²)·erfc(y) for 0.46875 < y ≤ 4."""
-    xn = _C[8] * y
-    xd = y
-    for i in range(7):
-        xn = (xn + _C[i]) * y
-        xd = (xd + _D[i]) * y
-    return (xn + _C[7]) / (xd + _D[7])
+    return _horner_ratio(y, _C, _D, _C[8], 7)
 
 
 def _big_scaled(y):
     """erfcx(y) for y > 4 (y finite)."""
     z = 1.0 / (y * y)
-    xn = _P[5] * z
-    xd = z
-    for i in range(4):
-        xn = (xn + _P[i]) * z
-        xd = (xd + _Q[i]) * z
-    r = z * (xn + _P[4]) / (xd + _Q[4])
-    return (_INV_SQRT_PI - r) / y
+    r = _horner_ratio(z, _P, _Q, _P[5], 4)
+    r *= z
+    np.subtract(_INV_SQRT_PI, r, out=r)
+    r /= y
+    return r
 
 
 def _gauss(y):
@@ -161,25 +166,53 @@ def erfcx(x, square32=False):
     return out
 
 
-def _erfinv_guess(y, w):
-    """Giles' single-precision rational guess for erfinv(y), w = -log((1 - y)(1 + y))."""
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                  -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+               0.00943887047, 1.00167406, 2.83297682)
+
+
+def _poly(t, coeffs):
+    """Horner, in place: ((c₀·t + c₁)·t + ...) + c_last."""
+    p = np.full_like(t, coeffs[0])
+    for c in coeffs[1:]:
+        p *= t
+        p += c
+    return p
+
+
+def _erfinv_guess(ay, w):
+    """Giles' single-precision rational guess for erfinv(|y|), w = -log((1 - y)(1 + y))."""
     small = w < 5.0
-    ws = np.where(small, w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0)
-    cs = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-          -0.00417768164, 0.246640727, 1.50140941)
-    cl = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-          0.00943887047, 1.00167406, 2.83297682)
-    p = np.where(small, cs[0], cl[0])
-    for c0, c1 in zip(cs[1:], cl[1:]):
-        p = np.where(small, c0, c1) + p * ws
-    return p * y
+    if small.all():
+        return _poly(w - 2.5, _GILES_CENTRAL) * ay
+    if not small.any():
+        return _poly(np.sqrt(w) - 3.0, _GILES_TAIL) * ay
+    out = np.empty_like(ay)
+    out[small] = _poly(w[small] - 2.5, _GILES_CENTRAL) * ay[small]
+    big = ~small
+    out[big] = _poly(np.sqrt(w[big]) - 3.0, _GILES_TAIL) * ay[big]
+    return out
+
+
+def _residual(x, ay, tail, central):
+    """erf(x) - |y| where |y| ≤ 1/2, else (1 - |y|) - erfc(x) (the tail keeps its digits)."""
+    if central.all():
+        return erf(x) - ay
+    if not central.any():
+        return tail - erfc(x)
+    out = np.empty_like(x)
+    out[central] = erf(x[central]) - ay[central]
+    side = ~central
+    out[side] = tail[side] - erfc(x[side])
+    return out
 
 
 def _erfinv_abs(ay, tail, steps):
     """erfinv(|y|) ≥ 0 given |y| and tail = 1 - |y| (exact), both float64; ``steps`` Halley steps."""
     with np.errstate(all="ignore"):
         w = -np.log(tail * (2.0 - tail))
-        x = np.abs(_erfinv_guess(ay, w))
+        x = _erfinv_guess(ay, w)
         deep = w > 16.0        # beyond Giles' range: erfc(x) ~ exp(-x²)/(x√π), fixed-point steps
         if deep.any():
             t = tail[deep]
@@ -187,25 +220,23 @@ def _erfinv_abs(ay, tail, steps):
             for _ in range(4):
                 xd = np.sqrt(np.maximum(-np.log(t * _SQRT_PI * xd), 0.0))
             x[deep] = xd
-        x = np.where(np.isfinite(x), x, 0.0)
+        x[~np.isfinite(x)] = 0.0
         central = ay <= 0.5
         for it in range(steps + 1):
             if it == steps:        # one more step for the deep tails, whose first guess is rougher
-                todo = deep
-                if not todo.any():
+                if not deep.any():
                     break
-                xt, ct, at, tt = x[todo], central[todo], ay[todo], tail[todo]
+                xt, ct, at, tt = x[deep], central[deep], ay[deep], tail[deep]
             else:
-                todo = None
                 xt, ct, at, tt = x, central, ay, tail
-            core = np.where(ct, erf(xt) - at, tt - erfc(xt))
+            core = _residual(xt, at, tt, ct)
             gauss = np.exp(-xt * xt) * _TWO_OVER_SQRT_PI
             step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
             xt = xt - step / (1.0 + xt * step)        # Halley: erf'' = -2x·erf'
-            if todo is None:
-                x = xt
+            if it == steps:
+                x[deep] = xt
             else:
-                x[todo] = xt
+                x = xt
     return x
 
 
