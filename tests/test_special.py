@@ -43,8 +43,8 @@ def test_the_table_covers_every_name():
 @pytest.mark.parametrize("name", sorted(CALLS))
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_values_and_gradients_as_torch(name, dtype):
-    vals = UNIT if name in ("erfinv", "logit", "ndtri") else [v for v in X if v > 0] if name in ("digamma", "psi", "polygamma",
-                                                                                        "gammaln") else X
+    positive = name in ("digamma", "psi", "polygamma", "gammaln")
+    vals = UNIT if name in ("erfinv", "logit", "ndtri") else [v for v in X if v > 0] if positive else X
     differentiable = name not in NO_GRAD
 
     def f(t):

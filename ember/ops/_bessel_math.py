@@ -19,7 +19,7 @@ import numpy as np
 
 
 def _flat(f):
-    """``f`` on the flattened float64 array (1-d inside, so masks and in-place steps work on 0-d input), reshaped back."""
+    """``f`` on the flattened float64 array (1-d inside: masks and in-place steps work on 0-d input)."""
     def g(*args):
         *lead, x = args
         x = np.asarray(x, np.float64)

@@ -23,7 +23,7 @@ import numpy as np
 
 
 def _flat(f):
-    """``f`` on the flattened float64 array (1-d inside, so masks and in-place steps work on 0-d input), reshaped back."""
+    """``f`` on the flattened float64 array (1-d inside: masks and in-place steps work on 0-d input)."""
     def g(x, *args, **kwargs):
         x = np.asarray(x, np.float64)
         return np.asarray(f(x.reshape(-1), *args, **kwargs)).reshape(x.shape)
@@ -197,3 +197,82 @@ def zeta(x, q):
         s = np.where(np.isposinf(q), np.nan, s)
         s = np.where(x == 1.0, np.inf, s)                      # checked first by PyTorch: any q
     return s
+
+
+# Bernoulli numbers B_2k for the asymptotic series of ψ⁽ⁿ⁾
+_B2K = BERNOULLI_2K[:10]
+
+
+def _polygamma_pos(n, x):
+    """ψ⁽ⁿ⁾(x) for x > 0 in float64: recurrence up to x ≥ 10, then the asymptotic series."""
+    acc = np.zeros_like(x)
+    x = x.copy()
+    nfact = math.factorial(n)
+    sgn = (-1) ** (n + 1)
+    for _ in range(10):
+        low = x < 10
+        if not low.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n! / x^(n+1)  (n = 0: ψ(x) = ψ(x + 1) - 1/x)
+            term = np.where(low, sgn * nfact / x ** (n + 1), 0.0)
+        acc = acc + term
+        x = np.where(low, x + 1, x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = 1.0 / x
+        inv2 = inv * inv
+        if n == 0:
+            series = np.log(x) - 0.5 * inv
+            pw = inv2
+            for k, b in enumerate(_B2K, start=1):
+                series = series - b / (2 * k) * pw
+                pw = pw * inv2
+        else:
+            # (-1)^(n+1) [ (n-1)!/xⁿ + n!/(2x^(n+1)) + Σ B_2k (2k+n-1)!/((2k)! x^(2k+n)) ]
+            xn = inv ** n
+            series = math.factorial(n - 1) * xn + nfact / 2 * xn * inv
+            pw = xn * inv2
+            for k, b in enumerate(_B2K, start=1):
+                series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * pw
+                pw = pw * inv2
+            series = sgn * series
+    return np.where(np.isposinf(x), 0.0 if n else np.inf, series) + acc
+
+
+def polygamma(n, x):
+    """ψ⁽ⁿ⁾(x) in float64 with PyTorch's values at the poles and for x < 0 (reflection for n ≤ 1)."""
+    x = np.asarray(x, np.float64)
+    if n == 0:
+        return digamma(x)
+    if n >= 2:       # PyTorch's form: (-1)^(n+1)·n!·ζ(n + 1, x), the Hurwitz zeta summing past any negative x
+        with np.errstate(all="ignore"):
+            out = (-1.0) ** (n + 1) * math.factorial(n) * zeta(np.float64(n + 1), x)
+        is_pole = (x <= 0) & (x == np.floor(x))
+        out = np.where(is_pole | np.isneginf(x), np.inf if n % 2 else -np.inf, out)
+        return np.where(np.isposinf(x), np.nan, out)
+    neg = x < 0
+    if n > 1 or not neg.any():
+        out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
+    else:
+        xr = np.where(neg, 1.0 - x, x)
+        out = _polygamma_pos(n, xr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = x - np.round(x)    # exact: tan and sin² have period π, so reduce before multiplying by π
+            if n == 0:
+                refl = out - math.pi / np.tan(math.pi * r)
+            else:
+                refl = -out + (math.pi / np.sin(math.pi * r)) ** 2
+        out = np.where(neg, refl, out)
+    is_pole = (x <= 0) & (x == np.floor(x))
+    if n == 0:       # ψ(±0) = ∓inf, nan at the negative integers and -inf
+        out = np.where(x == 0, np.copysign(np.inf, -x), out)
+        return np.where(is_pole & (x != 0) | np.isneginf(x), np.nan, out)
+    if n == 1:       # PyTorch reflects without reducing the argument: at -k it gives (π / sin(-kπ))², finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at_pole = (math.pi / np.sin(math.pi * x)) ** 2
+        out = np.where(is_pole & (x != 0), at_pole, out)
+        out = np.where(x == 0, np.inf, out)
+        return np.where(np.isneginf(x), np.nan, out)
+    sgn_inf = np.inf if n % 2 else -np.inf   # n ≥ 2: (-1)^(n+1)·inf at the poles and at -inf, nan at +inf
+    out = np.where(is_pole | np.isneginf(x), sgn_inf, out)
+    return np.where(np.isposinf(x), np.nan, out)

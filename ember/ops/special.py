@@ -11,18 +11,19 @@ New elementwise math (integer inputs compute in float32, as PyTorch):
 - logaddexp(a, b) = log(eᵃ + eᵇ), logaddexp2 in base 2; ldexp(a, e) = a·2ᵉ; nextafter(a, b);
 - isposinf, isneginf, isreal (bool results); gcd, lcm (integers only, non-negative results).
 
-Special functions, vectorised in float64 and rounded to the input's dtype:
-- erfc = 1 - erf, exact per element (Python's ``math.erfc``); d/dx -2/√π·exp(-x²);
-- erfinv: Giles' rational first guess, then Newton steps on erf (|y| ≤ 1/2) or on erfc (the tails, so
+Special functions, vectorised in float64 and rounded to the input's dtype (the array math:
+``_erf_math.py``, ``_gamma_math.py``, ``_bessel_math.py``):
+- erfc = 1 - erf (Cody's rational approximations); d/dx -2/√π·exp(-x²);
+- erfinv: Giles' rational first guess, then Halley steps on erf (|y| ≤ 1/2) or on erfc (the tails, so
   1 - |y| keeps its digits); ±1 give ±inf, |y| > 1 nan; d/dy √π/2·exp(erfinv(y)²);
-- lgamma = log|Γ(x)|, exact per element (``math.lgamma``), +inf at the poles 0, -1, -2, ...;
-  d/dx digamma(x);
+- lgamma = log|Γ(x)| (Lanczos, the Taylor series near the zeros 1 and 2, reflection below 1/2), +inf at
+  the poles 0, -1, -2, ...; d/dx digamma(x);
 - i0 = I₀ (NumPy's Chebyshev expansions), nan at ±inf as PyTorch; d/dx I₁, computed by its power
   series for |x| ≤ 20 and its asymptotic series beyond; d/dx I₁ = I₀ - I₁/x;
-- digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n!/x^(n+1) up to
-  x ≥ 10, then the asymptotic series in Bernoulli numbers; reflection for x < 0
-  (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx)). ψ(±0) = ∓inf, ψ at the negative
-  integers nan, as PyTorch; d/dx ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺¹⁾.
+- digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): ψ and ψ' by recurrence and the asymptotic series in Bernoulli
+  numbers, with reflection for x < 0 (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx));
+  n ≥ 2 as PyTorch, (-1)ⁿ⁺¹·n!·ζ(n + 1, x). ψ(±0) = ∓inf, ψ at the negative integers nan, as PyTorch;
+  d/dx ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺¹⁾.
 
 Layer: above arithmetic, math_functions and comparison.
 """
@@ -366,85 +367,6 @@ Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erf_math.erfinv(
 erfc, erfinv = _checked(erfc), _checked(erfinv)
 
 
-# Bernoulli numbers B_2k for the asymptotic series of ψ⁽ⁿ⁾
-_B2K = _gamma_math.BERNOULLI_2K[:10]
-
-
-def _polygamma_pos(n, x):
-    """ψ⁽ⁿ⁾(x) for x > 0 in float64: recurrence up to x ≥ 10, then the asymptotic series."""
-    acc = np.zeros_like(x)
-    x = x.copy()
-    nfact = math.factorial(n)
-    sgn = (-1) ** (n + 1)
-    for _ in range(10):
-        low = x < 10
-        if not low.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n! / x^(n+1)  (n = 0: ψ(x) = ψ(x + 1) - 1/x)
-            term = np.where(low, sgn * nfact / x ** (n + 1), 0.0)
-        acc = acc + term
-        x = np.where(low, x + 1, x)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inv = 1.0 / x
-        inv2 = inv * inv
-        if n == 0:
-            series = np.log(x) - 0.5 * inv
-            pw = inv2
-            for k, b in enumerate(_B2K, start=1):
-                series = series - b / (2 * k) * pw
-                pw = pw * inv2
-        else:
-            # (-1)^(n+1) [ (n-1)!/xⁿ + n!/(2x^(n+1)) + Σ B_2k (2k+n-1)!/((2k)! x^(2k+n)) ]
-            xn = inv ** n
-            series = math.factorial(n - 1) * xn + nfact / 2 * xn * inv
-            pw = xn * inv2
-            for k, b in enumerate(_B2K, start=1):
-                series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * pw
-                pw = pw * inv2
-            series = sgn * series
-    return np.where(np.isposinf(x), 0.0 if n else np.inf, series) + acc
-
-
-def _polygamma64(n, x):
-    """ψ⁽ⁿ⁾(x) in float64 with PyTorch's values at the poles and for x < 0 (reflection for n ≤ 1)."""
-    x = np.asarray(x, np.float64)
-    if n == 0:
-        return _gamma_math.digamma(x)
-    if n >= 2:       # PyTorch's form: (-1)^(n+1)·n!·ζ(n + 1, x), the Hurwitz zeta summing past any negative x
-        with np.errstate(all="ignore"):
-            out = (-1.0) ** (n + 1) * math.factorial(n) * _gamma_math.zeta(np.float64(n + 1), x)
-        is_pole = (x <= 0) & (x == np.floor(x))
-        out = np.where(is_pole | np.isneginf(x), np.inf if n % 2 else -np.inf, out)
-        return np.where(np.isposinf(x), np.nan, out)
-    neg = x < 0
-    if n > 1 or not neg.any():
-        out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
-    else:
-        xr = np.where(neg, 1.0 - x, x)
-        out = _polygamma_pos(n, xr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = x - np.round(x)    # exact: tan and sin² have period π, so reduce before multiplying by π
-            if n == 0:
-                refl = out - math.pi / np.tan(math.pi * r)
-            else:
-                refl = -out + (math.pi / np.sin(math.pi * r)) ** 2
-        out = np.where(neg, refl, out)
-    is_pole = (x <= 0) & (x == np.floor(x))
-    if n == 0:       # ψ(±0) = ∓inf, nan at the negative integers and -inf
-        out = np.where(x == 0, np.copysign(np.inf, -x), out)
-        return np.where(is_pole & (x != 0) | np.isneginf(x), np.nan, out)
-    if n == 1:       # PyTorch reflects without reducing the argument: at -k it gives (π / sin(-kπ))², finite
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at_pole = (math.pi / np.sin(math.pi * x)) ** 2
-        out = np.where(is_pole & (x != 0), at_pole, out)
-        out = np.where(x == 0, np.inf, out)
-        return np.where(np.isneginf(x), np.nan, out)
-    sgn_inf = np.inf if n % 2 else -np.inf   # n ≥ 2: (-1)^(n+1)·inf at the poles and at -inf, nan at +inf
-    out = np.where(is_pole | np.isneginf(x), sgn_inf, out)
-    return np.where(np.isposinf(x), np.nan, out)
-
-
 class Polygamma(Op):
     """ψ⁽ⁿ⁾(x) (n = 0: digamma); d/dx = ψ⁽ⁿ⁺¹⁾(x)."""
     differentiable_backward = True
@@ -454,12 +376,12 @@ class Polygamma(Op):
     def forward(ctx, a, n):
         ctx.save_for_backward(a)
         ctx.n = n
-        return _in64(a, lambda x: _polygamma64(n, x))
+        return _in64(a, lambda x: _gamma_math.polygamma(n, x))
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * (_polygamma(ctx.n + 1, a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(
+        return grad * (_polygamma(ctx.n + 1, a) if isinstance(a, Tensor) else _in64(a, lambda x: _gamma_math.polygamma(
             ctx.n + 1, x)))
 
 
@@ -500,7 +422,7 @@ class Lgamma(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * (digamma(a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(0, x)))
+        return grad * (digamma(a) if isinstance(a, Tensor) else _in64(a, lambda x: _gamma_math.polygamma(0, x)))
 
 
 def lgamma(input):

@@ -31,7 +31,8 @@ def _close(e, t, rtol, atol=0.0):
     with np.errstate(invalid="ignore"):
         ok = same | (np.abs(e - t) <= atol + rtol * np.abs(t))
     bad = np.flatnonzero(~ok)
-    assert bad.size == 0, f"{bad.size} mismatches, first at {bad[:5]}: ember {e.ravel()[bad[:5]]} torch {t.ravel()[bad[:5]]}"
+    first = bad[:5]
+    assert bad.size == 0, f"{bad.size} mismatches, first at {first}: ember {e.ravel()[first]} torch {t.ravel()[first]}"
 
 
 def _both(name, x, dtype, *args, ns="special"):
