@@ -8,7 +8,7 @@
 
 Computed in float64 and rounded to the input's float dtype; integer and bool inputs give float32.
 
-Layer: above special (uses its ``BesselI`` op).
+Layer: above special (uses its ``BesselI`` op) and special_extra.
 """
 import numpy as np
 
@@ -19,6 +19,7 @@ from . import _bessel_math as _bm
 from ._cast import to_dtype
 from ._util import require_tensor
 from .special import BesselI, _in64
+from .special_extra import no_half
 
 __all__ = ["i1", "i0e", "i1e", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
@@ -91,7 +92,9 @@ def i1e(input):
 def _no_grad(name, f, doc, overflow32=False):
     """A function whose result has no gradient (as PyTorch's): f on float64, rounded back."""
     def fn(input):
-        x = _float_input(name, input)._data
+        t = _float_input(name, input)
+        no_half(name, t)
+        x = t._data
         out = _in64(x, f)
         return _wrap(_overflow32(lambda a: out)(x) if overflow32 else out)
     fn.__name__ = name

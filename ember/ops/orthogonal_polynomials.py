@@ -18,7 +18,7 @@ Layer: above special (shares its two-operand promotion).
 import numpy as np
 
 from .._tensor import _wrap
-from .special_extra import _pair
+from .special_extra import _pair, no_half
 
 __all__ = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
            "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
@@ -82,6 +82,7 @@ def _chebyshev(kind, x, n):
 
 def _evaluate(name, input, n, f):
     x, nn = _pair(name, input, n)
+    no_half(name, x)
     dt = x._data.dtype
     xb, nb = np.broadcast_arrays(x._data, _degrees(nn._data))
     with np.errstate(all="ignore"):

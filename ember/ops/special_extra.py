@@ -33,11 +33,20 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _float_input(name, input):
+def _float_input(name, input, half=True):
     require_tensor(name, "input", input)
     if input._data.dtype.kind != "f":
         input = to_dtype(input, np.float32)
+    if not half:
+        no_half(name, input)
     return input
+
+
+def no_half(name, t):
+    """PyTorch's error for the functions its CPU kernels lack in float16."""
+    if t._data.dtype == np.float16:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Half\' (as in PyTorch); convert the input '
+                                  f'with .float() first')
 
 
 class Erfcx(Op):
@@ -60,7 +69,7 @@ class Erfcx(Op):
 def erfcx(input):
     """The scaled complementary error function exp(x²)·erfc(x).
     Example: ``ember.special.erfcx(ember.tensor([0., 10.]))`` is ``tensor([1.0000, 0.0561])``."""
-    return Erfcx.apply(_float_input("erfcx", input))
+    return Erfcx.apply(_float_input("erfcx", input, half=False))
 
 
 class LogNdtr(Op):
@@ -84,7 +93,7 @@ class LogNdtr(Op):
 def log_ndtr(input):
     """The log of the standard normal CDF, log Φ(x), accurate far into the lower tail.
     Example: ``ember.special.log_ndtr(ember.tensor([0.]))`` is ``tensor([-0.6931])``."""
-    return LogNdtr.apply(_float_input("log_ndtr", input))
+    return LogNdtr.apply(_float_input("log_ndtr", input, half=False))
 
 
 class Ndtri(Op):
@@ -108,7 +117,7 @@ class Ndtri(Op):
 def ndtri(input):
     """The standard normal quantile Φ⁻¹(p) (-inf at 0, inf at 1, nan outside [0, 1]).
     Example: ``ember.special.ndtri(ember.tensor([0.5, 0.975]))`` is ``tensor([0.0000, 1.9600])``."""
-    return Ndtri.apply(_float_input("ndtri", input))
+    return Ndtri.apply(_float_input("ndtri", input, half=False))
 
 
 class Entr(Op):
@@ -200,6 +209,7 @@ def zeta(input, other):
     """The Hurwitz zeta function ζ(x, q) = Σₖ (q + k)^-x (``input`` is x, ``other`` q; inf at x = 1,
     nan for x < 1). Example: ``ember.special.zeta(ember.tensor([2.]), 1.)`` is ``tensor([1.6449])`` (π²/6)."""
     x, q = _pair("zeta", input, other)
+    no_half("zeta", x)
     return Zeta.apply(x, q)
 
 
