@@ -126,6 +126,54 @@ def erf(x):
 
 
 @_flat
+def erf_for_float32(x):
+    """erf on float64 x whose result will be rounded to float32: no masks (every element takes the
+    |x| ≤ 0.46875 and the (0.46875, 4] formulas, one is kept), |x| clipped to 4 (erf(4) = 1 - 1.5e-8
+    rounds to 1 in float32, as erf of anything beyond), and exp(-x²) without the split (its ~2e-15
+    relative error is far below float32's). About twice as fast as ``erf``."""
+    y = np.abs(x)
+    small = _small(np.clip(x, -0.46875, 0.46875))
+    ym = np.clip(y, 0.46875, 4.0)
+    mid = _mid_scaled(ym)
+    ym *= ym
+    np.negative(ym, out=ym)
+    mid *= np.exp(ym, out=ym)
+    np.subtract(1.0, mid, out=mid)
+    np.copysign(mid, x, out=mid)
+    return np.where(y <= 0.46875, small, mid)
+
+
+def _erfc_mid_for_float32(y):
+    """erfc(y) for float64 y clipped into [0.46875, 4], the result rounded to float32 later."""
+    ym = np.clip(y, 0.46875, 4.0)
+    mid = _mid_scaled(ym)
+    ym *= ym
+    np.negative(ym, out=ym)
+    mid *= np.exp(ym, out=ym)
+    return mid
+
+
+@_flat
+def erfc_for_float32(x):
+    """erfc on float64 x whose result will be rounded to float32: the first two formulas on every
+    element (|x| clipped into each range), the third on the few beyond 4 (clipped at 10.5, past which
+    erfc underflows float32 to 0); exp(-x²) without the split (~2e-15 relative, far below float32's)."""
+    y = np.abs(x)
+    small = _small(np.clip(x, -0.46875, 0.46875))
+    np.subtract(1.0, small, out=small)
+    pos = _erfc_mid_for_float32(y)
+    far = np.flatnonzero(y > 4.0)         # usually few: these take the third formula by index
+    if far.size:
+        yb = np.minimum(y[far], 10.5)
+        big = _big_scaled(yb)
+        big *= np.exp(-yb * yb)
+        pos[far] = big
+    neg = x < 0
+    np.subtract(2.0, pos, out=pos, where=neg)
+    return np.where(y <= 0.46875, small, pos)
+
+
+@_flat
 def erfc(x):
     """erfc(x) = 1 - erf(x), without cancellation in the upper tail; float64 in and out."""
     x = np.asarray(x, np.float64)
@@ -195,8 +243,11 @@ def _erfinv_guess(ay, w):
     return out
 
 
-def _residual(x, ay, tail, central):
-    """erf(x) - |y| where |y| ≤ 1/2, else (1 - |y|) - erfc(x) (the tail keeps its digits)."""
+def _residual(x, ay, tail, central, fast32=False):
+    """erf(x) - |y| where |y| ≤ 1/2, else (1 - |y|) - erfc(x) (the tail keeps its digits). ``fast32``:
+    for a float32 result, both sides on every element by the mask-free forms (x ≤ 3.9 there)."""
+    if fast32:
+        return np.where(central, erf_for_float32(x) - ay, tail - _erfc_mid_for_float32(x))
     if central.all():
         return erf(x) - ay
     if not central.any():
@@ -208,8 +259,10 @@ def _residual(x, ay, tail, central):
     return out
 
 
-def _erfinv_abs(ay, tail, steps):
-    """erfinv(|y|) ≥ 0 given |y| and tail = 1 - |y| (exact), both float64; ``steps`` Halley steps."""
+def _erfinv_abs(ay, tail, steps, fast32=False):
+    """erfinv(|y|) ≥ 0 given |y| and tail = 1 - |y| (exact), both float64; ``steps`` Halley steps
+    (``fast32``: the residuals by the mask-free float32 forms, valid while erfinv ≤ 3.9, i.e. for
+    |y| of float32 inputs)."""
     with np.errstate(all="ignore"):
         w = -np.log(tail * (2.0 - tail))
         x = _erfinv_guess(ay, w)
@@ -229,7 +282,7 @@ def _erfinv_abs(ay, tail, steps):
                 xt, ct, at, tt = x[deep], central[deep], ay[deep], tail[deep]
             else:
                 xt, ct, at, tt = x, central, ay, tail
-            core = _residual(xt, at, tt, ct)
+            core = _residual(xt, at, tt, ct, fast32=fast32)
             gauss = np.exp(-xt * xt) * _TWO_OVER_SQRT_PI
             step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
             xt = xt - step / (1.0 + xt * step)        # Halley: erf'' = -2x·erf'
@@ -241,11 +294,12 @@ def _erfinv_abs(ay, tail, steps):
 
 
 @_flat
-def erfinv(y, steps=2):
-    """erfinv(y) for float64 y: ±inf at ±1, nan outside [-1, 1]."""
+def erfinv(y, steps=2, fast32=False):
+    """erfinv(y) for float64 y: ±inf at ±1, nan outside [-1, 1] (``fast32``: y are float32 values and
+    the result is rounded to float32)."""
     y = np.asarray(y, np.float64)
     ay = np.abs(y)
-    x = _erfinv_abs(ay, 1.0 - ay, steps)
+    x = _erfinv_abs(ay, 1.0 - ay, steps, fast32)
     out = np.copysign(x, y)
     out = np.where(ay == 1.0, np.copysign(np.inf, y), out)
     return np.where((ay > 1.0) | np.isnan(y), np.nan, out)

@@ -4,7 +4,7 @@ These work on NumPy arrays (no autograd); the ops that differentiate them live i
 """
 import numpy as np
 
-from ._erf_math import erf as _erf64
+from ._erf_math import erf as _erf64, erf_for_float32 as _erf_for_float32
 
 _EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
 
@@ -36,7 +36,9 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 def erf(u):
     """The error function in u's dtype: Cody's rational approximations evaluated in float64
-    (``_erf_math.erf``), vectorised."""
+    (``_erf_math.erf``; for float32 its mask-free form ``erf_for_float32``), vectorised."""
+    if u.dtype == np.float32:
+        return _erf_for_float32(u.astype(np.float64)).astype(np.float32)
     return _erf64(u).astype(u.dtype, copy=False)
 
 

@@ -356,14 +356,21 @@ _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 
 
-Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erf_math.erfc),
-                    lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
+def _erfc_array(a):
+    return _in64(a, _erf_math.erfc_for_float32 if a.dtype == np.float32 else _erf_math.erfc)
+
+
+def _erfinv_array(a):
+    single = a.dtype.itemsize <= 4
+    return _in64(a, lambda y: _erf_math.erfinv(y, 1 if single else 2, fast32=single))
+
+
+Erfc, erfc = _unary("Erfc", _erfc_array, lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
                     doc="Complementary error function 1 - erf(x), without cancellation for large x. "
                         "Example: ``ember.erfc(ember.tensor([0., 3.]))``.")
-Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erf_math.erfinv(y, 1 if a.dtype.itemsize <= 4 else 2)),
-                        lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output", elementwise=False,
-                        doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
-                            "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
+Erfinv, erfinv = _unary("Erfinv", _erfinv_array, lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output",
+                        elementwise=False, doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
+                                               "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
 erfc, erfinv = _checked(erfc), _checked(erfinv)
 
 
