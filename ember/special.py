@@ -4,8 +4,8 @@ ember op of the same math (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, 
 
 The Bessel functions are ``ember/ops/bessel.py``, the orthogonal polynomials
 ``ember/ops/orthogonal_polynomials.py``, erfcx, log_ndtr, ndtri, entr, xlog1py, zeta and
-multigammaln ``ember/ops/special_extra.py``. A name PyTorch has here and ember does not (``airy_ai``,
-``gammainc``, ``gammaincc``) raises AttributeError saying so.
+multigammaln, gammainc, gammaincc ``ember/ops/special_extra.py``. A name PyTorch has here and ember
+does not (``airy_ai``) raises AttributeError saying so.
 
 Example:
     >>> ember.special.expit(ember.tensor([0.0]))
@@ -20,17 +20,19 @@ from .ops.bessel import *  # noqa: F401,F403
 from .ops.bessel import __all__ as _BESSEL
 from .ops.orthogonal_polynomials import *  # noqa: F401,F403
 from .ops.orthogonal_polynomials import __all__ as _POLYNOMIALS
-from .ops.special_extra import entr, erfcx, log_ndtr, multigammaln, ndtri, xlog1py, zeta  # noqa: F401
+from .ops.special_extra import (entr, erfcx, gammainc, gammaincc, log_ndtr, multigammaln, ndtri,  # noqa: F401
+                                xlog1py, zeta)
 
 __all__ = ["digamma", "psi", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
            "log_softmax", "logit", "logsumexp", "ndtr", "polygamma", "round", "sinc", "softmax", "xlogy"]
-__all__ += ["entr", "erfcx", "log_ndtr", "multigammaln", "ndtri", "xlog1py", "zeta"] + _BESSEL + _POLYNOMIALS
+__all__ += ["entr", "erfcx", "gammainc", "gammaincc", "log_ndtr", "multigammaln", "ndtri", "xlog1py",
+            "zeta"] + _BESSEL + _POLYNOMIALS
 
 expit = sigmoid
 gammaln = lgamma
 psi = digamma
 
-_NOT_IN_EMBER = {"airy_ai", "gammainc", "gammaincc"}
+_NOT_IN_EMBER = {"airy_ai"}
 
 
 def ndtr(input):

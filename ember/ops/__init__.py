@@ -42,8 +42,8 @@ __all__ = sorted({name for family in (activation, arithmetic, clamp_where, compa
                                       covariance, index_extra)
                  for name in family.__all__}
                  | {"to_dtype", "activation", "index", "reduce"})   # ember.linalg: the torch.linalg namespace
-mvlgamma = special_extra.mvlgamma        # torch.mvlgamma (the rest of special_extra, bessel and the
-__all__.append("mvlgamma")               # polynomials are torch.special's only: ember.special)
+mvlgamma, igamma, igammac = special_extra.mvlgamma, special_extra.igamma, special_extra.igammac   # torch.*'s
+__all__ += ["mvlgamma", "igamma", "igammac"]   # (the rest of special_extra, bessel, polynomials: ember.special)
 
 # torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
 # ember.nn.functional keeps F's own softmax and log_softmax (softmax_ops.softmax, .log_softmax).

@@ -8,7 +8,9 @@ Hurwitz zeta and the multivariate log-gamma (the array math: ``_erf_math.py``, `
 - xlog1py(x, y) = x·log1p(y) (0 where x = 0 and y is not nan); d/dx = log1p(y) (0 where x = 0, y ≤ -1),
   d/dy = x/(1 + y);
 - zeta(x, q) = Σₖ (q + k)^-x; no derivative (backward raises NotImplementedError, as PyTorch);
-- multigammaln(a, p) = p(p-1)/4·log π + Σⱼ₌₀^(p-1) lgamma(a - j/2), composed of differentiable ops.
+- multigammaln(a, p) = p(p-1)/4·log π + Σⱼ₌₀^(p-1) lgamma(a - j/2), composed of differentiable ops;
+- gammainc(a, x) = P(a, x), gammaincc = Q = 1 - P (torch.igamma / igammac); d/dx P = x^(a-1)e^-x/Γ(a)
+  (= -d/dx Q); no derivative in a (backward raises NotImplementedError, as PyTorch).
 
 Layer: above special.
 """
@@ -27,7 +29,8 @@ from .reduce import sum as _sum
 from .special import _in64, lgamma
 from .views import unsqueeze
 
-__all__ = ["erfcx", "log_ndtr", "ndtri", "entr", "xlog1py", "zeta", "multigammaln", "mvlgamma"]
+__all__ = ["erfcx", "log_ndtr", "ndtri", "entr", "xlog1py", "zeta", "multigammaln", "mvlgamma", "gammainc",
+           "gammaincc", "igamma", "igammac"]
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -228,3 +231,54 @@ def multigammaln(input, p):
 
 
 mvlgamma = multigammaln
+
+
+class Igamma(Op):
+    """P(a, x) (Q(a, x) when ``upper``); d/dx P = exp((a - 1)·log x - x - lgamma(a)) = -d/dx Q; no
+    derivative in a (PyTorch has none)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, x, upper):
+        ctx.save_for_backward(a, x)
+        ctx.upper = upper
+        return _in64(a, lambda aa: _gamma_math.gammainc(aa, x.astype(np.float64), upper))
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError(f"the derivative for '{'igammac' if ctx.upper else 'igamma'}: input' is not "
+                                      f"implemented (as in PyTorch).")
+        a, x = ctx.saved_tensors
+        xp = array_namespace(grad)
+        lg = lgamma(a) if isinstance(a, Tensor) else _in64(a, _gamma_math.lgamma)
+        with np.errstate(all="ignore"):
+            d = xp.exp((a - 1.0) * xp.log(x) - x - lg)
+        return None, -grad * d if ctx.upper else grad * d
+
+
+def _igamma(name, input, other, upper):
+    require_tensor(name, "input", input)
+    require_tensor(name, "other", other)
+    a, x = promote(input, other)
+    a = a if isinstance(a, Tensor) else _wrap(np.asarray(a, x._data.dtype))
+    x = x if isinstance(x, Tensor) else _wrap(np.asarray(x, a._data.dtype))
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{"igammac" if upper else "igamma"}_cpu" not implemented for {a.dtype} (as in '
+                                  f'PyTorch: floating inputs only); convert them with .float() first')
+    return Igamma.apply(a, x, upper)
+
+
+def gammainc(input, other):
+    """The regularised lower incomplete gamma function P(a, x) = γ(a, x)/Γ(a) (``input`` is a, ``other`` x).
+    Example: ``ember.special.gammainc(ember.tensor([1.]), ember.tensor([1.]))`` is ``tensor([0.6321])``."""
+    return _igamma("gammainc", input, other, False)
+
+
+def gammaincc(input, other):
+    """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x).
+    Example: ``ember.special.gammaincc(ember.tensor([1.]), ember.tensor([1.]))`` is ``tensor([0.3679])``."""
+    return _igamma("gammaincc", input, other, True)
+
+
+igamma, igammac = gammainc, gammaincc
