@@ -229,9 +229,14 @@ def _poly(t, coeffs):
     return p
 
 
-def _erfinv_guess(ay, w):
-    """Giles' single-precision rational guess for erfinv(|y|), w = -log((1 - y)(1 + y))."""
+def _erfinv_guess(ay, w, fast32=False):
+    """Giles' single-precision rational guess for erfinv(|y|), w = -log((1 - y)(1 + y)) (``fast32``:
+    both polynomials on every element, one kept: no masks)."""
     small = w < 5.0
+    if fast32:
+        central = _poly(w - 2.5, _GILES_CENTRAL)
+        tail = _poly(np.sqrt(w) - 3.0, _GILES_TAIL)
+        return np.where(small, central, tail) * ay
     if small.all():
         return _poly(w - 2.5, _GILES_CENTRAL) * ay
     if not small.any():
@@ -246,8 +251,11 @@ def _erfinv_guess(ay, w):
 def _residual(x, ay, tail, central, fast32=False):
     """erf(x) - |y| where |y| ≤ 1/2, else (1 - |y|) - erfc(x) (the tail keeps its digits). ``fast32``:
     for a float32 result, both sides on every element by the mask-free forms (x ≤ 3.9 there)."""
-    if fast32:
-        return np.where(central, erf_for_float32(x) - ay, tail - _erfc_mid_for_float32(x))
+    if fast32:      # one small-|x| and one mid-range evaluation on every element, no masks
+        mid = _erfc_mid_for_float32(x)
+        small = _small(np.clip(x, -0.46875, 0.46875))
+        erf_x = np.where(x <= 0.46875, small, 1.0 - mid)
+        return np.where(central, erf_x - ay, tail - mid)
     if central.all():
         return erf(x) - ay
     if not central.any():
@@ -265,7 +273,7 @@ def _erfinv_abs(ay, tail, steps, fast32=False):
     |y| of float32 inputs)."""
     with np.errstate(all="ignore"):
         w = -np.log(tail * (2.0 - tail))
-        x = _erfinv_guess(ay, w)
+        x = _erfinv_guess(ay, w, fast32)
         deep = w > 16.0        # beyond Giles' range: erfc(x) ~ exp(-x²)/(x√π), fixed-point steps
         if deep.any():
             t = tail[deep]
