@@ -5,7 +5,7 @@ ember op of the same math (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, 
 The Bessel functions are ``ember/ops/bessel.py``, the orthogonal polynomials
 ``ember/ops/orthogonal_polynomials.py``, erfcx, log_ndtr, ndtri, entr, xlog1py, zeta and
 multigammaln, gammainc, gammaincc ``ember/ops/special_extra.py``. A name PyTorch has here and ember
-does not (``airy_ai``) raises AttributeError saying so.
+does not (none in PyTorch 2.13; the hook stays for later ones) raises AttributeError saying so.
 
 Example:
     >>> ember.special.expit(ember.tensor([0.0]))
@@ -32,7 +32,7 @@ expit = sigmoid
 gammaln = lgamma
 psi = digamma
 
-_NOT_IN_EMBER = {"airy_ai"}
+_NOT_IN_EMBER = set()          # every function of PyTorch 2.13's torch.special is here
 
 
 def ndtr(input):

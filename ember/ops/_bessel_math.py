@@ -7,6 +7,10 @@
   K₁ = 1/x + log(x/2)·I₁ - (x/4)·Σ (ψ(k+1) + ψ(k+2)) (x²/4)ᵏ/(k!(k+1)!) for x ≤ 2; beyond, the
   integral eˣ·Kν(x) = ∫₀^∞ exp(-2x·sinh²(t/2))·cosh(νt) dt by the trapezoidal rule with step
   min(0.2, 0.5/√x) (exponentially accurate for this analytic, fast-decaying integrand);
+- Airy Ai: the Maclaurin series Ai(0)·f(x) + Ai'(0)·g(x) in extended precision (NumPy's longdouble)
+  on [-8, 2]; Ai(x) = √(x/3)/π·K_{1/3}(ζ) beyond 2 and the asymptotic expansion
+  Ai(-y) ~ (cos(ζ - π/4)·Σ(-1)ᵏu₂ₖζ^-2k + sin(ζ - π/4)·Σ(-1)ᵏu₂ₖ₊₁ζ^-2k-1)/(√π·y^¼) below -8,
+  ζ = (2/3)|x|^(3/2), uₖ = (2k+1)(2k+3)...(6k-1)/(216ᵏk!); nan at ±inf, as PyTorch;
 - J₀, J₁, Y₀, Y₁: for |x| ≤ 25, Miller's backward recurrence J_{k-1} = (2k/x)·J_k - J_{k+1}
   normalised by J₀ + 2ΣJ₂ₖ = 1, and Neumann's series Y₀ = (2/π)(log(x/2) + γ)J₀ - (4/π)Σ(-1)ᵏJ₂ₖ/k,
   Y₁ = -Y₀' = (2/π)(log(x/2) + γ)J₁ - (2/π)J₀/x + (2/π)Σ(-1)ᵏ(J₂ₖ₋₁ - J₂ₖ₊₁)/k; beyond 25, Hankel's
@@ -123,14 +127,14 @@ def _k_series(nu, x):
 
 
 def _k_scaled_integral(nu, x):
-    """eˣ·Kν(x) for x > 2 (finite) by the trapezoidal rule."""
+    """eˣ·Kν(x) for x > 1.5 (finite) by the trapezoidal rule (any real order ν)."""
     h = np.minimum(0.2, 0.5 / np.sqrt(x))
     acc = np.full_like(x, 0.5)          # the t = 0 node, halved
     for j in range(1, 40):
         t = j * h
         s = np.sinh(t / 2)
         f = np.exp(-2.0 * x * s * s)
-        acc = acc + (f * np.cosh(t) if nu == 1 else f)
+        acc = acc + (f * np.cosh(nu * t) if nu else f)
     return acc * h
 
 
@@ -281,3 +285,69 @@ def spherical_j0(x):
     with np.errstate(all="ignore"):
         out = np.where(x == 0, 1.0, np.sin(x) / np.where(x == 0, 1.0, x))
     return np.where(np.isinf(x), 0.0, out)
+
+
+_AI0 = 0.355028053887817239260          # Ai(0)
+_AIP0 = -0.258819403792806798405        # Ai'(0)
+
+
+def _airy_u(terms):
+    out = [1.0]
+    for k in range(1, terms):
+        num = 1.0
+        for j in range(2 * k + 1, 6 * k, 2):
+            num *= j
+        out.append(num / (216.0 ** k * math.factorial(k)))
+    return out
+
+
+_AIRY_U = _airy_u(28)
+
+
+def _airy_series(x):
+    """Ai(x) for -8 ≤ x ≤ 2 by the Maclaurin series, summed in longdouble (the terms grow to ~e^ζ)."""
+    z = x.astype(np.longdouble)
+    z3 = z * z * z
+    f_term = np.ones_like(z)
+    g_term = z.copy()
+    f_sum, g_sum = f_term.copy(), g_term.copy()
+    for k in range(1, 45):
+        f_term = f_term * z3 / ((3 * k - 1) * (3 * k))
+        g_term = g_term * z3 / ((3 * k) * (3 * k + 1))
+        f_sum += f_term
+        g_sum += g_term
+    return (np.longdouble(_AI0) * f_sum + np.longdouble(_AIP0) * g_sum).astype(np.float64)
+
+
+def _airy_negative(y):
+    """Ai(-y) for y > 8 (finite) by the asymptotic expansion."""
+    zeta = 2.0 / 3.0 * y * np.sqrt(y)
+    inv = 1.0 / zeta
+    inv2 = inv * inv
+    p = np.zeros_like(y)
+    q = np.zeros_like(y)
+    for k in range(len(_AIRY_U) // 2 - 1, -1, -1):
+        p = p * -inv2 + _AIRY_U[2 * k]
+        q = q * -inv2 + _AIRY_U[2 * k + 1]
+    q = q * inv
+    c, s = np.cos(zeta), np.sin(zeta)
+    return ((c + s) * p + (s - c) * q) / (math.sqrt(2.0 * math.pi) * np.sqrt(np.sqrt(y)))
+
+
+@_flat
+def airy_ai(x):
+    """Ai(x) on float64 x (0 past ~104 by underflow; nan at ±inf and nan, as PyTorch)."""
+    out = np.full_like(x, np.nan)
+    with np.errstate(all="ignore"):
+        mid = (x >= -8.0) & (x <= 2.0)
+        if mid.any():
+            out[mid] = _airy_series(x[mid])
+        pos = (x > 2.0) & np.isfinite(x)
+        if pos.any():
+            xp = x[pos]
+            zeta = 2.0 / 3.0 * xp * np.sqrt(xp)
+            out[pos] = np.sqrt(xp / 3.0) / math.pi * _k_scaled_integral(1.0 / 3.0, zeta) * np.exp(-zeta)
+        neg = (x < -8.0) & np.isfinite(x)
+        if neg.any():
+            out[neg] = _airy_negative(-x[neg])
+    return out

@@ -4,7 +4,8 @@
   (d/dx = i1e(x) - sgn(x)·i0e(x)), ``i1e`` = e^-|x|·I₁ (d/dx = i0e(x) - i1e(x)·(sgn(x) + 1/x), ½ at 0);
 - without one (PyTorch gives their results no ``grad_fn``, so ``backward`` raises that the tensor
   does not require grad): ``bessel_j0/j1/y0/y1``, ``modified_bessel_i0/i1/k0/k1``,
-  ``scaled_modified_bessel_k0/k1`` (eˣ·Kν), ``spherical_bessel_j0`` (sin x / x).
+  ``scaled_modified_bessel_k0/k1`` (eˣ·Kν), ``spherical_bessel_j0`` (sin x / x), and the Airy
+  function ``airy_ai`` (Ai, from K_{1/3} for x > 2).
 
 Computed in float64 and rounded to the input's float dtype; integer and bool inputs give float32.
 
@@ -23,7 +24,7 @@ from .special_extra import no_half
 
 __all__ = ["i1", "i0e", "i1e", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
-           "scaled_modified_bessel_k1", "spherical_bessel_j0"]
+           "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai"]
 
 
 def _float_input(name, input):
@@ -133,3 +134,5 @@ scaled_modified_bessel_k1 = _no_grad("scaled_modified_bessel_k1", lambda x: _bm.
 spherical_bessel_j0 = _no_grad("spherical_bessel_j0", _bm.spherical_j0,
                                "The spherical Bessel function j₀(x) = sin(x)/x (1 at 0; no gradient). "
                                "Example: ``ember.special.spherical_bessel_j0(ember.tensor([0., 1.]))``.")
+airy_ai = _no_grad("airy_ai", _bm.airy_ai, "The Airy function Ai(x) (nan at ±inf, as PyTorch; no gradient). "
+                   "Example: ``ember.special.airy_ai(ember.tensor([0., 1.]))`` is ``tensor([0.3550, 0.1353])``.")

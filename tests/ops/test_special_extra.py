@@ -330,3 +330,24 @@ def test_gammainc_gradients():
         a = ember.tensor([0.5, 1.5, 4.0], dtype=ember.float64)
         assert ember.autograd.gradcheck(lambda v: getattr(ember.special, name)(a, v), (x,))
         assert ember.autograd.gradgradcheck(lambda v: getattr(ember.special, name)(a, v), (x,))
+
+
+def test_airy_ai():
+    x = np.concatenate([np.linspace(-60, 30, 20001), -np.geomspace(1e-3, 1e6, 400), np.geomspace(1e-30, 110, 400),
+                        [0.0, -0.0, INF, -INF, NAN, 2.0, -8.0]])
+    # PyTorch's float64 Ai is off by up to ~3e-6 absolute (near x = -2.09: 0.1693985 for 0.1693955273223193);
+    # ember's is within 2e-15 of mpmath (checked below)
+    # (and PyTorch's float32 carries ζ = (2/3)|x|^1.5 rounded to float32 into the phase below -8: 3e-5 there,
+    # noise below -100, not compared)
+    for dtype in ("float32", "float64"):
+        keep = ~((np.abs(x) > 0) & (np.abs(x) < 1.2e-38)) & ~(x < -100) if dtype == "float32" else x == x
+        keep |= np.isnan(x) | np.isinf(x)
+        e, t = _both("airy_ai", x[keep], dtype)
+        atol = np.where(x[keep] < -8, 3e-5, 4e-6) if dtype == "float32" else 4e-6
+        _close(e, t, 8 * EPS32 if dtype == "float32" else 1e-12, atol)
+    mpmath = pytest.importorskip("mpmath")
+    pts = [-50.5, -10.0, -8.1, -7.9, -2.091, -1.0, 0.5, 1.9, 2.1, 5.0, 50.0]
+    got = ember.special.airy_ai(ember.tensor(pts, dtype=ember.float64)).numpy()
+    _close(got, [float(mpmath.airyai(v)) for v in pts], 1e-13, 1e-15)
+    assert_same(lambda t: t.special.airy_ai(t.tensor([1, 2])), tol=1e-6)
+    assert_same(lambda t: t.special.airy_ai(t.tensor([1.0], dtype=t.float16)), error=NotImplementedError)
