@@ -508,6 +508,10 @@ _SPECIAL = ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", 
             "lgamma", "digamma", "i0"]
 for _name in _SPECIAL:
     setattr(Tensor, _name, getattr(ops, _name))
+Tensor.mvlgamma = ops.mvlgamma
+Tensor.mvlgamma_ = _inplace(ops.mvlgamma)
+Tensor.igamma, Tensor.igammac = ops.igamma, ops.igammac
+Tensor.igamma_, Tensor.igammac_ = _inplace(ops.igamma), _inplace(ops.igammac)
 for _name in ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
               "fix", "deg2rad", "rad2deg", "copysign", "heaviside", "sinc", "logit", "ldexp", "nextafter", "gcd",
               "lcm", "erfc", "erfinv", "lgamma", "digamma", "i0", "xlogy", "acos", "asin", "atan", "tan", "sinh", "cosh"]:
