@@ -16,13 +16,16 @@ Example (per-sample gradients):
     >>> g["weight"].shape
     ember.Size([8, 1, 3])
 """
+from .batch_norm import replace_all_batch_norm_modules_
 from .functional_call import functional_call
+from .functionalize import debug_unwrap, functionalize
 from .grad import grad, grad_and_value
 from .jacobian import hessian, jacfwd, jacrev
 from .jvp import jvp
+from .linearize import linearize
 from .stack_module_state import stack_module_state
 from .vjp import vjp
 from .vmap import vmap
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "stack_module_state", "vjp", "vmap"]
+__all__ = ["debug_unwrap", "functional_call", "functionalize", "grad", "grad_and_value", "hessian", "jacfwd",
+           "jacrev", "jvp", "linearize", "replace_all_batch_norm_modules_", "stack_module_state", "vjp", "vmap"]

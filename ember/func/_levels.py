@@ -9,23 +9,34 @@ swapped for checking versions; they are put back when the outermost level ends.
   restores it before every batch element after the first, so each element draws the same numbers.
 - ``randomness='different'``: draws go on through the stream, one element after the other.
 - An in-place write into a tensor passed with ``in_dims=None`` (unbatched) raises: the per-element
-  loop would apply it once per element.
+  loop would apply it once per element. So does a batch norm in training mode that would update
+  running statistics (PyTorch's error; ``replace_all_batch_norm_modules_`` is the fix).
 """
 import numpy as np
 
 from .. import _inplace
 from .._random import Generator
+from ..ops import normalization as _norm
 
 RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. Please either use the 'same' or "
                 "'different' randomness flags on vmap or perform the randomness operation out of vmap")
 
 
-class Level:
-    __slots__ = ("randomness", "unbatched", "snapshots")
+BATCH_NORM_ERROR = (
+    "Batch norm got a batched tensor as input while the running_mean or running_var, which will be updated in "
+    "place, were not batched.\nIf you are using a module and do not need eval mode, please set "
+    "`track_running_stats` to be False.If you are using a prebuilt module and do not need eval mode, please see "
+    "the functorch website for resources on how to patch your module to work with vmap")
 
-    def __init__(self, randomness, unbatched=()):
+
+class Level:
+    __slots__ = ("randomness", "mapped", "unbatched", "batched", "snapshots")
+
+    def __init__(self, randomness, unbatched=(), batched=(), mapped=True):
         self.randomness = randomness
+        self.mapped = mapped                  # a vmap level (jacfwd's only watches randomness)
         self.unbatched = tuple(unbatched)     # tensors mapped with in_dim None
+        self.batched = tuple(batched)         # tensors mapped along a dim
         self.snapshots = {}                   # id(generator) -> (generator, state before its first draw)
 
     def restore_generators(self):
@@ -59,16 +70,44 @@ def _checked_write(self, values):
     return _saved["write"](self, values)
 
 
+def _check_stats(*stats):
+    """Running statistics updated in place must be slices of a mapped input at every vmap level
+    (stacked buffers of an ensemble); the module's own buffers would take every element's update."""
+    for s in stats:
+        if s is None:
+            continue
+        arr = s._data if hasattr(s, "_data") else s
+        for level in _stack:
+            if level.mapped and not any(np.may_share_memory(arr, t._data) for t in level.batched):
+                raise RuntimeError(BATCH_NORM_ERROR)
+
+
+def _checked_batch_norm(ctx, x, w, b, rm, rv, momentum, eps):
+    _check_stats(rm, rv)
+    return _saved["bn"].__func__(ctx, x, w, b, rm, rv, momentum, eps)
+
+
+def _checked_instance_stats(x, running_mean, running_var, momentum):
+    _check_stats(running_mean, running_var)
+    return _saved["in"](x, running_mean, running_var, momentum)
+
+
 def _install():
     _saved["u32"] = Generator.__dict__["_u32"]
     _saved["write"] = _inplace._write
+    _saved["bn"] = _norm.BatchNormTrain.__dict__["forward"]
+    _saved["in"] = _norm._update_instance_stats
     Generator._u32 = _checked_u32
     _inplace._write = _checked_write
+    _norm.BatchNormTrain.forward = staticmethod(_checked_batch_norm)
+    _norm._update_instance_stats = _checked_instance_stats
 
 
 def _uninstall():
     Generator._u32 = _saved.pop("u32")
     _inplace._write = _saved.pop("write")
+    _norm.BatchNormTrain.forward = _saved.pop("bn")
+    _norm._update_instance_stats = _saved.pop("in")
 
 
 class active:

@@ -97,7 +97,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if randomness == "error":
-            with active(Level("error")):
+            with active(Level("error", mapped=False)):
                 return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
         return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
     return wrapper

@@ -171,11 +171,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     def wrapped(*args, **kwargs):
         leaves, spec, dims, size = _mapped_leaves(func, in_dims, args)
         unbatched = [x for x, d in zip(leaves, dims) if d is None and isinstance(x, Tensor)]
+        batched = [x for x, d in zip(leaves, dims) if d is not None]
         if size == 0:
-            with active(Level(randomness, unbatched)):
+            with active(Level(randomness, unbatched, batched)):
                 return _empty_batch(func, leaves, spec, dims, kwargs, out_dims)
         per_element = []
-        with active(Level(randomness, unbatched)) as level:
+        with active(Level(randomness, unbatched, batched)) as level:
             for b in range(size):
                 if b and randomness == "same":
                     level.restore_generators()
