@@ -155,3 +155,10 @@ def test_errors_as_torch(case):
     e_msg, t_msg = raises_like(lambda: call(ef.vmap, ember, *to_ember((x, y))), lambda: call(torch.vmap, torch, x, y))
     if "vmap" in t_msg and "TreeSpec" not in t_msg:
         assert e_msg == t_msg
+
+
+def test_in_place_write_into_0d_elements_reaches_the_batched_input():
+    x = torch.arange(3.0)
+    xe = to_ember(x)
+    assert_close(ef.vmap(lambda a: a.mul_(2))(xe), torch.vmap(lambda a: a.mul_(2))(x))
+    assert_close(xe, x)
