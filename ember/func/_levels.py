@@ -12,6 +12,8 @@ swapped for checking versions; they are put back when the outermost level ends.
   loop would apply it once per element. So does a batch norm in training mode that would update
   running statistics (PyTorch's error; ``replace_all_batch_norm_modules_`` is the fix).
 """
+import threading
+
 import numpy as np
 
 from .. import _inplace
@@ -30,9 +32,10 @@ BATCH_NORM_ERROR = (
 
 
 class Level:
-    __slots__ = ("randomness", "mapped", "unbatched", "batched", "snapshots")
+    __slots__ = ("randomness", "mapped", "unbatched", "batched", "snapshots", "thread")
 
     def __init__(self, randomness, unbatched=(), batched=(), mapped=True):
+        self.thread = threading.get_ident()   # only this thread's draws and writes are checked
         self.randomness = randomness
         self.mapped = mapped                  # a vmap level (jacfwd's only watches randomness)
         self.unbatched = tuple(unbatched)     # tensors mapped with in_dim None
@@ -46,20 +49,28 @@ class Level:
 
 _stack = []
 _saved = {}
+_lock = threading.Lock()
+
+
+def _levels():
+    """The active levels of the calling thread, outermost first."""
+    me = threading.get_ident()
+    return [level for level in _stack if level.thread == me]
 
 
 def _checked_u32(self, n):
-    for level in _stack:
+    levels = _levels()
+    for level in levels:
         if level.randomness == "error":
             raise RuntimeError(RANDOM_ERROR)
-    for level in _stack:
+    for level in levels:
         if level.randomness == "same" and id(self) not in level.snapshots:
             level.snapshots[id(self)] = (self, self.get_state())
     return _saved["u32"](self, n)
 
 
 def _checked_write(self, values):
-    for level in _stack:
+    for level in _levels():
         for t in level.unbatched:
             if np.may_share_memory(self._data, t._data):
                 raise RuntimeError(
@@ -77,7 +88,7 @@ def _check_stats(*stats):
         if s is None:
             continue
         arr = s._data if hasattr(s, "_data") else s
-        for level in _stack:
+        for level in _levels():
             if level.mapped and not any(np.may_share_memory(arr, t._data) for t in level.batched):
                 raise RuntimeError(BATCH_NORM_ERROR)
 
@@ -117,13 +128,15 @@ class active:
         self.level = level
 
     def __enter__(self):
-        if not _stack:
-            _install()
-        _stack.append(self.level)
+        with _lock:
+            if not _stack:
+                _install()
+            _stack.append(self.level)
         return self.level
 
     def __exit__(self, *exc):
-        _stack.pop()
-        if not _stack:
-            _uninstall()
+        with _lock:
+            _stack.remove(self.level)
+            if not _stack:
+                _uninstall()
         return False

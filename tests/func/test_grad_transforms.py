@@ -223,3 +223,24 @@ def test_jacfwd_with_randomness_same_runs():
     assert out.shape == (3, 3)
     with pytest.raises(RuntimeError, match="randomness"):
         ef.jacfwd(ember.sin, randomness="foo")
+
+
+def test_hessian_over_a_dict_of_parameters():
+    p = {"a": torch.randn(2, dtype=torch.float64), "b": torch.randn(3, dtype=torch.float64)}
+
+    def make(lib):
+        return lambda p: (lib.sin(p["a"]).sum() * (p["b"] ** 2).sum())
+
+    assert_close(ef.hessian(make(ember))(to_ember(p)), tf.hessian(make(torch))(p))
+
+
+def test_vmap_of_grad_with_aux_and_two_argnums():
+    x, w = torch.randn(5, 3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+
+    def make(F, lib):
+        def loss(w, x):
+            y = lib.tanh(x @ w)
+            return y ** 2, {"y": y}
+        return F.vmap(F.grad(loss, argnums=(0, 1), has_aux=True), in_dims=(None, 0))
+
+    assert_close(make(ef, ember)(*to_ember((w, x))), make(tf, torch)(w, x))

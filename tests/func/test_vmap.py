@@ -162,3 +162,39 @@ def test_in_place_write_into_0d_elements_reaches_the_batched_input():
     xe = to_ember(x)
     assert_close(ef.vmap(lambda a: a.mul_(2))(xe), torch.vmap(lambda a: a.mul_(2))(x))
     assert_close(xe, x)
+
+
+def test_checks_are_removed_after_vmap_even_when_the_function_raises():
+    from ember import _inplace
+    from ember._random import Generator
+    from ember.ops.normalization import BatchNormTrain
+    before = (Generator.__dict__["_u32"], _inplace._write, BatchNormTrain.__dict__["forward"])
+
+    def boom(a):
+        raise KeyError("inside")
+
+    with pytest.raises(KeyError):
+        ef.vmap(ef.vmap(boom))(ember.zeros(2, 3))
+    assert (Generator.__dict__["_u32"], _inplace._write, BatchNormTrain.__dict__["forward"]) == before
+
+
+def test_another_threads_random_draws_are_not_vmaps_business():
+    import threading
+    started, release, drawn = threading.Event(), threading.Event(), []
+
+    def other():
+        started.wait(5)
+        drawn.append(ember.rand(2))
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+
+    def f(a):
+        started.set()
+        release.wait(5)
+        return a * 2
+
+    ef.vmap(f)(ember.zeros(2, 3))
+    t.join(5)
+    assert len(drawn) == 1
