@@ -112,7 +112,7 @@ def release(values, keep):
     if keep:
         return values
     leaves, spec = tree_flatten(values)
-    return tree_unflatten([v.detach() if isinstance(v, Tensor) else v for v in leaves], spec)
+    return tree_unflatten([v.detach() if isinstance(v, Tensor) and v.requires_grad else v for v in leaves], spec)
 
 
 def split_aux(out, has_aux, api):

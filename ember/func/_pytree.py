@@ -60,6 +60,8 @@ def _children(x):
 
 def tree_flatten(tree):
     """``(leaves, spec)`` of ``tree`` (leaves in depth-first order)."""
+    if not isinstance(tree, (tuple, list, dict)):
+        return [tree], _LEAF
     leaves = []
 
     def walk(x):
@@ -76,6 +78,8 @@ def tree_flatten(tree):
 
 def tree_unflatten(leaves, spec):
     """The tree of ``spec``'s structure holding ``leaves``."""
+    if spec.type is None:
+        return leaves[0]
     it = iter(leaves)
 
     def build(s):
