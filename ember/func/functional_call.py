@@ -39,16 +39,20 @@ def _merge(parameter_and_buffer_dicts):
 
 
 def _tied_names(module):
-    """Each parameter/buffer name -> all names sharing that tensor (``tie_weights``)."""
+    """Each name of a tensor held under several names (tied weights) -> all of its names."""
     groups = {}
-    for name, t in list(module.named_parameters(remove_duplicate=False)) + list(
-            module.named_buffers(remove_duplicate=False)):
-        groups.setdefault(id(t), []).append(name)
-    return {n: names for names in groups.values() for n in names}
+    for prefix, m in module.named_modules(remove_duplicate=False):
+        for table in (m.__dict__.get("_parameters", {}), m.__dict__.get("_buffers", {})):
+            for name, t in table.items():
+                if t is not None:
+                    groups.setdefault(id(t), []).append(f"{prefix}.{name}" if prefix else name)
+    return {n: names for names in groups.values() if len(names) > 1 for n in names}
 
 
 def _expand_tied(module, values):
     tied = _tied_names(module)
+    if not tied:
+        return values
     out = dict(values)
     for name in list(values):
         others = [n for n in tied.get(name, ()) if n != name]

@@ -78,6 +78,13 @@ def test_functional_call_buffers_and_tied_weights():
     for tie in (True, False):
         assert_close(ef.functional_call(e_model, to_ember(w), (to_ember(x),), tie_weights=tie),
                      tf.functional_call(t_model, w, (x,), tie_weights=tie), atol=1e-5)
+    def shared(lib):
+        a = lib.nn.Linear(3, 3)
+        return lib.nn.Sequential(a, lib.nn.Tanh(), a)
+
+    e_shared, t_shared = _twins(shared)
+    assert_close(ef.functional_call(e_shared, to_ember(w), (to_ember(x),)), tf.functional_call(t_shared, w, (x,)))
+    assert e_shared[0].weight is e_shared[2].weight and isinstance(e_shared[0].weight, ember.nn.Parameter)
     both = {"0.weight": torch.randn(3, 3), "1.weight": torch.randn(3, 3)}
     raises_like(lambda: ef.functional_call(e_model, to_ember(both), (to_ember(x),)),
                 lambda: tf.functional_call(t_model, both, (x,)))
