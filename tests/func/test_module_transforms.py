@@ -201,3 +201,32 @@ def test_neural_tangent_kernel_tutorial():
         return lib.stack([lib.einsum("Naf,Mbf->NMab", j1, j2) for j1, j2 in zip(jac1, jac2)]).sum(0)
 
     assert_close(ntk(ef, ember, e_model, *to_ember((x1, x2))), ntk(tf, torch, t_model, x1, x2), atol=1e-5)
+
+
+def test_neural_tangent_kernel_by_vector_products():
+    """The NTK tutorial's second method: vmap over vjp_fn, jvp along its result, nested vmaps."""
+    def make(lib):
+        return lib.nn.Sequential(lib.nn.Linear(3, 5), lib.nn.Tanh(), lib.nn.Linear(5, 2))
+
+    e_model, t_model = _twins(make)
+    x1, x2 = torch.randn(2, 3), torch.randn(3, 3)
+
+    def ntk(F, lib, model, x1, x2):
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def fnet_single(params, x):
+            return F.functional_call(model, params, (x.unsqueeze(0),)).squeeze(0)
+
+        def get_ntk(x1, x2):
+            output, vjp_fn = F.vjp(lambda p: fnet_single(p, x1), params)
+
+            def get_ntk_slice(vec):
+                vjps = vjp_fn(vec)
+                return F.jvp(lambda p: fnet_single(p, x2), (params,), vjps)[1]
+
+            basis = lib.eye(output.numel(), dtype=output.dtype).view(output.numel(), -1)
+            return F.vmap(get_ntk_slice)(basis)
+
+        return F.vmap(F.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+
+    assert_close(ntk(ef, ember, e_model, *to_ember((x1, x2))), ntk(tf, torch, t_model, x1, x2), atol=1e-5)
