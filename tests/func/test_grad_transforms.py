@@ -197,6 +197,7 @@ ERRORS = [
     ("vjp of a number", lambda F, L, x: F.vjp(lambda a: 1.0, x)),
     ("jacrev of an integer output", lambda F, L, x: F.jacrev(lambda a: a.long())(x)),
     ("jacrev chunk_size 0", lambda F, L, x: F.jacrev(L.sin, chunk_size=0)(x)),
+    ("in-place write into the differentiated input", lambda F, L, x: F.grad(lambda a: a.mul_(2).sum())(x)),
     ("jacfwd random op", lambda F, L, x: F.jacfwd(lambda a: a * L.rand(3))(L.ones(3))),
 ]
 
