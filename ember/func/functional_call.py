@@ -133,7 +133,9 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     Example:
         >>> model = ember.nn.Linear(3, 1)
         >>> w = {"weight": ember.ones(1, 3), "bias": ember.zeros(1)}
-        >>> functional_call(model, w, (ember.ones(2, 3),))     # tensor([[3.], [3.]])
+        >>> functional_call(model, w, (ember.ones(2, 3),))
+        tensor([[3.],
+                [3.]])
     """
     values = _merge(parameter_and_buffer_dicts)
     if tie_weights:
