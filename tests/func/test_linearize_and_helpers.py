@@ -58,8 +58,8 @@ def test_functionalize_gives_the_same_results_and_checks_remove():
 
 def test_replace_all_batch_norm_modules_then_vmap_over_a_model():
     def make(lib):
-        return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), lib.nn.InstanceNorm1d(4, affine=True,
-                                                                                                  track_running_stats=True))
+        norm = lib.nn.InstanceNorm1d(4, affine=True, track_running_stats=True)
+        return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), norm)
 
     t_model, e_model = make(torch), make(ember)
     e_model.load_state_dict({k: to_ember(v) for k, v in t_model.state_dict().items()})

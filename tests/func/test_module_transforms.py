@@ -124,7 +124,8 @@ def test_stack_module_state_errors_as_torch(case):
     def models(lib):
         return {"empty": [], "mixed modes": [lib.nn.Linear(2, 2), lib.nn.Linear(2, 2).eval()],
                 "different shapes": [lib.nn.Linear(2, 2), lib.nn.Linear(2, 3)]}[case]
-    e_msg, t_msg = raises_like(lambda: ef.stack_module_state(models(ember)), lambda: tf.stack_module_state(models(torch)))
+    e_msg, t_msg = raises_like(lambda: ef.stack_module_state(models(ember)),
+                               lambda: tf.stack_module_state(models(torch)))
     assert e_msg == t_msg
 
 
