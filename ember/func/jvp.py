@@ -34,6 +34,8 @@ def _check(primals, tangents):
     for p, t in zip(p_leaves, t_leaves):
         if not isinstance(t, Tensor):
             raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+        if t._data.dtype.kind not in "fc":
+            raise ValueError(f"Expected tangent to be floating point or complex, but got: {t.dtype}")
         if isinstance(p, Tensor) and tuple(p.shape) != tuple(t.shape):
             raise RuntimeError("Trying to set a forward gradient that has a different size than that of the "
                                f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} while the "

@@ -198,6 +198,9 @@ ERRORS = [
     ("jacrev of an integer output", lambda F, L, x: F.jacrev(lambda a: a.long())(x)),
     ("jacrev chunk_size 0", lambda F, L, x: F.jacrev(L.sin, chunk_size=0)(x)),
     ("in-place write into the differentiated input", lambda F, L, x: F.grad(lambda a: a.mul_(2).sum())(x)),
+    ("aux that is not a tensor", lambda F, L, x: F.grad(lambda a: (a.sum(), 1), has_aux=True)(x)),
+    ("vjp aux None", lambda F, L, x: F.vjp(lambda a: (a * 2, None), x, has_aux=True)),
+    ("jvp integer tangent", lambda F, L, x: F.jvp(L.sin, (x,), (L.ones(2, 3, dtype=L.long),))),
     ("jacfwd random op", lambda F, L, x: F.jacfwd(lambda a: a * L.rand(3))(L.ones(3))),
 ]
 
