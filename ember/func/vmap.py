@@ -6,10 +6,11 @@ results and gradients (``select`` and ``stack`` are differentiable, so ``vmap(gr
 gradients through vmap work, nested vmaps too), not its speed: the cost is the batch size times a
 call. Inputs and outputs may be nested tuples, lists and dicts of tensors, as in PyTorch.
 
-Differences from PyTorch, all checked: an in-place write into an input passed with ``in_dims=None``
+Differences from PyTorch: an in-place write into an input passed with ``in_dims=None``
 raises (PyTorch allows it when the written values are unbatched); with ``out_dims=None`` an output
 tensor is accepted when it is identical for every element (PyTorch rejects any output that
-depends on a batched input, even if its values do not vary).
+depends on a batched input, even if its values do not vary); ``.item()``, data-dependent control
+flow and boolean-mask indexing work per element (PyTorch refuses them inside vmap).
 
 Example:
     >>> x = ember.randn(5, 3)
