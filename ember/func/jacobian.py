@@ -6,9 +6,11 @@ tensors), a block of shape ``o.shape + x.shape``. The result has the structure o
 leaf holding the block (``argnums`` an int) or a tuple of blocks (``argnums`` a tuple), each with
 its argument's structure. Rows are one vector-Jacobian product per output element.
 
-``jacfwd`` gives the same Jacobian (PyTorch builds it column by column in forward mode; ember by
-the same rows as ``jacrev``: the numbers agree to float round-off). ``hessian(f)`` is
-``jacfwd(jacrev(f))``.
+``jacfwd`` builds the same Jacobian column by column, one Jacobian-vector product per input
+element, as PyTorch's forward mode does (cheaper than rows when inputs are fewer than outputs).
+ember has no forward mode: each column is the derivative, along a one-hot tangent, of one kept
+vector-Jacobian product ``J^T u`` with respect to its dummy cotangent ``u`` (see ``jvp``); the
+numbers agree with forward mode to float round-off. ``hessian(f)`` is ``jacfwd(jacrev(f))``.
 
 Example:
     >>> jacrev(ember.sin)(ember.zeros(2))
@@ -39,7 +41,56 @@ def _block(rows, out, x, keep):
     return _wrap(np.stack([r._data for r in rows]).reshape(shape))
 
 
-def _jacobian(func, argnums, has_aux, args, kwargs, api):
+def _onehot(like, k):
+    onehot = np.zeros(like._data.size, like._data.dtype)
+    onehot[k] = 1
+    return _wrap(onehot.reshape(like._data.shape))
+
+
+def _rows(outs, inputs, keep):
+    """blocks[i][j] for output i, input j: one vector-Jacobian product per output element."""
+    blocks = []
+    for o in outs:
+        rows = [[] for _ in inputs.flat]
+        for k in range(o.numel() if o.requires_grad else 0):
+            grads = autograd_grad(o, inputs.flat, _onehot(o, k), retain_graph=True, create_graph=keep,
+                                  allow_unused=True)
+            for j, (g, x) in enumerate(zip(grads, inputs.flat)):
+                rows[j].append(_wrap(np.zeros_like(x._data)) if g is None else g)
+        blocks.append([_block(r, o, x, keep) for r, x in zip(rows, inputs.flat)])
+    return blocks
+
+
+def _columns(outs, inputs, keep):
+    """blocks[i][j] for output i, input j: one Jacobian-vector product per input element, each the
+    derivative of the kept ``g = J^T u`` in ``u`` along a one-hot tangent."""
+    diff = [i for i, o in enumerate(outs) if o.requires_grad]
+    dummies = [_wrap(np.zeros_like(outs[i]._data), True) for i in diff]
+    vjps = autograd_grad([outs[i] for i in diff], inputs.flat, dummies, create_graph=True,
+                         allow_unused=True) if diff else (None,) * len(inputs.flat)
+    cols = [[[] for _ in inputs.flat] for _ in outs]
+    for j, (g, x) in enumerate(zip(vjps, inputs.flat)):
+        for e in range(x.numel() if g is not None and g.requires_grad else 0):
+            jv = autograd_grad(g, dummies, _onehot(x, e), retain_graph=True, create_graph=keep, allow_unused=True)
+            for i, c in zip(diff, jv):
+                cols[i][j].append(_wrap(np.zeros_like(outs[i]._data)) if c is None else c)
+    blocks = []
+    for i, o in enumerate(outs):
+        per_input = []
+        for j, x in enumerate(inputs.flat):
+            shape = tuple(o.shape) + tuple(x.shape)
+            c = cols[i][j]
+            if not c:
+                per_input.append(_wrap(np.zeros(shape, x._data.dtype)))
+            elif keep:
+                per_input.append(stack(c, -1).reshape(shape))
+            else:
+                per_input.append(_wrap(np.stack([t._data for t in c], -1).reshape(shape)))
+        blocks.append(per_input)
+    return blocks
+
+
+def _jacobian(func, argnums, has_aux, args, kwargs, api, by_columns=False):
     outer = is_grad_enabled()
     nums = normalize_argnums(argnums, len(args))
     inputs = Inputs(args, nums)
@@ -48,18 +99,8 @@ def _jacobian(func, argnums, has_aux, args, kwargs, api):
         outs, spec = tree_flatten(out)
         check_outputs(outs, "vjp(f, ...)")
         keep = outer and reaches_outer(outs + tree_leaves(aux), inputs.fresh)
-        per_out = []
-        for o in outs:
-            rows = [[] for _ in inputs.flat]
-            for k in range(o.numel() if o.requires_grad else 0):
-                onehot = np.zeros(o._data.size, o._data.dtype)
-                onehot[k] = 1
-                grads = autograd_grad(o, inputs.flat, _wrap(onehot.reshape(o._data.shape)), retain_graph=True,
-                                      create_graph=keep, allow_unused=True)
-                for j, (g, x) in enumerate(zip(grads, inputs.flat)):
-                    rows[j].append(_wrap(np.zeros_like(x._data)) if g is None else g)
-            blocks = [release(_block(r, o, x, keep), keep) for r, x in zip(rows, inputs.flat)]
-            per_out.append(inputs.unflatten(blocks, isinstance(argnums, int)))
+        blocks = (_columns if by_columns else _rows)(outs, inputs, keep)
+    per_out = [inputs.unflatten([release(b, keep) for b in row], isinstance(argnums, int)) for row in blocks]
     jac = tree_unflatten(per_out, spec)
     return (jac, release(aux, keep)) if has_aux else jac
 
@@ -84,7 +125,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """``func`` -> its Jacobian function (PyTorch's forward-mode API; same Jacobian as ``jacrev``).
+    """``func`` -> its Jacobian function, column by column (``(jacobian, aux)`` with ``has_aux=True``).
     ``randomness`` as ``vmap``'s: with ``'error'`` a random op in ``func`` raises, as in PyTorch.
 
     Example:
@@ -98,8 +139,8 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     def wrapper(*args, **kwargs):
         if randomness == "error":
             with active(Level("error", mapped=False)):
-                return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
-        return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)")
+                return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)", True)
+        return _jacobian(func, argnums, has_aux, args, kwargs, "jacfwd(f, ...)(*args)", True)
     return wrapper
 
 
