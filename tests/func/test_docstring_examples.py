@@ -9,7 +9,7 @@ import ember
 
 MODULES = ["ember.func", "ember.func._pytree", "ember.func.functional_call", "ember.func.grad", "ember.func.vjp",
            "ember.func.jvp", "ember.func.jacobian", "ember.func.linearize", "ember.func.functionalize",
-           "ember.func.batch_norm", "ember.func.stack_module_state", "ember.func.vmap"]
+           "ember.func.batch_norm", "ember.func.stack_module_state", "ember.func.vmap", "ember.nn.utils.stateless"]
 
 
 @pytest.mark.parametrize("name", MODULES)

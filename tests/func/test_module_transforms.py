@@ -231,3 +231,15 @@ def test_neural_tangent_kernel_by_vector_products():
         return F.vmap(F.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
 
     assert_close(ntk(ef, ember, e_model, *to_ember((x1, x2))), ntk(tf, torch, t_model, x1, x2), atol=1e-5)
+
+
+def test_nn_utils_stateless_functional_call_is_the_deprecated_name():
+    from ember.nn.utils import stateless
+    t_model, e_model = torch.nn.Linear(3, 2), ember.nn.Linear(3, 2)
+    w = {"weight": torch.randn(2, 3)}
+    x = torch.randn(4, 3)
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        e = stateless.functional_call(e_model, to_ember(w), (to_ember(x),))
+    with pytest.warns(FutureWarning):
+        t = torch.nn.utils.stateless.functional_call(t_model, w, (x,))
+    assert_close(e - to_ember(t_model.bias), t - t_model.bias)
