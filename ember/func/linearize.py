@@ -13,15 +13,15 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.api import grad as autograd_grad
-from ..autograd.grad_mode import enable_grad
-from ._autodiff import Inputs
+from ..autograd.grad_mode import enable_grad, is_grad_enabled
+from ._autodiff import Inputs, reaches_outer, release
 from ._pytree import tree_flatten, tree_unflatten
 from .vjp import check_outputs
 
 
 def linearize(func, *primals):
     """``(func(*primals), jvp_fn)``; ``jvp_fn(*tangents)`` takes tangents shaped as ``primals``.
-    Results are detached (not differentiable further), as PyTorch's.
+    Composes with the other transforms (``grad`` of a ``linearize`` result, ...).
 
     Example:
         >>> x = ember.tensor([1.0, 2.0])
@@ -30,11 +30,13 @@ def linearize(func, *primals):
         tensor([2., 4.])
     """
     _, p_spec = tree_flatten(primals)
+    outer = is_grad_enabled()
     inputs = Inputs(primals, tuple(range(len(primals))))
     with enable_grad():
         out = func(*inputs.args)
         outs, spec = tree_flatten(out)
         check_outputs(outs, "linearize(f, *primals)")
+        keep = outer and reaches_outer(outs, inputs.fresh)
         diff = [i for i, o in enumerate(outs) if o.requires_grad]
         dummies = [_wrap(np.zeros_like(outs[i]._data), True) for i in diff]
         vjps = autograd_grad([outs[i] for i in diff], inputs.flat, dummies, create_graph=True,
@@ -50,14 +52,15 @@ def linearize(func, *primals):
             if tuple(t.shape) != tuple(x.shape):
                 raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree doesn't match the shape "
                                    f"{x.shape} of the corresponding primal.")
+        graph = keep or (is_grad_enabled() and any(t.requires_grad for t in leaves))
         pairs = [(g, t.to(g.dtype)) for g, t in zip(vjps, leaves) if g is not None and g.requires_grad]
         with enable_grad():
             jv = autograd_grad([g for g, _ in pairs], dummies, [t for _, t in pairs], retain_graph=True,
-                               allow_unused=True) if pairs else (None,) * len(dummies)
+                               create_graph=graph, allow_unused=True) if pairs else (None,) * len(dummies)
         per_out = [None] * len(outs)
         for i, j in zip(diff, jv):
             per_out[i] = j
-        return tree_unflatten([_wrap(np.zeros_like(o._data)) if j is None else j.detach()
-                               for j, o in zip(per_out, outs)], spec)
+        return release(tree_unflatten([_wrap(np.zeros_like(o._data)) if j is None else j
+                                       for j, o in zip(per_out, outs)], spec), graph)
 
-    return tree_unflatten([o.detach() for o in outs], spec), jvp_fn
+    return release(out, keep), jvp_fn

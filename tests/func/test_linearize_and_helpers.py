@@ -88,3 +88,12 @@ def test_vmap_over_batch_norm_with_running_stats():
     e = ef.vmap(lambda p, b, x: ef.functional_call(e_models[0], (p, b), (x,)))(ep, eb, to_ember(x))
     t = torch.vmap(lambda p, b, x: tf.functional_call(t_models[0], (p, b), (x,)))(tp, tb, x)
     assert_close((e, eb), (t, tb), atol=1e-5)
+
+
+def test_linearize_composes_with_grad():
+    """d/da sum(J(a) 1) for sin is -sin(a): what jvp gives under grad (PyTorch's linearize gives 0 here,
+    its traced jvp_fn treats the primal as a constant: README's differences)."""
+    x = torch.tensor([0.5, 1.0, -1.0])
+    e = ef.grad(lambda a: ef.linearize(ember.sin, a)[1](ember.ones(3)).sum())(to_ember(x))
+    assert_close(e, tf.grad(lambda a: tf.jvp(torch.sin, (a,), (torch.ones(3),))[1].sum())(x))
+    assert_close(e, -torch.sin(x))
