@@ -1,8 +1,9 @@
 """``torch.func`` (functorch): composable function transforms.
 
-``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian`` and ``vmap``
-turn a function of Tensors into another; ``functional_call`` and ``stack_module_state`` make a
-module a function of its weights. They compose (``vmap(grad(f))`` for per-sample gradients,
+``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``hessian``
+and ``vmap`` turn a function of Tensors into another; ``functional_call`` and
+``stack_module_state`` make a module a function of its weights (``replace_all_batch_norm_modules_``
+readies batch norms for vmap; ``functionalize`` and ``debug_unwrap`` are identities in ember). They compose (``vmap(grad(f))`` for per-sample gradients,
 ``jacrev(jacrev(f))``, ``grad(grad(f))``). ``vmap`` runs the function once per batch element
 (see ``vmap.py``): PyTorch's results and gradients, not its speed.
 
