@@ -199,3 +199,14 @@ def test_another_threads_random_draws_are_not_vmaps_business():
     ef.vmap(f)(ember.zeros(2, 3))
     t.join(5)
     assert len(drawn) == 1
+
+
+@pytest.mark.parametrize("randomness", ["different", "same"])
+def test_random_numbers_follow_torchs_stream(randomness):
+    """One element after the other draws what PyTorch's batched draw takes from the same stream."""
+    torch.manual_seed(5)
+    ember.manual_seed(5)
+    t = torch.vmap(lambda a: a + torch.rand(3), randomness=randomness)(torch.zeros(4, 3))
+    e = ef.vmap(lambda a: a + ember.rand(3), randomness=randomness)(ember.zeros(4, 3))
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+    np.testing.assert_array_equal(ember.rand(2).numpy(), torch.rand(2).numpy())     # the generators stay in step
