@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import _dtype
 from .._blocked import mean_all, sum_all
 from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
@@ -40,7 +41,7 @@ def return_type(name, fields=("values", "indices")):
 
         def __repr__(self):
             body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-            return f"ember.return_types.{name}(\n{body})"
+            return f"{_dtype.DISPLAY_NAMESPACE}.return_types.{name}(\n{body})"
         cls = _RETURN_TYPES[name] = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
                                                          "__module__": "ember.return_types"})
     return cls
