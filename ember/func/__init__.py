@@ -3,9 +3,10 @@
 ``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``, ``jacfwd``, ``hessian``
 and ``vmap`` turn a function of Tensors into another; ``functional_call`` and
 ``stack_module_state`` make a module a function of its weights (``replace_all_batch_norm_modules_``
-readies batch norms for vmap; ``functionalize`` and ``debug_unwrap`` are identities in ember). They compose (``vmap(grad(f))`` for per-sample gradients,
-``jacrev(jacrev(f))``, ``grad(grad(f))``). ``vmap`` runs the function once per batch element
-(see ``vmap.py``): PyTorch's results and gradients, not its speed.
+readies batch norms for vmap; ``functionalize`` and ``debug_unwrap`` are identities in ember).
+They compose (``vmap(grad(f))`` for per-sample gradients, ``jacrev(jacrev(f))``,
+``grad(grad(f))``). ``vmap`` runs the function once per batch element (see ``vmap.py``):
+PyTorch's results and gradients, not its speed.
 
 Example (per-sample gradients):
     >>> from ember.func import functional_call, grad, vmap
