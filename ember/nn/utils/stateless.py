@@ -15,6 +15,7 @@ Example:
 import warnings
 
 from ..._tensor import Tensor
+from ...compiler import api as _compiled
 
 
 def _owner(module, path):
@@ -127,6 +128,24 @@ class _Missing:
     pass
 
 
+def _unwrapped(module):
+    """The module itself for ``ember.compile(module)``'s wrapper (its tensors live there)."""
+    return module._orig_mod if isinstance(module, _compiled.OptimizedModule) else module
+
+
+class _CompiledRunEagerly:
+    """Compiled forwards (``module.compile()``, ``ember.compile``) run eagerly for the call: their
+    recorded programs read the module's own tensors, not the substituted ones. (The compiler's
+    counter of calls being recorded makes a compiled call run its function as it is.)"""
+
+    def __enter__(self):
+        _compiled._recording[0] += 1
+
+    def __exit__(self, *exc):
+        _compiled._recording[0] -= 1
+        return False
+
+
 def reparametrized_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True,
                         strict=False):
     """Call ``module(*args, **kwargs)`` with the tensors of ``parameter_and_buffer_dicts`` (a dict, or a
@@ -153,7 +172,7 @@ def reparametrized_call(module, parameter_and_buffer_dicts, args=None, kwargs=No
     elif not isinstance(args, tuple):
         args = (args,)
     kwargs = {} if kwargs is None else kwargs
-    with _Swapped(module, values):
+    with _Swapped(_unwrapped(module), values), _CompiledRunEagerly():
         return module(*args, **kwargs)
 
 
