@@ -70,3 +70,5 @@ from . import distributed  # noqa: E402,F401  (mpi4py is imported by init_proces
 from . import onnx  # noqa: E402,F401  (ember.onnx.export; the onnx package is imported only when exporting)
 from .serialization import load, save  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401  (ember.compile, as torch.compile)
+from . import func  # noqa: E402,F401  (torch.func: grad, vmap, jacrev, functional_call, ...)
+from .func import vmap  # noqa: E402,F401  (torch.vmap)
