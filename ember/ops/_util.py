@@ -209,3 +209,28 @@ def numpy_keywords(fn):
                     kwargs[name] = kwargs.pop(alias)
         return fn(*args, **kwargs)
     return wrapper
+
+
+def check_index_range(idx, size, message, *, negative=False, ignore=None, error=RuntimeError):
+    """Raise ``error(message(bad))`` if the integer array ``idx`` holds a value outside ``[0, size)``
+    (``[-size, size)`` when ``negative``: an index counting from the end); ``bad`` holds the offending
+    values in row-major order (``ignore``, e.g. a loss's ignore_index, is never offending).
+
+    The one bounds check of every op that takes an index tensor (NumPy would wrap a negative index
+    around silently). Valid indices cost one min and one max.
+
+    Example:
+        >>> check_index_range(np.array([0, -1]), 4, lambda bad: f"index {bad[0]} is out of bounds")
+        Traceback (most recent call last):
+        RuntimeError: index -1 is out of bounds
+    """
+    if not idx.size:
+        return
+    low = -size if negative else 0
+    if idx.min() >= low and idx.max() < size:
+        return
+    bad = (idx < low) | (idx >= size)
+    if ignore is not None:
+        bad &= idx != ignore
+    if bad.any():
+        raise error(message(idx[bad].tolist()))

@@ -17,14 +17,14 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from .. import _dtype
-from ._util import norm_dim
+from ._util import check_index_range, norm_dim
 from .index import IndexPut, _along, _check_index, getitem, masked_fill
 from .views import broadcast_to, flatten
 
 __all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce"]
 
 
-def _vector_index(name, input, d, index):
+def _vector_index(name, input, d, index, negative):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._data.dtype != np.int64:
@@ -33,10 +33,10 @@ def _vector_index(name, input, d, index):
         raise IndexError(f"{name}_(): Index is supposed to be a vector, got shape {list(index._data.shape)}")
     n = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
-    bad = idx[(idx >= n) | (idx < -n)]
-    if bad.size:
-        raise IndexError(f"{name}_(): index {int(bad[0])} is out of bounds for dimension {d} with size {n}")
-    return np.where(idx < 0, idx + n, idx)
+    low = -n if negative else 0
+    check_index_range(idx, n, lambda bad: f"{name}_(): index {bad[0]} is out of bounds for dimension {d} with size "
+                      f"{n} (valid indices are {low}..{n - 1})", negative=negative, error=IndexError)
+    return np.where(idx < 0, idx + n, idx) if negative else idx
 
 
 def index_fill(input, dim, index, value):
@@ -49,7 +49,7 @@ def index_fill(input, dim, index, value):
     """
     nd = input._data.ndim
     d = norm_dim(dim, max(nd, 1))
-    idx = _vector_index("index_fill", input, d, index)
+    idx = _vector_index("index_fill", input, d, index, negative=True)
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
@@ -71,7 +71,7 @@ def index_copy(input, dim, index, source):
     """
     nd = input._data.ndim
     d = norm_dim(dim, max(nd, 1))
-    idx = _vector_index("index_copy", input, d, index)
+    idx = _vector_index("index_copy", input, d, index, negative=False)
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{input.dtype} and (source) {source.dtype}")
