@@ -168,6 +168,30 @@ def stride_or_kernel(stride, kernel_size):
     return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
 
 
+class _KeepdimDefault:
+    """The default ``keepdim`` of the reductions PyTorch overloads on ``dim`` (sum, mean, prod, max, min,
+    median, nanmedian): False, told apart from an explicit ``keepdim=False``, which PyTorch's overload
+    without ``dim`` refuses (``x.sum(keepdim=False)`` is a TypeError). Falsy; callers turn it into False
+    before using it."""
+    __slots__ = ()
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "False"
+
+
+NO_KEEPDIM = _KeepdimDefault()
+
+
+def keepdim_without_dim(name):
+    """PyTorch's TypeError for ``keepdim`` given to a reduction over every element."""
+    return TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
+                     f"dim, e.g. {name}(x, dim=1, keepdim=False); without dim, {name} reduces every element "
+                     f"to a 0-d tensor (drop keepdim, or pass dim)")
+
+
 def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepdim_needs_dim=False):
     """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
     ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``
@@ -181,10 +205,9 @@ def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepd
         if keepdim:
             raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'; pass only one")
         keepdim = keepdims
-    if keepdim_needs_dim and dim is None and (keepdim or keepdims is not None):
-        raise TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
-                        f"dim, e.g. {name}(x, dim=1, keepdim=True); without dim, {name} reduces every element")
-    return dim, keepdim
+    if keepdim_needs_dim and dim is None and (keepdim is not NO_KEEPDIM or keepdims is not None):
+        raise keepdim_without_dim(name)
+    return dim, (False if keepdim is NO_KEEPDIM else keepdim)
 
 
 def numpy_keywords(fn):
