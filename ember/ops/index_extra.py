@@ -10,6 +10,16 @@ forward:
     mean  both divided by the number of values reduced into the position
     amax/amin  g shared evenly among the values equal to the result (ties split it)
     prod  g times the product of the other values reduced into that position
+
+prod's gradient is not linear in the inputs; differentiated again (``create_graph=True``) it is PyTorch's
+formula composed of differentiable ops: with ``m`` the input with its zeros replaced by 1,
+
+    dL/dinput = g * scatter_reduce(m, src) / m
+    dL/dsrc   = (g * out)[index] / src                                  where src != 0
+              = (g * scatter_reduce(input, src with that zero set to 1))[index]  at a group's only zero
+              = 0                                     at a zero sharing its group with other zeros of src
+
+and, as in PyTorch, differentiating dL/dsrc once more raises where a group holds several zeros of src.
 """
 import numpy as np
 
@@ -18,7 +28,9 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from .. import _dtype
 from ._util import check_index_range, norm_dim
-from .index import IndexPut, _along, _check_index, getitem, masked_fill
+from .arithmetic import div, mul
+from .clamp_where import where
+from .index import IndexPut, _along, _check_index, gather, getitem, masked_fill
 from .views import broadcast_to, flatten
 
 __all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce"]
@@ -200,14 +212,63 @@ class ScatterReduce(Op):
 
 
 class ScatterReduceProd(ScatterReduce):
-    """scatter_reduce(reduce='prod'): its gradient weights are products of the inputs, fixed in forward,
-    so there is no double backward (create_graph=True raises instead of returning a constant)"""
-    differentiable_backward = False
+    """scatter_reduce(reduce='prod'): first order from the weights fixed in forward (NumPy); with
+    ``create_graph=True`` PyTorch's formula (module docstring) on Tensors, so it is differentiable again"""
 
     @staticmethod
     def forward(ctx, a, src, dim, index, reduce, include_self):
-        ctx.save_for_backward(a, src)      # marks the inputs as read by backward: create_graph=True raises
+        ctx.save_for_backward(a, src)
+        ctx.dim, ctx.index, ctx.include_self = dim, index, include_self
         return ScatterReduce.forward(ctx, a, src, dim, index, reduce, include_self)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = array_namespace(grad)
+        if not xp.graph:
+            return ScatterReduce.backward(ctx, grad)
+        a, src = ctx.saved_tensors
+        dim, index, include_self = ctx.dim, _wrap(ctx.index), ctx.include_self
+        part = tuple(slice(0, n) for n in ctx.index_shape)
+        s = src if tuple(src.shape) == tuple(ctx.index_shape) else getitem(src, part)
+        ga = gs = None
+        if ctx.needs_input_grad[0]:
+            m = masked_fill(a, _wrap(a._data == 0), 1.0)
+            ga = mul(grad, div(scatter_reduce(m, dim, index, s, "prod", include_self=include_self), m))
+            if not include_self:
+                written = np.zeros(a.shape, np.bool_)
+                written[ctx.key] = True
+                ga = masked_fill(ga, _wrap(written), 0.0)
+        if ctx.needs_input_grad[1]:
+            zero = s._data == 0
+            zeros = np.zeros(a.shape, np.int64)
+            np.add.at(zeros, ctx.key, zero)
+            group_zeros = zeros[ctx.key]
+            only = _wrap(zero & (group_zeros == 1))
+            out = scatter_reduce(a, dim, index, s, "prod", include_self=include_self)
+            others = scatter_reduce(a, dim, index, masked_fill(s, only, 1.0), "prod", include_self=include_self)
+            gs = where(only, gather(mul(grad, others), dim, index),
+                       div(gather(mul(grad, out), dim, index), masked_fill(s, _wrap(zero), 1.0)))
+            if (group_zeros > 1).any():
+                gs = _DelayedError.apply(gs, "scatter_reduce(): Double backward is unsupported for src when >1 "
+                                         "zeros in src are scattered to the same position in self")
+            if tuple(src.shape) != tuple(ctx.index_shape):
+                gs = xp.put(ctx.src_shape, gs._data.dtype, part, gs)
+        return ga, gs
+
+
+class _DelayedError(Op):
+    """Passes a gradient through; differentiating it raises ``message`` (PyTorch's DelayedError node:
+    the error comes only if a later backward reaches it)."""
+    differentiable_backward = True     # its backward is the error, with or without create_graph
+
+    @staticmethod
+    def forward(ctx, g, message):
+        ctx.message = message
+        return g
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(ctx.message)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
