@@ -1,4 +1,4 @@
-"""ONNX translation of ``scatter_reduce``: ``ScatterElements`` with a ``reduction`` (opset 18 has
+"""ONNX translation of ``scatter_reduce`` (and ``index_reduce``, the same op): ``ScatterElements`` with a ``reduction`` (opset 18 has
 add, mul, max and min; ember exports opset 18 to 20).
 
 - sum / prod / amax / amin: one ScatterElements with reduction add / mul / max / min.
@@ -22,7 +22,7 @@ def _filled(g, value, dtype, like):
     return g.node("Expand", [g.scalar(value, dtype), g.node("Shape", [like])])
 
 
-@translates(IE.ScatterReduce, IE.ScatterReduceProd)
+@translates(IE.ScatterReduce, IE.ScatterReduceProd, IE.IndexReduce, IE.IndexReduceProd)
 def _scatter_reduce(g, c):
     if c.rank(0) == 0:
         c.fail("scatter_reduce of a 0-d tensor (ONNX's ScatterElements needs at least one dimension); "

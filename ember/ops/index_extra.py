@@ -33,7 +33,7 @@ from .clamp_where import where
 from .index import IndexPut, _along, _check_index, gather, getitem, masked_fill
 from .views import broadcast_to, flatten
 
-__all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce"]
+__all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "index_reduce"]
 
 
 def _vector_index(name, input, d, index, negative):
@@ -291,3 +291,55 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{list(src._data.shape)} apart from dimension {d}")
     op = ScatterReduceProd if reduce == "prod" else ScatterReduce
     return op.apply(input, src, d, index._data, reduce, bool(include_self))
+
+
+class IndexReduce(ScatterReduce):
+    backward_name = "IndexReduceBackward0"
+
+
+class IndexReduceProd(ScatterReduceProd):
+    backward_name = "IndexReduceBackward0"
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of ``source`` into a copy of ``input`` at the positions ``index`` (1-D) along
+    ``dim``: 'prod', 'mean', 'amax' or 'amin' (``scatter_reduce`` with the index spread over the slice).
+
+    Example:
+        >>> ember.ones(3, 2).index_reduce(0, ember.tensor([0, 0]), ember.tensor([[2., 3.], [4., 5.]]), "prod")
+        tensor([[ 8., 15.],
+                [ 1.,  1.],
+                [ 1.,  1.]])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with size "
+                         f"{list(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype}) and source ({source.dtype}) must have the same "
+                           "scalar type; cast source with .to(self.dtype)")
+    nd = input._data.ndim
+    d = norm_dim(dim, max(nd, 1))
+    xs, ss = input._data.shape, source._data.shape
+    if len(ss) != nd or any(a != b for i, (a, b) in enumerate(zip(xs, ss)) if i != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    idx = idx.reshape(-1)
+    if idx.size != (ss[d] if nd else 1):
+        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({ss[d] if nd else 1}), for dim: {d}")
+    n = xs[d] if nd else 1
+    check_index_range(idx, n, lambda bad: f"index out of range in self: index_reduce(): index {bad[0]} is out of "
+                      f"range for dimension {d} with size {n} (valid indices are 0..{n - 1})", error=IndexError)
+    x, src = (input, source) if nd else (input.reshape(1), source.reshape(1))
+    spread = np.ascontiguousarray(np.broadcast_to(
+        idx.astype(np.int64).reshape([-1 if i == d else 1 for i in range(max(nd, 1))]), src._data.shape))
+    op = IndexReduceProd if reduce == "prod" else IndexReduce
+    out = op.apply(x, src, d, spread, reduce, bool(include_self))
+    return out if nd else out.reshape(())

@@ -78,6 +78,16 @@ def test_dynamic_src_size():
     _vs_torch(Dyn(), small, dynamic={0: [0], 1: [0]}, run_arrays=big)
 
 
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce(reduce):
+    class IndexReduce(nn.Module):
+        def forward(self, x, src):
+            lib = torch if isinstance(x, torch.Tensor) else ember
+            return x.index_reduce(0, lib.tensor([2, 0, 2]), src, reduce, include_self=False)
+    _vs_torch(IndexReduce(), _inputs(src_shape=(3, 4)))
+
+
 def test_integer_mean_is_refused_at_export_with_the_reason():
     x, s = (ember.tensor(a) for a in _inputs(np.int64))
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match=r"reduce='mean'.*int64.*floors"):

@@ -9,7 +9,8 @@ import pytest
 
 from tests.both import run_both, same
 
-pytestmark = pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+pytestmark = [pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter"),
+              pytest.mark.filterwarnings("ignore:index_reduce")]
 
 
 def _x(t):
@@ -68,6 +69,7 @@ CASES["put"] = lambda t, v: _x(t).put(_i1(t, 2 * v), t.ones(2))
 CASES["put_accumulate"] = lambda t, v: _x(t).put(_i1(t, 2 * v), t.ones(2), accumulate=True)
 CASES["put_inplace"] = lambda t, v: _x(t).put_(_i1(t, 2 * v), t.ones(2))
 CASES["put_function"] = lambda t, v: t.put(_x(t), _i1(t, 2 * v), t.ones(2))
+CASES["index_reduce"] = lambda t, v: _x(t).index_reduce(0, _i1(t, v), t.ones(2, 2), "prod")
 
 
 @pytest.mark.parametrize("value", [-1, -4, -5, 3, 4, 9])
