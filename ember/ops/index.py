@@ -360,8 +360,12 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     _check_index("scatter", input, d, index)
     if src is None:
         src = value
-    if reduce not in (None, "add"):
-        raise NotImplementedError(f"scatter reduce={reduce!r} is not supported (use None or 'add')")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. (got reduce={reduce!r}; "
+                           "scatter_reduce has sum, prod, mean, amax and amin)")
+    if reduce == "multiply":
+        raise NotImplementedError("scatter(reduce='multiply') is not supported by ember; use "
+                                  "scatter_reduce(dim, index, src, 'prod') (the same numbers for a tensor src)")
     return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index._data, reduce == "add")
 
 

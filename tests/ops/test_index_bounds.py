@@ -137,3 +137,8 @@ def test_put_matches_torch_values_and_gradients(accumulate):
         out.append((y.detach().numpy(), x.grad.numpy(), s.grad.numpy(), z.numpy()))
     for a, b in zip(*out):
         np.testing.assert_allclose(a, b)
+
+
+def test_scatter_with_an_unknown_reduce_is_torchs_runtime_error():
+    from tests.both import assert_same
+    assert_same(lambda t: t.zeros(3).scatter(0, t.tensor([0]), t.ones(1), reduce="mean"), error=RuntimeError)
