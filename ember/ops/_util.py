@@ -192,6 +192,13 @@ def keepdim_without_dim(name):
                      f"to a 0-d tensor (drop keepdim, or pass dim)")
 
 
+def dim_none_refused(name):
+    """PyTorch's TypeError for ``dim=None`` given to a reduction whose ``dim`` must be an int (prod, max, min,
+    median, nanmedian: their every-element form is the call without ``dim``)."""
+    return TypeError(f"{name}(): argument 'dim' must be int, not NoneType; leave dim out to reduce every element "
+                     f"({name}(x)) or pass an int dim")
+
+
 def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepdim_needs_dim=False):
     """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
     ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``

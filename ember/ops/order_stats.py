@@ -34,9 +34,9 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import NO_KEEPDIM, keepdim_without_dim, norm_dim, numpy_keywords
+from ._util import NO_KEEPDIM, dim_none_refused, keepdim_without_dim, norm_dim, numpy_keywords
 from .index import gather
-from .reduce import values_indices
+from .reduce import _NO_DIM, values_indices
 from .rearrange import clone
 from .sorting import EvenlyDistributed, median, nonzero, sort
 from .views import movedim, reshape, squeeze, unsqueeze
@@ -235,13 +235,17 @@ def _kth_indices(rows, k):
     return idx.reshape(rows.shape[:-1] + (1,))
 
 
-def nanmedian(input, dim=None, keepdim=NO_KEEPDIM):
+def nanmedian(input, dim=_NO_DIM, keepdim=NO_KEEPDIM):
     """The lower median of the non-NaN values (all NaN: NaN); with ``dim`` a ``(values, indices)`` pair.
 
     Example:
         >>> ember.nanmedian(ember.tensor([1., float('nan'), 3., 2.]))     # 2.
     """
     _check_tensor("nanmedian", input)
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("nanmedian")
     if keepdim is NO_KEEPDIM:
         keepdim = False
     elif dim is None:

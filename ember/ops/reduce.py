@@ -18,7 +18,8 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import NO_KEEPDIM, expand_reduced, keepdim_without_dim, norm_dim, norm_dims, numpy_dim, numpy_keywords
+from ._util import (NO_KEEPDIM, dim_none_refused, expand_reduced, keepdim_without_dim, norm_dim, norm_dims, numpy_dim,
+                    numpy_keywords)
 from .clamp_where import maximum, minimum
 from .arithmetic import div
 from .comparison import isnan, logical_not
@@ -266,8 +267,12 @@ class Prod(Op):
         return g * xp.reshape(left * right, a.shape)
 
 
-def prod(input, dim=None, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
+def prod(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements or along ``dim``."""
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("prod")
     if keepdim is NO_KEEPDIM:
         keepdim = False
         if axis is not None or keepdims is not None:
@@ -372,8 +377,12 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
     return values_indices(vals, idx, "max" if npfn is np.max else "min")
 
 
-def max(input, dim=None, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
+def max(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("max")
     if keepdim is NO_KEEPDIM:
         keepdim = False
         if axis is not None or keepdims is not None:
@@ -383,8 +392,12 @@ def max(input, dim=None, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
-def min(input, dim=None, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
+def min(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("min")
     if keepdim is NO_KEEPDIM:
         keepdim = False
         if axis is not None or keepdims is not None:

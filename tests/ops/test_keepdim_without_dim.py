@@ -59,3 +59,24 @@ def test_the_default_keepdim_is_a_plain_false_in_the_signature():
     for fn in (ember.sum, ember.mean, ember.prod, ember.max, ember.min, ember.median, ember.nanmedian):
         default = inspect.signature(fn).parameters["keepdim"].default
         assert repr(default) == "False" and not default, fn
+
+
+DIM_NONE = [{"dim": None}, {"dim": None, "keepdim": False}, {"dim": None, "keepdim": True}]
+
+
+@pytest.mark.parametrize("kwargs", DIM_NONE, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+@pytest.mark.parametrize("form", ["function", "method"])
+@pytest.mark.parametrize("name", NAMES)
+def test_an_explicit_dim_none_as_torch(name, form, kwargs):
+    # torch.sum/mean/amax/std/... take dim=None (every element); prod/max/min/median/nanmedian refuse it
+    t_res, e_res = run_both(lambda t: _call(t, name, form, kwargs))
+    ok, why = same(t_res, e_res)
+    assert ok, why
+    if isinstance(t_res, Exception):
+        assert type(e_res) is type(t_res), f"torch raises {type(t_res).__name__}, ember {type(e_res).__name__}"
+
+
+@pytest.mark.parametrize("name", ["prod", "max", "min", "median", "nanmedian"])
+def test_a_positional_dim_none_as_torch(name):
+    t_res, e_res = run_both(lambda t: getattr(t.arange(6.).reshape(2, 3), name)(None))
+    assert isinstance(t_res, TypeError) and isinstance(e_res, TypeError), (t_res, e_res)
