@@ -1,16 +1,12 @@
 """index_reduce (prod, mean, amax, amin; include_self both ways) against PyTorch: values, dtypes, errors,
 first and second derivatives, the in-place form."""
-import warnings
-
 import numpy as np
 import pytest
-import torch
 
 import ember
 from tests.autograd.second_order import check_second_order
 from tests.both import assert_same
 
-warnings.filterwarnings("ignore", message="index_reduce\\(\\) is in beta")
 pytestmark = pytest.mark.filterwarnings("ignore:index_reduce")
 REDUCES = ["prod", "mean", "amax", "amin"]
 
