@@ -420,6 +420,10 @@ for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "clamp_min", "
 
 for _name in ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "baddbmm", "addbmm", "addmv", "addr"]:
     setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))     # ember/ops/index_extra.py, scaled_products.py
+Tensor.put = ops.put                                                # ember/ops/index.py
+Tensor.index_reduce = ops.index_reduce                              # ember/ops/index_extra.py
+Tensor.index_reduce_ = _inplace(ops.index_reduce)
+Tensor.put_ = _inplace(ops.put)
 
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
