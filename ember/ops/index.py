@@ -77,6 +77,8 @@ class Index(Op):
     def forward(ctx, a, key, basic):
         ctx.shape, ctx.key, ctx.basic = a.shape, key, basic
         out = a[key]
+        if basic and not isinstance(out, np.ndarray):   # every dim taken by an int: a 0-d view, not a copy
+            out = a[key + (Ellipsis,)]
         return out if basic else np.asarray(out)
 
     @staticmethod
@@ -121,9 +123,7 @@ def getitem(input, key):
         shape = input._data.shape
         if shape and -shape[0] <= key < shape[0]:
             if not input.requires_grad:
-                if len(shape) == 1:
-                    return _wrap(np.asarray(input._data[key]))
-                out = _wrap(input._data[key])
+                out = _wrap(input._data[key, ...])   # (the Ellipsis: a 0-d view, not a NumPy scalar copy)
                 out._vc = input._vc  # a view: in-place writes show in both
                 return out
             return _SelectIndex.apply(input, (key,), True)

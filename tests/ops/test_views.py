@@ -135,3 +135,22 @@ def test_select_of_a_1d_tensor_is_a_view_in_place_writes_reach_the_base():
         c.select(0, 2).mul_(3)
         (c * lib.tensor([1.0, 2.0, 4.0])).sum().backward()
     assert b.grad.tolist() == tb.grad.tolist()
+
+
+def test_an_element_taken_by_ints_is_a_view_in_place_writes_reach_the_base():
+    # t[i] on a 1-D tensor, t[i][j] and t[i, j]: 0-d views (NumPy would give a scalar copy, and an
+    # in-place op on it would silently change nothing), with and without autograd
+    out = {}
+    for lib in (ember, torch):
+        b = lib.zeros(3)
+        b[1].add_(1)
+        c = lib.zeros(2, 3)
+        c[0][1].mul_(0).add_(5)
+        c[1, 2].fill_(7)
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x * 1
+        y[0, 1].mul_(5)
+        y[1][0].add_(1)
+        (y * lib.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        out[lib] = (b.tolist(), c.tolist(), y.tolist(), x.grad.tolist())
+    assert out[ember] == out[torch]
