@@ -22,6 +22,7 @@ from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3
 from ..ops.embedding import embedding
 from ..ops.embedding_bag import embedding_bag
 from ..ops.fold import fold, unfold
+from ..ops.spatial_transform import affine_grid, grid_sample
 from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.local_response_norm import local_response_norm
 from ..ops.shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -69,4 +70,5 @@ __all__ = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold", "max_unpool1d",
     "max_unpool2d", "embedding_bag", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
     "local_response_norm",
+    "affine_grid", "grid_sample", "ctc_loss",
 ]
