@@ -34,6 +34,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_margin_loss,
                         multilabel_soft_margin_loss, nll_loss, pairwise_distance, poisson_nll_loss,
                         smooth_l1_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from ..ops.loss.ctc import ctc_loss
 from ..ops.math_functions import sigmoid, tanh
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from ..ops.padding import pad
