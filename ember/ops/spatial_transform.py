@@ -43,7 +43,7 @@ def base_grid(spatial, align_corners, dtype):
     return np.stack(cols, axis=1)
 
 
-class AffineGrid(Op):
+class AffineGridGenerator(Op):
     """grid[n, p] = theta[n] @ base[p];  dL/dtheta[n] = g[n]^T base  (linear: every order works)."""
     differentiable_backward = True
 
@@ -104,26 +104,12 @@ def _pad_coordinate(c, size, padding_mode, align_corners):
     return c, np.ones_like(c)
 
 
-# ------------------------------------------------------------------ taps: (flat index, weight, d weight)
-
-def _linear_taps(coords, sizes, strides):
-    """Bilinear / trilinear corners: for each, flat index, in-bounds mask, weight and d weight / d coord_k."""
-    lo = [np.floor(c) for c in coords]
-    frac = [c - f for c, f in zip(coords, lo)]
-    d = len(coords)
-    taps = []
-    for corner in range(2 ** d):
-        bits = [(corner >> k) & 1 for k in range(d)]
-        idx = [f + b for f, b in zip(lo, bits)]
-        w1 = [fr if b else 1 - fr for fr, b in zip(frac, bits)]
-        weight = np.prod(w1, axis=0)
-        dweight = []
-        for k in range(d):
-            others = np.prod([w1[j] for j in range(d) if j != k], axis=0) if d > 1 else 1.0
-            dweight.append(others if bits[k] else -others)
-        taps.append((idx, weight, dweight))
-    return [(*_flat(idx, sizes, strides), w, dw) for idx, w, dw in taps]
-
+# ------------------------------------------------------------------ taps and their weights
+#
+# The padded pixel coordinate is piecewise linear in the grid value: c = slope * g + offset, with
+# slope and offset constant where it is differentiable. The taps (integer positions) are constant
+# too, so forward and backward only need the weights as functions of c - floor(c) -- written with
+# operators only, they run on arrays (first order) or on Tensors (create_graph=True).
 
 def _flat(idx, sizes, strides):
     ok = np.ones(idx[0].shape, bool)
@@ -148,14 +134,13 @@ def _cubic(t, A=-0.75):
 
     def dfar(x):
         return (3 * A * x - 10 * A) * x + 8 * A
-    w = [far(t + 1), near(t), near(1 - t), far(2 - t)]
-    dw = [dfar(t + 1), dnear(t), -dnear(1 - t), -dfar(2 - t)]
-    return w, dw
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)], [dfar(t + 1), dnear(t), -dnear(1 - t), -dfar(2 - t)]
 
 
 class _Plan:
-    """Everything forward and backward share: taps (flat index, mask, weight, d weight / d pixel coord)."""
-    __slots__ = ("taps", "coord_mult", "nearest")
+    """What forward and backward share: the mode, per dimension the coordinate's slope, offset and
+    floor, and per tap its flat index, in-bounds mask and which weight factor of each dimension it takes."""
+    __slots__ = ("mode", "slope", "offset", "floor", "coords", "taps")
 
 
 def _plan(grid, spatial, mode, padding_mode, align_corners):
@@ -163,90 +148,133 @@ def _plan(grid, spatial, mode, padding_mode, align_corners):
     sizes = list(reversed(spatial))                     # x -> W, y -> H, z -> D
     strides = [int(np.prod(spatial[len(spatial) - k:])) for k in range(d)]   # W: 1, H: W, D: H W
     plan = _Plan()
-    plan.nearest = mode == "nearest"
-    coords, mults = [], []
+    plan.mode = mode
+    plan.slope, plan.offset, plan.coords, plan.floor = [], [], [], []
     for k in range(d):
         c, scale = _unnormalize(grid[..., k], sizes[k], align_corners)
-        if mode == "bicubic":
-            coords.append(c)
-            mults.append(np.full_like(c, scale))
-            continue
-        c, m = _pad_coordinate(c, sizes[k], padding_mode, align_corners)
-        coords.append(c)
-        mults.append(m * scale)
-    plan.coord_mult = mults
+        m = np.ones_like(c)
+        if mode != "bicubic":                           # bicubic pads each tap, not the point
+            c, m = _pad_coordinate(c, sizes[k], padding_mode, align_corners)
+        plan.coords.append(c)
+        plan.slope.append(m * scale)
+        plan.offset.append(c - m * scale * grid[..., k])
+        plan.floor.append(np.floor(c))
     if mode == "nearest":
-        idx = [np.rint(c) for c in coords]
-        flat, ok = _flat(idx, sizes, strides)
-        plan.taps = [(flat, ok, np.ones_like(coords[0]), None)]
+        plan.taps = [(*_flat([np.rint(c) for c in plan.coords], sizes, strides), None)]
     elif mode == "bilinear":
-        plan.taps = _linear_taps(coords, sizes, strides)
+        plan.taps = []
+        for corner in range(2 ** d):
+            bits = tuple((corner >> k) & 1 for k in range(d))
+            plan.taps.append((*_flat([f + b for f, b in zip(plan.floor, bits)], sizes, strides), bits))
     else:
-        x, y = coords
-        x0, y0 = np.floor(x), np.floor(y)
-        wx, dwx = _cubic(x - x0)
-        wy, dwy = _cubic(y - y0)
+        x0, y0 = plan.floor
         plan.taps = []
         for j in range(4):
             ty, _ = _pad_coordinate(y0 - 1 + j, sizes[1], padding_mode, align_corners)
             for i in range(4):
                 tx, _ = _pad_coordinate(x0 - 1 + i, sizes[0], padding_mode, align_corners)
-                flat, ok = _flat([np.trunc(tx), np.trunc(ty)], sizes, strides)
-                plan.taps.append((flat, ok, wx[i] * wy[j], [dwx[i] * wy[j], wx[i] * dwy[j]]))
+                plan.taps.append((*_flat([np.trunc(tx), np.trunc(ty)], sizes, strides), (i, j)))
     return plan
 
 
-def _gather(xl, flat, ok):
-    """xl (N, L, C), flat/ok (N, P) -> (N, P, C) values, zero where out of bounds."""
-    n = np.arange(xl.shape[0])[:, None]
-    return xl[n, flat] * ok[..., None]
+def _weights(plan, grid=None):
+    """Per tap its weight and d weight / d coordinate_k, from the grid (a Tensor: recorded) or the plan."""
+    d = len(plan.coords)
+    if grid is None:
+        frac = [c - f for c, f in zip(plan.coords, plan.floor)]
+    else:
+        frac = [grid[..., k] * plan.slope[k] + (plan.offset[k] - plan.floor[k]) for k in range(d)]
+    if plan.mode == "nearest":
+        return [(1.0, [0.0] * d)]
+    if plan.mode == "bicubic":
+        (wx, dwx), (wy, dwy) = _cubic(frac[0]), _cubic(frac[1])
+        return [(wx[i] * wy[j], [dwx[i] * wy[j], wx[i] * dwy[j]]) for _, _, (i, j) in plan.taps]
+    out = []
+    for _, _, bits in plan.taps:
+        w1 = [f if b else 1 - f for f, b in zip(frac, bits)]
+        weight = w1[0]
+        for w in w1[1:]:
+            weight = weight * w
+        dweight = []
+        for k in range(d):
+            others = 1.0
+            for j in range(d):
+                if j != k:
+                    others = others * w1[j]
+            dweight.append(others if bits[k] else -others)
+        out.append((weight, dweight))
+    return out
+
+
+def _channels_last(xp, x):
+    N, C = x.shape[:2]
+    return xp.swapaxes(xp.reshape(x, (N, C, -1)), 1, 2)             # (N, L, C)
 
 
 class GridSample(Op):
-    """See the module docstring. Second-order gradients are not implemented (a clear error)."""
+    """See the module docstring; the backward is written against ``array_namespace`` (every order)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
         N, C = x.shape[:2]
-        spatial = x.shape[2:]
-        out_spatial = grid.shape[1:-1]
-        xl = np.ascontiguousarray(x.reshape(N, C, -1).transpose(0, 2, 1))
-        g = grid.reshape(N, -1, grid.shape[-1])
-        plan = _plan(g, spatial, mode, padding_mode, align_corners)
+        d = grid.shape[-1]
+        xl = np.ascontiguousarray(_channels_last(np, x))
+        g = grid.reshape(N, -1, d)
+        plan = _plan(g, x.shape[2:], mode, padding_mode, align_corners)
+        n = np.arange(N)[:, None]
         out = np.zeros((N, g.shape[1], C), x.dtype)
-        for flat, ok, w, _ in plan.taps:
-            out += _gather(xl, flat, ok) * w[..., None]
+        for (flat, ok, _), (w, _) in zip(plan.taps, _weights(plan)):
+            out += xl[n, flat] * (w * ok)[..., None]
         ctx.save_for_backward(x, grid)
         ctx.plan, ctx.xl = plan, xl
-        return np.ascontiguousarray(out.transpose(0, 2, 1)).reshape((N, C) + tuple(out_spatial))
+        return np.ascontiguousarray(out.transpose(0, 2, 1)).reshape((N, C) + tuple(grid.shape[1:-1]))
 
     @staticmethod
     def backward(ctx, grad):
+        xp = array_namespace(grad)
         x, grid = ctx.saved_tensors
-        plan, xl = ctx.plan, ctx.xl
+        plan = ctx.plan
         N, C = x.shape[:2]
-        L = xl.shape[1]
-        gl = grad.reshape(N, C, -1).transpose(0, 2, 1)                     # (N, P, C)
+        d = grid.shape[-1]
+        L = int(np.prod(x.shape[2:]))
+        dtype = ctx.xl.dtype
+        gl = _channels_last(xp, grad)                                  # (N, P, C)
+        if xp.graph:
+            xl = _channels_last(xp, x)
+            weights = _weights(plan, xp.reshape(grid, (N, -1, d)))
+        else:
+            xl = ctx.xl
+            weights = _weights(plan)
+        n = np.arange(N)[:, None]
         gx = ggrid = None
         if ctx.needs_input_grad[0]:
-            acc = np.zeros((N * L, C), grad.dtype)
-            offset = (np.arange(N) * L)[:, None]
-            for flat, ok, w, _ in plan.taps:
-                vals = gl * (w * ok)[..., None]
-                np.add.at(acc, (flat + offset).reshape(-1), vals.reshape(-1, C))
-            gx = np.ascontiguousarray(acc.reshape(N, L, C).transpose(0, 2, 1)).reshape(x.shape)
+            offset = n * L
+            acc = None
+            index = np.concatenate([(flat + offset).reshape(-1) for flat, _, _ in plan.taps])
+            vals = [xp.reshape(gl * (w * ok.astype(dtype))[..., None], (-1, C))
+                    for (flat, ok, _), (w, _) in zip(plan.taps, weights)]
+            acc = xp.scatter_add((N * L, C), dtype, (index,), xp.concatenate(vals, axis=0))
+            gx = xp.reshape(xp.swapaxes(xp.reshape(acc, (N, L, C)), 1, 2), x.shape)
         if ctx.needs_input_grad[1]:
-            d = grid.shape[-1]
-            gg = np.zeros(gl.shape[:2] + (d,), grad.dtype)
-            if not plan.nearest:
-                for flat, ok, _, dw in plan.taps:
-                    s = np.sum(_gather(xl, flat, ok) * gl, axis=2)            # (N, P)
+            if plan.mode == "nearest":
+                ggrid = xp.zeros_like(grid) if xp.graph else np.zeros(grid.shape, dtype)
+            else:
+                parts = [0.0] * d
+                for (flat, ok, _), (_, dw) in zip(plan.taps, weights):
+                    s = xp.sum(xl[n, flat] * gl, axis=2) * ok.astype(dtype)      # (N, P)
                     for k in range(d):
-                        gg[..., k] += s * dw[k]
-                for k in range(d):
-                    gg[..., k] *= plan.coord_mult[k]
-            ggrid = gg.reshape(grid.shape)
+                        parts[k] = parts[k] + s * dw[k]
+                ggrid = xp.reshape(xp.stack([parts[k] * plan.slope[k] for k in range(d)], axis=-1), grid.shape)
         return gx, ggrid, None, None, None
+
+
+class GridSampler2D(GridSample):
+    """``grid_sample`` of a 4-D input (PyTorch's node name)."""
+
+
+class GridSampler3D(GridSample):
+    """``grid_sample`` of a 5-D input (PyTorch's node name)."""
 
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -296,7 +324,7 @@ def affine_grid(theta, size, align_corners=None):
     if theta.shape[0] != size[0]:
         raise RuntimeError(f"affine_grid: theta has {theta.shape[0]} matrices but size asks for a batch of "
                            f"{size[0]} (size[0] must equal theta.shape[0])")
-    return AffineGrid.apply(theta, spatial, align_corners)
+    return AffineGridGenerator.apply(theta, spatial, align_corners)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -335,4 +363,5 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
                            f"sizes {list(input.shape)} with dimension {2 + list(input.shape[2:]).index(0)} being "
                            f"empty")
-    return GridSample.apply(input, grid, mode, padding_mode, align_corners)
+    op = GridSampler2D if input.ndim == 4 else GridSampler3D
+    return op.apply(input, grid, mode, padding_mode, align_corners)

@@ -83,11 +83,11 @@ def _alpha_beta(lp, ext, skip, skip_back, in_len, valid):
     fin = alpha[np.maximum(last, 0), rows]                            # (N, S')
     tail = _lse(fin[rows, S2], np.where(has_label, fin[rows, np.maximum(S2 - 1, 0)], _NEG))
     nll[ok] = -tail[ok]
-    nll[~ok & (S2 == 0)] = 0.0                                       # empty input, empty target
+    nll[~ok & (S2 == 0)] = -0.0                                      # empty input, empty target
     return alpha, beta, nll
 
 
-class CTCLoss(Op):
+class CtcLoss(Op):
     """Per-sequence negative log-likelihood (N,) of the targets; see the module docstring."""
 
     @staticmethod
@@ -204,7 +204,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if t.size and (t.min() < 0 or t.max() >= C):
         raise RuntimeError(f"ctc_loss: target labels must be in [0, {C - 1}], got values in "
                            f"[{t.min()}, {t.max()}]")
-    loss = CTCLoss.apply(lp, t, in_len, tgt_len, int(blank), bool(zero_infinity))
+    loss = CtcLoss.apply(lp, t, in_len, tgt_len, int(blank), bool(zero_infinity))
     if reduction == "mean":
         denom = _wrap(np.maximum(tgt_len, 1).astype(log_probs.dtype.np))
         return mean(div(loss, denom))
