@@ -87,8 +87,23 @@ def _alpha_beta(lp, ext, skip, skip_back, in_len, valid):
     return alpha, beta, nll
 
 
+class _CtcLossBackwardGrad(Op):
+    """The gradient of ``CtcLoss`` as a graph node (create_graph=True) that cannot be differentiated
+    again, as PyTorch's ``_ctc_loss_backward``: its backward raises."""
+
+    @staticmethod
+    def forward(ctx, grad, log_probs, value):
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for ctc_loss's backward is not implemented: the second-order gradient of "
+                           "ctc_loss is not available (in PyTorch either); differentiate it only once")
+
+
 class CtcLoss(Op):
     """Per-sequence negative log-likelihood (N,) of the targets; see the module docstring."""
+    differentiable_backward = True      # its gradient is a node whose own backward raises (as PyTorch)
 
     @staticmethod
     def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
@@ -102,6 +117,7 @@ class CtcLoss(Op):
         skip = (ext != blank) & (ext != _shift(ext.astype(np.float64), 2)) & (pos >= 2)
         skip_back = (ext != blank) & (ext != _unshift(ext.astype(np.float64), 2))
         alpha, beta, nll = _alpha_beta(lp, ext, skip, skip_back, input_lengths, valid)
+        ctx.save_for_backward(log_probs)
         ctx.save = (lp, ext, valid, alpha, beta, nll, input_lengths, zero_infinity, log_probs.dtype)
         out = nll
         if zero_infinity:
@@ -110,6 +126,10 @@ class CtcLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if isinstance(grad, Tensor):                 # create_graph=True
+            log_probs, = ctx.saved_tensors
+            return (_CtcLossBackwardGrad.apply(grad, log_probs, CtcLoss.backward(ctx, grad._data)[0]),
+                    None, None, None, None, None)
         lp, ext, valid, alpha, beta, nll, in_len, zero_infinity, dtype = ctx.save
         T, N, C = lp.shape
         ab = np.where(valid[None], alpha + beta, _NEG)                  # (T, N, S')
