@@ -208,7 +208,7 @@ def _weights(plan, grid=None):
 
 def _channels_last(xp, x):
     N, C = x.shape[:2]
-    return xp.swapaxes(xp.reshape(x, (N, C, -1)), 1, 2)             # (N, L, C)
+    return xp.swapaxes(xp.reshape(x, (N, C, int(np.prod(x.shape[2:])))), 1, 2)             # (N, L, C)
 
 
 class GridSample(Op):
@@ -220,7 +220,7 @@ class GridSample(Op):
         N, C = x.shape[:2]
         d = grid.shape[-1]
         xl = np.ascontiguousarray(_channels_last(np, x))
-        g = grid.reshape(N, -1, d)
+        g = grid.reshape(N, int(np.prod(grid.shape[1:-1])), d)
         plan = _plan(g, x.shape[2:], mode, padding_mode, align_corners)
         n = np.arange(N)[:, None]
         out = np.zeros((N, g.shape[1], C), x.dtype)
@@ -242,7 +242,7 @@ class GridSample(Op):
         gl = _channels_last(xp, grad)                                  # (N, P, C)
         if xp.graph:
             xl = _channels_last(xp, x)
-            weights = _weights(plan, xp.reshape(grid, (N, -1, d)))
+            weights = _weights(plan, xp.reshape(grid, (N, int(np.prod(grid.shape[1:-1])), d)))
         else:
             xl = ctx.xl
             weights = _weights(plan)
@@ -252,7 +252,7 @@ class GridSample(Op):
             offset = n * L
             acc = None
             index = np.concatenate([(flat + offset).reshape(-1) for flat, _, _ in plan.taps])
-            vals = [xp.reshape(gl * (w * ok.astype(dtype))[..., None], (-1, C))
+            vals = [xp.reshape(gl * (w * ok.astype(dtype))[..., None], (gl.shape[0] * gl.shape[1], C))
                     for (flat, ok, _), (w, _) in zip(plan.taps, weights)]
             acc = xp.scatter_add((N * L, C), dtype, (index,), xp.concatenate(vals, axis=0))
             gx = xp.reshape(xp.swapaxes(xp.reshape(acc, (N, L, C)), 1, 2), x.shape)

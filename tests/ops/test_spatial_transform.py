@@ -194,3 +194,16 @@ def test_spatial_transformer_step_matches_torch():
         res.append((y, x.grad, w.grad))
     for t, e in zip(*res):
         _close(t, e, 2e-5)
+
+
+@pytest.mark.parametrize("xs,gs", [((0, 2, 3, 3), (0, 2, 2, 2)), ((1, 2, 3, 3), (1, 0, 2, 2)),
+                                   ((1, 0, 3, 3), (1, 2, 2, 2)), ((0, 2, 3, 3, 3), (0, 1, 2, 2, 3))])
+def test_grid_sample_empty_shapes_as_torch(xs, gs):
+    res = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        x, g = lib.zeros(*xs, requires_grad=True), lib.zeros(*gs, requires_grad=True)
+        y = F.grid_sample(x, g, align_corners=False)
+        y.sum().backward()
+        res.append((y, x.grad, g.grad))
+    for t, e in zip(*res):
+        _close(t, e, 0)

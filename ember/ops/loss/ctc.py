@@ -191,6 +191,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if targets.dtype.is_floating_point or targets.dtype.name == "bool":
         raise RuntimeError(f"ctc_loss: targets must hold integer class indices (int64 or int32), got "
                            f"{targets.dtype} (convert with targets.long())")
+    if log_probs.numel() == 0:
+        raise RuntimeError(f"log_probs tensor must not be empty (got shape {tuple(log_probs.shape)})")
     unbatched = log_probs.ndim == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     T, N, C = lp.shape

@@ -164,3 +164,10 @@ def test_labels_out_of_range_are_refused_clearly():
         EF.ctc_loss(_lp(ember), ember.tensor([[1, 7], [1, 1]]), (5, 2), (2, 2))
     with pytest.raises(RuntimeError, match="integer class indices"):
         EF.ctc_loss(_lp(ember), ember.tensor([[1., 2.], [1., 1.]]), (5, 2), (2, 2))
+
+
+def test_empty_log_probs_refused_as_torch():
+    with pytest.raises(RuntimeError, match="must not be empty"):
+        EF.ctc_loss(ember.zeros(3, 0, 4), ember.zeros(0, 2, dtype=ember.long), (), ())
+    with pytest.raises(RuntimeError):
+        TF.ctc_loss(torch.zeros(3, 0, 4), torch.zeros(0, 2, dtype=torch.long), (), ())
