@@ -91,17 +91,22 @@ def _reflect(c, twice_low, twice_high):
 
 
 def _pad_coordinate(c, size, padding_mode, align_corners):
-    """Apply 'border' / 'reflection' to pixel coordinates; returns the coordinates and d/dc."""
+    """Apply 'border' / 'reflection' to pixel coordinates; returns the coordinates and d/dc.
+    A NaN coordinate (or an infinite one reflected) reads pixel 0 with no gradient, as PyTorch."""
     if padding_mode == "border":
-        return _clip(c, size)
-    if padding_mode == "reflection":
-        if align_corners:
-            r, m1 = _reflect(c, 0, 2 * (size - 1))
-        else:
-            r, m1 = _reflect(c, -1, 2 * size - 1)
+        r, m = _clip(c, size)
+    elif padding_mode == "reflection":
+        with np.errstate(invalid="ignore"):
+            if align_corners:
+                r, m1 = _reflect(c, 0, 2 * (size - 1))
+            else:
+                r, m1 = _reflect(c, -1, 2 * size - 1)
         r, m2 = _clip(r, size)
-        return r, m1 * m2
-    return c, np.ones_like(c)
+        m = m1 * m2
+    else:
+        return c, np.ones_like(c)
+    bad = np.isnan(r)
+    return np.where(bad, 0, r).astype(c.dtype, copy=False), np.where(bad, 0, m).astype(c.dtype, copy=False)
 
 
 # ------------------------------------------------------------------ taps and their weights
@@ -221,11 +226,12 @@ class GridSample(Op):
         d = grid.shape[-1]
         xl = np.ascontiguousarray(_channels_last(np, x))
         g = grid.reshape(N, int(np.prod(grid.shape[1:-1])), d)
-        plan = _plan(g, x.shape[2:], mode, padding_mode, align_corners)
         n = np.arange(N)[:, None]
         out = np.zeros((N, g.shape[1], C), x.dtype)
-        for (flat, ok, _), (w, _) in zip(plan.taps, _weights(plan)):
-            out += xl[n, flat] * (w * ok)[..., None]
+        with np.errstate(invalid="ignore", over="ignore"):         # NaN / inf points read as PyTorch's
+            plan = _plan(g, x.shape[2:], mode, padding_mode, align_corners)
+            for (flat, ok, _), (w, _) in zip(plan.taps, _weights(plan)):
+                out += xl[n, flat] * (w * ok)[..., None]
         ctx.save_for_backward(x, grid)
         ctx.plan, ctx.xl = plan, xl
         return np.ascontiguousarray(out.transpose(0, 2, 1)).reshape((N, C) + tuple(grid.shape[1:-1]))
@@ -239,6 +245,11 @@ class GridSample(Op):
         d = grid.shape[-1]
         L = int(np.prod(x.shape[2:]))
         dtype = ctx.xl.dtype
+        with np.errstate(invalid="ignore", over="ignore"):
+            return GridSample._grads(ctx, xp, grad, x, grid, plan, N, C, d, L, dtype)
+
+    @staticmethod
+    def _grads(ctx, xp, grad, x, grid, plan, N, C, d, L, dtype):
         gl = _channels_last(xp, grad)                                  # (N, P, C)
         if xp.graph:
             xl = _channels_last(xp, x)

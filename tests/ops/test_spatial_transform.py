@@ -207,3 +207,31 @@ def test_grid_sample_empty_shapes_as_torch(xs, gs):
         res.append((y, x.grad, g.grad))
     for t, e in zip(*res):
         _close(t, e, 0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradcheck_and_gradgradcheck_float64(mode):
+    rng = np.random.default_rng(8)
+    x = ember.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    # points kept away from pixel boundaries, where the piecewise weights have kinks
+    g = ember.tensor(np.array([[[[-0.61, 0.27], [0.33, -0.8]], [[1.3, 0.1], [0.07, 0.52]]]]), requires_grad=True)
+
+    def f(a, b):
+        return EF.grid_sample(a, b, mode=mode, padding_mode="reflection", align_corners=False)
+    assert ember.autograd.gradcheck(f, (x, g))
+    assert ember.autograd.gradgradcheck(f, (x, g))
+
+
+@pytest.mark.parametrize("mode,padding_mode", list(itertools.product(MODES, PADS)))
+def test_grid_sample_nan_and_inf_points_as_torch(mode, padding_mode):
+    nan, inf = float("nan"), float("inf")
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    g = np.array([[[[nan, 0.0], [0.0, nan], [inf, 0.0], [-inf, 0.0], [nan, nan], [0.2, 0.1]]]])
+    for align_corners in (False, True):
+        t = TF.grid_sample(torch.tensor(x), torch.tensor(g), mode=mode, padding_mode=padding_mode,
+                           align_corners=align_corners)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            e = EF.grid_sample(ember.tensor(x), ember.tensor(g), mode=mode, padding_mode=padding_mode,
+                               align_corners=align_corners)
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-12, atol=1e-12, equal_nan=True)

@@ -171,3 +171,14 @@ def test_empty_log_probs_refused_as_torch():
         EF.ctc_loss(ember.zeros(3, 0, 4), ember.zeros(0, 2, dtype=ember.long), (), ())
     with pytest.raises(RuntimeError):
         TF.ctc_loss(torch.zeros(3, 0, 4), torch.zeros(0, 2, dtype=torch.long), (), ())
+
+
+def test_gradcheck_through_log_softmax_float64():
+    """PyTorch's gradient is exact for the logits before log_softmax (module docstring): gradcheck there."""
+    rng = np.random.default_rng(9)
+    x = ember.tensor(rng.standard_normal((6, 2, 4)), requires_grad=True)
+
+    def f(logits):
+        return EF.ctc_loss(logits.log_softmax(2), ember.tensor([[1, 2, 2], [3, 0, 0]]), (6, 5), (3, 1),
+                           reduction="sum")
+    assert ember.autograd.gradcheck(f, (x,))
