@@ -15,6 +15,8 @@ Example:
 """
 from typing import Final  # noqa: F401  (torch.jit.Final is typing.Final)
 
+from .nn.modules.module import Module
+
 __all__ = ["script", "trace", "trace_module", "ignore", "unused", "export", "script_method", "is_scripting",
            "is_tracing", "annotate", "Attribute", "Final", "save", "load", "freeze", "optimize_for_inference",
            "fork", "wait", "interface", "ScriptModule", "ScriptFunction", "TracerWarning"]
@@ -28,8 +30,9 @@ class TracerWarning(Warning):
     """PyTorch's warning class for tracing hazards (never emitted: ember does not trace)."""
 
 
-class ScriptModule:
-    """Placeholder of ``torch.jit.ScriptModule`` for ``isinstance`` checks: ember makes none."""
+class ScriptModule(Module):
+    """``torch.jit.ScriptModule``: an ordinary ``nn.Module`` here (old code subclasses it and marks
+    methods with ``@script_method``); ``script`` and ``trace`` never make one."""
 
 
 class ScriptFunction:

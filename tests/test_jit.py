@@ -107,3 +107,18 @@ def test_import_torch_jit_under_ember_run(tmp_path):
                           env=env, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["refused:", "True", "ember.jit"]
+
+
+def test_script_module_subclass_is_an_ordinary_module():
+    class Old(jit.ScriptModule):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+        @jit.script_method
+        def forward(self, x):
+            return self.fc(x)
+
+    m = Old()
+    assert m(ember.ones(3, 2)).shape == (3, 1) and len(list(m.parameters())) == 2
+    assert not isinstance(nn.Linear(1, 1), jit.ScriptModule)

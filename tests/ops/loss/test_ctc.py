@@ -182,3 +182,15 @@ def test_gradcheck_through_log_softmax_float64():
         return EF.ctc_loss(logits.log_softmax(2), ember.tensor([[1, 2, 2], [3, 0, 0]]), (6, 5), (3, 1),
                            reduction="sum")
     assert ember.autograd.gradcheck(f, (x,))
+
+
+def test_int32_targets_and_lengths_as_torch():
+    logits, tg, il, tl, blank = _data("full", seed=10)
+    out = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        x = lib.tensor(logits, requires_grad=True)
+        loss = F.ctc_loss(x.log_softmax(2), lib.tensor(tg).int(), lib.tensor(il).int(), lib.tensor(tl).int())
+        loss.backward()
+        out.append((loss, x.grad))
+    for a, b in zip(*out):
+        _same(a, b, 1e-9)
