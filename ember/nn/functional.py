@@ -22,6 +22,7 @@ from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3
 from ..ops.embedding import embedding
 from ..ops.embedding_bag import embedding_bag
 from ..ops.fold import fold, unfold
+from ..ops.spatial_transform import affine_grid, grid_sample
 from ..ops.interpolate import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.local_response_norm import local_response_norm
 from ..ops.shuffle import channel_shuffle, native_channel_shuffle, pixel_shuffle, pixel_unshuffle
@@ -33,6 +34,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_margin_loss,
                         multilabel_soft_margin_loss, nll_loss, pairwise_distance, poisson_nll_loss,
                         smooth_l1_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from ..ops.loss.ctc import ctc_loss
 from ..ops.math_functions import sigmoid, tanh
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize, rms_norm
 from ..ops.padding import pad
@@ -69,4 +71,5 @@ __all__ = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold", "max_unpool1d",
     "max_unpool2d", "embedding_bag", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
     "local_response_norm",
+    "affine_grid", "grid_sample", "ctc_loss",
 ]

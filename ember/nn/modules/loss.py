@@ -476,3 +476,29 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (see ``ember.nn.functional.ctc_loss``).
+
+    Shapes: log_probs ``(T, N, C)`` or ``(T, C)``; targets ``(N, S)`` padded or the targets
+    concatenated ``(sum(target_lengths))``; lengths ``(N)`` tensors or tuples; output scalar, or
+    ``(N)`` for ``'none'``.
+
+    Example:
+        >>> ctc = ember.nn.CTCLoss(blank=0)
+        >>> lp = ember.randn(8, 2, 5).log_softmax(2)
+        >>> ctc(lp, ember.tensor([[1, 2, 3], [4, 4, 0]]), (8, 8), (3, 2)).shape
+        ember.Size([])
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
+
+
+__all__ += ["CTCLoss"]

@@ -44,3 +44,4 @@ __all__ = [
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_similarity",
     "pairwise_distance",
 ]
+from .ctc import ctc_loss  # noqa: F401
