@@ -33,6 +33,9 @@ _BACKENDS = ("inductor", "eager", "aot_eager", "cudagraphs")
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 _compiled = weakref.WeakSet()          # every compiled callable, for reset()
 _recording = [0]
+# Bumped by nn.Module whenever a parameter, buffer or submodule is (re)assigned or removed: a
+# recorded program reads the tensor objects it saw, so a replaced one must be noticed.
+module_structure = [0]
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
@@ -102,8 +105,9 @@ class CompiledFunction:
         self._hooks_inside = hooks_inside     # fn is module.__call__: the module's own hooks run in it
         self._fullgraph = fullgraph
         self._module = module
-        owners = [module] if module is not None else _modules_used_by(fn)
-        self._modules = list({id(m): m for o in owners for m in o.modules()}.values())
+        self._owners = [module] if module is not None else _modules_used_by(fn)
+        self._modules = self._reachable_modules()
+        self._structure, self._state_ids = module_structure[0], self._state_identity()
         self._cache = {}
         self._eager = False
         self._limit_warned = False
@@ -114,9 +118,27 @@ class CompiledFunction:
             self._where = repr(fn)
         _compiled.add(self)
 
+    def _reachable_modules(self):
+        return list({id(m): m for o in self._owners for m in o.modules()}.values())
+
+    def _state_identity(self):
+        return tuple(id(t) for m in self._modules for t in (*m._parameters.values(), *m._buffers.values()))
+
+    def _check_structure(self):
+        """After a parameter, buffer or submodule was (re)assigned anywhere: if one of ours is a new
+        object, the recorded programs (which read the old ones) are dropped and re-recorded."""
+        self._structure = module_structure[0]
+        self._modules = self._reachable_modules()
+        ids = self._state_identity()
+        if ids != self._state_ids:
+            self._state_ids = ids
+            self._cache.clear()
+
     def __call__(self, *args, **kwargs):
         if self._eager or _recording[0]:     # inside another compiled call: its recorder sees our ops
             return self._fn(*args, **kwargs)
+        if self._structure != module_structure[0]:
+            self._check_structure()
         tensors = args
         spec = len(args)                             # the common case: tensors only
         if kwargs:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 from ... import _dtype
 from ..._inplace import zero_grad_in_place
+from ...compiler import api as _compiler_api
 from ...compiler.api import compile_module_in_place
 from ..._tensor import Tensor, _wrap, device as _device
 from ..parameter import Buffer, Parameter
@@ -101,6 +102,9 @@ class Module:
     def __setattr__(self, name, value):
         d = self.__dict__
         params = d.get("_parameters")
+        if params is not None and (isinstance(value, (Parameter, Module, Tensor)) or name in params
+                                   or name in d["_buffers"] or name in d["_modules"]):
+            _compiler_api.module_structure[0] += 1      # compiled programs re-check what they read
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
@@ -159,6 +163,7 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
+        _compiler_api.module_structure[0] += 1
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
@@ -183,6 +188,7 @@ class Module:
 
     def register_parameter(self, name, param):
         """Add ``param`` (a Parameter or None) under ``name``."""
+        _compiler_api.module_structure[0] += 1
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_name(name, "parameter")
@@ -205,6 +211,7 @@ class Module:
 
         ``persistent=False`` keeps it out of ``state_dict``.
         """
+        _compiler_api.module_structure[0] += 1
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_name(name, "buffer")
@@ -221,6 +228,7 @@ class Module:
 
     def add_module(self, name, module):
         """Add a child module under ``name`` (usable as an attribute)."""
+        _compiler_api.module_structure[0] += 1
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if not isinstance(name, str):
