@@ -20,8 +20,8 @@ from ._tensor import Tensor, _wrap, to_array
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     """A tensor of ``obj`` (a Tensor, NumPy array, buffer, scalar or nested sequence) that shares
     ``obj``'s memory when it can: unless ``copy=True`` or the dtype has to change. ``copy=False``
-    raises where a copy is needed. ``requires_grad`` defaults to the tensor's own (with a warning,
-    as PyTorch).
+    raises where a copy is needed. A tensor is returned itself when no copy is needed (its
+    ``requires_grad`` set if given); a copy is a new leaf, requiring grad only if asked.
 
     Example: ``ember.asarray(np.arange(3.0), dtype=ember.float32)`` (a copy: the dtype changes)."""
     _check_device(device)
@@ -31,18 +31,15 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
             warnings.warn("torch.asarray: unspecified requires_grad now defaults to obj.requires_grad instead of "
                           "False. Pass requires_grad=False explicitly to get the old behavior and silence this "
                           "warning.", UserWarning, stacklevel=2)
-        if npd is None or npd == obj._data.dtype:
-            out = obj.clone() if copy else obj
-            if copy and requires_grad is None:
-                return out.detach().requires_grad_(obj.requires_grad) if out.is_floating_point() else out
-        else:
-            if copy is False:
-                raise ValueError(f"can't alias tensor with dtype {obj.dtype} into dtype {dtype} (copy=False); "
-                                 "pass copy=None to allow a converted copy")
-            out = obj.to(dtype)
-        if requires_grad is not None and out.requires_grad != requires_grad:
-            out.requires_grad_(requires_grad)
-        return out
+        if (npd is None or npd == obj._data.dtype) and not copy:
+            if requires_grad is not None and obj.requires_grad != requires_grad:
+                obj.requires_grad_(requires_grad)
+            return obj
+        if copy is False:
+            raise ValueError(f"can't alias tensor with dtype {obj.dtype} into dtype {dtype} (copy=False); "
+                             "pass copy=None to allow a converted copy")
+        data = obj._data.astype(npd if npd is not None else obj._data.dtype, copy=True)
+        return _out_grad(_wrap(data), requires_grad)        # a copy is a new leaf, as PyTorch's
     if isinstance(obj, np.ndarray) or hasattr(obj, "__array_interface__") or isinstance(obj, (memoryview, bytearray)):
         arr = np.asarray(obj)
         if arr.dtype in _dtype._BY_NP and (npd is None or npd == arr.dtype) and not copy:

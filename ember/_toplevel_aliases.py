@@ -20,6 +20,7 @@ from .ops import conv as _conv, pool as _pool, normalization as _norm, loss as _
 from .ops.bilinear import bilinear  # noqa: F401
 from .ops.embedding import embedding as _embedding
 from .ops.fill import Fill
+from .ops.loss.probabilistic import KLDiv as _KLDiv, _float_pair as _kl_float_pair
 from .ops.padding import pad as _pad
 from .ops.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
@@ -184,7 +185,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
 def kl_div(input, target, reduction=1, *, log_target=False):
     """``torch.kl_div(input, target, reduction=1, *, log_target=False)``: ``'mean'`` (1) is the mean over
     elements, without F.kl_div's warning."""
-    return _loss.kl_div(input, target, reduction=_reduction("kl_div", reduction), log_target=log_target)
+    reduction = _reduction("kl_div", reduction)
+    input, target = _kl_float_pair("kl_div", input, target)
+    return _KLDiv.apply(input, target, bool(log_target), reduction)
 
 
 def constant_pad_nd(input, pad, value=0):
