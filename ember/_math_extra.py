@@ -17,7 +17,6 @@ import numpy as np
 from . import _dtype, linalg, ops
 from ._creation import linspace, tensor
 from ._tensor import Tensor, _wrap
-from .ops.decompositions import solve_triangular
 from .ops.reduce import return_type
 from .ops.windowed_views import tensor_unfold
 
@@ -55,23 +54,28 @@ def matrix_exp(input):
 
 
 def cholesky_solve(input, input2, upper=False):
-    """X with A X = ``input`` where A = L L^T (``input2`` = L lower) or U^T U (``upper=True``).
+    """X with A X = ``input`` where A = L L^T (``input2`` = L, lower) or U^T U (``upper=True``); only
+    that triangle of ``input2`` is read. The gradient is PyTorch's, that of solve(L L^T, B) in
+    every entry of L.
 
     Example: ``ember.cholesky_solve(b, ember.linalg.cholesky(A))`` solves A x = b."""
     _require_float("cholesky_solve", input)
-    if upper:
-        y = solve_triangular(ops.transpose(input2, -2, -1), input, upper=False)
-        return solve_triangular(input2, y, upper=True)
-    y = solve_triangular(input2, input, upper=False)
-    return solve_triangular(ops.transpose(input2, -2, -1), y, upper=True)
+    return linalg.solve(_gram(input2, upper), input)
+
+
+def _gram(factor, upper):
+    """A = L L^T or U^T U from the factor's triangle (the other half's values are not read, but the
+    gradient reaches every entry, as PyTorch's)."""
+    tri = ops.triu(factor) if upper else ops.tril(factor)
+    f = ops.sub(factor, ops.sub(factor, tri).detach())
+    ft = ops.transpose(f, -2, -1)
+    return ops.matmul(ft, f) if upper else ops.matmul(f, ft)
 
 
 def cholesky_inverse(input, upper=False):
-    """The inverse of A = L L^T (``input`` = L) or U^T U (``upper=True``) from its Cholesky factor."""
+    """The inverse of A = L L^T (``input`` = L, lower) or U^T U (``upper=True``) from its Cholesky factor."""
     _require_float("cholesky_inverse", input)
-    n = input.shape[-1]
-    eye = ops.expand(tensor(np.eye(n, dtype=input._data.dtype)), *input.shape)
-    return cholesky_solve(eye, input, upper)
+    return linalg.inv(_gram(input, upper))
 
 
 def nuclear_norm(input, dim=None, keepdim=False):
@@ -226,7 +230,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             raise RuntimeError(f"torch.histogram(): min should not exceed max, but got min {lo} max {hi}")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
-        edges = linspace(lo, hi, int(bins), dtype=input.dtype)._data
+        edges = linspace(lo, hi, int(bins) + 1, dtype=input.dtype)._data
     w = None if weight is None else weight._data.reshape(-1)
     hist, _ = np.histogram(data, bins=edges, weights=w, density=density)
     return return_type("histogram", ("hist", "bin_edges"))(_wrap(hist.astype(input._data.dtype)),
