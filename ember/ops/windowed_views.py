@@ -65,7 +65,9 @@ class UnfoldBackward(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return TensorUnfold.apply(grad, *ctx.geom), None, None, None, None
+        if array_namespace(grad).graph:
+            return TensorUnfold.apply(grad, *ctx.geom), None, None, None, None
+        return np.ascontiguousarray(_windows(grad, *ctx.geom)), None, None, None, None
 
 
 def tensor_unfold(input, dimension, size, step):
