@@ -211,3 +211,11 @@ def test_copy_forms_do_not_share_memory():
     y = ember.permute_copy(x, (1, 0))
     y[0, 0] = 5.0
     assert x[0, 0].item() == 0.0
+
+
+def test_scatter_family_second_derivatives_match_torch():
+    from tests.autograd.second_order import check_second_order
+    x, s = f64(3, 4), f64(3)
+    for fn in (lambda m, a, b: m.diagonal_scatter(a, b, 1), lambda m, a, b: m.select_scatter(a, b, 1, 2),
+               lambda m, a, b: m.slice_scatter(a, b.reshape(3, 1), 1, 0, 1)):
+        check_second_order(lambda a, b: (fn(ember, a, b) ** 3).sum(), lambda a, b: (fn(torch, a, b) ** 3).sum(), x, s)
