@@ -684,13 +684,10 @@ def _python_map(name, self, fn, *others):
         raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
     self._check_inplace()
     arrays = [np.broadcast_to(o._data, self._data.shape) for o in others]
-    flat = self._data.reshape(-1) if self._data.flags.c_contiguous else None
-    values = [fn(*(a.item() for a in vals)) for vals in zip(np.nditer(self._data), *(np.nditer(a) for a in arrays))]
-    new = np.array(values, dtype=self._data.dtype).reshape(self._data.shape) if values else self._data
-    if flat is not None:
-        flat[...] = new.reshape(-1)
-    else:
-        self._data[...] = new
+    values = [fn(*(v.item() for v in vals)) for vals in zip(np.nditer(self._data, order="C"),
+                                                          *(np.nditer(a, order="C") for a in arrays))]
+    if values:
+        self._data[...] = np.array(values, dtype=self._data.dtype).reshape(self._data.shape)
     self._vc[0] += 1
     return self
 
