@@ -79,3 +79,5 @@ from ._toplevel_aliases import *  # noqa: E402,F401,F403  (torch.dropout, torch.
 from ._math_extra import *  # noqa: E402,F401,F403  (matrix_exp, gradient, histogram, the *_copy forms, ...)
 from .ops.windowed_views import diagonal_scatter, select_scatter, slice_scatter  # noqa: E402,F401
 from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402,F401
+from . import func  # noqa: E402,F401  (torch.func: grad, vmap, jacrev, functional_call, ...)
+from .func import vmap  # noqa: E402,F401  (torch.vmap)

@@ -1,6 +1,10 @@
 """dtypes: thin named wrappers over NumPy dtypes, with PyTorch's promotion rules."""
 import numpy as np
 
+# The module name reprs show (``ember.float32``, ``ember.Size([2])``, ``ember.return_types.max``):
+# "torch" under ``ember run`` (``compat.install``), so a tutorial's printout reads the same.
+DISPLAY_NAMESPACE = "ember"
+
 
 class dtype:
     """A tensor element type, e.g. ``ember.float32``.
@@ -19,7 +23,7 @@ class dtype:
         self.itemsize = self.np.itemsize
 
     def __repr__(self):
-        return f"ember.{self.name}"
+        return f"{DISPLAY_NAMESPACE}.{self.name}"
 
     def __reduce__(self):
         return (_from_name, (self.name,))

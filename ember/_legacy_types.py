@@ -24,7 +24,7 @@ class tensortype(type):
         return Tensor(*(args or (0,)), dtype=cls.dtype, **kwargs)      # no arguments: an empty tensor
 
     def __repr__(cls):
-        return f"<class 'ember.{cls.__name__}'>"
+        return f"<class '{_dtype.DISPLAY_NAMESPACE}.{cls.__name__}'>"
 
 
 def _make(name, d):

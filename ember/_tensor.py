@@ -14,7 +14,7 @@ class Size(tuple):
     """The shape of a tensor: a tuple, printed as ``ember.Size([2, 3])``."""
 
     def __repr__(self):
-        return f"ember.Size({list(self)})"
+        return f"{_dtype.DISPLAY_NAMESPACE}.Size({list(self)})"
 
     def numel(self):
         n = 1
@@ -290,9 +290,13 @@ class Tensor:
         return (_rebuild, (self._data, self.requires_grad))
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        # As PyTorch: a plain 0-d tensor formats as its number (f"{loss}" prints 0.6931...); any
+        # other tensor (or a Parameter) prints as str() and refuses a format spec.
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return repr(self) if not spec else format(repr(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+        return str(self)
 
     def cpu(self):
         return self

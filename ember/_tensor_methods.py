@@ -420,6 +420,10 @@ for _name in ["add", "sub", "mul", "div", "pow", "clamp", "clip", "clamp_min", "
 
 for _name in ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "baddbmm", "addbmm", "addmv", "addr"]:
     setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))     # ember/ops/index_extra.py, scaled_products.py
+Tensor.put = ops.put                                                # ember/ops/index.py
+Tensor.index_reduce = ops.index_reduce                              # ember/ops/index_extra.py
+Tensor.index_reduce_ = _inplace(ops.index_reduce)
+Tensor.put_ = _inplace(ops.put)
 
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
@@ -508,6 +512,10 @@ _SPECIAL = ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", 
             "lgamma", "digamma", "i0"]
 for _name in _SPECIAL:
     setattr(Tensor, _name, getattr(ops, _name))
+Tensor.mvlgamma = ops.mvlgamma
+Tensor.mvlgamma_ = _inplace(ops.mvlgamma)
+Tensor.igamma, Tensor.igammac = ops.igamma, ops.igammac
+Tensor.igamma_, Tensor.igammac_ = _inplace(ops.igamma), _inplace(ops.igammac)
 for _name in ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh",
               "fix", "deg2rad", "rad2deg", "copysign", "heaviside", "sinc", "logit", "ldexp", "nextafter", "gcd",
               "lcm", "erfc", "erfinv", "lgamma", "digamma", "i0", "xlogy", "acos", "asin", "atan", "tan", "sinh", "cosh"]:

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from . import _dtype
 from ._dtype import get_default_dtype
 
 _PRECISION = 4
@@ -117,11 +118,11 @@ def tensor_repr(t, prefix="tensor("):
         if arr.ndim != 1:
             suffixes.append(f"size={tuple(arr.shape)}")
         if not default:
-            suffixes.append(f"dtype=ember.{name}")
+            suffixes.append(f"dtype={_dtype.DISPLAY_NAMESPACE}.{name}")
         body = "[]"
     else:
         if not (default or name in ("int64", "bool")):
-            suffixes.append(f"dtype=ember.{name}")
+            suffixes.append(f"dtype={_dtype.DISPLAY_NAMESPACE}.{name}")
         body = _body(arr, indent)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -5,7 +5,9 @@
 class imported through either name is one class. A torch module ember does not provide fails at
 import with ``ModuleNotFoundError`` saying so. ``run_script`` is ``ember run SCRIPT [ARGS...]``:
 it runs a script as ``python SCRIPT`` would (``sys.argv``, ``__name__ == "__main__"``, imports of
-the script's own modules, exit status, the script's own traceback).
+the script's own modules, exit status, the script's own traceback). Once installed, reprs name
+``torch`` (``torch.float32``, ``torch.Size([2, 3])``, ``torch.return_types.max``), as the
+tutorial a script comes from printed them.
 
 Example (in a notebook):
     >>> import ember.compat
@@ -20,6 +22,8 @@ import os
 import runpy
 import sys
 import traceback
+
+from . import _dtype
 
 # torch name prefix -> ember module name prefix (longest first)
 _ALIASES = (("torchvision", "ember.vision"), ("torch", "ember"))
@@ -76,6 +80,7 @@ def install():
                                "call ember.compat.install() before anything imports torch")
     if not any(isinstance(f, TorchAliasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchAliasFinder())
+    _dtype.DISPLAY_NAMESPACE = "torch"       # reprs read torch.float32, torch.Size([...]) as in the tutorial
 
 
 def is_installed():

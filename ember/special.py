@@ -2,8 +2,10 @@
 ember op of the same math (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
 ``digamma``, ``ndtr`` is the standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``).
 
-A name PyTorch has here and ember does not (the Bessel and orthogonal-polynomial families,
-``zeta``, ``gammainc``, ...) raises AttributeError saying so.
+The Bessel functions are ``ember/ops/bessel.py``, the orthogonal polynomials
+``ember/ops/orthogonal_polynomials.py``, erfcx, log_ndtr, ndtri, entr, xlog1py, zeta and
+multigammaln, gammainc, gammaincc ``ember/ops/special_extra.py``. A name PyTorch has here and ember
+does not (none in PyTorch 2.13; the hook stays for later ones) raises AttributeError saying so.
 
 Example:
     >>> ember.special.expit(ember.tensor([0.0]))
@@ -14,22 +16,23 @@ import math
 from .ops import (digamma, erf, erfc, erfinv, exp2, expm1, i0, lgamma, log1p, log_softmax, logit,  # noqa: F401
                   logsumexp, polygamma, round, sigmoid, sinc, softmax, xlogy)
 from .ops.arithmetic import add, mul
+from .ops.bessel import *  # noqa: F401,F403
+from .ops.bessel import __all__ as _BESSEL
+from .ops.orthogonal_polynomials import *  # noqa: F401,F403
+from .ops.orthogonal_polynomials import __all__ as _POLYNOMIALS
+from .ops.special_extra import (entr, erfcx, gammainc, gammaincc, log_ndtr, multigammaln, ndtri,  # noqa: F401
+                                xlog1py, zeta)
 
 __all__ = ["digamma", "psi", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "log1p",
            "log_softmax", "logit", "logsumexp", "ndtr", "polygamma", "round", "sinc", "softmax", "xlogy"]
+__all__ += ["entr", "erfcx", "gammainc", "gammaincc", "log_ndtr", "multigammaln", "ndtri", "xlog1py",
+            "zeta"] + _BESSEL + _POLYNOMIALS
 
 expit = sigmoid
 gammaln = lgamma
 psi = digamma
 
-_NOT_IN_EMBER = {"airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
-                 "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "entr", "erfcx",
-                 "gammainc", "gammaincc", "hermite_polynomial_h", "hermite_polynomial_he", "i0e", "i1", "i1e",
-                 "laguerre_polynomial_l", "legendre_polynomial_p", "log_ndtr", "modified_bessel_i0",
-                 "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "multigammaln", "ndtri",
-                 "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "shifted_chebyshev_polynomial_t",
-                 "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
-                 "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta"}
+_NOT_IN_EMBER = set()          # every function of PyTorch 2.13's torch.special is here
 
 
 def ndtr(input):

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+import ember
 import ember.compat
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,3 +114,35 @@ def test_install_refuses_when_real_torch_is_already_imported():
     with pytest.raises(RuntimeError, match="already imported"):
         ember.compat.install()
     assert not ember.compat.is_installed()
+
+
+PRINTS = textwrap.dedent("""
+    import torch
+    x = torch.tensor([[1.0, 3.0], [2.0, 0.0]])
+    print(x.shape, x.dtype, x.size(1), torch.int8, torch.get_default_dtype())
+    print(torch.zeros(2, dtype=torch.float64))
+    print(x.max(0))
+    print(x.sort(1))
+    loss = (x * x).mean()
+    print(f"loss {loss} / {loss:.3f} / {torch.tensor(3)}")
+    print(torch.distributions.Normal(0.0, 1.0))
+""")
+
+
+def test_ember_run_prints_what_the_tutorial_printed(tmp_path):
+    # reprs name torch (torch.float32, torch.Size, torch.return_types) and f"{loss}" is the number
+    script = tmp_path / "prints.py"
+    script.write_text(PRINTS)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    real = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    ours = subprocess.run([sys.executable, "-m", "ember", "run", str(script)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert real.returncode == 0 and ours.returncode == 0, ours.stderr
+    assert ours.stdout == real.stdout
+    assert "torch.Size([2, 2])" in ours.stdout and "loss 3.5 / 3.500 / 3" in ours.stdout
+
+
+def test_plain_ember_reprs_name_ember():
+    x = ember.zeros(2, 3)
+    assert (repr(x.shape), repr(x.dtype)) == ("ember.Size([2, 3])", "ember.float32")
+    assert repr(x.max(0)).startswith("ember.return_types.max(")

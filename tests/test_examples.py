@@ -26,6 +26,7 @@ def test_every_example_is_tested_and_uses_ember_as_torch():
     scripts = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".py"))
     tested = {"losses.py", "backprop.py", "simple_network.py", "phone_price.py", "cifar10_network.py", "graph.py",
               "checkpoint.py", "higher_order.py", "reinforce.py", "lstm_sequence.py", "tiny_gpt.py"}
+    tested |= {"per_sample_gradients.py"}
     assert set(scripts) == tested, "add a test for each new example"
     for f in scripts:
         with open(os.path.join(EXAMPLES, f)) as fh:
@@ -113,3 +114,10 @@ def test_lstm_sequence_classifier_learns():
     assert before < 0.45                  # three classes: chance is 1/3
     assert losses[-1] < 0.5 * losses[0]
     assert final > 0.9
+
+
+def test_per_sample_gradients_agree_with_a_loop_and_the_ensemble_with_each_model():
+    out = _run("per_sample_gradients.py")
+    assert "'0.weight': (16, 32, 20)" in out
+    assert float(re.search(r"loop of backward\(\) calls: ([\d.e+-]+)", out).group(1)) < 1e-5
+    assert float(re.search(r"from running each model: ([\d.e+-]+)", out).group(1)) < 1e-5

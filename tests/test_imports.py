@@ -42,6 +42,7 @@ CORE_LAYERS += ["attention"]  # above views, dropout and the autograd layer
 CORE_LAYERS += ["decompositions"]  # above the matrix products, diagonals and reduce
 CORE_LAYERS += ["special"]  # extra elementwise and special functions: above the elementwise families
 CORE_LAYERS += ["order_stats"]  # above sorting, index, reduce and views
+CORE_LAYERS += ["special_extra", "bessel", "orthogonal_polynomials"]  # torch.special's rest: above special
 
 
 def _imports(tree):

@@ -334,3 +334,21 @@ def test_malformed_device_strings_raise_as_pytorch(bad):
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match="Invalid device string"):
             lib.device(bad)
+
+
+@pytest.mark.parametrize("make, spec", [
+    (lambda t: t.tensor(0.5), ""), (lambda t: t.tensor(0.5), ".3f"), (lambda t: t.tensor(3), "d"),
+    (lambda t: t.tensor(True), ""), (lambda t: t.tensor(2.5, requires_grad=True) * 2, ""),
+    (lambda t: t.tensor([1.5]), ""), (lambda t: t.tensor([1.5]), ">20"),
+    (lambda t: t.nn.Parameter(t.tensor(2.0)), ""), (lambda t: t.nn.Parameter(t.tensor(2.0)), ".2f"),
+])
+def test_format_as_torch(make, spec):
+    # f"{loss}" on a 0-d tensor is its number; other tensors (and Parameters) print as str() and
+    # refuse a format spec, as PyTorch
+    results = []
+    for lib in (torch, ember):
+        try:
+            results.append(format(make(lib), spec).replace("torch.", "").replace("ember.", ""))
+        except TypeError as e:
+            results.append(("TypeError", str(e)))
+    assert results[0] == results[1]

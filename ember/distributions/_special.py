@@ -15,14 +15,11 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.function import Function
-from ..ops import exp, log
+from ..ops import _erf_math, _gamma_math, exp, log
 from ..ops.decompositions import cholesky, solve_triangular as _solve_triangular  # noqa: F401  (cholesky: re-exported)
 
-_lgamma_scalar = np.frompyfunc(lambda v: math.lgamma(v) if v > 0 or v != math.floor(v) else math.inf, 1, 1)
-
-
 def _np_lgamma(x):
-    return np.asarray(_lgamma_scalar(x), dtype=np.float64).astype(x.dtype)
+    return _gamma_math.lgamma(np.asarray(x, dtype=np.float64)).astype(np.asarray(x).dtype)
 
 
 def _np_digamma(x):
@@ -55,8 +52,8 @@ def _np_trigamma(x):
     return out
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
-_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+_erf = _erf_math.erf          # vectorised (Cody), float64
+_erfc = _erf_math.erfc
 
 
 def _np_erfinv(y):

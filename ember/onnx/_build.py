@@ -7,6 +7,7 @@ from onnx import helper, numpy_helper
 
 from .._tensor import Tensor
 from . import ops_activation, ops_math, ops_nn, ops_recurrent, ops_shape  # noqa: F401  (register translations)
+from . import ops_scatter  # noqa: F401  (scatter_reduce)
 from ._graph import Call, Graph, op_name
 from ._registry import TRANSLATIONS, UnsupportedOperatorError as Unsupported
 from ._trace import InplaceWrite

@@ -8,6 +8,7 @@ from . import (activation, arithmetic, clamp_where, comparison, cumulative, diag
                join_split, linalg, math_functions, rearrange, reduce, softmax_ops, sorting, views)
 from . import special  # noqa: F401
 from . import order_stats  # noqa: F401
+from . import bessel, orthogonal_polynomials, special_extra  # noqa: F401  (torch.special's; above special)
 from . import covariance, index_extra, integration, scaled_products, shape_extra  # noqa: F401  (above the core)
 from ._cast import to_dtype  # noqa: F401
 from .activation import *  # noqa: F401,F403
@@ -41,6 +42,8 @@ __all__ = sorted({name for family in (activation, arithmetic, clamp_where, compa
                                       covariance, index_extra)
                  for name in family.__all__}
                  | {"to_dtype", "activation", "index", "reduce"})   # ember.linalg: the torch.linalg namespace
+mvlgamma, igamma, igammac = special_extra.mvlgamma, special_extra.igamma, special_extra.igammac   # torch.*'s
+__all__ += ["mvlgamma", "igamma", "igammac"]   # (the rest of special_extra, bessel, polynomials: ember.special)
 
 # torch.softmax / Tensor.softmax are PyTorch's native forms (dim required, axis= accepted);
 # ember.nn.functional keeps F's own softmax and log_softmax (softmax_ops.softmax, .log_softmax).

@@ -2,9 +2,9 @@
 
 These work on NumPy arrays (no autograd); the ops that differentiate them live in their families.
 """
-from math import erf as _scalar_erf
-
 import numpy as np
+
+from ._erf_math import erf as _erf64, erf_for_float32 as _erf_for_float32
 
 _EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
 
@@ -35,8 +35,11 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 
 def erf(u):
-    """The error function, exact (``math.erf`` per element)."""
-    return np.vectorize(_scalar_erf, otypes=[u.dtype])(u) if u.size else u.copy()
+    """The error function in u's dtype: Cody's rational approximations evaluated in float64
+    (``_erf_math.erf``; for float32 its mask-free form ``erf_for_float32``), vectorised."""
+    if u.dtype == np.float32:
+        return _erf_for_float32(u.astype(np.float64)).astype(np.float32)
+    return _erf64(u).astype(u.dtype, copy=False)
 
 
 def erf_and_gauss(u, erf_out=None, gauss_out=None):

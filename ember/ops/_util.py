@@ -168,6 +168,37 @@ def stride_or_kernel(stride, kernel_size):
     return kernel_size if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
 
 
+class _KeepdimDefault:
+    """The default ``keepdim`` of the reductions PyTorch overloads on ``dim`` (sum, mean, prod, max, min,
+    median, nanmedian): False, told apart from an explicit ``keepdim=False``, which PyTorch's overload
+    without ``dim`` refuses (``x.sum(keepdim=False)`` is a TypeError). Falsy; callers turn it into False
+    before using it."""
+    __slots__ = ()
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "False"
+
+
+NO_KEEPDIM = _KeepdimDefault()
+
+
+def keepdim_without_dim(name):
+    """PyTorch's TypeError for ``keepdim`` given to a reduction over every element."""
+    return TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
+                     f"dim, e.g. {name}(x, dim=1, keepdim=False); without dim, {name} reduces every element "
+                     f"to a 0-d tensor (drop keepdim, or pass dim)")
+
+
+def dim_none_refused(name):
+    """PyTorch's TypeError for ``dim=None`` given to a reduction whose ``dim`` must be an int (prod, max, min,
+    median, nanmedian: their every-element form is the call without ``dim``)."""
+    return TypeError(f"{name}(): argument 'dim' must be int, not NoneType; leave dim out to reduce every element "
+                     f"({name}(x)) or pass an int dim")
+
+
 def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepdim_needs_dim=False):
     """NumPy's ``axis=`` / ``keepdims=`` spellings, which PyTorch accepts as aliases of ``dim`` /
     ``keepdim``: returns ``(dim, keepdim)``. Called only when one of them was passed (``default``
@@ -181,10 +212,9 @@ def numpy_dim(name, dim, axis, keepdim=False, keepdims=None, default=None, keepd
         if keepdim:
             raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'; pass only one")
         keepdim = keepdims
-    if keepdim_needs_dim and dim is None and (keepdim or keepdims is not None):
-        raise TypeError(f"{name}() got keepdim without dim: keepdim applies only to a reduction over a given "
-                        f"dim, e.g. {name}(x, dim=1, keepdim=True); without dim, {name} reduces every element")
-    return dim, keepdim
+    if keepdim_needs_dim and dim is None and (keepdim is not NO_KEEPDIM or keepdims is not None):
+        raise keepdim_without_dim(name)
+    return dim, (False if keepdim is NO_KEEPDIM else keepdim)
 
 
 def numpy_keywords(fn):
@@ -209,3 +239,28 @@ def numpy_keywords(fn):
                     kwargs[name] = kwargs.pop(alias)
         return fn(*args, **kwargs)
     return wrapper
+
+
+def check_index_range(idx, size, message, *, negative=False, ignore=None, error=RuntimeError):
+    """Raise ``error(message(bad))`` if the integer array ``idx`` holds a value outside ``[0, size)``
+    (``[-size, size)`` when ``negative``: an index counting from the end); ``bad`` holds the offending
+    values in row-major order (``ignore``, e.g. a loss's ignore_index, is never offending).
+
+    The one bounds check of every op that takes an index tensor (NumPy would wrap a negative index
+    around silently). Valid indices cost one min and one max.
+
+    Example:
+        >>> check_index_range(np.array([0, -1]), 4, lambda bad: f"index {bad[0]} is out of bounds")
+        Traceback (most recent call last):
+        RuntimeError: index -1 is out of bounds
+    """
+    if not idx.size:
+        return
+    low = -size if negative else 0
+    if idx.min() >= low and idx.max() < size:
+        return
+    bad = (idx < low) | (idx >= size)
+    if ignore is not None:
+        bad &= idx != ignore
+    if bad.any():
+        raise error(message(idx[bad].tolist()))

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import require_tensor
+from ._util import check_index_range, require_tensor
 
 __all__ = ["embedding"]
 
@@ -85,12 +85,8 @@ def _check_indices(input, weight):
         raise RuntimeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                            f"{tuple(weight.shape)}")
     num = weight._data.shape[0]
-    if idx.size:
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= num:
-            bad = hi if hi >= num else lo
-            raise IndexError(f"index out of range in self: embedding index {bad} is outside [0, {num - 1}] "
-                             f"for an Embedding with {num} rows")
+    check_index_range(idx, num, lambda bad: f"index out of range in self: embedding index {bad[0]} is outside "
+                      f"[0, {num - 1}] for an Embedding with {num} rows", error=IndexError)
 
 
 def _renorm_rows(weight, idx, max_norm, norm_type):

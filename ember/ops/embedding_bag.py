@@ -18,6 +18,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from ._util import check_index_range
 from .arithmetic import mul
 from .embedding import _renorm_rows
 from .index import index_add, index_select
@@ -221,10 +222,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     num = weight.shape[0]
     if flat.dtype.kind not in "iu":
         raise RuntimeError(f"embedding_bag: expected an integer index tensor (Long or Int), got {input.dtype}")
-    if flat.size and (flat.min() < 0 or flat.max() >= num):
-        bad = int(flat.max() if flat.max() >= num else flat.min())
-        raise IndexError(f"index out of range in self: embedding_bag index {bad} is outside [0, {num - 1}] for a "
-                         f"weight with {num} rows")
+    check_index_range(flat, num, lambda bad: f"Index {int(np.flatnonzero(flat == bad[0])[0])} of input takes "
+                      f"value {bad[0]} which is not in the valid range [0, {num}) (embedding_bag: the weight has "
+                      f"{num} rows)")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise AssertionError(f"padding_idx must be within the number of embeddings ({num}), got {padding_idx}")

@@ -12,13 +12,13 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import _State
 from ..autograd.xp import array_namespace
-from ._util import norm_dim, numpy_keywords
+from ._util import check_index_range, norm_dim, numpy_keywords
 from .arithmetic import mul
 from .views import expand, reshape
 
 __all__ = ["getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
            "take_along_dim", "take", "index_add", "one_hot", "index_put", "masked_select",
-           "repeat_interleave"]
+           "repeat_interleave", "put"]
 
 
 def _index_key(key, shape=None):
@@ -63,10 +63,9 @@ def _check_bounds(key, shape):
                 raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
             if not -shape[dim] <= k < shape[dim]:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {shape[dim]}")
-        elif isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.size and dim < len(shape):
-            if k.max() >= shape[dim] or k.min() < -shape[dim]:
-                bad = k.max() if k.max() >= shape[dim] else k.min()
-                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
+        elif isinstance(k, np.ndarray) and k.dtype.kind in "iu" and dim < len(shape):
+            check_index_range(k, shape[dim], lambda bad, d=dim: f"index {bad[0]} is out of bounds for dimension "
+                              f"{d} with size {shape[d]}", negative=True, error=IndexError)
         dim += k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
 
 
@@ -205,6 +204,7 @@ def setitem(input, key, value):
 
 def index_put(input, indices, values, accumulate=False):
     key, _ = _index_key(tuple(indices))
+    _check_bounds(key, input._data.shape)
     return IndexPut.apply(input, values, key, accumulate)
 
 
@@ -221,10 +221,14 @@ def _check_index(name, input, dim, index):
     if index._data.ndim != input._data.ndim and input._data.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
                            f"({name}: index has {index._data.ndim}, input has {input._data.ndim})")
-    n = input._data.shape[dim] if input._data.ndim else 1
-    if index._data.size and (index._data.max() >= n or index._data.min() < -n):
-        raise RuntimeError(f"{name}(): index {int(index._data.max())} is out of bounds for dimension {dim} "
-                           f"with size {n}")
+    _check_dim_range(name, index._data, input._data.shape[dim] if input._data.ndim else 1, dim)
+
+
+def _check_dim_range(name, idx, n, dim, error=RuntimeError):
+    """PyTorch's bounds check of gather, scatter, index_add, ...: an index in [0, n), negatives refused."""
+    check_index_range(idx, n, lambda bad: f"{name}(): index {bad[0]} is out of bounds for dimension {dim} with "
+                      f"size {n} (valid indices are 0..{n - 1}; {name} does not count negative indices from the end)",
+                      error=error)
 
 
 class Gather(Op):
@@ -263,12 +267,62 @@ def take_along_dim(input, indices, dim=None):
                                      indices._data.shape[:d] + (1,) + indices._data.shape[d + 1:]))
     ishape = list(shape)
     ishape[d] = indices._data.shape[d]
-    shape[d] = input._data.shape[d]
-    return gather(expand(input, *shape), d, _wrap(np.broadcast_to(indices._data, ishape)))
+    shape[d] = n = input._data.shape[d]
+    idx = indices._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"take_along_dim(): dtype of indices should be Long but got {indices.dtype}")
+    if idx.size and not (idx.min() >= 0 and idx.max() < n):   # PyTorch takes every index modulo the size
+        if n == 0:
+            raise RuntimeError(f"take_along_dim(): indices into dimension {d} of size 0 (input shape "
+                               f"{tuple(input._data.shape)}); there is nothing to take")
+        idx = np.remainder(idx, n)
+    return gather(expand(input, *shape), d, _wrap(np.broadcast_to(idx, ishape)))
+
+
+def _flat_index(name, input, index):
+    """The index of take/put: long, within [-numel, numel) (negatives count from the end), wrapped."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index._data
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got {index.dtype}; convert with .long()")
+    n = input._data.size
+    if n == 0 and idx.size:
+        raise IndexError(f"{name}(): Tried to {'put elements into' if name == 'put_' else 'take from'} an empty tensor")
+    check_index_range(idx, n, lambda bad: f"out of range: tried to access index {bad[0]} on a tensor of {n} "
+                      f"elements (valid indices are {-n}..{n - 1})", negative=True, error=IndexError)
+    return idx
 
 
 def take(input, index):
-    return getitem(reshape(input, -1), index)
+    """The elements of ``input`` (read as 1-D) at ``index``; negative indices count from the end.
+
+    Example:
+        >>> ember.take(ember.tensor([[1, 2], [3, 4]]), ember.tensor([0, -1]))
+        tensor([1, 4])
+    """
+    idx = _flat_index("take", input, index)
+    return getitem(reshape(input, -1), _wrap(idx))
+
+
+def put(input, index, source, accumulate=False):
+    """A copy of ``input`` with ``source`` written (or added, ``accumulate``) at ``index``, reading
+    ``input`` as 1-D; negative indices count from the end. ``Tensor.put_`` writes in place.
+
+    Example:
+        >>> ember.zeros(2, 2).put(ember.tensor([0, -1]), ember.tensor([5., 6.]))
+        tensor([[5., 0.],
+                [0., 6.]])
+    """
+    idx = _flat_index("put_", input, index)
+    if idx.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{input.dtype} and source.dtype = {source.dtype}")
+    flat = IndexPut.apply(reshape(input, -1), reshape(source, -1), (idx.reshape(-1),), bool(accumulate))
+    return reshape(flat, *input._data.shape)
 
 
 class Scatter(Op):
@@ -306,8 +360,12 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     _check_index("scatter", input, d, index)
     if src is None:
         src = value
-    if reduce not in (None, "add"):
-        raise NotImplementedError(f"scatter reduce={reduce!r} is not supported (use None or 'add')")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. (got reduce={reduce!r}; "
+                           "scatter_reduce has sum, prod, mean, amax and amin)")
+    if reduce == "multiply":
+        raise NotImplementedError("scatter(reduce='multiply') is not supported by ember; use "
+                                  "scatter_reduce(dim, index, src, 'prod') (the same numbers for a tensor src)")
     return (ScatterAdd if reduce == "add" else Scatter).apply(input, src, d, index._data, reduce == "add")
 
 
@@ -345,14 +403,18 @@ def index_select(input, dim, index):
     if idx.dtype.kind not in "iu":
         raise IndexError(f"index_select(): Expected dtype int32/int64 for index, got {index.dtype}")
     n = input._data.shape[d] if input._data.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise IndexError(f"index_select(): index {int(idx.max())} out of range for dimension {d} with size {n}")
+    check_index_range(idx, n, lambda bad: f"index out of range in self: index_select(): index {bad[0]} is out of "
+                      f"range for dimension {d} with size {n} (valid indices are 0..{n - 1}; negative indices do "
+                      f"not count from the end)", error=IndexError)
     return IndexSelect.apply(input, d, idx.reshape(-1))
 
 
 @numpy_keywords
 def index_add(input, dim, index, source, *, alpha=1):
     d = norm_dim(dim, input._data.ndim)
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index, got {index.dtype}")
+    _check_dim_range("index_add", index._data, input._data.shape[d] if input._data.ndim else 1, d)
     src = mul(source, alpha) if alpha != 1 else source
     key = (slice(None),) * d + (index._data,)
     return IndexPut.apply(input, src, key, True)
@@ -434,9 +496,9 @@ def one_hot(tensor, num_classes=-1):
     idx = tensor._data
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
-        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes - 1}] (num_classes={num_classes}), "
-                           f"got min {int(idx.min())} max {int(idx.max())}")
+    check_index_range(idx, num_classes, lambda bad: f"Class values must be "
+                      f"{'non-negative' if bad[0] < 0 else 'smaller than num_classes'}. one_hot: class values must be "
+                      f"in 0..{num_classes - 1} (num_classes={num_classes}), got {bad[0]}")
     out = np.zeros(idx.shape + (num_classes,), np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return _wrap(out)

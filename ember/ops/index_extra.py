@@ -10,6 +10,16 @@ forward:
     mean  both divided by the number of values reduced into the position
     amax/amin  g shared evenly among the values equal to the result (ties split it)
     prod  g times the product of the other values reduced into that position
+
+prod's gradient is not linear in the inputs; differentiated again (``create_graph=True``) it is PyTorch's
+formula composed of differentiable ops: with ``m`` the input with its zeros replaced by 1,
+
+    dL/dinput = g * scatter_reduce(m, src) / m
+    dL/dsrc   = (g * out)[index] / src                                  where src != 0
+              = (g * scatter_reduce(input, src with that zero set to 1))[index]  at a group's only zero
+              = 0                                     at a zero sharing its group with other zeros of src
+
+and, as in PyTorch, differentiating dL/dsrc once more raises where a group holds several zeros of src.
 """
 import numpy as np
 
@@ -17,14 +27,16 @@ from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from .. import _dtype
-from ._util import norm_dim
-from .index import IndexPut, _along, _check_index, getitem, masked_fill
+from ._util import check_index_range, norm_dim
+from .arithmetic import div, mul
+from .clamp_where import where
+from .index import IndexPut, _along, _check_index, gather, getitem, masked_fill
 from .views import broadcast_to, flatten
 
-__all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce"]
+__all__ = ["index_fill", "index_copy", "masked_scatter", "scatter_reduce", "index_reduce"]
 
 
-def _vector_index(name, input, d, index):
+def _vector_index(name, input, d, index, negative):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._data.dtype != np.int64:
@@ -33,10 +45,10 @@ def _vector_index(name, input, d, index):
         raise IndexError(f"{name}_(): Index is supposed to be a vector, got shape {list(index._data.shape)}")
     n = input._data.shape[d] if input._data.ndim else 1
     idx = index._data.reshape(-1)
-    bad = idx[(idx >= n) | (idx < -n)]
-    if bad.size:
-        raise IndexError(f"{name}_(): index {int(bad[0])} is out of bounds for dimension {d} with size {n}")
-    return np.where(idx < 0, idx + n, idx)
+    low = -n if negative else 0
+    check_index_range(idx, n, lambda bad: f"{name}_(): index {bad[0]} is out of bounds for dimension {d} with size "
+                      f"{n} (valid indices are {low}..{n - 1})", negative=negative, error=IndexError)
+    return np.where(idx < 0, idx + n, idx) if negative else idx
 
 
 def index_fill(input, dim, index, value):
@@ -49,7 +61,7 @@ def index_fill(input, dim, index, value):
     """
     nd = input._data.ndim
     d = norm_dim(dim, max(nd, 1))
-    idx = _vector_index("index_fill", input, d, index)
+    idx = _vector_index("index_fill", input, d, index, negative=True)
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
@@ -71,7 +83,7 @@ def index_copy(input, dim, index, source):
     """
     nd = input._data.ndim
     d = norm_dim(dim, max(nd, 1))
-    idx = _vector_index("index_copy", input, d, index)
+    idx = _vector_index("index_copy", input, d, index, negative=False)
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{input.dtype} and (source) {source.dtype}")
@@ -200,14 +212,63 @@ class ScatterReduce(Op):
 
 
 class ScatterReduceProd(ScatterReduce):
-    """scatter_reduce(reduce='prod'): its gradient weights are products of the inputs, fixed in forward,
-    so there is no double backward (create_graph=True raises instead of returning a constant)"""
-    differentiable_backward = False
+    """scatter_reduce(reduce='prod'): first order from the weights fixed in forward (NumPy); with
+    ``create_graph=True`` PyTorch's formula (module docstring) on Tensors, so it is differentiable again"""
 
     @staticmethod
     def forward(ctx, a, src, dim, index, reduce, include_self):
-        ctx.save_for_backward(a, src)      # marks the inputs as read by backward: create_graph=True raises
+        ctx.save_for_backward(a, src)
+        ctx.dim, ctx.index, ctx.include_self = dim, index, include_self
         return ScatterReduce.forward(ctx, a, src, dim, index, reduce, include_self)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = array_namespace(grad)
+        if not xp.graph:
+            return ScatterReduce.backward(ctx, grad)
+        a, src = ctx.saved_tensors
+        dim, index, include_self = ctx.dim, _wrap(ctx.index), ctx.include_self
+        part = tuple(slice(0, n) for n in ctx.index_shape)
+        s = src if tuple(src.shape) == tuple(ctx.index_shape) else getitem(src, part)
+        ga = gs = None
+        if ctx.needs_input_grad[0]:
+            m = masked_fill(a, _wrap(a._data == 0), 1.0)
+            ga = mul(grad, div(scatter_reduce(m, dim, index, s, "prod", include_self=include_self), m))
+            if not include_self:
+                written = np.zeros(a.shape, np.bool_)
+                written[ctx.key] = True
+                ga = masked_fill(ga, _wrap(written), 0.0)
+        if ctx.needs_input_grad[1]:
+            zero = s._data == 0
+            zeros = np.zeros(a.shape, np.int64)
+            np.add.at(zeros, ctx.key, zero)
+            group_zeros = zeros[ctx.key]
+            only = _wrap(zero & (group_zeros == 1))
+            out = scatter_reduce(a, dim, index, s, "prod", include_self=include_self)
+            others = scatter_reduce(a, dim, index, masked_fill(s, only, 1.0), "prod", include_self=include_self)
+            gs = where(only, gather(mul(grad, others), dim, index),
+                       div(gather(mul(grad, out), dim, index), masked_fill(s, _wrap(zero), 1.0)))
+            if (group_zeros > 1).any():
+                gs = _DelayedError.apply(gs, "scatter_reduce(): Double backward is unsupported for src when >1 "
+                                         "zeros in src are scattered to the same position in self")
+            if tuple(src.shape) != tuple(ctx.index_shape):
+                gs = xp.put(ctx.src_shape, gs._data.dtype, part, gs)
+        return ga, gs
+
+
+class _DelayedError(Op):
+    """Passes a gradient through; differentiating it raises ``message`` (PyTorch's DelayedError node:
+    the error comes only if a later backward reaches it)."""
+    differentiable_backward = True     # its backward is the error, with or without create_graph
+
+    @staticmethod
+    def forward(ctx, g, message):
+        ctx.message = message
+        return g
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(ctx.message)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
@@ -230,3 +291,55 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{list(src._data.shape)} apart from dimension {d}")
     op = ScatterReduceProd if reduce == "prod" else ScatterReduce
     return op.apply(input, src, d, index._data, reduce, bool(include_self))
+
+
+class IndexReduce(ScatterReduce):
+    backward_name = "IndexReduceBackward0"
+
+
+class IndexReduceProd(ScatterReduceProd):
+    backward_name = "IndexReduceBackward0"
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of ``source`` into a copy of ``input`` at the positions ``index`` (1-D) along
+    ``dim``: 'prod', 'mean', 'amax' or 'amin' (``scatter_reduce`` with the index spread over the slice).
+
+    Example:
+        >>> ember.ones(3, 2).index_reduce(0, ember.tensor([0, 0]), ember.tensor([[2., 3.], [4., 5.]]), "prod")
+        tensor([[ 8., 15.],
+                [ 1.,  1.],
+                [ 1.,  1.]])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with size "
+                         f"{list(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype}) and source ({source.dtype}) must have the same "
+                           "scalar type; cast source with .to(self.dtype)")
+    nd = input._data.ndim
+    d = norm_dim(dim, max(nd, 1))
+    xs, ss = input._data.shape, source._data.shape
+    if len(ss) != nd or any(a != b for i, (a, b) in enumerate(zip(xs, ss)) if i != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    idx = idx.reshape(-1)
+    if idx.size != (ss[d] if nd else 1):
+        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({ss[d] if nd else 1}), for dim: {d}")
+    n = xs[d] if nd else 1
+    check_index_range(idx, n, lambda bad: f"index out of range in self: index_reduce(): index {bad[0]} is out of "
+                      f"range for dimension {d} with size {n} (valid indices are 0..{n - 1})", error=IndexError)
+    x, src = (input, source) if nd else (input.reshape(1), source.reshape(1))
+    spread = np.ascontiguousarray(np.broadcast_to(
+        idx.astype(np.int64).reshape([-1 if i == d else 1 for i in range(max(nd, 1))]), src._data.shape))
+    op = IndexReduceProd if reduce == "prod" else IndexReduce
+    out = op.apply(x, src, d, spread, reduce, bool(include_self))
+    return out if nd else out.reshape(())

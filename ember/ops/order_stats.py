@@ -34,9 +34,9 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import norm_dim
+from ._util import NO_KEEPDIM, dim_none_refused, keepdim_without_dim, norm_dim, numpy_keywords
 from .index import gather
-from .reduce import values_indices
+from .reduce import _NO_DIM, values_indices
 from .rearrange import clone
 from .sorting import EvenlyDistributed, median, nonzero, sort
 from .views import movedim, reshape, squeeze, unsqueeze
@@ -235,13 +235,21 @@ def _kth_indices(rows, k):
     return idx.reshape(rows.shape[:-1] + (1,))
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=_NO_DIM, keepdim=NO_KEEPDIM):
     """The lower median of the non-NaN values (all NaN: NaN); with ``dim`` a ``(values, indices)`` pair.
 
     Example:
         >>> ember.nanmedian(ember.tensor([1., float('nan'), 3., 2.]))     # 2.
     """
     _check_tensor("nanmedian", input)
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("nanmedian")
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+    elif dim is None:
+        raise keepdim_without_dim("nanmedian")
     a = input._data
     if a.dtype == np.bool_ and a.size:
         raise NotImplementedError('"nanmedian" is not implemented for bool tensors (as in PyTorch); convert '
@@ -392,6 +400,7 @@ def _lerp(start, end, w):
     return (start + _wrap(w) * diff).where(_wrap(small), end - diff * _wrap((1 - w).astype(w.dtype)))
 
 
+@numpy_keywords
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The ``q``-th quantiles of ``input`` (all of it, or along ``dim``); a row with NaN gives NaN.
 
@@ -404,6 +413,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
+@numpy_keywords
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """``quantile`` ignoring NaN (a row of only NaN gives NaN).
 

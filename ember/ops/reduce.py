@@ -12,13 +12,15 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import _dtype
 from .._blocked import mean_all, sum_all
 from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
-from ._util import expand_reduced, norm_dim, norm_dims, numpy_dim
+from ._util import (NO_KEEPDIM, dim_none_refused, expand_reduced, keepdim_without_dim, norm_dim, norm_dims, numpy_dim,
+                    numpy_keywords)
 from .clamp_where import maximum, minimum
 from .arithmetic import div
 from .comparison import isnan, logical_not
@@ -40,7 +42,7 @@ def return_type(name, fields=("values", "indices")):
 
         def __repr__(self):
             body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-            return f"ember.return_types.{name}(\n{body})"
+            return f"{_dtype.DISPLAY_NAMESPACE}.return_types.{name}(\n{body})"
         cls = _RETURN_TYPES[name] = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
                                                          "__module__": "ember.return_types"})
     return cls
@@ -118,14 +120,19 @@ def _dim_given(name, dim, axis, keepdim, keepdims):
     """``dim`` with the default resolved to None; keepdim without any dim is PyTorch's TypeError."""
     if dim is not _NO_DIM:
         return dim
-    if axis is None and (keepdim or keepdims is not None):
-        numpy_dim(name, None, None, keepdim, keepdims, keepdim_needs_dim=True)
+    if axis is None and (keepdim is not NO_KEEPDIM or keepdims is not None):
+        raise keepdim_without_dim(name)
     return None
 
 
-def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
-    dim = _dim_given("sum", dim, axis, keepdim, keepdims)
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+        if dim is _NO_DIM:
+            dim = _dim_given("sum", dim, axis, NO_KEEPDIM, keepdims)
+    elif dim is _NO_DIM:
+        dim = _dim_given("sum", dim, axis, keepdim, keepdims)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("sum", dim, axis, keepdim, keepdims)
     d = input._data.dtype
@@ -169,6 +176,7 @@ def nansum(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return NanSum.apply(input, _axes_or_all(dim, input._data.ndim), keepdim)
 
 
+@numpy_keywords
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of the non-NaN elements, over all or over ``dim`` (nan where every one is NaN).
 
@@ -209,9 +217,14 @@ class MeanDim(Mean):
     backward_name = "MeanBackward1"
 
 
-def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
-    dim = _dim_given("mean", dim, axis, keepdim, keepdims)
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+        if dim is _NO_DIM:
+            dim = _dim_given("mean", dim, axis, NO_KEEPDIM, keepdims)
+    elif dim is _NO_DIM:
+        dim = _dim_given("mean", dim, axis, keepdim, keepdims)
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_dim("mean", dim, axis, keepdim, keepdims)
     if dtype is not None:
@@ -255,9 +268,17 @@ class Prod(Op):
         return g * xp.reshape(left * right, a.shape)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def prod(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements or along ``dim``."""
-    if axis is not None or keepdims is not None or (keepdim and dim is None):
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("prod")
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+        if axis is not None or keepdims is not None:
+            dim, keepdim = numpy_dim("prod", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
+    elif axis is not None or keepdims is not None or dim is None:
         dim, keepdim = numpy_dim("prod", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dtype is not None:
         input = input.to(dtype)
@@ -357,16 +378,32 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
     return values_indices(vals, idx, "max" if npfn is np.max else "min")
 
 
-def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+def max(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
-    if axis is not None or keepdims is not None or (keepdim and dim is None):
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("max")
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+        if axis is not None or keepdims is not None:
+            dim, keepdim = numpy_dim("max", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
+    elif axis is not None or keepdims is not None or dim is None:
         dim, keepdim = numpy_dim("max", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
-def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None):
+def min(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
-    if axis is not None or keepdims is not None or (keepdim and dim is None):
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused("min")
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+        if axis is not None or keepdims is not None:
+            dim, keepdim = numpy_dim("min", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
+    elif axis is not None or keepdims is not None or dim is None:
         dim, keepdim = numpy_dim("min", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
 

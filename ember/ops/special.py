@@ -11,18 +11,19 @@ New elementwise math (integer inputs compute in float32, as PyTorch):
 - logaddexp(a, b) = log(eᵃ + eᵇ), logaddexp2 in base 2; ldexp(a, e) = a·2ᵉ; nextafter(a, b);
 - isposinf, isneginf, isreal (bool results); gcd, lcm (integers only, non-negative results).
 
-Special functions, vectorised in float64 and rounded to the input's dtype:
-- erfc = 1 - erf, exact per element (Python's ``math.erfc``); d/dx -2/√π·exp(-x²);
-- erfinv: Giles' rational first guess, then Newton steps on erf (|y| ≤ 1/2) or on erfc (the tails, so
+Special functions, vectorised in float64 and rounded to the input's dtype (the array math:
+``_erf_math.py``, ``_gamma_math.py``, ``_bessel_math.py``):
+- erfc = 1 - erf (Cody's rational approximations); d/dx -2/√π·exp(-x²);
+- erfinv: Giles' rational first guess, then Halley steps on erf (|y| ≤ 1/2) or on erfc (the tails, so
   1 - |y| keeps its digits); ±1 give ±inf, |y| > 1 nan; d/dy √π/2·exp(erfinv(y)²);
-- lgamma = log|Γ(x)|, exact per element (``math.lgamma``), +inf at the poles 0, -1, -2, ...;
-  d/dx digamma(x);
+- lgamma = log|Γ(x)| (Lanczos, the Taylor series near the zeros 1 and 2, reflection below 1/2), +inf at
+  the poles 0, -1, -2, ...; d/dx digamma(x);
 - i0 = I₀ (NumPy's Chebyshev expansions), nan at ±inf as PyTorch; d/dx I₁, computed by its power
   series for |x| ≤ 20 and its asymptotic series beyond; d/dx I₁ = I₀ - I₁/x;
-- digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n!/x^(n+1) up to
-  x ≥ 10, then the asymptotic series in Bernoulli numbers; reflection for x < 0
-  (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx)). ψ(±0) = ∓inf, ψ at the negative
-  integers nan, as PyTorch; d/dx ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺¹⁾.
+- digamma ψ(x) and polygamma ψ⁽ⁿ⁾(x): ψ and ψ' by recurrence and the asymptotic series in Bernoulli
+  numbers, with reflection for x < 0 (ψ(x) = ψ(1 - x) - π/tan(πx), ψ'(x) = -ψ'(1 - x) + π²/sin²(πx));
+  n ≥ 2 as PyTorch, (-1)ⁿ⁺¹·n!·ζ(n + 1, x). ψ(±0) = ∓inf, ψ at the negative integers nan, as PyTorch;
+  d/dx ψ⁽ⁿ⁾ = ψ⁽ⁿ⁺¹⁾.
 
 Layer: above arithmetic, math_functions and comparison.
 """
@@ -33,7 +34,8 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from . import _math
+from . import _gamma_math, _erf_math
+from ._bessel_math import i0 as _i0_64, i1 as _i1_64
 from ._cast import to_dtype
 from ._util import promote, require_tensor
 from .arithmetic import mul, pow, sub, trunc
@@ -350,152 +352,26 @@ def _in64(a, f):
         return np.asarray(f(a.astype(np.float64))).astype(a.dtype, copy=False)
 
 
-def _erfc64(x):
-    return np.asarray(np.frompyfunc(math.erfc, 1, 1)(x), np.float64) if x.size else x.copy()
-
-
 _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 
 
-def _erfinv64(y, steps=2):
-    """erfinv in float64: Giles' (2010) single-precision approximation (a fixed-point guess in the
-    float64 tails), then ``steps`` Halley steps on erf or erfc (one more for the tails)."""
-    y = np.asarray(y, np.float64)
-    ay = np.abs(y)
-    w = -np.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = np.where(small, w - 2.5, np.sqrt(np.where(small, 5.0, w)) - 3.0)
-    cs = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-          -0.00417768164, 0.246640727, 1.50140941)
-    cl = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-          0.00943887047, 1.00167406, 2.83297682)
-    p = np.where(small, cs[0], cl[0])
-    for c0, c1 in zip(cs[1:], cl[1:]):
-        p = np.where(small, c0, c1) + p * ws
-    x = np.abs(p * y)          # a first guess for erfinv(|y|), good to float32 (1 - |y| > 2^-24)
-    tail = 1.0 - ay            # exact for |y| >= 1/2
-    deep = w > 16.0            # the float64 tails: erfc(x) ~ exp(-x²)/(x√π), solved by fixed-point steps
-    if deep.any():
-        t = np.where(deep, tail, 0.5)
-        xd = np.sqrt(-np.log(t))
-        for _ in range(4):
-            xd = np.sqrt(np.maximum(-np.log(t * _SQRT_PI * xd), 0.0))
-        x = np.where(deep, xd, x)
-    x = np.where(np.isfinite(x), x, 0.0)
-    central = ay <= 0.5
-    # Halley steps (cubic: the guess's ~4e-7 gives float64 round-off in two; the deep tails take three)
-    for it in range(steps + 1):
-        todo = np.flatnonzero(deep if it == steps else np.ones_like(deep))
-        if it == steps and (steps < 2 or todo.size == 0):
-            break
-        xt = x.flat[todo]
-        ct = central.flat[todo]
-        core = np.empty_like(xt)
-        core[ct] = _math.erf(xt[ct]) - ay.flat[todo][ct]
-        core[~ct] = tail.flat[todo][~ct] - _erfc64(xt[~ct])
-        gauss = np.exp(-xt * xt) * _TWO_OVER_SQRT_PI
-        step = np.where(gauss > 0, core / np.where(gauss > 0, gauss, 1.0), 0.0)
-        x.flat[todo] = xt - step / (1.0 + xt * step)    # Halley: erf'' = -2x erf'
-    out = np.copysign(x, y)
-    out = np.where(ay == 1.0, np.copysign(np.inf, y), out)
-    return np.where((ay > 1.0) | np.isnan(y), np.nan, out)
+def _erfc_array(a):
+    return _in64(a, _erf_math.erfc_for_float32 if a.dtype == np.float32 else _erf_math.erfc)
 
 
-Erfc, erfc = _unary("Erfc", lambda a: _in64(a, _erfc64),
-                    lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
+def _erfinv_array(a):
+    single = a.dtype.itemsize <= 4
+    return _in64(a, lambda y: _erf_math.erfinv(y, 1 if single else 2, fast32=single))
+
+
+Erfc, erfc = _unary("Erfc", _erfc_array, lambda xp, g, a: -g * _TWO_OVER_SQRT_PI * xp.exp(-a * a), elementwise=False,
                     doc="Complementary error function 1 - erf(x), without cancellation for large x. "
                         "Example: ``ember.erfc(ember.tensor([0., 3.]))``.")
-Erfinv, erfinv = _unary("Erfinv", lambda a: _in64(a, lambda y: _erfinv64(y, 1 if a.dtype.itemsize <= 4 else 2)),
-                        lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output", elementwise=False,
-                        doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
-                            "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
+Erfinv, erfinv = _unary("Erfinv", _erfinv_array, lambda xp, g, out: g * (_SQRT_PI / 2) * xp.exp(out * out), "output",
+                        elementwise=False, doc="Inverse error function on [-1, 1] (±inf at ±1, nan outside). "
+                                               "Example: ``ember.erfinv(ember.tensor([0., 0.5]))``.")
 erfc, erfinv = _checked(erfc), _checked(erfinv)
-
-
-def _lgamma_scalar(x):
-    try:
-        return math.lgamma(x)
-    except (ValueError, OverflowError):       # the poles 0, -1, -2, ...; beyond ~2.6e305
-        return math.inf
-
-
-def _lgamma64(x):
-    """log|Γ(x)| in float64, exact per element (``math.lgamma``: glibc's, as PyTorch's CPU kernel). A
-    vectorised recurrence + Stirling series measured no faster here (0.40 s vs 0.34 s per 1e6) and lost
-    digits near the zeros at 1 and 2, so the per-element form stays."""
-    return np.asarray(np.frompyfunc(_lgamma_scalar, 1, 1)(x), np.float64) if x.size else x.copy()
-
-
-# Bernoulli numbers B_2k for the asymptotic series of ψ⁽ⁿ⁾
-_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798, -174611 / 330)
-
-
-def _polygamma_pos(n, x):
-    """ψ⁽ⁿ⁾(x) for x > 0 in float64: recurrence up to x ≥ 10, then the asymptotic series."""
-    acc = np.zeros_like(x)
-    x = x.copy()
-    nfact = math.factorial(n)
-    sgn = (-1) ** (n + 1)
-    for _ in range(10):
-        low = x < 10
-        if not low.any():
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n! / x^(n+1)  (n = 0: ψ(x) = ψ(x + 1) - 1/x)
-            term = np.where(low, sgn * nfact / x ** (n + 1), 0.0)
-        acc = acc + term
-        x = np.where(low, x + 1, x)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inv = 1.0 / x
-        inv2 = inv * inv
-        if n == 0:
-            series = np.log(x) - 0.5 * inv
-            pw = inv2
-            for k, b in enumerate(_B2K, start=1):
-                series = series - b / (2 * k) * pw
-                pw = pw * inv2
-        else:
-            # (-1)^(n+1) [ (n-1)!/xⁿ + n!/(2x^(n+1)) + Σ B_2k (2k+n-1)!/((2k)! x^(2k+n)) ]
-            xn = inv ** n
-            series = math.factorial(n - 1) * xn + nfact / 2 * xn * inv
-            pw = xn * inv2
-            for k, b in enumerate(_B2K, start=1):
-                series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * pw
-                pw = pw * inv2
-            series = sgn * series
-    return np.where(np.isposinf(x), 0.0 if n else np.inf, series) + acc
-
-
-def _polygamma64(n, x):
-    """ψ⁽ⁿ⁾(x) in float64 with PyTorch's values at the poles and for x < 0 (reflection for n ≤ 1)."""
-    x = np.asarray(x, np.float64)
-    neg = x < 0
-    if n > 1 or not neg.any():
-        out = _polygamma_pos(n, np.where(neg & (n <= 1), 1.0, x))
-    else:
-        xr = np.where(neg, 1.0 - x, x)
-        out = _polygamma_pos(n, xr)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = x - np.round(x)    # exact: tan and sin² have period π, so reduce before multiplying by π
-            if n == 0:
-                refl = out - math.pi / np.tan(math.pi * r)
-            else:
-                refl = -out + (math.pi / np.sin(math.pi * r)) ** 2
-        out = np.where(neg, refl, out)
-    is_pole = (x <= 0) & (x == np.floor(x))
-    if n == 0:       # ψ(±0) = ∓inf, nan at the negative integers and -inf
-        out = np.where(x == 0, np.copysign(np.inf, -x), out)
-        return np.where(is_pole & (x != 0) | np.isneginf(x), np.nan, out)
-    if n == 1:       # PyTorch reflects without reducing the argument: at -k it gives (π / sin(-kπ))², finite
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at_pole = (math.pi / np.sin(math.pi * x)) ** 2
-        out = np.where(is_pole & (x != 0), at_pole, out)
-        out = np.where(x == 0, np.inf, out)
-        return np.where(np.isneginf(x), np.nan, out)
-    sgn_inf = np.inf if n % 2 else -np.inf   # n ≥ 2: (-1)^(n+1)·inf at the poles and at -inf, nan at +inf
-    out = np.where(is_pole | np.isneginf(x), sgn_inf, out)
-    return np.where(np.isposinf(x), np.nan, out)
 
 
 class Polygamma(Op):
@@ -507,12 +383,12 @@ class Polygamma(Op):
     def forward(ctx, a, n):
         ctx.save_for_backward(a)
         ctx.n = n
-        return _in64(a, lambda x: _polygamma64(n, x))
+        return _in64(a, lambda x: _gamma_math.polygamma(n, x))
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * (_polygamma(ctx.n + 1, a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(
+        return grad * (_polygamma(ctx.n + 1, a) if isinstance(a, Tensor) else _in64(a, lambda x: _gamma_math.polygamma(
             ctx.n + 1, x)))
 
 
@@ -548,12 +424,12 @@ class Lgamma(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _in64(a, _lgamma64)
+        return _in64(a, lambda x: _gamma_math.lgamma(x, exact_near_zeros=a.dtype != np.float32))
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * (digamma(a) if isinstance(a, Tensor) else _in64(a, lambda x: _polygamma64(0, x)))
+        return grad * (digamma(a) if isinstance(a, Tensor) else _in64(a, lambda x: _gamma_math.polygamma(0, x)))
 
 
 def lgamma(input):
@@ -566,35 +442,6 @@ def lgamma(input):
 
 
 # -- modified Bessel functions of the first kind ---------------------------------------------------
-def _i1_64(x):
-    """I₁(x) in float64: the power series Σ (x/2)^(2k+1) / (k!(k+1)!) for |x| ≤ 20, the asymptotic
-    series eˣ/√(2πx)·Σ (-1)ᵏ Πⱼ(4 - (2j-1)²) / (k!(8x)ᵏ) beyond; odd in x."""
-    ax = np.abs(x)
-    small = ax <= 20
-    h = np.where(small, ax, 0.0) / 2
-    h2 = h * h
-    term = h.copy()
-    series = h.copy()
-    for k in range(1, 60):
-        term = term * h2 / (k * (k + 1))
-        series = series + term
-    big = np.where(small, 21.0, ax)
-    with np.errstate(over="ignore", invalid="ignore"):
-        acc = np.ones_like(big)
-        t = np.ones_like(big)
-        for k in range(1, 40):
-            t = t * -(4.0 - (2 * k - 1) ** 2) / (k * 8.0 * big)
-            acc = acc + t
-        asym = np.exp(big) / np.sqrt(2 * math.pi * big) * acc
-        asym = np.where(np.isposinf(big), np.nan, asym)     # nan at ±inf, as PyTorch's special.i1
-    return np.copysign(np.where(small, series, asym), x)
-
-
-def _i0_64(x):
-    """I₀(x) in float64 (NumPy's Chebyshev expansions); nan at ±inf, as PyTorch."""
-    return np.where(np.isinf(x), np.nan, np.i0(np.where(np.isinf(x), 0.0, x)))
-
-
 class BesselI(Op):
     """I₀ (order 0) or I₁ (order 1); d/dx I₀ = I₁, d/dx I₁ = I₀ - I₁/x (1/2 at 0)."""
     differentiable_backward = True
@@ -604,7 +451,10 @@ class BesselI(Op):
     def forward(ctx, a, order):
         ctx.save_for_backward(a)
         ctx.order = order
-        return _in64(a, _i0_64 if order == 0 else _i1_64)
+        out = _in64(a, _i0_64 if order == 0 else _i1_64)
+        if a.dtype == np.float32:     # PyTorch's float32 kernel forms eˣ in float32: inf past log(FLT_MAX)
+            out = np.where(np.isfinite(a) & (np.abs(a) > np.float32(88.72284)), np.copysign(np.inf, out), out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

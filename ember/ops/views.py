@@ -295,7 +295,7 @@ class Slice(Op):
     @staticmethod
     def forward(ctx, a, key):
         ctx.shape, ctx.key = a.shape, key
-        return a[key]
+        return a[key + (Ellipsis,)]     # (the Ellipsis keeps a 0-d result a view, not a NumPy scalar copy)
 
     @staticmethod
     def backward(ctx, grad):

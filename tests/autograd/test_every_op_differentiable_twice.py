@@ -8,10 +8,7 @@ from ember.autograd.function import Op
 REFUSED_AS_IN_PYTORCH = {"ember.ops.loss.margin._RefusedBackward"}
 # Not an op of the math but the node of an ember.compile'd call: create_graph through it raises an
 # error that says to call the original function (tests/compiler/test_compile.py checks it).
-NOT_YET = {"ember.compiler.graph.CompiledFunction",
-           # scatter_reduce(reduce="prod"): PyTorch differentiates it twice; ember raises a clear error
-           # with create_graph=True (tests/ops/test_shape_extra.py checks it)
-           "ember.ops.index_extra.ScatterReduceProd"}
+NOT_YET = {"ember.compiler.graph.CompiledFunction"}
 
 
 def _all_ops():

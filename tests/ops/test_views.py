@@ -120,3 +120,18 @@ def test_gradcheck(fn):
 def test_transpose_of_a_scalar_checks_its_dims(dims):
     assert_same(lambda t: t.transpose(t.tensor(1.5), *dims), error=IndexError)
     assert_same(lambda t: t.transpose(t.tensor(1.5), 0, -1))
+
+
+def test_select_of_a_1d_tensor_is_a_view_in_place_writes_reach_the_base():
+    for lib in (ember, torch):
+        a = lib.zeros(3, dtype=lib.int64)
+        a.select(0, 1).add_(5)
+        lib.unbind(a)[2].fill_(7)
+        assert a.tolist() == [0, 5, 7], lib.__name__
+    b = ember.zeros(3, requires_grad=True)
+    tb = torch.zeros(3, requires_grad=True)
+    for lib, leaf in ((ember, b), (torch, tb)):
+        c = leaf * 1
+        c.select(0, 2).mul_(3)
+        (c * lib.tensor([1.0, 2.0, 4.0])).sum().backward()
+    assert b.grad.tolist() == tb.grad.tolist()

@@ -12,6 +12,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
+from .._util import check_index_range
 from ..arithmetic import add
 from ._common import (_REDUCTIONS, _cast, _check_class_input, _check_tensor, _check_weight,
                       _class_arrays, _need, _reduction)
@@ -366,20 +367,13 @@ def _check_class_target(name, input, target, ignore_index, prob_ok):
 
 
 def _check_range(name, t, c, ignore_index):
-    if t.size == 0:
-        return
-    lo, hi = t.min(), t.max()
-    if lo >= 0 and hi < c:
-        return
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bad.any():
-        vals = t[bad]
-        lo, hi = int(vals.min()), int(vals.max())
-        raise IndexError(
-            f"Target {int(vals[0])} is out of bounds. {name}: target has class {hi if hi >= c else lo} "
-            f"but input has {c} classes (valid range 0..{c - 1}, ignore_index={ignore_index}); "
-            f"out-of-range targets span min {lo}, max {hi}. Check the model's number of outputs, or "
-            f"shift the labels to start at 0")
+    def message(vals):
+        lo, hi = min(vals), max(vals)
+        return (f"Target {vals[0]} is out of bounds. {name}: target has class {hi if hi >= c else lo} "
+                f"but input has {c} classes (valid range 0..{c - 1}, ignore_index={ignore_index}); "
+                f"out-of-range targets span min {lo}, max {hi}. Check the model's number of outputs, or "
+                f"shift the labels to start at 0")
+    check_index_range(t, c, message, ignore=ignore_index, error=IndexError)
 
 
 # -- functions --------------------------------------------------------------------------------

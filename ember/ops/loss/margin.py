@@ -10,6 +10,7 @@ import numpy as np
 from ...autograd.function import Op
 from ...autograd.xp import array_namespace
 from .. import _math
+from .._util import check_index_range
 from ._common import (_cast, _check_tensor, _check_weight, _class_arrays, _expand, _float_pair, _need,
                       _reduce, _reduction)
 
@@ -214,9 +215,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"expected target dtype to be Long, but got {target.dtype}. {name}: class "
                            f"indices must be integers; use target.long()")
-    if t.size and (t.min() < 0 or t.max() >= c):
-        raise RuntimeError(f"target out of range: {name} got class indices from {int(t.min())} to "
-                           f"{int(t.max())} but input has {c} classes (valid range 0..{c - 1})")
+    check_index_range(t, c, lambda bad: f"target out of range: {name} got class index {bad[0]} but input has "
+                      f"{c} classes (valid range 0..{c - 1})")
     w = _check_weight(name, weight, c, x.dtype)
     return MultiMarginLoss.apply(input, target, int(p), float(margin), w, reduction)
 
