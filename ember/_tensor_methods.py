@@ -524,3 +524,186 @@ for _name in ["arccos", "arcsin", "arctan", "arctan2", "acosh", "asinh", "atanh"
 Tensor.polygamma = lambda self, n: ops.polygamma(n, self)
 Tensor.polygamma_ = lambda self, n: self._inplace_apply(lambda x: ops.polygamma(n, x))
 del _name
+
+# ---- PyTorch's remaining methods a learner meets (issue toplevel15): views, predicates, shifts, in-place forms ----
+from . import _math_extra, _toplevel_aliases  # noqa: E402
+from .autograd.grad_mode import _State  # noqa: E402
+from .ops.activation import hardshrink as _hardshrink  # noqa: E402
+from .ops.fill import Fill as _Fill  # noqa: E402
+from .ops.windowed_views import tensor_unfold as _tensor_unfold  # noqa: E402
+
+Tensor.unfold = _tensor_unfold
+Tensor.adjoint = lambda self: ops.transpose(self, -2, -1)
+Tensor.mH = property(lambda self: ops.transpose(self, -2, -1), doc="The conjugate transpose of the last two dims.")
+Tensor.itemsize = property(lambda self: self._data.itemsize, doc="Bytes per element.")
+Tensor.nbytes = property(lambda self: self._data.nbytes, doc="Bytes of all elements (numel * itemsize).")
+Tensor.is_cpu = property(lambda self: True, doc="True: ember tensors live on the CPU.")
+Tensor.char = _converter(_dtype.int8)
+Tensor.hardshrink = _hardshrink
+for _name in ["is_nonzero", "is_same_size", "is_signed", "is_complex", "is_conj", "is_neg", "resolve_conj",
+              "resolve_neg", "conj", "conj_physical"]:
+    setattr(Tensor, _name, getattr(_toplevel_aliases, _name))
+for _name in ["renorm", "frexp", "matrix_exp", "narrow_copy", "bitwise_left_shift", "bitwise_right_shift",
+              "unsafe_split", "unsafe_chunk", "unsafe_split_with_sizes", "cholesky_solve", "cholesky_inverse"]:
+    setattr(Tensor, _name, getattr(_math_extra, _name))
+
+
+def _storage_offset(self):
+    """Elements between the start of the memory this tensor views and its first element."""
+    root = self._data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return start // self._data.itemsize if self._data.size else 0
+
+
+def _sum_to_size(self, *size):
+    """Sum over the dims where ``size`` (which self must expand to) has 1 or lacks the dim.
+
+    Example: ``ember.ones(2, 3).sum_to_size(1, 3)`` is ``tensor([[2., 2., 2.]])``."""
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    shape = tuple(self.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
+        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
+                           f"{{{', '.join(map(str, shape))}}}.")
+    out = ops.sum(self, tuple(range(lead))) if lead else self
+    dims = tuple(i for i, s in enumerate(size) if s == 1 and out.shape[i] != 1)
+    return ops.sum(out, dims, keepdim=True) if dims else out
+
+
+def _new(self, *args, **kwargs):
+    """Legacy ``t.new(...)``: ``new()`` an empty tensor, ``new(2, 3)`` an uninitialised (zero) one,
+    ``new([1, 2])`` one of that data; all of t's dtype."""
+    if kwargs.keys() - {"device"}:
+        raise TypeError(f"new() got an unexpected keyword argument '{sorted(kwargs.keys() - {'device'})[0]}'")
+    if "device" in kwargs and kwargs["device"] is not None:
+        _to_device(kwargs["device"])
+    if not args:
+        return zeros(0, dtype=self.dtype)
+    if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+        return zeros(*args, dtype=self.dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]
+    if len(args) == 1:
+        return tensor(args[0], dtype=self.dtype)
+    raise TypeError(f"new(): expected sizes (ints) or one sequence of data, got {args!r}")
+
+
+def _share_memory_(self):
+    """self: an ember tensor's NumPy memory is already visible to every thread of the process."""
+    return self
+
+
+def _pin_memory(self, device=None):
+    raise RuntimeError("Cannot access accelerator device when none is available. (pin_memory: ember runs on the "
+                       "CPU only; leave tensors unpinned)")
+
+
+Tensor.storage_offset = _storage_offset
+Tensor.sum_to_size = _sum_to_size
+Tensor.new = _new
+Tensor.share_memory_ = _share_memory_
+Tensor.pin_memory = _pin_memory
+Tensor.is_pinned = lambda self, device=None: False
+Tensor.__lshift__ = _binary(_math_extra.bitwise_left_shift)
+Tensor.__rlshift__ = _binary(_math_extra.bitwise_left_shift, True)
+Tensor.__rshift__ = _binary(_math_extra.bitwise_right_shift)
+Tensor.__rrshift__ = _binary(_math_extra.bitwise_right_shift, True)
+
+
+def _no_grad_inplace(fn):
+    """In-place form of an op without a gradient (comparisons, logical and bitwise ops): while recording,
+    the written tensor's new grad_fn gives a zero gradient, as PyTorch's (e.g. EqBackward0)."""
+    def method(self, *args, **kwargs):
+        if _State.enabled and self.requires_grad:
+            return self._inplace_apply(lambda s, *a, **k: _Fill.apply(s, fn(s, *a, **k)._data.astype(s._data.dtype)),
+                                       *args, **kwargs)
+        return self._inplace_apply(fn, *args, **kwargs)
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place form of ``{fn.__name__}`` (the result is cast to self's dtype)."
+    return method
+
+
+for _name in ["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
+              "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+              "bitwise_not"]:
+    setattr(Tensor, _name + "_", _no_grad_inplace(getattr(ops, _name)))
+Tensor.bitwise_left_shift_ = _no_grad_inplace(_math_extra.bitwise_left_shift)
+Tensor.bitwise_right_shift_ = _no_grad_inplace(_math_extra.bitwise_right_shift)
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+for _name in ["cumsum", "cumprod", "tril", "triu", "addmm", "hypot", "sgn"]:
+    setattr(Tensor, _name + "_", _inplace(getattr(ops, _name)))
+Tensor.renorm_ = _inplace(_math_extra.renorm)
+
+
+def _float_power_(self, exponent):
+    """In-place ``float_power``: self must be float64 (the result's dtype)."""
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype} but the operation's result "
+                           "requires dtype float64; use .double() first or the out-of-place float_power")
+    return self._inplace_apply(ops.float_power, exponent)
+
+
+Tensor.float_power_ = _float_power_
+
+
+def _fill_diagonal_(self, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal (all dims equal for more than 2 dims; ``wrap`` restarts
+    a tall matrix's diagonal every N + 1 rows, as PyTorch)."""
+    if self.ndim < 2:
+        raise RuntimeError(f"dimensions must larger than 1, got a {self.ndim}-D tensor")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError(f"all dimensions of input must be of equal length, got shape {tuple(self.shape)}")
+    mask = np.zeros(self.shape, bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return self._inplace_apply(ops.masked_fill, tensor(mask), fill_value)
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
+def _reshaping_inplace(fn, name):
+    """``x.t_()``, ``x.squeeze_()``, ...: self now is the view ``fn(self)`` (same memory, new shape)."""
+    def method(self, *args, **kwargs):
+        if _State.enabled:
+            self._check_inplace()
+        out = fn(self, *args, **kwargs)
+        self._data = out._data
+        if out.grad_fn is not None:
+            self.grad_fn, self._out_idx = out.grad_fn, out._out_idx
+        self._vc[0] += 1
+        return self
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``: self takes the new shape (same memory)."
+    return method
+
+
+for _name in ["squeeze", "unsqueeze", "t", "transpose", "swapdims", "swapaxes"]:
+    setattr(Tensor, _name + "_", _reshaping_inplace(getattr(ops, _name), _name + "_"))
+
+
+def _python_map(name, self, fn, *others):
+    if self.requires_grad and _State.enabled:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+    self._check_inplace()
+    arrays = [np.broadcast_to(o._data, self._data.shape) for o in others]
+    values = [fn(*(v.item() for v in vals)) for vals in zip(np.nditer(self._data, order="C"),
+                                                          *(np.nditer(a, order="C") for a in arrays))]
+    if values:
+        self._data[...] = np.array(values, dtype=self._data.dtype).reshape(self._data.shape)
+    self._vc[0] += 1
+    return self
+
+
+Tensor.apply_ = lambda self, callable: _python_map("apply_", self, callable)
+Tensor.apply_.__doc__ = "``t.apply_(f)``: every element replaced by ``f(element)`` (a Python loop; no autograd)."
+Tensor.map_ = lambda self, tensor, callable: _python_map("map_", self, callable, tensor)
+Tensor.map_.__doc__ = "``t.map_(other, f)``: every element replaced by ``f(element, other's element)``."
+Tensor.map2_ = lambda self, x, y, callable: _python_map("map2_", self, callable, x, y)
+Tensor.map2_.__doc__ = "``t.map2_(x, y, f)``: every element replaced by ``f(element, x's, y's)``."
+del _name

@@ -4,6 +4,7 @@ import functools
 
 class _State:
     enabled = True
+    inference = False       # inside inference_mode(True) (ember.is_inference_mode_enabled)
 
 
 def is_grad_enabled():
@@ -58,8 +59,14 @@ class inference_mode(_GradModeContext):
 
     def __enter__(self):
         self.__dict__.setdefault("_prevs", []).append(_State.enabled)
+        self.__dict__.setdefault("_prev_inference", []).append(_State.inference)
         if self._flag:
             _State.enabled = False
+        _State.inference = bool(self._flag)
+
+    def __exit__(self, *exc):
+        _State.enabled = self._prevs.pop()
+        _State.inference = self._prev_inference.pop()
 
     def __call__(self, *args, **kwargs):
         if hasattr(self, "_wrapped"):
