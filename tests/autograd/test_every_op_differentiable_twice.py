@@ -5,7 +5,7 @@ import ember
 from ember.autograd.function import Op
 
 # Ops whose double backward PyTorch itself refuses; ember raises the same error when it is needed.
-REFUSED_AS_IN_PYTORCH = {"ember.ops.loss.margin._RefusedBackward"}
+REFUSED_AS_IN_PYTORCH = {"ember.ops.loss.margin._RefusedBackward", "ember.ops.loss.ctc._CtcLossBackwardGrad"}
 # Not an op of the math but the node of an ember.compile'd call: create_graph through it raises an
 # error that says to call the original function (tests/compiler/test_compile.py checks it).
 NOT_YET = {"ember.compiler.graph.CompiledFunction"}
