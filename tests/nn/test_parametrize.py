@@ -235,3 +235,23 @@ def test_hook_spectral_norm_as_torch(conv):
     _same_state(e, t)
     with pytest.raises(ValueError):
         nn.utils.remove_spectral_norm(e)
+
+
+def test_deepcopy_and_state_dict_round_trip():
+    import copy
+    e = nn.utils.parametrizations.weight_norm(nn.Linear(3, 4))
+    c = copy.deepcopy(e)
+    assert type(c) is type(e) and c.parametrizations.weight.original1 is not e.parametrizations.weight.original1
+    np.testing.assert_array_equal(c.weight.detach().numpy(), e.weight.detach().numpy())
+    avg = ember.optim.swa_utils.AveragedModel(e)
+    avg.update_parameters(e)
+    np.testing.assert_array_equal(avg.module.weight.detach().numpy(), e.weight.detach().numpy())
+    other = nn.utils.parametrizations.weight_norm(nn.Linear(3, 4))
+    other.load_state_dict(e.state_dict())
+    np.testing.assert_allclose(other.weight.detach().numpy(), e.weight.detach().numpy(), rtol=1e-6)
+    s = nn.utils.parametrizations.spectral_norm(nn.Linear(3, 4))
+    s2 = nn.utils.parametrizations.spectral_norm(nn.Linear(3, 4))
+    s2.load_state_dict(s.state_dict())
+    s.eval()
+    s2.eval()
+    np.testing.assert_allclose(s2.weight.detach().numpy(), s.weight.detach().numpy(), rtol=1e-6)

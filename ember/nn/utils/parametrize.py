@@ -8,6 +8,7 @@ gradients flow to the originals. Assigning ``module.weight = X`` stores ``P.righ
 """
 import collections.abc
 import contextlib
+import copy
 
 from ...autograd.grad_mode import no_grad
 from ..._tensor import Tensor
@@ -140,7 +141,19 @@ def _inject_new_class(module):
     def getstate(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through state_dict().")
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    def default_deepcopy(self, memo):
+        obj = memo.get(id(self))
+        if obj is not None:
+            return obj
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+
+    param_cls = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    if not hasattr(cls, "__deepcopy__"):
+        param_cls.__deepcopy__ = default_deepcopy
+    module.__class__ = param_cls
 
 
 def _inject_property(module, tensor_name):
