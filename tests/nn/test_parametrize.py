@@ -255,3 +255,10 @@ def test_deepcopy_and_state_dict_round_trip():
     s.eval()
     s2.eval()
     np.testing.assert_allclose(s2.weight.detach().numpy(), s.weight.detach().numpy(), rtol=1e-6)
+
+
+def test_orthogonal_is_reported_missing():
+    with pytest.raises(NotImplementedError, match="orthogonal"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(3, 3))
+    with pytest.raises(AttributeError):
+        nn.utils.parametrizations.no_such_thing

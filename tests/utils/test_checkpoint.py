@@ -117,3 +117,22 @@ def test_import_under_torch_name():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         from ember.utils.checkpoint import checkpoint, checkpoint_sequential  # noqa: F401
+
+
+def test_nested_checkpoints_as_torch():
+    out = {}
+    for mod in (torch, ember):
+        mod.manual_seed(0)
+        l1, l2 = mod.nn.Linear(3, 3), mod.nn.Linear(3, 3)
+        cp = mod.utils.checkpoint.checkpoint
+
+        def inner(x):
+            return l2(x).tanh()
+
+        def outer(x):
+            return cp(inner, l1(x), use_reentrant=False).sin()
+        x = mod.tensor([[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]], requires_grad=True)
+        cp(outer, x, use_reentrant=False).sum().backward()
+        out[mod.__name__] = [x.grad.numpy(), l1.weight.grad.numpy(), l2.weight.grad.numpy(), l2.bias.grad.numpy()]
+    for e, t in zip(out["ember"], out["torch"]):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-6)

@@ -114,3 +114,11 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         dim = 1 if getattr(module, "_transposed", False) else 0   # ConvTranspose*d
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
+
+
+def __getattr__(name):
+    if name == "orthogonal":
+        raise NotImplementedError("torch.nn.utils.parametrizations.orthogonal is not implemented in ember yet (it needs "
+                                  "matrix_exp and householder_product); register your own parametrization with "
+                                  "nn.utils.parametrize.register_parametrization instead")
+    raise AttributeError(f"module 'ember.nn.utils.parametrizations' has no attribute '{name}'")
