@@ -257,8 +257,40 @@ def test_deepcopy_and_state_dict_round_trip():
     np.testing.assert_allclose(s2.weight.detach().numpy(), s.weight.detach().numpy(), rtol=1e-6)
 
 
-def test_orthogonal_is_reported_missing():
-    with pytest.raises(NotImplementedError, match="orthogonal"):
-        nn.utils.parametrizations.orthogonal(nn.Linear(3, 3))
-    with pytest.raises(AttributeError):
-        nn.utils.parametrizations.no_such_thing
+@pytest.mark.parametrize("shape,omap", [((5, 5), None), ((5, 5), "cayley"), ((5, 5), "householder"), ((3, 6), None),
+                                        ((6, 3), None), ((6, 3), "matrix_exp"), ((6, 3), "cayley")])
+def test_orthogonal_as_torch(shape, omap):
+    res = {}
+    for mod in (torch, ember):
+        mod.manual_seed(0)
+        layer = mod.nn.Linear(shape[1], shape[0])
+        if mod is ember:
+            layer.weight.data.copy_(ember.tensor(w0))
+        else:
+            w0 = layer.weight.detach().numpy().copy()
+        mod.manual_seed(1)                              # rectangular weights draw a completion (randn)
+        mod.nn.utils.parametrizations.orthogonal(layer, orthogonal_map=omap)
+        with mod.no_grad():                             # move away from the identity point
+            step = np.linspace(-0.3, 0.4, shape[0] * shape[1]).reshape(shape).astype(np.float32)
+            np.fill_diagonal(step, 0.0)                 # householder reads the diagonal's sign as int
+            layer.parametrizations.weight.original.add_(mod.tensor(step))
+        x = mod.tensor(np.linspace(-1, 1, 2 * shape[1]).reshape(2, shape[1]).astype(np.float32))
+        (layer(x) ** 2).sum().backward()
+        res[mod.__name__] = (layer.weight.detach().numpy(), layer.parametrizations.weight.original.grad.numpy(),
+                             {k: v.numpy() for k, v in layer.state_dict().items()})
+    e, t = res["ember"], res["torch"]
+    np.testing.assert_allclose(e[0], t[0], atol=2e-6)
+    np.testing.assert_allclose(e[1], t[1], atol=1e-5)
+    assert list(e[2]) == list(t[2])
+    for k in t[2]:
+        np.testing.assert_allclose(e[2][k], t[2][k], atol=2e-6, err_msg=k)
+    w = e[0] if shape[0] >= shape[1] else e[0].T
+    np.testing.assert_allclose(w.T @ w, np.eye(w.shape[1]), atol=1e-5)
+
+
+def test_orthogonal_errors():
+    for mod in (torch, ember):
+        with pytest.raises(ValueError):
+            mod.nn.utils.parametrizations.orthogonal(mod.nn.Linear(3, 3), orthogonal_map="nope")
+        with pytest.raises(ValueError):
+            mod.nn.utils.parametrizations.orthogonal(mod.nn.Linear(3, 3), name="bias")

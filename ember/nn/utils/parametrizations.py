@@ -1,4 +1,4 @@
-"""``torch.nn.utils.parametrizations``: ``weight_norm`` and ``spectral_norm`` as parametrizations.
+"""``torch.nn.utils.parametrizations``: ``weight_norm``, ``spectral_norm`` and ``orthogonal`` (in ``_orthogonal.py``).
 
 ``weight_norm(m)`` stores ``m.weight`` as ``m.parametrizations.weight.original0`` (g, the norms)
 and ``original1`` (v, the direction); ``spectral_norm(m)`` keeps ``original`` and divides it by
@@ -11,9 +11,10 @@ from ..._tensor import Tensor
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
+from ._orthogonal import orthogonal
 from ._weight_norm_math import norm_except_dim, weight_norm as _weight_norm
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 class _WeightNorm(Module):
@@ -115,10 +116,3 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
 
-
-def __getattr__(name):
-    if name == "orthogonal":
-        raise NotImplementedError("torch.nn.utils.parametrizations.orthogonal is not implemented in ember yet (it needs "
-                                  "matrix_exp and householder_product); register your own parametrization with "
-                                  "nn.utils.parametrize.register_parametrization instead")
-    raise AttributeError(f"module 'ember.nn.utils.parametrizations' has no attribute '{name}'")
