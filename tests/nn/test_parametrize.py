@@ -261,13 +261,11 @@ def test_deepcopy_and_state_dict_round_trip():
                                         ((6, 3), None), ((6, 3), "matrix_exp"), ((6, 3), "cayley")])
 def test_orthogonal_as_torch(shape, omap):
     res = {}
+    w0 = np.random.default_rng(0).uniform(-0.5, 0.5, shape).astype(np.float32)
     for mod in (torch, ember):
-        mod.manual_seed(0)
         layer = mod.nn.Linear(shape[1], shape[0])
-        if mod is ember:
-            layer.weight.data.copy_(ember.tensor(w0))
-        else:
-            w0 = layer.weight.detach().numpy().copy()
+        with mod.no_grad():
+            layer.weight.copy_(mod.tensor(w0))
         mod.manual_seed(1)                              # rectangular weights draw a completion (randn)
         mod.nn.utils.parametrizations.orthogonal(layer, orthogonal_map=omap)
         with mod.no_grad():                             # move away from the identity point

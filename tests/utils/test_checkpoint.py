@@ -1,7 +1,5 @@
 """ember.utils.checkpoint against torch.utils.checkpoint: same outputs and gradients (dropout
 masks included), recomputation in backward, torch's warnings and errors."""
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -111,12 +109,6 @@ def test_checkpoint_sequential_as_torch(use_reentrant):
         np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-6)
     with pytest.warns(UserWarning, match="checkpoint_sequential: the use_reentrant parameter"):
         ember.utils.checkpoint.checkpoint_sequential(ember.nn.Sequential(ember.nn.ReLU()), 1, ember.ones(2))
-
-
-def test_import_under_torch_name():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        from ember.utils.checkpoint import checkpoint, checkpoint_sequential  # noqa: F401
 
 
 def test_nested_checkpoints_as_torch():

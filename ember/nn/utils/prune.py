@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ... import _creation
-from ..._tensor import Tensor, _wrap
+from ..._tensor import _wrap
 from ...autograd.grad_mode import no_grad
 from ...linalg import vector_norm
 from ...ops import kthvalue, topk
