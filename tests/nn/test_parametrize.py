@@ -292,3 +292,20 @@ def test_orthogonal_errors():
             mod.nn.utils.parametrizations.orthogonal(mod.nn.Linear(3, 3), orthogonal_map="nope")
         with pytest.raises(ValueError):
             mod.nn.utils.parametrizations.orthogonal(mod.nn.Linear(3, 3), name="bias")
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_weight_norm_on_a_recurrent_weight_as_torch(kind):
+    out = {}
+    for mod in (torch, ember):
+        mod.manual_seed(0)
+        rnn = getattr(mod.nn, kind)(3, 4, num_layers=2, bidirectional=True)
+        mod.nn.utils.parametrizations.weight_norm(rnn, "weight_hh_l0")
+        y = rnn(mod.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(2, 2, 3)))[0]
+        y.pow(2).sum().backward()
+        out[mod.__name__] = (y.detach().numpy(), {k: v.grad.numpy() for k, v in rnn.named_parameters()})
+    e, t = out["ember"], out["torch"]
+    np.testing.assert_allclose(e[0], t[0], rtol=1e-5, atol=1e-6)
+    assert list(e[1]) == list(t[1])
+    for k in t[1]:
+        np.testing.assert_allclose(e[1][k], t[1][k], rtol=1e-4, atol=1e-6, err_msg=k)
