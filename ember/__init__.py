@@ -69,6 +69,7 @@ from . import distributions  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401  (mpi4py is imported by init_process_group, not here)
 from . import onnx  # noqa: E402,F401  (ember.onnx.export; the onnx package is imported only when exporting)
 from . import jit  # noqa: E402,F401  (torch.jit: pass-throughs, ember runs eagerly)
+from . import testing  # noqa: E402,F401  (torch.testing: assert_close, make_tensor)
 from .serialization import load, save  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401  (ember.compile, as torch.compile)
 from ._finfo import finfo, iinfo  # noqa: E402,F401

@@ -28,3 +28,4 @@ from . import lr_scheduler
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam",
            "lr_scheduler"]
 __all__ += ["Rprop", "ASGD", "LBFGS"]
+from . import swa_utils  # noqa: E402,F401  (torch.optim.swa_utils)

@@ -54,13 +54,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        w = self._parameters["weight"]
+        p = self._parameters
+        w = p["weight"] if "weight" in p else self.weight      # parametrized / weight_norm: a property
         d = input._data
         if d.ndim == 0 or d.shape[-1] != w._data.shape[1]:
             n = d.shape[-1] if d.ndim else 0
             raise RuntimeError(f"{self!r}: input has {n} features (input shape {tuple(d.shape)}); "
                                f"expected the last dimension to be {w._data.shape[1]}")
-        return F.linear(input, w, self._parameters["bias"])
+        return F.linear(input, w, p["bias"] if "bias" in p else self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -130,7 +130,7 @@ class RNNBase(Module):
         if data.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {data.shape[-1]}")
-        w = self._parameters[self._flat_weights_names[0]]
+        w = getattr(self, self._flat_weights_names[0])
         if data.dtype != w.dtype:
             raise ValueError(f"RNN input dtype ({data.dtype}) does not match weight dtype ({w.dtype}). Convert "
                              f"input: input.to({w.dtype}), or convert model: model.to({data.dtype})")
@@ -221,6 +221,8 @@ class RNNBase(Module):
                 k = layer * directions + direction
                 names = self._all_weights[k]
                 p = self._parameters
+                if any(n not in p for n in names):        # parametrized / weight-normed / pruned weights
+                    p = {n: getattr(self, n) for n in names}
                 w_ih, w_hh = p[names[0]], p[names[1]]
                 b_ih, b_hh = (p[names[2]], p[names[3]]) if self.bias else (None, None)
                 w_hr = p[names[-1]] if self.proj_size > 0 else None
