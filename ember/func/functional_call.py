@@ -14,12 +14,8 @@ from ..nn.utils.stateless import reparametrized_call
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
-    """Call ``module(*args, **kwargs)`` with the tensors of ``parameter_and_buffer_dicts`` (a dict, or a
-    tuple of dicts, name -> Tensor) in place of its parameters and buffers of the same names.
-
-    Names not given keep the module's own tensors (``strict=True`` requires every name, and no
-    others). With ``tie_weights=True`` a tensor given for one of several names that share a tensor
-    in the module is used for all of them. ``args`` that is not a tuple is the single argument.
+    """``torch.func.functional_call``: ``module(*args, **kwargs)`` with the given tensors in place of
+    its parameters and buffers of the same names (the rules: ``nn.utils.stateless.reparametrized_call``).
 
     Example:
         >>> model = ember.nn.Linear(3, 1)

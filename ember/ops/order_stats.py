@@ -34,9 +34,9 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import NO_KEEPDIM, dim_none_refused, keepdim_without_dim, norm_dim, numpy_keywords
+from ._util import NO_KEEPDIM, norm_dim, numpy_keywords
 from .index import gather
-from .reduce import _NO_DIM, values_indices
+from .reduce import _NO_DIM, int_dim_args, values_indices
 from .rearrange import clone
 from .sorting import EvenlyDistributed, median, nonzero, sort
 from .views import movedim, reshape, squeeze, unsqueeze
@@ -242,14 +242,7 @@ def nanmedian(input, dim=_NO_DIM, keepdim=NO_KEEPDIM):
         >>> ember.nanmedian(ember.tensor([1., float('nan'), 3., 2.]))     # 2.
     """
     _check_tensor("nanmedian", input)
-    if dim is _NO_DIM:
-        dim = None
-    elif dim is None:
-        raise dim_none_refused("nanmedian")
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-    elif dim is None:
-        raise keepdim_without_dim("nanmedian")
+    dim, keepdim = int_dim_args("nanmedian", dim, keepdim)
     a = input._data
     if a.dtype == np.bool_ and a.size:
         raise NotImplementedError('"nanmedian" is not implemented for bool tensors (as in PyTorch); convert '

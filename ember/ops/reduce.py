@@ -116,6 +116,23 @@ class _NoDim:
 _NO_DIM = _NoDim()
 
 
+def int_dim_args(name, dim, keepdim, axis=None, keepdims=None):
+    """``(dim, keepdim)`` of a reduction whose ``dim`` must be an int or left out (prod, max, min,
+    median): ``dim=None`` and ``keepdim`` without ``dim`` are PyTorch's TypeErrors; NumPy's
+    ``axis``/``keepdims`` spellings are accepted as aliases."""
+    if dim is _NO_DIM:
+        dim = None
+    elif dim is None:
+        raise dim_none_refused(name)
+    if keepdim is NO_KEEPDIM:
+        if axis is not None or keepdims is not None:
+            return numpy_dim(name, dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
+        return dim, False
+    if axis is not None or keepdims is not None or dim is None:
+        return numpy_dim(name, dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
+    return dim, keepdim
+
+
 def _dim_given(name, dim, axis, keepdim, keepdims):
     """``dim`` with the default resolved to None; keepdim without any dim is PyTorch's TypeError."""
     if dim is not _NO_DIM:
@@ -270,16 +287,7 @@ class Prod(Op):
 
 def prod(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
     """Product of all elements or along ``dim``."""
-    if dim is _NO_DIM:
-        dim = None
-    elif dim is None:
-        raise dim_none_refused("prod")
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if axis is not None or keepdims is not None:
-            dim, keepdim = numpy_dim("prod", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
-    elif axis is not None or keepdims is not None or dim is None:
-        dim, keepdim = numpy_dim("prod", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
+    dim, keepdim = int_dim_args("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind in "biu":
@@ -380,31 +388,13 @@ def _extreme(input, dim, keepdim, other, full_op, dim_op, npfn, argfn, pair):
 
 def max(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Largest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise maximum."""
-    if dim is _NO_DIM:
-        dim = None
-    elif dim is None:
-        raise dim_none_refused("max")
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if axis is not None or keepdims is not None:
-            dim, keepdim = numpy_dim("max", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
-    elif axis is not None or keepdims is not None or dim is None:
-        dim, keepdim = numpy_dim("max", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
+    dim, keepdim = int_dim_args("max", dim, keepdim, axis, keepdims)
     return _extreme(input, dim, keepdim, other, Max, MaxDim, np.max, np.argmax, maximum)
 
 
 def min(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, other=None, axis=None, keepdims=None):
     """Smallest element; with ``dim`` a ``(values, indices)`` pair; with a tensor, the elementwise minimum."""
-    if dim is _NO_DIM:
-        dim = None
-    elif dim is None:
-        raise dim_none_refused("min")
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if axis is not None or keepdims is not None:
-            dim, keepdim = numpy_dim("min", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
-    elif axis is not None or keepdims is not None or dim is None:
-        dim, keepdim = numpy_dim("min", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
+    dim, keepdim = int_dim_args("min", dim, keepdim, axis, keepdims)
     return _extreme(input, dim, keepdim, other, Min, MinDim, np.min, np.argmin, minimum)
 
 

@@ -9,10 +9,10 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from ._util import NO_KEEPDIM, dim_none_refused, norm_dim, numpy_dim
+from ._util import NO_KEEPDIM, norm_dim, numpy_dim
 from .index import gather
 from .rearrange import clone
-from .reduce import _NO_DIM, values_indices
+from .reduce import _NO_DIM, int_dim_args, values_indices
 from .views import reshape, squeeze
 
 __all__ = ["sort", "argsort", "topk", "median", "mode", "unique", "nonzero"]
@@ -92,19 +92,10 @@ class EvenlyDistributed(Op):
 
 def median(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, axis=None, keepdims=None):
     """Lower median (as PyTorch); with ``dim`` a ``(values, indices)`` pair."""
-    if dim is _NO_DIM:
-        dim = None
-    elif dim is None:
-        raise dim_none_refused("median")
+    dim, keepdim = int_dim_args("median", dim, keepdim, axis, keepdims)
     if input._data.dtype == np.bool_ and input._data.size:
         raise NotImplementedError('"median" is not implemented for bool tensors (as in PyTorch); convert with '
                                   '.long() first')
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if axis is not None or keepdims is not None:
-            dim, keepdim = numpy_dim("median", dim, axis, NO_KEEPDIM, keepdims, keepdim_needs_dim=True)
-    elif axis is not None or keepdims is not None or dim is None:
-        dim, keepdim = numpy_dim("median", dim, axis, keepdim, keepdims, keepdim_needs_dim=True)
     if dim is None:
         flat = reshape(input, -1)
         if flat._data.size == 0 and flat._data.dtype.kind == "f":   # nothing to take: nan, as PyTorch
