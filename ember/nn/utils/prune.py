@@ -206,7 +206,8 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-def _validate_pruning_amount_init(amount):
+def _check_amount(amount):
+    """``amount`` is a fraction in [0, 1] or a non-negative count (checked when the method is made)."""
     if not isinstance(amount, numbers.Real):
         raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
     if (isinstance(amount, numbers.Integral) and amount < 0) or (
@@ -214,24 +215,12 @@ def _validate_pruning_amount_init(amount):
         raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a non-negative integer")
 
 
-def _validate_pruning_amount(amount, tensor_size):
-    if isinstance(amount, numbers.Integral) and amount > tensor_size:
-        raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
-
-
-def _validate_structured_pruning(t):
-    if len(t.shape) <= 1:
-        raise ValueError("Structured pruning can only be applied to multidimensional tensors. Found tensor of "
-                         f"shape {t.shape} with {len(t.shape)} dims")
-
-
-def _compute_nparams_toprune(amount, tensor_size):
-    return amount if isinstance(amount, numbers.Integral) else round(amount * tensor_size)
-
-
-def _validate_pruning_dim(t, dim):
-    if dim >= t.dim():
-        raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
+def _count_to_prune(amount, size):
+    """How many of ``size`` units ``amount`` prunes (a count, or a fraction rounded), at most ``size``."""
+    count = amount if isinstance(amount, numbers.Integral) else round(amount * size)
+    if count > size:
+        raise ValueError(f"amount={count} should be smaller than the number of parameters to prune={size}")
+    return count
 
 
 def _zero_flat(mask, indices):
@@ -240,108 +229,88 @@ def _zero_flat(mask, indices):
     return _wrap(out)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prune ``amount`` (a fraction, or a count) of the entries chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes single entries: the ``count`` that ``_chosen`` picks (flat indices)."""
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount):
-        _validate_pruning_amount_init(amount)
+        _check_amount(amount)
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        tensor_size = t.numel()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        count = _count_to_prune(self.amount, t.numel())
         mask = default_mask.clone()
-        if nparams_toprune != 0:
-            prob = _creation.rand_like(t)
-            mask = _zero_flat(mask, topk(prob.reshape(-1), k=nparams_toprune).indices)
-        return mask
+        return mask if count == 0 else _zero_flat(mask, self._chosen(t, count))
+
+
+class RandomUnstructured(_Unstructured):
+    """Prune ``amount`` (a fraction, or a count) of the entries chosen at random."""
+
+    def _chosen(self, t, count):
+        return topk(_creation.rand_like(t).reshape(-1), k=count).indices
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prune the ``amount`` entries of smallest absolute value."""
-    PRUNING_TYPE = "unstructured"
 
-    def __init__(self, amount):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        tensor_size = t.numel()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            mask = _zero_flat(mask, topk(t.abs().reshape(-1), k=nparams_toprune, largest=False).indices)
-        return mask
+    def _chosen(self, t, count):
+        return topk(t.abs().reshape(-1), k=count, largest=False).indices
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
-def _channel_mask(t, dim, keep):
-    mask = np.zeros(t.shape, dtype=t._data.dtype)
-    mask[tuple(keep if d == dim % t.ndim else slice(None) for d in range(t.ndim))] = 1
-    return mask
-
-
-class RandomStructured(BasePruningMethod):
-    """Prune ``amount`` whole channels along ``dim``, chosen at random."""
+class _Structured(BasePruningMethod):
+    """Prunes whole channels along ``dim``: all but the ones ``_kept`` returns."""
     PRUNING_TYPE = "structured"
 
     def __init__(self, amount, dim=-1):
-        _validate_pruning_amount_init(amount)
+        _check_amount(amount)
         self.amount = amount
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
-        if nparams_toprune == 0:
+        if len(t.shape) <= 1:
+            raise ValueError("Structured pruning can only be applied to multidimensional tensors. Found tensor of "
+                             f"shape {t.shape} with {len(t.shape)} dims")
+        if self.dim >= t.dim():
+            raise IndexError(f"Invalid index {self.dim} for tensor of size {t.shape}")
+        size = t.shape[self.dim]
+        count = _count_to_prune(self.amount, size)
+        if count == 0:
             return default_mask
-        prob = _creation.rand(tensor_size)
-        threshold = kthvalue(prob, k=nparams_toprune).values
-        mask = _channel_mask(t, self.dim, (prob > threshold)._data)
+        mask = np.zeros(t.shape, dtype=t._data.dtype)
+        mask[tuple(self._kept(t, size, count) if d == self.dim % t.ndim else slice(None) for d in range(t.ndim))] = 1
         return _wrap(mask * default_mask._data.astype(mask.dtype))
+
+
+class RandomStructured(_Structured):
+    """Prune ``amount`` whole channels along ``dim``, chosen at random."""
+
+    def _kept(self, t, size, count):
+        prob = _creation.rand(size)
+        return (prob > kthvalue(prob, k=count).values)._data
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
         return super().apply(module, name, amount=amount, dim=dim)
 
 
-class LnStructured(BasePruningMethod):
+class LnStructured(_Structured):
     """Prune the ``amount`` channels along ``dim`` of smallest ``n``-norm."""
-    PRUNING_TYPE = "structured"
 
     def __init__(self, amount, n, dim=-1):
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
+        super().__init__(amount, dim)
         self.n = n
-        self.dim = dim
 
-    def compute_mask(self, t, default_mask):
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        nparams_tokeep = tensor_size - nparams_toprune
-        _validate_pruning_amount(nparams_toprune, tensor_size)
-        dims = tuple(d for d in range(t.dim()) if d != self.dim % t.dim())
-        norm = vector_norm(t, self.n, dim=dims)
-        if nparams_toprune == 0:
-            return default_mask
-        indices = topk(norm, k=nparams_tokeep, largest=True).indices
-        mask = _channel_mask(t, self.dim, indices._data)
-        return _wrap(mask * default_mask._data.astype(mask.dtype))
+    def _kept(self, t, size, count):
+        norm = vector_norm(t, self.n, dim=tuple(d for d in range(t.dim()) if d != self.dim % t.dim()))
+        return topk(norm, k=size - count, largest=True).indices._data
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):

@@ -66,9 +66,15 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Undo ``weight_norm``: ``<name>`` is a plain Parameter again (holding ``g * v / ||v||``)."""
+    return remove_hook_reparametrization(module, name, WeightNorm, "weight_norm")
+
+
+def remove_hook_reparametrization(module, name, kind, what):
+    """Remove the forward pre-hook of type ``kind`` that recomputes ``<name>`` (weight or spectral
+    norm), leaving ``<name>`` a plain Parameter again."""
     for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
