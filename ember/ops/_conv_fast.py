@@ -46,6 +46,9 @@ WGRAD_BY_CHUNKS = True
 # first conv (3 -> 32, 5x5) at batch 64: 8.3 -> 7.0 ms forward; 3.5x faster for C=1, Cout=6.
 PLANES_MAX_C = 4
 PLANES_MAX_C_COUT = 64
+# The planes GEMM W (Cout, K) @ planes (K, pixels) runs on blocks of this many pixels: OpenBLAS
+# takes (32, 75) @ (75, 256) at 91 GFLOP/s and (32, 75) @ (75, 1024) at 59 (measured, 1 thread).
+PLANES_GEMM_COLS = 256
 # Weight-gradient columns of fewer than this many taps x channels are zero-padded to a multiple of
 # 16 (the products are the same; OpenBLAS runs a K of 80 faster than 75: CIFAR-10's first conv at
 # batch 64, 6.8 -> 6.1 ms; at K = 150 padding did not pay).
@@ -197,7 +200,9 @@ def _conv_planes(xp, w2, geo, dtype, bias):
 
     def work(buf, c):
         dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
-        np.matmul(w2, _fill_planes(buf, xp, geo, c), out=dst)
+        planes = _fill_planes(buf, xp, geo, c)
+        for a in range(0, c.P, PLANES_GEMM_COLS):
+            np.matmul(w2, planes[:, :, a:a + PLANES_GEMM_COLS], out=dst[:, :, a:a + PLANES_GEMM_COLS])
         if b2 is not None:
             dst += b2
     _parallel.run_chunks([(c,) for c in cs], _threads(cs, rb), lambda: scratch("conv.planes", (size,), dtype),
@@ -280,7 +285,9 @@ def weight_grad(xp, gy, geo, nchw=False):
     """sum over images of G_n^T @ columns_n, as (g, Cout/g, K); ``xp`` is the padded input,
     NHWC or (``nchw``) NCHW."""
     if nchw:
-        if geo.C * geo.Cout <= PLANES_MAX_C_COUT:
+        # planes for stride 1 (rows of Wo floats copied) or few channels; else channels-last (a
+        # strided conv's planes copy strided pixels: measured slower from 7x7 stride 2 on)
+        if geo.sh == geo.sw == 1 or geo.C * geo.Cout <= PLANES_MAX_C_COUT:
             return _weight_grad_planes(xp, gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), geo)
         nhwc = scratch("wgrad.padded", (xp.shape[0],) + xp.shape[2:] + (xp.shape[1],), xp.dtype)
         np.copyto(nhwc, xp.transpose(0, 2, 3, 1))

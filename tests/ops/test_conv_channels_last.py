@@ -25,8 +25,9 @@ def r(*shape, dtype=np.float32):
 def chunking(request, monkeypatch):
     """How the kernels cut the output: runs of whole images (default budget), bands of a few
     rows of one image, or one output row per chunk; and every ungrouped conv through the
-    K-major planes kernels (or none)."""
+    K-major planes kernels (or none), their GEMMs on blocks of a few pixels."""
     if request.param.startswith("planes"):
+        monkeypatch.setattr(_conv_fast, "PLANES_GEMM_COLS", 13)
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 1 << 30)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)
@@ -253,8 +254,9 @@ def test_lenet_sized_threads_give_bitwise_the_same_results(monkeypatch):
 
 @pytest.mark.parametrize("kw", [dict(padding=2), dict(stride=2, padding=1), dict(padding=(1, 2), dilation=(2, 1))])
 def test_rgb_first_layer_planes_forward_channels_last_weight_grad(kw, chunking):
-    # 3 -> 32 channels: the forward runs on NCHW planes (C <= PLANES_MAX_C) while the weight
-    # gradient (C * Cout above PLANES_MAX_C_COUT) turns the saved NCHW input channels-last.
+    # 3 -> 32 channels: the forward runs on NCHW planes (C <= PLANES_MAX_C); the weight gradient
+    # too at stride 1, while at stride 2 (C * Cout above PLANES_MAX_C_COUT) it turns the saved
+    # NCHW input channels-last.
     x, w, b = r(3, 3, 12, 10), r(32, 3, 5, 5), r(32)
     assert _conv_fast.uses_planes(Geometry(3, 3, 12, 10, 32, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 1)) == \
         (chunking != "no-planes")
