@@ -22,6 +22,8 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
             "openblas_set_num_threads")
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads", "openblas_get_num_threads64_",
             "openblas_get_num_threads")
+_CORE_NAMES = ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+               "openblas_get_corename")
 
 # Smallest batch-parallel copy/pool worth handing to the worker threads.
 PARALLEL_MIN_BYTES = 1 << 20
@@ -32,6 +34,7 @@ PARALLEL_MIN_BYTES = 1 << 20
 SPLIT_MIN_ELEMENTS = 1 << 19
 
 _CACHE = []
+_CORE = []         # OpenBLAS's core name, once asked for
 _POOL = []         # [helper threads, the pid that made them]
 _COUNT = []        # ember's thread count, once decided
 _RUNNING = threading.Lock()      # held while helpers run a hand-off (a nested or concurrent call runs alone)
@@ -44,15 +47,18 @@ def _openblas():
     return _CACHE[0]
 
 
-def _find_openblas():
+def _openblas_paths():
+    """The OpenBLAS libraries loaded in this process."""
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line}
     except OSError:
-        return None
-    for path in sorted(paths):
-        if not os.path.exists(path):
-            continue
+        return []
+    return [p for p in sorted(paths) if os.path.exists(p)]
+
+
+def _find_openblas():
+    for path in _openblas_paths():
         try:
             lib = ctypes.CDLL(path)
         except OSError:
@@ -72,6 +78,29 @@ def _adjustable_blas():
     if "OPENBLAS_NUM_THREADS" in os.environ or "OMP_NUM_THREADS" in os.environ:
         return None
     return _openblas()
+
+
+def blas_core():
+    """The kernel set OpenBLAS runs (``"skylakex"``, ``"haswell"``, ...; lower case), or ``""``
+    without OpenBLAS."""
+    if not _CORE:
+        _CORE.append(_core_name())
+    return _CORE[0]
+
+
+def _core_name():
+    if _openblas() is None:
+        return ""
+    for path in _openblas_paths():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        name = next((getattr(lib, n) for n in _CORE_NAMES if hasattr(lib, n)), None)
+        if name is not None:
+            name.restype = ctypes.c_char_p
+            return (name() or b"").decode("ascii", "replace").lower()
+    return ""
 
 
 @contextlib.contextmanager

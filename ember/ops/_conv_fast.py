@@ -21,6 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import _parallel
 from .._workspace import scratch
+from ._gemm import small_block
 from ._im2col import Geometry, cols_view, col2im, gemm, nchw_contiguous, padded_nchw, padded_nhwc, rows, unrows, wmat
 
 __all__ = []
@@ -46,9 +47,6 @@ WGRAD_BY_CHUNKS = True
 # first conv (3 -> 32, 5x5) at batch 64: 8.3 -> 7.0 ms forward; 3.5x faster for C=1, Cout=6.
 PLANES_MAX_C = 4
 PLANES_MAX_C_COUT = 64
-# The planes GEMM W (Cout, K) @ planes (K, pixels) runs on blocks of this many pixels: OpenBLAS
-# takes (32, 75) @ (75, 256) at 91 GFLOP/s and (32, 75) @ (75, 1024) at 59 (measured, 1 thread).
-PLANES_GEMM_COLS = 256
 # Weight-gradient columns of fewer than this many taps x channels are zero-padded to a multiple of
 # 16 (the products are the same; OpenBLAS runs a K of 80 faster than 75: CIFAR-10's first conv at
 # batch 64, 6.8 -> 6.1 ms; at K = 150 padding did not pay).
@@ -201,8 +199,9 @@ def _conv_planes(xp, w2, geo, dtype, bias):
     def work(buf, c):
         dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
         planes = _fill_planes(buf, xp, geo, c)
-        for a in range(0, c.P, PLANES_GEMM_COLS):
-            np.matmul(w2, planes[:, :, a:a + PLANES_GEMM_COLS], out=dst[:, :, a:a + PLANES_GEMM_COLS])
+        step = small_block(c.P, w2.size)           # blocks of pixels
+        for a in range(0, c.P, step):
+            np.matmul(w2, planes[:, :, a:a + step], out=dst[:, :, a:a + step])
         if b2 is not None:
             dst += b2
     _parallel.run_chunks([(c,) for c in cs], _threads(cs, rb), lambda: scratch("conv.planes", (size,), dtype),
@@ -227,8 +226,11 @@ def _weight_grad_planes(xp, g3, geo):
         buf, per_image, _ = state
         planes = _fill_planes(buf, xp, geo, c)
         t = per_image[:c.m]
+        gt = g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(0, 2, 1)
         # planes_n (K, P) @ G_n.T (P, Cout): OpenBLAS runs this form faster than G_n @ planes_n.T
-        np.matmul(planes, g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(0, 2, 1), out=t)
+        step = small_block(K, c.P * Cout)           # blocks of taps x channels
+        for a in range(0, K, step):
+            np.matmul(planes[:, a:a + step], gt, out=t[:, a:a + step])
         np.add.reduce(t, axis=0, out=out)
     items, parts, work = _partials(cs, dtype, (K, Cout), each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)

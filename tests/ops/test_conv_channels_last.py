@@ -27,7 +27,7 @@ def chunking(request, monkeypatch):
     rows of one image, or one output row per chunk; and every ungrouped conv through the
     K-major planes kernels (or none), their GEMMs on blocks of a few pixels."""
     if request.param.startswith("planes"):
-        monkeypatch.setattr(_conv_fast, "PLANES_GEMM_COLS", 13)
+        monkeypatch.setattr(_conv_fast, "small_block", lambda n, other: min(n, 13))
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 1 << 30)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)

@@ -101,3 +101,25 @@ def test_linear_on_two_threads_matches_one_thread_and_torch(threads, splits, sha
     (ty * ty).sum().backward()
     for a, b in zip(results[1], (ty.detach(), tx.grad, tm.weight.grad, tm.bias.grad)):
         np.testing.assert_allclose(a, b.numpy(), rtol=2e-4, atol=2e-3)
+
+
+def test_blas_core_names_the_kernels_openblas_runs():
+    arch = _blas_architecture()
+    if arch is None:
+        pytest.skip("threadpoolctl does not see OpenBLAS here")
+    assert ember._parallel.blas_core() == arch.lower()
+
+
+@pytest.mark.parametrize("core, n, other, block", [
+    ("skylakex", 1024, 32 * 75, 416),      # a few-channel conv's planes: three blocks of 416 pixels
+    ("skylakex", 75, 1024 * 32, 30),       # its weight gradient: blocks of 30 taps x channels
+    ("skylakex", 225, 96 * 363, 225),      # 9 blocks of 28 would be too many: one product
+    ("skylakex", 200, 1000, 200),          # small already: one product
+    ("sapphirerapids", 1024, 2400, 416),
+    ("haswell", 1024, 32 * 75, 1024),      # no small-matrix kernels: one product
+    ("", 1024, 32 * 75, 1024),             # no OpenBLAS
+])
+def test_small_block_keeps_blocks_on_the_small_matrix_kernels(core, n, other, block, monkeypatch):
+    monkeypatch.setattr(_gemm, "blas_core", lambda: core)
+    assert _gemm.small_block(n, other) == block
+    assert block * other <= _gemm.SMALL_MULTIPLY_ADDS or block == n
