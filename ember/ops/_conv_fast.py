@@ -279,7 +279,10 @@ def bias_grad(gy):
     """sum of the output gradient over images and pixels, (Cout,)."""
     geo = gy.geo
     if geo.g == 1:
-        return np.add.reduce(gy.nchw.reshape(geo.N, geo.Cout, geo.Ho * geo.Wo), axis=(0, 2))
+        # per (image, channel) a product with ones (BLAS: 3x faster than NumPy's sum over axes
+        # 0 and 2 of the NCHW gradient), then the sum over images
+        g2 = gy.nchw.reshape(geo.N * geo.Cout, geo.Ho * geo.Wo)
+        return np.add.reduce((g2 @ np.ones(g2.shape[1], g2.dtype)).reshape(geo.N, geo.Cout), axis=0)
     return np.add.reduce(gy.rows(), axis=1).reshape(-1)
 
 
