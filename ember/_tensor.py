@@ -75,7 +75,21 @@ def _wrap(data, requires_grad=False):
     return t
 
 
-class Tensor:
+class _TensorType(type):
+    """Tensor's metaclass, for the class's repr only: ``type(x)`` prints ``<class 'ember.Tensor'>``
+    (``<class 'torch.Tensor'>`` under ``ember run``, as the tutorial printed), and subclasses in
+    ember's packages name their module under the same namespace."""
+
+    def __repr__(cls):
+        module = cls.__module__
+        if module == __name__:
+            return f"<class '{_dtype.DISPLAY_NAMESPACE}.{cls.__qualname__}'>"
+        if module.startswith("ember."):
+            return f"<class '{_dtype.DISPLAY_NAMESPACE}{module[5:]}.{cls.__qualname__}'>"
+        return super().__repr__()
+
+
+class Tensor(metaclass=_TensorType):
     """A multi-dimensional array that records operations for automatic differentiation.
 
     Create tensors with ``ember.tensor``, ``ember.zeros``, ``ember.randn``, ...; ``.numpy()`` is the

@@ -126,6 +126,7 @@ PRINTS = textwrap.dedent("""
     loss = (x * x).mean()
     print(f"loss {loss} / {loss:.3f} / {torch.tensor(3)}")
     print(torch.distributions.Normal(0.0, 1.0))
+    print(type(x), type(torch.nn.Parameter(x)), type(x) is torch.Tensor)
 """)
 
 
@@ -146,3 +147,8 @@ def test_plain_ember_reprs_name_ember():
     x = ember.zeros(2, 3)
     assert (repr(x.shape), repr(x.dtype)) == ("ember.Size([2, 3])", "ember.float32")
     assert repr(x.max(0)).startswith("ember.return_types.max(")
+    assert (repr(type(x)), repr(ember.nn.Parameter)) == ("<class 'ember.Tensor'>", "<class 'ember.nn.parameter.Parameter'>")
+
+    class Mine(ember.Tensor):
+        pass
+    assert repr(Mine) == f"<class '{Mine.__module__}.{Mine.__qualname__}'>"
