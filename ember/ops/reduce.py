@@ -133,6 +133,16 @@ def int_dim_args(name, dim, keepdim, axis=None, keepdims=None):
     return dim, keepdim
 
 
+def _axis_as_dim(name, dim, axis):
+    """NumPy's ``axis=`` given to sum or mean (``None`` included: an explicit every-element
+    reduction, which takes ``keepdim`` as ``dim=None`` does) as their ``dim``."""
+    if axis is _NO_DIM:
+        return dim
+    if dim is not _NO_DIM:
+        raise TypeError(f"{name}() got both 'dim' and its alias 'axis'; pass only one")
+    return axis
+
+
 def _dim_given(name, dim, axis, keepdim, keepdims):
     """``dim`` with the default resolved to None; keepdim without any dim is PyTorch's TypeError."""
     if dim is not _NO_DIM:
@@ -142,16 +152,17 @@ def _dim_given(name, dim, axis, keepdim, keepdims):
     return None
 
 
-def sum(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
+def sum(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=_NO_DIM, keepdims=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
+    dim = _axis_as_dim("sum", dim, axis)
     if keepdim is NO_KEEPDIM:
         keepdim = False
         if dim is _NO_DIM:
-            dim = _dim_given("sum", dim, axis, NO_KEEPDIM, keepdims)
+            dim = _dim_given("sum", dim, None, NO_KEEPDIM, keepdims)
     elif dim is _NO_DIM:
-        dim = _dim_given("sum", dim, axis, keepdim, keepdims)
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("sum", dim, axis, keepdim, keepdims)
+        dim = _dim_given("sum", dim, None, keepdim, keepdims)
+    if keepdims is not None:
+        dim, keepdim = numpy_dim("sum", dim, None, keepdim, keepdims)
     d = input._data.dtype
     npd = np.dtype(dtype.np if hasattr(dtype, "np") else dtype) if dtype is not None else (
         np.int64 if d.kind in "biu" else None)
@@ -234,16 +245,17 @@ class MeanDim(Mean):
     backward_name = "MeanBackward1"
 
 
-def mean(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=None, keepdims=None):
+def mean(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=_NO_DIM, keepdims=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
+    dim = _axis_as_dim("mean", dim, axis)
     if keepdim is NO_KEEPDIM:
         keepdim = False
         if dim is _NO_DIM:
-            dim = _dim_given("mean", dim, axis, NO_KEEPDIM, keepdims)
+            dim = _dim_given("mean", dim, None, NO_KEEPDIM, keepdims)
     elif dim is _NO_DIM:
-        dim = _dim_given("mean", dim, axis, keepdim, keepdims)
-    if axis is not None or keepdims is not None:
-        dim, keepdim = numpy_dim("mean", dim, axis, keepdim, keepdims)
+        dim = _dim_given("mean", dim, None, keepdim, keepdims)
+    if keepdims is not None:
+        dim, keepdim = numpy_dim("mean", dim, None, keepdim, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
