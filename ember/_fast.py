@@ -43,7 +43,9 @@ def install():
     for name, op, fn in [("add", A.Add, A.add), ("sub", A.Sub, A.sub), ("mul", A.Mul, A.mul),
                          ("truediv", A.Div, A.div)]:
         setattr(Tensor, f"__{name}__", _fast_binary(op, fn, False, getattr(Tensor, f"__{name}__")))
-        setattr(Tensor, f"__r{name}__", _fast_binary(op, fn, True, getattr(Tensor, f"__r{name}__")))
+        if name != "truediv":   # number / tensor is reciprocal(tensor) * number, as PyTorch (_tensor_methods)
+            setattr(Tensor, f"__r{name}__", _fast_binary(A.Rsub if name == "sub" else op, fn, True,
+                                                         getattr(Tensor, f"__r{name}__")))
 
 
 # -- Op.apply in one pass ------------------------------------------------------------------------

@@ -369,10 +369,30 @@ Tensor.__add__ = _binary(arithmetic.add)
 Tensor.__radd__ = _binary(arithmetic.add, True)
 Tensor.__sub__ = _binary(arithmetic.sub)
 Tensor.__rsub__ = _binary(arithmetic.sub, True)
+_rsub_any = Tensor.__rsub__
 Tensor.__mul__ = _binary(arithmetic.mul)
 Tensor.__rmul__ = _binary(arithmetic.mul, True)
 Tensor.__truediv__ = _binary(arithmetic.div)
 Tensor.__rtruediv__ = _binary(arithmetic.div, True)
+_rdiv_any = Tensor.__rtruediv__
+
+
+def _rsub(self, other):
+    """``number - tensor``: PyTorch's ``rsub`` (grad_fn ``RsubBackward1``)."""
+    if isinstance(other, (numbers.Number, np.generic)):
+        return arithmetic.rsub_number(self, other)
+    return _rsub_any(self, other)
+
+
+def _rtruediv(self, other):
+    """``number / tensor``: PyTorch computes ``tensor.reciprocal() * number`` (its rounding, ``MulBackward0``)."""
+    if isinstance(other, numbers.Real) and not isinstance(other, bool) or isinstance(other, np.generic):
+        return arithmetic.mul(ops.reciprocal(self), other)
+    return _rdiv_any(self, other)
+
+
+Tensor.__rsub__ = _rsub
+Tensor.__rtruediv__ = _rtruediv
 Tensor.__floordiv__ = _binary(arithmetic.floor_divide)
 Tensor.__rfloordiv__ = _binary(arithmetic.floor_divide, True)
 Tensor.__mod__ = _binary(arithmetic.remainder)

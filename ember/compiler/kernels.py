@@ -243,6 +243,7 @@ KERNELS = {
     math_functions.Sigmoid: (_Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float32)]),
                              _Sigmoid(_math._EXP_OVERFLOW[np.dtype(np.float64)])),
     activation.Relu: _Relu(), reduce.Sum: _SumAll(),
+    arithmetic.Rsub: _Sub("subtract"),
 }
 
 

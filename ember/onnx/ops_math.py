@@ -20,6 +20,7 @@ def _binary(op_type):
 
 for _cls, _op in [(A.Add, "Add"), (A.Sub, "Sub"), (A.Mul, "Mul"), (CW.Maximum, "Max"), (CW.Minimum, "Min")]:
     translates(_cls)(_binary(_op))
+translates(A.Rsub)(_binary("Sub"))
 
 
 @translates(A.Div)

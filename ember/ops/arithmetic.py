@@ -61,6 +61,11 @@ class Sub(Op):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+class Rsub(Sub):
+    """out = number - a (the operator with a number on the left; PyTorch's ``RsubBackward1``)"""
+    backward_name = "RsubBackward1"
+
+
 class Mul(Op):
     differentiable_backward = True
 
@@ -217,6 +222,14 @@ def sub(input, other, *, alpha=1, out=None):
         other = mul(other, alpha)
     a, b = promote(input, other)
     return Sub.apply(a, b)
+
+
+def rsub_number(tensor, number):
+    """``number - tensor`` (``Tensor.__rsub__``), recorded as PyTorch's ``RsubBackward1``."""
+    if type(number) is bool or tensor._data.dtype == np.bool_:
+        return sub(number, tensor)                      # sub's errors
+    a, b = promote(number, tensor)
+    return Rsub.apply(a, b)
 
 
 def mul(input, other, *, out=None):

@@ -84,8 +84,9 @@ Atan, atan = _unary("Atan", np.arctan, lambda xp, g, a: g / (1 + a * a))
 Sinh, sinh = _unary("Sinh", np.sinh, lambda xp, g, a: g * xp.cosh(a))
 Cosh, cosh = _unary("Cosh", np.cosh, lambda xp, g, a: g * xp.sinh(a))
 Tanh, tanh = _unary("Tanh", np.tanh, lambda xp, g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
-Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a, lambda xp, g, out: -g * out * out, "output", quiet=True,
-                                elementwise=False)
+Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a,
+                                lambda xp, g, out: -g * (out * out),   # torch's order of rounding
+                                "output", quiet=True, elementwise=False)
 Erf, erf = _unary("Erf", _math.erf, lambda xp, g, a: g * _TWO_OVER_SQRT_PI * xp.exp(-a * a),
                   elementwise=False)   # math.erf per element holds the GIL: threads would not help
 

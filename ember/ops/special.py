@@ -28,6 +28,7 @@ Special functions, vectorised in float64 and rounded to the input's dtype (the a
 Layer: above arithmetic, math_functions and comparison.
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from . import _gamma_math, _erf_math
 from ._bessel_math import i0 as _i0_64, i1 as _i1_64
 from ._cast import to_dtype
 from ._util import promote, require_tensor
-from .arithmetic import mul, pow, sub, trunc
+from .arithmetic import mul, pow, rsub_number, sub, trunc
 from .math_functions import _unary, acos, asin, atan, atan2
 
 __all__ = [
@@ -65,6 +66,8 @@ def rsub(input, other, alpha=1):
     """``other - alpha * input`` (subtraction with the operands reversed).
     Example: ``ember.rsub(ember.tensor([1.]), 5)`` is ``tensor([4.])``."""
     require_tensor("rsub", "input", input)
+    if alpha == 1 and isinstance(other, numbers.Number):
+        return rsub_number(input, other)                # PyTorch's RsubBackward1
     return sub(other, input, alpha=alpha)
 
 
