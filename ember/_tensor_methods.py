@@ -270,6 +270,9 @@ def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         getattr(ufunc, method)(*arrays, out=outs, **kwargs)
         return out[0] if len(out) == 1 else out
     name = _UFUNC_OPS.get(ufunc.__name__)
+    if (method == "__call__" and not kwargs and ufunc.__name__ in ("subtract", "true_divide", "divide")
+            and isinstance(inputs[0], np.generic) and isinstance(inputs[1], Tensor)):
+        return (_rsub if ufunc.__name__ == "subtract" else _rtruediv)(inputs[1], inputs[0])   # as torch's
     if method == "__call__" and name is not None and not kwargs:
         return getattr(ops, name)(*inputs)
     arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
