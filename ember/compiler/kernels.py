@@ -125,9 +125,8 @@ class _Tanh(_Unary):
     def forward(self, a, o, dest, c):
         return [f"{o} = " + _into(f"tanh({a[0]})", dest)]
 
-    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * (1 - out * out)
-        t = tmp()
-        return [f"t_{o} = multiply({o}, {o}, out={t})", f"subtract({c(1)}, t_{o}, out=t_{o})",
+    def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * (1 - out * out), as Tanh.backward
+        return [f"t_{o} = one_minus_square({o})",
                 f"r_{o} = " + _into(f"multiply({g}, t_{o})", dest(0))], [f"r_{o}"]
 
 

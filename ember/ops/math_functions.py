@@ -65,7 +65,7 @@ def _unary(name, fwd, bwd, save="input", doc="", quiet=False, elementwise=True):
 _LN2 = float(np.log(2.0))      # Python floats keep float32 arrays float32
 _LN10 = float(np.log(10.0))
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
-Exp, exp = _unary("Exp", np.exp, lambda xp, g, out: g * out, "output", "Elementwise e**x.")
+Exp, exp = _unary("Exp", _math.exp, lambda xp, g, out: g * out, "output", "Elementwise e**x.")
 Exp2, exp2 = _unary("Exp2", np.exp2, lambda xp, g, out: g * out * _LN2, "output", elementwise=False)
 Log, log = _unary("Log", np.log, lambda xp, g, a: g / a, doc="Natural logarithm.", quiet=True, elementwise=False)
 Log2, log2 = _unary("Log2", np.log2, lambda xp, g, a: g / (a * _LN2), quiet=True, elementwise=False)
@@ -83,7 +83,8 @@ Acos, acos = _unary("Acos", np.arccos, lambda xp, g, a: -g / xp.sqrt(1 - a * a),
 Atan, atan = _unary("Atan", np.arctan, lambda xp, g, a: g / (1 + a * a))
 Sinh, sinh = _unary("Sinh", np.sinh, lambda xp, g, a: g * xp.cosh(a))
 Cosh, cosh = _unary("Cosh", np.cosh, lambda xp, g, a: g * xp.sinh(a))
-Tanh, tanh = _unary("Tanh", np.tanh, lambda xp, g, out: g * (1 - out * out), "output", "Hyperbolic tangent.")
+Tanh, tanh = _unary("Tanh", np.tanh, lambda xp, g, out: g * _math.one_minus_square(out), "output",
+                     "Hyperbolic tangent.")
 Reciprocal, reciprocal = _unary("Reciprocal", lambda a: 1 / a,
                                 lambda xp, g, out: -g * (out * out),   # torch's order of rounding
                                 "output", quiet=True, elementwise=False)
