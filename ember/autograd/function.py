@@ -292,6 +292,10 @@ class Op(Function):
     elementwise = False               # True: may run on blocks across threads (ember/_blocked.py)
     backward_on_arrays = True         # backward takes and returns NumPy arrays (Function: Tensors)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._node.__module__ = "builtins"   # as PyTorch's built-in nodes: <class 'AddBackward0'>
+
     @classmethod
     def _forward(cls, ctx, args):
         return cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])

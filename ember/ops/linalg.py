@@ -9,7 +9,7 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._gemm import gemm
 from ._util import numpy_keywords, promote, require_tensor
-from .arithmetic import add, mul
+from .arithmetic import add, mul, with_out
 from .index import getitem, masked_fill
 from .join_split import stack
 from .views import reshape, squeeze, unsqueeze
@@ -90,8 +90,11 @@ def _check_mm(name, a, b):
                            f"({ka} != {kb})")
 
 
-def matmul(input, other):
-    """Matrix product with NumPy/PyTorch broadcasting of batch dims (``@``)."""
+def matmul(input, other, *, out=None):
+    """Matrix product with NumPy/PyTorch broadcasting of batch dims (``@``); ``out=`` as PyTorch.
+    Example: ``ember.matmul(ember.ones(2, 3), ember.ones(3))`` is ``tensor([3., 3.])``."""
+    if out is not None:
+        return with_out(out, "matmul", matmul, input, other)
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {other.dtype}; "
                            f"convert one of them first, e.g. other.to({input.dtype})")
@@ -109,8 +112,10 @@ def matmul(input, other):
     return Matmul.apply(a, b)
 
 
-def mm(input, mat2):
-    """Product of two 2-D matrices."""
+def mm(input, mat2, *, out=None):
+    """Product of two 2-D matrices (``out=`` as PyTorch)."""
+    if out is not None:
+        return with_out(out, "mm", mm, input, mat2)
     if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input._data.ndim}-D and {mat2._data.ndim}-D "
                            "(use matmul for other ranks)")
