@@ -31,7 +31,7 @@ import functools
 import numpy as np
 
 from ..autograd.engine import sum_to_shape
-from ..ops import _math
+from ..ops import _math, _torch_sum
 from .kernels import SHAPE_STATIC, kernel_for
 
 __all__ = ["generate"]
@@ -44,6 +44,7 @@ _NAMESPACE = {
     "logical_not": np.logical_not, "minimum": np.minimum,
     "matmul": np.matmul,
     "one_minus_square": _math.one_minus_square,
+    "torch_order_total": _torch_sum.total,
 }
 
 

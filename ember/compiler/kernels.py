@@ -185,7 +185,7 @@ class _SumAll:
 
     def forward(self, a, o, dest, c):
         # ndarray.sum() is this reduction (NumPy's _methods._sum), without the method's argument handling
-        return [f"{o} = asarray(add.reduce({a[0]}, None))"]
+        return [f"{o} = asarray(torch_order_total({a[0]}))"]   # as Sum.forward: ops/_torch_sum.py
 
     def saves(self, a, o):
         return ()

@@ -18,6 +18,7 @@ from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
+from . import _torch_sum
 from ._cast import to_dtype
 from ._util import (NO_KEEPDIM, dim_none_refused, expand_reduced, keepdim_without_dim, norm_dim, norm_dims, numpy_dim,
                     numpy_keywords)
@@ -91,6 +92,10 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        if dtype is None and a.dtype == np.float32:
+            r = _torch_sum.reduce_last(a, axes, keepdim)     # PyTorch's order of adding (small sums)
+            if r is not None:
+                return r
         if axes is None and not keepdim and dtype is None:
             return np.asarray(sum_all(a))          # np.add.reduce(a), on ember's threads when large
         return np.asarray(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=dtype))
@@ -232,6 +237,10 @@ class Mean(Op):
         ctx.n = n
         if n == 0:  # mean of nothing is nan, as torch (without NumPy's warning)
             return np.full(np.sum(a, axis=axes, keepdims=keepdim).shape, np.nan, a.dtype)
+        if a.dtype == np.float32:
+            r = _torch_sum.reduce_last(a, axes, keepdim, mean=True)   # PyTorch's sum, then / n
+            if r is not None:
+                return r
         if axes is None and not keepdim:
             return np.asarray(mean_all(a))         # a.mean(), on ember's threads when large
         return np.asarray(a.mean(axis=axes, keepdims=keepdim))
