@@ -7,6 +7,7 @@ It is iterative (no recursion), so deep graphs never hit Python's recursion limi
 """
 import numpy as np
 
+from .. import _torch_sum
 from .._dtype import from_numpy_dtype
 from .._tensor import Tensor, _wrap
 from .anomaly_mode import _Anomaly, check_gradients
@@ -222,7 +223,10 @@ def sum_to_shape(grad, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        r = None
+        if grad.dtype == np.float32 and (axes == (grad.ndim - 1,) or len(axes) == grad.ndim):
+            r = _torch_sum.reduce_last(grad, axes, True)   # PyTorch's order of adding, as Sum
+        grad = r if r is not None else grad.sum(axis=axes, keepdims=True)
     if lead or grad.shape != shape:
         grad = grad.reshape(shape)
     return grad

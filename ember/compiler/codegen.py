@@ -31,7 +31,8 @@ import functools
 import numpy as np
 
 from ..autograd.engine import sum_to_shape
-from ..ops import _math, _torch_sum
+from .. import _torch_sum
+from ..ops import _math
 from .kernels import SHAPE_STATIC, kernel_for
 
 __all__ = ["generate"]

@@ -18,7 +18,7 @@ from .._dtype import to_numpy_dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
-from . import _torch_sum
+from .. import _torch_sum
 from ._cast import to_dtype
 from ._util import (NO_KEEPDIM, dim_none_refused, expand_reduced, keepdim_without_dim, norm_dim, norm_dims, numpy_dim,
                     numpy_keywords)

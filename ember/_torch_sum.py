@@ -63,6 +63,11 @@ def _levels(rows):
 
 def sum_rows(a):
     """float32 sums of ``a`` over its last axis in PyTorch's order (``a`` as ``applies`` accepts)."""
+    with np.errstate(over="ignore", invalid="ignore"):      # inf and nan, silently (as torch)
+        return _sum_rows(a)
+
+
+def _sum_rows(a):
     n = a.shape[-1]
     x = a.reshape(-1, n)
     m = x.shape[0]
