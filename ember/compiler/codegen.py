@@ -40,11 +40,11 @@ __all__ = ["generate"]
 _NAMESPACE = {
     "ndarray": np.ndarray, "asarray": np.asarray, "empty": np.empty, "sum_to_shape": sum_to_shape,
     "stable_sigmoid": _math.sigmoid, "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
-    "true_divide": np.true_divide, "negative": np.negative, "tanh": np.tanh, "exp": _math.exp,
+    "true_divide": np.true_divide, "negative": np.negative, "tanh": np.tanh, "exp": np.exp,
     "reciprocal": np.reciprocal, "maximum": np.maximum, "less_equal": np.less_equal, "invert": np.invert,
     "logical_not": np.logical_not, "minimum": np.minimum,
     "matmul": np.matmul,
-    "one_minus_square": _math.one_minus_square,
+    "one_minus_square": _math.one_minus_square, "torch_exp": _math.exp,
     "torch_order_total": _torch_sum.total,
 }
 

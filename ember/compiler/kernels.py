@@ -132,7 +132,7 @@ class _Tanh(_Unary):
 
 class _Exp(_Unary):
     def forward(self, a, o, dest, c):
-        return [f"{o} = " + _into(f"exp({a[0]})", dest)]
+        return [f"{o} = " + _into(f"torch_exp({a[0]})", dest)]   # Exp.forward's _math.exp
 
     def backward(self, a, o, g, needs, dest, tmp, shapes, c):        # g * out
         return [f"r_{o} = " + _into(f"multiply({g}, {o})", dest(0))], [f"r_{o}"]
