@@ -33,7 +33,7 @@ ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
 print(itos[ix])
 P = (N + 1).float()
 P /= P.sum(1, keepdims=True)
-print(P.shape, f'{P[0].sum().item():.4f}')  # the lecture prints P[0].sum(): float32 sum order
+print(P.shape, P[0].sum())
 g = torch.Generator().manual_seed(2147483647)
 for i in range(5):
     out = []
