@@ -81,3 +81,15 @@ def test_compiled_sum_matches_eager():
     for _ in range(3):
         a = _data(4, 37)
         assert compiled(ember.tensor(a)).item() == model(ember.tensor(a)).item() == (torch.from_numpy(a) * 2).sum().item()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits"])
+def test_loss_reductions_bitwise(name, reduction):
+    x, y = _data(100, 3), _data(100, 3)
+    if name == "binary_cross_entropy":
+        x, y = np.clip(x, 0.05, 0.95), (y > 0.3).astype(np.float32)
+    want = getattr(torch.nn.functional, name)(torch.from_numpy(x), torch.from_numpy(y), reduction=reduction)
+    got = getattr(ember.nn.functional, name)(ember.tensor(x), ember.tensor(y), reduction=reduction)
+    assert got.item() == want.item()

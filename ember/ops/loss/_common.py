@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ... import _torch_sum
 from ..._tensor import Size, Tensor, _wrap
 from .._cast import to_dtype
 from .._util import require_tensor
@@ -37,11 +38,14 @@ def _reduce(ctx, loss, reduction):
     ctx.lshape = loss.shape
     if reduction == "none":
         return loss
+    r = _torch_sum.reduce_last(loss, None, False, mean=reduction == "mean") if loss.dtype == np.float32 else None
     if reduction == "sum":
-        return np.asarray(np.add.reduce(loss, axis=None))
+        return r if r is not None else np.asarray(np.add.reduce(loss, axis=None))
     ctx.n = loss.size
     if loss.size == 0:
         return np.full((), np.nan, loss.dtype)
+    if r is not None:                              # PyTorch's sum, then / n
+        return r
     with np.errstate(all="ignore"):                # an overflowing mean is inf, silently, as PyTorch
         return np.asarray(loss.mean())
 
