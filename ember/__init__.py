@@ -83,3 +83,5 @@ from .ops.windowed_views import diagonal_scatter, select_scatter, slice_scatter 
 from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402,F401
 from . import func  # noqa: E402,F401  (torch.func: grad, vmap, jacrev, functional_call, ...)
 from .func import vmap  # noqa: E402,F401  (torch.vmap)
+from . import profiler  # noqa: E402,F401  (torch.profiler: profile, record_function, schedule)
+from .autograd import profiler as _autograd_profiler  # noqa: E402,F401  (torch.autograd.profiler)

@@ -1,0 +1,132 @@
+"""Where the profiler listens, attached only while it records (nothing is checked when it is off):
+
+- every op: ``route_apply`` (``autograd/function.py``) routes this thread's ``Op.apply`` /
+  ``Function.apply`` calls through ``_apply``, which times the call under PyTorch's name;
+- backward: the engine runs its reference loop (``engine.run_nodes``) with a leaf-gradient policy
+  whose ``run``/``accumulate`` time each node (``autograd::engine::evaluate_function: X`` around
+  ``X``) and each leaf (``torch::autograd::AccumulateGrad``);
+- optimizers: global step pre/post hooks open and close ``Optimizer.step#SGD.step``.
+
+Example:
+    >>> attach(recorder); ...; detach()
+"""
+import threading
+
+from ..autograd import engine
+from ..autograd.function import route_apply
+from ..optim import optimizer as _optimizer
+from ._names import op_name
+from ._recorder import ACTIVE
+
+_EVAL = "autograd::engine::evaluate_function: "
+_ACC = "torch::autograd::AccumulateGrad"
+_state = {}
+_lock = threading.Lock()
+
+
+def _apply(original, cls, args):
+    rec = ACTIVE[0]
+    handlers = route_apply._local.handlers
+    pos = handlers.index(_apply)
+    if rec is None:
+        return handlers[pos - 1](original, cls, args) if pos else original(cls, *args)
+    ev = rec.begin(op_name(cls, args), args)
+    out = None
+    try:
+        out = handlers[pos - 1](original, cls, args) if pos else original(cls, *args)
+        return out
+    finally:
+        rec.end(ev, out)
+
+
+def _profiled_policy(base):
+    """``base`` (the engine's leaf-gradient policy) with each node's backward and each leaf timed."""
+
+    class Profiled(base):
+        __slots__ = ()
+
+        def run(self, node, grads):
+            rec = ACTIVE[0]
+            if rec is None:
+                return base.run(self, node, grads)
+            name = node.name()
+            outer = rec.begin(_EVAL + name)
+            inner = rec.begin(name)
+            result = None
+            try:
+                result = base.run(self, node, grads)
+                return result
+            finally:
+                rec.end(inner, result)
+                rec.end(outer)
+
+        def accumulate(self, var, g):
+            rec = ACTIVE[0]
+            if rec is None:
+                return base.accumulate(self, var, g)
+            outer = rec.begin(_EVAL + _ACC)
+            inner = rec.begin(_ACC)
+            try:
+                return base.accumulate(self, var, g)
+            finally:
+                rec.end(inner)
+                rec.end(outer)
+
+    Profiled.__name__ = "Profiled" + base.__name__
+    return Profiled
+
+
+_open_steps = {}
+
+
+def _step_pre(optimizer, args, kwargs):
+    rec = ACTIVE[0]
+    if rec is not None:
+        name = f"Optimizer.step#{type(optimizer).__name__}.step"
+        _open_steps.setdefault(id(optimizer), []).append(rec.begin(name, category="user_annotation"))
+
+
+def _step_post(optimizer, args, kwargs):
+    rec = ACTIVE[0]
+    opened = _open_steps.get(id(optimizer))
+    if rec is not None and opened:
+        rec.end(opened.pop())
+
+
+def attach(recorder):
+    """Start delivering ops, backward nodes and optimizer steps to ``recorder`` (this thread's ops)."""
+    with _lock:
+        if _state:
+            raise RuntimeError("a profiler is already recording; stop it before starting another "
+                               "(ember records one profiler at a time)")
+        _state["route"] = route_apply(_apply).__enter__()
+        _state["engine"] = (engine.first_order_loop, engine.leaf_grad_policy)
+        engine.first_order_loop = engine.run_nodes
+        engine.leaf_grad_policy = _profiled_policy(engine.leaf_grad_policy)
+        _state["hooks"] = (_optimizer.register_optimizer_step_pre_hook(_step_pre),
+                           _optimizer.register_optimizer_step_post_hook(_step_post))
+        _state["thread"] = threading.get_ident()
+        ACTIVE[0] = recorder
+
+
+def detach():
+    """Undo ``attach`` (safe to call when nothing is attached)."""
+    with _lock:
+        if not _state:
+            return
+        ACTIVE[0] = None
+        if threading.get_ident() == _state["thread"]:
+            _state["route"].__exit__(None, None, None)
+        else:   # stopped from another thread: take the route off the thread that entered it
+            route_apply._active -= 1
+            if route_apply._active == 0:
+                route_apply._uninstall()
+        engine.first_order_loop, engine.leaf_grad_policy = _state["engine"]
+        for h in _state["hooks"]:
+            h.remove()
+        _open_steps.clear()
+        _state.clear()
+
+
+def is_attached():
+    return bool(_state)
