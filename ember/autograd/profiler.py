@@ -35,8 +35,9 @@ class profile(_profile):
         self.enabled, self.use_cuda = enabled, use_cuda
 
     def __enter__(self):
-        if self.enabled:
-            self.start()
+        if not self.enabled:
+            return None          # as PyTorch: `with profile(enabled=False) as prof` binds None
+        self.start()
         return self
 
     def __exit__(self, *exc):

@@ -72,7 +72,9 @@ class FunctionEvent(_Timed):
     count = 1
 
     def __init__(self, raw, origin_ns):
-        self.id, self.name, self.thread = raw.id, raw.name, raw.thread
+        self.id, self.thread, self.trace_name = raw.id, raw.thread, raw.name
+        # as PyTorch: the steps are one name in summaries, numbered in the trace
+        self.name = "ProfilerStep*" if raw.name.startswith("ProfilerStep#") else raw.name
         self.category = raw.category
         self.start_us = (raw.start - origin_ns) / 1e3
         self.end_us = (raw.end - origin_ns) / 1e3
@@ -150,10 +152,11 @@ class EventList(list):
         """One ``FunctionEventAvg`` per name (and per input shapes if asked), in order of first use."""
         groups = {}
         for ev in self:
-            key = (ev.key, str(ev.input_shapes)) if group_by_input_shapes else ev.key
+            name = ev.key
+            key = (name, str(ev.input_shapes)) if group_by_input_shapes else name
             avg = groups.get(key)
             if avg is None:
-                avg = groups[key] = FunctionEventAvg(ev.key, ev.input_shapes if group_by_input_shapes else None)
+                avg = groups[key] = FunctionEventAvg(name, ev.input_shapes if group_by_input_shapes else None)
             avg.add(ev)
         return EventList(groups.values(), profile_memory=self._profile_memory)
 
@@ -178,7 +181,7 @@ class EventList(list):
         events = [{"ph": "M", "name": "process_name", "ts": 0, "pid": os.getpid(), "tid": 0,
                    "args": {"name": "python"}}]
         for ev in self:
-            events.append({"ph": "X", "cat": ev.category, "name": ev.name, "pid": os.getpid(), "tid": ev.thread,
+            events.append({"ph": "X", "cat": ev.category, "name": ev.trace_name, "pid": os.getpid(), "tid": ev.thread,
                            "ts": round(self._epoch_ns / 1e3 + ev.start_us, 3),
                            "dur": round(ev.cpu_time_total, 3),
                            "args": {"External id": ev.id, **({"Input Dims": ev.input_shapes}
