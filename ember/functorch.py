@@ -9,6 +9,7 @@ Example:
     >>> y = fmodel(params, ember.randn(2, 3))
 """
 import copy
+import warnings
 
 from . import nn
 from .func import (functional_call, functionalize, grad, grad_and_value, hessian, jacfwd, jacrev,  # noqa: F401
@@ -53,6 +54,9 @@ class FunctionalModuleWithBuffers(nn.Module):
 def _check_module(model, fn):
     if not isinstance(model, nn.Module):
         raise TypeError(f"{fn}: expected an nn.Module, got {type(model).__name__}")
+    warnings.warn(f"functorch.{fn} is deprecated since PyTorch 2.0 (functorch became torch.func) and is gone "
+                  "from later PyTorch versions. Fix: call torch.func.functional_call(model, params_dict, args) "
+                  "instead (https://pytorch.org/docs/main/func.migrating.html)", FutureWarning, stacklevel=3)
 
 
 def make_functional(model, disable_autograd_tracking=False):
