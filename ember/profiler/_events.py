@@ -7,6 +7,7 @@ Example:
 """
 import gzip
 import json
+import math
 import os
 
 US_IN_SECOND, US_IN_MS = 1e6, 1e3
@@ -81,7 +82,7 @@ class FunctionEvent(_Timed):
         self.input_shapes = raw.shapes
         self.self_cpu_memory_usage = raw.memory
         self.cpu_children, self.cpu_parent = [], None
-        self.stack = []
+        self.stack, self.flops = list(raw.stack), raw.flops
 
     @property
     def key(self):
@@ -114,16 +115,17 @@ class FunctionEvent(_Timed):
 class FunctionEventAvg(_Timed):
     """The ranges that share a key (name, and input shapes when grouped by them), summed."""
 
-    def __init__(self, key, input_shapes=None):
+    def __init__(self, key, input_shapes=None, stack=()):
         self.key, self.input_shapes = key, input_shapes
-        self.count = 0
+        self.count = self.flops = 0
         self.cpu_time_total = self.self_cpu_time_total = 0.0
         self.cpu_memory_usage = self.self_cpu_memory_usage = 0
-        self.stack = []
+        self.stack = list(stack)
         self.cpu_parent = None
 
     def add(self, ev):
         self.count += 1
+        self.flops += ev.flops
         self.cpu_time_total += ev.cpu_time_total
         self.self_cpu_time_total += ev.self_cpu_time_total
         self.cpu_memory_usage += ev.cpu_memory_usage
@@ -139,9 +141,9 @@ class FunctionEventAvg(_Timed):
 class EventList(list):
     """A list of events with PyTorch's summaries."""
 
-    def __init__(self, *args, profile_memory=False, trace_start_epoch_ns=0, **kwargs):
+    def __init__(self, *args, profile_memory=False, trace_start_epoch_ns=0, with_flops=False, **kwargs):
         super().__init__(*args)
-        self._profile_memory = profile_memory
+        self._profile_memory, self._with_flops = profile_memory, with_flops
         self._epoch_ns = trace_start_epoch_ns
 
     @property
@@ -149,16 +151,30 @@ class EventList(list):
         return sum(e.self_cpu_time_total for e in self)
 
     def key_averages(self, group_by_input_shapes=False, group_by_stack_n=0, group_by_overload_name=False):
-        """One ``FunctionEventAvg`` per name (and per input shapes if asked), in order of first use."""
+        """One ``FunctionEventAvg`` per name (and per input shapes, per top ``group_by_stack_n`` stack
+        entries, if asked), in order of first use."""
         groups = {}
         for ev in self:
-            name = ev.key
-            key = (name, str(ev.input_shapes)) if group_by_input_shapes else name
+            key = (ev.key, str(ev.input_shapes) if group_by_input_shapes else None,
+                   tuple(ev.stack[:group_by_stack_n]) if group_by_stack_n > 0 else ())
             avg = groups.get(key)
             if avg is None:
-                avg = groups[key] = FunctionEventAvg(name, ev.input_shapes if group_by_input_shapes else None)
+                avg = groups[key] = FunctionEventAvg(ev.key, ev.input_shapes if group_by_input_shapes else None,
+                                                     key[2])
             avg.add(ev)
-        return EventList(groups.values(), profile_memory=self._profile_memory)
+        return EventList(groups.values(), profile_memory=self._profile_memory, with_flops=self._with_flops)
+
+    def export_stacks(self, path, metric="self_cpu_time_total"):
+        """Flame-graph lines: stack frames outermost first joined by ``;``, a space, the metric (us)."""
+        metrics = ("self_cpu_time_total", "self_cuda_time_total", "self_device_time_total")
+        if metric not in metrics:
+            raise ValueError(f"metric should be one of: {list(metrics)}")
+        clean = str.maketrans(" ;\t\n", "____")
+        with open(path, "w") as f:
+            for ev in self:
+                value = int(getattr(ev, metric.replace("cuda", "device")))
+                if ev.stack and value > 0:
+                    f.write(";".join(e.translate(clean) for e in reversed(ev.stack)) + f" {value}\n")
 
     def total_average(self):
         total = FunctionEventAvg("Total")
@@ -170,7 +186,8 @@ class EventList(list):
               max_shapes_column_width=80, header=None, top_level_events_only=False, time_unit=None):
         """The summary table PyTorch prints (same columns, widths and number formats)."""
         return build_table(self, sort_by, row_limit, max_name_column_width, max_shapes_column_width, header,
-                           top_level_events_only, time_unit, self._profile_memory)
+                           top_level_events_only, time_unit, self._profile_memory, self._with_flops,
+                           max_src_column_width)
 
     def __str__(self):
         return self.table()
@@ -204,8 +221,23 @@ def _sort_key(sort_by):
     return key
 
 
+def _flops_unit(smallest):
+    """(scale, header) showing FLOPs in the unit of the smallest positive count (PyTorch's rule)."""
+    names = ["FLOPs", "KFLOPs", "MFLOPs", "GFLOPs", "TFLOPs", "PFLOPs"]
+    level = max(0.0, min(math.log10(smallest) / 3, float(len(names) - 1)))
+    return 10 ** (math.floor(level) * -3.0), names[int(level)]
+
+
+def _trim_path(path, width):
+    if len(path) > width:
+        path = path[len(path) - width:]
+        if len(path) > 3:
+            path = "..." + path[3:]
+    return path
+
+
 def build_table(events, sort_by, row_limit, max_name_width, max_shapes_width, header, top_level_only,
-                time_unit, profile_memory):
+                time_unit, profile_memory, with_flops=False, max_src_width=75):
     if len(events) == 0:
         return ""
     if sort_by is not None:
@@ -222,10 +254,25 @@ def build_table(events, sort_by, row_limit, max_name_width, max_shapes_width, he
         headers += ["CPU Mem", "Self CPU Mem"]
     headers.append("# of Calls")
     widths = [name_width] + [12] * (len(headers) - 1)
+    aligns = [">"] * len(widths)
     if has_shapes:
         headers.append("Input Shapes")
         widths.append(shapes_width)
-    row_format = "".join("{: >" + str(w) + "}  " for w in widths)
+        aligns.append(">")
+    stacks = [e.stack for e in events if e.stack]
+    if stacks:
+        headers.append("Source Location")
+        widths.append(min(max(len(x) for s in stacks for x in s) + 4, max_src_width or 10 ** 9))
+        aligns.append("<")
+    positive = [e.flops for e in events if e.flops > 0]
+    if with_flops and positive:
+        flops_scale, flops_header = _flops_unit(min(positive))
+        headers.append(f"Total {flops_header}")
+        widths.append(12)
+        aligns.append(">")
+    else:
+        with_flops = False
+    row_format = "".join("{: " + a + str(w) + "}  " for a, w in zip(aligns, widths))
     separator = "".join("-" * w + "  " for w in widths)
     line_length = sum(w + 2 for w in widths) - 2
 
@@ -257,6 +304,16 @@ def build_table(events, sort_by, row_limit, max_name_width, max_shapes_width, he
         row.append(e.count)
         if has_shapes:
             row.append(str(e.input_shapes)[:shapes_width])
+        if stacks:
+            row.append(_trim_path(e.stack[0], widths[-1 - with_flops]) if e.stack else "")
+        if with_flops:
+            row.append("--" if e.flops <= 0 else f"{e.flops * flops_scale:8.3f}")
         lines.append(row_format.format(*row))
+        if stacks and e.stack:
+            blank = [""] * (len(headers) - 1 - with_flops)
+            for entry in e.stack[1:]:
+                lines.append(row_format.format(*blank, _trim_path(entry, widths[-1 - with_flops]),
+                                               *([""] if with_flops else [])))
+            lines.append(row_format.format(*([""] * len(headers))))
     lines += [separator, f"Self CPU time total: {unit(total)}"]
     return "\n".join(lines) + "\n"

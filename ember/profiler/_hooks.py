@@ -15,6 +15,7 @@ import threading
 from ..autograd import engine
 from ..autograd.function import route_apply
 from ..optim import optimizer as _optimizer
+from ._flops import flops
 from ._names import op_name
 from ._recorder import ACTIVE
 
@@ -30,10 +31,13 @@ def _apply(original, cls, args):
     pos = handlers.index(_apply)
     if rec is None:
         return handlers[pos - 1](original, cls, args) if pos else original(cls, *args)
-    ev = rec.begin(op_name(cls, args), args)
+    name = op_name(cls, args)
+    ev = rec.begin(name, args)
     out = None
     try:
         out = handlers[pos - 1](original, cls, args) if pos else original(cls, *args)
+        if rec.with_flops:
+            ev.flops = flops(name, args, out)
         return out
     finally:
         rec.end(ev, out)

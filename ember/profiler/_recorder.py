@@ -11,6 +11,8 @@ Example:
     >>> rec.events[0].name
     'my_range'
 """
+import os
+import sys
 import threading
 import time
 
@@ -20,11 +22,12 @@ _clock = time.perf_counter_ns
 
 class RawEvent:
     """One recorded range: name, start/end (ns), parent, children, input shapes, bytes allocated."""
-    __slots__ = ("id", "name", "start", "end", "parent", "children", "shapes", "memory", "thread", "category")
+    __slots__ = ("id", "name", "start", "end", "parent", "children", "shapes", "memory", "thread", "category",
+                 "stack", "flops")
 
     def __init__(self, id, name, parent, thread, category, shapes):
         self.id, self.name, self.parent, self.thread, self.category = id, name, parent, thread, category
-        self.children, self.shapes, self.memory = [], shapes, 0
+        self.children, self.shapes, self.memory, self.stack, self.flops = [], shapes, 0, (), 0
         self.start = _clock()
         self.end = None
 
@@ -32,6 +35,23 @@ class RawEvent:
 def shapes_of(args):
     """PyTorch's "Input Shapes": one list per argument, its sizes for a tensor, [] otherwise."""
     return [list(a.shape) if hasattr(a, "shape") and hasattr(a, "dtype") else [] for a in args]
+
+
+_EMBER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_HIDDEN = tuple(os.path.join(_EMBER, d) for d in ("profiler", "autograd", "ops", "_fast.py", "_tensor_methods.py"))
+
+
+def python_stack(limit=64):
+    """The calling Python frames, innermost first, as ``file(line): function`` (PyTorch's entries);
+    frames inside ember's dispatch (the profiler, autograd, the ops) are left out."""
+    entries = []
+    frame = sys._getframe(1)
+    while frame is not None and len(entries) < limit:
+        path = frame.f_code.co_filename
+        if not path.startswith(_HIDDEN):
+            entries.append(f"{path}({frame.f_lineno}): {frame.f_code.co_name}")
+        frame = frame.f_back
+    return entries
 
 
 def nbytes_of(out):
@@ -45,8 +65,9 @@ def nbytes_of(out):
 class Recorder:
     """Collects ``RawEvent`` ranges from every thread while a profiler is recording."""
 
-    def __init__(self, record_shapes=False, profile_memory=False):
+    def __init__(self, record_shapes=False, profile_memory=False, with_stack=False, with_flops=False):
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
+        self.with_stack, self.with_flops = with_stack, with_flops
         self.events = []                 # in order of opening
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -68,6 +89,8 @@ class Recorder:
             self.events.append(ev)
         if parent is not None:
             parent.children.append(ev)
+        if self.with_stack and category == "cpu_op":
+            ev.stack = python_stack()
         stack.append(ev)
         return ev
 

@@ -113,7 +113,9 @@ class profile:
     ``record_shapes``: keep each op's input shapes (``key_averages(group_by_input_shape=True)``);
     ``profile_memory``: bytes of each op's outputs (the CPU Mem columns); ``schedule``: a
     ``schedule(...)`` driven by ``step()``; ``on_trace_ready(prof)`` runs when a recorded cycle ends.
-    ``with_stack``, ``with_flops``, ``with_modules`` are accepted; ember records no stacks or FLOPs.
+    ``with_stack``: each op's Python stack (``key_averages(group_by_stack_n=5)``, ``export_stacks``);
+    ``with_flops``: FLOPs of products, convolutions, adds and multiplies (the "Total FLOPs" column);
+    ``with_modules`` records nothing more (PyTorch uses it for TorchScript models only).
 
     Example:
         >>> with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -134,6 +136,13 @@ class profile:
         self.activities = activities
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
         self.with_stack, self.with_flops, self.with_modules = with_stack, with_flops, with_modules
+        self.acc_events = acc_events
+        for name, value in (("experimental_config", experimental_config),
+                            ("execution_trace_observer", execution_trace_observer),
+                            ("custom_trace_id_callback", custom_trace_id_callback)):
+            if value is not None:
+                raise NotImplementedError(f"profile({name}=...): Kineto options; ember's profiler records CPU "
+                                          "ranges only")
         self.schedule = schedule if schedule is not None else _always_record
         self.record_steps = schedule is not None
         self.on_trace_ready = on_trace_ready
@@ -194,7 +203,8 @@ class profile:
     _attached = False
 
     def _start_recording(self):
-        self._recorder = Recorder(self.record_shapes, self.profile_memory)
+        if not (self.acc_events and self._recorder is not None):     # acc_events: one recording across cycles
+            self._recorder = Recorder(self.record_shapes, self.profile_memory, self.with_stack, self.with_flops)
         self._events = None
         _hooks.attach(self._recorder)
         self._attached = True
@@ -231,7 +241,7 @@ class profile:
                     ev.cpu_parent = made[raw.parent.id]
                     ev.cpu_parent.cpu_children.append(ev)
             self._events = EventList(made.values(), profile_memory=self.profile_memory,
-                                     trace_start_epoch_ns=rec.start_epoch_ns)
+                                     trace_start_epoch_ns=rec.start_epoch_ns, with_flops=self.with_flops)
         return self._events
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0, group_by_overload_name=False):
@@ -245,7 +255,11 @@ class profile:
         return self.events().export_chrome_trace(path)
 
     def export_stacks(self, path, metric="self_cpu_time_total"):
-        raise NotImplementedError("profile.export_stacks: ember records no Python stacks (with_stack)")
+        """Write each op's stack (``profile(with_stack=True)``) as flame-graph lines: the frames from
+        the outermost, separated by ``;``, then the op's ``metric`` in whole microseconds."""
+        if not self.with_stack:
+            raise RuntimeError("export_stacks: no stacks were recorded; use profile(with_stack=True)")
+        return self.events().export_stacks(path, metric)
 
     def add_metadata(self, key, value):
         pass
