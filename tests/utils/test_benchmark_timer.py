@@ -33,8 +33,7 @@ def test_timeit_measurement_fields():
 
 
 def _fixed(bench, raw, number=10, **spec):
-    return bench.Measurement(number, raw, bench.utils.common.TaskSpec(**spec) if bench is tbench
-                             else ebench.TaskSpec(**spec))
+    return bench.Measurement(number, raw, bench.utils.common.TaskSpec(**spec))
 
 
 @pytest.mark.parametrize("raw", [[1.3e-4], [2e-3, 2.1e-3, 2.05e-3], [1e-5, 2e-5, 3e-5, 7e-5, 4e-5],
@@ -71,6 +70,15 @@ def test_num_threads_is_set_for_the_timing_and_restored():
     assert set(seen) == {3} and _parallel.get_num_threads() == before
     with pytest.raises(ValueError):
         ebench.Timer("pass", num_threads=0)
+
+
+def test_module_paths_are_torchs():
+    from ember.utils.benchmark.utils.common import Measurement
+    from ember.utils.benchmark.utils.compare import Compare
+    from ember.utils.benchmark.utils.timer import Timer
+    assert (Measurement, Compare, Timer) == (ebench.Measurement, ebench.Compare, ebench.Timer)
+    for name in ("Timer", "Measurement", "Compare"):
+        assert getattr(ebench, name).__module__.replace("ember", "torch", 1) == getattr(tbench, name).__module__
 
 
 def test_torch_name_in_globals_is_ember():

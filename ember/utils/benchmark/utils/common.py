@@ -15,7 +15,7 @@ import textwrap
 
 import numpy as np
 
-from ... import _dtype
+from .... import _dtype
 
 _IQR_WARN_THRESHOLD = 0.1
 _IQR_GROSS_WARN_THRESHOLD = 0.25

@@ -19,7 +19,7 @@ import numpy as np
 
 import ember
 
-from ... import _parallel
+from .... import _parallel
 from .common import Measurement, TaskSpec
 
 __all__ = ["Timer", "Language"]
