@@ -39,6 +39,7 @@ def shapes_of(args):
 
 _EMBER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _HIDDEN = tuple(os.path.join(_EMBER, d) for d in ("profiler", "autograd", "ops", "_fast.py", "_tensor_methods.py"))
+_ROOT = os.path.dirname(_EMBER) + os.sep      # ember's own files show as ember/nn/..., as PyTorch's show torch/nn/...
 
 
 def python_stack(limit=64):
@@ -49,6 +50,8 @@ def python_stack(limit=64):
     while frame is not None and len(entries) < limit:
         path = frame.f_code.co_filename
         if not path.startswith(_HIDDEN):
+            if path.startswith(_EMBER):
+                path = path[len(_ROOT):]
             entries.append(f"{path}({frame.f_lineno}): {frame.f_code.co_name}")
         frame = frame.f_back
     return entries

@@ -3,7 +3,6 @@ import re
 
 import numpy as np
 import pytest
-import torch
 import torch.utils.benchmark as tbench
 
 import ember
