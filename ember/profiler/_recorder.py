@@ -11,6 +11,7 @@ Example:
     >>> rec.events[0].name
     'my_range'
 """
+import itertools
 import os
 import sys
 import threading
@@ -73,7 +74,7 @@ class Recorder:
         self.with_stack, self.with_flops = with_stack, with_flops
         self.events = []                 # in order of opening
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._ids = itertools.count(1)   # next() and list.append are atomic: no lock between threads
         self.start_ns = _clock()
         self.start_epoch_ns = time.time_ns()
 
@@ -87,9 +88,8 @@ class Recorder:
         stack = self._stack()
         parent = stack[-1] if stack else None
         shapes = shapes_of(args) if self.record_shapes and args is not None else []
-        with self._lock:
-            ev = RawEvent(len(self.events) + 1, name, parent, threading.get_native_id(), category, shapes)
-            self.events.append(ev)
+        ev = RawEvent(next(self._ids), name, parent, threading.get_native_id(), category, shapes)
+        self.events.append(ev)
         if parent is not None:
             parent.children.append(ev)
         if self.with_stack and category == "cpu_op":
