@@ -5,7 +5,8 @@
 - backward: the engine runs its reference loop (``engine.run_nodes``) with a leaf-gradient policy
   whose ``run``/``accumulate`` time each node (``autograd::engine::evaluate_function: X`` around
   ``X``) and each leaf (``torch::autograd::AccumulateGrad``);
-- optimizers: global step pre/post hooks open and close ``Optimizer.step#SGD.step``.
+- optimizers: global step pre/post hooks open and close ``Optimizer.step#SGD.step``;
+  ``Optimizer.zero_grad`` is swapped for a timed one (``Optimizer.zero_grad#SGD.zero_grad``).
 
 Example:
     >>> attach(recorder); ...; detach()
@@ -97,6 +98,20 @@ def _step_post(optimizer, args, kwargs):
         rec.end(opened.pop())
 
 
+def _profiled_zero_grad(original):
+    def zero_grad(self, *args, **kwargs):
+        rec = ACTIVE[0]
+        if rec is None:
+            return original(self, *args, **kwargs)
+        ev = rec.begin(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad", category="user_annotation")
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            rec.end(ev)
+    zero_grad.__doc__, zero_grad.__wrapped__ = original.__doc__, original
+    return zero_grad
+
+
 def attach(recorder):
     """Start delivering ops, backward nodes and optimizer steps to ``recorder`` (this thread's ops)."""
     with _lock:
@@ -109,6 +124,8 @@ def attach(recorder):
         engine.leaf_grad_policy = _profiled_policy(engine.leaf_grad_policy)
         _state["hooks"] = (_optimizer.register_optimizer_step_pre_hook(_step_pre),
                            _optimizer.register_optimizer_step_post_hook(_step_post))
+        _state["zero_grad"] = _optimizer.Optimizer.__dict__["zero_grad"]
+        _optimizer.Optimizer.zero_grad = _profiled_zero_grad(_state["zero_grad"])
         _state["thread"] = threading.get_ident()
         ACTIVE[0] = recorder
 
@@ -128,6 +145,7 @@ def detach():
         engine.first_order_loop, engine.leaf_grad_policy = _state["engine"]
         for h in _state["hooks"]:
             h.remove()
+        _optimizer.Optimizer.zero_grad = _state["zero_grad"]
         _open_steps.clear()
         _state.clear()
 

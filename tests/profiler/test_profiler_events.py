@@ -91,13 +91,27 @@ def test_chrome_trace_structure(tmp_path):
                                                                                abs=1e-3)
 
 
+def test_zero_grad_and_step_ranges_like_torch():
+    def run(lib):
+        model = lib.nn.Linear(2, 2)
+        opt = lib.optim.Adam(model.parameters())
+        with lib.profiler.profile() as prof:
+            opt.zero_grad()
+            model(lib.ones(1, 2)).sum().backward()
+            opt.step()
+        return [e.key for e in prof.key_averages() if e.key.startswith("Optimizer.")]
+    assert run(ember) == run(torch) == ["Optimizer.zero_grad#Adam.zero_grad", "Optimizer.step#Adam.step"]
+
+
 def test_hooks_are_removed_when_the_profiler_stops():
     apply_before = (Op.__dict__.get("apply"), Function.__dict__.get("apply"))
     loop, policy = engine.first_order_loop, engine.leaf_grad_policy
+    zero_grad = ember.optim.Optimizer.zero_grad
     with ember.profiler.profile():
         assert Op.__dict__.get("apply") is not apply_before[0]
     assert (Op.__dict__.get("apply"), Function.__dict__.get("apply")) == apply_before
     assert (engine.first_order_loop, engine.leaf_grad_policy) == (loop, policy)
+    assert ember.optim.Optimizer.zero_grad is zero_grad
     ember.ones(2).relu()                 # nothing recorded, nothing fails
 
 
