@@ -6,11 +6,15 @@
   whose ``run``/``accumulate`` time each node (``autograd::engine::evaluate_function: X`` around
   ``X``) and each leaf (``torch::autograd::AccumulateGrad``);
 - optimizers: global step pre/post hooks open and close ``Optimizer.step#SGD.step``;
-  ``Optimizer.zero_grad`` is swapped for a timed one (``Optimizer.zero_grad#SGD.zero_grad``).
+  ``Optimizer.zero_grad`` is swapped for a timed one (``Optimizer.zero_grad#SGD.zero_grad``);
+- factories called as ``ember.zeros(...)`` / ``torch.randn(...)`` (``_FACTORIES``): the package's
+  names are swapped for timed ones (``aten::zeros``); a name imported earlier (``from torch import
+  zeros``) and ember's internal calls are not seen.
 
 Example:
     >>> attach(recorder); ...; detach()
 """
+import sys
 import threading
 
 from ..autograd import engine
@@ -20,6 +24,10 @@ from ._flops import flops
 from ._names import op_name
 from ._recorder import ACTIVE
 
+_EMBER = sys.modules[__name__.split(".")[0]]     # the package (being imported): its factories are swapped
+_FACTORIES = ("zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace",
+              "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
+              "randint_like")
 _EVAL = "autograd::engine::evaluate_function: "
 _ACC = "torch::autograd::AccumulateGrad"
 _state = {}
@@ -112,6 +120,23 @@ def _profiled_zero_grad(original):
     return zero_grad
 
 
+def _profiled_factory(name, original):
+    """``ember.<name>`` recorded as ``aten::<name>`` (factories make tensors without an op)."""
+    def factory(*args, **kwargs):
+        rec = ACTIVE[0]
+        if rec is None:
+            return original(*args, **kwargs)
+        ev = rec.begin("aten::" + name, args)
+        out = None
+        try:
+            out = original(*args, **kwargs)
+            return out
+        finally:
+            rec.end(ev, out)
+    factory.__name__, factory.__doc__, factory.__wrapped__ = name, original.__doc__, original
+    return factory
+
+
 def attach(recorder):
     """Start delivering ops, backward nodes and optimizer steps to ``recorder`` (this thread's ops)."""
     with _lock:
@@ -126,6 +151,9 @@ def attach(recorder):
                            _optimizer.register_optimizer_step_post_hook(_step_post))
         _state["zero_grad"] = _optimizer.Optimizer.__dict__["zero_grad"]
         _optimizer.Optimizer.zero_grad = _profiled_zero_grad(_state["zero_grad"])
+        _state["factories"] = {n: getattr(_EMBER, n) for n in _FACTORIES if hasattr(_EMBER, n)}
+        for n, f in _state["factories"].items():
+            setattr(_EMBER, n, _profiled_factory(n, f))
         _state["thread"] = threading.get_ident()
         ACTIVE[0] = recorder
 
@@ -146,6 +174,8 @@ def detach():
         for h in _state["hooks"]:
             h.remove()
         _optimizer.Optimizer.zero_grad = _state["zero_grad"]
+        for n, f in _state["factories"].items():
+            setattr(_EMBER, n, f)
         _open_steps.clear()
         _state.clear()
 

@@ -37,8 +37,9 @@ def test_stack_is_recorded_innermost_first_and_exported(tmp_path):
     def inner(x):
         return x.relu()
 
+    x = ember.ones(3)
     with ember.profiler.profile(with_stack=True) as prof:
-        inner(ember.ones(3))
+        inner(x)
     (ev,) = prof.events()
     assert ev.stack[0].endswith(": inner") and __file__ in ev.stack[0]
     assert ev.stack[1].endswith(": test_stack_is_recorded_innermost_first_and_exported")
@@ -52,7 +53,7 @@ def test_stack_is_recorded_innermost_first_and_exported(tmp_path):
     with pytest.raises(ValueError):
         prof.export_stacks(str(path), "bogus")
     with ember.profiler.profile() as plain:
-        inner(ember.ones(3))
+        inner(x)
     with pytest.raises(RuntimeError, match="with_stack"):
         plain.export_stacks(str(path))
 
