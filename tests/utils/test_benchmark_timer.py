@@ -71,6 +71,13 @@ def test_num_threads_is_set_for_the_timing_and_restored():
         ebench.Timer("pass", num_threads=0)
 
 
+def test_stmt_must_be_a_string_as_in_torch():
+    with pytest.raises(ValueError, match="str"):
+        ebench.Timer(lambda: None)
+    with pytest.raises(ValueError):
+        tbench.Timer(lambda: None)
+
+
 def test_module_paths_are_torchs():
     from ember.utils.benchmark.utils.common import Measurement
     from ember.utils.benchmark.utils.compare import Compare

@@ -42,11 +42,9 @@ def set_ember_threads(n):
 
 
 def _clean(code, what):
-    if callable(code):
-        return code
     if not isinstance(code, str):
-        raise TypeError(f"Timer({what}=...): expected a str of Python code (or a callable), got "
-                        f"{type(code).__name__}")
+        raise ValueError(f"Timer({what}=...): only a `str` of Python code is supported (as PyTorch's Timer), "
+                         f"got {type(code).__name__}; for a function f use stmt=\"f()\", globals={{\"f\": f}}")
     code = textwrap.dedent(code)
     return (code[1:] if code and code[0] == "\n" else code).rstrip()
 
@@ -71,10 +69,8 @@ class Timer:
         self._globals.setdefault("torch", ember)
         stmt, setup = _clean(stmt, "stmt"), _clean(setup, "setup")
         self._timer = timeit.Timer(stmt=stmt, setup=setup, timer=timer, globals=self._globals)
-        self._task_spec = TaskSpec(stmt=stmt if isinstance(stmt, str) else getattr(stmt, "__name__", repr(stmt)),
-                                   setup=setup if isinstance(setup, str) else getattr(setup, "__name__", ""),
-                                   label=label, sub_label=sub_label, description=description, env=env,
-                                   num_threads=num_threads)
+        self._task_spec = TaskSpec(stmt=stmt, setup=setup, label=label, sub_label=sub_label,
+                                   description=description, env=env, num_threads=num_threads)
 
     def _timeit(self, number):
         return max(self._timer.timeit(number), 1e-9)
