@@ -135,10 +135,12 @@ def test_hooks_are_removed_when_the_profiler_stops():
 def test_start_stop_and_a_second_profiler_is_refused():
     prof = ember.profiler.profile()
     prof.start()
-    with pytest.raises(RuntimeError, match="already"):
-        ember.profiler.profile().start()
-    ember.ones(3).exp()
-    prof.stop()
+    try:
+        with pytest.raises(RuntimeError, match="already"):
+            ember.profiler.profile().start()
+        ember.ones(3).exp()
+    finally:
+        prof.stop()
     assert counts(prof) == {"aten::ones": 1, "aten::exp": 1}
 
 
