@@ -9,7 +9,9 @@
   ``Optimizer.zero_grad`` is swapped for a timed one (``Optimizer.zero_grad#SGD.zero_grad``);
 - factories called as ``ember.zeros(...)`` / ``torch.randn(...)`` (``_FACTORIES``): the package's
   names are swapped for timed ones (``aten::zeros``); a name imported earlier (``from torch import
-  zeros``) and ember's internal calls are not seen.
+  zeros``) and ember's internal calls are not seen;
+- in-place methods: ``Tensor._inplace_apply`` (``x.add_(y)`` -> ``aten::add_``) and the write methods
+  (``zero_``, ``fill_``, ``copy_``, ...) are swapped for timed ones.
 
 Example:
     >>> attach(recorder); ...; detach()
@@ -17,17 +19,19 @@ Example:
 import sys
 import threading
 
+from .._tensor import Tensor
 from ..autograd import engine
 from ..autograd.function import route_apply
 from ..optim import optimizer as _optimizer
 from ._flops import flops
 from ._names import op_name
-from ._recorder import ACTIVE
+from ._recorder import ACTIVE, DROPPED
 
 _EMBER = sys.modules[__name__.split(".")[0]]     # the package (being imported): its factories are swapped
 _FACTORIES = ("zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm", "arange", "linspace",
               "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
               "randint_like")
+_WRITES = ("zero_", "fill_", "copy_", "uniform_", "normal_", "bernoulli_", "random_", "exponential_")
 _EVAL = "autograd::engine::evaluate_function: "
 _ACC = "torch::autograd::AccumulateGrad"
 _state = {}
@@ -137,6 +141,41 @@ def _profiled_factory(name, original):
     return factory
 
 
+def _profiled_inplace(original):
+    """``Tensor._inplace_apply`` (every ``x.add_(...)``-style method) recorded as ``aten::add_``: one
+    range, as PyTorch's in-place kernel, with the out-of-place op it computes with folded into it."""
+    def inplace_apply(self, fn, *args, **kwargs):
+        rec = ACTIVE[0]
+        if rec is None:
+            return original(self, fn, *args, **kwargs)
+        name = "aten::" + getattr(fn, "__name__", "op") + "_"
+        ev = rec.begin(name, (self,) + args)
+        try:
+            return original(self, fn, *args, **kwargs)
+        finally:
+            rec.end(ev)
+            if len(ev.children) == 1 and ev.children[0].name == name[:-1]:
+                inner = ev.children[0]
+                inner.category = DROPPED
+                ev.children, ev.flops = inner.children, inner.flops
+    return inplace_apply
+
+
+def _profiled_write(name, original):
+    """A Tensor write method (``zero_``, ``fill_``, ``copy_``, ...) recorded as ``aten::<name>``."""
+    def write(self, *args, **kwargs):
+        rec = ACTIVE[0]
+        if rec is None:
+            return original(self, *args, **kwargs)
+        ev = rec.begin("aten::" + name, (self,) + args)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            rec.end(ev)
+    write.__name__, write.__doc__, write.__wrapped__ = name, original.__doc__, original
+    return write
+
+
 def attach(recorder):
     """Start delivering ops, backward nodes and optimizer steps to ``recorder`` (this thread's ops)."""
     with _lock:
@@ -154,6 +193,9 @@ def attach(recorder):
         _state["factories"] = {n: getattr(_EMBER, n) for n in _FACTORIES if hasattr(_EMBER, n)}
         for n, f in _state["factories"].items():
             setattr(_EMBER, n, _profiled_factory(n, f))
+        _state["tensor"] = {n: Tensor.__dict__[n] for n in ("_inplace_apply",) + _WRITES if n in Tensor.__dict__}
+        for n, f in _state["tensor"].items():
+            setattr(Tensor, n, _profiled_inplace(f) if n == "_inplace_apply" else _profiled_write(n, f))
         _state["thread"] = threading.get_ident()
         ACTIVE[0] = recorder
 
@@ -176,6 +218,8 @@ def detach():
         _optimizer.Optimizer.zero_grad = _state["zero_grad"]
         for n, f in _state["factories"].items():
             setattr(_EMBER, n, f)
+        for n, f in _state["tensor"].items():
+            setattr(Tensor, n, f)
         _open_steps.clear()
         _state.clear()
 

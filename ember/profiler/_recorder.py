@@ -18,6 +18,7 @@ import threading
 import time
 
 ACTIVE = [None]          # the running Recorder, or None
+DROPPED = "dropped"      # category of a range folded into its parent (left out of the results)
 _clock = time.perf_counter_ns
 
 

@@ -17,7 +17,7 @@ import warnings
 
 from . import _hooks
 from ._events import EventList, FunctionEvent
-from ._recorder import Recorder
+from ._recorder import DROPPED, Recorder
 from .record_function import record_function  # noqa: F401  (torch.profiler.record_function)
 
 
@@ -234,11 +234,14 @@ class profile:
             rec = self._recorder
             made = {}
             for raw in rec.events:
-                if raw.end is None:
+                if raw.end is None or raw.category == DROPPED:
                     continue
                 ev = made[raw.id] = FunctionEvent(raw, rec.start_ns)
-                if raw.parent is not None and raw.parent.id in made:
-                    ev.cpu_parent = made[raw.parent.id]
+                parent = raw.parent
+                while parent is not None and parent.category == DROPPED:
+                    parent = parent.parent
+                if parent is not None and parent.id in made:
+                    ev.cpu_parent = made[parent.id]
                     ev.cpu_parent.cpu_children.append(ev)
             self._events = EventList(made.values(), profile_memory=self.profile_memory,
                                      trace_start_epoch_ns=rec.start_epoch_ns, with_flops=self.with_flops)

@@ -108,6 +108,26 @@ def test_factories_are_recorded_like_torch():
     assert ember.zeros is zeros
 
 
+def test_in_place_methods_have_torchs_names():
+    def run(lib):
+        x, w = lib.ones(3), lib.ones(3, requires_grad=True)
+        with lib.profiler.profile() as prof:
+            x.add_(1)
+            x.mul_(2)
+            x.zero_()
+            x.fill_(2.0)
+            x.relu_()
+            x += 1
+            with lib.no_grad():
+                w.sub_(0.1)
+        return {e.key: e.count for e in prof.key_averages()}, x
+    (ours, x), (ref, tx) = run(ember), run(torch)
+    assert ours == {"aten::add_": 2, "aten::mul_": 1, "aten::zero_": 1, "aten::fill_": 1, "aten::relu_": 1,
+                    "aten::sub_": 1}
+    assert all(ref[k] == n for k, n in ours.items())
+    assert x.tolist() == tx.tolist() == [3.0, 3.0, 3.0]
+
+
 def test_zero_grad_and_step_ranges_like_torch():
     def run(lib):
         model = lib.nn.Linear(2, 2)
@@ -124,11 +144,12 @@ def test_hooks_are_removed_when_the_profiler_stops():
     apply_before = (Op.__dict__.get("apply"), Function.__dict__.get("apply"))
     loop, policy = engine.first_order_loop, engine.leaf_grad_policy
     zero_grad = ember.optim.Optimizer.zero_grad
+    inplace = ember.Tensor.__dict__["_inplace_apply"]
     with ember.profiler.profile():
         assert Op.__dict__.get("apply") is not apply_before[0]
     assert (Op.__dict__.get("apply"), Function.__dict__.get("apply")) == apply_before
     assert (engine.first_order_loop, engine.leaf_grad_policy) == (loop, policy)
-    assert ember.optim.Optimizer.zero_grad is zero_grad
+    assert ember.optim.Optimizer.zero_grad is zero_grad and ember.Tensor.__dict__["_inplace_apply"] is inplace
     ember.ones(2).relu()                 # nothing recorded, nothing fails
 
 
