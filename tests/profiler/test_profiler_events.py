@@ -211,3 +211,31 @@ def test_sort_by_an_unknown_column_says_which_exist():
         prof.key_averages().table(sort_by="bogus")
     assert prof.key_averages().table(sort_by="self_cpu_memory_usage")
     assert prof.key_averages().table(sort_by="cuda_time_total")    # CPU only: device columns are 0
+
+
+def test_op_names_are_among_torchs_for_common_functions():
+    def run(lib):
+        F = lib.nn.functional
+        x, idx = lib.ones(2, 3, 4), lib.tensor([[0, 1], [2, 1]])
+        w, emb = lib.ones(4), lib.ones(5, 4)
+        with lib.profiler.profile() as prof:
+            F.softmax(x, -1)
+            F.log_softmax(x, -1)
+            F.layer_norm(x, (4,), w, w)
+            F.gelu(x)
+            x.tanh()
+            x.sigmoid()
+            F.embedding(idx, emb)
+            x.transpose(0, 1)
+            lib.matmul(x, x.transpose(1, 2))
+            lib.cat([x, x])
+            x.sum()
+            x.mean(dim=1)
+            x.view(6, 4)
+            x.exp()
+            F.cross_entropy(x[0], lib.tensor([0, 1, 2]))
+            F.dropout(x, 0.5, training=False)
+            F.scaled_dot_product_attention(x, x, x)
+        return set(e.key for e in prof.key_averages())
+    ours, ref = run(ember), run(torch)
+    assert len(ours) >= 15 and ours <= ref, ours - ref
