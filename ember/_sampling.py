@@ -6,7 +6,8 @@ kernels do, found by testing against PyTorch (``tests/test_random_streams.py``):
 
 - uniform float32: the low 24 bits of one 32-bit word times 2**-24; float64: the low 53 bits of
   one 64-bit word (two 32-bit words, the first high) times 2**-53; then ``u * (to - from) + from``
-  in double precision;
+  as one fused multiply-add (float32 for float32/float16, float64 for float64; a result that
+  rounds to ``to`` becomes ``from``);
 - normal, 16 or more contiguous values: all the uniforms first, then Box-Muller on blocks of 16
   (``u1 = 1 - u[j]``, ``u2 = u[j + 8]``); a tail that is not a multiple of 16 redraws 16 fresh
   uniforms for the last 16 values. Fewer than 16: one double normal at a time, each Box-Muller
@@ -33,13 +34,66 @@ def _uniform01(gen, n, dtype):
     return (gen._u32(n) & np.uint64(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
 
 
+def _two_sum(a, b):
+    """``s = a + b`` rounded and its exact error ``e`` (``a + b == s + e``), elementwise (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_product(a, b):
+    """``p = a * b`` rounded and its exact error (Dekker's product with Veltkamp's split), float64."""
+    def split(x):
+        c = 134217729.0 * x  # 2**27 + 1
+        hi = c - (c - x)
+        return hi, x - hi
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _round_to_odd(s, e):
+    """The float64 ``s + e`` (``s`` its rounding to nearest, ``e`` the exact error) rounded to odd:
+    of the two floats around an inexact sum, the one whose last significand bit is 1."""
+    bump = (e != 0) & ((s.view(np.int64) & 1) == 0)
+    return np.where(bump, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
+
+
+def _fma(x, d, a):
+    """``x * d + a`` with one rounding (a fused multiply-add), float64, elementwise: the exact
+    product and sum as error-free pairs, the small parts added with rounding to odd, then one
+    rounding to nearest (Boldo and Melquiond's emulation)."""
+    ph, pl = _two_product(x, d)
+    sh, sl = _two_sum(a, ph)
+    return sh + _round_to_odd(*_two_sum(sl, pl))
+
+
+def _fma32(x, d, a):
+    """``x * d + a`` rounded once to float32, for float32 ``x``, ``d``, ``a``: the product is exact
+    in float64 and the sum rounded to odd in float64 keeps the final float32 rounding single."""
+    p = x.astype(np.float64) * np.float64(d)
+    return _round_to_odd(*_two_sum(p, np.full_like(p, a))).astype(np.float32)
+
+
 def uniform(gen, shape, dtype, low=0.0, high=1.0):
-    """U(low, high) samples of ``dtype`` (float16/bfloat16-free: ember's floats are 32/64 bit)."""
+    """U(low, high) samples of ``dtype``, as PyTorch's ``uniform_``: ``u * (to - from) + from``
+    computed as one fused multiply-add (one rounding) in float64 for float64 and in float32 for
+    the other dtypes (float16 then rounds that float32 value), and a value that rounds up to
+    ``to`` becomes ``from`` so the range stays half-open."""
     dtype = np.dtype(dtype)
     n = math.prod(shape)
-    low, high = dtype.type(low), dtype.type(high)  # PyTorch casts the bounds to the tensor's type
-    u = _uniform01(gen, n, dtype).astype(np.float64, copy=False)
-    return (u * (float(high) - float(low)) + float(low)).astype(dtype).reshape(shape)
+    if dtype == np.float64:
+        lo, hi = float(low), float(high)
+        values = _fma(_uniform01(gen, n, dtype), np.float64(hi - lo), np.full(n, lo))
+    else:
+        lo, hi = np.float32(low), np.float32(high)  # PyTorch's bounds in the float32 accumulator
+        bits = gen._u32(n) & np.uint64(0xFFFFFF)
+        u = bits.astype(np.float32) * np.float32(2.0 ** -24)
+        values = _fma32(u, np.float32(hi - lo), lo).astype(dtype, copy=False)
+        lo, hi = dtype.type(lo), dtype.type(hi)
+    values = np.where(values >= hi, dtype.type(lo), values).astype(dtype, copy=False)
+    return values.reshape(shape)
 
 
 def _box_muller_blocks(data, dtype):
