@@ -223,3 +223,181 @@ def multinomial(gen, probs, num_samples, replacement):
         u = _uniform01(gen, num_samples, np.float64)
         out[r] = np.searchsorted(cum, u, side="left")
     return out
+
+
+class _DoubleUniforms:
+    """Double uniforms in [0, 1) drawn one at a time for samplers that use a variable number per
+    value (Poisson, binomial): read ahead in blocks for speed, and on ``close`` the generator is
+    left exactly after the words that were used, as if they had been drawn one by one."""
+
+    def __init__(self, gen, block=256):
+        self._gen, self._block = gen, block
+        self._start = gen._bits.state
+        self._fresh = gen._fresh
+        self._used = 0
+        self._buf, self._pos = [], 0
+
+    def __call__(self):
+        if self._pos == len(self._buf):
+            self._buf, self._pos = _uniform01(self._gen, self._block, np.float64).tolist(), 0
+            self._block = min(self._block * 2, 1 << 16)
+        self._pos += 1
+        self._used += 1
+        return self._buf[self._pos - 1]
+
+    def close(self):
+        gen = self._gen
+        gen._bits.state = self._start
+        gen._fresh = self._fresh
+        if self._used:
+            gen._u32(2 * self._used)
+
+
+def _poisson_one(lam, uniform):
+    """One Poisson(lam) draw as PyTorch's CPU kernel: for lam >= 10 Hörmann's transformed rejection
+    (PTRS, two uniforms per try), else multiply uniforms until the product falls to exp(-lam)."""
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                    <= -lam + k * loglam - _lgamma(k + 1.0)):
+                return k
+    if lam == 0:
+        return 0
+    enlam, x, prod = math.exp(-lam), 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+def poisson(gen, rates):
+    """Poisson draws for each rate (any float array; the result has its dtype), in C order."""
+    rates = np.asarray(rates)
+    out = np.empty(rates.shape, dtype=np.float64)
+    flat, res = rates.astype(np.float64).ravel(), out.reshape(-1)
+    uniform = _DoubleUniforms(gen)
+    try:
+        for i, lam in enumerate(flat.tolist()):
+            res[i] = _poisson_one(lam, uniform) if lam == lam else math.nan
+    finally:
+        uniform.close()
+    return out.astype(rates.dtype)
+
+
+def _load_lgamma():
+    """The C library's ``lgamma`` (PyTorch's ``std::lgamma``), else Python's."""
+    import ctypes
+    import ctypes.util
+    try:
+        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        fn = libm.lgamma
+        fn.restype, fn.argtypes = ctypes.c_double, [ctypes.c_double]
+        return fn
+    except (OSError, AttributeError):
+        return math.lgamma
+
+
+_lgamma = _load_lgamma()
+
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                  0.0166446911898211, 0.01387612882307075, 0.01189670994589177, 0.01041126526197209,
+                  0.009255462182712733, 0.008330563433362871)  # log k! - Stirling's formula, k < 10
+
+
+def _stirling_tail(k):
+    """log(k!) minus Stirling's approximation of it: a table below 10, else its asymptotic series."""
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _btrs(count, prob, T, uniform):
+    """Hörmann's BTRS transformed rejection for count * prob >= 10 (prob <= 0.5), two uniforms
+    per try. ``T`` is the count's float type: PyTorch computes a few terms in it."""
+    one = T(1)
+    stddev = float(np.sqrt(count * prob * (one - prob)))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * float(prob)
+    c = float(count * prob) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(prob / (one - prob))
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = float(np.floor((count + one) * prob))
+    n = float(count)
+    while True:
+        u = uniform() - 0.5
+        v = uniform()
+        us = 0.5 - abs(u)
+        k = float(T(math.floor((2 * a / us + b) * u + c)))
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = ((m + 0.5) * math.log((m + 1) / (r * (n - m + 1)))
+                 + (n + 1) * math.log((n - m + 1) / (n - k + 1))
+                 + (k + 0.5) * math.log(r * (n - k + 1) / (k + 1))
+                 + _stirling_tail(m) + _stirling_tail(n - m) - _stirling_tail(k) - _stirling_tail(n - k))
+        if v <= bound:
+            return k
+
+
+def _binomial_inversion(count, prob, T, uniform):
+    """Successes before the failures' geometric waiting times pass ``count`` (count * prob < 10)."""
+    logprob = float(np.log1p(-prob))
+    n, geom_sum, successes = float(count), 0.0, 0
+    while True:
+        geom_sum += math.ceil(math.log(uniform()) / logprob)
+        if geom_sum > n:
+            return successes
+        successes += 1
+
+
+def _binomial_one(count, prob, T, uniform):
+    """One Binomial(count, prob) draw as PyTorch's CPU kernel (``T`` the float type of both)."""
+    if count <= 0 or prob <= 0:
+        return 0.0
+    if prob >= 1:
+        return float(count)
+    if prob <= 0.5:
+        if count * prob >= 10:
+            return _btrs(count, prob, T, uniform)
+        return _binomial_inversion(count, prob, T, uniform)
+    if prob > 0.5:
+        q = T(1.0 - float(prob))
+        if count * q >= 10:
+            return float(count - T(_btrs(count, q, T, uniform)))
+        return float(count - T(_binomial_inversion(count, q, T, uniform)))
+    return math.nan
+
+
+def binomial(gen, count, prob):
+    """Binomial draws for each (count, prob) pair (float arrays of one dtype and shape), C order."""
+    count, prob = np.asarray(count), np.asarray(prob)
+    T = count.dtype.type
+    out = np.empty(count.shape, dtype=np.float64)
+    res = out.reshape(-1)
+    uniform = _DoubleUniforms(gen)
+    try:
+        for i, (n, p) in enumerate(zip(count.ravel(), prob.ravel())):
+            res[i] = _binomial_one(n, p, T, uniform)
+    finally:
+        uniform.close()
+    return out.astype(count.dtype)
