@@ -266,7 +266,9 @@ def _poisson_one(lam, uniform):
             u = uniform() - 0.5
             v = uniform()
             us = 0.5 - abs(u)
-            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            k = (2 * a / us + b) * u + lam + 0.43
+            # an infinite rate: C's cast of inf or nan to int64 gives int64's minimum, as in PyTorch
+            k = math.floor(k) if math.isfinite(k) else -(1 << 63)
             if us >= 0.07 and v <= vr:
                 return k
             if k < 0 or (us < 0.013 and v > us):
@@ -293,7 +295,7 @@ def poisson(gen, rates):
     uniform = _DoubleUniforms(gen)
     try:
         for i, lam in enumerate(flat.tolist()):
-            res[i] = _poisson_one(lam, uniform) if lam == lam else math.nan
+            res[i] = _poisson_one(lam, uniform)
     finally:
         uniform.close()
     return out.astype(rates.dtype)
@@ -374,6 +376,8 @@ def _binomial_one(count, prob, T, uniform):
     """One Binomial(count, prob) draw as PyTorch's CPU kernel (``T`` the float type of both)."""
     if count <= 0 or prob <= 0:
         return 0.0
+    if not math.isfinite(count):
+        return math.nan  # PyTorch loops forever on a nan or infinite count
     if prob >= 1:
         return float(count)
     if prob <= 0.5:
