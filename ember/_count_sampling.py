@@ -76,8 +76,10 @@ def binomial(count, prob, generator=None):
     if n.dtype.kind != "f":
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype}")
     if n.dtype != p.dtype:
-        raise RuntimeError(f"Found dtype {prob.dtype} but expected {count.dtype}: binomial needs count and "
-                           f"prob of one dtype, e.g. prob.to(count.dtype)")
+        names = {"float64": "Double", "float32": "Float", "float16": "Half"}  # PyTorch's scalar type names
+        got, want = (names.get(d.name, d.name) for d in (p.dtype, n.dtype))
+        raise RuntimeError(f"Found dtype {got} but expected {want}: binomial needs count and prob of one "
+                           f"dtype, e.g. prob.to(count.dtype)")
     if n.dtype not in (np.float32, np.float64):
         raise NotImplementedError(f"\"binomial_cpu\" not implemented for '{count.dtype}': use float32 or "
                                   f"float64, e.g. count.float()")
