@@ -14,6 +14,8 @@ from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .negative_binomial import NegativeBinomial
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
@@ -24,4 +26,4 @@ from .uniform import Uniform
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
            "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
            "kl_divergence", "register_kl", "constraints"]
-__all__ += ["Poisson"]
+__all__ += ["Geometric", "NegativeBinomial", "Poisson"]
