@@ -55,9 +55,11 @@ def _two_product(a, b):
 
 def _round_to_odd(s, e):
     """The float64 ``s + e`` (``s`` its rounding to nearest, ``e`` the exact error) rounded to odd:
-    of the two floats around an inexact sum, the one whose last significand bit is 1."""
-    bump = (e != 0) & ((s.view(np.int64) & 1) == 0)
-    return np.where(bump, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
+    of the two floats around an inexact sum, the one whose last significand bit is 1 (in place)."""
+    bump = np.flatnonzero((s.view(np.int64) & 1) == 0)
+    bump = bump[e[bump] != 0]
+    s[bump] = np.nextafter(s[bump], np.where(e[bump] > 0, np.inf, -np.inf))
+    return s
 
 
 def _fma(x, d, a):
@@ -70,10 +72,17 @@ def _fma(x, d, a):
 
 
 def _fma32(x, d, a):
-    """``x * d + a`` rounded once to float32, for float32 ``x``, ``d``, ``a``: the product is exact
-    in float64 and the sum rounded to odd in float64 keeps the final float32 rounding single."""
-    p = x.astype(np.float64) * np.float64(d)
-    return _round_to_odd(*_two_sum(p, np.full_like(p, a))).astype(np.float32)
+    """``x * d + a`` rounded once to float32, for float32 values ``x`` (held in float64), ``d``,
+    ``a``: the product is exact in float64, and the float64 sum rounded to nearest rounds to the
+    right float32 except where it lands exactly on a float32 midpoint (or below float32's normal
+    range): those are rounded to odd first, which keeps the final rounding single."""
+    p = x * np.float64(d)
+    s = p + np.float64(a)
+    risky = np.flatnonzero(((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < 2.0 ** -126))
+    if risky.size:
+        pr = p[risky]
+        s[risky] = _round_to_odd(*_two_sum(pr, np.full_like(pr, a)))
+    return s.astype(np.float32)
 
 
 def uniform(gen, shape, dtype, low=0.0, high=1.0):
@@ -85,14 +94,13 @@ def uniform(gen, shape, dtype, low=0.0, high=1.0):
     n = math.prod(shape)
     if dtype == np.float64:
         lo, hi = float(low), float(high)
-        values = _fma(_uniform01(gen, n, dtype), np.float64(hi - lo), np.full(n, lo))
+        values = _fma(_uniform01(gen, n, dtype), np.float64(hi - lo), np.float64(lo))
     else:
         lo, hi = np.float32(low), np.float32(high)  # PyTorch's bounds in the float32 accumulator
-        bits = gen._u32(n) & np.uint64(0xFFFFFF)
-        u = bits.astype(np.float32) * np.float32(2.0 ** -24)
+        u = (gen._u32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24  # a float32, held in float64
         values = _fma32(u, np.float32(hi - lo), lo).astype(dtype, copy=False)
         lo, hi = dtype.type(lo), dtype.type(hi)
-    values = np.where(values >= hi, dtype.type(lo), values).astype(dtype, copy=False)
+    values[values >= hi] = lo
     return values.reshape(shape)
 
 
