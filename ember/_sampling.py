@@ -15,7 +15,10 @@ kernels do, found by testing against PyTorch (``tests/test_random_streams.py``):
 - integers in [low, high): ``word % (high - low) + low`` with one 32-bit word, or one 64-bit word
   when the range needs it;
 - randperm: a Fisher-Yates pass swapping ``i`` with ``i + word % (n - i)``;
-- bernoulli with a scalar p, and exponential: one double uniform per value.
+- bernoulli with a scalar p, and exponential: one double uniform per value;
+- poisson and binomial: one value after another, each drawing double uniforms until accepted
+  (Poisson: multiplication below rate 10, Hörmann's PTRS from 10; binomial: inversion below
+  count * p = 10, Hörmann's BTRS from 10, on min(p, 1 - p)).
 """
 import math
 
@@ -29,8 +32,6 @@ def _uniform01(gen, n, dtype):
     if np.dtype(dtype) == np.float64:
         bits = gen._u64(n) & np.uint64((1 << 53) - 1)
         return bits.astype(np.float64) * 2.0 ** -53
-    if np.dtype(dtype) == np.float16:
-        return (gen._u32(n) & np.uint64(0x7FF)).astype(np.float32) * np.float32(2.0 ** -11)
     return (gen._u32(n) & np.uint64(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
 
 
