@@ -195,3 +195,13 @@ def test_negative_binomial_matches_torch():
     mean, var = np.array([2.0, 4.5]), np.array([10 / 3, 45.0])
     np.testing.assert_allclose(x.mean(0).numpy(), mean, rtol=0.05)
     np.testing.assert_allclose(x.var(0).numpy(), var, rtol=0.1)
+
+
+def test_zero_dim_and_empty():
+    def run(L, g):
+        return L.cat([L.poisson(L.tensor(4.0), generator=g).reshape(1), L.poisson(L.empty(0, 3), generator=g).flatten(),
+                      L.binomial(L.tensor(10.0), L.tensor(0.3), generator=g).reshape(1),
+                      L.binomial(L.empty(2, 0), L.empty(2, 0), generator=g).flatten()])
+    a, b = both(run, 6)
+    np.testing.assert_array_equal(a, b)
+    assert tuple(ember.poisson(ember.empty(0, 3)).shape) == (0, 3)
