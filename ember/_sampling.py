@@ -18,7 +18,9 @@ kernels do, found by testing against PyTorch (``tests/test_random_streams.py``):
 - bernoulli with a scalar p, and exponential: one double uniform per value;
 - poisson and binomial: one value after another, each drawing double uniforms until accepted
   (Poisson: multiplication below rate 10, Hörmann's PTRS from 10; binomial: inversion below
-  count * p = 10, Hörmann's BTRS from 10, on min(p, 1 - p)).
+  count * p = 10, Hörmann's BTRS from 10, on min(p, 1 - p));
+- standard gamma: Marsaglia and Tsang per value, with one-at-a-time double normals (the pair's
+  second value cached in the generator) and double uniforms from the same stream.
 """
 import math
 
@@ -414,3 +416,72 @@ def binomial(gen, count, prob):
     finally:
         uniform.close()
     return out.astype(count.dtype)
+
+
+class _Normals:
+    """Standard normals drawn one at a time from a ``_DoubleUniforms`` stream, as PyTorch's
+    ``normal_distribution<double>``: Box-Muller on two uniforms, the pair's sine cached in the
+    generator for the next call."""
+
+    def __init__(self, gen, uniform):
+        self._gen, self._uniform = gen, uniform
+
+    def __call__(self):
+        gen = self._gen
+        if gen._next_double_normal is not None:
+            value, gen._next_double_normal = gen._next_double_normal, None
+            return value
+        u1, u2 = self._uniform(), self._uniform()
+        radius = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        gen._next_double_normal = radius * math.sin(theta)
+        return radius * math.cos(theta)
+
+
+_F32_THIRD = float(np.float32(1.0) / np.float32(3.0))   # PyTorch's 1.0f / 3.0f
+_F32_0331 = float(np.float32(0.0331))                    # and its 0.0331f
+
+
+def _gamma_one(alpha, T, uniform, normal):
+    """One Gamma(alpha, 1) draw as PyTorch's CPU kernel: Marsaglia and Tsang's squeeze-and-reject
+    (one normal and one uniform per try), alpha < 1 boosted to alpha + 1 and scaled by
+    (1 - u) ** (1 / alpha). ``T`` is alpha's float type (PyTorch computes ``d`` in it)."""
+    scale = 1.0
+    if alpha < 1:
+        if alpha == 0:
+            return 0.0
+        scale *= (1 - uniform()) ** float(np.float32(1.0) / alpha if T is np.float32 else 1.0 / alpha)
+        alpha = T(alpha + T(1))
+    d = float(T(alpha - T(_F32_THIRD)))
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = normal()
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1 - uniform()
+        xx = x * x
+        if u < 1.0 - _F32_0331 * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def standard_gamma(gen, alpha):
+    """Gamma(alpha, 1) draws for each alpha (float32 or float64 array), in C order, as
+    ``torch._standard_gamma``: at least the dtype's smallest normal number."""
+    alpha = np.asarray(alpha)
+    T = np.float32 if alpha.dtype != np.float64 else np.float64
+    out = np.empty(alpha.shape, dtype=np.float64)
+    res = out.reshape(-1)
+    uniform = _DoubleUniforms(gen)
+    normal = _Normals(gen, uniform)
+    try:
+        for i, a in enumerate(alpha.astype(T).ravel()):
+            res[i] = _gamma_one(a, T, uniform, normal)
+    finally:
+        uniform.close()
+    out = out.astype(alpha.dtype)
+    return np.maximum(out, np.finfo(out.dtype).tiny)

@@ -185,10 +185,13 @@ def test_negative_binomial_matches_torch():
                 D.NegativeBinomial(L.tensor(0.0), L.tensor(0.5)).log_prob(L.tensor(0.0)),
                 nl.probs, nl.mean, nl.mode, nl.log_prob(L.tensor([1.0, 5.0])), nb.sample((3,)),
                 nl.expand((3, 2)).sample()]
-    for i, (x, y) in enumerate(zip(run(ember), run(torch))):
+    ember.manual_seed(8)
+    a = run(ember)
+    torch.manual_seed(8)
+    b = run(torch)
+    for i, (x, y) in enumerate(zip(a, b)):
         assert tuple(x.shape) == tuple(y.shape) and str(x.dtype)[-7:] == str(y.dtype)[-7:]
-        if i < 9:  # the draws come from ember's own gamma sampler: compared by shape only
-            np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-6)
     # moments of the gamma-Poisson mixture: mean r p / (1 - p), variance mean / (1 - p)
     ember.manual_seed(0)
     x = ember.distributions.NegativeBinomial(ember.tensor([3.0, 0.5]), ember.tensor([0.4, 0.9])).sample((20000,))
@@ -205,3 +208,38 @@ def test_zero_dim_and_empty():
     a, b = both(run, 6)
     np.testing.assert_array_equal(a, b)
     assert tuple(ember.poisson(ember.empty(0, 3)).shape) == (0, 3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gamma_stream(dtype):
+    """torch._standard_gamma: Marsaglia-Tsang with PyTorch's one-at-a-time normals (their cached
+    second value included, checked by the randn that follows) and double uniforms."""
+    alphas = [0.0, 1e-4, 0.01, 0.3, 0.999, 1.0, 1.5, 3.0, 10.0, 1e3]
+
+    def draws(L, g):
+        if L is torch:
+            return torch.cat([torch._standard_gamma(torch.full((100,), al, dtype=getattr(torch, dtype)), generator=g)
+                              for al in alphas])
+        return ember.tensor(np.concatenate([ember._sampling.standard_gamma(g, np.full(100, al, dtype))
+                                            for al in alphas]))
+    for seed in (0, 1):
+        a, b = both(draws, seed)
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gamma_dirichlet_beta_samples_match_torch(dtype):
+    def run(L):
+        D, d = L.distributions, getattr(L, dtype)
+        return [D.Gamma(L.tensor([0.3, 2.0, 50.0], dtype=d), L.tensor([1.0, 0.5, 3.0], dtype=d)).sample((20,)),
+                D.Gamma(L.tensor([0.3, 2.0], dtype=d), L.tensor([1.0, 0.5], dtype=d)).rsample((2,)),
+                D.Dirichlet(L.tensor([[0.2, 1.0, 5.0], [3.0, 3.0, 0.01]], dtype=d)).sample((10,)),
+                D.Beta(L.tensor([0.5, 2.0], dtype=d), L.tensor([3.0, 0.7], dtype=d)).sample((10,)),
+                L.randn(3, dtype=d)]
+    ember.manual_seed(4)
+    a = run(ember)
+    torch.manual_seed(4)
+    b = run(torch)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy())

@@ -2,8 +2,7 @@
 trial succeeding with probability ``1 - probs`` (PyTorch's convention: ``probs`` is the failure's).
 
 log p(k) = lgamma(r + k) - lgamma(k + 1) - lgamma(r) + r logsigmoid(-logits) + k logsigmoid(logits).
-Sampling is PyTorch's: Poisson(Gamma(r, rate=exp(-logits))) — the Poisson step on PyTorch's
-stream, the gamma step not (ember's gamma sampler is not PyTorch's, ``_gamma_sample.py``).
+Sampling is PyTorch's: Poisson(Gamma(r, rate=exp(-logits))), both steps on PyTorch's stream.
 """
 import numpy as np
 
