@@ -107,6 +107,12 @@ def uniform(gen, shape, dtype, low=0.0, high=1.0):
     return values.reshape(shape)
 
 
+def uniform_unfused(gen, n, low, high):
+    """``n`` float64 U(low, high) values as ``u * (high - low) + low`` with two roundings: PyTorch's
+    kernels compiled without fused multiply-add (rrelu's noise) compute it so."""
+    return _uniform01(gen, n, np.float64) * (float(high) - float(low)) + float(low)
+
+
 def _box_muller_blocks(data, dtype):
     """In place: each block of 16 uniforms becomes 16 standard normals (PyTorch's normal_fill_16)."""
     blocks = data.reshape(-1, 2, 8)

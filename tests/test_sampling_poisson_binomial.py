@@ -243,3 +243,15 @@ def test_gamma_dirichlet_beta_samples_match_torch(dtype):
     b = run(torch)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rrelu_noise_is_bitwise(dtype):
+    """rrelu's noise is U(lower, upper) in float64 from bounds in the input's compute type, with two
+    roundings (PyTorch's rrelu kernel is built without fused multiply-add, unlike uniform_)."""
+    xs = np.random.default_rng(0).normal(size=5000).astype(dtype)
+
+    def run(L):
+        L.manual_seed(0)
+        return L.nn.functional.rrelu(L.tensor(xs), 0.1, 0.4, training=True).numpy()
+    np.testing.assert_array_equal(run(ember), run(torch))
