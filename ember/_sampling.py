@@ -95,13 +95,20 @@ def uniform(gen, shape, dtype, low=0.0, high=1.0):
     ``to`` becomes ``from`` so the range stays half-open."""
     dtype = np.dtype(dtype)
     n = math.prod(shape)
+    unit = float(low) == 0.0 and float(high) == 1.0       # u * 1 + 0 is u itself: no rounding to do
     if dtype == np.float64:
         lo, hi = float(low), float(high)
-        values = _fma(_uniform01(gen, n, dtype), np.float64(hi - lo), np.float64(lo))
+        values = _uniform01(gen, n, dtype)
+        if not unit:
+            values = _fma(values, np.float64(hi - lo), np.float64(lo))
     else:
         lo, hi = np.float32(low), np.float32(high)  # PyTorch's bounds in the float32 accumulator
-        u = (gen._u32(n) & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24  # a float32, held in float64
-        values = _fma32(u, np.float32(hi - lo), lo).astype(dtype, copy=False)
+        bits = gen._u32(n) & np.uint64(0xFFFFFF)
+        if unit:
+            values = (bits.astype(np.float32) * np.float32(2.0 ** -24)).astype(dtype, copy=False)
+        else:
+            u = bits.astype(np.float64) * 2.0 ** -24  # a float32, held in float64
+            values = _fma32(u, np.float32(hi - lo), lo).astype(dtype, copy=False)
         lo, hi = dtype.type(lo), dtype.type(hi)
     values[values >= hi] = lo
     return values.reshape(shape)
