@@ -77,9 +77,12 @@ from ._global_flags import *  # noqa: E402,F401,F403  (use_deterministic_algorit
 from ._legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,  # noqa: E402,F401
                             IntTensor, LongTensor, ShortTensor)
 from ._creation_extra import asarray, empty_strided, frombuffer, range, scalar_tensor  # noqa: E402,F401
+from ._count_sampling import binomial, poisson  # noqa: E402,F401
 from ._toplevel_aliases import *  # noqa: E402,F401,F403  (torch.dropout, torch.embedding, torch.abs_, ...)
 from ._math_extra import *  # noqa: E402,F401,F403  (matrix_exp, gradient, histogram, the *_copy forms, ...)
 from .ops.windowed_views import diagonal_scatter, select_scatter, slice_scatter  # noqa: E402,F401
 from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402,F401
 from . import func  # noqa: E402,F401  (torch.func: grad, vmap, jacrev, functional_call, ...)
 from .func import vmap  # noqa: E402,F401  (torch.vmap)
+from . import profiler  # noqa: E402,F401  (torch.profiler: profile, record_function, schedule)
+from .autograd import profiler as _autograd_profiler  # noqa: E402,F401  (torch.autograd.profiler)

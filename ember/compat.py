@@ -27,6 +27,7 @@ from . import _dtype
 
 # torch name prefix -> ember module name prefix (longest first)
 _ALIASES = (("torchvision", "ember.vision"), ("torch", "ember"))
+_ALIASES += (("functorch", "ember.functorch"),)   # torch.func's old name
 
 
 def _target(fullname):

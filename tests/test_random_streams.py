@@ -290,3 +290,52 @@ def test_distribution_samples():
         return L.cat([o.flatten() for o in out])
     a, b = both(draws, 0)
     np.testing.assert_allclose(a, b, **NORMAL_F32)
+
+
+UNIFORM_RANGES = [(0, 1), (-2, 3), (-0.1, 0.1), (1e-3, 7.3), (-5.5, -1.25), (3, 1e4), (-1 / 3, 2 / 7),
+                  (0.6, 1.0), (-1e-30, 1e-30), (5, 5)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("low,high", UNIFORM_RANGES)
+def test_uniform_is_bitwise_pytorchs_single_rounding(dtype, low, high):
+    """uniform_ computes from + u * (to - from) with one rounding (a fused multiply-add) in float64
+    for float64 and in float32 otherwise; a plain multiply then add differs in the last bit."""
+    for seed in SEEDS[:3]:
+        a, b = both(lambda L: L.empty(3000, dtype=getattr(L, dtype)).uniform_(low, high), seed)
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def test_uniform_float64_users_are_bitwise():
+    def draws(L):
+        f64 = L.float64
+        return [L.nn.init.uniform_(L.empty(50, dtype=f64), -0.3, 0.7),
+                L.nn.init.kaiming_uniform_(L.empty(16, 9, dtype=f64), a=math.sqrt(5)),
+                L.nn.init.xavier_uniform_(L.empty(7, 11, dtype=f64)),
+                L.testing.make_tensor(40, dtype=f64, device="cpu"),
+                L.testing.make_tensor(40, dtype=f64, device="cpu", low=-1e-3, high=2.5)]
+    ember.manual_seed(11)
+    a = draws(ember)
+    torch.manual_seed(11)
+    b = draws(torch)
+    assert same_state()
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.detach().numpy().view(np.uint8), y.detach().numpy().view(np.uint8))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_uniform_value_rounding_to_the_upper_bound_becomes_the_lower(dtype):
+    """u = 1 - 2**-24 gives 1 - 0.4 * 2**-24 for U(0.6, 1), which rounds to 1.0 in float32:
+    PyTorch returns ``from`` then. The state is positioned so that the next word has all 24 low
+    bits set (word 12675698 of seed 2), and handed to both libraries."""
+    g = ember.Generator().manual_seed(2)
+    g._u32(12675698)
+    state = g.get_state()
+    ember.set_rng_state(state)
+    torch.set_rng_state(torch.from_numpy(state.numpy()))
+    a = ember.empty(3, dtype=getattr(ember, dtype)).uniform_(0.6, 1.0).numpy()
+    b = torch.empty(3, dtype=getattr(torch, dtype)).uniform_(0.6, 1.0).numpy()
+    np.testing.assert_array_equal(a, b)
+    if dtype == "float32":
+        assert a[0] == np.float32(0.6)  # the case that rounds to 1.0

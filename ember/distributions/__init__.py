@@ -8,11 +8,14 @@ from . import utils  # noqa: F401
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
+from .poisson import Poisson
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .negative_binomial import NegativeBinomial
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
@@ -23,3 +26,4 @@ from .uniform import Uniform
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
            "Independent", "Laplace", "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
            "kl_divergence", "register_kl", "constraints"]
+__all__ += ["Geometric", "NegativeBinomial", "Poisson"]

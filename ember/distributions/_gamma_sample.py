@@ -7,7 +7,8 @@ and Beta(a, b) is the first coordinate of Dirichlet([a, b]).
 """
 import numpy as np
 
-from .._random import _rng
+from .. import _sampling
+from .._random import default_generator
 from .._tensor import _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
@@ -18,9 +19,8 @@ __all__ = ["standard_gamma", "sample_dirichlet"]
 
 def _gamma_draws(alpha):
     """Gamma(alpha, 1) draws of alpha's shape and dtype, never exactly 0 (clamped to the smallest
-    normal float, as PyTorch)."""
-    x = np.asarray(_rng().standard_gamma(alpha.astype(np.float64))).astype(alpha.dtype)
-    return np.maximum(x, np.finfo(x.dtype).tiny)
+    normal float), PyTorch's CPU algorithm and stream (``_sampling.standard_gamma``)."""
+    return _sampling.standard_gamma(default_generator, alpha)
 
 
 class StandardGammaGrad(Op):
@@ -70,9 +70,10 @@ class SampleDirichlet(Op):
 
     @staticmethod
     def forward(ctx, c):
-        g = _gamma_draws(c)
-        x = g / g.sum(-1, keepdims=True)
-        x = np.clip(x, np.finfo(x.dtype).tiny, 1 - np.finfo(x.dtype).eps).astype(c.dtype, copy=False)
+        g = _gamma_draws(c.astype(np.float64))   # PyTorch draws and normalises in float64
+        x = (g / g.sum(-1, keepdims=True)).astype(c.dtype, copy=False)
+        one = c.dtype.type(1)
+        x = np.clip(x, np.finfo(c.dtype).tiny, np.nextafter(one, one * 0)).astype(c.dtype, copy=False)
         ctx.save_for_backward(c, x)
         return x
 

@@ -3,8 +3,9 @@ log p(k) = lgamma(n+1) - lgamma(k+1) - lgamma(n-k+1) + k logits - n softplus(log
 """
 import numpy as np
 
-from .._random import _rng
+from .._count_sampling import binomial
 from .._tensor import _wrap
+from ..autograd.grad_mode import no_grad
 from ..ops import exp, floor, softplus, where
 from . import constraints
 from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
@@ -54,9 +55,8 @@ class Binomial(BinaryProbsOrLogits, Distribution):
 
     def sample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        n = np.broadcast_to(self.total_count._data, shape).astype(np.int64)
-        p = np.broadcast_to(self.probs._data, shape).astype(np.float64)
-        return _wrap(_rng().binomial(n, p).astype(self._param._data.dtype))
+        with no_grad():  # torch.binomial: PyTorch's CPU algorithm and stream
+            return binomial(self.total_count.expand(shape), self.probs.expand(shape))
 
     def _homogeneous_count(self, what):
         n = self.total_count._data

@@ -137,7 +137,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         x = input._data
         slope = np.ones(x.shape, dtype=np.float64)
         negative = x <= 0
-        slope[negative] = _sampling.uniform(default_generator, (int(negative.sum()),), np.float64, lower, upper)
+        lo, hi = (np.float64(v) if x.dtype == np.float64 else np.float32(v) for v in (lower, upper))  # opmath bounds
+        slope[negative] = _sampling.uniform_unfused(default_generator, int(negative.sum()), lo, hi)
         slope = slope.astype(x.dtype)
     else:
         slope = (lower + upper) / 2
