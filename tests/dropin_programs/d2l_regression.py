@@ -86,7 +86,7 @@ for epoch in range(3):
         l.backward()
         trainer.step()
     l = loss(net(features), labels)
-    print(f'epoch {epoch + 1}, loss {l:f}')
+    print(f'epoch {epoch + 1}, loss {l:.5f}')   # d2l: ':f' (7 digits: float32 round-off)
 w = net[0].weight.data
 print('error in estimating w:', true_w - w.reshape(true_w.shape))
 b = net[0].bias.data
