@@ -7,7 +7,8 @@ import with ``ModuleNotFoundError`` saying so. ``run_script`` is ``ember run SCR
 it runs a script as ``python SCRIPT`` would (``sys.argv``, ``__name__ == "__main__"``, imports of
 the script's own modules, exit status, the script's own traceback). Once installed, reprs name
 ``torch`` (``torch.float32``, ``torch.Size([2, 3])``, ``torch.return_types.max``), as the
-tutorial a script comes from printed them.
+tutorial a script comes from printed them, and small float32 sums add in PyTorch's order
+(``_torch_sum``), so their last digits are the tutorial's too.
 
 Example (in a notebook):
     >>> import ember.compat
@@ -23,7 +24,7 @@ import runpy
 import sys
 import traceback
 
-from . import _dtype
+from . import _dtype, _torch_sum
 
 # torch name prefix -> ember module name prefix (longest first)
 _ALIASES = (("torchvision", "ember.vision"), ("torch", "ember"))
@@ -82,6 +83,7 @@ def install():
     if not any(isinstance(f, TorchAliasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchAliasFinder())
     _dtype.DISPLAY_NAMESPACE = "torch"       # reprs read torch.float32, torch.Size([...]) as in the tutorial
+    _torch_sum.ENABLED = True                # small float32 sums add in PyTorch's order: its printed digits
 
 
 def is_installed():
