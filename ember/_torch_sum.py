@@ -11,6 +11,7 @@ PyTorch's threads, so their order depends on its thread count; they keep NumPy's
 Only while ``ENABLED``: ``compat.install()`` (``ember run``) turns it on, so a tutorial prints
 PyTorch's digits; plain ``import ember`` keeps NumPy's sums, which are 4-5x faster on small tensors
 (a sum of 16 x 128 floats: about 17 us in this order against 3.6 us) and equal to float32 round-off.
+The same switch buys PyTorch's rounding of float32 ``exp`` and of tanh's backward (``ops/_math.py``).
 """
 import numpy as np
 

@@ -1,12 +1,24 @@
-"""Where ember rounds float32 elementwise math as PyTorch's CPU kernels do, so that a program
-prints PyTorch's digits: ``exp`` (rounded once from float64: torch's vectorised expf agrees with
-that on ~99% of inputs, NumPy's float32 exp on ~60%) and tanh's backward ``g * (1 - y * y)`` with
-``1 - y * y`` rounded once (torch's fused multiply-add), eager and compiled."""
+"""Where ember, under ``ember run`` (``_torch_sum.ENABLED``, set by ``compat.install()``), rounds
+float32 elementwise math as PyTorch's CPU kernels do, so that a program prints PyTorch's digits:
+``exp`` (rounded once from float64: torch's vectorised expf agrees with that on ~99% of inputs,
+NumPy's float32 exp on ~60%) and tanh's backward ``g * (1 - y * y)`` with ``1 - y * y`` rounded
+once (torch's fused multiply-add), eager and compiled. Plain ember keeps NumPy's faster kernels."""
 import numpy as np
 import pytest
 import torch
 
 import ember
+from ember import _torch_sum
+
+
+@pytest.fixture(autouse=True)
+def torch_rounding(monkeypatch):
+    monkeypatch.setattr(_torch_sum, "ENABLED", True)
+
+
+def test_plain_ember_keeps_numpys_exp(monkeypatch):
+    monkeypatch.setattr(_torch_sum, "ENABLED", False)
+    np.testing.assert_array_equal(ember.exp(ember.tensor(X)).numpy(), np.exp(X))
 
 X = (np.random.default_rng(3).standard_normal(50_000) * 4).astype(np.float32)
 
