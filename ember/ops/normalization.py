@@ -7,6 +7,7 @@ Twice differentiable: with ``create_graph=True`` (``xp.graph``) the fused backwa
 and invstd from the saved input with Tensor ops (``_graph_normalize``), so the gradient records a
 graph back to the input, weight and bias; the first-order backward stays the tuned array code.
 """
+import functools
 import math
 
 import numpy as np
@@ -41,15 +42,49 @@ def _unoverflowed(mean, x, axis, count):
     return np.where(np.isinf(mean) & np.isfinite(scaled), scaled, mean).astype(mean.dtype, copy=False)
 
 
-def _normalize_rows(x, eps, layer=False, out=None):
-    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
-    layer norm's handling of a variance that overflows); xhat written into ``out`` when given."""
+@functools.lru_cache(maxsize=32)
+def _ones(n, dtype):
+    """A read-only vector of ``n`` ones: ``rows @ _ones(k)`` sums each row through BLAS (a gemv runs
+    at memory speed; ``np.add.reduce`` along a short last axis costs several times more)."""
+    v = np.ones(n, dtype)
+    v.flags.writeable = False
+    return v
+
+
+def _row_sums(a):
+    """Sums of the rows of the 2-D array ``a`` (a gemv against ones)."""
+    return a @ _ones(a.shape[1], a.dtype)
+
+
+def _col_sums(a):
+    """Sums of the columns of the 2-D array ``a`` (a gemv against ones)."""
+    return _ones(a.shape[0], a.dtype) @ a
+
+
+def _row_op(ufunc, a, v):
+    """``ufunc(a, v, out=a)`` for a 2-D C-contiguous ``a`` and a vector ``v`` of its row length,
+    with several rows per inner loop: NumPy's broadcast loop pays a fixed cost per row, so on
+    short rows (256 floats) one long row of ``v`` tiled runs about 1.5x faster."""
+    m, n = a.shape
+    t = max(1, min(m, 4096 // max(n, 1)))
+    while m % t:
+        t -= 1
+    if t > 1:
+        ufunc(a.reshape(m // t, t * n), np.tile(v, t), out=a.reshape(m // t, t * n))
+    else:
+        ufunc(a, v, out=a)
+    return a
+
+
+def _centre_rows(x, eps, layer=False, out=None):
+    """(xc, invstd) of the 2-D array ``x``: each row centred (written into ``out`` when given) and
+    1 / sqrt(var + eps) of it, shape (rows, 1) (``layer``: layer norm's handling of a variance
+    that overflows). The variance is the mean of the centred squares (no E[x²] - mean² cancellation)."""
     k = x.shape[-1]
     with np.errstate(over="ignore", invalid="ignore"):
-        # (row sums by einsum: NumPy's reduce along a short last axis costs 3x more per row)
-        m = _unoverflowed(np.einsum("...k->...", x)[..., None] / x.dtype.type(k), x, -1, k)
-    xhat = np.subtract(x, m, out=out)
-    var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
+        m = _unoverflowed(_row_sums(x)[:, None] / x.dtype.type(k), x, -1, k)
+    xc = np.subtract(x, m, out=out)
+    var = np.einsum("ij,ij->i", xc, xc)[:, None] / k
     invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
     with np.errstate(over="ignore"):
         m2 = m * m
@@ -62,22 +97,7 @@ def _normalize_rows(x, eps, layer=False, out=None):
         invstd[np.isinf(m2) | (np.isinf(var) if whole_vectors else False)] = np.nan
     elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
         invstd[np.isinf(var)] = np.nan
-    xhat *= invstd
-    return xhat, invstd
-
-
-def _normalized_grad(gxh, xhat, invstd):
-    """dL/dx of ``_normalize_rows`` from gxh = dL/dxhat (overwritten and returned).
-
-    dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)), means over each row.
-    """
-    k = gxh.shape[-1]
-    m1 = np.einsum("...k->...", gxh)[..., None] / k
-    m2 = np.einsum("...k,...k->...", gxh, xhat)[..., None] / k
-    gxh -= m1
-    gxh -= xhat * m2
-    gxh *= invstd
-    return gxh
+    return xc, invstd
 
 
 def _graph_normalize(xp, x, axes, eps):
@@ -89,7 +109,8 @@ def _graph_normalize(xp, x, axes, eps):
 
 
 def _graph_normalized_grad(xp, gxh, xhat, invstd, axes):
-    """create_graph: ``_normalized_grad`` with Tensor ops, means over ``axes``."""
+    """create_graph: dL/dx from gxh = dL/dxhat, invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)),
+    with Tensor ops, means over ``axes``."""
     return invstd * (gxh - xp.mean(gxh, axis=axes, keepdims=True)
                      - xhat * xp.mean(gxh * xhat, axis=axes, keepdims=True))
 
@@ -363,29 +384,35 @@ class LayerNorm(Op):
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
         x2 = x.reshape(-1, n)
-        xhat, y, invstd = np.empty(x2.shape, x.dtype), np.empty(x2.shape, x.dtype), np.empty((len(x2), 1), x.dtype)
-        _layer_norm_rows(x2, xhat, invstd, y, w, b, eps)
-        ctx.save_for_backward(xhat, invstd, w, x)
+        xc, invstd = _centre_rows(x2, eps, layer=True, out=np.empty(x2.shape, x.dtype))
+        y = np.multiply(xc, invstd, out=np.empty(x2.shape, np.result_type(*(a for a in (x, w, b) if a is not None))))
+        if w is not None:
+            _row_op(np.multiply, y, w.reshape(-1))
+        if b is not None:
+            _row_op(np.add, y, b.reshape(-1))
+        ctx.save_for_backward(xc, invstd, w, x)
         ctx.n, ctx.eps = n, eps
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w, x = ctx.saved_tensors
+        xc, invstd, w, x = ctx.saved_tensors
         n = ctx.n
         xp = array_namespace(grad)
         if xp.graph:
             return LayerNorm._backward_graph_formula(ctx, xp, grad, x, w)
-        g2 = grad.reshape(-1, n)
+        g2 = np.ascontiguousarray(grad.reshape(-1, n))
+        wv = None if w is None else w.reshape(-1)
         gw = gb = gx = None
+        # with xhat = xc * invstd (per row): sum_rows(g * xhat) = invstd @ (g * xc), and
+        # mean(gxh * xhat) = invstd * ((g * xc) @ w) / n: one product g * xc serves both
+        gxc = np.multiply(g2, xc) if ctx.needs_input_grad[0] or ctx.needs_input_grad[1] else None
         if ctx.needs_input_grad[1]:
-            gw = np.einsum("ij,ij->j", g2, xhat).reshape(w.shape)
+            gw = (invstd[:, 0] @ gxc).reshape(w.shape)
         if ctx.needs_input_grad[2]:
-            gb = g2.sum(axis=0).reshape(ctx.input_meta[2][0])
+            gb = _col_sums(g2).reshape(ctx.input_meta[2][0])
         if ctx.needs_input_grad[0]:
-            gx = np.empty(g2.shape, g2.dtype if w is None else np.result_type(g2, w))
-            _layer_norm_grad_rows(g2, xhat, invstd, gx, w)
-            gx = gx.reshape(grad.shape)
+            gx = _layer_norm_grad_rows(g2, gxc, xc, invstd, wv).reshape(grad.shape)
         return gx, gw, gb, None, None
 
     @staticmethod
@@ -405,19 +432,30 @@ class LayerNorm(Op):
         return gx, gw, gb, None, None
 
 
-def _layer_norm_rows(x, xhat, invstd, y, w, b, eps):
-    """Layer norm of rows ``x`` into ``xhat``, ``invstd`` and the output ``y``."""
-    invstd[...] = _normalize_rows(x, eps, layer=True, out=xhat)[1]
-    _scale_shift(xhat, w, b, (1, -1), out=y)
+def _layer_norm_grad_rows(g, gxc, xc, invstd, w):
+    """dL/dx of layer norm's rows (M, n) from the output gradient ``g``, ``gxc = g * xc``
+    (overwritten), the centred rows ``xc``, ``invstd`` (M, 1) and the weight vector ``w`` (or None).
 
-
-def _layer_norm_grad_rows(g, xhat, invstd, gx, w):
-    """dL/dx of layer norm's rows into ``gx``, from the output gradient ``g``."""
+    With gxh = g * w, xhat = xc * invstd and means over each row,
+        dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
+           = (g * w) * invstd + xc * c2 + c1,   c1 = -invstd * mean(gxh),  c2 = -invstd³ * mean(gxh * xc)
+    where both means are gemvs: mean(gxh) = (g @ w) / n and mean(gxh * xc) = (gxc @ w) / n.
+    """
+    n = g.shape[1]
     if w is None:
-        np.copyto(gx, g)
+        s1, s2 = _row_sums(g), _row_sums(gxc)
     else:
-        np.multiply(g, w.reshape(1, -1), out=gx)
-    _normalized_grad(gx, xhat, invstd)
+        s1, s2 = g @ w, gxc @ w
+    inv = invstd[:, 0]
+    c1 = (-inv * s1 / n)[:, None]
+    c2 = (-(s2 / n * inv) * inv * inv)[:, None]    # (s2 first: a constant row, s2 = 0, stays 0 at any eps)
+    gx = np.multiply(g, invstd, out=np.empty(g.shape, np.result_type(g, invstd) if w is None
+                                             else np.result_type(g, invstd, w)))
+    if w is not None:
+        _row_op(np.multiply, gx, w)
+    gx += np.multiply(xc, c2, out=gxc)
+    gx += c1
+    return gx
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -459,29 +497,51 @@ class GroupNorm(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
-        nb = x.shape[0]
-        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps, layer=math.prod(x.shape[2:]) == 1)
-        xhat = xhat.reshape(x.shape)
-        ctx.save_for_backward(xhat, invstd, w, x)
+        nb, c = x.shape[0], x.shape[1]
+        xc, invstd = _centre_rows(x.reshape(nb * groups, -1), eps, layer=math.prod(x.shape[2:]) == 1)
+        # y = xc * (invstd * w[c]) + b[c]: one scale and one shift per (sample, channel) row
+        scale = np.repeat(invstd.reshape(nb, groups), c // groups, axis=1)
+        if w is not None:
+            scale = scale * w
+        xc2 = xc.reshape(nb * c, -1)
+        y = np.multiply(xc2, scale.reshape(-1, 1),
+                        out=np.empty(xc2.shape, np.result_type(*(a for a in (x, w, b) if a is not None))))
+        if b is not None:
+            y += np.broadcast_to(b, (nb, c)).reshape(-1, 1)
+        ctx.save_for_backward(xc, invstd, w, x)
         ctx.groups, ctx.eps = groups, eps
-        return _scale_shift(xhat, w, b, _bshape(x.ndim))
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w, x = ctx.saved_tensors
+        xc, invstd, w, x = ctx.saved_tensors
         xp = array_namespace(grad)
         if xp.graph:
             return GroupNorm._backward_graph_formula(ctx, xp, grad, x, w)
-        g = ctx.groups
+        groups = ctx.groups
         nb, c = grad.shape[0], grad.shape[1]
-        bs = _bshape(grad.ndim)
-        g3 = grad.reshape(nb, c, -1)
-        gw = np.einsum("ncx,ncx->c", g3, xhat.reshape(nb, c, -1)) if ctx.needs_input_grad[1] else None
-        gb = np.einsum("ncx->c", g3) if ctx.needs_input_grad[2] else None
+        cg = c // groups
+        g2 = np.ascontiguousarray(grad.reshape(nb * c, -1))
+        xc2 = xc.reshape(nb * c, -1)
+        count = cg * g2.shape[1]
+        inv_c = np.repeat(invstd.reshape(nb, groups), cg, axis=1)          # invstd of each (sample, channel)
+        gxc = np.multiply(g2, xc2)
+        sg = _row_sums(g2).reshape(nb, c)            # sum(g) per (sample, channel)
+        sgx = _row_sums(gxc).reshape(nb, c)          # sum(g * xc) per (sample, channel)
+        gw = (sgx * inv_c).sum(axis=0) if ctx.needs_input_grad[1] else None
+        gb = sg.sum(axis=0) if ctx.needs_input_grad[2] else None
         gx = None
         if ctx.needs_input_grad[0]:
-            gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
-            gx = _normalized_grad(gxh, xhat.reshape(nb, g, -1), invstd).reshape(grad.shape)
+            # dx = (g * w) * invstd + xc * c2 + c1 per (sample, group), as in _layer_norm_grad_rows
+            wsg, wsgx = (sg, sgx) if w is None else (sg * w, sgx * w)
+            inv = invstd.reshape(nb, groups)
+            c1 = -inv * wsg.reshape(nb, groups, cg).sum(axis=2) / count
+            c2 = -(wsgx.reshape(nb, groups, cg).sum(axis=2) / count * inv) * inv * inv
+            a = inv_c if w is None else inv_c * w
+            gx = np.multiply(g2, a.reshape(-1, 1), out=np.empty(g2.shape, np.result_type(g2, a)))
+            gx += np.multiply(xc2, np.repeat(c2, cg, axis=1).reshape(-1, 1), out=gxc)
+            gx += np.repeat(c1, cg, axis=1).reshape(-1, 1)
+            gx = gx.reshape(grad.shape)
         return gx, gw, gb, None, None
 
     @staticmethod
