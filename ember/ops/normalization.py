@@ -631,16 +631,102 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     return GroupNorm.apply(input, weight, bias, num_groups, eps)
 
 
-# -- compositions ----------------------------------------------------------------------------------
+# -- RMS norm --------------------------------------------------------------------------------------
+class RMSNorm(Op):
+    """Scale each row of the (M, n) view of x by the inverse root mean square of its n trailing elements.
+
+        r = 1 / sqrt(mean(x²) + eps)   (per row),   y = x * r * w
+    Backward, with g = dL/dy, gxh = g * w and means over each row:
+        dL/dw = sum_rows(g * x * r),   dL/dx = r * gxh - x * r³ * mean(gxh * x)
+    """
+    backward_name = "MulBackward0"      # (PyTorch composes rms_norm; its grad_fn is the last multiply)
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, w, n, eps):
+        x2 = np.ascontiguousarray(x.reshape(-1, n))
+        y = np.empty(x2.shape, x.dtype if w is None else np.result_type(x, w))
+        r = np.empty((len(x2), 1), x.dtype)
+        split_rows(_rms_norm_rows, (x2, r, y), None if w is None else w.reshape(-1), eps)
+        ctx.save_for_backward(x2, r, w, x)
+        ctx.n, ctx.eps = n, eps
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2, r, w, x = ctx.saved_tensors
+        n = ctx.n
+        xp = array_namespace(grad)
+        if xp.graph:
+            return RMSNorm._backward_graph_formula(ctx, xp, grad, x, w)
+        g2 = np.ascontiguousarray(grad.reshape(-1, n))
+        wv = None if w is None else w.reshape(-1)
+        gxx = np.multiply(g2, x2)                      # g * x: the weight's gradient and the row sums
+        gw = (r[:, 0] @ gxx).reshape(w.shape) if ctx.needs_input_grad[1] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            s = _row_sums(gxx) if wv is None else gxx @ wv
+            gx = np.empty(g2.shape, np.result_type(g2, r) if w is None else np.result_type(g2, r, w))
+            split_rows(_rms_norm_grad_rows, (g2, x2, r, s[:, None], gxx, gx), wv)
+            gx = gx.reshape(grad.shape)
+        return gx, gw, None, None
+
+    @staticmethod
+    def _backward_graph_formula(ctx, xp, grad, x, w):
+        """create_graph: the same formulas with r recomputed from x by Tensor ops."""
+        n = ctx.n
+        g2, x2 = xp.reshape(grad, (-1, n)), xp.reshape(x, (-1, n))
+        r = 1.0 / xp.sqrt(xp.mean(x2 * x2, axis=(1,), keepdims=True) + ctx.eps)
+        gw = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = xp.reshape(xp.sum(g2 * (x2 * r), axis=0), ctx.input_meta[1][0])
+        if ctx.needs_input_grad[0]:
+            gxh = g2 * xp.reshape(w, (1, n)) if w is not None else g2
+            gx = r * gxh - x2 * (r * r * r) * xp.mean(gxh * x2, axis=(1,), keepdims=True)
+            gx = xp.reshape(gx, grad.shape)
+        return gx, gw, None, None
+
+
+def _rms_norm_rows(x, r, y, w, eps):
+    """RMS norm of rows ``x`` into ``r`` (M, 1) and the output ``y``."""
+    k = x.shape[1]
+    r[...] = (1.0 / np.sqrt(np.einsum("ij,ij->i", x, x)[:, None] / k + eps)).astype(x.dtype, copy=False)
+    np.multiply(x, r, out=y)
+    if w is not None:
+        _row_op(np.multiply, y, w)
+
+
+def _rms_norm_grad_rows(g, x, r, s, buf, gx, w):
+    """dL/dx = (g * w) * r + x * c of RMS norm's rows into ``gx``, c = -r³ * s / n with the row sums
+    s = sum(g * w * x) (``buf``: scratch of the rows' shape)."""
+    n = g.shape[1]
+    c = -(s / n * r) * r * r
+    np.multiply(g, r, out=gx)
+    if w is not None:
+        _row_op(np.multiply, gx, w)
+    gx += np.multiply(x, c, out=buf)
+
+
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``."""
+    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``
+    (``eps`` None: the machine epsilon of the input's dtype).
+
+    Example:
+        >>> ember.nn.functional.rms_norm(ember.randn(2, 5, 8), (8,)).shape
+        ember.Size([2, 5, 8])
+    """
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(input._data.shape[input._data.ndim - k:]) != tuple(normalized_shape):
+    if tuple(input._data.shape[input._data.ndim - k:]) != normalized_shape:
         raise _normalized_shape_error(normalized_shape, input._data.shape)
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
+    d = input._data
+    if (k and d.size and d.dtype in (np.float32, np.float64)
+            and (weight is None or (tuple(weight._data.shape) == normalized_shape and weight._data.dtype == d.dtype))):
+        return RMSNorm.apply(input, weight, math.prod(normalized_shape), eps)
     dims = tuple(range(input._data.ndim - k, input._data.ndim))
     x, = _upcast(input)                                  # float16: mean of squares in float32
     out = _downcast(mul(x, rsqrt(add(mean(mul(x, x), dims, keepdim=True), eps))), input)

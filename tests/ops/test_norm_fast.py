@@ -200,8 +200,44 @@ def test_same_numbers_on_one_and_two_threads(which, threads):
         np.testing.assert_array_equal(a, b2)
 
 
-def test_rms_norm_matches_torch():
-    x, g, w = _data((8, 16, 64), 0), _data((8, 16, 64), 1), _data(64, 2)
-    e, t = _both(lambda a, ww, bb: F.rms_norm(a, (64,), ww, 1e-6),
-                 lambda a, ww, bb: torch.nn.functional.rms_norm(a, (64,), ww, 1e-6), x, w, None, g)
-    _assert_match(e, t, atol=2e-5)
+RMS_CASES = [  # (input shape, normalized_shape, weight, eps)
+    ((8, 16, 64), (64,), True, 1e-6),
+    ((4, 6, 5), (5,), True, None),
+    ((3, 4, 5, 6), (5, 6), True, 1e-5),
+    ((7, 33), (33,), False, None),
+    ((5, 64), (64,), True, 10.0),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,nshape,weight,eps", RMS_CASES)
+def test_rms_norm_matches_torch(shape, nshape, weight, eps, dtype):
+    x, g = _data(shape, 0, dtype=dtype), _data(shape, 1, dtype=dtype)
+    x[0] = 0.0                                          # an all-zero row: r = 1 / sqrt(eps)
+    w = _data(nshape, 2, dtype=dtype) if weight else None
+    e, t = _both(lambda a, ww, bb: F.rms_norm(a, nshape, ww, eps),
+                 lambda a, ww, bb: torch.nn.functional.rms_norm(a, nshape, ww, eps), x, w, None, g)
+    _assert_match(e, t, atol=2e-5 if dtype == np.float32 else 1e-12, rtol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+def test_rms_norm_second_derivative_and_threads(threads):
+    x, w = _data((3, 4, 6), 0, dtype=np.float64), _data(6, 2, dtype=np.float64)
+    grads = []
+    for lib in (ember, torch):
+        xs, ws = (lib.tensor(a, requires_grad=True) for a in (x, w))
+        y = lib.nn.functional.rms_norm(xs, (6,), ws, 1e-5)
+        gx, gw = lib.autograd.grad((y * y * y).sum(), (xs, ws), create_graph=True)
+        (gx * gx).sum().backward()
+        grads.append([gx.detach().numpy(), gw.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()])
+    for a, t in zip(*grads):
+        np.testing.assert_allclose(a, t, rtol=1e-9, atol=1e-9)
+    x, g, w = _data((64, 32, 320), 0), _data((64, 32, 320), 1), _data(320, 2)
+    results = []
+    for k in (1, 2):
+        threads(k)
+        xs, ws = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+        y = F.rms_norm(xs, (320,), ws)
+        y.backward(ember.tensor(g))
+        results.append([y.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
