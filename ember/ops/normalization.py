@@ -1,23 +1,28 @@
 """Normalisation ops: batch, instance, layer, group and RMS norm, and ``normalize``.
 
-Batch, layer and group norm are fused ops with a closed-form backward (one graph node per call);
-rms_norm and normalize are compositions of elementwise ops and reductions.
+Batch, layer, group and RMS norm are fused ops with a closed-form backward (one graph node per
+call; rms_norm of float16 or of a weight not of the normalized shape stays a composition, as
+normalize is). The layer / group / RMS norm ops run the row kernels of ``_norm_kernels.py`` (BLAS
+row sums, per-row passes shared out to ember's threads with bitwise the same result); they save
+the centred rows and invstd, and their backward folds the row means into per-row coefficients:
+dx = (g * w) * invstd + xc * c2 + c1.
 
 Twice differentiable: with ``create_graph=True`` (``xp.graph``) the fused backwards recompute xhat
 and invstd from the saved input with Tensor ops (``_graph_normalize``), so the gradient records a
 graph back to the input, weight and bias; the first-order backward stays the tuned array code.
 """
-import functools
 import math
 
 import numpy as np
 
+from .._parallel import split_rows
 from .._tensor import Size, _wrap
 from ..autograd.function import Op
-from .._parallel import split_rows
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._empty import empty_result
+from ._norm_kernels import (_col_sums, _group_norm_grad_rows, _group_norm_rows, _layer_norm_grad_rows,
+                            _layer_norm_rows, _rms_norm_grad_rows, _rms_norm_rows, _row_means, _row_sums)
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -30,89 +35,6 @@ __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"
 def _bshape(ndim):
     """Shape that broadcasts a per-channel vector against (N, C, *)."""
     return (1, -1) + (1,) * (ndim - 2)
-
-
-def _unoverflowed(mean, x, axis, count):
-    """``mean`` (x's mean over ``axis``) where finite; where the sum of finite values overflowed
-    (values near the float's largest), the mean of x / count, which does not (nor does PyTorch's
-    running mean)."""
-    if np.isfinite(mean).all():
-        return mean
-    with np.errstate(over="ignore", invalid="ignore"):
-        scaled = (x / x.dtype.type(count)).sum(axis=axis, keepdims=mean.ndim == x.ndim)
-    return np.where(np.isinf(mean) & np.isfinite(scaled), scaled, mean).astype(mean.dtype, copy=False)
-
-
-@functools.lru_cache(maxsize=32)
-def _ones(n, dtype):
-    """A read-only vector of ``n`` ones: ``rows @ _ones(k)`` sums each row through BLAS (a gemv runs
-    at memory speed; ``np.add.reduce`` along a short last axis costs several times more)."""
-    v = np.ones(n, dtype)
-    v.flags.writeable = False
-    return v
-
-
-def _row_sums(a):
-    """Sums of the rows of the 2-D array ``a`` (a gemv against ones)."""
-    return a @ _ones(a.shape[1], a.dtype)
-
-
-def _col_sums(a):
-    """Sums of the columns of the 2-D array ``a`` (a gemv against ones)."""
-    return _ones(a.shape[0], a.dtype) @ a
-
-
-_BUFSIZE = 8192    # NumPy's default ufunc buffer, in elements
-
-
-def _row_op(ufunc, a, v):
-    """``ufunc(a, v, out=a)`` for a 2-D C-contiguous ``a`` and a vector ``v`` of its row length.
-
-    NumPy's loop over a broadcast operand runs at about 60% of the speed of a same-shape one while
-    its rows are shorter than the ufunc buffer (8192 elements); viewed as rows of t rows each, with
-    ``v`` tiled t times, it runs at full speed (measured 110 -> 70 us on 2048 x 256 floats)."""
-    m, n = a.shape
-    t = -(-_BUFSIZE // max(n, 1))
-    if 1 < t <= m:
-        while m % t and t <= 2 * m:
-            t += 1
-        if m % t == 0 and t * n <= 4 * _BUFSIZE:
-            a2 = a.reshape(m // t, t * n)
-            ufunc(a2, np.tile(v, t), out=a2)
-            return a
-    ufunc(a, v, out=a)
-    return a
-
-
-def _row_means(x):
-    """Mean of each row of the 2-D array ``x``, shape (rows, 1) (one BLAS gemv for the whole array:
-    its result for a row depends on the rows around it, so it is never split between threads)."""
-    k = x.shape[-1]
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _unoverflowed(_row_sums(x)[:, None] / x.dtype.type(k), x, -1, k)
-
-
-def _centre_rows(x, m, eps, layer=False, out=None):
-    """(xc, invstd) of the 2-D array ``x`` with row means ``m`` (rows, 1): each row centred (written
-    into ``out`` when given) and 1 / sqrt(var + eps) of it, shape (rows, 1) (``layer``: layer norm's
-    handling of a variance that overflows). The variance is the mean of the centred squares (no
-    E[x²] - mean² cancellation); every row's numbers are the same however the rows are split."""
-    k = x.shape[-1]
-    xc = np.subtract(x, m, out=out)
-    var = np.einsum("ij,ij->i", xc, xc)[:, None] / k
-    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    with np.errstate(over="ignore"):
-        m2 = m * m
-    whole_vectors = k % 8 == 0
-    if layer and x.dtype == np.float32 and (k < 8 or whole_vectors) and not (np.isfinite(m2).all()
-                                                                             and np.isfinite(var).all()):
-        # PyTorch's CPU layer norm on a float32 row shorter than one vector (8) takes the variance
-        # as E[x²] - mean², nan once the squared mean overflows; on rows of whole vectors, once
-        # either overflows (other rows use a running mean and variance, which do not)
-        invstd[np.isinf(m2) | (np.isinf(var) if whole_vectors else False)] = np.nan
-    elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
-        invstd[np.isinf(var)] = np.nan
-    return xc, invstd
 
 
 def _graph_normalize(xp, x, axes, eps):
@@ -450,35 +372,6 @@ class LayerNorm(Op):
         return gx, gw, gb, None, None
 
 
-def _layer_norm_rows(x, m, xc, invstd, y, w, b, eps):
-    """Layer norm of rows ``x`` (means ``m``) into ``xc`` (centred), ``invstd`` and the output ``y``."""
-    invstd[...] = _centre_rows(x, m, eps, layer=True, out=xc)[1]
-    np.multiply(xc, invstd, out=y)
-    if w is not None:
-        _row_op(np.multiply, y, w)
-    if b is not None:
-        _row_op(np.add, y, b)
-
-
-def _layer_norm_grad_rows(g, gxc, xc, invstd, s1, s2, gx, w):
-    """dL/dx of layer norm's rows (M, n) into ``gx``, from the output gradient ``g``, ``gxc = g * xc``
-    (overwritten), the centred rows ``xc``, ``invstd``, the row sums s1 = sum(g * w) and
-    s2 = sum(g * w * xc) (all (M, 1)) and the weight vector ``w`` (or None).
-
-    With gxh = g * w, xhat = xc * invstd and means over each row,
-        dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat))
-           = (g * w) * invstd + xc * c2 + c1,   c1 = -invstd * s1 / n,  c2 = -invstd³ * s2 / n
-    """
-    n = g.shape[1]
-    c1 = -invstd * s1 / n
-    c2 = -(s2 / n * invstd) * invstd * invstd    # (s2 first: a constant row, s2 = 0, stays 0 at any eps)
-    np.multiply(g, invstd, out=gx)
-    if w is not None:
-        _row_op(np.multiply, gx, w)
-    gx += np.multiply(xc, c2, out=gxc)
-    gx += c1
-
-
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalise over the trailing ``normalized_shape`` dims, then scale and shift elementwise.
 
@@ -580,33 +473,6 @@ class GroupNorm(Op):
         return gx, gw, gb, None, None
 
 
-def _group_norm_rows(x, m, xc, invstd, y, w, b, eps, layer):
-    """Group norm of the samples ``x`` (N, G, C/G * spatial) with group means ``m`` (N, G, 1) into
-    ``xc`` (centred), ``invstd`` (N, G, 1) and the output ``y`` (N, C, spatial):
-    y = xc * (invstd * w[c]) + b[c], one scale and one shift per (sample, channel) row."""
-    nb, groups = x.shape[0], x.shape[1]
-    c = y.shape[1]
-    inv = _centre_rows(x.reshape(nb * groups, -1), m.reshape(-1, 1), eps, layer=layer,
-                       out=xc.reshape(nb * groups, -1))[1]
-    invstd[...] = inv.reshape(invstd.shape)
-    scale = np.repeat(inv.reshape(nb, groups), c // groups, axis=1)
-    if w is not None:
-        scale *= w
-    y2 = y.reshape(nb * c, -1)
-    np.multiply(xc.reshape(nb * c, -1), scale.reshape(-1, 1), out=y2)
-    if b is not None:
-        y2 += np.broadcast_to(b, (nb, c)).reshape(-1, 1)
-
-
-def _group_norm_grad_rows(g, xc, buf, a, c2, c1, gx):
-    """dL/dx = g * a + xc * c2 + c1 of group norm's (sample, channel) rows into ``gx`` (``buf``:
-    scratch of the rows' shape), with per-row coefficients a = invstd * w[c] and c1, c2 as in
-    ``_layer_norm_grad_rows``."""
-    np.multiply(g, a, out=gx)
-    gx += np.multiply(xc, c2, out=buf)
-    gx += c1
-
-
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Normalise (N, C, *) input over groups of C/num_groups channels (and all spatial positions),
     then apply a per-channel scale and shift.
@@ -685,26 +551,6 @@ class RMSNorm(Op):
             gx = r * gxh - x2 * (r * r * r) * xp.mean(gxh * x2, axis=(1,), keepdims=True)
             gx = xp.reshape(gx, grad.shape)
         return gx, gw, None, None
-
-
-def _rms_norm_rows(x, r, y, w, eps):
-    """RMS norm of rows ``x`` into ``r`` (M, 1) and the output ``y``."""
-    k = x.shape[1]
-    r[...] = (1.0 / np.sqrt(np.einsum("ij,ij->i", x, x)[:, None] / k + eps)).astype(x.dtype, copy=False)
-    np.multiply(x, r, out=y)
-    if w is not None:
-        _row_op(np.multiply, y, w)
-
-
-def _rms_norm_grad_rows(g, x, r, s, buf, gx, w):
-    """dL/dx = (g * w) * r + x * c of RMS norm's rows into ``gx``, c = -r³ * s / n with the row sums
-    s = sum(g * w * x) (``buf``: scratch of the rows' shape)."""
-    n = g.shape[1]
-    c = -(s / n * r) * r * r
-    np.multiply(g, r, out=gx)
-    if w is not None:
-        _row_op(np.multiply, gx, w)
-    gx += np.multiply(x, c, out=buf)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
