@@ -150,6 +150,15 @@ def test_group_norm_constant_groups_large_mean_and_non_contiguous():
     _assert_match(e, t, atol=3e-5)
 
 
+@pytest.mark.parametrize("has_w,has_b", [(True, False), (False, True)])
+def test_group_norm_weight_or_bias_alone(has_w, has_b):
+    x, g = _data((4, 6, 3, 5), 0), _data((4, 6, 3, 5), 1)
+    w, b = (_data(6, 2) if has_w else None), (_data(6, 3) if has_b else None)
+    e, t = _both(lambda a, ww, bb: F.group_norm(a, 3, ww, bb),
+                 lambda a, ww, bb: torch.nn.functional.group_norm(a, 3, ww, bb), x, w, b, g)
+    _assert_match(e, t, atol=3e-5)
+
+
 def test_instance_norm_matches_torch():
     x, g, w, b = _data((4, 6, 7, 5), 0), _data((4, 6, 7, 5), 1), _data(6, 2), _data(6, 3)
     e, t = _both(lambda a, ww, bb: F.instance_norm(a, weight=ww, bias=bb),
