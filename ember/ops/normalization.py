@@ -22,7 +22,8 @@ from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._empty import empty_result
 from ._norm_kernels import (_col_sums, _group_norm_grad_rows, _group_norm_rows, _layer_norm_grad_rows,
-                            _layer_norm_rows, _rms_norm_grad_rows, _rms_norm_rows, _row_means, _row_sums)
+                            _layer_norm_rows, _rms_norm_grad_rows, _rms_norm_rows, _row_means, _row_sums,
+                            split_work)
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -325,7 +326,8 @@ class LayerNorm(Op):
         y = np.empty(x2.shape, np.result_type(*(a for a in (x, w, b) if a is not None)))
         invstd = np.empty((len(x2), 1), x.dtype)
         split_rows(_layer_norm_rows, (x2, _row_means(x2), xc, invstd, y),
-                   None if w is None else w.reshape(-1), None if b is None else b.reshape(-1), eps)
+                   None if w is None else w.reshape(-1), None if b is None else b.reshape(-1), eps,
+                   elements=split_work(x2))
         ctx.save_for_backward(xc, invstd, w, x)
         ctx.n, ctx.eps = n, eps
         return y.reshape(x.shape)
@@ -351,7 +353,8 @@ class LayerNorm(Op):
             # the row sums s1 = sum(g * w), s2 = sum(g * w * xc) as gemvs over all rows; the rest per row
             s1, s2 = (_row_sums(g2), _row_sums(gxc)) if wv is None else (g2 @ wv, gxc @ wv)
             gx = np.empty(g2.shape, np.result_type(g2, invstd) if w is None else np.result_type(g2, invstd, w))
-            split_rows(_layer_norm_grad_rows, (g2, gxc, xc, invstd, s1[:, None], s2[:, None], gx), wv)
+            split_rows(_layer_norm_grad_rows, (g2, gxc, xc, invstd, s1[:, None], s2[:, None], gx), wv,
+                       elements=split_work(g2))
             gx = gx.reshape(grad.shape)
         return gx, gw, gb, None, None
 
@@ -418,7 +421,8 @@ class GroupNorm(Op):
         y = np.empty((nb * c, x2.size // (nb * c)), np.result_type(*(a for a in (x, w, b) if a is not None)))
         split_rows(_group_norm_rows, (x2.reshape(nb, groups, -1), _row_means(x2).reshape(nb, groups, 1),
                                       xc.reshape(nb, groups, -1), invstd.reshape(nb, groups, 1),
-                                      y.reshape(nb, c, -1)), w, b, eps, math.prod(x.shape[2:]) == 1)
+                                      y.reshape(nb, c, -1)), w, b, eps, math.prod(x.shape[2:]) == 1,
+                   elements=split_work(x2))
         ctx.save_for_backward(xc, invstd, w, x)
         ctx.groups, ctx.eps = groups, eps
         return y.reshape(x.shape)
@@ -451,7 +455,7 @@ class GroupNorm(Op):
             a = inv_c if w is None else inv_c * w
             gx = np.empty(g2.shape, np.result_type(g2, a))
             split_rows(_group_norm_grad_rows, (g2, xc2, gxc, a.reshape(-1, 1), np.repeat(c2, cg, axis=1).reshape(-1, 1),
-                                               np.repeat(c1, cg, axis=1).reshape(-1, 1), gx))
+                                               np.repeat(c1, cg, axis=1).reshape(-1, 1), gx), elements=split_work(g2))
             gx = gx.reshape(grad.shape)
         return gx, gw, gb, None, None
 
@@ -513,7 +517,7 @@ class RMSNorm(Op):
         x2 = np.ascontiguousarray(x.reshape(-1, n))
         y = np.empty(x2.shape, x.dtype if w is None else np.result_type(x, w))
         r = np.empty((len(x2), 1), x.dtype)
-        split_rows(_rms_norm_rows, (x2, r, y), None if w is None else w.reshape(-1), eps)
+        split_rows(_rms_norm_rows, (x2, r, y), None if w is None else w.reshape(-1), eps, elements=split_work(x2))
         ctx.save_for_backward(x2, r, w, x)
         ctx.n, ctx.eps = n, eps
         return y.reshape(x.shape)
@@ -533,7 +537,7 @@ class RMSNorm(Op):
         if ctx.needs_input_grad[0]:
             s = _row_sums(gxx) if wv is None else gxx @ wv
             gx = np.empty(g2.shape, np.result_type(g2, r) if w is None else np.result_type(g2, r, w))
-            split_rows(_rms_norm_grad_rows, (g2, x2, r, s[:, None], gxx, gx), wv)
+            split_rows(_rms_norm_grad_rows, (g2, x2, r, s[:, None], gxx, gx), wv, elements=split_work(g2))
             gx = gx.reshape(grad.shape)
         return gx, gw, None, None
 

@@ -187,9 +187,18 @@ def test_second_derivative_matches_torch(which):
 
 
 @pytest.fixture
-def threads():
+def threads(monkeypatch):
+    """Set the thread count (restored after); the norms' split threshold lowered so that test-sized
+    inputs are shared out, and every row kernel call counted in ``calls``."""
+    from ember.ops import _norm_kernels, normalization
+    monkeypatch.setattr(_norm_kernels, "SPLIT_MIN_ELEMENTS", 1 << 16)
+    calls = []
+    for name in ("_layer_norm_rows", "_layer_norm_grad_rows", "_group_norm_rows", "_group_norm_grad_rows",
+                 "_rms_norm_rows", "_rms_norm_grad_rows"):
+        real = getattr(normalization, name)
+        monkeypatch.setattr(normalization, name, lambda *a, _real=real: calls.append(a[0].shape) or _real(*a))
     before = ember.get_num_threads()
-    yield ember.set_num_threads
+    yield lambda k: (ember.set_num_threads(k), calls.clear(), calls)[2]
     ember.set_num_threads(before)
 
 
@@ -202,11 +211,12 @@ def test_same_numbers_on_one_and_two_threads(which, threads):
     w, b = _data(n, 2), _data(n, 3)
     results = []
     for k in (1, 2):
-        threads(k)
+        calls = threads(k)
         ts = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
         y = F.layer_norm(ts[0], (n,), ts[1], ts[2]) if which == "layer" else F.group_norm(ts[0], 8, ts[1], ts[2])
         y.backward(ember.tensor(g))
         results.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+        assert len(calls) == (2 if k == 1 else 8), calls     # forward + backward, whole or in 4 parts each
     for a, b2 in zip(*results):
         np.testing.assert_array_equal(a, b2)
 
@@ -245,10 +255,11 @@ def test_rms_norm_second_derivative_and_threads(threads):
     x, g, w = _data((64, 32, 320), 0), _data((64, 32, 320), 1), _data(320, 2)
     results = []
     for k in (1, 2):
-        threads(k)
+        calls = threads(k)
         xs, ws = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
         y = F.rms_norm(xs, (320,), ws)
         y.backward(ember.tensor(g))
         results.append([y.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()])
+        assert len(calls) == (2 if k == 1 else 8), calls
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
