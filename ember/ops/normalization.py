@@ -1,7 +1,11 @@
 """Normalisation ops: batch, instance, layer, group and RMS norm, and ``normalize``.
 
-Batch, layer and group norm are fused ops with a closed-form backward (one graph node per call);
-rms_norm and normalize are compositions of elementwise ops and reductions.
+Batch, layer, group and RMS norm are fused ops with a closed-form backward (one graph node per
+call; rms_norm of float16 or of a weight not of the normalized shape stays a composition, as
+normalize is). The layer / group / RMS norm ops run the row kernels of ``_norm_kernels.py`` (BLAS
+row sums, per-row passes shared out to ember's threads with bitwise the same result); they save
+the centred rows and invstd, and their backward folds the row means into per-row coefficients:
+dx = (g * w) * invstd + xc * c2 + c1.
 
 Twice differentiable: with ``create_graph=True`` (``xp.graph``) the fused backwards recompute xhat
 and invstd from the saved input with Tensor ops (``_graph_normalize``), so the gradient records a
@@ -11,11 +15,15 @@ import math
 
 import numpy as np
 
+from .._parallel import split_rows
 from .._tensor import Size, _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._cast import to_dtype
 from ._empty import empty_result
+from ._norm_kernels import (_col_sums, _group_norm_grad_rows, _group_norm_rows, _layer_norm_grad_rows,
+                            _layer_norm_rows, _rms_norm_grad_rows, _rms_norm_rows, _row_means, _row_sums,
+                            split_work)
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -30,56 +38,6 @@ def _bshape(ndim):
     return (1, -1) + (1,) * (ndim - 2)
 
 
-def _unoverflowed(mean, x, axis, count):
-    """``mean`` (x's mean over ``axis``) where finite; where the sum of finite values overflowed
-    (values near the float's largest), the mean of x / count, which does not (nor does PyTorch's
-    running mean)."""
-    if np.isfinite(mean).all():
-        return mean
-    with np.errstate(over="ignore", invalid="ignore"):
-        scaled = (x / x.dtype.type(count)).sum(axis=axis, keepdims=mean.ndim == x.ndim)
-    return np.where(np.isinf(mean) & np.isfinite(scaled), scaled, mean).astype(mean.dtype, copy=False)
-
-
-def _normalize_rows(x, eps, layer=False, out=None):
-    """(xhat, invstd): each row (last axis) of ``x`` centred and scaled to unit variance (``layer``:
-    layer norm's handling of a variance that overflows); xhat written into ``out`` when given."""
-    k = x.shape[-1]
-    with np.errstate(over="ignore", invalid="ignore"):
-        # (row sums by einsum: NumPy's reduce along a short last axis costs 3x more per row)
-        m = _unoverflowed(np.einsum("...k->...", x)[..., None] / x.dtype.type(k), x, -1, k)
-    xhat = np.subtract(x, m, out=out)
-    var = np.einsum("...k,...k->...", xhat, xhat)[..., None] / k
-    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    with np.errstate(over="ignore"):
-        m2 = m * m
-    whole_vectors = k % 8 == 0
-    if layer and x.dtype == np.float32 and (k < 8 or whole_vectors) and not (np.isfinite(m2).all()
-                                                                             and np.isfinite(var).all()):
-        # PyTorch's CPU layer norm on a float32 row shorter than one vector (8) takes the variance
-        # as E[x²] - mean², nan once the squared mean overflows; on rows of whole vectors, once
-        # either overflows (other rows use a running mean and variance, which do not)
-        invstd[np.isinf(m2) | (np.isinf(var) if whole_vectors else False)] = np.nan
-    elif layer and x.dtype != np.float32 and not np.isfinite(var).all():
-        invstd[np.isinf(var)] = np.nan
-    xhat *= invstd
-    return xhat, invstd
-
-
-def _normalized_grad(gxh, xhat, invstd):
-    """dL/dx of ``_normalize_rows`` from gxh = dL/dxhat (overwritten and returned).
-
-    dx = invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)), means over each row.
-    """
-    k = gxh.shape[-1]
-    m1 = np.einsum("...k->...", gxh)[..., None] / k
-    m2 = np.einsum("...k,...k->...", gxh, xhat)[..., None] / k
-    gxh -= m1
-    gxh -= xhat * m2
-    gxh *= invstd
-    return gxh
-
-
 def _graph_normalize(xp, x, axes, eps):
     """create_graph: (xhat, invstd) of ``x`` over ``axes`` (kept), recomputed from the input with
     Tensor ops so the second derivative reaches x through them."""
@@ -89,7 +47,8 @@ def _graph_normalize(xp, x, axes, eps):
 
 
 def _graph_normalized_grad(xp, gxh, xhat, invstd, axes):
-    """create_graph: ``_normalized_grad`` with Tensor ops, means over ``axes``."""
+    """create_graph: dL/dx from gxh = dL/dxhat, invstd * (gxh - mean(gxh) - xhat * mean(gxh * xhat)),
+    with Tensor ops, means over ``axes``."""
     return invstd * (gxh - xp.mean(gxh, axis=axes, keepdims=True)
                      - xhat * xp.mean(gxh * xhat, axis=axes, keepdims=True))
 
@@ -363,28 +322,39 @@ class LayerNorm(Op):
     def forward(ctx, x, w, b, n, eps):
         # normalise each row of the (M, n) view over its n trailing elements
         x2 = x.reshape(-1, n)
-        xhat, y, invstd = np.empty(x2.shape, x.dtype), np.empty(x2.shape, x.dtype), np.empty((len(x2), 1), x.dtype)
-        _layer_norm_rows(x2, xhat, invstd, y, w, b, eps)
-        ctx.save_for_backward(xhat, invstd, w, x)
+        xc = np.empty(x2.shape, x.dtype)
+        y = np.empty(x2.shape, np.result_type(*(a for a in (x, w, b) if a is not None)))
+        invstd = np.empty((len(x2), 1), x.dtype)
+        split_rows(_layer_norm_rows, (x2, _row_means(x2), xc, invstd, y),
+                   None if w is None else w.reshape(-1), None if b is None else b.reshape(-1), eps,
+                   elements=split_work(x2))
+        ctx.save_for_backward(xc, invstd, w, x)
         ctx.n, ctx.eps = n, eps
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w, x = ctx.saved_tensors
+        xc, invstd, w, x = ctx.saved_tensors
         n = ctx.n
         xp = array_namespace(grad)
         if xp.graph:
             return LayerNorm._backward_graph_formula(ctx, xp, grad, x, w)
-        g2 = grad.reshape(-1, n)
+        g2 = np.ascontiguousarray(grad.reshape(-1, n))
+        wv = None if w is None else w.reshape(-1)
         gw = gb = gx = None
+        # with xhat = xc * invstd (per row): sum_rows(g * xhat) = invstd @ (g * xc), and
+        # mean(gxh * xhat) = invstd * ((g * xc) @ w) / n: one product g * xc serves both
+        gxc = np.multiply(g2, xc) if ctx.needs_input_grad[0] or ctx.needs_input_grad[1] else None
         if ctx.needs_input_grad[1]:
-            gw = np.einsum("ij,ij->j", g2, xhat).reshape(w.shape)
+            gw = (invstd[:, 0] @ gxc).reshape(w.shape)
         if ctx.needs_input_grad[2]:
-            gb = g2.sum(axis=0).reshape(ctx.input_meta[2][0])
+            gb = _col_sums(g2).reshape(ctx.input_meta[2][0])
         if ctx.needs_input_grad[0]:
-            gx = np.empty(g2.shape, g2.dtype if w is None else np.result_type(g2, w))
-            _layer_norm_grad_rows(g2, xhat, invstd, gx, w)
+            # the row sums s1 = sum(g * w), s2 = sum(g * w * xc) as gemvs over all rows; the rest per row
+            s1, s2 = (_row_sums(g2), _row_sums(gxc)) if wv is None else (g2 @ wv, gxc @ wv)
+            gx = np.empty(g2.shape, np.result_type(g2, invstd) if w is None else np.result_type(g2, invstd, w))
+            split_rows(_layer_norm_grad_rows, (g2, gxc, xc, invstd, s1[:, None], s2[:, None], gx), wv,
+                       elements=split_work(g2))
             gx = gx.reshape(grad.shape)
         return gx, gw, gb, None, None
 
@@ -403,21 +373,6 @@ class LayerNorm(Op):
             gxh = g2 * xp.reshape(w, (1, n)) if w is not None else g2
             gx = xp.reshape(_graph_normalized_grad(xp, gxh, xhat, invstd, (1,)), grad.shape)
         return gx, gw, gb, None, None
-
-
-def _layer_norm_rows(x, xhat, invstd, y, w, b, eps):
-    """Layer norm of rows ``x`` into ``xhat``, ``invstd`` and the output ``y``."""
-    invstd[...] = _normalize_rows(x, eps, layer=True, out=xhat)[1]
-    _scale_shift(xhat, w, b, (1, -1), out=y)
-
-
-def _layer_norm_grad_rows(g, xhat, invstd, gx, w):
-    """dL/dx of layer norm's rows into ``gx``, from the output gradient ``g``."""
-    if w is None:
-        np.copyto(gx, g)
-    else:
-        np.multiply(g, w.reshape(1, -1), out=gx)
-    _normalized_grad(gx, xhat, invstd)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -459,29 +414,49 @@ class GroupNorm(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
-        nb = x.shape[0]
-        xhat, invstd = _normalize_rows(x.reshape(nb, groups, -1), eps, layer=math.prod(x.shape[2:]) == 1)
-        xhat = xhat.reshape(x.shape)
-        ctx.save_for_backward(xhat, invstd, w, x)
+        nb, c = x.shape[0], x.shape[1]
+        x2 = x.reshape(nb * groups, -1)
+        xc = np.empty(x2.shape, x.dtype)
+        invstd = np.empty((len(x2), 1), x.dtype)
+        y = np.empty((nb * c, x2.size // (nb * c)), np.result_type(*(a for a in (x, w, b) if a is not None)))
+        split_rows(_group_norm_rows, (x2.reshape(nb, groups, -1), _row_means(x2).reshape(nb, groups, 1),
+                                      xc.reshape(nb, groups, -1), invstd.reshape(nb, groups, 1),
+                                      y.reshape(nb, c, -1)), w, b, eps, math.prod(x.shape[2:]) == 1,
+                   elements=split_work(x2))
+        ctx.save_for_backward(xc, invstd, w, x)
         ctx.groups, ctx.eps = groups, eps
-        return _scale_shift(xhat, w, b, _bshape(x.ndim))
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, invstd, w, x = ctx.saved_tensors
+        xc, invstd, w, x = ctx.saved_tensors
         xp = array_namespace(grad)
         if xp.graph:
             return GroupNorm._backward_graph_formula(ctx, xp, grad, x, w)
-        g = ctx.groups
+        groups = ctx.groups
         nb, c = grad.shape[0], grad.shape[1]
-        bs = _bshape(grad.ndim)
-        g3 = grad.reshape(nb, c, -1)
-        gw = np.einsum("ncx,ncx->c", g3, xhat.reshape(nb, c, -1)) if ctx.needs_input_grad[1] else None
-        gb = np.einsum("ncx->c", g3) if ctx.needs_input_grad[2] else None
+        cg = c // groups
+        g2 = np.ascontiguousarray(grad.reshape(nb * c, -1))
+        xc2 = xc.reshape(nb * c, -1)
+        count = cg * g2.shape[1]
+        inv_c = np.repeat(invstd.reshape(nb, groups), cg, axis=1)          # invstd of each (sample, channel)
+        gxc = np.multiply(g2, xc2)
+        sg = _row_sums(g2).reshape(nb, c)            # sum(g) per (sample, channel)
+        sgx = _row_sums(gxc).reshape(nb, c)          # sum(g * xc) per (sample, channel)
+        gw = (sgx * inv_c).sum(axis=0) if ctx.needs_input_grad[1] else None
+        gb = sg.sum(axis=0) if ctx.needs_input_grad[2] else None
         gx = None
         if ctx.needs_input_grad[0]:
-            gxh = (grad * w.reshape(bs) if w is not None else np.array(grad)).reshape(nb, g, -1)
-            gx = _normalized_grad(gxh, xhat.reshape(nb, g, -1), invstd).reshape(grad.shape)
+            # dx = (g * w) * invstd + xc * c2 + c1 per (sample, group), as in _layer_norm_grad_rows
+            wsg, wsgx = (sg, sgx) if w is None else (sg * w, sgx * w)
+            inv = invstd.reshape(nb, groups)
+            c1 = -inv * wsg.reshape(nb, groups, cg).sum(axis=2) / count
+            c2 = -(wsgx.reshape(nb, groups, cg).sum(axis=2) / count * inv) * inv * inv
+            a = inv_c if w is None else inv_c * w
+            gx = np.empty(g2.shape, np.result_type(g2, a))
+            split_rows(_group_norm_grad_rows, (g2, xc2, gxc, a.reshape(-1, 1), np.repeat(c2, cg, axis=1).reshape(-1, 1),
+                                               np.repeat(c1, cg, axis=1).reshape(-1, 1), gx), elements=split_work(g2))
+            gx = gx.reshape(grad.shape)
         return gx, gw, gb, None, None
 
     @staticmethod
@@ -526,16 +501,82 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     return GroupNorm.apply(input, weight, bias, num_groups, eps)
 
 
-# -- compositions ----------------------------------------------------------------------------------
+# -- RMS norm --------------------------------------------------------------------------------------
+class RMSNorm(Op):
+    """Scale each row of the (M, n) view of x by the inverse root mean square of its n trailing elements.
+
+        r = 1 / sqrt(mean(x²) + eps)   (per row),   y = x * r * w
+    Backward, with g = dL/dy, gxh = g * w and means over each row:
+        dL/dw = sum_rows(g * x * r),   dL/dx = r * gxh - x * r³ * mean(gxh * x)
+    """
+    backward_name = "MulBackward0"      # (PyTorch composes rms_norm; its grad_fn is the last multiply)
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, w, n, eps):
+        x2 = np.ascontiguousarray(x.reshape(-1, n))
+        y = np.empty(x2.shape, x.dtype if w is None else np.result_type(x, w))
+        r = np.empty((len(x2), 1), x.dtype)
+        split_rows(_rms_norm_rows, (x2, r, y), None if w is None else w.reshape(-1), eps, elements=split_work(x2))
+        ctx.save_for_backward(x2, r, w, x)
+        ctx.n, ctx.eps = n, eps
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2, r, w, x = ctx.saved_tensors
+        n = ctx.n
+        xp = array_namespace(grad)
+        if xp.graph:
+            return RMSNorm._backward_graph_formula(ctx, xp, grad, x, w)
+        g2 = np.ascontiguousarray(grad.reshape(-1, n))
+        wv = None if w is None else w.reshape(-1)
+        gxx = np.multiply(g2, x2)                      # g * x: the weight's gradient and the row sums
+        gw = (r[:, 0] @ gxx).reshape(w.shape) if ctx.needs_input_grad[1] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            s = _row_sums(gxx) if wv is None else gxx @ wv
+            gx = np.empty(g2.shape, np.result_type(g2, r) if w is None else np.result_type(g2, r, w))
+            split_rows(_rms_norm_grad_rows, (g2, x2, r, s[:, None], gxx, gx), wv, elements=split_work(g2))
+            gx = gx.reshape(grad.shape)
+        return gx, gw, None, None
+
+    @staticmethod
+    def _backward_graph_formula(ctx, xp, grad, x, w):
+        """create_graph: the same formulas with r recomputed from x by Tensor ops."""
+        n = ctx.n
+        g2, x2 = xp.reshape(grad, (-1, n)), xp.reshape(x, (-1, n))
+        r = 1.0 / xp.sqrt(xp.mean(x2 * x2, axis=(1,), keepdims=True) + ctx.eps)
+        gw = gx = None
+        if ctx.needs_input_grad[1]:
+            gw = xp.reshape(xp.sum(g2 * (x2 * r), axis=0), ctx.input_meta[1][0])
+        if ctx.needs_input_grad[0]:
+            gxh = g2 * xp.reshape(w, (1, n)) if w is not None else g2
+            gx = r * gxh - x2 * (r * r * r) * xp.mean(gxh * x2, axis=(1,), keepdims=True)
+            gx = xp.reshape(gx, grad.shape)
+        return gx, gw, None, None
+
+
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``."""
+    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``
+    (``eps`` None: the machine epsilon of the input's dtype).
+
+    Example:
+        >>> ember.nn.functional.rms_norm(ember.randn(2, 5, 8), (8,)).shape
+        ember.Size([2, 5, 8])
+    """
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(input._data.shape[input._data.ndim - k:]) != tuple(normalized_shape):
+    if tuple(input._data.shape[input._data.ndim - k:]) != normalized_shape:
         raise _normalized_shape_error(normalized_shape, input._data.shape)
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
+    d = input._data
+    if (k and d.size and d.dtype in (np.float32, np.float64)
+            and (weight is None or (tuple(weight._data.shape) == normalized_shape and weight._data.dtype == d.dtype))):
+        return RMSNorm.apply(input, weight, math.prod(normalized_shape), eps)
     dims = tuple(range(input._data.ndim - k, input._data.ndim))
     x, = _upcast(input)                                  # float16: mean of squares in float32
     out = _downcast(mul(x, rsqrt(add(mean(mul(x, x), dims, keepdim=True), eps))), input)
