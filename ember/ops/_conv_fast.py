@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import _parallel
 from .._workspace import scratch
-from ._gemm import small_block
+from ._gemm import small_block, small_rows
 from ._im2col import Geometry, cols_view, col2im, gemm, nchw_contiguous, padded_nchw, padded_nhwc, rows, unrows, wmat
 
 __all__ = []
@@ -166,7 +166,10 @@ def conv_forward(xp, wm, geo, dtype, bias=None, nchw=False):
         np.copyto(cols.reshape(src.shape), src)
         dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
         out = ob[:c.p1 - c.p0]
-        np.matmul(cols.reshape(-1, K), wt, out=out)
+        rows2 = cols.reshape(-1, K)
+        step = small_rows(len(out), K * Cout)
+        for a in range(0, len(out), step):
+            np.matmul(rows2[a:a + step], wt, out=out[a:a + step])
         if bias is None:
             dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
         else:                                       # the bias added on the way into NCHW

@@ -25,7 +25,7 @@ def r(*shape, dtype=np.float32):
 def chunking(request, monkeypatch):
     """How the kernels cut the output: runs of whole images (default budget), bands of a few
     rows of one image, or one output row per chunk; and every ungrouped conv through the
-    K-major planes kernels (or none), their GEMMs on blocks of a few pixels."""
+    K-major planes kernels (or none), their GEMMs on blocks of a few pixels (rows)."""
     if request.param.startswith("planes"):
         monkeypatch.setattr(_conv_fast, "small_block", lambda n, other: min(n, 13))
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
@@ -36,6 +36,8 @@ def chunking(request, monkeypatch):
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 0)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 0)
     monkeypatch.setattr(_conv_fast, "DX_FLAT_CHUNK_BYTES", 1 if request.param.endswith("rows") else 1 << 20)
+    if request.param.endswith("bands"):       # rows-form GEMMs in blocks of a few rows
+        monkeypatch.setattr(_conv_fast, "small_rows", lambda n, other: min(n, 5))
     budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
               "no-planes": 1 << 20}[request.param]
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", budget)

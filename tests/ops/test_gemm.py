@@ -123,3 +123,14 @@ def test_small_block_keeps_blocks_on_the_small_matrix_kernels(core, n, other, bl
     monkeypatch.setattr(_gemm, "blas_core", lambda: core)
     assert _gemm.small_block(n, other) == block
     assert block * other <= _gemm.SMALL_MULTIPLY_ADDS or block == n
+
+
+@pytest.mark.parametrize("core, n, other, block", [
+    ("skylakex", 512, 800 * 32, 39),       # a 32 -> 32 5x5 conv's rows: blocks of 39, however many
+    ("skylakex", 20, 800 * 32, 20),        # fewer rows than a block: one product
+    ("skylakex", 512, 1152 * 128, 512),    # blocks of 6 rows would be too short: one product
+    ("haswell", 512, 800 * 32, 512),
+])
+def test_small_rows_blocks_any_number_down_to_sixteen_rows(core, n, other, block, monkeypatch):
+    monkeypatch.setattr(_gemm, "blas_core", lambda: core)
+    assert _gemm.small_rows(n, other) == block
