@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..ops import clamp, log, log1p, logsumexp, sigmoid, softmax
-from .distribution import lazy_property
+from .distribution import broadcast_all, lazy_property
 
 
 def as_float_tensor(v):
@@ -50,6 +50,24 @@ class BinaryProbsOrLogits:
     @property
     def param_shape(self):
         return self._param.shape
+
+    def _set_param(self, name, probs, logits, total_count=None):
+        """Set whichever of ``probs``/``logits`` is given (exactly one, checked for ``name``) as a
+        float tensor, with ``total_count`` broadcast against it and cast to its dtype when given;
+        returns it (also kept as ``_param``)."""
+        one_of(probs, logits, name)
+        value = as_float_tensor(probs if probs is not None else logits)
+        if total_count is None:
+            param, = broadcast_all(value)
+        else:
+            total_count, param = broadcast_all(total_count, value)
+            self.total_count = total_count.to(param.dtype)
+        if probs is not None:
+            self.probs = param
+        else:
+            self.logits = param
+        self._param = param
+        return param
 
     def _expanded_binary(self, cls, batch_shape, _instance, params):
         """``expand``, keeping whichever of probs/logits is set (``_param`` the given one)."""

@@ -6,8 +6,8 @@ from .._random import default_generator
 from .._tensor import _wrap
 from ..ops import softplus, where
 from . import constraints
-from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
-from .distribution import Distribution, broadcast_all
+from ._logits import BinaryProbsOrLogits
+from .distribution import Distribution
 
 __all__ = ["Bernoulli"]
 
@@ -18,14 +18,7 @@ class Bernoulli(BinaryProbsOrLogits, Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        one_of(probs, logits, "Bernoulli")
-        if probs is not None:
-            self.probs, = broadcast_all(as_float_tensor(probs))
-            param = self.probs
-        else:
-            self.logits, = broadcast_all(as_float_tensor(logits))
-            param = self.logits
-        self._param = param
+        param = self._set_param("Bernoulli", probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

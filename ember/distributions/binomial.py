@@ -8,9 +8,9 @@ from .._tensor import _wrap
 from ..autograd.grad_mode import no_grad
 from ..ops import exp, floor, softplus, where
 from . import constraints
-from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
+from ._logits import BinaryProbsOrLogits
 from ._special import lgamma
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution
 
 __all__ = ["Binomial"]
 
@@ -21,16 +21,7 @@ class Binomial(BinaryProbsOrLogits, Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        one_of(probs, logits, "Binomial")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, as_float_tensor(probs))
-            self.total_count = self.total_count.to(self.probs.dtype)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, as_float_tensor(logits))
-            self.total_count = self.total_count.to(self.logits.dtype)
-            param = self.logits
-        self._param = param
+        param = self._set_param("Binomial", probs, logits, total_count)
         super().__init__(param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

@@ -12,7 +12,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import floor, log, log1p, where
 from ..ops.loss.probabilistic import binary_cross_entropy_with_logits
 from . import constraints
-from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
+from ._logits import BinaryProbsOrLogits
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Geometric"]
@@ -30,14 +30,7 @@ class Geometric(BinaryProbsOrLogits, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        one_of(probs, logits, "Geometric")
-        if probs is not None:
-            self.probs, = broadcast_all(as_float_tensor(probs))
-            param = self.probs
-        else:
-            self.logits, = broadcast_all(as_float_tensor(logits))
-            param = self.logits
-        self._param = param
+        param = self._set_param("Geometric", probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None and not (self.probs._data > 0).all():
             bad = self.probs._data[~(self.probs._data > 0)]

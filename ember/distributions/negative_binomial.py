@@ -11,9 +11,9 @@ from ..autograd.grad_mode import no_grad
 from ..ops import exp, floor, sigmoid
 from ..ops.activation import logsigmoid
 from . import constraints
-from ._logits import BinaryProbsOrLogits, as_float_tensor, one_of
+from ._logits import BinaryProbsOrLogits
 from ._special import lgamma
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution
 from .gamma import Gamma
 
 __all__ = ["NegativeBinomial"]
@@ -30,16 +30,7 @@ class NegativeBinomial(BinaryProbsOrLogits, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        one_of(probs, logits, "NegativeBinomial")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, as_float_tensor(probs))
-            self.total_count = self.total_count.to(self.probs.dtype)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, as_float_tensor(logits))
-            self.total_count = self.total_count.to(self.logits.dtype)
-            param = self.logits
-        self._param = param
+        param = self._set_param("NegativeBinomial", probs, logits, total_count)
         super().__init__(param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
