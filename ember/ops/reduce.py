@@ -148,6 +148,19 @@ def _axis_as_dim(name, dim, axis):
     return axis
 
 
+def _sum_mean_args(name, dim, keepdim, axis, keepdims):
+    """``(dim, keepdim)`` of sum or mean: ``dim`` left out is None (keepdim without any dim is
+    PyTorch's TypeError); NumPy's ``axis``/``keepdims`` spellings are accepted as aliases."""
+    dim = _axis_as_dim(name, dim, axis)
+    if dim is _NO_DIM:
+        dim = _dim_given(name, dim, None, keepdim, keepdims)
+    if keepdim is NO_KEEPDIM:
+        keepdim = False
+    if keepdims is not None:
+        dim, keepdim = numpy_dim(name, dim, None, keepdim, keepdims)
+    return dim, keepdim
+
+
 def _dim_given(name, dim, axis, keepdim, keepdims):
     """``dim`` with the default resolved to None; keepdim without any dim is PyTorch's TypeError."""
     if dim is not _NO_DIM:
@@ -159,15 +172,7 @@ def _dim_given(name, dim, axis, keepdim, keepdims):
 
 def sum(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=_NO_DIM, keepdims=None):
     """Sum over all elements or over ``dim``; integer and bool tensors sum to int64."""
-    dim = _axis_as_dim("sum", dim, axis)
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if dim is _NO_DIM:
-            dim = _dim_given("sum", dim, None, NO_KEEPDIM, keepdims)
-    elif dim is _NO_DIM:
-        dim = _dim_given("sum", dim, None, keepdim, keepdims)
-    if keepdims is not None:
-        dim, keepdim = numpy_dim("sum", dim, None, keepdim, keepdims)
+    dim, keepdim = _sum_mean_args("sum", dim, keepdim, axis, keepdims)
     d = input._data.dtype
     npd = np.dtype(dtype.np if hasattr(dtype, "np") else dtype) if dtype is not None else (
         np.int64 if d.kind in "biu" else None)
@@ -256,15 +261,7 @@ class MeanDim(Mean):
 
 def mean(input, dim=_NO_DIM, keepdim=NO_KEEPDIM, *, dtype=None, axis=_NO_DIM, keepdims=None):
     """Mean over all elements or over ``dim`` (floating-point tensors only)."""
-    dim = _axis_as_dim("mean", dim, axis)
-    if keepdim is NO_KEEPDIM:
-        keepdim = False
-        if dim is _NO_DIM:
-            dim = _dim_given("mean", dim, None, NO_KEEPDIM, keepdims)
-    elif dim is _NO_DIM:
-        dim = _dim_given("mean", dim, None, keepdim, keepdims)
-    if keepdims is not None:
-        dim, keepdim = numpy_dim("mean", dim, None, keepdim, keepdims)
+    dim, keepdim = _sum_mean_args("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
