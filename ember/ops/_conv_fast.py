@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import _parallel
 from .._workspace import scratch
-from ._gemm import small_block, small_rows
+from ._gemm import matmul_row_blocks, small_block, small_rows
 from ._im2col import Geometry, cols_view, col2im, gemm, nchw_contiguous, padded_nchw, padded_nhwc, rows, unrows, wmat
 
 __all__ = []
@@ -166,10 +166,7 @@ def conv_forward(xp, wm, geo, dtype, bias=None, nchw=False):
         np.copyto(cols.reshape(src.shape), src)
         dst = y[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo]
         out = ob[:c.p1 - c.p0]
-        rows2 = cols.reshape(-1, K)
-        step = small_rows(len(out), K * Cout)
-        for a in range(0, len(out), step):
-            np.matmul(rows2[a:a + step], wt, out=out[a:a + step])
+        matmul_row_blocks(cols.reshape(-1, K), wt, out, small_rows(len(out), K * Cout))
         if bias is None:
             dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
         else:                                       # the bias added on the way into NCHW
@@ -324,10 +321,11 @@ def _partials(cs, dtype, shape, each):
 
 
 def _weight_grad_chunks(xp, g3, geo):
-    """sum over chunks of G_chunk (Cout, rows) @ columns_chunk (rows, K), as (1, Cout, K).
+    """sum over chunks of columns_chunk.T (K, rows) @ G_chunk (rows, Cout), as (1, Cout, K).
 
-    Per chunk the NCHW gradient of its pixels is copied into a reused (Cout, rows) buffer, so
-    one GEMM with a long inner dimension covers the chunk (columns zero-padded to ``Kp``)."""
+    Per chunk the NCHW gradient of its pixels is copied into a reused (rows, Cout) buffer, so
+    one product with a long inner dimension covers the chunk (columns zero-padded to ``Kp``),
+    run in blocks of rows of its (Kp, Cout) result on OpenBLAS's small-matrix kernels."""
     view = cols_view(xp, geo)[0]
     K = geo.kh * geo.kw * geo.C
     Cout = g3.shape[1]
@@ -341,19 +339,19 @@ def _weight_grad_chunks(xp, g3, geo):
     def init():
         cols = scratch("wgrad.cols.padded", (rmax * geo.Wo, Kp), dtype)
         cols[:, K:] = 0
-        return (cols, scratch("wgrad.g", (Cout, rmax * geo.Wo), dtype), np.empty((Cout, Kp), dtype))
+        return (cols, scratch("wgrad.g", (rmax * geo.Wo, Cout), dtype), np.empty((Kp, Cout), dtype))
 
     def each(state, c, out):
         cb, gb, _ = state
         src = c.cols(view)
         rows = c.p1 - c.p0
         np.copyto(cb[:rows, :K].reshape(src.shape), src)
-        gr = gb[:, :rows]
-        gr.reshape(Cout, c.m, c.P)[...] = g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(1, 0, 2)
-        np.matmul(gr, cb[:rows], out=out)
-    items, parts, work = _partials(cs, dtype, (Cout, Kp), each)
+        gr = gb[:rows]
+        gr.reshape(c.m, c.P, Cout)[...] = g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(0, 2, 1)
+        matmul_row_blocks(cb[:rows].T, gr, out, small_rows(Kp, rows * Cout))
+    items, parts, work = _partials(cs, dtype, (Kp, Cout), each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)
-    return np.ascontiguousarray(np.add.reduce(parts, axis=0)[:, :K])[None]
+    return np.ascontiguousarray(np.add.reduce(parts, axis=0)[:K].T)[None]
 
 
 def _weight_grad_rows(xp, gr, geo):

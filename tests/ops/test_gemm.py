@@ -126,7 +126,8 @@ def test_small_block_keeps_blocks_on_the_small_matrix_kernels(core, n, other, bl
 
 
 @pytest.mark.parametrize("core, n, other, block", [
-    ("skylakex", 512, 800 * 32, 39),       # a 32 -> 32 5x5 conv's rows: blocks of 39, however many
+    ("skylakex", 512, 800 * 32, 32),       # a 32 -> 32 5x5 conv's rows: 39 fit, cut to 32 (whole 16s)
+    ("skylakex", 640, 800 * 64, 16),       # 19 fit: 16
     ("skylakex", 20, 800 * 32, 20),        # fewer rows than a block: one product
     ("skylakex", 512, 1152 * 128, 512),    # blocks of 6 rows would be too short: one product
     ("haswell", 512, 800 * 32, 512),
@@ -134,3 +135,17 @@ def test_small_block_keeps_blocks_on_the_small_matrix_kernels(core, n, other, bl
 def test_small_rows_blocks_any_number_down_to_sixteen_rows(core, n, other, block, monkeypatch):
     monkeypatch.setattr(_gemm, "blas_core", lambda: core)
     assert _gemm.small_rows(n, other) == block
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("n, step", [(100, 32), (96, 32), (20, 32), (7, 1), (64, 64)])
+def test_matmul_row_blocks_is_the_product_block_by_block(n, step, transposed):
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((11, n) if transposed else (n, 11)).astype(np.float32)
+    a = a.T if transposed else a
+    b = rng.standard_normal((11, 6)).astype(np.float32)
+    out = np.full((n, 6), np.nan, np.float32)
+    assert _gemm.matmul_row_blocks(a, b, out, step) is out
+    expected = np.concatenate([a[s:s + step] @ b for s in range(0, n, step)])
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-5, atol=1e-5)
