@@ -7,7 +7,7 @@ or bands of rows of big images, about ``CHUNK_BYTES``) are copied into a reused 
 transposed into the C-contiguous NCHW output while in cache (PyTorch's layout, so ``.view()``
 works on it). First layers on few channels (``uses_planes``) keep the padded input in NCHW and
 multiply ``W @ planes`` per image (K-major columns) straight into the NCHW output. Backward rebuilds the columns chunk by chunk: the weight gradient is
-``G_chunk (Cout, rows) @ cols_chunk`` summed over chunks (grouped convs: one pixel-rows GEMM);
+``cols_chunk.T @ G_chunk.T`` (K, Cout) summed over chunks (grouped convs: one pixel-rows GEMM);
 a stride-1 conv's input gradient is the padded output gradient (a reused buffer) convolved with
 the flipped weights, or for few channels (LeNet's) ``W^T @ G`` per image with each tap's rows
 added at its offset in the flattened padded input (else col2im of ``G @ W``, as in the math).
@@ -134,7 +134,7 @@ def conv_forward(xp, wm, geo, dtype, bias=None, nchw=False):
 
     Chunk by chunk (whole images or bands of rows whose columns fill about ``CHUNK_BYTES``):
     copy the columns into a reused buffer, one rows-form GEMM ``columns (rows, K) @ W.T
-    (K, Cout)`` into a reused channels-last buffer, and write the chunk transposed into the
+    (K, Cout)`` (in blocks of rows on OpenBLAS's small-matrix kernels) into a reused channels-last buffer, and write the chunk transposed into the
     NCHW output while it is in cache, adding the bias on the way. Grouped convs go through per-group
     pixel rows.
     """
@@ -323,7 +323,7 @@ def _partials(cs, dtype, shape, each):
 def _weight_grad_chunks(xp, g3, geo):
     """sum over chunks of columns_chunk.T (K, rows) @ G_chunk (rows, Cout), as (1, Cout, K).
 
-    Per chunk the NCHW gradient of its pixels is copied into a reused (rows, Cout) buffer, so
+    Per chunk the NCHW gradient of its pixels is copied into a reused (Cout, rows) buffer, so
     one product with a long inner dimension covers the chunk (columns zero-padded to ``Kp``),
     run in blocks of rows of its (Kp, Cout) result on OpenBLAS's small-matrix kernels."""
     view = cols_view(xp, geo)[0]
@@ -339,16 +339,16 @@ def _weight_grad_chunks(xp, g3, geo):
     def init():
         cols = scratch("wgrad.cols.padded", (rmax * geo.Wo, Kp), dtype)
         cols[:, K:] = 0
-        return (cols, scratch("wgrad.g", (rmax * geo.Wo, Cout), dtype), np.empty((Kp, Cout), dtype))
+        return (cols, scratch("wgrad.g", (Cout, rmax * geo.Wo), dtype), np.empty((Kp, Cout), dtype))
 
     def each(state, c, out):
         cb, gb, _ = state
         src = c.cols(view)
         rows = c.p1 - c.p0
         np.copyto(cb[:rows, :K].reshape(src.shape), src)
-        gr = gb[:rows]
-        gr.reshape(c.m, c.P, Cout)[...] = g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(0, 2, 1)
-        matmul_row_blocks(cb[:rows].T, gr, out, small_rows(Kp, rows * Cout))
+        gr = gb[:, :rows]
+        gr.reshape(Cout, c.m, c.P)[...] = g3[c.n0:c.n1, :, c.h0 * geo.Wo:c.h1 * geo.Wo].transpose(1, 0, 2)
+        matmul_row_blocks(cb[:rows].T, gr.T, out, small_rows(Kp, rows * Cout))
     items, parts, work = _partials(cs, dtype, (Kp, Cout), each)
     _parallel.run_chunks(items, _threads(cs, rb), init, work)
     return np.ascontiguousarray(np.add.reduce(parts, axis=0)[:K].T)[None]
