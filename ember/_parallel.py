@@ -283,10 +283,19 @@ def run_chunks(chunks, nw, init, work):
     return states + others
 
 
-def parallel_batches(N, fn, nbytes):
+def parallel_batches(N, fn, nbytes, block_bytes=None):
     """``fn(start, stop)`` over ranges of the batch, on ember's threads when there is enough
-    work (``nbytes`` touched in all) to pay for the hand-off."""
+    work (``nbytes`` touched in all) to pay for the hand-off. With ``block_bytes``, each range
+    is run in sub-ranges touching about that many bytes, so a multi-pass kernel (a max-pool's
+    compare, copy and mask) finds each pass's input still in cache."""
     nw = workers() if nbytes >= PARALLEL_MIN_BYTES and N > 1 else 1
+    if block_bytes and nbytes > block_bytes and N > 1:
+        k = max(1, block_bytes * N // nbytes)
+        whole = fn
+
+        def fn(start, stop):
+            for s in range(start, stop, k):
+                whole(s, min(stop, s + k))
     if nw <= 1:
         fn(0, N)
         return

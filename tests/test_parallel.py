@@ -177,6 +177,20 @@ def test_parallel_batches_covers_the_batch(N, monkeypatch):
     assert small == [(0, N)]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("N, block_bytes, runs", [(10, 30, 4), (10, 1, 10), (10, 1000, 1), (1, 1, 1)])
+def test_parallel_batches_cuts_ranges_into_cache_sized_runs(N, block_bytes, runs, threads, monkeypatch):
+    # 100 bytes over 10 images: blocks of 30 bytes are runs of 3 images
+    monkeypatch.setattr(_parallel, "workers", lambda: threads)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
+    ranges = []
+    _parallel.parallel_batches(N, lambda s, e: ranges.append((s, e)), 10 * N, block_bytes)
+    assert sorted(i for s, e in ranges for i in range(s, e)) == list(range(N))
+    assert max(e - s for s, e in ranges) <= -(-N // runs)
+    if threads == 1:
+        assert len(ranges) == runs
+
+
 def _conv_pool_step(x, w, g):
     """conv -> max-pool -> conv -> avg-pool, forward and backward: every kernel that shares out
     chunks (and the transposing copies to NCHW, since the grouped conv returns channels-last)."""

@@ -22,12 +22,16 @@ def channels_last(lib, x):
     return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
 
 
-@pytest.fixture(params=["nchw", "nchw-threads", "nhwc", "nhwc-threads"])
+@pytest.fixture(params=["nchw", "nchw-threads", "nhwc", "nhwc-threads", "nchw-blocks", "nhwc-threads-blocks"])
 def layout(request, monkeypatch):
-    """Input memory layout; "-threads" also shares the batch out to two worker threads."""
-    if request.param.endswith("-threads"):
+    """Input memory layout; "-threads" also shares the batch out to two worker threads;
+    "-blocks" runs the max pools' passes image by image (cache-sized runs)."""
+    if "-threads" in request.param:
         monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
         monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    if request.param.endswith("-blocks"):
+        monkeypatch.setattr(ember.ops.pool, "BLOCK_BYTES", 1)
+        monkeypatch.setattr(ember.ops._pool_layout, "BLOCK_BYTES", 1)
     return request.param
 
 
