@@ -65,28 +65,31 @@ def small_rows(n, other):
 
 
 def matmul_row_blocks(a, b, out, step):
-    """``out[...] = a @ b`` for 2-D ``a`` (any strides, e.g. a transposed view) and ``out``, as
-    products of blocks of ``step`` rows: the whole blocks in one stacked ``np.matmul`` call (NumPy
-    loops over them in C), the remaining rows in a second. Bitwise the blocks' products one by one.
+    """``out[...] = a @ b`` for ``a`` (..., n, K) (any strides, e.g. a transposed view) and ``out``
+    (..., n, N), as products of blocks of ``step`` rows: the whole blocks in one stacked
+    ``np.matmul`` call (NumPy loops over them in C), the remaining rows in a second. Bitwise the
+    blocks' products one by one.
 
     Example:
         >>> a, b = np.ones((100, 8), np.float32), np.ones((8, 4), np.float32)
         >>> matmul_row_blocks(a, b, np.empty((100, 4), np.float32), 32)[99, 3]
         np.float32(8.0)
     """
-    n = a.shape[0]
+    n = a.shape[-2]
     whole = n // step * step if step < n else 0
     if whole:
         np.matmul(_row_blocks(a, step, whole), b, out=_row_blocks(out, step, whole))
     if whole < n:
-        np.matmul(a[whole:], b, out=out[whole:])
+        np.matmul(a[..., whole:, :], b, out=out[..., whole:, :])
     return out
 
 
 def _row_blocks(a, step, whole):
-    """The first ``whole`` rows of 2-D ``a`` as a (whole / step, step, columns) view."""
-    s0, s1 = a.strides
-    return as_strided(a, (whole // step, step, a.shape[1]), (step * s0, s0, s1), writeable=a.flags.writeable)
+    """The first ``whole`` rows of ``a`` (..., rows, columns) as a (..., whole / step, step,
+    columns) view."""
+    s0, s1 = a.strides[-2:]
+    return as_strided(a, a.shape[:-2] + (whole // step, step, a.shape[-1]), a.strides[:-2] + (step * s0, s0, s1),
+                      writeable=a.flags.writeable)
 
 
 def gemm(a, b):

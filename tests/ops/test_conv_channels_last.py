@@ -21,28 +21,46 @@ def r(*shape, dtype=np.float32):
     return RNG.standard_normal(shape).astype(dtype)
 
 
-@pytest.fixture(params=["images", "row-bands", "single-rows", "planes", "planes-row-bands", "no-planes"])
+@pytest.fixture(params=["images", "row-bands", "single-rows", "planes", "planes-row-bands", "no-planes",
+                        "no-planes-whole"])
 def chunking(request, monkeypatch):
     """How the kernels cut the output: runs of whole images (default budget), bands of a few
     rows of one image, or one output row per chunk; and every ungrouped conv through the
-    K-major planes kernels (or none), their GEMMs on blocks of a few pixels (rows)."""
+    K-major planes kernels (or none), their GEMMs on blocks of a few pixels (rows); rows-form
+    products skip the kernel rows that fall on the padding, except in "no-planes-whole"."""
     if request.param.startswith("planes"):
         monkeypatch.setattr(_conv_fast, "small_block", lambda n, other: min(n, 13))
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 1 << 30)
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 1 << 30)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 1 << 30)
-    elif request.param == "no-planes":
+    elif request.param.startswith("no-planes"):
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C_COUT", 0)
         monkeypatch.setattr(_conv_fast, "PLANES_MAX_C", 0)
         monkeypatch.setattr(_conv_fast, "DX_FLAT_MAX_C_COUT", 0)
     monkeypatch.setattr(_conv_fast, "DX_FLAT_CHUNK_BYTES", 1 if request.param.endswith("rows") else 1 << 20)
     if request.param.endswith("bands"):       # rows-form GEMMs in blocks of a few rows
         monkeypatch.setattr(_conv_fast, "small_rows", lambda n, other: min(n, 5))
+    if request.param != "no-planes-whole":    # skip the kernel rows on padding (when not planes)
+        monkeypatch.setattr(_conv_fast, "SKIP_PADDING_MIN", 0)
     budget = {"images": 1 << 20, "row-bands": 3000, "single-rows": 1, "planes": 1 << 20, "planes-row-bands": 3000,
-              "no-planes": 1 << 20}[request.param]
+              "no-planes": 1 << 20, "no-planes-whole": 1 << 20}[request.param]
     monkeypatch.setattr(_conv_fast, "CHUNK_BYTES", budget)
     monkeypatch.setattr(_conv_fast, "WGRAD_CHUNK_BYTES", budget)
     return request.param
+
+
+@pytest.mark.parametrize("H, k, s, d, pt, pb", [(16, 5, 1, 1, 2, 2), (8, 5, 1, 1, 2, 2), (7, 3, 2, 2, 3, 3),
+                                               (5, 3, 1, 1, 0, 0), (1, 3, 1, 1, 4, 1), (10, 2, 3, 2, 1, 3)])
+def test_kernel_row_runs_keep_exactly_the_kernel_rows_that_read_the_input(H, k, s, d, pt, pb):
+    geo = Geometry(1, 1, H, H, 1, k, k, (s, s), (d, d), (pt, pb, pt, pb), 1)
+    for h0, h1 in [(0, geo.Ho), (geo.Ho // 2, geo.Ho)]:
+        runs = _conv_fast.kernel_row_runs(geo, h0, h1)
+        assert runs[0][0] == h0 and runs[-1][1] == h1
+        assert all(a[1] == b[0] and a[2:] != b[2:] for a, b in zip(runs, runs[1:]))
+        for a, b, i0, i1 in runs:
+            for h in range(a, b):
+                reads_input = [i for i in range(k) if 0 <= h * s + i * d - pt < H]
+                assert list(range(i0, i1)) == reads_input
 
 
 CONV_CASES = [
