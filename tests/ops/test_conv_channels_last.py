@@ -279,5 +279,5 @@ def test_rgb_first_layer_planes_forward_channels_last_weight_grad(kw, chunking):
     # NCHW input channels-last.
     x, w, b = r(3, 3, 12, 10), r(32, 3, 5, 5), r(32)
     assert _conv_fast.uses_planes(Geometry(3, 3, 12, 10, 32, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), 1)) == \
-        (chunking != "no-planes")
+        (not chunking.startswith("no-planes"))
     check(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), x, w, b, atol=1e-4, rtol=1e-4)
