@@ -15,7 +15,6 @@ Example:
     np.float32(512.0)
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .._parallel import blas_core, run_chunks, workers
 
@@ -86,10 +85,8 @@ def matmul_row_blocks(a, b, out, step):
 
 def _row_blocks(a, step, whole):
     """The first ``whole`` rows of ``a`` (..., rows, columns) as a (..., whole / step, step,
-    columns) view."""
-    s0, s1 = a.strides[-2:]
-    return as_strided(a, a.shape[:-2] + (whole // step, step, a.shape[-1]), a.strides[:-2] + (step * s0, s0, s1),
-                      writeable=a.flags.writeable)
+    columns) view (splitting one axis never needs a copy; ``copy=False`` makes sure)."""
+    return np.reshape(a[..., :whole, :], a.shape[:-2] + (whole // step, step, a.shape[-1]), copy=False)
 
 
 def gemm(a, b):
