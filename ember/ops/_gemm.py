@@ -75,9 +75,10 @@ def matmul_row_blocks(a, b, out, step):
         np.float32(8.0)
     """
     n = a.shape[-2]
-    whole = n // step * step if step < n else 0
-    if whole:
-        np.matmul(_row_blocks(a, step, whole), b, out=_row_blocks(out, step, whole))
+    if step >= n:
+        return np.matmul(a, b, out=out)
+    whole = n - n % step
+    np.matmul(_row_blocks(a, step, whole), b, out=_row_blocks(out, step, whole))
     if whole < n:
         np.matmul(a[..., whole:, :], b, out=out[..., whole:, :])
     return out
@@ -86,7 +87,7 @@ def matmul_row_blocks(a, b, out, step):
 def _row_blocks(a, step, whole):
     """The first ``whole`` rows of ``a`` (..., rows, columns) as a (..., whole / step, step,
     columns) view (splitting one axis never needs a copy; ``copy=False`` makes sure)."""
-    return np.reshape(a[..., :whole, :], a.shape[:-2] + (whole // step, step, a.shape[-1]), copy=False)
+    return a[..., :whole, :].reshape(a.shape[:-2] + (whole // step, step, a.shape[-1]), copy=False)
 
 
 def gemm(a, b):
