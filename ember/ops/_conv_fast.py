@@ -87,8 +87,8 @@ def chunks(geo, row_bytes, budget):
     """The output of a conv cut into chunks whose columns hold about ``budget`` bytes
     (``row_bytes`` per output row): runs of whole images, or bands of rows of big images.
     A conv with enough work is cut into at least ``MIN_CHUNKS`` chunks (of at least
-    ``MIN_CHUNK_BYTES``), and chunks of a cut differ by at most one image (or row), so a small
-    batch still gives every thread an even share. The cut depends on the geometry only, never
+    ``MIN_CHUNK_BYTES``), runs of images into a multiple of ``MIN_CHUNKS``, and chunks of a cut
+    differ by at most one image (or row), so every thread gets an even share. The cut depends on the geometry only, never
     on the thread count, so every thread count runs the very same GEMMs (and gives bitwise the
     same results)."""
     N, Ho, Wo = geo.N, geo.Ho, geo.Wo
@@ -96,6 +96,8 @@ def chunks(geo, row_bytes, budget):
     budget = max(1, min(budget, max(MIN_CHUNK_BYTES, N * Ho * row_bytes // MIN_CHUNKS)))
     if Ho * row_bytes <= budget:
         k = -(-N // max(1, budget // (Ho * row_bytes)))
+        if k > 1:                       # a whole number of rounds for 1, 2 or 4 threads
+            k = min(N, -(-k // MIN_CHUNKS) * MIN_CHUNKS)
         cut = [i * N // k for i in range(k + 1)]
         return [Chunk(a, b, 0, Ho, Ho, Wo) for a, b in zip(cut, cut[1:])]
     k = -(-Ho // max(1, budget // row_bytes))

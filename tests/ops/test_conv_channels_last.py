@@ -225,6 +225,7 @@ def test_training_steps_reuse_their_scratch_buffers():
     (16, 32, 32, 32 * 75 * 4),        # CIFAR-10's first conv at batch 16: runs of images
     (1, 32, 32, 32 * 75 * 4),         # ... at batch 1: bands of rows
     (64, 16, 16, 16 * 800 * 4),       # its second conv at batch 64
+    (64, 8, 8, 8 * 800 * 4),          # its third: 7 runs of images would fit, 8 are taken
     (3, 224, 224, 224 * 576 * 4),     # big images: bands of rows of each image
     (2, 3, 3, 40),                    # tiny: one chunk
     (7, 5, 4, 1 << 20),               # one row over the budget: a row per chunk
@@ -241,6 +242,8 @@ def test_chunks_cover_every_output_row_once_in_even_parts(N, Ho, Wo, row_bytes):
         assert len(cs) >= _conv_fast.MIN_CHUNKS                            # enough to share out
     if N * Ho * row_bytes <= _conv_fast.MIN_CHUNK_BYTES:
         assert len(cs) == 1                                                # too little to cut
+    if cs[0].h1 - cs[0].h0 == Ho and 1 < len(cs) < N:
+        assert len(cs) % _conv_fast.MIN_CHUNKS == 0                        # whole rounds on 2 or 4 threads
 
 
 def test_lenet_sized_threads_give_bitwise_the_same_results(monkeypatch):
