@@ -41,7 +41,8 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * ~(out <= 0)                        # as PyTorch: a nan input passes the gradient
+        # out is >= 0 or nan: out != 0 is PyTorch's ``not (out <= 0)`` (a nan passes the gradient)
+        return grad * (out != 0)
 
 
 def relu(input, inplace=False):
