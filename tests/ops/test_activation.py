@@ -27,3 +27,9 @@ def test_gradcheck_unary(name):
 def test_relu_of_bool_raises(shape):
     assert_same(lambda t: t.relu(t.ones(shape, dtype=t.bool)), error=RuntimeError)
     assert_same(lambda t: t.nn.functional.relu(t.ones(shape, dtype=t.bool)), error=RuntimeError)
+
+
+def test_relu_gradient_at_special_values_matches_torch():
+    # PyTorch passes the gradient where not (out <= 0): a nan input passes it, +-0 and -inf do not.
+    values = [float("nan"), 0.0, -0.0, 1.0, -1.0, float("inf"), float("-inf"), 1e-45, -1e-45]
+    check(lambda x: x.relu(), lambda x: x.relu(), torch.tensor(values).numpy())
