@@ -50,6 +50,20 @@ def _row_sums(a):
     return a @ _ones(a.shape[1], a.dtype)
 
 
+def channel_sums(a):
+    """The sum of ``a`` (N, C, ...) over every axis but 1, as (C,): for C-contiguous float32 or
+    float64 arrays a row sum per (image, channel), then the sum over images (several times faster
+    than NumPy's reduction over axes 0, 2, ...).
+
+    Example:
+        >>> channel_sums(np.ones((2, 3, 4, 4), np.float32))
+        array([32., 32., 32.], dtype=float32)
+    """
+    if a.ndim > 2 and a.size and a.flags.c_contiguous and a.dtype in (np.float32, np.float64):
+        return np.add.reduce(_row_sums(a.reshape(a.shape[0] * a.shape[1], -1)).reshape(a.shape[:2]), axis=0)
+    return np.add.reduce(a, axis=(0,) + tuple(range(2, a.ndim)))
+
+
 def _col_sums(a):
     """Sums of the columns of the 2-D array ``a`` (a gemv against ones)."""
     return _ones(a.shape[0], a.dtype) @ a

@@ -23,7 +23,7 @@ from ._cast import to_dtype
 from ._empty import empty_result
 from ._norm_kernels import (_col_sums, _group_norm_grad_rows, _group_norm_rows, _layer_norm_grad_rows,
                             _layer_norm_rows, _rms_norm_grad_rows, _rms_norm_rows, _row_means, _row_sums,
-                            split_work)
+                            channel_sums, split_work)
 from .arithmetic import add, div, mul
 from .clamp_where import clamp_min
 from .math_functions import rsqrt
@@ -114,7 +114,7 @@ class BatchNormTrain(Op):
         n, c = x.shape[0], x.shape[1]
         m = x.size // c
         bs = _bshape(x.ndim)
-        mean = np.add.reduce(x, axis=(0,) + tuple(range(2, x.ndim))) / x.dtype.type(m)
+        mean = channel_sums(x) / x.dtype.type(m)
         xc = x - mean.reshape(bs)
         xc3 = xc.reshape(n, c, -1)
         var = (np.einsum("ncx,ncx->c", xc3, xc3) / m).astype(x.dtype, copy=False)
@@ -140,7 +140,7 @@ class BatchNormTrain(Op):
         n, c = grad.shape[0], grad.shape[1]
         bs = _bshape(grad.ndim)
         m = grad.size // c
-        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        gb = channel_sums(grad)
         # gw = sum(g * xhat) = invstd * sum(g * xc)
         gw = np.einsum("ncx,ncx->c", grad.reshape(n, c, -1), xc.reshape(n, c, -1)).astype(grad.dtype, copy=False)
         gw *= invstd

@@ -9,6 +9,7 @@ import torch
 
 import ember
 import ember.nn.functional as F
+from ember.ops._norm_kernels import channel_sums
 
 EPS32 = float(np.finfo(np.float32).eps)
 
@@ -263,3 +264,18 @@ def test_rms_norm_second_derivative_and_threads(threads):
         assert len(calls) == (2 if k == 1 else 8), calls
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a.astype(np.float32),                              # row sums through BLAS
+    lambda a: a,                                                 # float64 too
+    lambda a: a.astype(np.float32).transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2),   # channels-last
+    lambda a: a.astype(np.float16),                              # NumPy's reduction
+    lambda a: a[:, :, :0],                                       # empty
+], ids=["float32", "float64", "channels-last", "float16", "empty"])
+def test_channel_sums_sum_every_axis_but_the_channels(make):
+    a = make(np.random.default_rng(3).standard_normal((5, 3, 4, 6)))
+    got = channel_sums(a)
+    assert got.shape == (3,) and got.dtype == a.dtype
+    np.testing.assert_allclose(got, a.astype(np.float64).sum(axis=(0, 2, 3)), rtol=2e-3 if a.dtype == np.float16 else 1e-5,
+                               atol=1e-2 if a.dtype == np.float16 else 1e-5)
