@@ -15,6 +15,7 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, uses_planes, weight_grad
+from ._norm_kernels import channel_sums
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
 from ._util import ntuple, require_tensor
 
@@ -142,7 +143,7 @@ class ConvTranspose(Op):
             if need[1]:
                 gw = wmat_back(gemm(xr, cols, ta=True), ws4).reshape(ws)
         if need[2]:
-            gb = g4.sum(axis=(0, 2, 3))
+            gb = channel_sums(g4)
         return gx, gw, gb
 
 
