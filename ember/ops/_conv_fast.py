@@ -89,9 +89,9 @@ def chunks(geo, row_bytes, budget):
     (``row_bytes`` per output row): runs of whole images, or bands of rows of big images.
     A conv with enough work is cut into at least ``MIN_CHUNKS`` chunks (of at least
     ``MIN_CHUNK_BYTES``), runs of images into a multiple of ``MIN_CHUNKS``, and chunks of a cut
-    differ by at most one image (or row), so every thread gets an even share. The cut depends on the geometry only, never
-    on the thread count, so every thread count runs the very same GEMMs (and gives bitwise the
-    same results)."""
+    differ by at most one image (or row), so every thread gets an even share. The cut depends on
+    the geometry only, never on the thread count, so every thread count runs the very same GEMMs
+    (and gives bitwise the same results)."""
     N, Ho, Wo = geo.N, geo.Ho, geo.Wo
     row_bytes = max(1, row_bytes)
     budget = max(1, min(budget, max(MIN_CHUNK_BYTES, N * Ho * row_bytes // MIN_CHUNKS)))
@@ -142,9 +142,10 @@ def conv_forward(xp, wm, geo, dtype, bias=None, nchw=False):
 
     Chunk by chunk (whole images or bands of rows whose columns fill about ``CHUNK_BYTES``):
     copy the columns into a reused buffer, one rows-form GEMM ``columns (rows, K) @ W.T
-    (K, Cout)`` (in blocks of rows on OpenBLAS's small-matrix kernels) into a reused channels-last buffer, and write the chunk transposed into the
-    NCHW output while it is in cache, adding the bias on the way. Grouped convs go through per-group
-    pixel rows.
+    (K, Cout)`` (in blocks of rows on OpenBLAS's small-matrix kernels; rows whose windows overlap
+    the top or bottom padding without its kernel rows) into a reused channels-last buffer, and
+    write the chunk transposed into the NCHW output while it is in cache, adding the bias on the
+    way. Grouped convs go through per-group pixel rows.
     """
     N, per = geo.N, geo.Ho * geo.Wo
     if nchw:
@@ -190,7 +191,8 @@ def conv_forward(xp, wm, geo, dtype, bias=None, nchw=False):
                 if i0 == i1:
                     o3[:, r] = 0
                 else:
-                    matmul_row_blocks(c3[:, r, k], wt[k], o3[:, r], small_rows((b - a) * geo.Wo, (i1 - i0) * kwc * Cout))
+                    step = small_rows((b - a) * geo.Wo, (i1 - i0) * kwc * Cout)
+                    matmul_row_blocks(c3[:, r, k], wt[k], o3[:, r], step)
         if bias is None:
             dst[...] = out.reshape(c.m, c.P, Cout).transpose(0, 2, 1)
         else:                                       # the bias added on the way into NCHW

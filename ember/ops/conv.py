@@ -15,8 +15,8 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._conv_fast import OutputGrad, bias_grad, conv_forward, input_grad, padded_input, uses_planes, weight_grad
-from ._norm_kernels import channel_sums
 from ._im2col import Geometry, col2im, gemm, im2col, padded_nhwc, rows, unrows, wmat, wmat_back
+from ._norm_kernels import channel_sums
 from ._util import ntuple, require_tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]

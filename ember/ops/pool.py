@@ -21,8 +21,8 @@ from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._im2col import nchw_contiguous
-from ._pool_layout import (BLOCK_BYTES, PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_layout,
-                           scatter_taps, spatial_key)
+from ._pool_layout import (BLOCK_BYTES, PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded,
+                           pool_layout, scatter_taps, spatial_key)
 from ._util import ntuple, require_tensor, stride_or_kernel
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
