@@ -16,6 +16,9 @@ def main():
         previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
     except ValueError:                  # not the main thread: signals cannot be handled here
         previous = None
+    except KeyboardInterrupt:           # Ctrl-C landed before the handler was in place
+        sys.stderr.write("ember: interrupted while starting\n")
+        return 130
     try:
         from ember.cli.main import main as run
     except KeyboardInterrupt:

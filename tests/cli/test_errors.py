@@ -128,6 +128,17 @@ def test_interrupt_while_importing_is_one_line(monkeypatch, capsys):
     assert capsys.readouterr().err == "ember: interrupted while starting\n"
 
 
+def test_sigint_while_the_handler_is_installed_ends_quietly(monkeypatch, capsys):
+    # The signal can land inside signal.signal itself, before ember's handler is in place.
+    import ember_cli
+
+    def interrupted_install(signum, handler):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(ember_cli.signal, "signal", interrupted_install)
+    assert ember_cli.main() == 130
+    assert capsys.readouterr().err == "ember: interrupted while starting\n"
+
+
 def test_sigint_during_start_up_prints_no_traceback(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
