@@ -13,9 +13,14 @@ from .._parallel import parallel_batches
 __all__ = []
 
 # Max pools run their passes over runs of images of about this many input bytes, which stay in
-# cache from one pass to the next (measured, 1 thread, 2x2 pool of (64, 32, 32, 32): forward 1.62
-# -> 1.25 ms, backward 3.01 -> 2.74 ms; no change on inputs of 2 MB).
+# cache from one pass to the next (``benchmarks/conv_kernels.py``).
 BLOCK_BYTES = 1 << 20
+
+
+def pool_batches(N, fn, nbytes):
+    """``fn(start, stop)`` over the batch as ``parallel_batches`` shares it out, each share in runs
+    of images touching about ``BLOCK_BYTES``."""
+    parallel_batches(N, fn, nbytes, BLOCK_BYTES)
 
 
 class PoolGeometry:
@@ -219,7 +224,7 @@ def max_backward_tiled(v, out, g, sp, geo):
             np.multiply(d, m, out=d)
         else:
             dst[...] = np.multiply(m, gg).reshape(dst.shape)
-    parallel_batches(v.shape[0], run, v.size * v.itemsize, BLOCK_BYTES)
+    pool_batches(v.shape[0], run, v.size * v.itemsize)
     if sum(winners) != out.size:     # a NaN somewhere: no tap equals that window's maximum
         return None
     return from_layout(gx, sp)

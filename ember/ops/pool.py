@@ -15,13 +15,12 @@ a gather at the same positions (``GatherIndices``); average pools' backward (``A
 """
 import numpy as np
 
-from .._parallel import parallel_batches
 from .._tensor import _wrap
 from ..autograd.function import Op
 from ..autograd.xp import array_namespace
 from ._empty import empty_result
 from ._im2col import nchw_contiguous
-from ._pool_layout import (BLOCK_BYTES, PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded,
+from ._pool_layout import (PoolGeometry, from_layout, grad_in_layout, max_backward_tiled, padded, pool_batches,
                            pool_layout, scatter_taps, spatial_key)
 from ._util import ntuple, require_tensor, stride_or_kernel
 
@@ -59,7 +58,7 @@ def _max_taps(vp, sp, geo):
         np.maximum(views[0][a:b], views[1][a:b], out=o)
         for s in views[2:]:
             np.maximum(o, s[a:b], out=o)
-    parallel_batches(out.shape[0], run, vp.size * vp.itemsize, BLOCK_BYTES)
+    pool_batches(out.shape[0], run, vp.size * vp.itemsize)
     return out
 
 

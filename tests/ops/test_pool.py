@@ -30,7 +30,6 @@ def layout(request, monkeypatch):
         monkeypatch.setattr(_parallel, "PARALLEL_MIN_BYTES", 0)
         monkeypatch.setattr(_parallel, "workers", lambda: 2)
     if request.param.endswith("-blocks"):
-        monkeypatch.setattr(ember.ops.pool, "BLOCK_BYTES", 1)
         monkeypatch.setattr(ember.ops._pool_layout, "BLOCK_BYTES", 1)
     return request.param
 
