@@ -2,7 +2,7 @@
 alternative it replaced, on the CIFAR-10 network's shapes at batch 64 (ember only; the ratios
 against PyTorch come from ``run.py``).
 
-- GEMM forms: a conv chunk's rows-form product (512, 800) @ (800, 32) whole, in blocks of rows one
+- GEMM forms: a plain 1024^3 product (OpenBLAS's rate here), a conv chunk's rows-form product (512, 800) @ (800, 32) whole, in blocks of rows one
   call each, and in blocks of whole 16s in one stacked call (``_gemm.matmul_row_blocks``); a
   weight-gradient chunk (32, 512) @ (512, 800) whole and as ``cols.T @ G.T`` in blocks of result rows.
 - Skipping the kernel rows that fall on the padding (``_conv_fast.SKIP_PADDING_MIN``): the 8x8
@@ -52,6 +52,10 @@ def _report(title, result, flops=None):
 
 
 def gemm_forms(rng, rounds):
+    big = rng.standard_normal((1024, 1024)).astype(np.float32)
+    big_out = np.empty_like(big)
+    _report("plain (1024, 1024) @ (1024, 1024)", _alternate({
+        "OpenBLAS": (lambda: None, lambda: np.matmul(big, big, out=big_out))}, rounds), 2 * 1024 ** 3)
     a = rng.standard_normal((512, 800)).astype(np.float32)
     w = rng.standard_normal((800, 32)).astype(np.float32)
     out = np.empty((512, 32), np.float32)

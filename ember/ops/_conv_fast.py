@@ -54,8 +54,9 @@ PLANES_MAX_C_COUT = 64
 WGRAD_PAD_K_BELOW = 128
 # Rows-form forward chunks skip the products of kernel rows that fall on the top or bottom
 # padding when that saves at least this many multiply-adds per chunk (each run of rows is one more
-# call). Measured, 1 thread, batch 64, 5x5 padding 2: 32 -> 64 channels on 8x8 (chunks of 9
-# images skip 4.4M) 4.47 -> 4.08 ms; 32 -> 32 on 16x16 (chunks of 2 images, 1M) no gain.
+# call). At batch 64, 5x5 padding 2: 32 -> 64 channels on 8x8 (chunks of 8 images skip about 4M)
+# gain about 10 % (``benchmarks/conv_kernels.py``); 32 -> 32 on 16x16 (chunks of 2 images, 1M)
+# measured no gain.
 SKIP_PADDING_MIN = 2_000_000
 # Input gradient of a stride-1 conv as a conv of the padded output gradient (else col2im).
 DX_BY_CONV = True

@@ -33,9 +33,8 @@ SMALL_MULTIPLY_ADDS = 1_000_000
 SMALL_MAX_BLOCKS = 4
 # Blocks of rows of a (rows, K) @ (K, Cout) product win in any number down to blocks of 16 rows,
 # best as whole multiples of 16 (OpenBLAS's row tile) multiplied in one stacked call
-# (``matmul_row_blocks``). Measured, 1 thread, 512 or 640 rows in cache: K, Cout = 800, 32 at 92
-# GFLOP/s whole, 111 in blocks of 39 rows, 115 in blocks of 32; 800, 64 at 108 in blocks of 19,
-# 116 in blocks of 16.
+# (``matmul_row_blocks``; ``benchmarks/conv_kernels.py`` times a (512, 800) @ (800, 32) chunk
+# whole, in blocks of 39 rows one call each, and in stacked blocks of 32).
 SMALL_MIN_ROWS = 16
 
 
